@@ -1,0 +1,72 @@
+# manualkit — two commands do everything on a fresh Debian machine:
+#   make        set up (.venv, pinned Python deps, Debian packages), then build HTML, PDF, DOCX
+#   make test   lint, type-check and run the whole test suite (browser and LibreOffice included)
+# The Makefile stays thin: every target is one `manualkit` subcommand.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANUALKIT := $(BIN)/manualkit
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := $(VENV)/.system-packages
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+
+.PHONY: all setup system html pdf docx check lint test test-fast bench serve release clean distclean
+
+all: setup html pdf docx
+
+setup: $(STAMP) $(SYSTEM_STAMP)
+
+# Debian packages (fonts, graphviz, chromium, libreoffice, poppler): re-checked when the list changes.
+$(SYSTEM_STAMP): tools/scripts/ensure-system-packages.sh | $(STAMP)
+	bash tools/scripts/ensure-system-packages.sh
+	touch $@
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $@
+
+system: $(SYSTEM_STAMP)
+
+html: setup
+	$(MANUALKIT) build html
+
+pdf: setup
+	$(MANUALKIT) build pdf
+
+docx: setup
+	$(MANUALKIT) build docx
+
+check: setup
+	$(MANUALKIT) check
+
+lint: setup
+	$(BIN)/ruff check tools tests
+	$(BIN)/ruff format --check tools tests
+	$(BIN)/mypy
+	$(MANUALKIT) check --select STYLE
+
+test: setup
+	$(BIN)/ruff check tools tests
+	$(BIN)/ruff format --check tools tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m manualkit.bench
+
+serve: setup
+	$(MANUALKIT) serve
+
+release: setup
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y" >&2; exit 2; }
+	$(MANUALKIT) release $(VERSION)
+
+clean:
+	rm -rf build/*
+
+distclean: clean
+	rm -rf $(VENV)

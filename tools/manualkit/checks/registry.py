@@ -1,0 +1,110 @@
+"""Rule registry: every check is a function tagged with one or more stable rule ids.
+
+Why a decorator that *tags* the function instead of appending to a global list:
+the project bans module-level mutable state (it breaks parallel builds and
+tests).  ``@rule`` stores an immutable tuple of :class:`Rule` on the function;
+:func:`collect` imports the rule modules named in ``manualkit.checks.RULE_MODULES``
+and gathers tagged functions, so the registry is rebuilt from code each time
+and nothing is shared between runs.
+
+A rule function receives the :class:`~manualkit.checks.context.CheckContext` and
+yields :class:`~manualkit.diagnostics.Diagnostic` objects whose ``code`` is one
+of the codes it declared (stack ``@rule`` for a function that reports several).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from manualkit.diagnostics import Diagnostic, Location, Severity
+
+if TYPE_CHECKING:
+    from manualkit.checks.context import CheckContext
+
+RuleFunction = Callable[["CheckContext"], Iterable[Diagnostic]]
+_F = TypeVar("_F", bound=RuleFunction)
+
+_ATTR = "__manualkit_rules__"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A stable rule id with its default severity and the text ``--explain`` prints."""
+
+    code: str
+    severity: Severity
+    summary: str
+    explanation: str
+
+    def at(self, location: Location, message: str, severity: Severity | None = None) -> Diagnostic:
+        """A finding of this rule (default severity unless overridden)."""
+        return Diagnostic(self.code, severity or self.severity, message, location)
+
+    def explain(self) -> str:
+        return f"{self.code} ({self.severity}): {self.summary}\n\n{self.explanation.strip()}\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleSet:
+    """The rule functions and rules found in the rule modules (immutable)."""
+
+    functions: tuple[tuple[RuleFunction, tuple[Rule, ...]], ...]
+
+    def rules(self) -> tuple[Rule, ...]:
+        found = {r.code: r for _, rules in self.functions for r in rules}
+        return tuple(found[c] for c in sorted(found))
+
+    def get(self, code: str) -> Rule | None:
+        for r in self.rules():
+            if r.code == code:
+                return r
+        return None
+
+
+def rule(code: str, severity: Severity, summary: str, explanation: str) -> Callable[[_F], _F]:
+    """Tag a rule function with a rule id (stackable: one function may report several ids)."""
+
+    def decorate(func: _F) -> _F:
+        existing: tuple[Rule, ...] = getattr(func, _ATTR, ())
+        setattr(func, _ATTR, (Rule(code, severity, summary, explanation), *existing))
+        return func
+
+    return decorate
+
+
+def rules_of(func: RuleFunction) -> tuple[Rule, ...]:
+    rules: tuple[Rule, ...] = getattr(func, _ATTR, ())
+    return rules
+
+
+def collect(module_names: Sequence[str]) -> RuleSet:
+    """Import the rule modules and gather their tagged functions, in module order."""
+    functions: list[tuple[RuleFunction, tuple[Rule, ...]]] = []
+    seen: dict[str, str] = {}
+    for name in module_names:
+        module = importlib.import_module(name)
+        for attr in vars(module).values():
+            rules = getattr(attr, _ATTR, None)
+            if not callable(attr) or not rules or getattr(attr, "__module__", None) != module.__name__:
+                continue
+            for r in rules:
+                if r.code in seen and seen[r.code] != f"{name}.{attr.__name__}":
+                    raise RuntimeError(f"rule id {r.code} declared twice ({seen[r.code]}, {name})")
+                seen[r.code] = f"{name}.{attr.__name__}"
+            functions.append((attr, rules))
+    return RuleSet(tuple(functions))
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every registered rule, sorted by id (what ``--explain`` and the docs list)."""
+    from manualkit.checks import RULE_MODULES
+
+    return collect(RULE_MODULES).rules()
+
+
+def matches(code: str, patterns: Iterable[str]) -> bool:
+    """``--select``/``--ignore`` semantics: a pattern is a full id or an id prefix (``MK1``)."""
+    return any(code.startswith(p.strip().upper()) for p in patterns if p.strip())
