@@ -222,6 +222,9 @@ class Signoff(Model):
 class SectionChange(Model):
     section: SectionLabel
     description: NonEmpty
+    #: Data changes this entry explicitly accounts for besides the section's own entries:
+    #: data file names (``roles.yaml``) or entry ids (``complaint.general.resolve``, ``F-04-01``).
+    covers: tuple[NonEmpty, ...] = ()
 
 
 class Revision(Model):

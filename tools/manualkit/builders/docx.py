@@ -1,22 +1,166 @@
-"""DOCX builder (stub, being implemented)."""
+"""The ``docx`` Sphinx builder: the whole manual as one Word document.
+
+Like Sphinx's singlehtml and LaTeX builders it assembles one doctree from the root document
+(``inline_all_toctrees``) and resolves references against it, so the DOCX is made from the same
+doctree as the HTML and PDF outputs.  The file goes to
+``<manualkit_output_dir>/docx/<document_number>-v<version>.docx``, written to a temporary file
+and moved into place, so a failed build leaves the previous DOCX untouched.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import tempfile
+import time
+from collections.abc import Set
+from pathlib import Path
+from typing import Any, Literal
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+from sphinx.util.console import darkgreen  # type: ignore[attr-defined]
+from sphinx.util.nodes import inline_all_toctrees
+
+from manualkit.diagnostics import has_errors
+from manualkit.loader import load_data
+from manualkit.models import ManualData
+from manualkit.writers.docx import DocxTranslator, Fonts, render_docx
+
+logger = logging.getLogger(__name__)
+
+
+class DocxBuildError(SphinxError):
+    category = "DOCX build error"
 
 
 class DocxBuilder(Builder):
-    """Placeholder so conf.py can list ``manualkit.builders.docx``."""
+    """Assemble the manual into one doctree and write it as DOCX."""
 
     name = "docx"
     format = "docx"
     epilog = ""
+    allow_parallel = False
+    default_translator_class = DocxTranslator
+    supported_image_types = ["image/png", "image/jpeg", "image/gif"]  # noqa: RUF012 (Sphinx API)
+
+    def init(self) -> None:
+        self.summary = ""
+
+    def get_outdated_docs(self) -> str:
+        return "all documents"
+
+    def get_target_uri(self, docname: str, typ: str | None = None) -> str:
+        # Everything is one document: references become '#document-<doc>#<id>' and are mapped
+        # to Word bookmarks by the translator.
+        return "#document-" + docname
+
+    def get_relative_uri(self, from_: str, to: str, typ: str | None = None) -> str:
+        return self.get_target_uri(to, typ)
+
+    def prepare_writing(self, docnames: Set[str]) -> None:
+        pass
+
+    def assemble_doctree(self) -> nodes.document:
+        root = self.config.root_doc
+        tree = self.env.get_doctree(root)
+        tree = inline_all_toctrees(self, set(), root, tree, darkgreen, [root])
+        tree["docname"] = root
+        self.env.resolve_references(tree, root, self)
+        return tree
+
+    def write_documents(self, _docnames: Set[str]) -> None:
+        tree = self.assemble_doctree()
+        self.write_doc(self.config.root_doc, tree)
+
+    def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        data = self._load_data()
+        target = self.output_dir() / f"{data.meta.document_number}-v{data.meta.version}.docx"
+        warnings_before = self.app._warncount
+        started = time.perf_counter()
+        result = render_docx(doctree, self, data, self._fonts(), Path(self.outdir) / "_images")
+        elapsed = time.perf_counter() - started
+        if self.app._fail_on_warnings and self.app._warncount > warnings_before:
+            logger.error("DOCX not written: warnings are errors (previous %s kept)", _display(target))
+            return
+        _atomic_write(target, result.content)
+        stats = result.stats
+        self.summary = (
+            f"{_display(target)}: {stats.headings} headings, {stats.tables} tables, {stats.forms} forms, "
+            f"{len(result.content) / 1024:.1f} KiB (written in {elapsed:.2f} s)"
+        )
+        self.epilog = self.summary.replace("%", "%%")
+
+    def finish(self) -> None:
+        pass
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def _project_dir(self) -> Path:
+        return Path(self.confdir)
+
+    def output_dir(self) -> Path:
+        """``<confdir>/<manualkit_output_dir>/docx`` (the CLI's ``build/docx``)."""
+        base = _config_value(self.config, "manualkit_output_dir", "build")
+        return (self._project_dir() / base / "docx").resolve()
+
+    def _load_data(self) -> ManualData:
+        data_dir = self._project_dir() / _config_value(self.config, "manualkit_data_dir", "data")
+        data, diagnostics = load_data(data_dir)
+        if data is None or has_errors(diagnostics):
+            details = "\n".join(d.format() for d in diagnostics)
+            raise DocxBuildError(f"cannot build DOCX: invalid data in {data_dir}\n{details}")
+        return data
+
+    def _fonts(self) -> Fonts:
+        overrides = self.config.manualkit_docx_fonts or {}
+        return Fonts(**overrides)
+
+
+def _config_value(config: Any, name: str, default: str) -> str:
+    """A manualkit config value registered by ``manualkit.sphinx``, or its default without it."""
+    try:
+        value = getattr(config, name)
+    except AttributeError:
+        return default
+    return str(value) if value else default
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _atomic_write(target: Path, content: bytes) -> None:
+    """Write next to ``target`` and ``os.replace`` it, so readers never see half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the ``docx`` builder."""
+    """Register the ``docx`` builder and its font setting."""
+    app.setup_extension("sphinx.ext.graphviz")
+    # Shared with manualkit.sphinx (whichever extension loads first registers them).
+    shared: tuple[tuple[str, str, Literal["", "env"]], ...] = (
+        ("manualkit_data_dir", "data", "env"),
+        ("manualkit_templates_dir", "templates", "env"),
+        ("manualkit_output_dir", "build", ""),
+    )
+    for name, default, rebuild in shared:
+        if name not in app.config.values:
+            app.add_config_value(name, default, rebuild, types=frozenset({str}))
     app.add_builder(DocxBuilder)
+    app.add_config_value("manualkit_docx_fonts", {}, "env", types=frozenset({dict}))
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,21 +1,349 @@
-"""PDF builder: one print HTML from the Sphinx doctree, rendered by WeasyPrint (work in progress)."""
+"""PDF builder: the manual as ONE print HTML (templates/pdf) rendered by WeasyPrint.
+
+Why it is a ``SingleFileHTMLBuilder``: the PDF must show exactly what the HTML site shows, so it
+is produced from the same doctree by the same HTML translator — only the page template (cover,
+table of contents, print CSS) differs.  WeasyPrint's Python API runs in :meth:`finish`.
+
+Guarantees (each has a test in tests/test_pdf.py):
+
+* fonts are checked before anything is read (missing CJK fonts → the package to install) and
+  every character of the doctree is checked against the fonts' cmaps before rendering;
+* images and stylesheets come only from the project (:mod:`.pdf_fetcher`);
+* the output is ``<output_dir>/pdf/<document-number>-v<version>.pdf``, written atomically, and
+  byte-identical between two builds of the same sources (dates come from data/revisions.yaml);
+* the PDF is tagged (PDF/UA-1 by default) with ``/Lang zh-CN``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Set
+from pathlib import Path
 from typing import Any
 
+import jinja2
+import weasyprint
+from docutils import nodes
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
+from sphinx.errors import SphinxError
+from sphinx.util import logging as sphinx_logging
+from sphinx.util.display import progress_message
+from sphinx.writers.html5 import HTML5Translator
+
+from manualkit.builders.pdf_document import PrintDocument, print_document
+from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
+from manualkit.builders.pdf_fonts import (
+    DEFAULT_FONT_STACKS,
+    FontError,
+    FontFile,
+    iter_missing_glyphs,
+    load_coverage,
+    resolve_stacks,
+)
+from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
+from manualkit.loader import load_data
+
+logger = sphinx_logging.getLogger(__name__)
+
+#: The print page template and stylesheet inside ``<templates_dir>/pdf/``.
+PRINT_TEMPLATE = "print.html"
+PRINT_STYLESHEET = "print.css"
+#: Tagged PDF for accessibility; WeasyPrint's ``debug`` variant crashes, PDF/UA-1 does not.
+DEFAULT_PDF_VARIANT = "pdf/ua-1"
+#: WeasyPrint's per-page layout messages: too chatty for the progress output.
+_LAYOUT_STEP = re.compile(r" - (Page \d|Repagination)")
+_FONT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ]*$")
+
+
+class PdfBuildError(SphinxError):
+    """The PDF cannot be produced; the message says what to fix."""
+
+    category = "PDF build error"
+
+
+class PdfTranslator(HTML5Translator):
+    """The HTML translator with two print-specific changes (everything else is the site's HTML)."""
+
+    def __init__(self, document: nodes.document, builder: Any) -> None:
+        super().__init__(document, builder)
+        #: "1.2 标题", not Sphinx's "1.2. 标题".
+        self.secnumber_suffix = " "
+
+    def visit_start_of_file(self, node: nodes.Element) -> None:
+        # No empty <span id="document-…"> before each chapter: it would print a blank page before
+        # the chapter's page break.  Links to a document go to its first section (pdf_tree).
+        self.docnames.append(node["docname"])
 
 
 class PdfBuilder(SingleFileHTMLBuilder):
     """Render the whole manual as one print HTML page and hand it to WeasyPrint."""
 
     name = "pdf"
+    format = "html"
     epilog = ""
+    copysource = False
+    #: No search index: it would load jieba for ``language = 'zh_CN'`` and is useless on paper.
+    search = False
+    #: No "¶" permalinks in print.
+    add_permalinks = False
+    default_translator_class = PdfTranslator
+
+    def init(self) -> None:
+        super().init()
+        self._print_html: str | None = None
+        self._toc: tuple[TocEntry, ...] = ()
+        self._templates_dir = self._project_path(self.config.manualkit_templates_dir) / "pdf"
+        self._output_dir = self._project_path(self.config.manualkit_output_dir)
+        with progress_message("manualkit pdf: checking fonts"):
+            try:
+                self._fonts = resolve_stacks(self.config.manualkit_pdf_fonts)
+            except FontError as exc:
+                raise PdfBuildError(str(exc)) from None
+        self._document = self._load_document()
+        for name in (PRINT_TEMPLATE, PRINT_STYLESHEET):
+            if not (self._templates_dir / name).is_file():
+                raise PdfBuildError(f"{self._templates_dir / name}: print template missing")
+
+    # -- paths -------------------------------------------------------------------------------
+
+    def _project_path(self, value: str) -> Path:
+        """A config path, relative to the project root (the Sphinx confdir)."""
+        return (Path(self.confdir) / value).resolve()
+
+    @property
+    def pdf_path(self) -> Path:
+        """Where the finished PDF goes: ``<output_dir>/pdf/<document-number>-v<version>.pdf``."""
+        return self._output_dir / "pdf" / self._document.file_name
+
+    def _load_document(self) -> PrintDocument:
+        data_dir = self._project_path(self.config.manualkit_data_dir)
+        data, diagnostics = load_data(data_dir)
+        if data is None:
+            details = "\n".join(diag.format() for diag in diagnostics) or str(data_dir)
+            raise PdfBuildError(f"the data in {data_dir} is invalid; no PDF written:\n{details}")
+        return print_document(data)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write_documents(self, _docnames: Set[str]) -> None:
+        root = self.config.root_doc
+        self.prepare_writing(self.env.all_docs.keys())
+        with progress_message("manualkit pdf: assembling the print document"):
+            doctree = self.assemble_doctree()
+            printed = prepare_print_tree(
+                doctree,
+                root,
+                self.env.toc_secnumbers,
+                self.env.toc_fignumbers,
+                toc_depth=self.config.manualkit_pdf_toc_depth,
+            )
+            self.env.toc_secnumbers = {root: {}}
+            self.env.toc_fignumbers = {root: printed.fignumbers}
+            self._toc = printed.toc
+        with progress_message("manualkit pdf: checking glyphs and images"):
+            problems = self._check_glyphs(doctree) + self._check_images(doctree)
+        if problems:
+            raise PdfBuildError(
+                f"{len(problems)} problem(s); no PDF written:\n" + "\n".join(sorted(set(problems)))
+            )
+        with progress_message("manualkit pdf: writing the print HTML"):
+            self.write_doc_serialized(root, doctree)
+            self.write_doc(root, doctree)
+
+    def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
+        return {"body": body, "metatags": metatags}
+
+    def handle_page(
+        self,
+        pagename: str,
+        addctx: dict[str, Any],
+        templatename: str = "page.html",
+        outfilename: str | os.PathLike[str] | None = None,
+        event_arg: Any = None,
+    ) -> None:
+        """Render the print template instead of the theme's page (other pages are not printed)."""
+        if pagename != self.config.root_doc or "body" not in addctx:
+            return
+        html = self._render_print_html(addctx["body"])
+        target = Path(self.outdir) / "print.html"
+        target.write_text(html, encoding="utf-8")
+        self._print_html = html
+
+    def _render_print_html(self, body: str) -> str:
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self._templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        template = environment.get_template(PRINT_TEMPLATE)
+        return template.render(
+            doc=self._document,
+            toc=self._toc,
+            body=Markup(body),  # the HTML translator's output: escaped by docutils already
+            stylesheet=(self._templates_dir / PRINT_STYLESHEET).as_uri(),
+            fonts=self._css_font_stacks(),
+            generator=f"manualkit (Sphinx, WeasyPrint {weasyprint.__version__})",
+        )
+
+    def _css_font_stacks(self) -> dict[str, Markup]:
+        """``font-family`` values for the template's <style> (names validated: no CSS injection)."""
+        stacks: dict[str, Markup] = {}
+        for role, names in self.config.manualkit_pdf_fonts.items():
+            for name in names:
+                if not _FONT_NAME.match(name):
+                    raise PdfBuildError(f"manualkit_pdf_fonts: invalid font family name {name!r}")
+            stacks[role] = Markup(", ".join(f'"{name}"' for name in names))
+        return stacks
+
+    # -- checks before rendering ---------------------------------------------------------------
+
+    def _check_glyphs(self, doctree: nodes.document) -> list[str]:
+        coverage = {role: load_coverage(files) for role, files in self._fonts.items()}
+        problems: list[str] = []
+        for missing in iter_missing_glyphs(doctree, coverage):
+            fonts = ", ".join(font.family for font in self._fonts.get(missing.role, []))
+            message = f"{missing.describe()} ({fonts}); it would print as an empty box"
+            location = sphinx_logging.get_node_location(missing.node) or "<unknown>"
+            logger.error(message, location=missing.node, type="manualkit", subtype="pdf")
+            problems.append(f"{location}: {message}")
+        return problems
+
+    def _check_images(self, doctree: nodes.document) -> list[str]:
+        """Images must be files of the project; say which one is not, and where it is used."""
+        fetcher = self._fetcher()
+        srcdir = Path(self.srcdir)
+        problems: list[str] = []
+        for image in doctree.findall(nodes.image):
+            uri = str(image["uri"])
+            shown = str(image.get("original_uri", uri))  # what the author wrote, e.g. /etc/passwd
+            message = None
+            if "://" in uri or uri.startswith("//") or "?" in image.get("candidates", {}):
+                message = f"image {shown} is not a file of the project; the PDF embeds project files only"
+            elif not uri.startswith("data:"):
+                path = (srcdir / uri).resolve()
+                if not path.is_relative_to(srcdir.resolve()) and fetcher.local_path(path.as_uri()) is None:
+                    message = f"image {shown} resolves to {path}, outside the project; refused"
+                elif not path.is_file():
+                    message = f"image {shown} not found (looked for {path})"
+            if message:
+                location = sphinx_logging.get_node_location(image) or "<unknown>"
+                logger.error(message, location=image, type="manualkit", subtype="pdf")
+                problems.append(f"{location}: {message}")
+        return problems
+
+    def _fetcher(self) -> ConfinedURLFetcher:
+        return ConfinedURLFetcher([Path(self.outdir), self._templates_dir, self._output_dir])
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        with progress_message("manualkit pdf: copying images"):
+            self.copy_image_files()
+        if self._print_html is None:
+            raise PdfBuildError("the print HTML was not written; no PDF produced")
+        pdf_bytes, pages = self._render_pdf(self._print_html)
+        with progress_message(f"manualkit pdf: writing {self.pdf_path}"):
+            _atomic_write(self.pdf_path, pdf_bytes)
+        shown = _display_path(self.pdf_path)
+        self.epilog = f"{shown}: {pages} pages, {len(pdf_bytes) / 1024:.1f} KiB".replace("%", "%%")
+
+    def _render_pdf(self, html: str) -> tuple[bytes, int]:
+        options: dict[str, Any] = {
+            "pdf_variant": self.config.manualkit_pdf_variant,
+            "pdf_identifier": self._document.pdf_identifier,
+            "optimize_images": True,
+        }
+        base_url = Path(self.outdir).resolve().as_uri() + "/"
+        logger.info("manualkit pdf: rendering with WeasyPrint %s", weasyprint.__version__)
+        try:
+            with _forward_weasyprint_logs():
+                document = weasyprint.HTML(
+                    string=html, base_url=base_url, url_fetcher=self._fetcher()
+                ).render(**options)
+                pdf_bytes = document.write_pdf(**options)
+        except RefusedURLError as exc:
+            raise PdfBuildError(f"{exc}; no PDF written") from None
+        return pdf_bytes, len(document.pages)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` only once the new file is complete: a failed build keeps the old PDF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _display_path(path: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+class _SphinxForwarder(logging.Handler):
+    """Pass WeasyPrint's messages to Sphinx: warnings stay visible, steps become progress lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            logger.warning("WeasyPrint: %s", message, type="manualkit", subtype="weasyprint")
+        elif record.name == weasyprint.PROGRESS_LOGGER.name and not _LAYOUT_STEP.search(message):
+            logger.info("manualkit pdf: %s", message)
+
+
+@contextlib.contextmanager
+def _forward_weasyprint_logs() -> Iterator[None]:
+    handler = _SphinxForwarder(level=logging.INFO)
+    loggers = (weasyprint.LOGGER, weasyprint.PROGRESS_LOGGER)
+    saved = [(log, log.level, log.propagate) for log in loggers]
+    for log in loggers:
+        log.addHandler(handler)
+        log.propagate = False
+    weasyprint.PROGRESS_LOGGER.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for log, level, propagate in saved:
+            log.removeHandler(handler)
+            log.setLevel(level)
+            log.propagate = propagate
+
+
+def _add_config_value(app: Sphinx, name: str, default: Any, types: Any) -> None:
+    """Register unless the manualkit extension already did (it owns the shared values)."""
+    if name not in app.config.values:
+        app.add_config_value(name, default, "env", types)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the ``pdf`` builder."""
+    """Register the ``pdf`` builder and its configuration."""
+    app.setup_extension("sphinx.builders.singlehtml")
+    _add_config_value(app, "manualkit_data_dir", "data", frozenset({str}))
+    _add_config_value(app, "manualkit_templates_dir", "templates", frozenset({str}))
+    _add_config_value(app, "manualkit_output_dir", "build", frozenset({str}))
+    _add_config_value(
+        app,
+        "manualkit_pdf_fonts",
+        {role: list(names) for role, names in DEFAULT_FONT_STACKS.items()},
+        frozenset({dict}),
+    )
+    _add_config_value(app, "manualkit_pdf_variant", DEFAULT_PDF_VARIANT, frozenset({str}))
+    _add_config_value(app, "manualkit_pdf_toc_depth", 2, frozenset({int}))
     app.add_builder(PdfBuilder)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+__all__ = ["FontFile", "PdfBuildError", "PdfBuilder", "setup"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -44,7 +45,9 @@ class Rule:
         return Diagnostic(self.code, severity or self.severity, message, location)
 
     def explain(self) -> str:
-        return f"{self.code} ({self.severity}): {self.summary}\n\n{self.explanation.strip()}\n"
+        return (
+            f"{self.code} ({self.severity}): {self.summary}\n\n{textwrap.dedent(self.explanation).strip()}\n"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +55,8 @@ class RuleSet:
     """The rule functions and rules found in the rule modules (immutable)."""
 
     functions: tuple[tuple[RuleFunction, tuple[Rule, ...]], ...]
+    #: Rule modules that failed to import: (module name, error) — reported as MK000, not raised.
+    broken: tuple[tuple[str, str], ...] = ()
 
     def rules(self) -> tuple[Rule, ...]:
         found = {r.code: r for _, rules in self.functions for r in rules}
@@ -84,8 +89,13 @@ def collect(module_names: Sequence[str]) -> RuleSet:
     """Import the rule modules and gather their tagged functions, in module order."""
     functions: list[tuple[RuleFunction, tuple[Rule, ...]]] = []
     seen: dict[str, str] = {}
+    broken: list[tuple[str, str]] = []
     for name in module_names:
-        module = importlib.import_module(name)
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:
+            broken.append((name, f"{type(exc).__name__}: {exc}"))
+            continue
         for attr in vars(module).values():
             rules = getattr(attr, _ATTR, None)
             if not callable(attr) or not rules or getattr(attr, "__module__", None) != module.__name__:
@@ -95,7 +105,7 @@ def collect(module_names: Sequence[str]) -> RuleSet:
                     raise RuntimeError(f"rule id {r.code} declared twice ({seen[r.code]}, {name})")
                 seen[r.code] = f"{name}.{attr.__name__}"
             functions.append((attr, rules))
-    return RuleSet(tuple(functions))
+    return RuleSet(tuple(functions), tuple(broken))
 
 
 def all_rules() -> tuple[Rule, ...]:
@@ -105,6 +115,43 @@ def all_rules() -> tuple[Rule, ...]:
     return collect(RULE_MODULES).rules()
 
 
+#: Rule families usable in ``--select``/``--ignore`` (case-insensitive), e.g. ``--select style``.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "META": ("MK0",),
+    "REFERENCES": ("MK101", "MK102", "MK106", "MK107", "MK108"),
+    "DEADLINES": ("MK103", "MK104", "MK105"),
+    "CALENDAR": ("MK11",),
+    "FORMS": ("MK201", "MK202"),
+    "PROCESSES": ("MK203", "MK204", "MK205", "MK206"),
+    "FIGURES": ("MK301", "MK302"),
+    "CITATIONS": ("MK303", "MK304", "MK305"),
+    "PERSONAL": ("MK4",),
+    "REVIEW": ("MK5",),
+    "STYLE": ("MK6",),
+    "REVISIONS": ("MK7",),
+}
+
+
+def expand(patterns: Iterable[str]) -> list[str]:
+    """Family names → their id prefixes; ids and prefixes unchanged (upper-cased)."""
+    result: list[str] = []
+    for p in patterns:
+        key = p.strip().upper()
+        if key:
+            result.extend(FAMILIES.get(key, (key,)))
+    return result
+
+
+def unknown_patterns(patterns: Iterable[str], codes: Iterable[str]) -> list[str]:
+    """Patterns that match no known rule id (a typo in --select would silently check nothing)."""
+    known = list(codes)
+    return [
+        p
+        for p in patterns
+        if p.strip() and not any(c.startswith(q) for q in expand([p]) for c in [*known, "DATA"])
+    ]
+
+
 def matches(code: str, patterns: Iterable[str]) -> bool:
-    """``--select``/``--ignore`` semantics: a pattern is a full id or an id prefix (``MK1``)."""
-    return any(code.startswith(p.strip().upper()) for p in patterns if p.strip())
+    """``--select``/``--ignore`` semantics: a full id, an id prefix (``MK1``) or a family (``style``)."""
+    return any(code.startswith(p) for p in expand(patterns))

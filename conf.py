@@ -1,0 +1,30 @@
+"""Sphinx configuration of the Customer Service Operations Manual.
+
+Thin on purpose: title, version, document number and dates come from
+data/manual.yaml; roles, directives, templates and search settings come from
+the manualkit extensions.
+"""
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.graphviz",
+    "manualkit.sphinx",
+    "manualkit.builders.pdf",
+    "manualkit.builders.docx",
+]
+
+language = "zh_CN"
+root_doc = "index"
+exclude_patterns = ["_build"]
+
+# Sources are untrusted: no raw HTML (docutils.conf also disables raw/include).
+myst_enable_extensions = ["colon_fence"]
+myst_disable_syntax = ["html_block", "html_inline"]
+
+html_theme = "furo"
+html_search_language = "zh"
+graphviz_output_format = "svg"
+
+manualkit_data_dir = "data"
+manualkit_templates_dir = "templates"
+manualkit_output_dir = "build"

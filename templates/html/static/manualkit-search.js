@@ -1,0 +1,53 @@
+/*
+ * manualkit: Chinese query segmentation for Sphinx search.
+ *
+ * The index is built with jieba, but Sphinx's searchtools.js only splits a
+ * query on punctuation and spaces, so "投诉处理" would be looked up as one
+ * word.  searchtools.js keeps a ``splitQuery`` that is already defined, so this
+ * file (loaded before it) defines one that, once the index is loaded, splits
+ * each run of Han characters by greedy longest match against the index's own
+ * terms (``Search._index.terms`` / ``titleterms``).  Characters that match no
+ * term are dropped (single characters are never indexed).
+ */
+"use strict";
+
+var splitQuery = (query) => {
+  const tokens = query
+    .split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu)
+    .filter((term) => term);
+  const index = typeof Search !== "undefined" && Search._index ? Search._index : null;
+  if (!index) return tokens;
+
+  const has = (table, word) => !!table && Object.prototype.hasOwnProperty.call(table, word);
+  const known = (word) => has(index.terms, word) || has(index.titleterms, word);
+  const longest = Math.min(
+    12,
+    Math.max(1, ...Object.keys(index.terms || {}).map((t) => t.length)),
+  );
+
+  const segmentHan = (run) => {
+    const words = [];
+    let start = 0;
+    while (start < run.length) {
+      let end = Math.min(run.length, start + longest);
+      while (end > start + 1 && !known(run.slice(start, end).toLowerCase())) end -= 1;
+      const word = run.slice(start, end);
+      if (known(word.toLowerCase())) words.push(word);
+      start = end;
+    }
+    return words;
+  };
+
+  const result = [];
+  for (const token of tokens) {
+    if (!/\p{Script=Han}/u.test(token) || known(token.toLowerCase())) {
+      result.push(token);
+      continue;
+    }
+    for (const part of token.match(/\p{Script=Han}+|[^\p{Script=Han}]+/gu) || []) {
+      if (/\p{Script=Han}/u.test(part)) result.push(...segmentHan(part));
+      else result.push(part);
+    }
+  }
+  return result.length ? result : tokens;
+};

@@ -1,0 +1,380 @@
+"""manualkit check: each rule family against a fixture manual with planted faults.
+
+Fixtures: tests/fixtures/checks/clean/ is a complete, clean project; every other folder
+there overlays the files of the clean project that carry a planted fault for one rule family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from manualkit.checks import run_checks
+from manualkit.checks.cli import main
+from manualkit.checks.registry import all_rules
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "checks"
+SCHEMA = REPO / "tools" / "manualkit" / "checks" / "report.schema.json"
+#: A day whose twelve-month horizon lies inside chinesecalendar's range (2004–2026).
+TODAY = dt.date(2025, 12, 1)
+#: MK7xx (revisions) belong to the release engineer's module and need git history.
+NOT_OURS = ["MK7"]
+
+
+def make_project(tmp_path: Path, family: str | None = None) -> Path:
+    """The clean fixture project, with ``family``'s files laid over it, in a temp dir."""
+    root = tmp_path / (family or "clean")
+    shutil.copytree(FIXTURES / "clean", root)
+    if family:
+        shutil.copytree(FIXTURES / family, root, dirs_exist_ok=True)
+    ini = root / ".vale.ini"
+    ini.write_text(
+        ini.read_text(encoding="utf-8").replace(
+            "../../../../tools/vale/styles", (REPO / "tools" / "vale" / "styles").as_posix()
+        ),
+        encoding="utf-8",
+    )
+    return root
+
+
+def findings(root: Path, select: list[str]) -> set[tuple[str, str, int]]:
+    report = run_checks(root, today=TODAY, select=select, ignore=NOT_OURS)
+    return {(d.code, d.location.path, d.location.line) for d in report.diagnostics}
+
+
+def test_clean_fixture_has_no_findings(tmp_path: Path) -> None:
+    report = run_checks(make_project(tmp_path), today=TODAY, ignore=NOT_OURS)
+    assert [d.format() for d in report.diagnostics] == []
+    assert report.suppressed_count == 0
+
+
+def test_references(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "references")
+    assert findings(root, ["MK1"]) == {
+        ("MK101", "manual/04-complaints.md", 22),  # {sla}`complaint.general.reslove`
+        ("MK101", "manual/04-complaints.md", 27),  # :::{checklist} CL-04-09
+        ("MK102", "data/checklists.yaml", 1),  # CL-04-01 no longer shown anywhere
+        ("MK106", "manual/08-appendix.md", 1),  # no attachment-list directive
+        ("MK107", "data/forms.yaml", 4),  # F-04-01 not cited in chapter 4 any more
+    }
+    report = run_checks(root, today=TODAY, select=["MK101"])
+    messages = [d.message for d in report.diagnostics]
+    assert "unknown SLA 'complaint.general.reslove'; did you mean 'complaint.general.resolve'?" in messages
+
+
+def test_deadlines_and_suppressions(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "deadlines")
+    report = run_checks(root, today=TODAY, select=["MK0", "MK103", "MK104", "MK105"])
+    got = [(d.code, d.location.line, d.location.column) for d in report.diagnostics]
+    assert got == [
+        ("MK103", 22, 48),  # 10个工作日 in the sentence citing complaint.general.resolve (7)
+        ("MK104", 22, 61),  # 10个工作日 restates complaint.handling.total
+        ("MK104", 24, 9),  # 七个工作日 (Chinese numeral) restates complaint.general.resolve
+        ("MK001", 29, 1),  # suppression without a reason
+        ("MK105", 30, 7),  # 两小时: no hour SLA in this section
+        ("MK105", 32, 11),  # 30天: no calendar-day SLA in this section
+    ]
+    mk103 = report.diagnostics[0]
+    assert mk103.format() == (
+        "manual/04-complaints.md:22:48: error MK103 deadline contradicts SLA complaint.general.resolve: "
+        "prose says 10个工作日, data says 7个工作日"
+    )
+    # 十五个工作日 on line 27 is suppressed with a reason and counted, not shown.
+    assert [(d.code, d.location.line) for d in report.suppressed] == [("MK103", 27)]
+    assert "1 suppressed" in report.summary()
+
+
+def test_unused_suppression_is_reported(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(
+        text.replace("(complaint-handling)=", "% manualkit: ignore MK103 -- 无用\n(complaint-handling)=")
+    )
+    report = run_checks(root, today=TODAY, ignore=NOT_OURS)
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [("MK002", 19)]
+
+
+def test_forms(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "forms")
+    assert findings(root, ["MK2"]) == {
+        ("MK201", "data/processes.yaml", 15),  # step resolve: form lacks the resolve deadline field
+        ("MK202", "data/forms.yaml", 15),  # note prints 10个工作日, SLA is 7
+    }
+
+
+def test_processes(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "processes")
+    assert findings(root, ["MK2"]) == {
+        ("MK203", "data/processes.yaml", 5),  # 30 + 7 working days > 6
+        ("MK204", "data/processes.yaml", 13),  # escalate unreachable
+        ("MK205", "data/slas.yaml", 3),  # respond 30 wd > resolve 7 wd
+        ("MK206", "data/slas.yaml", 20),  # urgent 9 wd not < general 7 wd
+    }
+
+
+def _nth_working_day(receipt: dt.date, n: int) -> dt.date:
+    import chinese_calendar
+
+    day = receipt
+    while n:
+        day += dt.timedelta(days=1)
+        n -= chinese_calendar.is_workday(day)
+    return day
+
+
+def _independent_late_dates(start: dt.date, days: int, working: int, limit: int) -> list[dt.date]:
+    """Receipt dates on which ``working`` working days end after ``limit`` calendar days."""
+    receipts = [start + dt.timedelta(days=offset) for offset in range(days)]
+    return [r for r in receipts if (_nth_working_day(r, working) - r).days > limit]
+
+
+def test_regulatory_ceiling_lists_the_late_receipt_dates(tmp_path: Path) -> None:
+    from manualkit.checks.timing import compact_dates
+
+    root = make_project(tmp_path, "calendar")
+    report = run_checks(root, today=TODAY, select=["MK11"])
+    by_code = {d.code: d for d in report.diagnostics}
+    assert set(by_code) == {"MK111", "MK112"}
+    assert by_code["MK111"].location.path == "data/holidays.yaml"
+    assert "`source`" in by_code["MK111"].message
+    expected = _independent_late_dates(TODAY, 365, 7, 15)
+    assert expected, "the fixture must plant a Spring Festival / National Day overrun"
+    assert by_code["MK112"].location.path == "data/slas.yaml"
+    assert by_code["MK112"].location.line == 10
+    assert by_code["MK112"].message.endswith(f"for receipt on {compact_dates(list(expected))}")
+    # The worst case is judged over the recent covered years too (2024–2026 here).
+    history = _independent_late_dates(dt.date(2024, 1, 1), (TODAY - dt.date(2024, 1, 1)).days, 7, 15)
+    spans = {d: (_nth_working_day(d, 7) - d).days for d in [*history, *expected]}
+    worst_day, worst = max(spans.items(), key=lambda kv: (kv[1], kv[0]))
+    assert f"worst case {worst} days (receipt on {worst_day.isoformat()})" in by_code["MK112"].message
+
+
+def test_calendar_coverage_warning(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    report = run_checks(root, today=dt.date(2026, 6, 1), select=["MK110"])
+    assert [(d.code, d.severity, d.location.path) for d in report.diagnostics] == [
+        ("MK110", "warning", "data/holidays.yaml")
+    ]
+    assert "2027" in report.diagnostics[0].message
+
+
+def test_figures(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "figures")
+    assert findings(root, ["MK30"]) == {
+        ("MK301", "data/shares.yaml", 6),  # 65 + 25 + 10 + 10
+        ("MK302", "manual/04-complaints.md", 16),  # 60% + 30% + 15%
+    }
+
+
+def test_citations(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "citations")
+    report = run_checks(root, today=TODAY, select=["MK303", "MK304", "MK305"])
+    got = {(d.code, d.location.line, d.location.column) for d in report.diagnostics}
+    assert got == {("MK305", 9, 59), ("MK304", 9, 78), ("MK303", 9, 89)}
+    superseded = next(d for d in report.diagnostics if d.code == "MK304")
+    assert "银行业保险业消费投诉处理管理办法" in superseded.message  # names the successor
+
+
+def test_personal_data(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "personal")
+    # line 18 holds only masked placeholders (and an ID-like number with a wrong check digit)
+    assert findings(root, ["MK4"]) == {
+        ("MK401", "manual/04-complaints.md", 16),
+        ("MK402", "manual/04-complaints.md", 16),
+        ("MK403", "manual/04-complaints.md", 16),
+        ("MK404", "manual/04-complaints.md", 16),
+        ("MK404", "data/roles.yaml", 3),
+    }
+
+
+def test_review_cycle(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "review")
+    assert findings(root, ["MK5"]) == {
+        ("MK501", "manual/04-complaints.md", 1),  # no review_due
+        ("MK502", "manual/04-complaints.md", 2),  # owner cs.director is no role
+        ("MK503", "manual/08-appendix.md", 3),  # 2025-11-01 < today
+    }
+    # With an earlier "today" the appendix is not overdue.
+    report = run_checks(root, today=dt.date(2025, 10, 1), select=["MK503"])
+    assert report.diagnostics == ()
+
+
+def test_style(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "style")
+    report = run_checks(root, today=TODAY, select=["MK6"])
+    got = {(d.code, d.location.line, d.location.column) for d in report.diagnostics}
+    assert got == {
+        ("MK601", 14, 1),  # 顾客 → 客户 (House.Terms)
+        ("MK602", 16, 5),  # 应尽快 (House.VagueTime)
+        ("MK602", 16, 22),  # 零风险 (House.Banned)
+        ("MK610", 18, 5),  # CSAT spacing and half-width comma (autocorrect)
+        ("MK603", 18, 23),  # "2026 年": no space between digits and Chinese
+    }
+    terms = next(d for d in report.diagnostics if d.code == "MK601")
+    assert "House.Terms" in terms.message and "客户" in terms.message
+
+
+def test_vale_rule_semantics(tmp_path: Path) -> None:
+    """nonword: false wraps tokens in ASCII \\b (so Chinese never matches); ignorecase; level."""
+    from manualkit.checks.vale import load_vale
+
+    styles = tmp_path / "styles" / "T"
+    styles.mkdir(parents=True)
+    (tmp_path / ".vale.ini").write_text("StylesPath = styles\n[*.md]\nBasedOnStyles = T\nT.Off = NO\n")
+    (styles / "Word.yml").write_text(
+        "extends: existence\nmessage: '%s'\nlevel: suggestion\nignorecase: true\ntokens: [asap, 尽快]\n"
+    )
+    (styles / "Off.yml").write_text("extends: existence\nmessage: x\ntokens: [a]\n")
+    config = load_vale(tmp_path)
+    assert config is not None
+    assert [r.name for r in config.rules] == ["T.Word"]
+    rule_ = config.rules[0]
+    assert rule_.severity == "info"
+    assert [m.message for m in rule_.find("Reply ASAP, 尽快 please; asapx")] == ["ASAP"]
+
+
+def test_select_and_ignore_prefixes(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "figures")
+    assert {d.code for d in run_checks(root, today=TODAY, select=["MK3"], ignore=NOT_OURS).diagnostics} == {
+        "MK301",
+        "MK302",
+    }
+    assert {d.code for d in run_checks(root, today=TODAY, select=["MK3"], ignore=["MK302"]).diagnostics} == {
+        "MK301"
+    }
+
+
+def test_json_output_validates_against_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path, "deadlines")
+    code = main(
+        ["check", "--project", str(root), "--today", TODAY.isoformat(), "--format", "json", "--ignore", "MK7"]
+    )
+    assert code == 1
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert document["summary"] == {"errors": 2, "warnings": 2, "info": 2, "suppressed": 1}
+    assert document["findings"][0]["code"] == "MK103"
+
+
+def test_text_and_github_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path, "figures")
+    args = ["check", "--project", str(root), "--today", TODAY.isoformat(), "--select", "MK301"]
+    assert main(args) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("data/shares.yaml:6:5: error MK301 share group complaint.category.share")
+    assert out[-1] == "1 error(s), 0 warning(s), 0 info, 0 suppressed"
+    assert main([*args, "--format", "github"]) == 1
+    gh = capsys.readouterr().out.splitlines()
+    assert gh[0].startswith("::error file=data/shares.yaml,line=6,col=5,title=MK301::MK301 share group")
+
+
+def test_clean_exit_status_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path)
+    assert main(["check", "--project", str(root), "--today", TODAY.isoformat(), "--ignore", "MK7"]) == 0
+    assert capsys.readouterr().out.strip() == "0 error(s), 0 warning(s), 0 info, 0 suppressed"
+
+
+def test_explain_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--explain", "mk103"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("MK103 (error): deadline in prose contradicts the governing SLA")
+    assert "Why:" in text and "Fix:" in text
+    for r in all_rules():
+        if r.code.startswith("MK7"):
+            continue
+        assert r.explain().count("What") >= 1, r.code
+    assert main(["check", "--explain", "MK999"]) == 2
+
+
+def test_module_entry_point_is_fast_and_lazy(tmp_path: Path) -> None:
+    """python -m manualkit.checks runs without importing Sphinx, WeasyPrint or python-docx."""
+    root = make_project(tmp_path)
+    probe = (
+        "import sys, runpy; sys.argv=['x','--project',sys.argv[1],'--today','2025-12-01','--ignore','MK7'];\n"
+        "try:\n    runpy.run_module('manualkit.checks', run_name='__main__')\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        "heavy = [m for m in ('sphinx', 'weasyprint', 'docx') if m in sys.modules]\n"
+        "print('HEAVY', heavy, 'CODE', code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(root)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "tools"), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert "HEAVY [] CODE 0" in result.stdout, result.stdout + result.stderr
+
+
+def test_yaml_comment_suppresses_a_data_finding(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "calendar")
+    slas = root / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    marker = "- id: complaint.general.resolve\n"
+    slas.write_text(text.replace(marker, "# manualkit: ignore MK112 -- 测试：延期审批另有规定\n" + marker))
+    report = run_checks(root, today=TODAY, select=["MK0", "MK112"])
+    assert report.diagnostics == ()
+    assert [(d.code, d.location.path) for d in report.suppressed] == [("MK112", "data/slas.yaml")]
+
+
+def test_source_positions_in_lists_tables_and_admonitions(tmp_path: Path) -> None:
+    from manualkit.checks.source import parse_document
+
+    page = tmp_path / "manual" / "01-x.md"
+    page.parent.mkdir()
+    page.write_text(
+        "---\nowner: a\nreview_due: 2026-01-01\n---\n"  # lines 1-4
+        "(sec-a)=\n# 标题\n\n"  # 5-7
+        "- 第一项{sla}`a.b`\n  续行{form}`F-01-01`\n\n"  # 8-10
+        "| 列 | 值 |\n| --- | --- |\n| 时限 | {sla}`c.d` |\n\n"  # 11-14
+        ":::{note}\n:class: tip\n注意{reg}`law.x`\n:::\n\n"  # 15-19
+        "```text\n{sla}`not.a.role`\n```\n",  # 20-22
+        encoding="utf-8",
+    )
+    doc = parse_document(page, tmp_path)
+    roles = [(r.name, r.target, r.line, r.column) for _, r in doc.roles()]
+    assert roles == [
+        ("sla", "a.b", 8, 6),
+        ("form", "F-01-01", 9, 5),
+        ("sla", "c.d", 13, 8),
+        ("reg", "law.x", 17, 3),
+    ]
+    assert doc.front_matter_lines == {"owner": 2, "review_due": 3}
+    assert doc.labels == ("sec-a",)
+    # A plain code fence is neither a directive nor prose: its role-like text is ignored.
+    assert [(d.name, d.line, d.option("class")) for d in doc.directives] == [("note", 15, "tip")]
+    assert all(b.section == "sec-a" for b in doc.blocks)
+
+
+def test_bad_inputs_are_findings_not_tracebacks(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "manual" / "09-broken.md").write_bytes(b"\xff\xfe\x00bad")
+    (root / ".autocorrectrc").write_text("rules:\n  space-wrod: 1\n", encoding="utf-8")
+    (root / "tools-styles").mkdir()
+    (root / ".vale.ini").write_text(
+        "StylesPath = tools-styles\n[*.md]\nBasedOnStyles = Missing\n", encoding="utf-8"
+    )
+    report = run_checks(root, today=TODAY, ignore=NOT_OURS)
+    assert sorted((d.location.path, d.code) for d in report.diagnostics) == [
+        (".autocorrectrc", "MK605"),
+        (".vale.ini", "MK604"),
+        ("manual/09-broken.md", "MK003"),
+    ]
+
+
+def test_family_names_and_unknown_patterns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path, "style")
+    report = run_checks(root, today=TODAY, select=["style"])
+    assert {d.code for d in report.diagnostics} == {"MK601", "MK602", "MK603", "MK610"}
+    args = ["check", "--project", str(root), "--today", TODAY.isoformat()]
+    assert main([*args, "--select", "MK9"]) == 2
+    assert "MK9 matches no rule" in capsys.readouterr().err

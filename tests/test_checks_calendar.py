@@ -1,0 +1,79 @@
+"""Business calendar and `manualkit due`: official working days, explicit errors beyond coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import chinese_calendar
+import pytest
+
+from manualkit.business_calendar import BusinessCalendar, CalendarError, add_months
+from manualkit.checks.cli import main
+from manualkit.models import Duration
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "checks"
+
+
+def nth_working_day_after(day: dt.date, n: int) -> dt.date:
+    """Independent oracle straight from chinesecalendar's own data."""
+    while n:
+        day += dt.timedelta(days=1)
+        n -= chinese_calendar.is_workday(day)
+    return day
+
+
+def test_seven_working_days_across_national_day() -> None:
+    cal = BusinessCalendar.load(None)
+    due = cal.due(dt.date(2026, 9, 30), Duration(value=7, unit="working_days"))
+    assert due == nth_working_day_after(dt.date(2026, 9, 30), 7)
+    # 1–7 October 2026 are holidays and Saturday 10 October is a make-up working day.
+    assert due == dt.date(2026, 10, 15)
+
+
+def test_receipt_day_not_counted_and_units() -> None:
+    cal = BusinessCalendar.load(None)
+    friday = dt.date(2026, 3, 6)
+    assert cal.due(friday, Duration(value=1, unit="working_days")) == dt.date(2026, 3, 9)
+    assert cal.due(friday, Duration(value=15, unit="calendar_days")) == dt.date(2026, 3, 21)
+    assert cal.due(dt.datetime(2026, 3, 6, 14, 30), Duration(value=24, unit="hours")) == dt.datetime(
+        2026, 3, 7, 14, 30
+    )
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    with pytest.raises(CalendarError, match="moment of receipt"):
+        cal.due(friday, Duration(value=2, unit="hours"))
+
+
+def test_beyond_coverage_is_an_error_not_a_guess() -> None:
+    cal = BusinessCalendar.load(None)
+    with pytest.raises(CalendarError, match="no official holiday schedule for 2027"):
+        cal.due(dt.date(2026, 12, 28), Duration(value=7, unit="working_days"))
+
+
+def test_holidays_file_extends_coverage(tmp_path: Path) -> None:
+    (tmp_path / "holidays.yaml").write_text(
+        "- year: 2027\n  source: test schedule (not the official one)\n"
+        "  holidays: [2027-01-01]\n  workdays: [2027-01-02]\n",
+        encoding="utf-8",
+    )
+    cal = BusinessCalendar.load(tmp_path)
+    assert cal.problems == ()
+    assert not cal.is_workday(dt.date(2027, 1, 1))
+    assert cal.is_workday(dt.date(2027, 1, 2))  # a Saturday made a working day
+    assert cal.first_uncovered(dt.date(2026, 12, 1), dt.date(2027, 11, 30)) is None
+
+
+def test_due_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "clean", root)
+    assert main(["due", "complaint.general.resolve", "--from", "2026-09-30", "--project", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert out.split()[0] == nth_working_day_after(dt.date(2026, 9, 30), 7).isoformat()
+    assert (
+        main(["due", "complaint.general.respond", "--from", "2026-09-30T09:15", "--project", str(root)]) == 0
+    )
+    assert capsys.readouterr().out.startswith("2026-10-01 09:15")
+    assert main(["due", "complaint.general.resolve", "--from", "2026-12-28", "--project", str(root)]) == 1
+    assert "2027" in capsys.readouterr().err
+    assert main(["due", "no.such.sla", "--from", "2026-09-30", "--project", str(root)]) == 2

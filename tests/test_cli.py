@@ -1,0 +1,261 @@
+"""The ``manualkit`` command line: help, data validation, builds and atomic publication."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from manualkit import cli
+from manualkit.diagnostics import Diagnostic, Location, Reporter, log_to_sphinx
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cli"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def basic(tmp_path: Path) -> Path:
+    """A writable copy of the minimal project (plain MyST, no manualkit extension)."""
+    root = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "basic", root)
+    return root
+
+
+def run_manualkit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m manualkit …`` in a real process (what a writer runs)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tools"))
+    return subprocess.run(
+        [sys.executable, "-m", "manualkit", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_help_lists_the_subcommands() -> None:
+    result = run_manualkit("--help")
+    assert result.returncode == 0
+    for command in ("build", "data", "serve"):
+        assert command in result.stdout
+    assert "--project DIR" in result.stdout
+
+
+def test_build_help_names_the_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        cli.main(["build", "--help"])
+    assert excinfo.value.code == 0
+    assert "{html,pdf,docx,all}" in capsys.readouterr().out
+
+
+def test_not_a_project_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--project", str(tmp_path), "data"]) == 2
+    err = capsys.readouterr().err
+    assert "not a manualkit project (no conf.py and no manual)" in err
+
+
+def test_data_on_broken_fixture_prints_one_precise_line() -> None:
+    result = run_manualkit("--project", str(FIXTURES / "broken-data"), "data")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "data/slas.yaml:5:11: error DATA002 slas[0].duration.unit: expected one of 'working_days', "
+        "'calendar_days', 'hours', 'minutes', 'months', 'years', found 'workdays' "
+        "(did you mean 'working_days'?)",
+        "1 error(s), 0 warning(s), 0 info",
+    ]
+
+
+def test_data_project_option_after_the_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["data", "--project", str(FIXTURES / "basic")]) == 0
+    assert capsys.readouterr().out.startswith("data OK: 3 roles, 3 slas")
+
+
+def test_data_json_and_github_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    project = str(FIXTURES / "broken-data")
+    assert cli.main(["--project", project, "data", "--format", "json"]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["summary"]["errors"] == 1
+    (finding,) = document["findings"]
+    assert (finding["path"], finding["line"], finding["column"], finding["code"]) == (
+        "data/slas.yaml",
+        5,
+        11,
+        "DATA002",
+    )
+
+    assert cli.main(["--project", project, "data", "--format", "github"]) == 2
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(
+        "::error file=data/slas.yaml,line=5,col=11,title=DATA002::DATA002 slas[0].duration.unit"
+    )
+
+
+def test_data_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--project", str(FIXTURES / "basic"), "data", "--explain", "data005"]) == 0
+    assert capsys.readouterr().out.startswith("DATA005: duplicate key\n")
+    assert cli.main(["--project", str(FIXTURES / "basic"), "data", "--explain", "DATA999"]) == 2
+
+
+def test_reporter_relativises_paths_and_summarises(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    reporter = Reporter(stream, "text", root=tmp_path)
+    far = Diagnostic("MK601", "warning", "全角标点", Location(str(tmp_path / "manual" / "01.md"), 3, 7))
+    near = Diagnostic("DATA002", "error", "x: expected …", Location("data/slas.yaml", 2, 1))
+    reporter.report([far, near])
+    reporter.close()
+    assert stream.getvalue().splitlines() == [
+        "data/slas.yaml:2:1: error DATA002 x: expected …",
+        "manual/01.md:3:7: warning MK601 全角标点",
+        "1 error(s), 1 warning(s), 0 info",
+    ]
+    assert reporter.has_errors
+
+
+def test_log_to_sphinx_passes_location_and_subtype() -> None:
+    calls: list[tuple[str, dict[str, object]]] = []
+
+    class FakeLogger:
+        def warning(self, msg: str, *args: object, **kwargs: object) -> None:
+            calls.append((msg, kwargs))
+
+        def info(self, msg: str, *args: object, **kwargs: object) -> None:
+            calls.append((msg, kwargs))
+
+    log_to_sphinx([Diagnostic("MK103", "error", "期限不一致", Location("manual/04.md", 12, 3))], FakeLogger())
+    assert calls == [
+        ("MK103 期限不一致", {"location": "manual/04.md:12:3", "type": "manualkit", "subtype": "MK103"})
+    ]
+
+
+def test_bad_source_date_epoch_is_refused(basic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    assert cli.main(["--project", str(basic), "build", "html", "--no-check"]) == 2
+    assert not (basic / "build" / "html").exists()
+
+
+def test_build_stops_on_invalid_data_before_sphinx(basic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (basic / "data" / "roles.yaml").write_text("- id: service.manager\n  name: [经理\n", encoding="utf-8")
+    assert cli.main(["--project", str(basic), "build", "html"]) == 2
+    err = capsys.readouterr().err
+    assert "data/roles.yaml:3:1: error DATA001 YAML syntax error" in err
+    assert "Traceback" not in err
+    assert not (basic / "build").exists()
+
+
+@dataclasses.dataclass(frozen=True)
+class _FakeReport:
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    def summary(self) -> str:
+        return f"{len(self.diagnostics)} error(s)"
+
+
+def test_build_refuses_to_publish_when_the_checker_reports_errors(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    finding = Diagnostic(
+        "MK103", "error", "7个工作日 contradicts the SLA (15天)", Location("manual/02-complaints.md", 9, 1)
+    )
+    calls: list[Path] = []
+
+    def fake_run_checks(root: Path, **_: Any) -> _FakeReport:
+        calls.append(root)
+        return _FakeReport((finding,))
+
+    monkeypatch.setattr(cli, "_checker", lambda: fake_run_checks)
+    assert cli.main(["--project", str(basic), "build", "html"]) == 1
+    err = capsys.readouterr().err
+    assert "manual/02-complaints.md:9:1: error MK103 7个工作日 contradicts the SLA (15天)" in err
+    assert "refusing to publish" in err
+    assert calls == [basic.resolve()]
+    assert not (basic / "build" / "html").exists()
+
+
+def test_serve_watches_data_and_templates(basic: Path) -> None:
+    (basic / "templates").mkdir()
+    args = argparse.Namespace(project=str(basic), host="127.0.0.1", port=0, no_check=True, open_browser=False)
+    argv = cli.serve_arguments(args)
+    assert argv[0] == str(basic.resolve() / "manual")
+    watched = [argv[i + 1] for i, a in enumerate(argv) if a == "--watch"]
+    assert watched == [str(basic.resolve() / "data"), str(basic.resolve() / "templates")]
+    assert "--pre-build" not in argv
+
+
+@pytest.mark.slow
+def test_build_html_publishes_the_site(basic: Path) -> None:
+    result = run_manualkit("--project", str(basic), "build", "html", "--no-check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["html: build/html/index.html"]
+    page = (basic / "build" / "html" / "02-complaints.html").read_text(encoding="utf-8")
+    assert "投诉处理" in page
+    assert (basic / "build" / ".doctrees" / "environment.pickle").is_file()
+    # Only the published tree and the caches: no staging directories left behind.
+    assert sorted(p.name for p in (basic / "build").iterdir()) == [".doctrees", ".work", "html"]
+
+
+def build_in_process(project: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = cli.main(["--project", str(project), "build", "html", "--no-check"])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.slow
+def test_failed_build_leaves_the_published_site_untouched(
+    basic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build_in_process(basic, capsys)[0] == 0
+    published = basic / "build" / "html"
+    before = {p.name: p.read_bytes() for p in published.glob("*.html")}
+
+    chapter = basic / "manual" / "02-complaints.md"
+    good = chapter.read_text(encoding="utf-8")
+    chapter.write_text(good.replace("详见{ref}`intro`", "详见{ref}`no-such-label`"), encoding="utf-8")
+    (basic / "manual" / "01-intro.md").write_text(
+        (basic / "manual" / "01-intro.md").read_text(encoding="utf-8").replace("总则", "总则（修订）"),
+        encoding="utf-8",
+    )
+
+    status, out, err = build_in_process(basic, capsys)
+    assert status == 1
+    assert "manual/02-complaints.md:9: WARNING: undefined label: 'no-such-label'" in err
+    assert "html build failed" in err
+    assert "Traceback" not in err
+    assert out == ""
+    assert {p.name: p.read_bytes() for p in published.glob("*.html")} == before
+
+    # Building again without a fix must fail again (no "success" from a stale incremental state).
+    status, _, err = build_in_process(basic, capsys)
+    assert status == 1
+    assert "no-such-label" in err
+
+    chapter.write_text(good, encoding="utf-8")
+    status, out, err = build_in_process(basic, capsys)
+    assert status == 0, err
+    assert out == "html: build/html/index.html\n"
+    assert "总则（修订）" in (published / "01-intro.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_build_all_reports_the_missing_builder_clearly(basic: Path) -> None:
+    # The minimal fixture registers no pdf builder: html is published, then a one-line failure.
+    result = run_manualkit("--project", str(basic), "build", "all", "--no-check")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["html: build/html/index.html"]
+    assert "pdf build failed" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,320 @@
+"""The DOCX builder, checked the way a user would: python-docx and LibreOffice read the file.
+
+The fixture manual (tests/fixtures/docx) has three chapters with nested lists, a merged-cell
+grid table, an admonition, a footnote, cross-references, a glossary, a literal block and the
+manualkit directives (sla role, sla-table, process flowchart, form, checklist).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+from sphinx.application import Sphinx
+from sphinx.errors import SphinxError
+
+from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
+
+FIXTURE = Path(__file__).parent / "fixtures" / "docx"
+UNKNOWN_FIXTURE = FIXTURE / "unknown"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+EPOCH = "1700000000"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NS = {"w": W[1:-1]}
+DOCX_NAME = "CS-OPS-TEST-001-v2.1.docx"
+CHAPTER_TITLES = ("服务基础与规范", "投诉处理", "表单与检查清单")
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Build:
+    status: int
+    output: Path
+    log: str
+    warnings: str
+
+    def xml(self, member: str) -> etree._Element:
+        with zipfile.ZipFile(self.output) as archive:
+            return etree.fromstring(archive.read(member))
+
+
+def build(project: Path, work: Path, *, warnings_are_errors: bool = False) -> Build:
+    """Run the ``docx`` builder on ``project`` with every output under ``work``."""
+    status, warnings = io.StringIO(), io.StringIO()
+    out_dir = work / "build"
+    app = Sphinx(
+        str(project / "manual"),
+        str(project),
+        str(work / "sphinx"),
+        str(work / "doctrees"),
+        "docx",
+        confoverrides={"manualkit_output_dir": str(out_dir)},
+        status=status,
+        warning=warnings,
+        freshenv=True,
+        warningiserror=warnings_are_errors,
+    )
+    app.build()
+    return Build(app.statuscode, out_dir / "docx" / DOCX_NAME, status.getvalue(), warnings.getvalue())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        yield build(FIXTURE, tmp_path_factory.mktemp("docx"))
+
+
+def test_build_writes_named_file_and_reports_counts(built: Build) -> None:
+    assert built.status == 0, built.warnings
+    assert built.warnings == ""
+    assert built.output.is_file()
+    last_line = built.log.strip().splitlines()[-1]
+    assert DOCX_NAME in last_line
+    for word in ("headings", "tables", "forms", "KiB"):
+        assert word in last_line
+    assert "1 forms" in last_line
+
+
+def test_heading_hierarchy_numbered_like_html(built: Build) -> None:
+    document = docx.Document(str(built.output))
+    headings = [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style is not None and p.style.name.startswith("Heading")
+    ]
+    level1 = [text for style, text in headings if style == "Heading 1"]
+    assert level1 == [f"{n} {title}" for n, title in enumerate(CHAPTER_TITLES, start=1)]
+    assert ("Heading 2", "1.1 服务理念") in headings
+    assert ("Heading 2", "2.1 投诉受理") in headings
+    # The root document's title is on the cover, not a chapter heading.
+    assert all("测试）" not in text for _, text in headings)
+
+
+def test_east_asian_fonts_and_chinese_language(built: Build) -> None:
+    styles = built.xml("word/styles.xml")
+    defaults = styles.find("w:docDefaults/w:rPrDefault/w:rPr", NS)
+    assert defaults is not None
+    assert defaults.find("w:rFonts", NS).get(W + "eastAsia") == "Noto Serif CJK SC"
+    assert defaults.find("w:lang", NS).get(W + "eastAsia") == "zh-CN"
+    for style in styles.findall("w:style", NS):
+        if style.get(W + "type") not in ("paragraph", "character"):
+            continue
+        name = style.find("w:name", NS).get(W + "val")
+        fonts = style.find("w:rPr/w:rFonts", NS)
+        assert fonts is not None and fonts.get(W + "eastAsia"), f"style {name} has no East Asian font"
+        assert fonts.get(W + "eastAsiaTheme") is None, f"theme font overrides {name}"
+        assert style.find("w:rPr/w:lang", NS).get(W + "eastAsia") == "zh-CN", name
+    heading = styles.find("w:style[@w:styleId='Heading1']", NS)
+    assert heading.find("w:rPr/w:rFonts", NS).get(W + "eastAsia") == "Noto Sans CJK SC"
+    settings = built.xml("word/settings.xml")
+    assert settings.find("w:themeFontLang", NS).get(W + "eastAsia") == "zh-CN"
+    assert settings.find("w:updateFields", NS).get(W + "val") == "true"
+
+
+def _instructions(root: etree._Element) -> str:
+    return " ".join(t.text or "" for t in root.iter(W + "instrText"))
+
+
+def test_toc_page_fields_and_section_break(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    assert 'TOC \\o "1-3" \\h \\z \\u' in _instructions(body)
+    document = docx.Document(str(built.output))
+    assert len(document.sections) == 2  # cover, then TOC and body
+    cover, main = document.sections
+    assert not cover.header._has_definition
+    header_xml = etree.tostring(main.header._element, encoding="unicode")
+    footer_xml = etree.tostring(main.footer._element, encoding="unicode")
+    assert "STYLEREF" in header_xml and "CS-OPS-TEST-001" in header_xml
+    assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml and "V2.1" in footer_xml
+
+
+def test_cover_shows_document_facts_and_approvals(built: Build) -> None:
+    document = docx.Document(str(built.output))
+    cover_text = "\n".join(
+        cell.text for table in document.tables[:2] for row in table.rows for cell in row.cells
+    )
+    for fact in ("CS-OPS-TEST-001", "V2.1", "2025年3月1日", "个人金融部", "内部", "受控副本"):
+        assert fact in cover_text
+    # Approval block from the newest revision (2.1), not the first one.
+    for name in ("陈晨", "李静", "周强", "客户服务经理", "2025年2月20日"):
+        assert name in cover_text
+    assert "赵刚" not in cover_text
+    assert document.paragraphs[1].style.name == "Title"
+    assert document.paragraphs[1].text == "客户服务操作手册（测试）"
+
+
+def test_merged_cells_and_repeated_header_rows(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    merged = next(
+        t
+        for t in body.iter(W + "tbl")
+        if "一般投诉" in "".join(t.itertext()) and "重大投诉" in "".join(t.itertext())
+    )
+    assert merged.find(".//w:vMerge[@w:val='restart']", NS) is not None
+    assert merged.find(".//w:tcPr/w:vMerge", NS) is not None
+    assert merged.find(".//w:gridSpan[@w:val='2']", NS) is not None
+    assert merged.find("w:tr/w:trPr/w:tblHeader", NS) is not None
+    # Every row covers the whole grid (Word rejects ragged merged tables).
+    columns = len(merged.findall("w:tblGrid/w:gridCol", NS))
+    for row in merged.findall("w:tr", NS):
+        spans = [
+            int(tc.find("w:tcPr/w:gridSpan", NS).get(W + "val"))
+            if tc.find("w:tcPr/w:gridSpan", NS) is not None
+            else 1
+            for tc in row.findall("w:tc", NS)
+        ]
+        assert sum(spans) == columns
+    document = docx.Document(str(built.output))
+    assert len(document.tables) >= 5
+
+
+def test_form_is_a_fillable_table(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    form_table = next(t for t in body.iter(W + "tbl") if "客户姓名" in "".join(t.itertext()))
+    controls = form_table.findall(".//w:sdt", NS)
+    aliases = {c.find("w:sdtPr/w:alias", NS).get(W + "val") for c in controls}
+    assert any("客户姓名" in alias for alias in aliases)
+    assert any("投诉内容" in alias for alias in aliases)
+    text = "".join(body.itertext())
+    assert "☐ 已核实客户身份" in text  # checklist items keep their boxes
+
+
+def test_cross_references_are_hyperlinks_to_bookmarks(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    bookmarks = {b.get(W + "name") for b in body.iter(W + "bookmarkStart")}
+    anchors = [h.get(W + "anchor") for h in body.iter(W + "hyperlink") if h.get(W + "anchor")]
+    assert "complaint_intake" in anchors  # {ref}`complaint-intake` from chapter 1
+    assert "service_principles" in anchors
+    assert set(anchors) <= bookmarks, set(anchors) - bookmarks
+    sla_link = next(h for h in body.iter(W + "hyperlink") if "".join(h.itertext()) == "7个工作日")
+    assert sla_link.get(W + "anchor") in bookmarks
+
+
+def test_footnote_admonition_flowchart_and_code(built: Build) -> None:
+    footnotes = built.xml("word/footnotes.xml")
+    assert "消费者权益保护法" in "".join(footnotes.itertext())
+    body = built.xml("word/document.xml")
+    assert body.find(".//w:footnoteReference", NS) is not None
+    box = next(t for t in body.iter(W + "tbl") if "节假日服务时间" in "".join(t.itertext()))
+    assert box.find("w:tblPr/w:tblStyle", NS).get(W + "val") == "AdmonitionBox"
+    with zipfile.ZipFile(built.output) as archive:
+        images = [n for n in archive.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+    assert images, "the process flowchart should be embedded as PNG"
+    code = [p for p in body.iter(W + "p") if p.find("w:pPr/w:pStyle[@w:val='SourceCode']", NS) is not None]
+    assert "CS-YYYYMMDD-NNNN" in "".join(code[0].itertext())
+
+
+def test_core_properties_from_data(built: Build) -> None:
+    props = docx.Document(str(built.output)).core_properties
+    assert props.title == "客户服务操作手册（测试）"
+    assert props.author == "个人金融部"
+    assert props.version == "2.1"
+    assert "2.1" in props.keywords and "CS-OPS-TEST-001" in props.keywords
+    assert props.revision == 2
+    assert props.created is not None and props.created.date().isoformat() == "2024-06-15"
+    assert props.modified is not None and props.modified.date().isoformat() == "2025-02-20"
+
+
+def test_reproducible_bytes(built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    again = build(FIXTURE, tmp_path)
+    assert again.output.read_bytes() == built.output.read_bytes()
+    with zipfile.ZipFile(built.output) as archive:
+        names = archive.namelist()
+        stamps = {info.date_time for info in archive.infolist()}
+    assert names[0] == "[Content_Types].xml"
+    assert stamps == {(2023, 11, 14, 22, 13, 20)}  # SOURCE_DATE_EPOCH 1700000000 (UTC)
+
+
+def test_unknown_node_warns_with_location_and_keeps_text(tmp_path: Path) -> None:
+    result = build(UNKNOWN_FIXTURE, tmp_path)
+    assert "'mystery'" in result.warnings
+    assert "index.md:7" in result.warnings
+    text = "".join(etree.fromstring(zipfile.ZipFile(result.output).read("word/document.xml")).itertext())
+    assert "神秘节点中的文字不得丢失。" in text
+
+
+def test_warnings_as_errors_fail_and_keep_previous_file(tmp_path: Path) -> None:
+    previous = tmp_path / "build" / "docx" / DOCX_NAME
+    previous.parent.mkdir(parents=True)
+    previous.write_bytes(b"previous build")
+    try:
+        result = build(UNKNOWN_FIXTURE, tmp_path, warnings_are_errors=True)
+    except SphinxError:
+        pass  # older Sphinx raises on the first warning
+    else:
+        assert result.status != 0
+    assert previous.read_bytes() == b"previous build"
+    assert [p.name for p in previous.parent.iterdir()] == [DOCX_NAME]  # no temp files left
+
+
+def test_invalid_data_fails_and_keeps_previous_file(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(UNKNOWN_FIXTURE, project)
+    shutil.copytree(FIXTURE / "data", tmp_path / "data")
+    (tmp_path / "data" / "manual.yaml").write_text("title: 缺少其他字段\n", encoding="utf-8")
+    previous = tmp_path / "build" / "docx" / DOCX_NAME
+    previous.parent.mkdir(parents=True)
+    previous.write_bytes(b"previous build")
+    with pytest.raises(SphinxError, match=r"manual\.yaml"):
+        build(project, tmp_path)
+    assert previous.read_bytes() == b"previous build"
+
+
+def test_graphviz_failure_is_reported_not_swallowed(tmp_path: Path) -> None:
+    with pytest.raises(GraphvizError, match="syntax error"):
+        render_dot_png("digraph { a -> }")
+    with pytest.raises(GraphvizError, match="not found"):
+        render_dot_png("digraph { a -> b }", dot="no-such-dot-binary")
+    renderer = GraphRenderer("dot", tmp_path)
+    png = renderer.png("digraph { 受理 -> 答复 }")
+    assert png.startswith(b"\x89PNG")
+    assert len(list(tmp_path.glob("graphviz-*.png"))) == 1  # cached for the next build
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: Path) -> None:
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler-utils not installed")
+    profile = tmp_path / "lo-profile"
+    result = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(built.output),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    pdf = tmp_path / DOCX_NAME.replace(".docx", ".pdf")
+    assert result.returncode == 0 and pdf.is_file(), result.stderr
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for title in CHAPTER_TITLES:
+        assert title in text
+    for fact in ("CS-OPS-TEST-001", "个人金融部", "7个工作日", "投诉受理登记表"):
+        assert fact.replace("个工作日", "") in text.replace(" ", "")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(pdf, ARTIFACTS / "docx-fixture.pdf")
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / "docx-fixture-page")], check=True
+    )
+    assert list(ARTIFACTS.glob("docx-fixture-page-*.png"))

@@ -1,0 +1,97 @@
+"""Untrusted sources cannot inject HTML, read files outside the project, or escape the template sandbox."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from docutils import nodes
+
+from conftest import TEMPLATES, copy_fixture, run_sphinx
+from manualkit.templating import TemplateRenderer, TemplateRenderError, escape_myst
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_script_in_a_chapter_is_escaped(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    append(
+        project / "manual" / "01-complaints.md",
+        '\n<script>alert("mk-block")</script>\n\n行内 <script>alert("mk-inline")</script> 文字。\n',
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    html = (run.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(&quot;mk-block&quot;)" in html
+    assert "&lt;script&gt;alert(&quot;mk-inline&quot;)" in html
+
+
+@pytest.mark.parametrize("directive", ["include", "literalinclude"])
+def test_including_a_file_outside_the_project_is_refused(tmp_path: Path, directive: str) -> None:
+    secret = tmp_path / "outside.md"
+    secret.write_text("MK-SECRET-OUTSIDE\n", encoding="utf-8")
+    project = copy_fixture("basic", tmp_path)
+    append(project / "manual" / "01-complaints.md", f"\n:::{{{directive}}} {secret}\n:::\n")
+    run = run_sphinx(project)
+    assert "01-complaints.md" in run.warnings
+    assert "disabled" in run.warnings.lower()
+    html = (run.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    assert "MK-SECRET-OUTSIDE" not in html
+
+
+def test_template_reaching_python_internals_is_a_build_error(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    fragment = templates / "fragments" / "sla-table.md.j2"
+    lines = fragment.read_text(encoding="utf-8").splitlines()
+    lines.insert(1, "{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    fragment.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = run_sphinx(project, overrides={"manualkit_templates_dir": str(templates)})
+    assert "templates/fragments/sla-table.md.j2:2" in run.warnings
+    assert "unsafe template expression refused by the sandbox" in run.warnings
+    assert "01-complaints.md:" in run.warnings and "ERROR" in run.warnings
+    assert "__subclasses__" not in (run.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    assert run.app.statuscode == 1
+
+
+def test_data_values_are_text_not_markup(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    forms = project / "data" / "forms.yaml"
+    hostile = "<script>alert(1)</script> {sla}`complaint.ack` {{ ''.__class__ }} [x](javascript:alert(1))"
+    forms.write_text(
+        forms.read_text(encoding="utf-8").replace(
+            "purpose: 登记客户投诉的基本信息与处理过程", f"purpose: '{hostile.replace(chr(39), chr(39) * 2)}'"
+        ),
+        encoding="utf-8",
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    tree = run.app.env.get_doctree("01-complaints")
+    purpose = next(p for p in tree.findall(nodes.paragraph) if p.astext().startswith("用途："))
+    assert purpose.astext() == f"用途：{hostile}"
+    assert not list(purpose.findall(nodes.reference))
+    html = (run.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and 'href="javascript:' not in html
+
+
+def test_renderer_sandbox_and_strict_undefined(tmp_path: Path) -> None:
+    fragments = tmp_path / "templates" / "fragments"
+    fragments.mkdir(parents=True)
+    (fragments / "evil.md.j2").write_text("ok\n{{ x.__class__.__mro__ }}\n", encoding="utf-8")
+    (fragments / "typo.md.j2").write_text("{{ missing_name }}\n", encoding="utf-8")
+    renderer = TemplateRenderer([tmp_path / "templates"])
+    with pytest.raises(TemplateRenderError, match=r"templates/fragments/evil\.md\.j2:2: unsafe"):
+        renderer.render("fragments/evil.md.j2", {"x": "text"})
+    with pytest.raises(TemplateRenderError, match="missing_name"):
+        renderer.render("fragments/typo.md.j2", {})
+
+
+def test_escape_myst_is_lossless_text() -> None:
+    assert escape_myst("{sla}`a.b`") == "\\{sla\\}\\`a\\.b\\`"
+    assert escape_myst("投诉\n处理") == "投诉 处理"
+    assert escape_myst("工作日9:00") == "工作日9\\:00"

@@ -1,0 +1,109 @@
+"""`manualkit import-docx` turns a Word manual into MyST chapters and lists durations to make SLAs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from manualkit.importdocx import DocxImportError, add_import_docx_parser, import_docx
+
+
+def _outline_paragraph(document: docx.document.Document, text: str, level0: int) -> None:
+    """A paragraph that is a heading only through its outline level (no Heading style)."""
+    paragraph = document.add_paragraph(text)
+    outline = OxmlElement("w:outlineLvl")
+    outline.set(qn("w:val"), str(level0))
+    paragraph._p.get_or_add_pPr().append(outline)
+
+
+def _word_manual(path: Path) -> Path:
+    document = docx.Document()
+    document.add_heading("第1章 投诉处理", level=1)
+    document.add_heading("1.1 投诉受理", level=2)
+    document.add_paragraph("客服专员收到投诉后，应在7个工作日内答复客户，并提前3天告知进展。")
+    document.add_paragraph("核实客户身份", style="List Bullet")
+    document.add_paragraph("登记投诉内容", style="List Bullet")
+    _outline_paragraph(document, "1.1.1 登记要求", 2)
+    table = document.add_table(rows=3, cols=2)
+    for r, (a, b) in enumerate([("事项", "时限"), ("首次响应", "24小时"), ("回访", "每季度")]):
+        table.cell(r, 0).text = a
+        table.cell(r, 1).text = b
+    outline_style = document.styles.add_style("大纲一级", WD_STYLE_TYPE.PARAGRAPH)
+    outline = OxmlElement("w:outlineLvl")
+    outline.set(qn("w:val"), "0")
+    outline_style.element.get_or_add_pPr().append(outline)
+    document.add_paragraph("第二章 Service Standards", style="大纲一级")
+    document.add_paragraph("服务用语应规范，*不得*使用[内部]术语。")
+    document.save(str(path))
+    return path
+
+
+def test_import_structure_tables_and_duration_report(tmp_path: Path) -> None:
+    source = _word_manual(tmp_path / "旧手册.docx")
+    out = tmp_path / "out"
+
+    result = import_docx(source, out, owner="cs.manager")
+
+    assert [p.name for p in result.files] == ["01-chapter-1.md", "02-service-standards.md"]
+    first = result.files[0].read_text(encoding="utf-8")
+    assert first.startswith("---\nowner: cs.manager\nreview_due: ")
+    expected = (
+        "(chapter-1)=\n# 投诉处理\n\n"
+        "(section-1-1)=\n## 投诉受理\n\n"
+        "客服专员收到投诉后，应在7个工作日内答复客户，并提前3天告知进展。\n\n"
+        "- 核实客户身份\n- 登记投诉内容\n\n"
+        "(section-1-1-1)=\n### 登记要求\n\n"
+        ":::{list-table}\n:header-rows: 1\n\n"
+        "* - 事项\n  - 时限\n* - 首次响应\n  - 24小时\n* - 回访\n  - 每季度\n:::\n"
+    )
+    assert expected in first
+    second = result.files[1].read_text(encoding="utf-8")
+    assert "(service-standards)=\n# Service Standards\n" in second, "outline level from the style"
+    assert "服务用语应规范，\\*不得\\*使用\\[内部\\]术语。" in second, "markup characters escaped"
+
+    found = {(f.path.name, f.mention) for f in result.findings}
+    assert found == {
+        ("01-chapter-1.md", "7个工作日"),
+        ("01-chapter-1.md", "提前3天"),
+        ("01-chapter-1.md", "24小时"),
+        ("01-chapter-1.md", "每季度"),
+    }
+    seven = next(f for f in result.findings if f.mention == "7个工作日")
+    assert "7个工作日" in first.splitlines()[seven.line - 1], "report line points at the MyST output"
+    assert "--value 7 --unit working_days" in seven.suggestion
+    report = (out / "import-report.txt").read_text(encoding="utf-8")
+    assert f"01-chapter-1.md:{seven.line}: 7个工作日" in report
+    index = (out / "index.md").read_text(encoding="utf-8")
+    assert "01-chapter-1\n02-service-standards\n```" in index
+
+
+def test_refuses_to_overwrite_and_rejects_non_docx(tmp_path: Path) -> None:
+    source = _word_manual(tmp_path / "m.docx")
+    import_docx(source, tmp_path / "out")
+    with pytest.raises(DocxImportError, match=r"would overwrite 01-chapter-1\.md"):
+        import_docx(source, tmp_path / "out")
+    import_docx(source, tmp_path / "out", force=True)
+    bogus = tmp_path / "notes.docx"
+    bogus.write_text("not a zip", encoding="utf-8")
+    with pytest.raises(DocxImportError, match=r"not a readable \.docx"):
+        import_docx(bogus, tmp_path / "out2")
+
+
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _word_manual(tmp_path / "m.docx")
+    parser = argparse.ArgumentParser(prog="manualkit")
+    add_import_docx_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["import-docx", str(source), "--out", str(tmp_path / "o")])
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "Durations that should become SLAs: 4" in out
+    assert "No --owner given" in out
+    args = parser.parse_args(["import-docx", str(tmp_path / "missing.docx")])
+    assert args.handler(args) == 1
+    assert "file not found" in capsys.readouterr().err

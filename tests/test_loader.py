@@ -1,0 +1,348 @@
+"""The data loader: every problem, all at once, each at its exact ``file:line:col``.
+
+Each case starts from a small valid project (tests/fixtures/loader/valid), replaces one
+data file with a few lines containing a mistake a writer could make, and checks the exact
+line the writer will see.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from manualkit.diagnostics import Diagnostic, SourceError
+from manualkit.loader import DATA_CODES, load_data, load_or_raise
+from manualkit.models import DATA_FILES
+
+VALID = Path(__file__).parent / "fixtures" / "loader" / "valid"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A writable copy of the valid fixture project."""
+    root = tmp_path / "project"
+    shutil.copytree(VALID, root)
+    return root
+
+
+def write(project: Path, name: str, text: str) -> None:
+    (project / "data" / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def lines(project: Path, name: str) -> list[str]:
+    """Formatted diagnostics about ``data/<name>`` (replacing a file can orphan ids elsewhere)."""
+    data, diagnostics = load_data(project / "data")
+    assert data is None or not any(d.severity == "error" for d in diagnostics)
+    return [d.format() for d in diagnostics if d.location.path == f"data/{name}"]
+
+
+SLA_HEAD = """
+- id: complaint.general.resolve
+  name: 一般投诉办结
+  start: 受理投诉
+  end: 答复客户
+  owner: complaint.handler
+"""
+
+
+def test_valid_fixture_loads_without_diagnostics() -> None:
+    data, diagnostics = load_data(VALID / "data")
+    assert diagnostics == []
+    assert data is not None
+    sla = data.sla("complaint.general.resolve")
+    assert (sla.duration.value, sla.duration.unit) == (7, "working_days")
+    # Dates may be written unquoted; times like 18:00 stay text (no YAML 1.1 sexagesimal 64800).
+    assert data.revisions[0].approved_on.isoformat() == "2024-12-20"
+    assert data.window("service.hours").closes == "18:00"
+
+
+def test_yaml_syntax_error_points_at_the_parser_mark(project: Path) -> None:
+    write(project, "roles.yaml", "- id: a\n  name: [x\n")
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:3:1: error DATA001 YAML syntax error: "
+        "did not find expected ',' or ']' (while parsing a flow sequence)"
+    ]
+
+
+def test_wrong_type(project: Path) -> None:
+    write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: seven\n    unit: working_days\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:7:12: error DATA002 slas[0].duration.value: expected an integer, found 'seven'"
+    ]
+
+
+def test_unknown_key_suggests_the_field(project: Path) -> None:
+    write(project, "slas.yaml", SLA_HEAD + "  duration: {value: 7, unit: working_days}\n  sectoin: intro\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:7:3: error DATA003 slas[0].sectoin: unknown key 'sectoin' (did you mean 'section'?)"
+    ]
+
+
+def test_bad_unit_lists_the_units_and_suggests_one(project: Path) -> None:
+    write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 7\n    unit: workdays\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:8:11: error DATA002 slas[0].duration.unit: expected one of 'working_days', "
+        "'calendar_days', 'hours', 'minutes', 'months', 'years', found 'workdays' "
+        "(did you mean 'working_days'?)"
+    ]
+
+
+def test_missing_required_key(project: Path) -> None:
+    write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 7\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:7:5: error DATA004 slas[0].duration: missing required key 'unit'"
+    ]
+
+
+def test_dangling_id_names_known_ids_and_the_closest(project: Path) -> None:
+    write(
+        project,
+        "slas.yaml",
+        SLA_HEAD.replace("complaint.handler", "complaint.handlr") + "  duration: {value: 7, unit: hours}\n",
+    )
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:5:10: error DATA008 slas[0].owner: unknown role 'complaint.handlr' "
+        "(did you mean 'complaint.handler'?); roles in data/roles.yaml: "
+        "service.manager, complaint.handler, quality.officer"
+    ]
+
+
+def test_dangling_sla_from_another_file(project: Path) -> None:
+    text = (VALID / "data" / "checklists.yaml").read_text(encoding="utf-8")
+    write(
+        project,
+        "checklists.yaml",
+        text.replace("sla: complaint.general.resolve", "sla: complaint.generl.resolve"),
+    )
+    (message,) = lines(project, "checklists.yaml")
+    assert message.startswith("data/checklists.yaml:11:12: error DATA008 checklists[0].items[1].sla: ")
+    assert "unknown SLA 'complaint.generl.resolve' (did you mean 'complaint.general.resolve'?)" in message
+
+
+def test_branch_to_must_name_a_step_of_the_same_process(project: Path) -> None:
+    text = (VALID / "data" / "processes.yaml").read_text(encoding="utf-8")
+    write(project, "processes.yaml", text.replace("{to: escalate,", "{to: escalte,"))
+    assert lines(project, "processes.yaml") == [
+        "data/processes.yaml:16:16: error DATA008 processes[0].steps[1].next[1].to: unknown step 'escalte' "
+        "(did you mean 'escalate'?); steps in this process: intake, assess, escalate, resolve"
+    ]
+
+
+def test_duplicate_key_is_an_error(project: Path) -> None:
+    write(project, "roles.yaml", "- id: service.manager\n  name: 客服经理\n  name: 经理\n")
+    (message,) = [m for m in lines(project, "roles.yaml") if "DATA005" in m]
+    assert message == (
+        "data/roles.yaml:3:3: error DATA005 roles[0].name: duplicate key 'name' (first at line 2); "
+        "YAML would keep only the last"
+    )
+
+
+def test_duplicate_id(project: Path) -> None:
+    write(
+        project,
+        "roles.yaml",
+        "- {id: service.manager, name: 客服经理}\n- {id: service.manager, name: 经理}\n",
+    )
+    assert [m for m in lines(project, "roles.yaml") if "DATA007" in m] == [
+        "data/roles.yaml:2:8: error DATA007 roles[1].id: "
+        "duplicate id 'service.manager' in roles (first at line 1)"
+    ]
+
+
+@pytest.mark.parametrize("word", ["no", "Yes", "ON", "off", "y", "N"])
+def test_yaml11_booleans_are_errors(project: Path, word: str) -> None:
+    text = (VALID / "data" / "forms.yaml").read_text(encoding="utf-8")
+    write(project, "forms.yaml", text.replace("required: true", f"required: {word}"))
+    assert lines(project, "forms.yaml") == [
+        f"data/forms.yaml:11:17: error DATA006 forms[0].fields[0].required: expected true/false or a "
+        f"quoted string, found plain '{word}' (YAML 1.1 reads it as a boolean; write true/false, "
+        f"or '{word}' for text)"
+    ]
+
+
+def test_quoted_yes_for_a_boolean_is_not_silently_true(project: Path) -> None:
+    text = (VALID / "data" / "forms.yaml").read_text(encoding="utf-8")
+    write(project, "forms.yaml", text.replace("required: true", 'required: "yes"'))
+    assert lines(project, "forms.yaml") == [
+        "data/forms.yaml:11:17: error DATA002 forms[0].fields[0].required: "
+        "expected true or false, found 'yes'"
+    ]
+
+
+def test_integer_with_leading_zero(project: Path) -> None:
+    write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 010\n    unit: hours\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:7:12: error DATA006 slas[0].duration.value: integer with a leading zero '010' "
+        "(YAML 1.1 reads it as octal): write 10, or quote it ('010') if it is text"
+    ]
+
+
+def test_float_where_an_integer_is_expected(project: Path) -> None:
+    write(project, "slas.yaml", SLA_HEAD + "  duration: {value: 7.0, unit: hours}\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:6:21: error DATA002 slas[0].duration.value: expected an integer, found number 7.0"
+    ]
+
+
+def test_unquoted_version_must_be_quoted(project: Path) -> None:
+    text = (VALID / "data" / "manual.yaml").read_text(encoding="utf-8")
+    write(project, "manual.yaml", text.replace('version: "1.0"', "version: 1.10"))
+    assert lines(project, "manual.yaml") == [
+        "data/manual.yaml:7:10: error DATA002 version: "
+        "expected a string, found number 1.10 (quote it: '1.10')"
+    ]
+
+
+def test_quoted_dates_are_fine_too(project: Path) -> None:
+    text = (VALID / "data" / "manual.yaml").read_text(encoding="utf-8")
+    write(project, "manual.yaml", text.replace("effective: 2025-01-01", 'effective: "2025-01-01"'))
+    data, diagnostics = load_data(project / "data")
+    assert diagnostics == []
+    assert data is not None and data.meta.effective.year == 2025
+
+
+def test_misspelt_data_file_name_is_a_warning(project: Path) -> None:
+    (project / "data" / "targets.yaml").rename(project / "data" / "target.yaml")
+    data, diagnostics = load_data(project / "data")
+    assert data is not None
+    assert [d.format() for d in diagnostics] == [
+        "data/target.yaml: warning DATA010 not a manualkit data file, ignored (did you mean 'targets.yaml'?)"
+    ]
+
+
+def test_missing_manual_yaml(project: Path) -> None:
+    (project / "data" / "manual.yaml").unlink()
+    assert [d.code for d in load_data(project / "data")[1]] == ["DATA009"]
+
+
+def test_many_errors_across_files_in_one_run(project: Path) -> None:
+    write(
+        project,
+        "slas.yaml",
+        """
+        - id: complaint.general.resolve
+          name: 一般投诉办结
+          duraton:
+            value: 7
+            unit: working_days
+          start: 受理投诉
+          end: 答复客户
+          owner: complaint.handlr
+        - id: complaint.callback
+          name: 投诉回访
+          duration: {value: 3.0, unit: workdays}
+          start: 办结
+          end: 回访
+          owner: quality.officer
+          note: no
+          tags: [010]
+        - id: complaint.callback
+          name: 回访
+          name: 回访二
+          duration: {value: 5, unit: years, bound: at_least}
+          start: 办结
+          end: ""
+          owner: service.manager
+          source: cbirc
+        """,
+    )
+    write(project, "manual.yaml", "title: 手册\nversion: 1.0\n")
+    write(project, "glossary.yaml", "- id: sla\n  term: [x\n")
+    data, diagnostics = load_data(project / "data")
+    assert data is None
+    found = {(d.location.path, d.location.line, d.code) for d in diagnostics}
+    assert {
+        ("data/slas.yaml", 1, "DATA004"),  # duration missing (misspelt)
+        ("data/slas.yaml", 3, "DATA003"),  # duraton
+        ("data/slas.yaml", 8, "DATA008"),  # owner complaint.handlr
+        ("data/slas.yaml", 11, "DATA002"),  # 3.0 and workdays
+        ("data/slas.yaml", 15, "DATA006"),  # note: no
+        ("data/slas.yaml", 16, "DATA006"),  # 010
+        ("data/slas.yaml", 17, "DATA007"),  # duplicate id
+        ("data/slas.yaml", 19, "DATA005"),  # duplicate key
+        ("data/slas.yaml", 22, "DATA002"),  # empty end
+        ("data/slas.yaml", 24, "DATA008"),  # unknown reference
+        ("data/manual.yaml", 2, "DATA002"),  # version 1.0 unquoted
+        ("data/manual.yaml", 1, "DATA004"),  # missing keys
+        ("data/glossary.yaml", 3, "DATA001"),
+        # forms.yaml still names records.retention, which no longer exists
+        ("data/forms.yaml", 6, "DATA008"),
+    } <= found
+    assert sum(1 for d in diagnostics if d.location.line == 11 and d.location.path == "data/slas.yaml") == 2
+
+
+def test_load_or_raise_carries_every_diagnostic(project: Path) -> None:
+    write(project, "roles.yaml", "- {id: a, name: x, colour: red}\n- {id: b}\n")
+    with pytest.raises(SourceError) as excinfo:
+        load_or_raise(project / "data")
+    codes = [d.code for d in excinfo.value.diagnostics]
+    assert "DATA003" in codes and "DATA004" in codes
+    assert "data/roles.yaml:1:20: error DATA003 roles[0].colour: unknown key 'colour'" in str(excinfo.value)
+
+
+def test_paths_relative_to_a_given_root(project: Path) -> None:
+    write(project, "glossary.yaml", "- {id: A, term: 术语, definition: 定义}\n")
+    _, diagnostics = load_data(project / "data", root=project.parent)
+    assert [d.location.path for d in diagnostics] == ["project/data/glossary.yaml"]
+
+
+def test_every_code_is_documented() -> None:
+    assert all(summary and explanation for summary, explanation in DATA_CODES.values())
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def _check_locations(root: Path, diagnostics: list[Diagnostic]) -> None:
+    known = {f"data/{name}" for name in DATA_FILES.values()}
+    for diagnostic in diagnostics:
+        assert diagnostic.code in DATA_CODES
+        loc = diagnostic.location
+        assert loc.path in known, diagnostic
+        text = (root / loc.path).read_text(encoding="utf-8")
+        assert 1 <= loc.line <= text.count("\n") + 2, diagnostic
+        assert loc.column >= 1, diagnostic
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(["slas.yaml", "manual.yaml", "processes.yaml"]),
+    text=st.text(alphabet=st.sampled_from([*"- :{}[]\n\t#&*!|>'\"%@`,?abyno01.\\投诉"]), max_size=80),
+)
+def test_arbitrary_yaml_text_never_raises(project: Path, name: str, text: str) -> None:
+    (project / "data" / name).write_text(text, encoding="utf-8")
+    data, diagnostics = load_data(project / "data")
+    if data is None:
+        assert diagnostics
+    _check_locations(project, diagnostics)
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 50),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.dates(),
+)
+_keys = st.sampled_from(["id", "name", "duration", "value", "unit", "owner", "tags", "kind", "start", "x"])
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=_values)
+def test_arbitrary_yaml_structures_never_raise(project: Path, value: object) -> None:
+    import yaml
+
+    (project / "data" / "slas.yaml").write_text(yaml.safe_dump([value], allow_unicode=True), encoding="utf-8")
+    _, diagnostics = load_data(project / "data")
+    _check_locations(project, diagnostics)

@@ -1,0 +1,369 @@
+"""The PDF builder, checked the way a reader of the PDF would: with poppler and pypdf.
+
+The fixture manual (tests/fixtures/pdf) is copied to a temporary folder and built with
+``sphinx-build -b pdf``; the assertions read the finished PDF back (pdftotext, pdffonts,
+pdfinfo, pypdf).  Pages are also rendered to PNG in tests/artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+import weasyprint
+
+from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "pdf"
+TEMPLATES = ROOT / "templates"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+PDF_NAME = "MK-TEST-PDF-001-v2.1.pdf"  # <document_number>-v<version> from data/manual.yaml
+EPOCH = "1700000000"
+FORM_BOOKMARK = "3.1 附件1　F-02-01 投诉受理登记表"  # title given by the form-appendices directive
+
+
+@dataclasses.dataclass(frozen=True)
+class Build:
+    project: Path
+    result: subprocess.CompletedProcess[str]
+
+    @property
+    def pdf(self) -> Path:
+        return self.project / "build" / "pdf" / PDF_NAME
+
+    @property
+    def output(self) -> str:
+        return self.result.stdout + self.result.stderr
+
+
+def copy_project(dest: Path) -> Path:
+    shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("build", "__pycache__"))
+    return dest
+
+
+def run_build(project: Path, **env_extra: str) -> Build:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tools"), os.environ.get("PYTHONPATH")])),
+        "SOURCE_DATE_EPOCH": EPOCH,
+        **env_extra,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "pdf",
+        "-c",
+        str(project),
+        str(project / "manual"),
+        str(project / "build" / ".work" / "pdf"),
+        "-D",
+        f"manualkit_templates_dir={TEMPLATES}",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    return Build(project, result)
+
+
+def pdftotext(pdf: Path, page: int | None = None, layout: bool = False) -> str:
+    command = ["pdftotext", "-enc", "UTF-8"]
+    if layout:
+        command.append("-layout")
+    if page is not None:
+        command += ["-f", str(page), "-l", str(page)]
+    return subprocess.run([*command, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdfinfo(pdf: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {
+        key.strip(): value.strip() for key, _, value in (line.partition(":") for line in out.splitlines())
+    }
+
+
+def outline(pdf: Path) -> list[tuple[int, str, int]]:
+    """(depth, title, 1-based page) of every bookmark, in order."""
+    reader = pypdf.PdfReader(pdf)
+    entries: list[tuple[int, str, int]] = []
+
+    def walk(items: list[object], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                assert isinstance(item, pypdf.generic.Destination)
+                entries.append((depth, str(item.title), reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return entries
+
+
+def page_of(pdf: Path, bookmark: str) -> int:
+    return next(page for _, title, page in outline(pdf) if title == bookmark)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    build = run_build(copy_project(tmp_path_factory.mktemp("pdf") / "project"))
+    assert build.result.returncode == 0, build.output
+    ARTIFACTS.mkdir(exist_ok=True)
+    for page in (1, 2, 4, 5, 6):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "80",
+                "-png",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                str(build.pdf),
+                str(ARTIFACTS / "pdf"),
+            ],
+            check=True,
+        )
+    return build
+
+
+@pytest.mark.slow
+def test_pdf_named_from_data_and_build_ends_with_summary_line(built: Build) -> None:
+    assert built.pdf.is_file()
+    pages = int(pdfinfo(built.pdf)["Pages"])
+    last_line = built.result.stdout.strip().splitlines()[-1]
+    assert PDF_NAME in last_line
+    assert f"{pages} pages" in last_line
+    assert re.search(r"\d+\.\d KiB", last_line)
+    assert not list(built.pdf.parent.glob("*.tmp")), "temporary file left behind"
+
+
+@pytest.mark.slow
+def test_builds_without_warnings_or_duplicate_anchors(built: Build) -> None:
+    assert "WARNING" not in built.output
+    assert "Anchor defined twice" not in built.output
+
+
+@pytest.mark.slow
+def test_chinese_text_is_extracted_exactly(built: Build) -> None:
+    text = pdftotext(built.pdf)
+    for expected in (
+        "总则",
+        "投诉处理",
+        "附录 表单",
+        "客服专员受理投诉后，应在7个工作日内办结并答复客户",  # {sla} role, rendered from data
+        "☐ 在时限内答复客户（时限：7个工作日）",  # checklist box: a symbol the CJK fonts lack
+    ):
+        assert expected in text
+    assert "\ufffd" not in text
+
+
+@pytest.mark.slow
+def test_cover_shows_document_facts_and_newest_approvals(built: Build) -> None:
+    cover = pdftotext(built.pdf, page=1)
+    for expected in ("客户服务操作手册（测试样本）", "MK-TEST-PDF-001", "2.1", "2025年3月1日", "客户服务部"):
+        assert expected in cover
+    assert "内部资料" in cover and "受控副本 第01号" in cover
+    # drafted / reviewed / approved come from the newest revision (2.1), not the first one.
+    for name in ("陈静", "刘洋", "周建国"):
+        assert name in cover
+    assert "赵敏" not in cover
+
+
+@pytest.mark.slow
+def test_only_embedded_cjk_fonts(built: Build) -> None:
+    lines = subprocess.run(["pdffonts", str(built.pdf)], capture_output=True, text=True, check=True).stdout
+    rows = lines.splitlines()[2:]
+    assert rows
+    names = " ".join(row.split()[0] for row in rows)
+    assert "Noto-Serif-CJK-SC" in names
+    assert "Noto-Sans-CJK-SC-Bold" in names
+    for row in rows:
+        emb, sub, uni = row.split()[-5:-2]
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), row
+        assert "Type 3" not in row
+
+
+@pytest.mark.slow
+def test_bookmarks_for_chapters_and_sections(built: Build) -> None:
+    entries = outline(built.pdf)
+    chapters = [title for depth, title, _ in entries if depth == 0]
+    # front matter of the root document (unnumbered), then the numbered chapters
+    assert chapters == ["目录", "前言", "使用说明", "1 总则", "2 投诉处理", "3 附录 表单"]
+    sections = [title for depth, title, _ in entries if depth == 1]
+    assert "2.3 服务时限一览" in sections
+    assert FORM_BOOKMARK in sections
+
+
+@pytest.mark.slow
+def test_toc_page_numbers_match_where_chapters_start(built: Build) -> None:
+    toc = pdftotext(built.pdf, page=2, layout=True)
+    assert "目" in toc
+    for bookmark in ("1 总则", "2 投诉处理", "2.3 服务时限一览", "3 附录 表单"):
+        number, title = bookmark.split(" ", 1)
+        match = re.search(
+            rf"^\s*{re.escape(number)}\s+{re.escape(title)}[·.\s]*?(\d+)\s*$", toc, re.MULTILINE
+        )
+        assert match, f"{bookmark!r} not in TOC:\n{toc}"
+        assert int(match.group(1)) == page_of(built.pdf, bookmark)
+
+
+@pytest.mark.slow
+def test_chapters_and_form_appendices_start_new_pages(built: Build) -> None:
+    pages = [page_of(built.pdf, title) for title in ("1 总则", "2 投诉处理", "3 附录 表单")]
+    assert pages == sorted(set(pages))
+    for title in ("1 总则", "2 投诉处理", "3 附录 表单"):
+        number, name = title.split(" ", 1)
+        first_body_line = pdftotext(built.pdf, page=page_of(built.pdf, title)).split("\n")
+        # header line(s) first, then the chapter heading
+        assert f"{number} {name}" in first_body_line[:6]
+    form_page = pdftotext(built.pdf, page=page_of(built.pdf, FORM_BOOKMARK))
+    assert "客户姓名" in form_page and "客服专员签字" in form_page and "客服主管签字" in form_page
+
+
+@pytest.mark.slow
+def test_running_header_footer_and_repeated_table_header_on_middle_page(built: Build) -> None:
+    total = int(pdfinfo(built.pdf)["Pages"])
+    start = page_of(built.pdf, "2.3 服务时限一览")
+    continuation = start + 1  # the 48-row table does not fit on one page
+    assert continuation < total
+    text = pdftotext(built.pdf, page=continuation, layout=True)
+    header = text.strip().splitlines()[0]
+    assert "2 投诉处理" in header and "MK-TEST-PDF-001" in header
+    compact = re.sub(r"\s+", "", text)  # pdftotext drops the spaces around CJK characters
+    assert f"第{continuation}页/共{total}页" in compact
+    assert "版本2.1" in compact
+    assert "服务时限一览" not in text  # really a continuation page…
+    assert re.search(r"序号\s+渠道\s+事项\s+办结时限\s+责任岗位", text)  # …with the header row repeated
+    rows = re.findall(r"^\s*(\d+)\s+\S+\s+\S+\s+\d个工作日\s+客服主管\s*$", text, re.MULTILINE)
+    assert len(rows) > 5
+
+
+@pytest.mark.slow
+def test_document_metadata(built: Build) -> None:
+    info = pdfinfo(built.pdf)
+    assert info["Title"] == "客户服务操作手册（测试样本）"
+    assert info["Author"] == "客户服务部"
+    assert "MK-TEST-PDF-001" in info["Subject"] and "2.1" in info["Subject"]
+    assert "版本 2.1" in info["Keywords"]
+    # dates come from data/revisions.yaml (first and newest approval), not from the clock
+    assert "2024" in info["CreationDate"] and "2025" in info["ModDate"]
+
+
+@pytest.mark.slow
+def test_tagged_pdf_with_language_headings_and_tables(built: Build) -> None:
+    assert pdfinfo(built.pdf)["Tagged"] == "yes"
+    reader = pypdf.PdfReader(built.pdf)
+    catalog = reader.trailer["/Root"]
+    assert catalog["/Lang"] == "zh-CN"
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        node = node.get_object() if isinstance(node, pypdf.generic.IndirectObject) else node
+        if isinstance(node, pypdf.generic.ArrayObject):
+            for child in node:
+                walk(child)
+        elif isinstance(node, pypdf.generic.DictionaryObject):
+            if "/S" in node:
+                found.add(str(node["/S"]))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(catalog["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/P"} <= found
+
+
+@pytest.mark.slow
+def test_two_builds_are_byte_identical(built: Build, tmp_path: Path) -> None:
+    again = run_build(copy_project(tmp_path / "again"))
+    assert again.result.returncode == 0, again.output
+    assert again.pdf.read_bytes() == built.pdf.read_bytes()
+    # /ID: a permanent part naming the release (not random), then pydyf's content hash
+    permanent = pypdf.PdfReader(built.pdf).trailer["/ID"][0]
+    assert bytes(permanent.original_bytes) == b"MK-TEST-PDF-001-v2.1"
+
+
+@pytest.mark.slow
+def test_images_outside_the_project_fail_the_build_and_keep_the_previous_pdf(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "unsafe")
+    with (project / "manual" / "01-overview.md").open("a", encoding="utf-8") as chapter:
+        chapter.write("\n![外部图片](http://example.com/logo.png)\n\n![密码](/etc/passwd)\n")
+    previous = project / "build" / "pdf" / PDF_NAME
+    previous.parent.mkdir(parents=True)
+    previous.write_bytes(b"%PDF-1.7 previous release")
+    build = run_build(project)
+    assert build.result.returncode != 0
+    assert "http://example.com/logo.png" in build.output
+    assert "/etc/passwd" in build.output
+    assert "01-overview.md:" in build.output
+    assert previous.read_bytes() == b"%PDF-1.7 previous release"
+    assert sorted(p.name for p in previous.parent.iterdir()) == [PDF_NAME]
+
+
+@pytest.mark.slow
+def test_character_missing_from_fonts_is_reported_with_location(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "glyph")
+    chapter = project / "manual" / "02-complaints.md"
+    lines = chapter.read_text(encoding="utf-8").splitlines()
+    lines += ["", "客户姓名含生僻字\U0002b79a，需人工核对。"]
+    chapter.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build = run_build(project)
+    assert build.result.returncode != 0
+    assert f"02-complaints.md:{len(lines)}" in build.output
+    assert "U+2B79A" in build.output
+    assert "Step 1 - Fetching" not in build.output, "must be detected before rendering"
+    assert not build.pdf.exists()
+
+
+@pytest.mark.slow
+def test_missing_cjk_font_is_reported_before_rendering(tmp_path: Path) -> None:
+    fontconfig = tmp_path / "fonts.conf"
+    fontconfig.write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    build = run_build(copy_project(tmp_path / "nofont"), FONTCONFIG_FILE=str(fontconfig))
+    assert build.result.returncode != 0
+    assert "Noto Serif CJK SC" in build.output
+    assert "fonts-noto-cjk" in build.output
+    assert "Step 1 - Fetching" not in build.output
+    assert not build.pdf.exists()
+
+
+def test_fetcher_serves_project_files_only(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "ok.css").write_text("p { color: red }", encoding="utf-8")
+    (root / "escape.css").symlink_to("/etc/passwd")
+    fetcher = ConfinedURLFetcher([root])
+    response = fetcher.fetch((root / "ok.css").as_uri())
+    assert response.read() == b"p { color: red }"
+    for url in (
+        "file:///etc/passwd",
+        (root / "escape.css").as_uri(),
+        root.as_uri() + "/../../../etc/passwd",
+        "http://example.com/logo.png",
+        "https://example.com/logo.png",
+        "ftp://example.com/x",
+    ):
+        with pytest.raises(RefusedURLError) as refused:
+            fetcher.fetch(url)
+        assert url in str(refused.value)
+
+
+def test_weasyprint_rendering_stops_on_a_refused_url(tmp_path: Path) -> None:
+    html = weasyprint.HTML(
+        string='<p>x</p><img src="file:///etc/passwd">',
+        base_url=tmp_path.as_uri() + "/",
+        url_fetcher=ConfinedURLFetcher([tmp_path]),
+    )
+    with pytest.raises(RefusedURLError, match="/etc/passwd"):
+        html.write_pdf()

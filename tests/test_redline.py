@@ -1,0 +1,204 @@
+"""``manualkit redline``: section-by-section comparison of two tagged releases."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from manualkit.redline.cli import RedlineError, write_redline
+from manualkit.redline.textdiff import diff_text
+from release_helpers import NEW_PARAGRAPH, OLD_PARAGRAPH, commit_all, make_project, make_v1_1, replace_in, tag
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture
+def released(tmp_path: Path) -> Path:
+    """A repository with tags v1.0 and v1.1 (1.1: SLA 7 → 5 working days, one paragraph rewritten)."""
+    root = make_project(tmp_path)
+    tag(root, "1.0")
+    make_v1_1(root)
+    commit_all(root, "手册 v1.1")
+    tag(root, "1.1")
+    return root
+
+
+@pytest.fixture
+def redline_dir(released: Path) -> Path:
+    return write_redline(released, "1.0", "1.1")
+
+
+def test_outputs_written(redline_dir: Path) -> None:
+    assert redline_dir == redline_dir.parent / "1.0-1.1"
+    assert redline_dir.parent.parent.name == "build"
+    assert sorted(p.name for p in redline_dir.iterdir()) == ["changes.json", "redline.docx", "redline.html"]
+
+
+def test_changes_json_reports_sla_old_and_new(redline_dir: Path) -> None:
+    changes = json.loads((redline_dir / "changes.json").read_text(encoding="utf-8"))
+    assert (changes["from"], changes["to"]) == ("1.0", "1.1")
+    assert [(c["id"], c["status"]) for c in changes["slas"]] == [("complaint.general.resolve", "changed")]
+    sla = changes["slas"][0]
+    assert (sla["old"]["duration"], sla["new"]["duration"]) == ("7个工作日", "5个工作日")
+    assert sla["fields"] == [{"field": "duration", "old": "7个工作日", "new": "5个工作日"}]
+    assert changes["forms"] == []
+    assert [s["label"] for s in changes["sections"]] == ["complaint-resolution"]
+
+
+def test_html_summary_and_inline_changes(redline_dir: Path) -> None:
+    page = etree.parse(str(redline_dir / "redline.html"), etree.HTMLParser())
+    row = page.xpath("//tr[@id='sla-complaint-general-resolve']")[0]
+    assert row.xpath("string(.//del)") == "7个工作日"
+    assert row.xpath("string(.//ins)") == "5个工作日"
+    changed = page.xpath("//div[@id='s-complaint-resolution']")[0]
+    assert "mk-section" in changed.get("class") and "changed" in changed.get("class")
+    inserted = [e.text for e in changed.xpath(".//ins")]
+    deleted = [e.text for e in changed.xpath(".//del")]
+    assert "书面" in inserted and "电话" in inserted
+    assert any("五个" in text for text in inserted)
+    assert any("规定" in text for text in deleted)
+    # Word-level, not whole-paragraph: the unchanged words stay outside ins/del.
+    assert OLD_PARAGRAPH not in deleted and NEW_PARAGRAPH not in inserted
+    # Unchanged sections are collapsed.
+    collapsed = page.xpath("//details[contains(@class, 'unchanged')]/@id")
+    assert "s-complaint-intake" in collapsed and "s-overview-scope" in collapsed
+    assert not page.xpath("//details[@id='s-complaint-resolution']")
+
+
+def test_docx_has_tracked_changes(redline_dir: Path) -> None:
+    with zipfile.ZipFile(redline_dir / "redline.docx") as archive:
+        body = etree.fromstring(archive.read("word/document.xml"))
+    insertions = body.findall(f".//{W}ins")
+    deletions = body.findall(f".//{W}del")
+    assert insertions and deletions
+    for mark in [*insertions, *deletions]:
+        assert mark.get(f"{W}author") == "陈静"
+        assert mark.get(f"{W}date") == "2025-03-01T00:00:00Z"
+    inserted = "".join(t.text or "" for t in body.iterfind(f".//{W}ins//{W}t"))
+    deleted = "".join(t.text or "" for t in body.iterfind(f".//{W}del//{W}delText"))
+    assert "书面" in inserted and "规定" in deleted
+    assert not body.findall(f".//{W}del//{W}t")  # deleted text must be w:delText
+    ids = [m.get(f"{W}id") for m in [*insertions, *deletions]]
+    assert len(ids) == len(set(ids))
+
+
+def test_accepting_all_changes_gives_the_new_text(redline_dir: Path) -> None:
+    # Accept all = drop w:del, unwrap w:ins; the paragraph must read exactly as in v1.1.
+    with zipfile.ZipFile(redline_dir / "redline.docx") as archive:
+        body = etree.fromstring(archive.read("word/document.xml"))
+    accepted, rejected = [], []
+    for p in body.iter(f"{W}p"):
+        accepted.append("".join(t.text or "" for t in p.iter(f"{W}t")))
+        rejected.append(
+            "".join(t.text or "" for t in p.iter(f"{W}t", f"{W}delText") if not _inside(t, f"{W}ins"))
+        )
+    assert NEW_PARAGRAPH in accepted and OLD_PARAGRAPH not in accepted
+    assert OLD_PARAGRAPH in rejected and NEW_PARAGRAPH not in rejected
+
+
+def _inside(element: etree._Element, tag_name: str) -> bool:
+    return any(parent.tag == tag_name for parent in element.iterancestors())
+
+
+def test_chinese_is_diffed_by_words_or_characters() -> None:
+    old, new = "投诉应在七个工作日内办结。", "投诉应在五个工作日内办结。"
+    words = diff_text(old, new, "word")[0].segments
+    chars = diff_text(old, new, "char")[0].segments
+    assert [(s.op, s.text) for s in chars if s.op != "equal"] == [("delete", "七"), ("insert", "五")]
+    changed_words = [s.text for s in words if s.op != "equal"]
+    assert changed_words and all(len(text) < len(old) // 2 for text in changed_words)
+    assert "".join(s.text for s in words if s.op != "insert") == old
+
+
+def test_html_escapes_manual_text(released: Path) -> None:
+    replace_in(released / "manual" / "02-complaints.md", NEW_PARAGRAPH, NEW_PARAGRAPH + "<script>x</script>")
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    target = write_redline(released, "1.1", "1.2")
+    html = (target / "redline.html").read_text(encoding="utf-8")
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_unknown_tag_is_refused(released: Path) -> None:
+    with pytest.raises(RedlineError, match=r"tag v0\.9 not found"):
+        write_redline(released, "0.9", "1.1")
+
+
+def test_rerun_replaces_previous_redline(redline_dir: Path, released: Path) -> None:
+    (redline_dir / "stale.txt").write_text("x", encoding="utf-8")
+    again = write_redline(released, "1.0", "1.1")
+    assert again == redline_dir and not (again / "stale.txt").exists()
+    assert [p.name for p in again.parent.iterdir()] == ["1.0-1.1"]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_tracked_changes(redline_dir: Path, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice (soffice) is required"
+    profile = tmp_path / "lo-profile"
+    out = tmp_path / "fodt"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "fodt",
+            "--outdir",
+            str(out),
+            str(redline_dir / "redline.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    tree = etree.parse(str(out / "redline.fodt"))
+    ns = {
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "dc": "http://purl.org/dc/elements/1.1/",
+    }
+    for kind in ("insertion", "deletion"):
+        regions = tree.xpath(f"//text:changed-region[text:{kind}]", namespaces=ns)
+        assert regions, f"no text:{kind} after the round trip"
+        for region in regions:
+            assert region.xpath(f"string(text:{kind}/office:change-info/dc:creator)", namespaces=ns) == "陈静"
+            assert region.xpath(f"string(text:{kind}/office:change-info/dc:date)", namespaces=ns).startswith(
+                "2025-03-01"
+            )
+    # LibreOffice keeps deleted text either inside the region or inline between change marks.
+    deletion_ids = set(tree.xpath("//text:changed-region[text:deletion]/@text:id", namespaces=ns))
+    inline = [
+        mark.tail or ""
+        for mark in tree.xpath("//text:change-start", namespaces=ns)
+        if mark.get(f"{{{ns['text']}}}change-id") in deletion_ids
+    ]
+    stored = tree.xpath("//text:changed-region/text:deletion/text:p//text()", namespaces=ns)
+    assert "规定时限内" in "".join([*inline, *stored])
+
+
+def test_cited_sla_change_shows_in_section_text(tmp_path: Path) -> None:
+    # Roles are expanded with each version's data, so an SLA change is visible where it is cited.
+    root = make_project(tmp_path)
+    replace_in(
+        root / "manual" / "02-complaints.md",
+        "一般投诉应当在规定时限内办结",
+        "一般投诉应当在{sla}`complaint.general.resolve`内办结",
+    )
+    commit_all(root, "1.0")
+    tag(root, "1.0")
+    replace_in(root / "data" / "slas.yaml", "value: 7, unit: working_days", "value: 5, unit: working_days")
+    commit_all(root, "1.1")
+    tag(root, "1.1")
+    page = etree.parse(str(write_redline(root, "1.0", "1.1") / "redline.html"), etree.HTMLParser())
+    section = page.xpath("//div[@id='s-complaint-resolution']")[0]
+    assert "一般投诉应当在7个工作日内办结" in "".join(section.xpath(".//p/text() | .//p/del/text()"))
+    assert "7" in "".join(section.xpath(".//del/text()")) and "5" in "".join(section.xpath(".//ins/text()"))
+    assert "{sla}" not in "".join(section.itertext())

@@ -1,0 +1,234 @@
+"""``manualkit release``: refusals, publication of build/site/X.Y/, versions.json, atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from manualkit.checks import run_checks
+from manualkit.diagnostics import Diagnostic
+from manualkit.release import BuildRequest, ReleaseError, release, sphinx_build
+from release_helpers import IDENTITY, commit_all, git, make_project, make_v1_1, replace_in
+
+
+def document_control_checks(root: Path) -> Sequence[Diagnostic]:
+    """The MK7xx rules only: the fixture is not meant to satisfy every editorial rule."""
+    return run_checks(root, select=["MK7"]).diagnostics
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)  # `git tag -a` inside release() needs a committer
+    return make_project(tmp_path)
+
+
+def tree_state(directory: Path) -> dict[str, str]:
+    """Every path under ``directory`` (symlinks as their target) → content hash."""
+    state: dict[str, str] = {}
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory).as_posix()
+        if path.is_symlink():
+            state[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+# --------------------------------------------------------------------------- refusals (fast)
+
+
+def test_refuses_dirty_tree(project: Path) -> None:
+    replace_in(project / "manual" / "01-overview.md", "热情", "热忱")
+    with pytest.raises(ReleaseError, match="uncommitted changes") as info:
+        release(project, "1.0", check=document_control_checks)
+    assert "manual/01-overview.md" in str(info.value)
+    assert not (project / "build" / "site").exists()
+    assert git(project, "tag", "--list") == ""
+
+
+def test_refuses_version_without_revision(project: Path) -> None:
+    make_v1_1(project, record=False)
+    commit_all(project, "1.1 without a revision")
+    with pytest.raises(ReleaseError) as info:
+        release(project, "1.1", check=document_control_checks)
+    message = str(info.value)
+    assert "data/revisions.yaml has no entry for version 1.1" in message
+    assert '- version: "1.1"' in message and "approved_on:" in message  # what to add
+
+
+def test_refuses_version_that_is_not_the_manual_version(project: Path) -> None:
+    with pytest.raises(ReleaseError, match=r"no entry for version 2\.0"):
+        release(project, "2.0", check=document_control_checks)
+
+
+def test_refuses_failing_check(project: Path) -> None:
+    git(project, "tag", "-a", "v1.0", "-m", "v1.0")
+    make_v1_1(project)
+    replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
+    commit_all(project, "1.1 with an unrecorded change")
+    with pytest.raises(ReleaseError, match="MK705") as info:
+        release(project, "1.1", check=document_control_checks)
+    assert "manual/01-overview.md:17" in str(info.value)
+    assert "v1.1" not in git(project, "tag", "--list")
+
+
+# --------------------------------------------------------------------------- whole releases (slow)
+
+
+@pytest.mark.slow
+def test_release_publishes_versions(project: Path) -> None:
+    first = release(project, "1.0", check=document_control_checks)
+    assert first.tag == "v1.0"
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    second = release(project, "1.1", check=document_control_checks)
+
+    site = project / "build" / "site"
+    versions = json.loads((site / "versions.json").read_text(encoding="utf-8"))
+    assert versions["latest"] == "1.1"
+    by_version = {v["version"]: v for v in versions["versions"]}
+    assert [v["version"] for v in versions["versions"]] == ["1.1", "1.0"]
+    assert by_version["1.1"]["latest"] and not by_version["1.1"]["superseded"]
+    assert by_version["1.0"]["superseded"] and not by_version["1.0"]["latest"]
+    assert by_version["1.1"]["effective"] == "2025-03-01"
+    assert by_version["1.1"]["path"] == "1.1/"
+    assert by_version["1.1"]["pdf"] == "1.1/MK-TEST-REL-001-v1.1.pdf"
+    assert by_version["1.1"]["docx"] == "1.1/MK-TEST-REL-001-v1.1.docx"
+
+    # Both versions stay published; latest points at 1.1.
+    for version in ("1.0", "1.1"):
+        vdir = site / version
+        assert (vdir / "index.html").is_file()
+        assert (vdir / f"MK-TEST-REL-001-v{version}.pdf").is_file()
+        assert (vdir / f"MK-TEST-REL-001-v{version}.docx").is_file()
+    assert os.readlink(site / "latest") == "1.1"
+    assert "1.1/index.html" in (site / "index.html").read_text(encoding="utf-8")
+
+    # Checksums cover every published file and match.
+    sums = (site / "1.1" / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    listed = dict(reversed(line.split("  ", 1)) for line in sums)
+    assert set(listed) == set(second.files)
+    assert "MK-TEST-REL-001-v1.1.pdf" in listed and "02-complaints.html" in listed
+    for name, digest in listed.items():
+        assert hashlib.sha256((site / "1.1" / name).read_bytes()).hexdigest() == digest
+
+    # The tag is annotated and on the released commit.
+    assert git(project, "cat-file", "-t", "v1.1").strip() == "tag"
+    assert git(project, "rev-list", "-n", "1", "v1.1") == git(project, "rev-parse", "HEAD")
+
+    # Pages carry the version switcher (reading ../versions.json) and the revision marker.
+    page = (site / "1.1" / "02-complaints.html").read_text(encoding="utf-8")
+    assert 'data-manualkit-version="1.1"' in page and "manualkit-versions.js" in page
+    assert "本节于 v1.1 修订：一般投诉办结时限由7个工作日缩短为5个工作日。" in page
+    old_page = (site / "1.0" / "02-complaints.html").read_text(encoding="utf-8")
+    assert "本节于 v1.1 修订" not in old_page and 'data-manualkit-version="1.0"' in old_page
+
+    # The marker reaches the PDF and the DOCX too.
+    import docx
+    from pypdf import PdfReader
+
+    pdf_text = "".join(
+        p.extract_text() or "" for p in PdfReader(site / "1.1" / "MK-TEST-REL-001-v1.1.pdf").pages
+    )
+    assert "本节于 v1.1 修订" in pdf_text.replace("\n", "")
+    paragraphs = [p.text for p in docx.Document(str(site / "1.1" / "MK-TEST-REL-001-v1.1.docx")).paragraphs]
+    assert any(p.startswith("本节于 v1.1 修订") for p in paragraphs)
+
+    # No scratch directories left behind.
+    assert [p.name for p in (project / "build").iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.slow
+def test_failed_release_leaves_previous_site_untouched(project: Path) -> None:
+    release(project, "1.0", formats=("html",), check=document_control_checks)
+    site = project / "build" / "site"
+    before = tree_state(site)
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+
+    def html_then_broken_pdf(request: BuildRequest) -> None:
+        if request.builder == "html":
+            sphinx_build(request)  # a real, complete HTML build of 1.1 ...
+            return
+        raise ReleaseError("pdf build failed: injected failure")  # ... then the PDF fails
+
+    with pytest.raises(ReleaseError, match="injected failure"):
+        release(project, "1.1", check=document_control_checks, build=html_then_broken_pdf)
+    assert tree_state(site) == before
+    assert "v1.1" not in git(project, "tag", "--list")
+    assert [p.name for p in (project / "build").iterdir() if p.name.startswith(".")] == []
+
+    # A real build failure: a chapter Sphinx cannot build (an unknown directive).
+    with (project / "manual" / "02-complaints.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n:::{no-such-directive}\n内容\n:::\n")
+    commit_all(project, "broken chapter")
+    with pytest.raises(ReleaseError, match="html build failed"):
+        release(project, "1.1", formats=("html",), check=document_control_checks)
+    assert tree_state(site) == before
+    assert "v1.1" not in git(project, "tag", "--list")
+
+
+@pytest.mark.slow
+def test_republish_rebuilds_a_tagged_version_into_another_site(project: Path, tmp_path: Path) -> None:
+    git(project, "tag", "-a", "v1.0", "-m", "v1.0")
+    site = tmp_path / "pages" / "site"
+    result = release(project, "1.0", formats=("html",), republish=True, site=site)
+    assert result.version_dir == site / "1.0" and (site / "1.0" / "index.html").is_file()
+    assert json.loads((site / "versions.json").read_text(encoding="utf-8"))["latest"] == "1.0"
+    assert not (project / "build" / "site").exists()
+    # Republishing needs the version's own tagged commit.
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    with pytest.raises(ReleaseError, match="does not point at the checked-out commit"):
+        release(project, "1.1", formats=("html",), republish=True, site=site)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_old_pages_show_superseded_banner(project: Path) -> None:
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    release(project, "1.0", formats=("html",), check=document_control_checks)
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    release(project, "1.1", formats=("html",), check=document_control_checks)
+    site = project / "build" / "site"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"{base}/1.0/02-complaints.html")
+            banner = page.wait_for_selector(".mk-superseded", timeout=10_000)
+            assert banner is not None
+            assert "已被 v1.1 取代" in banner.inner_text()
+            link = banner.query_selector("a")
+            assert link is not None and link.get_attribute("href") == f"{base}/1.1/02-complaints.html"
+            options = page.eval_on_selector_all(
+                ".mk-version-bar option", "els => els.map(e => e.textContent)"
+            )
+            assert len(options) == 2 and "最新" in options[0]
+
+            page.goto(f"{base}/1.1/02-complaints.html")
+            page.wait_for_selector(".mk-version-bar", timeout=10_000)
+            assert page.query_selector(".mk-superseded") is None
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,171 @@
+"""MK7xx document-control rules: ordered, dated, complete revision records (checked against git)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from manualkit.checks import run_checks
+from manualkit.redline.sections import split_sections
+from manualkit.revisions import version_key
+from release_helpers import REVISION_1_1, commit_all, make_project, make_v1_1, replace_in, tag
+
+
+def mk7(root: Path) -> list[str]:
+    return [d.format() for d in run_checks(root, select=["MK7"]).diagnostics]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path)
+
+
+def test_versions_compare_as_numbers() -> None:
+    assert version_key("1.10") > version_key("1.9")
+    assert version_key("2.0") > version_key("1.10")
+
+
+def test_clean_fixture_has_no_findings(project: Path) -> None:
+    assert mk7(project) == []
+
+
+def test_versions_must_strictly_increase(project: Path) -> None:
+    # 1.10 then 1.9: string order would accept it, numeric order must not.
+    revisions = project / "data" / "revisions.yaml"
+    text = revisions.read_text(encoding="utf-8")
+    later = REVISION_1_1.replace('"1.1"', '"1.10"') + REVISION_1_1.replace('"1.1"', '"1.9"')
+    revisions.write_text(text + later, encoding="utf-8")
+    replace_in(project / "data" / "manual.yaml", 'version: "1.0"', 'version: "1.10"')
+    found = mk7(project)
+    assert any("MK701" in f and "1.9 does not follow 1.10" in f for f in found), found
+    line = next(f for f in found if "MK701" in f)
+    assert line.startswith("data/revisions.yaml:19:")  # the second appended entry's version line
+
+
+def test_approval_must_not_follow_effective_date(project: Path) -> None:
+    replace_in(project / "data" / "revisions.yaml", "approved_on: 2024-12-20", "approved_on: 2025-01-05")
+    found = mk7(project)
+    errors = [f for f in found if "MK702" in f]
+    assert len(errors) == 1
+    assert errors[0].startswith("data/revisions.yaml:5:")  # the approved_on line
+    assert "approved on 2025-01-05 but effective 2025-01-01" in errors[0]
+
+
+def test_newest_revision_must_be_manual_version(project: Path) -> None:
+    replace_in(project / "data" / "manual.yaml", 'version: "1.0"', 'version: "1.1"')
+    found = [f for f in mk7(project) if "MK703" in f]
+    assert len(found) == 1 and found[0].startswith("data/manual.yaml:")
+    assert "newest revision is 1.0" in found[0]
+
+
+def test_changed_label_must_exist(project: Path) -> None:
+    replace_in(project / "data" / "revisions.yaml", "section: overview,", "section: overveiw,")
+    found = [f for f in mk7(project) if "MK704" in f]
+    assert len(found) == 1
+    assert "'overveiw'" in found[0] and "did you mean 'overview'" in found[0]
+
+
+def test_recorded_change_passes(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    assert mk7(project) == []
+
+
+def test_unrecorded_chapter_change_names_file_and_line(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    # A second edit, in chapter 1, that revision 1.1 does not mention.
+    replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1, found
+    assert found[0].startswith("manual/01-overview.md:17: error MK705 chapter changed since v1.0")
+
+
+def test_unrecorded_change_is_caught_after_commit_too(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
+    commit_all(project, "1.1")
+    assert any(f.startswith("manual/01-overview.md:17:") and "MK705" in f for f in mk7(project))
+
+
+def test_unowned_data_change_needs_an_entry(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    with (project / "data" / "slas.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "- id: complaint.escalate\n  name: 投诉升级\n  duration: {value: 2, unit: hours}\n"
+            "  start: 受理投诉\n  end: 升级处理\n  owner: service.supervisor\n"
+        )
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1, found
+    assert found[0].startswith("data/slas.yaml:15: error MK705 complaint.escalate added since v1.0")
+    # An explicit `covers` on a change entry accounts for it.
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "缩短为5个工作日。}",
+        "缩短为5个工作日。, covers: [complaint.escalate]}",
+    )
+    assert [f for f in mk7(project) if "MK705" in f] == []
+
+
+def test_data_change_in_section_not_recorded(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    # The form belongs to complaint-intake, which revision 1.1 does not list.
+    replace_in(project / "data" / "forms.yaml", "label: 联系电话", "label: 联系手机")
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1, found
+    assert found[0].startswith("data/forms.yaml:1: error MK705 F-02-01 changed since v1.0")
+    assert "complaint-intake" in found[0]
+
+
+def test_edit_after_release_warns(project: Path) -> None:
+    tag(project, "1.0")
+    replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
+    found = [f for f in mk7(project) if "MK706" in f]
+    assert found == [
+        "manual/01-overview.md:17: warning MK706 changed since release v1.0; "
+        "record it in a new revision after 1.0"
+    ]
+
+
+def test_sections_split_by_label() -> None:
+    text = "---\nowner: x\n---\n\n(a)=\n# 甲\n\n正文\n\n```\n(not-a-label)=\n```\n(b)=\n## 乙\n\n内容\n"
+    sections = split_sections(text, "manual/x.md")
+    assert [(s.key, s.title, s.start_line) for s in sections] == [
+        ("manual/x.md#preamble", "章首信息（manual/x.md）", 1),
+        ("a", "甲", 5),
+        ("b", "乙", 13),
+    ]
+    assert sections[2].body == "## 乙\n\n内容"
+
+
+def test_missing_previous_tag_is_a_warning(project: Path) -> None:
+    make_v1_1(project)  # 1.1 recorded, but v1.0 was never tagged
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1 and "warning MK705" in found[0] and "tag v1.0 not found" in found[0]
+
+
+@pytest.mark.slow
+def test_revised_sections_carry_marker_from_data(tmp_path: Path) -> None:
+    from lxml import etree
+
+    from conftest import copy_fixture, run_sphinx
+
+    project = copy_fixture("release", tmp_path)
+    make_v1_1(project)
+    run = run_sphinx(project, "html")
+    assert run.error is None, run.warnings
+    page = etree.parse(str(run.outdir / "02-complaints.html"), etree.HTMLParser())
+    markers = page.xpath("//p[contains(@class, 'mk-revised')]")
+    assert [m.text for m in markers] == ["本节于 v1.1 修订：一般投诉办结时限由7个工作日缩短为5个工作日。"]
+    # Right after the heading of the labelled section, not in its neighbours.
+    section = markers[0].getparent()
+    assert section.get("id") == "complaint-resolution"
+    assert markers[0].getprevious().tag == "h2"
+    overview = etree.parse(str(run.outdir / "01-overview.html"), etree.HTMLParser())
+    assert [m.text for m in overview.xpath("//p[contains(@class, 'mk-revised')]")] == [
+        "本节于 v1.0 修订：首次发布总则。"
+    ]

@@ -1,0 +1,284 @@
+"""The manualkit Sphinx extension on the ``basic`` fixture manual: roles, directives, errors, rebuilds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docutils import nodes
+from sphinx.ext.graphviz import graphviz
+
+from conftest import SphinxRun, copy_fixture, run_sphinx, touch_later
+from manualkit.durations import render_sla
+from manualkit.models import ManualData
+from manualkit.sphinx.domain import get_domain, get_manual_data
+from manualkit.sphinx.formatting import render_reference, render_target, render_window
+
+
+def resolved(run: SphinxRun, docname: str) -> nodes.document:
+    return run.app.env.get_and_resolve_doctree(docname, run.app.builder)
+
+
+def data_of(run: SphinxRun) -> ManualData:
+    return get_manual_data(run.app.env)
+
+
+def containers(tree: nodes.Node, cls: str) -> list[nodes.container]:
+    return [c for c in tree.findall(nodes.container) if cls in c["classes"]]
+
+
+def body_rows(table: nodes.table) -> list[nodes.row]:
+    return [row for tbody in table.findall(nodes.tbody) for row in tbody.children]
+
+
+def inline_texts(tree: nodes.Node, cls: str) -> list[str]:
+    return [n.astext() for n in tree.findall(nodes.inline) if cls in n["classes"]]
+
+
+# -- roles ---------------------------------------------------------------------------------------
+
+
+def test_roles_render_data_values(basic_html: SphinxRun) -> None:
+    data = data_of(basic_html)
+    tree = resolved(basic_html, "01-complaints")
+    assert render_sla(data.sla("complaint.general.resolve")) == "7个工作日"
+    assert "7个工作日" in inline_texts(tree, "mk-role-sla")
+    assert render_sla(data.sla("complaint.ack")) in inline_texts(tree, "mk-role-sla")
+    assert "F-04-01 投诉受理登记表" in inline_texts(tree, "mk-role-form")
+    assert render_reference(data.reference("reg.consumer.protection")) in inline_texts(tree, "mk-role-reg")
+    assert inline_texts(tree, "mk-role-target") == [render_target(data.target("callback.rate"))] == ["100%"]
+    assert inline_texts(tree, "mk-role-window") == [render_window(data.window("service.hours"))]
+    assert inline_texts(tree, "mk-role-window") == ["工作日9:00—18:00"]
+
+
+def test_linked_roles_point_at_table_rows_and_appendices(basic_html: SphinxRun) -> None:
+    tree = resolved(basic_html, "01-complaints")
+    targets = {
+        ref.astext(): ref["refuri"]
+        for ref in tree.findall(nodes.reference)
+        if any("mk-" in c for inline in ref.findall(nodes.inline) for c in inline["classes"])
+    }
+    # The complete table in the appendix wins over the chapter's filtered table.
+    assert targets["7个工作日"] == "02-appendix.html#sla-complaint-general-resolve"
+    assert targets["F-04-01 投诉受理登记表"] == "02-appendix.html#form-f-04-01"
+    reg = next(text for text in targets if text.startswith("《金融消费者"))
+    assert targets[reg] == "02-appendix.html#ref-reg-consumer-protection"
+
+
+# -- directives ----------------------------------------------------------------------------------
+
+
+def test_sla_table_filters_and_anchors_rows(basic_html: SphinxRun) -> None:
+    data = data_of(basic_html)
+    chapter = resolved(basic_html, "01-complaints")
+    appendix = resolved(basic_html, "02-appendix")
+    (filtered,) = containers(chapter, "mk-sla-table")
+    (complete,) = containers(appendix, "mk-sla-table")
+    tagged = [s for s in data.slas if "complaint" in s.tags]
+    assert 0 < len(tagged) < len(data.slas)
+    chapter_rows = body_rows(next(filtered.findall(nodes.table)))
+    assert [r[0].astext() for r in chapter_rows] == [s.name for s in tagged]
+    # Each anchor exists once: on the complete table, which beats a tag selection.
+    assert all(not r["ids"] for r in chapter_rows)
+    rows = body_rows(next(complete.findall(nodes.table)))
+    assert [r["ids"] for r in rows] == [["sla-" + s.id.replace(".", "-")] for s in data.slas]
+    retention = next(r for r in rows if r["ids"] == ["sla-record-retention"])
+    assert render_sla(data.sla("record.retention")) in retention.astext()  # 至少3年
+    assert "至少3年" in retention.astext()
+
+
+def test_home_section_table_wins_the_anchor(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n:::{sla-table}\n:section: complaint-handling\n:::\n",
+        encoding="utf-8",
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    html = (run.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    assert html.count('id="sla-complaint-general-resolve"') == 1
+    appendix = (run.outdir / "02-appendix.html").read_text(encoding="utf-8")
+    assert 'id="sla-complaint-general-resolve"' not in appendix
+    assert 'href="01-complaints.html#sla-complaint-general-resolve"' in appendix
+    assert 'id="sla-complaint-ack"' in appendix  # not in that section: the complete table keeps it
+
+
+def test_form_is_printable(basic_html: SphinxRun) -> None:
+    data = data_of(basic_html)
+    form = data.form("F-04-01")
+    tree = resolved(basic_html, "01-complaints")
+    (layout,) = containers(tree, "mk-form")
+    assert layout["ids"] == []  # the form's appendix section carries its anchor
+    rows = [r for r in layout.findall(nodes.row) if "mk-field" in r["classes"]]
+    assert [r[0].astext().removesuffix("（必填）") for r in rows] == [f.label for f in form.fields]
+    phone = next(r for r, f in zip(rows, form.fields, strict=True) if f.type == "phone")
+    assert "mk-field-phone" in phone["classes"] and phone[1].astext() == "□" * 11
+    deadline = next(r for r, f in zip(rows, form.fields, strict=True) if f.sla)
+    assert render_sla(data.sla("complaint.general.resolve")) in deadline[2].astext()
+    signatures = [p for p in layout.findall(nodes.paragraph) if "mk-signature" in p["classes"]]
+    assert [p.astext().split("签字")[0] for p in signatures] == [data.role(r).name for r in form.signatures]
+    assert all("日期" in p.astext() for p in signatures)
+
+
+def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:
+    checklist = data_of(basic_html).checklist("CL-04-01")
+    tree = resolved(basic_html, "01-complaints")
+    (box,) = containers(tree, "mk-checklist")
+    items = [p.astext() for p in box.findall(nodes.paragraph) if p.astext().startswith("☐ ")]
+    assert [
+        item.removeprefix("☐ ")[: len(i.text)] for item, i in zip(items, checklist.items, strict=True)
+    ] == [i.text for i in checklist.items]
+    assert "客服专员" in box.astext()  # owner role name
+    assert any("24小时" in item for item in items)  # related SLA via render_sla
+
+
+def test_process_draws_flowchart_and_step_table(basic_html: SphinxRun) -> None:
+    process = data_of(basic_html).process("complaint.handling")
+    tree = basic_html.app.env.get_doctree("01-complaints")
+    (box,) = containers(tree, "mk-process")
+    (chart,) = list(box.findall(graphviz))
+    code = chart["code"]
+    for step in process.steps:
+        assert step.name in code
+    for branch in process.steps[1].next:
+        assert f'[label="{branch.when}"]' in code
+    table = next(box.findall(nodes.table))
+    rows = body_rows(table)
+    assert len(rows) == len(process.steps)
+    assert "客服主管" in rows[2].astext()  # owner role name, not id
+    assert (basic_html.outdir / "_images").is_dir()
+    assert any(p.suffix == ".svg" for p in (basic_html.outdir / "_images").iterdir())
+
+
+def test_share_table_adds_up(basic_html: SphinxRun) -> None:
+    tree = basic_html.app.env.get_doctree("01-complaints")
+    (box,) = containers(tree, "mk-share-table")
+    rows = body_rows(next(box.findall(nodes.table)))
+    assert rows[-1].astext().split() == ["合计", "100%"]
+
+
+def test_appendix_lists(basic_html: SphinxRun) -> None:
+    data = data_of(basic_html)
+    tree = resolved(basic_html, "02-appendix")
+    (glossary,) = containers(tree, "mk-glossary")
+    assert {t.astext() for t in glossary.findall(nodes.term)} == {t.term for t in data.glossary}
+    (refs,) = containers(tree, "mk-references")
+    assert [r["ids"] for r in body_rows(next(refs.findall(nodes.table)))] == [
+        ["ref-" + r.id.replace(".", "-")] for r in data.references
+    ]
+    (revisions,) = containers(tree, "mk-revisions")
+    rows = body_rows(next(revisions.findall(nodes.table)))
+    assert [r[0].astext() for r in rows] == [r.version for r in data.revisions]
+    assert "下列文件同时废止：《旧版投诉管理规定》" in revisions.astext()
+    (attachments,) = containers(tree, "mk-attachments")
+    rows = body_rows(next(attachments.findall(nodes.table)))
+    assert [(r[0].astext(), r[1].astext()) for r in rows] == [
+        (f"附件{n}", f.id) for n, f in enumerate(data.forms, start=1)
+    ]
+
+
+def test_form_appendices_are_numbered_sections(basic_html: SphinxRun) -> None:
+    data = data_of(basic_html)
+    tree = basic_html.app.env.get_doctree("02-appendix")
+    sections = [s for s in tree.findall(nodes.section) if s["ids"] and s["ids"][0].startswith("form-f-")]
+    assert [s["ids"][0] for s in sections] == ["form-" + f.id.lower() for f in data.forms]
+    assert sections[0][0].astext() == f"附件1\u3000F-04-01 {data.forms[0].title}"
+    assert containers(sections[0], "mk-form")
+    numbers = basic_html.app.env.toc_secnumbers["02-appendix"]
+    assert numbers["#form-f-04-01"] and numbers["#form-f-04-02"][-1] == numbers["#form-f-04-01"][-1] + 1
+
+
+# -- HTML ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["index.html", "01-complaints.html", "02-appendix.html", "search.html"])
+def test_every_page_shows_document_control(basic_html: SphinxRun, page: str) -> None:
+    meta = data_of(basic_html).meta
+    html = (basic_html.outdir / page).read_text(encoding="utf-8")
+    assert f'<span class="mk-docinfo-number">{meta.document_number}</span>' in html
+    assert f'<span class="mk-docinfo-version">{meta.version}</span>' in html
+    assert "2025年3月1日" in html  # effective date of the fixture
+    assert "_static/manualkit.css" in html
+
+
+def test_print_stylesheet_and_numbered_chapters(basic_html: SphinxRun) -> None:
+    css = (basic_html.outdir / "_static" / "manualkit.css").read_text(encoding="utf-8")
+    assert "@media print" in css
+    assert basic_html.app.env.toc_secnumbers["01-complaints"]["#complaint-intake"] == (1, 1)
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+def test_unknown_ids_are_errors_at_source_line(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    text += "\n一般投诉应在{sla}`complaint.genral.resolve`内办结。\n\n:::{form} F-04-11\n:::\n"
+    chapter.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    role_line = next(n for n, line in enumerate(lines, 1) if "complaint.genral" in line)
+    form_line = next(n for n, line in enumerate(lines, 1) if "F-04-11" in line)
+    run = run_sphinx(project)
+    assert (
+        f"01-complaints.md:{role_line}: ERROR: unknown SLA id 'complaint.genral.resolve' "
+        "(did you mean: complaint.general.resolve?)"
+    ) in run.warnings
+    assert f"01-complaints.md:{form_line}: ERROR: form: unknown form id 'F-04-11'" in run.warnings
+    assert "did you mean: F-04-01" in run.warnings
+    assert run.app.statuscode == 1  # fails even without -W
+
+    again = run_sphinx(project, fresh=False)  # incremental: the page is read again, the error stays
+    assert "unknown SLA id 'complaint.genral.resolve'" in again.warnings
+    assert again.app.statuscode == 1
+
+
+def test_data_errors_stop_the_build_with_locations(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    slas = project / "data" / "slas.yaml"
+    slas.write_text(slas.read_text(encoding="utf-8").replace("value: 7,", "value: -7,"), encoding="utf-8")
+    run = run_sphinx(project)
+    assert run.error is not None and "manualkit data error" in str(type(run.error).category)
+    assert "data/slas.yaml:" in run.warnings
+    assert not (run.outdir / "01-complaints.html").exists()
+
+
+def test_editing_data_rebuilds_dependent_pages(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    first = run_sphinx(project)
+    assert first.error is None, first.warnings
+    doctrees = first.outdir / ".doctrees"
+    before = {name: (doctrees / f"{name}.doctree").stat().st_mtime_ns for name in ("index", "01-complaints")}
+
+    slas = project / "data" / "slas.yaml"
+    slas.write_text(slas.read_text(encoding="utf-8").replace("value: 7,", "value: 5,"), encoding="utf-8")
+    touch_later(slas)
+    second = run_sphinx(project, fresh=False)
+    assert second.error is None, second.warnings
+    assert (doctrees / "01-complaints.doctree").stat().st_mtime_ns > before["01-complaints"]
+    assert (doctrees / "index.doctree").stat().st_mtime_ns == before["index"]  # uses no SLA
+    assert "5个工作日" in inline_texts(resolved(second, "01-complaints"), "mk-role-sla")
+    assert "5个工作日" in (second.outdir / "01-complaints.html").read_text(encoding="utf-8")
+
+
+def test_domain_merges_parallel_reads(basic_html: SphinxRun) -> None:
+    domain = get_domain(basic_html.app.env)
+    saved = dict(domain.objects)
+    try:
+        other = {"objects": {"sla:x.y": ("other-doc", "sla-x-y", 0), "sla:z": ("ignored", "sla-z", 0)}}
+        domain.merge_domaindata({"other-doc"}, other)
+        assert domain.location_of("sla", "x.y") == ("other-doc", "sla-x-y")
+        assert domain.location_of("sla", "z") is None
+        domain.clear_doc("other-doc")
+        assert domain.location_of("sla", "x.y") is None
+    finally:
+        domain.data["objects"] = saved
+
+
+def test_only_html_builders_build_a_search_index(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    run = run_sphinx(project, "singlehtml")
+    assert run.error is None, run.warnings
+    assert run.app.builder.search is False
+    assert not (run.outdir / ".doctrees" / "manualkit-jieba-dict.txt").exists()

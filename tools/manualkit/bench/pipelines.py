@@ -1,0 +1,265 @@
+"""The stages the bench times: manualkit's own, and the plain reference pipelines beside them.
+
+manualkit stages run the real CLI (``manualkit check``, ``manualkit build html|pdf|docx|all``) in
+a throw-away copy of a manual, so the incremental stage can edit a paragraph without touching the
+writer's sources.  Reference stages convert the *same* MyST sources with tools that know nothing
+of manualkit: pandoc (``-f markdown``) to HTML and DOCX, and a plain Sphinx (``myst_parser`` only,
+roles unknown, warnings accepted) to HTML and to singlehtml + WeasyPrint for a PDF.  Ratios
+against those, measured in the same run, are what the targets are stated in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from manualkit.bench.measure import Measurement, output_size, run_measured
+from manualkit.bench.synth import edit_one_paragraph
+from manualkit.scaffold import toctree_entries
+
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+
+#: conf.py of the plain reference Sphinx: MyST only, nothing of manualkit.
+PLAIN_CONF = '''"""Plain reference build for the bench: myst_parser only (manualkit roles stay unknown)."""
+project = "reference"
+extensions = ["myst_parser"]
+myst_enable_extensions = ["colon_fence"]
+root_doc = "index"
+language = "zh_CN"
+suppress_warnings = ["myst", "toc"]
+'''
+
+
+@dataclasses.dataclass(frozen=True)
+class Workspace:
+    """One manual under test: its copy, where reference outputs go, and how to call manualkit."""
+
+    name: str
+    project: Path
+    reference_dir: Path
+    cli: tuple[str, ...]
+    env: dict[str, str]
+
+    @property
+    def build_dir(self) -> Path:
+        return self.project / "build"
+
+
+Prepare = Callable[["Workspace", int], None]
+Output = Callable[["Workspace"], "Path | None"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """A timed unit: ``prepare`` (untimed) then ``commands`` (timed, summed; peak memory is the max)."""
+
+    name: str
+    label: str
+    reference: bool
+    prepare: Prepare
+    commands: Callable[[Workspace], list[list[str]]]
+    output: Output
+
+
+@dataclasses.dataclass(frozen=True)
+class StageRun:
+    measurement: Measurement
+    output_bytes: int | None
+
+
+def cli_command() -> tuple[str, ...]:
+    """The ``manualkit`` console script of this venv, or ``python -m manualkit`` before install."""
+    script = Path(sys.executable).parent / "manualkit"
+    if script.exists():
+        return (str(script),)
+    return (sys.executable, "-m", "manualkit")
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every child: manualkit importable even when not installed."""
+    env = dict(os.environ)
+    tools = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (tools, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("SOURCE_DATE_EPOCH", "0")
+    return env
+
+
+# --------------------------------------------------------------------------- preparation helpers
+
+
+def _nothing(ws: Workspace, run: int) -> None:
+    return None
+
+
+def _clean(ws: Workspace, run: int) -> None:
+    """Remove every output and cache, so the stage measures a build from scratch."""
+    shutil.rmtree(ws.build_dir, ignore_errors=True)
+
+
+def _edit(ws: Workspace, run: int) -> None:
+    """One edited paragraph, different on every run so the rebuild always has work to do."""
+    edit_one_paragraph(ws.project, marker=f"（修订{run + 1}）")
+
+
+def _clean_reference(sub: str) -> Callable[[Workspace, int], None]:
+    def prepare(ws: Workspace, run: int) -> None:
+        shutil.rmtree(ws.reference_dir / sub, ignore_errors=True)
+
+    return prepare
+
+
+def _first(directory: Path, pattern: str) -> Path | None:
+    found = sorted(directory.glob(pattern)) if directory.is_dir() else []
+    return found[0] if found else None
+
+
+def prepare_reference_sources(ws: Workspace) -> None:
+    """Untimed set-up of the reference pipelines: plain Sphinx project and one pandoc input file."""
+    ref = ws.reference_dir
+    shutil.rmtree(ref, ignore_errors=True)
+    src = ref / "src"
+    shutil.copytree(ws.project / "manual", src)
+    (ref / "conf.py").write_text(PLAIN_CONF, encoding="utf-8")
+    index = (src / "index.md").read_text(encoding="utf-8")
+    parts: list[str] = []
+    for doc in ["index", *toctree_entries(index)]:
+        path = src / f"{doc}.md"
+        if path.exists():
+            text = _FRONT_MATTER.sub("", path.read_text(encoding="utf-8"), count=1)
+            parts.append(text)
+    (ref / "pandoc-input.md").write_text("\n\n".join(parts), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def _mk(ws: Workspace, *args: str) -> list[str]:
+    return [*ws.cli, "--project", str(ws.project), *args]
+
+
+def _sphinx(ws: Workspace, builder: str, out: str) -> list[str]:
+    ref = ws.reference_dir
+    return [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        builder,
+        "-q",
+        "-c",
+        str(ref),
+        str(ref / "src"),
+        str(ref / out),
+    ]
+
+
+def _pandoc(ws: Workspace, to: str, out: str) -> list[str]:
+    ref = ws.reference_dir
+    return ["pandoc", "-f", "markdown", "-t", to, "-s", "--metadata", "title=reference",
+            str(ref / "pandoc-input.md"), "-o", str(ref / out)]  # fmt: skip
+
+
+def _weasyprint(ws: Workspace) -> list[str]:
+    ref = ws.reference_dir
+    return [
+        sys.executable,
+        "-m",
+        "weasyprint",
+        str(ref / "singlehtml" / "index.html"),
+        str(ref / "plain.pdf"),
+    ]
+
+
+def _build(name: str, label: str, args: Sequence[str], prepare: Prepare, output: Output) -> Stage:
+    return Stage(name, label, False, prepare, lambda ws: [_mk(ws, *args)], output)
+
+
+def _html(ws: Workspace) -> Path:
+    return ws.build_dir / "html"
+
+
+def _pdf(ws: Workspace) -> Path | None:
+    return _first(ws.build_dir / "pdf", "*.pdf")
+
+
+def _docx(ws: Workspace) -> Path | None:
+    return _first(ws.build_dir / "docx", "*.docx")
+
+
+STAGES: tuple[Stage, ...] = (
+    _build("check", "manualkit check", ["check"], _nothing, lambda ws: None),
+    _build("html", "build html (full)", ["build", "html"], _clean, _html),
+    _build("html-edit", "build html (1 paragraph edited)", ["build", "html"], _edit, _html),
+    _build("pdf", "build pdf (full)", ["build", "pdf"], _clean, _pdf),
+    _build("docx", "build docx (full)", ["build", "docx"], _clean, _docx),
+    _build(
+        "docx-write", "build docx (sources cached: write)", ["build", "docx", "--no-check"], _nothing, _docx
+    ),
+    _build("all", "build all (check+html+pdf+docx)", ["build", "all"], _clean, lambda ws: ws.build_dir),
+    Stage(
+        "pandoc-html",
+        "reference: pandoc → HTML",
+        True,
+        _nothing,
+        lambda ws: [_pandoc(ws, "html", "pandoc.html")],
+        lambda ws: ws.reference_dir / "pandoc.html",
+    ),
+    Stage(
+        "pandoc-docx",
+        "reference: pandoc → DOCX",
+        True,
+        _nothing,
+        lambda ws: [_pandoc(ws, "docx", "pandoc.docx")],
+        lambda ws: ws.reference_dir / "pandoc.docx",
+    ),
+    Stage(
+        "plain-html",
+        "reference: plain Sphinx html",
+        True,
+        _clean_reference("html"),
+        lambda ws: [_sphinx(ws, "html", "html")],
+        lambda ws: ws.reference_dir / "html",
+    ),
+    Stage(
+        "plain-pdf",
+        "reference: plain Sphinx singlehtml + WeasyPrint",
+        True,
+        _clean_reference("singlehtml"),
+        lambda ws: [_sphinx(ws, "singlehtml", "singlehtml"), _weasyprint(ws)],
+        lambda ws: ws.reference_dir / "plain.pdf",
+    ),
+)
+
+STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
+
+
+def run_stage(stage: Stage, ws: Workspace, run: int, *, timeout: float) -> StageRun:
+    """Prepare, then time every command of the stage; the first failure ends the stage."""
+    try:
+        stage.prepare(ws, run)
+    except (OSError, ValueError) as exc:
+        return StageRun(Measurement(0.0, 0, -1, f"preparation failed: {exc}"), None)
+    total, peak = 0.0, 0
+    for command in stage.commands(ws):
+        # plain Sphinx exits 0 despite unknown roles (no -W); manualkit's exit codes are meaningful.
+        m = run_measured(command, cwd=ws.project, env=ws.env, timeout=timeout)
+        total += m.seconds
+        peak = max(peak, m.peak_kib)
+        if not m.ok:
+            return StageRun(Measurement(total, peak, m.returncode, m.error), None)
+    output = stage.output(ws)
+    return StageRun(Measurement(total, peak, 0), output_size(output) if output else None)
+
+
+def select_stages(names: Sequence[str] | None) -> tuple[Stage, ...]:
+    if not names:
+        return STAGES
+    unknown = sorted(set(names) - set(STAGE_NAMES))
+    if unknown:
+        raise ValueError(f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(STAGE_NAMES)}")
+    return tuple(s for s in STAGES if s.name in names)

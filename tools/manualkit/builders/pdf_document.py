@@ -1,0 +1,112 @@
+"""What the print template needs from the data: cover, approval block, PDF metadata, file name.
+
+Why a module of its own: the cover and the PDF metadata must come from ``data/`` (the one source
+of the document number, version and approvals), never from conf.py or the prose; and the dates in
+the metadata come from the revision record, not the clock, so two builds of one release are
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from manualkit.models import ManualData, Revision, Signoff
+
+
+@dataclasses.dataclass(frozen=True)
+class Approval:
+    """One line of the cover's approval block: 编制 / 审核 / 批准."""
+
+    label: str
+    role: str
+    name: str
+    date: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintDocument:
+    """Everything about the document itself that the print template shows."""
+
+    title: str
+    subtitle: str
+    document_number: str
+    version: str
+    effective: str
+    owner_department: str
+    organisation: str
+    classification: str
+    controlled_copy: str
+    approvals: tuple[Approval, ...]
+    revision_summary: str
+    #: PDF metadata (HTML <meta> that WeasyPrint turns into the PDF info dictionary).
+    subject: str
+    keywords: tuple[str, ...]
+    created: str
+    modified: str
+
+    @property
+    def file_name(self) -> str:
+        """``<document-number>-v<version>.pdf`` — the name the issue and the CLI promise."""
+        return f"{self.document_number}-v{self.version}.pdf"
+
+    @property
+    def pdf_identifier(self) -> bytes:
+        """A stable PDF /ID: the same release always gets the same identifier."""
+        return f"{self.document_number}-v{self.version}".encode()
+
+
+def newest_revision(data: ManualData) -> Revision | None:
+    """The revision with the highest version number (file order breaks ties)."""
+    if not data.revisions:
+        return None
+    return max(data.revisions, key=lambda rev: tuple(int(part) for part in rev.version.split(".")))
+
+
+def print_document(data: ManualData) -> PrintDocument:
+    """Build the template context of the cover and metadata from validated data."""
+    meta = data.meta
+    newest = newest_revision(data)
+    approvals: tuple[Approval, ...] = ()
+    if newest is not None:
+        approvals = (
+            _approval("编制", newest.drafted, data, ""),
+            _approval("审核", newest.reviewed, data, ""),
+            _approval("批准", newest.approved, data, _date(newest.approved_on)),
+        )
+    first_approved = min((rev.approved_on for rev in data.revisions), default=meta.effective)
+    last_approved = newest.approved_on if newest is not None else meta.effective
+    return PrintDocument(
+        title=meta.title,
+        subtitle=meta.subtitle or "",
+        document_number=meta.document_number,
+        version=meta.version,
+        effective=_date(meta.effective),
+        owner_department=meta.owner_department,
+        organisation=meta.organisation,
+        classification=meta.classification,
+        controlled_copy=meta.controlled_copy or "",
+        approvals=approvals,
+        revision_summary=newest.summary if newest is not None else "",
+        subject=f"{meta.title}（{meta.document_number}，版本 {meta.version}）",
+        keywords=(meta.document_number, f"版本 {meta.version}", meta.owner_department, meta.classification),
+        created=_w3c(first_approved),
+        modified=_w3c(last_approved),
+    )
+
+
+def _approval(label: str, signoff: Signoff, data: ManualData, date: str) -> Approval:
+    try:
+        role = data.role(signoff.role).name
+    except KeyError:
+        role = signoff.role
+    return Approval(label=label, role=role, name=signoff.name, date=date)
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _w3c(day: dt.date) -> str:
+    """A date as W3C-DTF (what ``dcterms.created`` expects), fixed to midnight China time."""
+    return f"{day.isoformat()}T00:00:00+08:00"

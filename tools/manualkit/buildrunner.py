@@ -1,0 +1,261 @@
+"""Run the Sphinx builds in-process and publish their results atomically.
+
+Why in-process: one Python process can build HTML, PDF and DOCX in turn over
+one doctree cache (``build/.doctrees``), so the sources are read once for
+``build all``; and Sphinx's messages can be relayed as ``file:line: …`` lines
+with project-relative paths instead of a traceback.
+
+Why a work directory: HTML is built into ``build/.work/html`` (kept between
+runs so rebuilds are incremental) and only a *successful* build is copied to a
+temporary sibling of ``build/html`` and swapped in with renames.  A failed
+build — a broken chapter, a warning (warnings are errors) — leaves the
+previously published site untouched.  The PDF and DOCX builders write their
+final files atomically themselves (``manualkit_output_dir``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, TextIO, cast
+
+from manualkit.diagnostics import SourceError
+from manualkit.project import Project
+
+#: Outputs ``manualkit build`` knows, in the order ``all`` builds them.
+OUTPUTS: tuple[str, ...] = ("html", "pdf", "docx")
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: Builder attributes under which the PDF/DOCX builders may expose the file they wrote.
+_RESULT_ATTRIBUTES = ("output_path", "pdf_path", "docx_path", "output_file")
+
+
+class BuildFailure(Exception):
+    """A build did not succeed; ``status`` is the exit status (1 failed build, 2 invalid sources)."""
+
+    def __init__(self, message: str, status: int = 1, source_error: SourceError | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.source_error = source_error
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltOutput:
+    """One published output: ``html`` → ``build/html/index.html``."""
+
+    name: str
+    path: Path
+
+
+class WarningRelay(io.TextIOBase):
+    """Sphinx's warning stream: relays each line with project-relative paths and no colours."""
+
+    def __init__(self, target: TextIO, root: Path) -> None:
+        super().__init__()
+        self.target = target
+        self.prefixes = sorted({f"{root}{os.sep}", f"{root.resolve()}{os.sep}"}, key=len, reverse=True)
+        self.lines = 0
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        while "\n" in self._pending:
+            line, self._pending = self._pending.split("\n", 1)
+            self._emit(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = ""
+        self.target.flush()
+
+    def _emit(self, line: str) -> None:
+        line = _ANSI.sub("", line)
+        for prefix in self.prefixes:
+            line = line.replace(prefix, "")
+        if line.strip():
+            self.lines += 1
+        self.target.write(line + "\n")
+
+
+@contextlib.contextmanager
+def _sphinx_session(confdir: Path) -> Iterator[None]:
+    """docutils patched as ``sphinx-build`` does, and its registries restored afterwards.
+
+    Restoring matters: a second application in the same process (``build all``, tests)
+    would otherwise find the first one's directives and roles still registered.
+    """
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    with patch_docutils(confdir), docutils_namespace():
+        yield
+
+
+def run_sphinx(
+    project: Project,
+    builder: str,
+    outdir: Path,
+    *,
+    stderr: TextIO,
+    verbose: int = 0,
+    parallel: int = 0,
+    fresh: bool = False,
+) -> Any:
+    """Build ``builder`` into ``outdir``; return the Sphinx application or raise :class:`BuildFailure`."""
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
+
+    relay = WarningRelay(stderr, project.root)
+    status: TextIO | None = stderr if verbose else None
+    if not verbose:
+        _quiet_jieba()
+    if not _isatty(stderr):
+        from sphinx.util.console import nocolor
+
+        nocolor()  # as sphinx-build does for a pipe: no escape codes in logs
+    try:
+        with _sphinx_session(project.root):
+            app = Sphinx(
+                srcdir=project.manual_dir,
+                confdir=project.root,
+                outdir=outdir,
+                doctreedir=project.doctree_dir,
+                buildername=builder,
+                status=status,
+                warning=cast(IO[str], relay),
+                freshenv=fresh,
+                warningiserror=True,
+                keep_going=True,
+                verbosity=verbose,
+                parallel=parallel,
+            )
+            app.build()
+    except SphinxError as exc:
+        relay.flush()
+        cause = getattr(exc, "orig_exc", None) or exc.__cause__
+        if isinstance(cause, SourceError):
+            raise BuildFailure(f"{builder}: invalid sources", status=2, source_error=cause) from None
+        if verbose:
+            traceback.print_exc(file=stderr)
+        raise BuildFailure(f"{builder} build failed: {exc.category}: {exc}") from None
+    except SourceError as exc:
+        relay.flush()
+        raise BuildFailure(f"{builder}: invalid sources", status=2, source_error=exc) from None
+    except Exception as exc:
+        relay.flush()
+        if verbose:
+            traceback.print_exc(file=stderr)
+        hint = "" if verbose else " (run with -v for the traceback)"
+        raise BuildFailure(
+            f"{builder} build failed: internal error {type(exc).__name__}: {exc}{hint}"
+        ) from None
+    relay.flush()
+    if app.statuscode != 0:
+        # An incremental rebuild would skip the pages that warned (already written to the work dir)
+        # and "succeed": forget the environment so the next run re-reads and re-reports everything.
+        (project.doctree_dir / "environment.pickle").unlink(missing_ok=True)
+        count = app._warncount
+        raise BuildFailure(
+            f"{builder} build failed: {count} warning(s), treated as errors; previous output left in place"
+        )
+    return app
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _quiet_jieba() -> None:
+    """jieba (Chinese word splitting for the search index) logs its dictionary loading at DEBUG."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)
+
+
+def publish_tree(source: Path, destination: Path) -> None:
+    """Replace ``destination`` by a copy of ``source``: copy beside it, then swap with renames.
+
+    Readers see the old tree or the new one, never a half-written mix (the gap between
+    the two renames is a moment without the directory, never a partial one).
+    """
+    parent = destination.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.new-", dir=parent))
+    try:
+        shutil.copytree(source, staging, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".doctrees"))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    retired: Path | None = None
+    if destination.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old-", dir=parent))
+        os.rename(destination, retired / destination.name)
+    os.rename(staging, destination)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def output_dir(project: Project, app: Any) -> Path:
+    """Where final outputs go: ``manualkit_output_dir`` as the build saw it, else ``build/``."""
+    config = app.config
+    if "manualkit_output_dir" in config:
+        return (project.root / str(config.manualkit_output_dir)).resolve()
+    return project.build_dir
+
+
+def build_output(
+    project: Project,
+    name: str,
+    *,
+    stderr: TextIO,
+    verbose: int = 0,
+    parallel: int = 0,
+    fresh: bool = False,
+) -> BuiltOutput:
+    """Build one output (``html``, ``pdf`` or ``docx``) and publish it; raise :class:`BuildFailure`."""
+    started = time.time()
+    workdir = project.work_dir / name
+    app = run_sphinx(project, name, workdir, stderr=stderr, verbose=verbose, parallel=parallel, fresh=fresh)
+    final_dir = output_dir(project, app)
+    if name == "html":
+        published = final_dir / "html"
+        publish_tree(workdir, published)
+        return BuiltOutput(name, published / "index.html")
+    for attribute in _RESULT_ATTRIBUTES:
+        value = getattr(app.builder, attribute, None)
+        if isinstance(value, str | os.PathLike) and Path(value).is_file():
+            return BuiltOutput(name, Path(value))
+    produced = _newest_file(final_dir / name, since=started)
+    if produced is None:
+        raise BuildFailure(
+            f"{name} build finished but wrote no file to {project.relative(final_dir / name)}/"
+        )
+    return BuiltOutput(name, produced)
+
+
+def _newest_file(directory: Path, *, since: float) -> Path | None:
+    try:
+        files = [p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")]
+    except OSError:
+        return None
+    fresh = [p for p in files if p.stat().st_mtime >= since - 1]
+    return max(fresh, key=lambda p: p.stat().st_mtime) if fresh else None

@@ -1,0 +1,219 @@
+"""The bank's business calendar: China's official working days (法定节假日与调休).
+
+Working-day deadlines (7个工作日) depend on the State Council's yearly holiday
+schedule, including make-up working days on weekends (调休上班).  The
+``chinesecalendar`` package carries the announced schedules (2004–2026 in the
+pinned version) and raises for other years; ``data/holidays.yaml`` adds years
+announced after that release.  A date outside the covered years is an explicit
+:class:`CalendarError` — the calendar never guesses that an unknown year has
+no holidays.
+
+Counting rule (documented for ``manualkit due``): the day of receipt is not
+counted.  ``n`` working days from day D is the n-th working day after D;
+``n`` calendar days is D + n; hours count clock hours from the moment of
+receipt (a datetime is required); months and years are calendar months.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar as _stdlib_calendar
+import dataclasses
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from manualkit.models import Duration, Sla
+
+#: Name of the data file with announced schedules for years chinesecalendar lacks.
+HOLIDAYS_FILE = "holidays.yaml"
+
+
+class CalendarError(Exception):
+    """A date the calendar cannot answer for (year not announced / not in the data)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BusinessCalendar:
+    """Official working days for the years in ``years`` (immutable)."""
+
+    years: frozenset[int]
+    holidays: frozenset[dt.date]
+    workdays: frozenset[dt.date]
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> BusinessCalendar:
+        """chinesecalendar's schedules plus ``data_dir/holidays.yaml`` (problems kept, not raised)."""
+        from chinese_calendar import constants
+
+        holidays = set(constants.holidays)
+        workdays = set(constants.workdays)
+        years = set(range(min(d.year for d in holidays), max(d.year for d in holidays) + 1))
+        problems: list[str] = []
+        if data_dir is not None and (data_dir / HOLIDAYS_FILE).exists():
+            extra_years, extra_h, extra_w, problems = _read_holidays_file(data_dir / HOLIDAYS_FILE, years)
+            years |= extra_years
+            holidays |= extra_h
+            workdays |= extra_w
+        return cls(frozenset(years), frozenset(holidays), frozenset(workdays), tuple(problems))
+
+    @property
+    def first_year(self) -> int:
+        return min(self.years)
+
+    @property
+    def last_year(self) -> int:
+        return max(self.years)
+
+    def covers(self, day: dt.date) -> bool:
+        return day.year in self.years
+
+    def first_uncovered(self, start: dt.date, end: dt.date) -> dt.date | None:
+        """The first day in ``[start, end]`` whose year has no announced schedule."""
+        for year in range(start.year, end.year + 1):
+            if year not in self.years:
+                return max(start, dt.date(year, 1, 1))
+        return None
+
+    def _require(self, day: dt.date) -> None:
+        if not self.covers(day):
+            raise CalendarError(
+                f"no official holiday schedule for {day.year} (needed for {day.isoformat()}); "
+                f"the calendar covers {_ranges(sorted(self.years))}. Add the State Council's announced "
+                f"schedule for {day.year} to data/{HOLIDAYS_FILE}"
+            )
+
+    def is_workday(self, day: dt.date) -> bool:
+        self._require(day)
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    @cached_property
+    def _working_ordinals(self) -> list[int]:
+        """Ordinals of every working day of the covered years, ascending (built once)."""
+        result: list[int] = []
+        for year in sorted(self.years):
+            day = dt.date(year, 1, 1)
+            while day.year == year:
+                if self.is_workday(day):
+                    result.append(day.toordinal())
+                day += dt.timedelta(days=1)
+        return result
+
+    def add_working_days(self, start: dt.date, count: int) -> dt.date:
+        """The ``count``-th working day after ``start`` (the day of receipt is not counted)."""
+        self._require(start)
+        ordinals = self._working_ordinals
+        index = bisect.bisect_right(ordinals, start.toordinal()) + count - 1
+        if index >= len(ordinals):
+            self._require(dt.date(self.last_year + 1, 1, 1))
+        result = dt.date.fromordinal(ordinals[index])
+        for year in range(start.year, result.year + 1):
+            self._require(dt.date(year, 1, 1))  # a gap between covered years is not skipped over
+        return result
+
+    def due(self, start: dt.date | dt.datetime, duration: Duration) -> dt.date | dt.datetime:
+        """When ``duration`` counted from ``start`` ends (see the module docstring for the rules)."""
+        unit, n = duration.unit, duration.value
+        if unit in ("hours", "minutes"):
+            if not isinstance(start, dt.datetime):
+                raise CalendarError(
+                    f"an SLA in {unit} needs the moment of receipt, e.g. {start.isoformat()}T14:30"
+                )
+            delta = dt.timedelta(hours=n) if unit == "hours" else dt.timedelta(minutes=n)
+            return start + delta
+        day = start.date() if isinstance(start, dt.datetime) else start
+        if unit == "working_days":
+            self._require(day)
+            return self.add_working_days(day, n)
+        if unit == "calendar_days":
+            return day + dt.timedelta(days=n)
+        months = n if unit == "months" else 12 * n
+        return add_months(day, months)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day ``months`` later, clamped to the month's last day (1-31 + 1 month → 2-28/29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = _stdlib_calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def due_for_sla(sla: Sla, start: dt.date | dt.datetime, data_dir: Path | None = None) -> str:
+    """The line ``manualkit due`` prints: due date first, then how it was counted."""
+    from manualkit.durations import render_sla
+
+    cal = BusinessCalendar.load(data_dir)
+    if sla.kind not in ("deadline",):
+        raise CalendarError(f"{sla.id} is a {sla.kind} ({render_sla(sla)}), not a deadline")
+    end = cal.due(start, sla.duration)
+    shown = end.isoformat(sep=" ", timespec="minutes") if isinstance(end, dt.datetime) else end.isoformat()
+    origin = start.isoformat(sep=" ", timespec="minutes") if isinstance(start, dt.datetime) else start
+    return f"{shown}\t{sla.id}: {render_sla(sla)} from {origin} (day of receipt not counted)"
+
+
+def _ranges(years: list[int]) -> str:
+    parts: list[str] = []
+    start = prev = years[0]
+    for y in [*years[1:], None]:
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(parts)
+
+
+def _read_holidays_file(
+    path: Path, known_years: set[int]
+) -> tuple[set[int], set[dt.date], set[dt.date], list[str]]:
+    """Read announced schedules: a list of ``{year, source, holidays: [...], workdays: [...]}``."""
+    import yaml
+
+    problems: list[str] = []
+    years: set[int] = set()
+    holidays: set[dt.date] = set()
+    workdays: set[dt.date] = set()
+    try:
+        entries: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return years, holidays, workdays, [f"{path.name}: invalid YAML: {exc}"]
+    if entries is None:
+        return years, holidays, workdays, problems
+    if not isinstance(entries, list):
+        return (
+            years,
+            holidays,
+            workdays,
+            [f"{path.name}: expected a list of years, found {type(entries).__name__}"],
+        )
+    for i, entry in enumerate(entries):
+        where = f"{path.name}: entry {i + 1}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("year"), int):
+            problems.append(f"{where}: expected a mapping with an integer `year`")
+            continue
+        year = entry["year"]
+        if year in known_years:
+            problems.append(f"{where}: year {year} is already covered by chinesecalendar; remove it")
+            continue
+        if not entry.get("source"):
+            problems.append(f"{where}: `source` (the State Council notice) is required for {year}")
+        unknown = set(entry) - {"year", "source", "holidays", "workdays", "note"}
+        if unknown:
+            problems.append(f"{where}: unknown keys {sorted(unknown)}")
+        ok = True
+        for key, target in (("holidays", holidays), ("workdays", workdays)):
+            for value in entry.get(key) or ():
+                if not isinstance(value, dt.date) or value.year != year:
+                    problems.append(f"{where}: {key} must be dates in {year}, found {value!r}")
+                    ok = False
+                else:
+                    target.add(value)
+        if ok:
+            years.add(year)
+    return years, holidays, workdays, problems

@@ -1,0 +1,158 @@
+"""Mount ``manualkit check`` and ``manualkit due`` on the main CLI (``manualkit.cli``).
+
+``manualkit.cli`` calls :func:`add_check_parser` and :func:`add_due_parser` with its
+sub-parsers object; each sets ``handler`` (``args -> exit code``) via ``set_defaults``.
+``python -m manualkit.checks`` runs the same ``check`` command standalone.
+Nothing heavy is imported here: the check path must start fast (pre-commit hook).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _ids(value: str) -> list[str]:
+    return [v.strip().upper() for v in value.split(",") if v.strip()]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {value!r}") from exc
+
+
+def _moment(value: str) -> dt.date | dt.datetime:
+    try:
+        if "T" in value or " " in value.strip():
+            return dt.datetime.fromisoformat(value)
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, found {value!r}") from exc
+
+
+def _project(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "project", None) or ".")
+
+
+def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """``manualkit check``: run the consistency checks, exit 1 on errors."""
+    from manualkit.checks.registry import FAMILIES
+    from manualkit.checks.report import FORMATS
+
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "check",
+        help="check the manual's consistency (references, deadlines, forms, style …)",
+        description="Check data/ and manual/ for contradictions; exit status 1 when errors are found.",
+    )
+    p.add_argument("--project", default=argparse.SUPPRESS, help="project root (default: current directory)")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    families = ", ".join(name.lower() for name in FAMILIES)
+    p.add_argument(
+        "--select",
+        type=_ids,
+        action="extend",
+        help=f"only these rule ids, id prefixes (MK1) or families ({families})",
+    )
+    p.add_argument("--ignore", type=_ids, action="extend", help="skip these rule ids, prefixes or families")
+    p.add_argument("--today", type=_date, help="pretend today is this date (review and calendar rules)")
+    p.add_argument("--explain", metavar="ID", help="explain a rule (what, why, how to fix) and exit")
+    p.add_argument("--list-rules", action="store_true", help="list every rule id and exit")
+    p.set_defaults(handler=run_check_command)
+    return p
+
+
+def add_due_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """``manualkit due SLA --from DATE``: the due date of an SLA on the business calendar."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "due",
+        help="compute an SLA's due date on the official working-day calendar",
+        description=(
+            "Print when an SLA falls due for something received at --from. The day (or hour) of "
+            "receipt is not counted: 7 working days from 2026-09-30 means the 7th working day after "
+            "2026-09-30. Hour SLAs need a datetime (2026-09-30T14:00) and count clock hours."
+        ),
+    )
+    p.add_argument("sla", help="SLA id, e.g. complaint.general.resolve")
+    p.add_argument("--from", dest="start", type=_moment, required=True, help="date or datetime of receipt")
+    p.add_argument("--project", default=argparse.SUPPRESS, help="project root (default: current directory)")
+    p.set_defaults(handler=run_due_command)
+    return p
+
+
+def run_check_command(args: argparse.Namespace) -> int:
+    from manualkit.checks import run_checks
+    from manualkit.checks.registry import FAMILIES, all_rules
+    from manualkit.checks.report import render
+
+    if args.list_rules:
+        for r in all_rules():
+            print(f"{r.code}  {r.severity:<7}  {r.summary}")
+        print("\nfamilies: " + "; ".join(f"{k.lower()} = {','.join(v)}" for k, v in FAMILIES.items()))
+        return 0
+    if args.explain:
+        code = args.explain.strip().upper()
+        found = next((r for r in all_rules() if r.code == code), None)
+        if found is None:
+            print(f"manualkit check: unknown rule id {code!r} (see --list-rules)", file=sys.stderr)
+            return 2
+        print(found.explain(), end="")
+        return 0
+    from manualkit.checks.registry import unknown_patterns
+
+    codes = [r.code for r in all_rules()]
+    bad = unknown_patterns([*(args.select or []), *(args.ignore or [])], codes)
+    if bad:
+        print(
+            f"manualkit check: {', '.join(bad)} matches no rule id, prefix or family (see --list-rules)",
+            file=sys.stderr,
+        )
+        return 2
+    report = run_checks(_project(args), today=args.today, select=args.select, ignore=args.ignore)
+    print(render(report, args.format))
+    return 1 if report.has_errors else 0
+
+
+def run_due_command(args: argparse.Namespace) -> int:
+    from manualkit.business_calendar import CalendarError, due_for_sla
+    from manualkit.diagnostics import SourceError
+    from manualkit.loader import load_or_raise
+
+    root = _project(args)
+    try:
+        data = load_or_raise(root / "data")
+    except SourceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        sla = data.sla(args.sla)
+    except KeyError:
+        known = ", ".join(s.id for s in data.slas)
+        print(f"manualkit due: unknown SLA {args.sla!r}; known: {known}", file=sys.stderr)
+        return 2
+    try:
+        print(due_for_sla(sla, args.start, root / "data"))
+    except CalendarError as exc:
+        print(f"manualkit due: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone entry point: ``python -m manualkit.checks [check|due] …`` (default: check)."""
+    parser = argparse.ArgumentParser(prog="manualkit")
+    sub = parser.add_subparsers(dest="command")
+    add_check_parser(sub)
+    add_due_parser(sub)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("check", "due", "-h", "--help"):
+        argv.insert(0, "check")
+    args = parser.parse_args(argv)
+    handler = args.handler
+    result: int = handler(args)
+    return result

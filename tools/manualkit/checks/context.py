@@ -1,0 +1,76 @@
+"""What every rule sees: the project root, the validated data, the parsed chapters, today."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from manualkit.checks.datapos import DataPositions, PathPart
+from manualkit.checks.source import Block, Document, Suppression
+from manualkit.diagnostics import Location
+from manualkit.models import ManualData, Sla
+
+if TYPE_CHECKING:
+    from manualkit.business_calendar import BusinessCalendar
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckContext:
+    """Immutable inputs of one check run (``cached_property`` only memoises derived views)."""
+
+    root: Path
+    data: ManualData
+    documents: tuple[Document, ...]
+    today: dt.date
+    positions: DataPositions
+
+    @property
+    def data_dir(self) -> Path:
+        return self.positions.data_dir
+
+    def where(self, collection: str, item_id: str | None = None, *path: PathPart) -> Location:
+        """``data/<file>:line:col`` of an entry (or one of its fields) in a data file."""
+        return self.positions.locate(collection, item_id, *path)
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        from manualkit.business_calendar import BusinessCalendar
+
+        return BusinessCalendar.load(self.data_dir)
+
+    @cached_property
+    def section_documents(self) -> dict[str, Document]:
+        """Section label → the chapter that defines it."""
+        return {label: doc for doc in self.documents for label in doc.labels}
+
+    @cached_property
+    def section_slas(self) -> dict[str, tuple[Sla, ...]]:
+        result: dict[str, list[Sla]] = {}
+        for sla in self.data.slas:
+            if sla.section:
+                result.setdefault(sla.section, []).append(sla)
+        return {k: tuple(v) for k, v in result.items()}
+
+    @cached_property
+    def suppressions(self) -> dict[str, tuple[Suppression, ...]]:
+        """Inline suppressions by file: MyST comments in chapters, YAML comments in data files."""
+        from manualkit.checks.source import yaml_suppressions
+        from manualkit.models import DATA_FILES
+
+        result = {doc.path: doc.suppressions for doc in self.documents if doc.suppressions}
+        for key, name in DATA_FILES.items():
+            path = self.data_dir / name
+            if path.exists():
+                found = yaml_suppressions(path.read_text(encoding="utf-8"))
+                if found:
+                    result[self.positions.file(key)] = found
+        return result
+
+    def blocks(self) -> list[tuple[Document, Block]]:
+        return [(doc, block) for doc in self.documents for block in doc.blocks]
+
+    def location(self, doc: Document, line: int, column: int = 0) -> Location:
+        return Location(doc.path, line, column)

@@ -1,0 +1,191 @@
+"""MK7xx — document control: the revision history is ordered, dated, complete and matches git.
+
+A controlled manual may only change through a recorded, approved revision.
+These rules prove the record is consistent (versions increase, approval
+precedes effect, the newest revision is the manual's version, every changed
+label exists) and complete: every chapter or data file that differs from the
+previous release tag is accounted for by a change entry of the new revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from manualkit.checks.context import CheckContext
+from manualkit.checks.registry import rule
+from manualkit.diagnostics import Diagnostic, Location
+from manualkit.revisions import (
+    coverage,
+    label_locations,
+    newest_revision,
+    unreleased_changes,
+    version_key,
+)
+
+
+@rule(
+    "MK701",
+    "error",
+    "revision versions must strictly increase",
+    """
+    data/revisions.yaml lists revisions oldest first.  Each version must be greater than the one
+    before it, compared as numbers part by part (1.10 follows 1.9; 1.1 after 1.1 is a duplicate).
+    Fix: reorder the entries or correct the version number.
+    """,
+)
+def versions_increase(ctx: CheckContext) -> Iterable[Diagnostic]:
+    revisions = ctx.data.revisions
+    for index in range(1, len(revisions)):
+        before, current = revisions[index - 1], revisions[index]
+        if version_key(current.version) <= version_key(before.version):
+            yield Diagnostic(
+                "MK701",
+                "error",
+                f"version {current.version} does not follow {before.version}: versions must strictly "
+                "increase (compared as numbers: 1.10 > 1.9)",
+                ctx.where("revisions", None, index, "version"),
+            )
+
+
+@rule(
+    "MK702",
+    "error",
+    "a revision must be approved on or before its effective date",
+    """
+    A revision cannot take effect before it was approved.  ``approved_on`` must be on or
+    before ``effective``.  Fix the dates in data/revisions.yaml.
+    """,
+)
+def approved_before_effective(ctx: CheckContext) -> Iterable[Diagnostic]:
+    for index, revision in enumerate(ctx.data.revisions):
+        if revision.approved_on > revision.effective:
+            yield Diagnostic(
+                "MK702",
+                "error",
+                f"revision {revision.version} is approved on {revision.approved_on} but effective "
+                f"{revision.effective}: approval must not be later than the effective date",
+                ctx.where("revisions", None, index, "approved_on"),
+            )
+
+
+@rule(
+    "MK703",
+    "error",
+    "the newest revision must be the manual's version",
+    """
+    data/manual.yaml ``version`` is what every page prints; the newest entry of
+    data/revisions.yaml is what was approved.  They must be the same version (and the manual's
+    ``effective`` date should be that revision's effective date).
+    """,
+)
+def newest_is_manual_version(ctx: CheckContext) -> Iterable[Diagnostic]:
+    newest = newest_revision(ctx.data)
+    meta = ctx.data.meta
+    if newest is None:
+        yield Diagnostic(
+            "MK703",
+            "error",
+            f"data/revisions.yaml records no revision, but manual.yaml is version {meta.version}",
+            ctx.where("meta", None, "version"),
+        )
+        return
+    if newest.version != meta.version:
+        yield Diagnostic(
+            "MK703",
+            "error",
+            f"manual.yaml version is {meta.version} but the newest revision is {newest.version}: "
+            "record the release in data/revisions.yaml or correct manual.yaml",
+            ctx.where("meta", None, "version"),
+        )
+    elif newest.effective != meta.effective:
+        yield Diagnostic(
+            "MK703",
+            "warning",
+            f"manual.yaml effective date {meta.effective} differs from revision {newest.version}'s "
+            f"effective date {newest.effective}",
+            ctx.where("meta", None, "effective"),
+        )
+
+
+@rule(
+    "MK704",
+    "error",
+    "every changed section label must exist in manual/",
+    """
+    Each ``changes`` entry names a section by its stable label (the ``(label)=`` line before
+    the heading).  A label that no chapter defines cannot carry the "本节于 vX.Y 修订" marker and
+    is usually a typo or a section that was renamed.
+    """,
+)
+def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
+    known = set(label_locations(ctx.root))
+    known.update(label for doc in ctx.documents for label in doc.labels)
+    for index, revision in enumerate(ctx.data.revisions):
+        for number, change in enumerate(revision.changes):
+            if change.section not in known:
+                hint = _closest(change.section, known)
+                yield Diagnostic(
+                    "MK704",
+                    "error",
+                    f"revision {revision.version} changes section '{change.section}', which no chapter in "
+                    f"manual/ defines with a '({change.section})=' line"
+                    + (f"; did you mean '{hint}'?" if hint else ""),
+                    ctx.where("revisions", None, index, "changes", number, "section"),
+                )
+
+
+@rule(
+    "MK705",
+    "error",
+    "a change since the previous release is not recorded in the new revision",
+    """
+    Against git: every chapter or data file that differs from the previous release tag
+    (``v<previous version>``) must be covered by a change entry of the newest revision.  A changed
+    chapter needs at least one changed label defined in that file; a changed data entry needs a
+    change to the section that owns it (its ``section`` field, or the section whose directive renders
+    it), or an explicit ``covers: [<entry id or file name>]`` on a change entry.
+    """,
+)
+def changes_recorded(ctx: CheckContext) -> Iterable[Diagnostic]:
+    result = coverage(ctx.root, ctx.data)
+    if result.base is not None and result.skipped:
+        # The previous release should be tagged; without the tag nothing can be verified.
+        yield Diagnostic(
+            "MK705",
+            "warning",
+            f"cannot verify the changes since the previous release: {result.skipped} "
+            "(shallow clone? run `git fetch --tags`)",
+            ctx.where("revisions"),
+        )
+    for item in result.uncovered:
+        yield Diagnostic("MK705", "error", item.message, Location(item.path, item.line))
+
+
+@rule(
+    "MK706",
+    "warning",
+    "the manual changed after its newest revision was released",
+    """
+    The newest revision is already tagged (released), yet chapters or data differ from that tag.
+    Those edits belong to the next version: add a revision entry (and bump manual.yaml) before
+    releasing them.
+    """,
+)
+def unreleased(ctx: CheckContext) -> Iterable[Diagnostic]:
+    tag, changes = unreleased_changes(ctx.root, ctx.data)
+    newest = newest_revision(ctx.data)
+    for item in changes:
+        yield Diagnostic(
+            "MK706",
+            "warning",
+            f"changed since release {tag}; record it in a new revision after "
+            f"{newest.version if newest else tag}",
+            Location(item.path, item.line),
+        )
+
+
+def _closest(word: str, candidates: Iterable[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(candidates), n=1)
+    return matches[0] if matches else None

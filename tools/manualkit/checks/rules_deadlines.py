@@ -1,0 +1,128 @@
+"""MK103–MK105: durations written out in prose against the SLA that governs the paragraph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from manualkit.checks.context import CheckContext
+from manualkit.checks.duration_text import DurationMention, extract, magnitude, unit_family
+from manualkit.checks.registry import rule
+from manualkit.diagnostics import Diagnostic, Location
+from manualkit.durations import render_sla
+from manualkit.models import Sla
+
+
+def _kind_matches(mention: DurationMention, sla: Sla) -> bool:
+    """An interval (每季度) is only compared with interval/period SLAs, a deadline with the rest."""
+    periodic = sla.kind in ("interval", "period")
+    return (mention.kind == "interval") == periodic
+
+
+def _comparable(mention: DurationMention, sla: Sla) -> bool:
+    return unit_family(sla.duration.unit) == mention.family and _kind_matches(mention, sla)
+
+
+def _same(mention: DurationMention, sla: Sla) -> bool:
+    return magnitude(sla.duration.value, sla.duration.unit) == mention.magnitude
+
+
+_SENTENCE_END = "。；！？;!?"
+
+
+def _sentence(text: str, offset: int) -> tuple[int, int]:
+    """Bounds of the sentence (up to 。；！？) around ``offset``."""
+    lo = max((text.rfind(ch, 0, offset) for ch in _SENTENCE_END), default=-1) + 1
+    ends = [i for i in (text.find(ch, offset) for ch in _SENTENCE_END) if i >= 0]
+    return lo, (min(ends) + 1 if ends else len(text))
+
+
+@rule(
+    "MK105",
+    "info",
+    "duration in prose with no SLA of that unit in the section",
+    """
+    What: a duration written out in prose (e.g. 30天) in a section that has no SLA of the same unit
+    family, neither cited in the paragraph nor attached to the section (Sla.section).
+    Why: hard deadlines belong in data/slas.yaml so forms, tables and checks agree; a loose number
+    in prose is easily missed when the SLA changes.
+    Fix: if it is a service level, add it to data/slas.yaml and write {sla}`id`; otherwise ignore.
+    """,
+)
+@rule(
+    "MK104",
+    "warning",
+    "prose restates an SLA's duration instead of using the role",
+    """
+    What: a duration in prose equals the SLA that governs the paragraph.
+    Why: restated numbers drift: the day the SLA changes in data/slas.yaml the prose silently
+    contradicts it. The {sla} role renders the current value everywhere.
+    Fix: replace the number with {sla}`the.sla.id`.
+    """,
+)
+@rule(
+    "MK103",
+    "error",
+    "deadline in prose contradicts the governing SLA",
+    """
+    What: durations written out in prose — Arabic or Chinese numerals, e.g. 10个工作日, 七个工作日,
+    两小时, 每季度, 半年, 十五日 — outside roles are compared with the SLA that governs the paragraph:
+    the SLAs cited by {sla} roles in the same sentence, else in the same paragraph, else the SLAs
+    whose `section` is the paragraph's section. Only the same unit family is compared (working
+    days, calendar days, hours/minutes, months/years are never equated); intervals (每…) only
+    with interval SLAs.
+    A duration matching none of the governing SLAs of its unit family is an error.
+    Why: the data (slas.yaml) is the single source of truth; prose that says 10 working days where
+    the SLA says 7 tells staff the wrong deadline.
+    Fix: replace the number with {sla}`id`; if the prose is right, change data/slas.yaml; if the
+    number is about something else, rephrase or suppress with a reason
+    (`% manualkit: ignore MK103 -- why`).
+    """,
+)
+def prose_deadlines(ctx: CheckContext) -> Iterator[Diagnostic]:
+    slas = {s.id: s for s in ctx.data.slas}
+    for doc, block in ctx.blocks():
+        mentions = extract(block.masked)
+        if not mentions:
+            continue
+        cited = [(r.offset, slas[r.target]) for r in block.roles if r.name == "sla" and r.target in slas]
+        section = list(ctx.section_slas.get(block.section or "", ()))
+        for m in mentions:
+            line, col = block.position(m.start)
+            loc = Location(doc.path, line, col)
+            lo, hi = _sentence(block.masked, m.start)
+            governing = (
+                [s for off, s in cited if lo <= off < hi and _comparable(m, s)]
+                or [s for _, s in cited if _comparable(m, s)]
+                or [s for s in section if _comparable(m, s)]
+            )
+            if not governing:
+                yield Diagnostic(
+                    "MK105",
+                    "info",
+                    f"duration {m.text!r} is not backed by an SLA of that unit in section "
+                    f"{block.section or '(unlabelled)'}",
+                    loc,
+                )
+                continue
+            same = [s for s in governing if _same(m, s)]
+            if same:
+                yield Diagnostic(
+                    "MK104",
+                    "warning",
+                    f"prose restates SLA {same[0].id} ({render_sla(same[0])}): use {{sla}}`{same[0].id}`",
+                    loc,
+                )
+            else:
+                noun = "SLA" if len(governing) == 1 else "SLAs"
+                data_says = (
+                    render_sla(governing[0])
+                    if len(governing) == 1
+                    else " / ".join(map(render_sla, governing))
+                )
+                ids = ", ".join(s.id for s in governing)
+                yield Diagnostic(
+                    "MK103",
+                    "error",
+                    f"deadline contradicts {noun} {ids}: prose says {m.text}, data says {data_says}",
+                    loc,
+                )

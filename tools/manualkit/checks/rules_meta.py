@@ -1,0 +1,71 @@
+"""MK0xx: the checker's own hygiene (inline suppressions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from manualkit.checks.context import CheckContext
+from manualkit.checks.registry import rule
+from manualkit.diagnostics import Diagnostic, Location
+
+
+@rule(
+    "MK000",
+    "error",
+    "a rule module could not be loaded",
+    """
+    What: a module listed in manualkit.checks.RULE_MODULES failed to import; its rules did not run.
+    Why: the other rules still run (one broken plug-in must not hide every finding), but the run
+    is incomplete, so it fails.
+    Fix: a toolkit bug — run `python -c "import <module>"` to see the traceback and fix it.
+    """,
+)
+@rule(
+    "MK003",
+    "error",
+    "a chapter file cannot be read",
+    """
+    What: a file under manual/ is not valid UTF-8 text (or cannot be opened).
+    Why: an unreadable chapter is silently missing from every check.
+    Fix: save the file as UTF-8 (without BOM problems) and check its permissions.
+    """,
+)
+@rule(
+    "MK002",
+    "warning",
+    "inline suppression silences nothing",
+    """
+    What: a `% manualkit: ignore CODE -- reason` comment whose next block has no finding of CODE.
+    Why: stale suppressions hide future real problems in that paragraph.
+    Fix: delete the comment (or move it directly above the paragraph it is meant for).
+    """,
+)
+@rule(
+    "MK001",
+    "error",
+    "inline suppression without rule id or reason",
+    """
+    What: a MyST comment `% manualkit: ignore MK103 -- reason text` suppresses the findings of
+    the listed rule ids (or id prefixes) in the block that directly follows it; in data files a
+    YAML comment `# manualkit: ignore MK112 -- reason` does the same for the YAML node below it
+    (for `- id: …`, the whole entry). A suppression without rule ids or without a reason after
+    `--` is an error.
+    Why: every deviation from the rules must be justified in the source, next to the text, so a
+    reviewer sees why the checker was overruled.
+    Fix: write `% manualkit: ignore MK103 -- why this case is right` on the line before the
+    paragraph, or fix the paragraph and remove the comment.
+    """,
+)
+def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for path, found in ctx.suppressions.items():
+        for s in found:
+            loc = Location(path, s.line, s.column)
+            if not s.codes:
+                yield Diagnostic("MK001", "error", "suppression names no rule id (e.g. MK103)", loc)
+            elif not s.reason:
+                yield Diagnostic(
+                    "MK001",
+                    "error",
+                    f"suppression of {', '.join(s.codes)} has no reason: write `-- why this is right`",
+                    loc,
+                )

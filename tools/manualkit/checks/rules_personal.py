@@ -1,0 +1,143 @@
+"""MK401–MK404: no real-looking personal data in sources or data.
+
+Decision (documented in ``--explain``): a value is reported when it *could be real* —
+an 18-digit ID with a valid GB 11643 check digit, an unmasked mobile number, a
+Luhn-valid card number, an e-mail address outside the reserved example domains.
+Masked placeholders are fine: 138****0000, 110101********1234, 6222 **** **** 1234,
+and addresses at example.com / example.org / example.net or the reserved
+top-level domains .example / .test / .invalid (RFC 2606).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from manualkit.checks.context import CheckContext
+from manualkit.checks.registry import rule
+from manualkit.diagnostics import Diagnostic, Location
+from manualkit.models import DATA_FILES
+
+_ID_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+_MOBILE_RE = re.compile(r"(?<![\d])(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+_CARD_RE = re.compile(r"(?<![\d])(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?)(?![\d])")
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_SAFE_DOMAINS = ("example.com", "example.org", "example.net")
+_SAFE_TLDS = (".example", ".test", ".invalid", ".localhost")
+
+
+def valid_resident_id(number: str) -> bool:
+    """GB 11643-1999 check digit (ISO 7064 MOD 11-2) of an 18-character resident ID."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def _safe_email(address: str) -> bool:
+    domain = address.rsplit("@", 1)[1].lower()
+    return domain in _SAFE_DOMAINS or domain.endswith(tuple("." + d for d in _SAFE_DOMAINS) + _SAFE_TLDS)
+
+
+def scan_line(text: str) -> Iterator[tuple[str, int, str]]:
+    """(code, column index, description) of personal data in one line of text."""
+    taken: list[tuple[int, int]] = []
+    for m in _ID_RE.finditer(text):
+        if valid_resident_id(m.group(0)):
+            taken.append(m.span())
+            yield "MK401", m.start(), f"resident ID number {m.group(0)[:6]}…"
+    for m in _CARD_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        if 16 <= len(digits) <= 19 and luhn_valid(digits):
+            taken.append(m.span())
+            yield "MK403", m.start(), f"bank card number {digits[:4]}…"
+    for m in _MOBILE_RE.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        yield "MK402", m.start(), f"mobile number {m.group(0)[:3]}…"
+    for m in _EMAIL_RE.finditer(text):
+        if not _safe_email(m.group(0)):
+            yield "MK404", m.start(), f"e-mail address {m.group(0)}"
+
+
+def _files(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    for doc in ctx.documents:
+        yield doc.path, doc.text
+    for name in DATA_FILES.values():
+        path = ctx.data_dir / name
+        if path.exists():
+            yield _rel(ctx, path), path.read_text(encoding="utf-8")
+
+
+def _rel(ctx: CheckContext, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ctx.root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+_EXPLAIN_TAIL = """
+    Why: the manual is distributed widely (intranet, PDF, print); a real customer's data in it is
+    a personal-information breach under the Personal Information Protection Law.
+    Fix: use a masked placeholder — 138****0000, 110101********1234, 6222 **** **** 1234,
+    kefu@example.com — and never copy data from a real case file.
+    Scope: every manual/*.md (including code blocks and comments) and every data/*.yaml file.
+"""
+
+
+@rule(
+    "MK404",
+    "error",
+    "e-mail address in sources",
+    "What: an e-mail address outside example.com/.org/.net and the reserved .example/.test/.invalid domains."
+    + _EXPLAIN_TAIL,
+)
+@rule(
+    "MK403",
+    "error",
+    "bank card number in sources",
+    "What: 16–19 digits (optionally in groups of four) passing the Luhn check." + _EXPLAIN_TAIL,
+)
+@rule(
+    "MK402",
+    "error",
+    "mobile phone number in sources",
+    "What: an unmasked mainland mobile number 1[3-9]XXXXXXXXX (optionally +86)." + _EXPLAIN_TAIL,
+)
+@rule(
+    "MK401",
+    "error",
+    "resident ID number in sources",
+    "What: 18 characters with a valid GB 11643 check digit (a real-looking 居民身份证号码)." + _EXPLAIN_TAIL,
+)
+def personal_data(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for path, text in _files(ctx):
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not any(ch.isdigit() or ch == "@" for ch in line):
+                continue
+            for code, col, what in scan_line(line):
+                yield Diagnostic(
+                    code,
+                    "error",
+                    f"real-looking personal data: {what} — use a masked placeholder",
+                    Location(path, number, col + 1),
+                )

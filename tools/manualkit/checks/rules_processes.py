@@ -1,0 +1,256 @@
+"""MK203–MK206: process paths fit the end-to-end SLA; SLAs of one incident class are ordered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from manualkit.business_calendar import BusinessCalendar, CalendarError
+from manualkit.checks.context import CheckContext
+from manualkit.checks.duration_text import magnitude, unit_family
+from manualkit.checks.registry import rule
+from manualkit.checks.timing import as_days, at_most, compact_dates, judged_days, shorter
+from manualkit.diagnostics import Diagnostic
+from manualkit.durations import render_amount, render_sla
+from manualkit.models import Duration, Process, Sla
+
+#: Enumerating simple paths is exponential in the worst case; manuals have a handful of branches.
+MAX_PATHS = 2000
+
+
+def successors(process: Process) -> dict[str, list[str]]:
+    """Step id → next step ids (explicit branches, else the following step, none after ``end``)."""
+    steps = process.steps
+    result: dict[str, list[str]] = {}
+    for i, step in enumerate(steps):
+        if step.next:
+            result[step.id] = [b.to for b in step.next]
+        elif step.end or i == len(steps) - 1:
+            result[step.id] = []
+        else:
+            result[step.id] = [steps[i + 1].id]
+    return result
+
+
+def paths(process: Process) -> list[list[str]]:
+    """Every simple path from the first step to a step with no successor (loops cut, not followed)."""
+    nxt = successors(process)
+    known = set(nxt)
+    found: list[list[str]] = []
+    stack: list[list[str]] = [[process.steps[0].id]]
+    while stack and len(found) < MAX_PATHS:
+        path = stack.pop()
+        succ = [s for s in nxt.get(path[-1], []) if s in known]
+        if not succ:
+            found.append(path)
+            continue
+        fresh = [s for s in succ if s not in path]
+        if not fresh:
+            found.append(path)  # only loops back: the path's forward part ends here
+        stack.extend([*path, s] for s in reversed(fresh))
+    return found
+
+
+@rule(
+    "MK204",
+    "error",
+    "process graph: branch to an unknown step, or a step no path reaches",
+    """
+    What: `next` branches must name steps of the same process; every step must be reachable from
+    the first step (steps follow each other in order unless `next` branches or `end: true`).
+    Why: the flowchart and the step table are generated from this graph; a dangling branch or an
+    orphan step is a procedure nobody can follow.
+    Fix: correct the branch target, add a branch leading to the step, or delete it.
+    """,
+)
+def process_graph(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for p in ctx.data.processes:
+        ids = [s.id for s in p.steps]
+        for i, step in enumerate(p.steps):
+            for j, branch in enumerate(step.next):
+                if branch.to not in ids:
+                    yield Diagnostic(
+                        "MK204",
+                        "error",
+                        f"step {p.id}/{step.id} branches to unknown step {branch.to!r}",
+                        ctx.where("processes", p.id, "steps", i, "next", j, "to"),
+                    )
+        nxt = successors(p)
+        seen = {ids[0]}
+        todo = [ids[0]]
+        while todo:
+            for s in nxt.get(todo.pop(), []):
+                if s in nxt and s not in seen:
+                    seen.add(s)
+                    todo.append(s)
+        for i, step in enumerate(p.steps):
+            if step.id not in seen:
+                yield Diagnostic(
+                    "MK204",
+                    "error",
+                    f"step {p.id}/{step.id} cannot be reached from the first step {ids[0]!r}",
+                    ctx.where("processes", p.id, "steps", i),
+                )
+
+
+def _path_end(cal: BusinessCalendar, start: dt.date, durations: list[Duration]) -> dt.date:
+    day = start
+    for d in durations:
+        end = cal.due(day, as_days(d))
+        assert isinstance(end, dt.date)
+        day = end
+    return day
+
+
+@rule(
+    "MK203",
+    "error",
+    "the steps of a process path do not fit in the process's end-to-end SLA",
+    """
+    What: where a process declares an end-to-end SLA (`sla:` on the process), the SLAs of the steps
+    on every path (following `next` branches; loops are cut) must add up to no more than it. Same
+    unit family: the sums are compared. Mixed units (working days vs calendar days vs hours): every
+    receipt date of the coming twelve months and of the recent covered years is simulated on the
+    official working-day calendar, and the worst case counts (hours round up to whole days).
+    Why: if the steps' own deadlines can legitimately take longer than the promise made to the
+    customer, the promise will be broken by people who did everything on time.
+    Fix: shorten step SLAs, lengthen the end-to-end SLA (within any regulatory limit) or run
+    steps in parallel (model them on separate branches).
+    """,
+)
+def process_budget(ctx: CheckContext) -> Iterator[Diagnostic]:
+    slas = {s.id: s for s in ctx.data.slas}
+    for p in ctx.data.processes:
+        total = slas.get(p.sla or "")
+        if total is None:
+            continue
+        steps = {s.id: s for s in p.steps}
+        for path in paths(p):
+            used = [slas[sid] for s in path if (sid := steps[s].sla) and sid in slas and sid != total.id]
+            if not used:
+                continue
+            names = " → ".join(path)
+            durations = [s.duration for s in used]
+            family = unit_family(total.duration.unit)
+            if all(unit_family(d.unit) == family for d in durations):
+                budget = magnitude(total.duration.value, total.duration.unit)
+                spent = sum(magnitude(d.value, d.unit) for d in durations)
+                if spent > budget:
+                    parts = " + ".join(render_amount(d) for d in durations)
+                    yield Diagnostic(
+                        "MK203",
+                        "error",
+                        f"path {names} takes {parts}, more than the process SLA "
+                        f"{total.id} ({render_sla(total)})",
+                        ctx.where("processes", p.id, "sla"),
+                    )
+                continue
+            bad, in_history = _late_dates(ctx, durations, total.duration)
+            if bad or in_history:
+                when = (
+                    f"for receipt on {compact_dates(list(bad))}"
+                    if bad
+                    else f"in recent years (calendar up to {ctx.calendar.last_year})"
+                )
+                yield Diagnostic(
+                    "MK203",
+                    "error",
+                    f"path {names} ({' + '.join(render_amount(d) for d in durations)}) ends after the "
+                    f"process SLA {total.id} ({render_sla(total)}) {when}",
+                    ctx.where("processes", p.id, "sla"),
+                )
+
+
+def _late_dates(ctx: CheckContext, durations: list[Duration], total: Duration) -> tuple[list[dt.date], bool]:
+    """Coming receipt dates on which the path ends after ``total``; and whether recent years had any."""
+    cal = ctx.calendar
+
+    def late(start: dt.date) -> bool:
+        try:
+            return _path_end(cal, start, durations) > _path_end(cal, start, [total])
+        except CalendarError:
+            return False  # beyond the calendar: MK110 reports the gap; never guess
+
+    upcoming, recent = judged_days(ctx)
+    return [d for d in upcoming if late(d)], any(late(d) for d in recent)
+
+
+_CLASS_RE = re.compile(r"^(?P<cls>.+)\.(?P<what>respond|resolve|repair)$")
+_LEVEL_RE = re.compile(r"^(?P<prefix>.+)\.(?P<level>urgent|general|major)\.(?P<what>.+)$")
+
+
+@rule(
+    "MK205",
+    "error",
+    "respond deadline is longer than resolve/repair deadline",
+    """
+    What: for an incident class with SLAs `<class>.respond` and `<class>.resolve` (or `.repair`),
+    the response deadline must certainly be no longer than the resolution deadline (different
+    units are compared in the worst case: 1 working day can last 10 calendar days).
+    Why: a process that may resolve before it is required to respond is a data error.
+    Fix: correct one of the two SLAs in data/slas.yaml.
+    """,
+)
+def respond_before_resolve(ctx: CheckContext) -> Iterator[Diagnostic]:
+    by_class: dict[str, dict[str, Sla]] = {}
+    for s in ctx.data.slas:
+        m = _CLASS_RE.match(s.id)
+        if m:
+            by_class.setdefault(m["cls"], {})[m["what"]] = s
+    for group in by_class.values():
+        respond = group.get("respond")
+        if respond is None:
+            continue
+        for what in ("resolve", "repair"):
+            other = group.get(what)
+            if other is not None and not at_most(respond.duration, other.duration):
+                yield Diagnostic(
+                    "MK205",
+                    "error",
+                    f"{respond.id} ({render_sla(respond)}) may end after {other.id} ({render_sla(other)})",
+                    ctx.where("slas", respond.id, "duration"),
+                )
+
+
+@rule(
+    "MK206",
+    "error",
+    "severity levels out of order (urgent < general ≤ major)",
+    """
+    What: SLAs named `<prefix>.urgent.<x>`, `<prefix>.general.<x>`, `<prefix>.major.<x>` (e.g.
+    complaint.urgent.resolve) must satisfy urgent < general ≤ major (worst case across units).
+    Why: an urgent complaint with a longer deadline than a general one inverts the priority rules.
+    Fix: correct the durations in data/slas.yaml.
+    """,
+)
+def severity_order(ctx: CheckContext) -> Iterator[Diagnostic]:
+    groups: dict[tuple[str, str], dict[str, Sla]] = {}
+    for s in ctx.data.slas:
+        m = _LEVEL_RE.match(s.id)
+        if m:
+            groups.setdefault((m["prefix"], m["what"]), {})[m["level"]] = s
+    for levels in groups.values():
+        urgent, general, major = levels.get("urgent"), levels.get("general"), levels.get("major")
+        if urgent and general and not shorter(urgent.duration, general.duration):
+            yield Diagnostic(
+                "MK206",
+                "error",
+                f"{urgent.id} ({render_sla(urgent)}) must be shorter than "
+                f"{general.id} ({render_sla(general)})",
+                ctx.where("slas", urgent.id, "duration"),
+            )
+        if general and major and not at_most(general.duration, major.duration):
+            yield Diagnostic(
+                "MK206",
+                "error",
+                f"{general.id} ({render_sla(general)}) must not exceed {major.id} ({render_sla(major)})",
+                ctx.where("slas", general.id, "duration"),
+            )
+        if urgent and major and not general and not shorter(urgent.duration, major.duration):
+            yield Diagnostic(
+                "MK206",
+                "error",
+                f"{urgent.id} ({render_sla(urgent)}) must be shorter than {major.id} ({render_sla(major)})",
+                ctx.where("slas", urgent.id, "duration"),
+            )

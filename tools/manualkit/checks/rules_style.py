@@ -1,0 +1,218 @@
+"""MK601–MK610: house style (Vale rules evaluated in Python) and CJK typography (autocorrect)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from manualkit.checks.context import CheckContext
+from manualkit.checks.registry import rule
+from manualkit.checks.source import ROLE_RE, Block
+from manualkit.diagnostics import Diagnostic, Location
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_DIGIT_SPACE_RE = re.compile(rf"(?<=[{_CJK}]) +(?=\d)|(?<=\d) +(?=[{_CJK}])")
+_INLINE_CODE_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+#: Neutral placeholder for generated text (roles, inline code) when linting typography.
+_PLACEHOLDER = "〇"
+
+
+def _style_text(block: Block) -> str:
+    """The block source with roles and inline code replaced by same-length placeholders."""
+    text = ROLE_RE.sub(lambda m: _PLACEHOLDER * len(m.group(0)), block.source)
+    return _INLINE_CODE_RE.sub(lambda m: _PLACEHOLDER * len(m.group(0)), text)
+
+
+@rule(
+    "MK604",
+    "error",
+    "Vale configuration or rule file cannot be used",
+    """
+    What: .vale.ini names a style that does not exist, or a rule file under StylesPath is not
+    valid YAML / uses a rule type manualkit does not evaluate / has an invalid regex.
+    Why: a broken style file silently disables the house style.
+    Fix: correct the file named in the message.
+    """,
+)
+@rule(
+    "MK602",
+    "error",
+    "house style: forbidden or vague wording (Vale existence rule)",
+    """
+    What: the house style's Vale `existence` rules (tools/vale/styles/House/*.yml): vague time
+    words in a duty (应尽快, 须及时 …) where a hard deadline is required, and banned phrases
+    (保本保息, 零风险 …). The message names the Vale rule; severity follows the rule's `level`.
+    Why: a duty without a deadline cannot be audited; banned promises breach conduct rules.
+    Fix: state the deadline with {sla}`id`; rephrase banned wording.
+    """,
+)
+@rule(
+    "MK601",
+    "error",
+    "house style: use the house term (Vale substitution rule)",
+    """
+    What: the house style's Vale `substitution` rules: one term per concept (客户 not 顾客, 工作日
+    not 工作天, 账户 not 帐户, current regulator names …). Severity follows the rule's `level`.
+    Rules are evaluated with Vale's semantics (tokens are regexes, `nonword: true` for Chinese
+    because Vale's \\b is ASCII-only, `ignorecase`, `level`), on prose only (roles and code are
+    not text).
+    Why: a customer-facing manual that says 顾客 in one chapter and 客户 in another reads as two
+    documents; auditors ask whether they are different things.
+    Fix: use the suggested term.
+    """,
+)
+def vale_rules(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from manualkit.checks.vale import load_vale
+
+    config = load_vale(ctx.root)
+    if config is None:
+        return
+    for file, problem in config.problems:
+        yield Diagnostic("MK604", "error", problem, Location(Location(file).relative_to(ctx.root).path))
+    for doc, block in ctx.blocks():
+        for vrule in config.rules:
+            code = "MK601" if vrule.extends == "substitution" else "MK602"
+            for m in vrule.find(block.masked):
+                line, col = block.position(m.start)
+                yield Diagnostic(
+                    code, vrule.severity, f"[{vrule.name}] {m.message}", Location(doc.path, line, col)
+                )
+
+
+#: autocorrect's rule names (2.x) and the severities .autocorrectrc may give them.
+AUTOCORRECT_RULES = frozenset(
+    {
+        "space-word",
+        "space-punctuation",
+        "space-bracket",
+        "space-backticks",
+        "space-dash",
+        "space-dollar",
+        "fullwidth",
+        "no-space-fullwidth",
+        "no-space-fullwidth-quote",
+        "halfwidth-word",
+        "halfwidth-punctuation",
+        "spellcheck",
+    }
+)
+_AUTOCORRECT_LEVELS = {0, 1, 2, "off", "error", "warning"}
+
+
+def autocorrect_config_problems(text: str) -> list[str]:
+    """autocorrect-py accepts any config silently; validate the parts the house style relies on."""
+    import yaml
+
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return [f"invalid YAML: {exc}".replace("\n", " ")]
+    if config is None:
+        return []
+    if not isinstance(config, dict):
+        return ["expected a mapping with `rules:`"]
+    rules = config.get("rules") or {}
+    if not isinstance(rules, dict):
+        return ["`rules` must be a mapping of rule name to 0/1/2"]
+    problems = [f"unknown autocorrect rule {name!r}" for name in rules if name not in AUTOCORRECT_RULES]
+    problems += [
+        f"rule {name!r}: level must be 0 (off), 1 (error) or 2 (warning), found {level!r}"
+        for name, level in rules.items()
+        if level not in _AUTOCORRECT_LEVELS
+    ]
+    return problems
+
+
+@rule(
+    "MK605",
+    "error",
+    ".autocorrectrc is invalid",
+    """
+    What: the project's .autocorrectrc is not valid YAML, names an unknown autocorrect rule or
+    gives a rule a level other than 0/1/2.
+    Why: autocorrect-py ignores a broken configuration silently and falls back to its defaults,
+    which are not the house style.
+    Fix: correct the file named in the message.
+    """,
+)
+@rule(
+    "MK610",
+    "warning",
+    "CJK typography (autocorrect): spacing and punctuation width",
+    """
+    What: autocorrect-py lints each prose block with the project's .autocorrectrc: a space between
+    Chinese and Latin words, full-width punctuation inside Chinese sentences (，。：；！？),
+    half-width punctuation inside Latin text. House exception: no space between Chinese and
+    digits (7个工作日, 2026年9月30日) — autocorrect's digit-spacing suggestions are discarded.
+    Roles and inline code are replaced by placeholders first (they render generated text).
+    The message shows the corrected line.
+    Why: consistent typography is part of a controlled document's quality.
+    Fix: apply the suggested text.
+    """,
+)
+@rule(
+    "MK603",
+    "warning",
+    "space between a digit and a Chinese character",
+    """
+    What: house style writes numbers directly against Chinese characters: 7个工作日, 2026年,
+    工作日9:00—18:00 — no space in between.
+    Why: it matches how the {sla} role renders durations and how official Chinese documents write
+    numbers, so prose and generated text look the same.
+    Fix: remove the space.
+    """,
+)
+def typography(ctx: CheckContext) -> Iterator[Diagnostic]:
+    import autocorrect_py
+
+    rc = ctx.root / ".autocorrectrc"
+    if rc.exists():
+        rc_text = rc.read_text(encoding="utf-8")
+        problems = autocorrect_config_problems(rc_text)
+        for problem in problems:
+            yield Diagnostic("MK605", "error", problem, Location(".autocorrectrc", 1, 1))
+        if problems:
+            return
+        autocorrect_py.load_config(rc_text)  # type: ignore[attr-defined]
+    for doc, block in ctx.blocks():
+        for m in _DIGIT_SPACE_RE.finditer(block.masked):
+            line, col = block.position(m.start())
+            yield Diagnostic(
+                "MK603",
+                "warning",
+                "no space between digits and Chinese (house style)",
+                Location(doc.path, line, col),
+            )
+        if not rc.exists():
+            continue
+        text = _style_text(block)
+        for lint in autocorrect_py.lint_for(text, "md").lines:
+            old_lines = lint.old.split("\n")
+            new_lines = lint.new.split("\n")
+            for k, (old, new) in enumerate(zip(old_lines, new_lines, strict=False)):
+                wanted = _DIGIT_SPACE_RE.sub("", new)
+                if wanted == _DIGIT_SPACE_RE.sub("", old):
+                    continue  # only digit spacing differs: house style keeps 7个工作日 (MK603)
+                before, after, index = _changed(old, wanted)
+                yield Diagnostic(
+                    "MK610",
+                    "warning",
+                    f"typography: {before!r} → {after!r}",
+                    Location(doc.path, block.start_line + lint.line - 1 + k, index + 1),
+                )
+
+
+def _changed(old: str, new: str) -> tuple[str, str, int]:
+    """The differing middle of two lines (with a little context) and its start index in ``old``."""
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    lo = max(0, prefix - 3)
+
+    def cut(text: str) -> str:
+        return re.sub(f"{_PLACEHOLDER}+", "…", text[lo : len(text) - max(0, suffix - 3)])
+
+    return cut(old), cut(new), prefix

@@ -1,0 +1,425 @@
+"""Parse MyST chapters into checkable blocks that keep their source positions.
+
+Why not Sphinx: the checker runs as a pre-commit hook and must finish the whole
+manual well under a second, so it uses the same markdown-it parser MyST uses
+(``myst_parser.parsers.mdit.create_md_parser``) and reads the *source lines* of
+every block (token ``.map``).  Prose is analysed on those raw lines with roles,
+inline code and link targets blanked out to spaces, so every offset maps back to
+an exact ``line:column`` in the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+#: ``{name}`content` `` — a MyST role (content may use more backticks).
+ROLE_RE = re.compile(r"\{(?P<name>[A-Za-z][\w:.\-]*)\}(?P<ticks>`+)(?P<content>.+?)(?P=ticks)")
+_CODE_RE = re.compile(r"(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)")
+_LINK_TARGET_RE = re.compile(r"\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)|<(?:https?|mailto):[^>\s]+>")
+_SUPPRESS_RE = re.compile(r"^\s*%\s*manualkit:\s*ignore\b(?P<rest>.*)$")
+_OPTION_RE = re.compile(r"^:(?P<key>[\w\-]+):\s*(?P<value>.*)$")
+_DIRECTIVE_INFO_RE = re.compile(r"^\{(?P<name>[\w:\-]+)\}\s*(?P<arg>.*)$")
+
+#: Directives whose body is not prose (generated from data, code, math, diagrams).
+NON_PROSE_DIRECTIVES = frozenset(
+    {
+        "code-block",
+        "code",
+        "sourcecode",
+        "literalinclude",
+        "math",
+        "graphviz",
+        "digraph",
+        "mermaid",
+        "toctree",
+        "raw",
+        "eval-rst",
+        "csv-table",
+        "list-table",
+        "include",
+        "image",
+        "figure",
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleUse:
+    """A role such as ``{sla}`complaint.general.resolve` `` at a 1-based line/column."""
+
+    name: str
+    target: str
+    line: int
+    column: int
+    #: Character offset of the role in its block's ``source`` (0 for roles outside blocks).
+    offset: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectiveUse:
+    name: str
+    argument: str
+    options: tuple[tuple[str, str], ...]
+    line: int
+    column: int
+    section: str | None
+
+    def option(self, key: str) -> str | None:
+        for k, v in self.options:
+            if k == key:
+                return v
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """A run of prose: a paragraph, heading or table row, with its raw source lines.
+
+    ``masked`` has the same length as ``source`` with roles, inline code and link
+    targets replaced by spaces, so prose analysis cannot mistake ids for text and
+    every offset still points at the right column.
+    """
+
+    kind: str
+    start_line: int
+    end_line: int
+    source: str
+    masked: str
+    section: str | None
+    roles: tuple[RoleUse, ...]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset into ``source``."""
+        before = self.source[:offset]
+        line = self.start_line + before.count("\n")
+        column = offset - (before.rfind("\n") + 1) + 1
+        return line, column
+
+
+@dataclasses.dataclass(frozen=True)
+class Suppression:
+    """``% manualkit: ignore MK103 -- reason`` covering the next block (lines inclusive)."""
+
+    codes: tuple[str, ...]
+    reason: str
+    line: int
+    column: int
+    first_line: int
+    last_line: int
+
+    def covers(self, code: str, line: int) -> bool:
+        from manualkit.checks.registry import expand
+
+        return self.first_line <= line <= self.last_line and any(
+            code.startswith(c) for c in expand(self.codes)
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str
+    line: int
+    label: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """One parsed chapter (``path`` relative to the project root, POSIX style)."""
+
+    path: str
+    text: str
+    front_matter: dict[str, Any]
+    front_matter_lines: dict[str, int]
+    front_matter_error: str | None
+    blocks: tuple[Block, ...]
+    directives: tuple[DirectiveUse, ...]
+    headings: tuple[Heading, ...]
+    suppressions: tuple[Suppression, ...]
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(h.label for h in self.headings if h.label)
+
+    def roles(self) -> Iterator[tuple[Block, RoleUse]]:
+        for block in self.blocks:
+            for role in block.roles:
+                yield block, role
+
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+def make_parser() -> MarkdownIt:
+    """The markdown-it parser configured like the manual's MyST (colon fences on)."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(enable_extensions={"colon_fence"}), RendererHTML)
+
+
+def mask(text: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """Blank roles, inline code and link targets; return masked text and (offset, name, content) roles."""
+    chars = list(text)
+    roles: list[tuple[int, str, str]] = []
+
+    def blank(start: int, end: int) -> None:
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    for m in ROLE_RE.finditer(text):
+        roles.append((m.start(), m.group("name"), m.group("content").strip()))
+        blank(m.start(), m.end())
+    partly = "".join(chars)
+    for m in _CODE_RE.finditer(partly):
+        blank(m.start(), m.end())
+    for m in _LINK_TARGET_RE.finditer(text):
+        start = m.start("url") if m.group("url") is not None else m.start()
+        blank(start, m.end())
+    return "".join(chars), roles
+
+
+def role_target(content: str) -> str:
+    """``text <id>`` → ``id``; plain ``id`` → ``id`` (MyST explicit-title form)."""
+    m = re.match(r"^.*<([^<>]+)>$", content, re.S)
+    return (m.group(1) if m else content).strip()
+
+
+def _parse_suppression(rest: str) -> tuple[tuple[str, ...], str]:
+    codes_part, sep, reason = rest.partition("--")
+    codes = tuple(c.strip().upper() for c in re.split(r"[,\s]+", codes_part) if c.strip())
+    return codes, reason.strip() if sep else ""
+
+
+class _Walker:
+    """Walks tokens (recursing into prose directives) and collects blocks, directives, headings."""
+
+    def __init__(self, parser: MarkdownIt, lines: Sequence[str]) -> None:
+        self.parser = parser
+        self.lines = lines
+        self.blocks: list[Block] = []
+        self.directives: list[DirectiveUse] = []
+        self.headings: list[Heading] = []
+        self.suppressions: list[Suppression] = []
+        self.front_matter: tuple[str, int] | None = None
+        self._section_stack: list[tuple[int, str | None]] = []
+        self._pending_label: str | None = None
+        self._pending_suppressions: list[tuple[int, int, str]] = []
+
+    @property
+    def section(self) -> str | None:
+        for _, label in reversed(self._section_stack):
+            if label:
+                return label
+        return None
+
+    def walk(self, text: str, line_offset: int) -> None:
+        tokens = self.parser.parse(text)
+        seen_rows: set[tuple[int, int]] = set()
+        for i, tok in enumerate(tokens):
+            if tok.map is None:
+                continue
+            start, end = tok.map[0] + line_offset, tok.map[1] + line_offset
+            if self._pending_suppressions and tok.type != "myst_line_comment" and tok.nesting >= 0:
+                self._flush_suppressions(start, end)
+            if tok.type == "front_matter" and line_offset == 0:
+                self.front_matter = (tok.content, start + 2)
+            elif tok.type == "myst_target":
+                self._pending_label = tok.content.strip()
+            elif tok.type == "heading_open":
+                level = int(tok.tag[1:])
+                title = tokens[i + 1].content if i + 1 < len(tokens) else ""
+                while self._section_stack and self._section_stack[-1][0] >= level:
+                    self._section_stack.pop()
+                self._section_stack.append((level, self._pending_label))
+                self.headings.append(Heading(level, title, start + 1, self._pending_label))
+                self._pending_label = None
+                self._add_block("heading", start, end)
+            elif tok.type == "inline":
+                if (start, end) in seen_rows:
+                    continue
+                seen_rows.add((start, end))
+                kind = "table-row" if tok.map[1] - tok.map[0] == 1 and _in_table(tokens, i) else "paragraph"
+                if tokens[i - 1].type == "heading_open":
+                    continue
+                self._add_block(kind, start, end)
+            elif tok.type == "myst_line_comment":
+                for ln in range(start, end):
+                    m = _SUPPRESS_RE.match(self.lines[ln])
+                    if m:
+                        self._pending_suppressions.append((ln + 1, self.lines[ln].index("%") + 1, m["rest"]))
+            elif tok.type in ("colon_fence", "fence"):
+                self._directive(tok, start, end)
+
+    def _flush_suppressions(self, start: int, end: int) -> None:
+        for line, col, rest in self._pending_suppressions:
+            codes, reason = _parse_suppression(rest)
+            self.suppressions.append(Suppression(codes, reason, line, col, start + 1, end))
+        self._pending_suppressions = []
+
+    def finish(self) -> None:
+        if self._pending_suppressions:
+            self._flush_suppressions(len(self.lines), len(self.lines) - 1)
+
+    def _add_block(self, kind: str, start: int, end: int) -> None:
+        source = "\n".join(self.lines[start:end])
+        masked, found = mask(source)
+        block = Block(kind, start + 1, end, source, masked, self.section, ())
+        roles = tuple(
+            RoleUse(name, role_target(content), *block.position(off), offset=off)
+            for off, name, content in found
+        )
+        self.blocks.append(dataclasses.replace(block, roles=roles))
+
+    def _directive(self, tok: Token, start: int, end: int) -> None:
+        m = _DIRECTIVE_INFO_RE.match(tok.info.strip())
+        if not m:
+            return
+        name, arg = m["name"], m["arg"].strip()
+        body = tok.content.split("\n")
+        options: list[tuple[str, str]] = []
+        skip = 0
+        if body and body[0].strip() == "---":
+            closing = next((k for k in range(1, len(body)) if body[k].strip() == "---"), None)
+            if closing is not None:
+                try:
+                    loaded = yaml.safe_load("\n".join(body[1:closing]))
+                except yaml.YAMLError:
+                    loaded = None
+                if isinstance(loaded, dict):
+                    options.extend((str(k), str(v)) for k, v in loaded.items())
+                skip = closing + 1
+        else:
+            while skip < len(body) and (om := _OPTION_RE.match(body[skip].strip())):
+                options.append((om["key"], om["value"].strip()))
+                skip += 1
+        col = self.lines[start].index("{") if "{" in self.lines[start] else 0
+        self.directives.append(DirectiveUse(name, arg, tuple(options), start + 1, col + 1, self.section))
+        if (name not in NON_PROSE_DIRECTIVES and tok.type == "colon_fence") or name in _PROSE_FENCES:
+            inner = "\n".join(body[skip:])
+            if inner.strip():
+                self.walk(inner, start + 1 + skip)
+
+
+#: Backtick-fenced directives whose body is still prose (admonitions).
+_PROSE_FENCES = frozenset(
+    {"note", "warning", "tip", "important", "attention", "caution", "admonition", "hint"}
+)
+
+
+def _in_table(tokens: Sequence[Token], index: int) -> bool:
+    return index > 0 and tokens[index - 1].type in ("td_open", "th_open")
+
+
+def parse_document(path: Path, root: Path, parser: MarkdownIt | None = None) -> Document:
+    """Parse one chapter; front-matter YAML errors are kept (reported by the review rules)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    walker = _Walker(parser or make_parser(), lines)
+    walker.walk(text, 0)
+    walker.finish()
+    front: dict[str, Any] = {}
+    front_lines: dict[str, int] = {}
+    error: str | None = None
+    if walker.front_matter is not None:
+        content, first_line = walker.front_matter
+        try:
+            node = yaml.compose(content, Loader=yaml.SafeLoader)
+            loaded = yaml.safe_load(content)
+        except yaml.YAMLError as exc:
+            error = str(exc).replace("\n", " ")
+        else:
+            if isinstance(loaded, dict) and isinstance(node, yaml.MappingNode):
+                front = {str(k): v for k, v in loaded.items()}
+                for key_node, _ in node.value:
+                    front_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+            elif loaded is not None:
+                error = "front matter must be a YAML mapping"
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    return Document(
+        path=rel,
+        text=text,
+        front_matter=front,
+        front_matter_lines=front_lines,
+        front_matter_error=error,
+        blocks=tuple(walker.blocks),
+        directives=tuple(walker.directives),
+        headings=tuple(walker.headings),
+        suppressions=tuple(walker.suppressions),
+    )
+
+
+_YAML_SUPPRESS_RE = re.compile(r"^(?P<indent>\s*)#\s*manualkit:\s*ignore\b(?P<rest>.*)$")
+
+
+def yaml_suppressions(text: str) -> tuple[Suppression, ...]:
+    """``# manualkit: ignore MK112 -- reason`` in a data file, covering the YAML node below it.
+
+    The node is the next non-comment line plus every following line indented deeper (for
+    ``- id: …`` that is the whole sequence entry).
+    """
+    lines = text.split("\n")
+    found: list[Suppression] = []
+    for i, line in enumerate(lines):
+        m = _YAML_SUPPRESS_RE.match(line)
+        if not m:
+            continue
+        codes, reason = _parse_suppression(m["rest"])
+        start = next(
+            (
+                k
+                for k in range(i + 1, len(lines))
+                if lines[k].strip() and not lines[k].lstrip().startswith("#")
+            ),
+            None,
+        )
+        if start is None:
+            found.append(Suppression(codes, reason, i + 1, len(m["indent"]) + 1, i + 2, i + 1))
+            continue
+        indent = len(lines[start]) - len(lines[start].lstrip(" "))
+        end = start
+        for k in range(start + 1, len(lines)):
+            stripped = lines[k].lstrip(" ")
+            if not stripped or stripped.startswith("#"):
+                continue
+            if len(lines[k]) - len(stripped) <= indent:
+                break
+            end = k
+        found.append(Suppression(codes, reason, i + 1, len(m["indent"]) + 1, start + 1, end + 1))
+    return tuple(found)
+
+
+def parse_manual(manual_dir: Path, root: Path) -> tuple[tuple[Document, ...], tuple[tuple[str, str], ...]]:
+    """Every ``*.md`` under ``manual/``, in path order, sharing one parser; plus unreadable files."""
+    parser = make_parser()
+    docs: list[Document] = []
+    problems: list[tuple[str, str]] = []
+    for path in sorted(manual_dir.rglob("*.md")):
+        try:
+            docs.append(parse_document(path, root, parser))
+        except (OSError, UnicodeDecodeError) as exc:
+            try:
+                rel = path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                rel = path.as_posix()
+            problems.append((rel, f"cannot read the chapter as UTF-8 text: {exc}"))
+    return tuple(docs), tuple(problems)

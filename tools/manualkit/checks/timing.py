@@ -1,0 +1,95 @@
+"""Comparing durations of different units without pretending they are equal.
+
+Same unit family: exact comparison.  Different families: each duration becomes
+an interval of possible lengths in hours (7 working days last at least 7×24 h
+and, across the longest official holiday run, much longer), and a comparison
+is only "certainly ≤" when the intervals say so — the checker judges the worst
+case, never the average.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from manualkit.checks.duration_text import magnitude, unit_family
+from manualkit.models import Duration
+
+if TYPE_CHECKING:
+    from manualkit.checks.context import CheckContext
+
+#: How far ahead the calendar must reach, and how far ahead mixed-unit deadlines are simulated.
+HORIZON_DAYS = 365
+#: Recent covered years also judged (holiday patterns repeat: Spring Festival, National Day).
+HISTORY_YEARS = 3
+
+#: Longest run of consecutive non-working days in the official calendar (Spring Festival /
+#: National Day: 8 days plus adjoining weekend) — an upper bound used when no calendar is consulted.
+MAX_DAYS_OFF_RUN = 10
+
+
+def hour_bounds(d: Duration) -> tuple[float, float]:
+    """(shortest, longest) possible length in hours."""
+    n = d.value
+    if d.unit == "minutes":
+        return n / 60, n / 60
+    if d.unit == "hours":
+        return n, n
+    if d.unit == "calendar_days":
+        return 24.0 * n, 24.0 * n
+    if d.unit == "working_days":
+        weeks = (n + 4) // 5
+        return 24.0 * n, 24.0 * (n + 2 * weeks + MAX_DAYS_OFF_RUN)
+    if d.unit == "months":
+        return 24.0 * 28 * n, 24.0 * 31 * n
+    return 24.0 * 365 * n, 24.0 * 366 * n
+
+
+def comparable(a: Duration, b: Duration) -> bool:
+    return unit_family(a.unit) == unit_family(b.unit)
+
+
+def at_most(a: Duration, b: Duration) -> bool:
+    """True when ``a`` is certainly no longer than ``b`` (worst case across the calendar)."""
+    if comparable(a, b):
+        return magnitude(a.value, a.unit) <= magnitude(b.value, b.unit)
+    return hour_bounds(a)[1] <= hour_bounds(b)[0]
+
+
+def shorter(a: Duration, b: Duration) -> bool:
+    """True when ``a`` is certainly strictly shorter than ``b``."""
+    if comparable(a, b):
+        return magnitude(a.value, a.unit) < magnitude(b.value, b.unit)
+    return hour_bounds(a)[1] < hour_bounds(b)[0]
+
+
+def compact_dates(days: list[object]) -> str:
+    """``2026-09-24..2026-09-30, 2026-12-31`` — consecutive dates folded into ranges."""
+    dates = sorted(d for d in days if isinstance(d, dt.date))
+    parts: list[str] = []
+    i = 0
+    while i < len(dates):
+        j = i
+        while j + 1 < len(dates) and (dates[j + 1] - dates[j]).days == 1:
+            j += 1
+        parts.append(dates[i].isoformat() if i == j else f"{dates[i].isoformat()}..{dates[j].isoformat()}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+def as_days(d: Duration) -> Duration:
+    """Clock durations rounded up to whole calendar days (worst case on a day calendar)."""
+    if d.unit in ("hours", "minutes"):
+        hours = d.value if d.unit == "hours" else d.value / 60
+        return Duration(value=max(1, -(-int(hours) // 24)), unit="calendar_days")
+    return d
+
+
+def judged_days(ctx: CheckContext) -> tuple[list[dt.date], list[dt.date]]:
+    """(days of the coming twelve months, days of the recent covered years) to simulate on."""
+    cal = ctx.calendar
+    upcoming = [ctx.today + dt.timedelta(days=i) for i in range(HORIZON_DAYS)]
+    first = dt.date(cal.last_year - HISTORY_YEARS + 1, 1, 1)
+    last = min(dt.date(cal.last_year, 12, 31), ctx.today - dt.timedelta(days=1))
+    recent = [first + dt.timedelta(days=i) for i in range(max(0, (last - first).days + 1))]
+    return upcoming, recent

@@ -1,0 +1,332 @@
+"""``manualkit`` — the one command behind ``make``: build, check, due, serve, data.
+
+Thin by design: each subcommand parses its options and calls the module that
+does the work (loader, checker, build runner).  Exit statuses are part of the
+interface so scripts and CI can tell failures apart:
+
+* 0 — success;
+* 1 — the manual is inconsistent (checker errors) or a build failed;
+* 2 — invalid input: bad data files, not a project, bad command line.
+
+Bad input never ends in a traceback: every problem is a ``file:line:col`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from manualkit.diagnostics import FORMATS, Diagnostic, Reporter
+
+if TYPE_CHECKING:
+    from manualkit.buildrunner import BuiltOutput
+    from manualkit.project import Project
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+#: Subcommands other modules mount: ``(module, function(subparsers))``.  Each function adds its
+#: parser and sets ``handler`` (``args -> exit status``) with ``set_defaults``; ``args.project``
+#: holds the project root.  Modules not (yet) present are skipped.
+PLUGIN_PARSERS: tuple[tuple[str, str], ...] = (
+    ("manualkit.checks.cli", "add_check_parser"),
+    ("manualkit.checks.cli", "add_due_parser"),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``manualkit`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    if not getattr(args, "no_project", False):
+        from manualkit.project import ProjectError, locate_project
+
+        try:
+            project = locate_project(getattr(args, "project", None))
+        except ProjectError as exc:
+            print(f"manualkit: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        args.project = str(project.root)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("manualkit: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command line (also used by ``--help``)."""
+    parser = argparse.ArgumentParser(
+        prog="manualkit",
+        description="Build, check and serve the Customer Service Operations Manual (HTML, PDF, DOCX).",
+        epilog="Exit status: 0 ok, 1 checks failed or build failed, 2 invalid sources or usage.",
+    )
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        default=None,
+        help="project root with conf.py and manual/ (default: the current directory)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_build_parser(subparsers)
+    _add_data_parser(subparsers)
+    _add_serve_parser(subparsers)
+    for module_name, function_name in PLUGIN_PARSERS:
+        add = _plugin(module_name, function_name)
+        if add is not None:
+            add(subparsers)
+    return parser
+
+
+def _plugin(module_name: str, function_name: str) -> Callable[[Any], Any] | None:
+    """The parser-adding function of a plugin module, or ``None`` while the module does not exist."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            return None
+        raise
+    function = getattr(module, function_name, None)
+    return function if callable(function) else None
+
+
+def _project_option(parser: argparse.ArgumentParser) -> None:
+    # Also accepted after the subcommand; SUPPRESS keeps a global --project when not repeated.
+    parser.add_argument("--project", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _add_data_parser(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "data",
+        help="validate data/*.yaml only (exit 2 on errors)",
+        description="Load and validate the data files; print every problem as file:line:col.",
+    )
+    _project_option(p)
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--explain", metavar="CODE", help="explain a data diagnostic code (DATA001 …) and exit")
+    p.set_defaults(handler=run_data_command)
+
+
+def run_data_command(args: argparse.Namespace) -> int:
+    from manualkit.loader import DATA_CODES, load_data
+    from manualkit.project import locate_project
+
+    if args.explain:
+        code = args.explain.strip().upper()
+        if code not in DATA_CODES:
+            print(f"manualkit data: unknown code {code!r}; known: {', '.join(DATA_CODES)}", file=sys.stderr)
+            return EXIT_INVALID
+        summary, explanation = DATA_CODES[code]
+        print(f"{code}: {summary}\n\n{explanation}")
+        return EXIT_OK
+
+    project = locate_project(args.project)
+    data, diagnostics = load_data(project.data_dir, root=project.root)
+    reporter = Reporter(sys.stdout, args.format, root=project.root)
+    reporter.report(diagnostics)
+    reporter.close()
+    if data is None:
+        return EXIT_INVALID
+    if args.format != "json":
+        counts = ", ".join(
+            f"{len(getattr(data, name))} {name}"
+            for name in ("roles", "slas", "forms", "checklists", "processes", "references")
+        )
+        print(f"data OK: {counts}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- build
+
+
+def _add_build_parser(subparsers: Any) -> None:
+    from manualkit.buildrunner import OUTPUTS
+
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "build",
+        help="build the HTML site, the PDF, the DOCX or all three",
+        description=(
+            "Validate the data, run the checker (errors refuse publication), then build with Sphinx. "
+            "HTML is published to build/html only when the build succeeds; PDF and DOCX go to "
+            "build/pdf/ and build/docx/. Sphinx warnings are errors."
+        ),
+    )
+    _project_option(p)
+    p.add_argument("output", choices=(*OUTPUTS, "all"), help="what to build")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="show Sphinx's progress (-vv: more)")
+    p.add_argument("--no-check", action="store_true", help="skip the consistency checks (not for releases)")
+    p.add_argument("--fresh", action="store_true", help="ignore the doctree cache and re-read everything")
+    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="parallel Sphinx jobs (default: 0)")
+    p.set_defaults(handler=run_build_command)
+
+
+def run_build_command(args: argparse.Namespace) -> int:
+    from manualkit.buildrunner import OUTPUTS, BuildFailure, build_output
+    from manualkit.project import locate_project
+
+    project = locate_project(args.project)
+    problem = _source_date_epoch_problem()
+    if problem:
+        print(f"manualkit: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    status = preflight(project.root, check=not args.no_check, verbose=args.verbose, stderr=sys.stderr)
+    if status != EXIT_OK:
+        return status
+    names = OUTPUTS if args.output == "all" else (args.output,)
+    built: list[BuiltOutput] = []
+    for name in names:
+        try:
+            built.append(
+                build_output(
+                    project,
+                    name,
+                    stderr=sys.stderr,
+                    verbose=args.verbose,
+                    parallel=args.jobs,
+                    fresh=args.fresh,
+                )
+            )
+        except BuildFailure as exc:
+            _print_outputs(project, built)
+            if exc.source_error is not None:
+                _report(exc.source_error.diagnostics, project.root, sys.stderr)
+            print(f"manualkit: {exc}", file=sys.stderr)
+            return exc.status
+        args.fresh = False  # the first build refreshed the shared doctree cache
+    _print_outputs(project, built)
+    return EXIT_OK
+
+
+def _print_outputs(project: Project, built: Sequence[BuiltOutput]) -> None:
+    for output in built:
+        print(f"{output.name}: {project.relative(output.path)}", flush=True)
+
+
+def preflight(root: Path, *, check: bool, verbose: int, stderr: TextIO) -> int:
+    """Validate the data (exit 2 on errors), then run the checker (exit 1 on errors)."""
+    from manualkit.loader import load_data
+    from manualkit.project import locate_project
+
+    project = locate_project(root)
+    data, diagnostics = load_data(project.data_dir, root=project.root)
+    shown = [d for d in diagnostics if verbose or d.severity != "info"]
+    if data is None:
+        _report(shown, project.root, stderr)
+        print("manualkit: invalid data; nothing built", file=stderr)
+        return EXIT_INVALID
+    if not check:
+        _report(shown, project.root, stderr, summary=False)
+        return EXIT_OK
+    run_checks = _checker()
+    if run_checks is None:
+        _report(shown, project.root, stderr, summary=False)
+        print("manualkit: checker not available; building without checks", file=stderr)
+        return EXIT_OK
+    report = run_checks(project.root)
+    found = [d for d in report.diagnostics if verbose or d.severity != "info"]
+    _report(found, project.root, stderr, summary=False)
+    if report.has_errors:
+        print(f"manualkit: checks failed ({report.summary()}); refusing to publish", file=stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _checker() -> Callable[..., Any] | None:
+    """``manualkit.checks.run_checks`` when the checker is installed (imported lazily: it is big)."""
+    try:
+        module = importlib.import_module("manualkit.checks")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("manualkit.checks", "manualkit"):
+            return None
+        raise
+    function = getattr(module, "run_checks", None)
+    return function if callable(function) else None
+
+
+def _report(diagnostics: Sequence[Diagnostic], root: Path, stream: TextIO, *, summary: bool = True) -> None:
+    reporter = Reporter(stream, "text", root=root)
+    reporter.report(diagnostics)
+    reporter.close(summary=summary)
+
+
+def _source_date_epoch_problem() -> str | None:
+    """Reproducible builds: Sphinx reads SOURCE_DATE_EPOCH as an integer; check it before it does."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value.strip().lstrip("-").isdigit():
+        return None
+    return f"SOURCE_DATE_EPOCH must be whole seconds since 1970, found {value!r}"
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def _add_serve_parser(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="live-reloading HTML preview (sphinx-autobuild), checks printed on every rebuild",
+        description="Serve the HTML build and rebuild on changes to manual/, data/ and templates/.",
+    )
+    _project_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    p.add_argument("--no-check", action="store_true", help="do not run the checker before each rebuild")
+    p.add_argument("--open-browser", action="store_true", help="open a browser tab")
+    p.set_defaults(handler=run_serve_command)
+
+
+def serve_arguments(args: argparse.Namespace) -> list[str]:
+    """sphinx-autobuild's command line for the project (separate so tests can inspect it)."""
+    from manualkit.project import locate_project
+
+    project = locate_project(args.project)
+    argv = [
+        str(project.manual_dir),
+        str(project.work_dir / "serve" / "html"),
+        "-c",
+        str(project.root),
+        "-d",
+        str(project.work_dir / "serve" / "doctrees"),
+        "-q",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    for watched in (project.data_dir, project.templates_dir):
+        if watched.is_dir():
+            argv += ["--watch", str(watched)]
+    argv += ["--ignore", str(project.build_dir)]
+    if not args.no_check and _checker() is not None:
+        # Findings are printed in the terminal, but never stop the preview from rebuilding.
+        code = "import sys; from manualkit.cli import main; main(sys.argv[1:]); sys.exit(0)"
+        command = [sys.executable, "-c", code, "--project", str(project.root), "check"]
+        argv += ["--pre-build", shlex.join(command)]
+    if args.open_browser:
+        argv.append("--open-browser")
+    return argv
+
+
+def run_serve_command(args: argparse.Namespace) -> int:
+    try:
+        from sphinx_autobuild.__main__ import main as autobuild_main
+    except ModuleNotFoundError:
+        print("manualkit: serve needs sphinx-autobuild (pip install -e '.[dev]')", file=sys.stderr)
+        return EXIT_INVALID
+    autobuild_main(serve_arguments(args))
+    return EXIT_OK

@@ -1,0 +1,163 @@
+"""Compare two tagged releases section by section (text) and entry by entry (data).
+
+Both versions are read from git (``git show v1.0:manual/…``) into scratch
+directories, so the working tree is never touched and uncommitted edits never
+leak into a redline.  Roles that render data (``{sla}`id` `` …) are expanded with
+*that version's* data, so a changed SLA shows up in the text as
+"<del>7个工作日</del><ins>5个工作日</ins>" wherever it is cited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from manualkit.durations import render_sla
+from manualkit.gitrepo import Repo
+from manualkit.loader import load_data
+from manualkit.models import ManualData, Revision
+from manualkit.redline.datadiff import DataChanges, compare
+from manualkit.redline.sections import Section, split_sections
+from manualkit.redline.textdiff import Granularity, ParagraphDiff, diff_text, is_changed
+from manualkit.revisions import DATA_DIR, MANUAL_DIR, release_tag, revision_for
+
+SectionStatus = Literal["unchanged", "changed", "added", "removed"]
+_ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]+)`")
+
+
+@dataclasses.dataclass(frozen=True)
+class SectionDiff:
+    key: str
+    label: str | None
+    title: str
+    path: str
+    status: SectionStatus
+    paragraphs: tuple[ParagraphDiff, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Redline:
+    """Everything the HTML, DOCX and JSON writers need."""
+
+    old_version: str
+    new_version: str
+    old_revision: Revision | None
+    new_revision: Revision | None
+    title: str
+    author: str
+    date: dt.datetime
+    sections: tuple[SectionDiff, ...]
+    data: DataChanges
+
+    @property
+    def changed_sections(self) -> tuple[SectionDiff, ...]:
+        return tuple(s for s in self.sections if s.status != "unchanged")
+
+
+def snapshot(repo: Repo, tag: str, dest: Path) -> Path:
+    """Write manual/ and data/ as of ``tag`` under ``dest`` (``git show tag:path`` per file)."""
+    for top in (MANUAL_DIR, DATA_DIR):
+        for rel in repo.list_files(tag, top):
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(repo.show(tag, rel), encoding="utf-8")
+    return dest
+
+
+def build_redline(
+    root: Path, old_version: str, new_version: str, granularity: Granularity = "word"
+) -> Redline:
+    """Compare releases ``v<old_version>`` and ``v<new_version>`` of the project at ``root``."""
+    repo = Repo(root)
+    with tempfile.TemporaryDirectory(prefix="manualkit-redline-") as scratch:
+        old_dir = snapshot(repo, release_tag(old_version), Path(scratch) / "old")
+        new_dir = snapshot(repo, release_tag(new_version), Path(scratch) / "new")
+        old_data, _ = load_data(old_dir / DATA_DIR)
+        new_data, _ = load_data(new_dir / DATA_DIR)
+        old_sections = _sections(old_dir, old_data)
+        new_sections = _sections(new_dir, new_data)
+    new_revision = revision_for(new_data, new_version) if new_data else None
+    old_revision = revision_for(old_data, old_version) if old_data else None
+    when = (
+        new_revision.effective
+        if new_revision
+        else dt.date.fromtimestamp(repo.commit_time(release_tag(new_version)))
+    )
+    return Redline(
+        old_version=old_version,
+        new_version=new_version,
+        old_revision=old_revision,
+        new_revision=new_revision,
+        title=new_data.meta.title if new_data else root.name,
+        author=new_revision.drafted.name if new_revision else "manualkit",
+        date=dt.datetime.combine(when, dt.time(0, 0), tzinfo=dt.UTC),
+        sections=tuple(_diff_sections(old_sections, new_sections, granularity)),
+        data=compare(old_data, new_data),
+    )
+
+
+def _sections(project: Path, data: ManualData | None) -> list[Section]:
+    manual = project / MANUAL_DIR
+    found: list[Section] = []
+    for path in sorted(manual.rglob("*.md")) if manual.is_dir() else []:
+        rel = path.relative_to(project).as_posix()
+        text = expand_roles(path.read_text(encoding="utf-8"), data)
+        found.extend(split_sections(text, rel))
+    return found
+
+
+def expand_roles(text: str, data: ManualData | None) -> str:
+    """Replace data roles by the words that version printed (unknown ids stay as written)."""
+    if data is None:
+        return text
+
+    def render(match: re.Match[str]) -> str:
+        name, target = match.group("name"), match.group("target").strip()
+        target = target.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in target else target
+        try:
+            if name == "sla":
+                return render_sla(data.sla(target))
+            if name == "form":
+                form = data.form(target)
+                return f"{form.id} {form.title}"
+            if name == "reg":
+                ref = data.reference(target)
+                return f"《{ref.title}》" + (f"（{ref.number}）" if ref.number else "")
+            if name == "target":
+                figure = data.target(target)
+                value = f"{figure.value:g}"
+                return f"{value}%" if figure.unit == "percent" else value
+            window = data.window(target)
+            days = "工作日" if window.days == "working_days" else "每日"
+            return f"{days}{window.opens}—{window.closes}"
+        except KeyError:
+            return match.group(0)
+
+    return _ROLE_RE.sub(render, text)
+
+
+def _diff_sections(old: list[Section], new: list[Section], granularity: Granularity) -> list[SectionDiff]:
+    old_by_key = {s.key: s for s in old}
+    new_keys = {s.key for s in new}
+    result: list[SectionDiff] = []
+    paths = list(dict.fromkeys([*(s.path for s in new), *(s.path for s in old)]))
+    for path in paths:
+        for section in (s for s in new if s.path == path):
+            before = old_by_key.get(section.key)
+            if before is None:
+                paragraphs = diff_text("", section.body, granularity)
+                result.append(_section(section, "added", paragraphs))
+                continue
+            paragraphs = diff_text(before.body, section.body, granularity)
+            result.append(_section(section, "changed" if is_changed(paragraphs) else "unchanged", paragraphs))
+        for section in (s for s in old if s.path == path and s.key not in new_keys):
+            result.append(_section(section, "removed", diff_text(section.body, "", granularity)))
+    return result
+
+
+def _section(section: Section, status: SectionStatus, paragraphs: list[ParagraphDiff]) -> SectionDiff:
+    return SectionDiff(section.key, section.label, section.title, section.path, status, tuple(paragraphs))

@@ -1,0 +1,476 @@
+"""``manualkit release X.Y``: check, stamp, build, checksum, tag and publish one controlled version.
+
+A release is the only way a version reaches readers, so it refuses anything it
+cannot vouch for: a dirty working tree (the tag must describe exactly what was
+built), a version that data/revisions.yaml does not record as the newest
+approved revision, or any checker error.  Everything is built into a scratch
+directory under build/ and moved into build/site/ with renames at the end, so
+a failed release never leaves a half-published site; older versions stay
+published and learn they are superseded from build/site/versions.json.
+
+Site layout::
+
+    build/site/versions.json           every published version, newest first, "latest" flag
+    build/site/index.html              redirect to the latest version
+    build/site/latest -> 1.1           symlink to the latest version
+    build/site/1.1/                    HTML site, <doc>-v1.1.pdf, <doc>-v1.1.docx, SHA256SUMS
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from manualkit.diagnostics import Diagnostic, SourceError
+from manualkit.gitrepo import GitError, Repo
+from manualkit.loader import load_or_raise
+from manualkit.models import ManualData, Revision
+from manualkit.revisions import (
+    DATA_DIR,
+    MANUAL_DIR,
+    newest_revision,
+    release_tag,
+    revision_for,
+    revision_stub,
+    version_key,
+)
+
+FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
+SITE_DIR = "site"
+VERSIONS_JSON = "versions.json"
+CHECKSUMS = "SHA256SUMS"
+LATEST = "latest"
+
+
+class ReleaseError(Exception):
+    """The release was refused or failed; the message tells the writer what to do."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildRequest:
+    """One output to build for a release (what a build function receives)."""
+
+    root: Path
+    builder: str
+    outdir: Path
+    doctreedir: Path
+    output_dir: Path
+    overrides: dict[str, Any]
+    strict: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleaseResult:
+    version: str
+    tag: str | None
+    site: Path
+    version_dir: Path
+    files: tuple[str, ...]
+
+
+BuildFunction = Callable[[BuildRequest], None]
+#: Runs the checker over a project and returns its findings (tests narrow it to MK7xx).
+CheckFunction = Callable[[Path], Sequence[Diagnostic]]
+
+
+def full_check(root: Path) -> Sequence[Diagnostic]:
+    """Every checker rule (``manualkit check``): what a release must pass."""
+    from manualkit.checks import run_checks
+
+    return run_checks(root).diagnostics
+
+
+def sphinx_build(request: BuildRequest) -> None:
+    """Build one format in-process with :class:`sphinx.application.Sphinx`; raise on failure."""
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    warnings = io.StringIO()
+    confdir = request.root
+    try:
+        with patch_docutils(confdir), docutils_namespace():
+            app = Sphinx(
+                srcdir=request.root / MANUAL_DIR,
+                confdir=confdir,
+                outdir=request.outdir,
+                doctreedir=request.doctreedir,
+                buildername=request.builder,
+                confoverrides=request.overrides,
+                status=None,
+                warning=warnings,
+                freshenv=True,
+                warningiserror=request.strict,
+            )
+            app.build(force_all=True)
+            status = app.statuscode
+    except (SphinxError, OSError) as exc:
+        raise ReleaseError(f"{request.builder} build failed: {exc}\n{warnings.getvalue()}".rstrip()) from exc
+    except Exception as exc:  # an extension's bug must still abort the release cleanly
+        raise ReleaseError(
+            f"{request.builder} build crashed: {type(exc).__name__}: {exc}\n{warnings.getvalue()}".rstrip()
+        ) from exc
+    if status:
+        raise ReleaseError(f"{request.builder} build failed:\n{warnings.getvalue()}".rstrip())
+
+
+def release(
+    root: Path,
+    version: str,
+    *,
+    formats: Sequence[str] = FORMATS,
+    strict: bool = True,
+    create_tag: bool = True,
+    republish: bool = False,
+    site: Path | None = None,
+    check: CheckFunction | None = full_check,
+    build: BuildFunction = sphinx_build,
+) -> ReleaseResult:
+    """Release ``version`` of the manual at ``root`` (see the module docstring for each step).
+
+    ``republish``: rebuild an already released version from its own tagged commit (CI uses it to
+    put older versions back into a fresh site); the tag must point at HEAD, the checks are not
+    re-run (they passed when the tag was made) and no tag is created.  ``site`` defaults to
+    ``<root>/build/site``.
+    """
+    root = root.resolve()
+    repo = Repo(root)
+    tag = release_tag(version)
+    make_tag = _refuse_unclean(repo, tag, create_tag=create_tag and not republish, must_exist=republish)
+    data = _load(root)
+    revision = _revision(data, version)
+    if check is not None and not republish:
+        _refuse_failing_checks(root, check)
+    site = (site or root / "build" / SITE_DIR).resolve()
+    site.parent.mkdir(parents=True, exist_ok=True)
+    # Scratch space beside the site (same file system), so publishing is a rename.
+    scratch = Path(tempfile.mkdtemp(prefix=f".release-{version}-", dir=site.parent))
+    try:
+        stage = scratch / "stage" / version
+        files = _build_all(root, data, revision, scratch, stage, formats, strict, build)
+        if make_tag:
+            repo.tag_annotated(tag, _tag_message(data, revision))
+        try:
+            released = dt.datetime.fromtimestamp(repo.commit_time(), dt.UTC).date()
+            _publish(site, stage, data, revision, files, released)
+        except BaseException:
+            if make_tag:
+                with contextlib.suppress(GitError):
+                    repo.delete_tag(tag)
+            raise
+    except GitError as exc:
+        raise ReleaseError(str(exc)) from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    tagged = tag if (make_tag or repo.has_tag(tag)) else None
+    return ReleaseResult(version, tagged, site, site / version, files)
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _refuse_unclean(repo: Repo, tag: str, *, create_tag: bool, must_exist: bool) -> bool:
+    """Refuse a dirty tree or a tag elsewhere; return whether the tag still has to be created."""
+    if not repo.is_repo():
+        raise ReleaseError(f"{repo.root}: not a git repository; a release is tagged in git")
+    dirty = repo.status_porcelain()
+    if dirty:
+        listing = "\n".join(f"  {line}" for line in dirty[:20])
+        raise ReleaseError(
+            f"the working tree has uncommitted changes; commit or discard them first:\n{listing}"
+        )
+    exists = repo.has_tag(tag)
+    at_head = exists and repo.tag_commit(tag) == repo.head()
+    if exists and not at_head:
+        raise ReleaseError(
+            f"tag {tag} already exists on another commit: version {tag[1:]} was released; "
+            "record a new revision for these changes"
+        )
+    if must_exist and not at_head:
+        raise ReleaseError(f"cannot republish {tag[1:]}: tag {tag} does not point at the checked-out commit")
+    # A tag already on HEAD (CI building a pushed tag) is reused, not recreated.
+    return create_tag and not exists
+
+
+def _load(root: Path) -> ManualData:
+    try:
+        return load_or_raise(root / DATA_DIR, root=root)
+    except SourceError as exc:
+        raise ReleaseError(f"data/ is invalid; fix these first:\n{exc}") from exc
+
+
+def _revision(data: ManualData, version: str) -> Revision:
+    revision = revision_for(data, version)
+    if revision is None:
+        raise ReleaseError(
+            f"data/revisions.yaml has no entry for version {version}. Add one (after the existing entries), "
+            f'listing every changed section, and set `version: "{version}"` in data/manual.yaml:\n\n'
+            + revision_stub(version)
+        )
+    newest = newest_revision(data)
+    if newest is not None and newest.version != version:
+        raise ReleaseError(
+            f"version {version} is not the newest revision in data/revisions.yaml ({newest.version} is)"
+        )
+    if data.meta.version != version:
+        raise ReleaseError(
+            f'data/manual.yaml says version {data.meta.version}; set `version: "{version}"` '
+            f"(and `effective: {revision.effective.isoformat()}`) and commit before releasing"
+        )
+    return revision
+
+
+def _refuse_failing_checks(root: Path, check: CheckFunction) -> None:
+    errors = [d for d in check(root) if d.severity == "error"]
+    if errors:
+        listing = "\n".join(d.format() for d in errors)
+        raise ReleaseError(f"`manualkit check` reports {len(errors)} error(s); fix them first:\n{listing}")
+
+
+# --------------------------------------------------------------------------- build and stage
+
+
+def _build_all(
+    root: Path,
+    data: ManualData,
+    revision: Revision,
+    scratch: Path,
+    stage: Path,
+    formats: Sequence[str],
+    strict: bool,
+    build: BuildFunction,
+) -> tuple[str, ...]:
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or "html" not in formats:
+        raise ReleaseError(
+            f"formats must include html and be among {', '.join(FORMATS)} (got {list(formats)})"
+        )
+    overrides: dict[str, Any] = {
+        "version": revision.version,
+        "release": revision.version,
+        "today": revision.effective.isoformat(),
+        "manualkit_output_dir": str(scratch / "out"),
+    }
+    for builder in formats:
+        build(
+            BuildRequest(
+                root=root,
+                builder=builder,
+                outdir=scratch / "work" / builder,
+                doctreedir=scratch / "doctrees" / builder,
+                output_dir=scratch / "out",
+                overrides=overrides,
+                strict=strict,
+            )
+        )
+    stage.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(
+        scratch / "work" / "html", stage, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees")
+    )
+    for builder in formats:
+        if builder == "html":
+            continue
+        produced = sorted((scratch / "out" / builder).glob(f"*.{builder}"))
+        if not produced:
+            raise ReleaseError(f"the {builder} build finished but wrote no .{builder} file")
+        for path in produced:
+            shutil.copy2(path, stage / path.name)
+    return write_checksums(stage)
+
+
+def write_checksums(directory: Path) -> tuple[str, ...]:
+    """Write ``SHA256SUMS`` (``sha256sum -c`` format) over every file; return the file list."""
+    files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
+    files = [f for f in files if f != CHECKSUMS]
+    lines = [f"{_sha256(directory / f)}  {f}\n" for f in files]
+    (directory / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
+    return tuple(files)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _tag_message(data: ManualData, revision: Revision) -> str:
+    return (
+        f"{data.meta.title} v{revision.version}\n\n{revision.summary}\n\n"
+        f"批准：{revision.approved.name}（{revision.approved_on.isoformat()}）；"
+        f"施行：{revision.effective.isoformat()}\n"
+    )
+
+
+# --------------------------------------------------------------------------- publish
+
+
+def _publish(
+    site: Path, stage: Path, data: ManualData, revision: Revision, files: tuple[str, ...], released: dt.date
+) -> None:
+    """Move the staged version into the site and update versions.json, latest and index.html."""
+    site.mkdir(parents=True, exist_ok=True)
+    target = site / revision.version
+    entries = [e for e in read_versions(site) if e.get("version") != revision.version]
+    entries.append(_entry(revision, files, released))
+    entries.sort(key=lambda e: version_key(str(e["version"])), reverse=True)
+    for index, entry in enumerate(entries):
+        entry["latest"] = index == 0
+        entry["superseded"] = index != 0
+    latest = str(entries[0]["version"])
+    if target.exists():
+        trash = Path(tempfile.mkdtemp(prefix=".superseded-", dir=site.parent))
+        target.rename(trash / revision.version)
+        stage.rename(target)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        stage.rename(target)
+    _write_atomic(
+        site / VERSIONS_JSON,
+        json.dumps({"latest": latest, "versions": entries}, ensure_ascii=False, indent=2) + "\n",
+    )
+    _point_latest(site, latest)
+    _write_atomic(site / "index.html", _redirect_page(data.meta.title, latest))
+
+
+def read_versions(site: Path) -> list[dict[str, Any]]:
+    path = site / VERSIONS_JSON
+    if not path.is_file():
+        return []
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReleaseError(
+            f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix or remove it"
+        ) from exc
+    versions = value.get("versions") if isinstance(value, dict) else None
+    if not isinstance(versions, list):
+        raise ReleaseError(f"{path}: expected an object with a 'versions' list")
+    return [dict(v) for v in versions if isinstance(v, dict) and "version" in v]
+
+
+def _entry(revision: Revision, files: tuple[str, ...], released: dt.date) -> dict[str, Any]:
+    prefix = f"{revision.version}/"
+    entry: dict[str, Any] = {
+        "version": revision.version,
+        "effective": revision.effective.isoformat(),
+        "approved_on": revision.approved_on.isoformat(),
+        "released": released.isoformat(),
+        "summary": revision.summary,
+        "path": prefix,
+        "checksums": prefix + CHECKSUMS,
+    }
+    for suffix in ("pdf", "docx"):
+        found = next((f for f in files if f.endswith(f".{suffix}") and "/" not in f), None)
+        if found:
+            entry[suffix] = prefix + found
+    return entry
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _point_latest(site: Path, latest: str) -> None:
+    link = site / LATEST
+    tmp = site / f".{LATEST}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(latest, target_is_directory=True)
+    if link.exists() and not link.is_symlink():
+        raise ReleaseError(f"{link} exists and is not a symlink; remove it")
+    os.replace(tmp, link)
+
+
+_REDIRECT_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0; url={{ url }}">
+<link rel="canonical" href="{{ url }}">
+<title>{{ title }}</title>
+</head>
+<body>
+<p><a href="{{ url }}">{{ title }} v{{ version }}</a></p>
+</body>
+</html>
+"""
+
+
+def _redirect_page(title: str, latest: str) -> str:
+    """The site's index.html: a redirect to the latest version (autoescaped Jinja2)."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_REDIRECT_PAGE).render(url=f"{latest}/index.html", title=title, version=latest)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_release_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Mount ``manualkit release X.Y`` on the CLI's subparsers."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "release",
+        help="check, build HTML/PDF/DOCX, publish build/site/X.Y/ and tag vX.Y",
+        description=(
+            "Release version X.Y: refuses a dirty tree, a version data/revisions.yaml does not record as "
+            "newest, or failing checks; builds every format, publishes build/site/X.Y/ atomically with "
+            "versions.json and SHA256SUMS, and tags the commit vX.Y."
+        ),
+    )
+    parser.add_argument("version", help="version to release, e.g. 1.1 (must be the newest revision)")
+    # The CLI's global --project (also accepted after the subcommand) sets args.project to the root.
+    parser.add_argument("--project", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--formats",
+        default=",".join(FORMATS),
+        help="comma-separated outputs to build (default: html,pdf,docx)",
+    )
+    parser.add_argument(
+        "--allow-warnings", action="store_true", help="do not treat Sphinx warnings as errors"
+    )
+    parser.add_argument("--no-tag", action="store_true", help="publish without creating the git tag")
+    parser.add_argument(
+        "--republish",
+        action="store_true",
+        help="rebuild an already tagged version from its own commit (no checks, no new tag)",
+    )
+    parser.add_argument("--site", type=Path, default=None, help="site directory (default: build/site)")
+    parser.set_defaults(handler=run_release)
+    return parser
+
+
+def run_release(args: argparse.Namespace) -> int:
+    formats = tuple(f.strip() for f in str(args.formats).split(",") if f.strip())
+    try:
+        result = release(
+            Path(getattr(args, "project", None) or Path.cwd()),
+            args.version,
+            formats=formats,
+            strict=not args.allow_warnings,
+            create_tag=not args.no_tag,
+            republish=args.republish,
+            site=args.site,
+        )
+    except ReleaseError as exc:
+        print(f"manualkit release: {exc}", file=sys.stderr)
+        return 1
+    tagged = f", tagged {result.tag}" if result.tag else ""
+    print(f"released v{result.version}: {result.version_dir} ({len(result.files)} files{tagged})")
+    return 0

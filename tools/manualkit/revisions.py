@@ -1,0 +1,329 @@
+"""Revision records: version order, section labels, and what changed since the last release.
+
+The revision history (data/revisions.yaml) is the controlled record of every
+release.  This module answers the questions the checker, the release command
+and the Sphinx marker transform share:
+
+* which revision is newest, which came before (versions compare as integer tuples,
+  so ``1.10`` follows ``1.9``);
+* which section labels exist in manual/ and in which file;
+* which chapter and data files changed since the previous release tag
+  (``v<previous version>``) without a matching change entry in the new revision.
+
+No printing, no exiting: results are plain values the callers turn into
+diagnostics or messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from manualkit.gitrepo import GitError, Repo
+from manualkit.models import DATA_FILES, ManualData, Revision
+from manualkit.redline.sections import Section, split_sections
+
+MANUAL_DIR = "manual"
+DATA_DIR = "data"
+REVISIONS_FILE = DATA_FILES["revisions"]
+
+#: Directive → (data collection, whether the argument names one entry) — the section holding the
+#: directive renders (and therefore owns) those entries.
+DIRECTIVE_OWNERSHIP: dict[str, tuple[str, bool]] = {
+    "sla-table": ("slas", False),
+    "form": ("forms", True),
+    "form-appendices": ("forms", False),
+    "checklist": ("checklists", True),
+    "process": ("processes", True),
+    "share-table": ("shares", True),
+    "glossary-list": ("glossary", False),
+    "reference-list": ("references", False),
+    "revision-history": ("revisions", False),
+}
+
+#: manual.yaml keys a release is expected to change (stamped from the revision record).
+_RELEASE_KEYS = frozenset({"version", "effective"})
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"1.10"`` → ``(1, 10)``; compares numerically, so 1.10 > 1.9."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def release_tag(version: str) -> str:
+    return f"v{version}"
+
+
+def revision_for(data: ManualData, version: str) -> Revision | None:
+    return next((r for r in data.revisions if r.version == version), None)
+
+
+def newest_revision(data: ManualData) -> Revision | None:
+    """The revision with the highest version (not merely the last one listed)."""
+    if not data.revisions:
+        return None
+    return max(data.revisions, key=lambda r: version_key(r.version))
+
+
+def previous_revision(data: ManualData, version: str) -> Revision | None:
+    """The highest revision strictly below ``version``."""
+    older = [r for r in data.revisions if version_key(r.version) < version_key(version)]
+    return max(older, key=lambda r: version_key(r.version)) if older else None
+
+
+def revisions_by_label(data: ManualData) -> dict[str, list[tuple[Revision, str]]]:
+    """Section label → ``(revision, description)`` of every change to it, oldest first."""
+    result: dict[str, list[tuple[Revision, str]]] = {}
+    for revision in sorted(data.revisions, key=lambda r: version_key(r.version)):
+        for change in revision.changes:
+            result.setdefault(change.section, []).append((revision, change.description))
+    return result
+
+
+def revision_stub(version: str, labels: Iterable[str] = ()) -> str:
+    """YAML a writer can paste into data/revisions.yaml for ``version`` (what a refusal shows)."""
+    changes = "".join(f"    - section: {label}\n      description: （修订说明）\n" for label in labels)
+    changes = changes or "    - section: （节标签）\n      description: （修订说明）\n"
+    return (
+        f'- version: "{version}"\n'
+        "  drafted: {role: （角色）, name: （姓名）}\n"
+        "  reviewed: {role: （角色）, name: （姓名）}\n"
+        "  approved: {role: （角色）, name: （姓名）}\n"
+        "  approved_on: YYYY-MM-DD\n"
+        "  effective: YYYY-MM-DD\n"
+        "  summary: （本版修订概述）\n"
+        "  changes:\n" + changes
+    )
+
+
+# --------------------------------------------------------------------------- sections in manual/
+
+
+def chapter_files(root: Path) -> list[Path]:
+    manual = root / MANUAL_DIR
+    return sorted(manual.rglob("*.md")) if manual.is_dir() else []
+
+
+def sections_of(root: Path) -> list[Section]:
+    """Every section of every chapter in manual/, paths relative to ``root``."""
+    sections: list[Section] = []
+    for path in chapter_files(root):
+        rel = path.relative_to(root).as_posix()
+        sections.extend(split_sections(path.read_text(encoding="utf-8"), rel))
+    return sections
+
+
+def label_locations(root: Path) -> dict[str, tuple[str, int]]:
+    """Label → ``(chapter path, line)`` of its ``(label)=`` line."""
+    return {s.label: (s.path, s.start_line) for s in sections_of(root) if s.label is not None}
+
+
+# --------------------------------------------------------------------------- coverage against git
+
+
+@dataclasses.dataclass(frozen=True)
+class Uncovered:
+    """A change since the previous release that no change entry of the new revision accounts for."""
+
+    path: str
+    line: int
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CoverageResult:
+    """``base`` is the tag compared against; ``skipped`` says why nothing was compared."""
+
+    base: str | None
+    uncovered: tuple[Uncovered, ...] = ()
+    skipped: str | None = None
+
+
+def coverage(root: Path, data: ManualData) -> CoverageResult:
+    """Changes since ``v<previous version>`` not covered by the newest revision's change entries."""
+    newest = newest_revision(data)
+    if newest is None:
+        return CoverageResult(None, skipped="no revisions recorded")
+    previous = previous_revision(data, newest.version)
+    if previous is None:
+        return CoverageResult(None, skipped=f"v{newest.version} is the first revision")
+    repo = Repo(root)
+    if not repo.is_repo():
+        return CoverageResult(None, skipped="not a git repository")
+    base = release_tag(previous.version)
+    try:
+        if not repo.has_tag(base):
+            return CoverageResult(base, skipped=f"tag {base} not found")
+        return CoverageResult(base, tuple(_uncovered(repo, root, data, newest, base)))
+    except GitError as exc:
+        return CoverageResult(base, skipped=str(exc))
+
+
+def unreleased_changes(root: Path, data: ManualData) -> tuple[str | None, list[Uncovered]]:
+    """Files changed since the newest revision was already released (its tag exists)."""
+    newest = newest_revision(data)
+    if newest is None:
+        return None, []
+    repo = Repo(root)
+    tag = release_tag(newest.version)
+    try:
+        if not repo.is_repo() or not repo.has_tag(tag):
+            return None, []
+        found: list[Uncovered] = []
+        for path in repo.changed_files(tag, (MANUAL_DIR, DATA_DIR)):
+            lines = repo.changed_lines(tag, path) if (root / path).exists() else []
+            found.append(Uncovered(path, lines[0] if lines else 1, "changed since release"))
+        return tag, found
+    except GitError:
+        return None, []
+
+
+def _uncovered(repo: Repo, root: Path, data: ManualData, newest: Revision, base: str) -> Iterable[Uncovered]:
+    changed_labels = {c.section for c in newest.changes}
+    covers = {item for c in newest.changes for item in c.covers}
+    owners = _directive_owners(sections_of(root))
+    for path in repo.changed_files(base, (MANUAL_DIR, DATA_DIR)):
+        exists = (root / path).exists()
+        if path.startswith(f"{MANUAL_DIR}/") and path.endswith(".md"):
+            text = (root / path).read_text(encoding="utf-8") if exists else repo.show(base, path)
+            labels = {s.label for s in split_sections(text, path) if s.label}
+            if labels & changed_labels or path in covers:
+                continue
+            lines = repo.changed_lines(base, path) if exists else []
+            yield Uncovered(
+                path,
+                lines[0] if lines else 1,
+                f"chapter changed since {base} but revision {newest.version} lists no change to a "
+                f"section in it (labels here: {', '.join(sorted(labels)) or 'none'})",
+            )
+        elif path.startswith(f"{DATA_DIR}/"):
+            yield from _data_uncovered(repo, root, path, base, newest, changed_labels, covers, owners)
+
+
+def _data_uncovered(
+    repo: Repo,
+    root: Path,
+    path: str,
+    base: str,
+    newest: Revision,
+    changed_labels: set[str],
+    covers: set[str],
+    owners: Mapping[tuple[str, str | None], set[str]],
+) -> Iterable[Uncovered]:
+    name = Path(path).name
+    collection = next((key for key, file in DATA_FILES.items() if file == name), None)
+    if collection == "revisions" or name in covers or path in covers:
+        return
+    hunks = repo.changed_lines(base, path) if (root / path).exists() else []
+    first = hunks[0] if hunks else 1
+    if collection is None:
+        yield Uncovered(path, first, f"data file changed since {base}; name it in a change's `covers`")
+        return
+    old = _yaml_or_none(_show_or_empty(repo, base, path))
+    new_text = (root / path).read_text(encoding="utf-8") if (root / path).exists() else ""
+    new = _yaml_or_none(new_text)
+    if collection == "meta":
+        if isinstance(old, dict) and isinstance(new, dict):
+            keys = {k for k in set(old) | set(new) if old.get(k) != new.get(k)} - _RELEASE_KEYS
+            if keys:
+                line = _key_line(new_text, sorted(keys)[0]) or first
+                yield Uncovered(
+                    path,
+                    line,
+                    f"{', '.join(sorted(keys))} changed since {base}; list `{name}` in a change's `covers`",
+                )
+        return
+    old_entries = _entries(old)
+    new_entries = _entries(new)
+    lines = _entry_lines(new_text)
+    for entry_id in sorted(set(old_entries) | set(new_entries)):
+        before, after = old_entries.get(entry_id), new_entries.get(entry_id)
+        if before == after:
+            continue
+        sections = {e.get("section") for e in (before, after) if e and isinstance(e.get("section"), str)}
+        sections |= owners.get((collection, entry_id), set()) | owners.get((collection, None), set())
+        if sections & changed_labels or entry_id in covers:
+            continue
+        what = "added" if before is None else "removed" if after is None else "changed"
+        owned_by = ", ".join(sorted(s for s in sections if s)) or "no section"
+        yield Uncovered(
+            path,
+            lines.get(entry_id, first),
+            f"{entry_id} {what} since {base} but revision {newest.version} records no change to its "
+            f"section ({owned_by}); add a change entry or list {entry_id} in `covers`",
+        )
+
+
+def _directive_owners(sections: Iterable[Section]) -> dict[tuple[str, str | None], set[str]]:
+    owners: dict[tuple[str, str | None], set[str]] = {}
+    for section in sections:
+        if section.label is None:
+            continue
+        for name, arg in section.directives():
+            owned = DIRECTIVE_OWNERSHIP.get(name)
+            if owned is None:
+                continue
+            collection, by_id = owned
+            owners.setdefault((collection, arg if by_id and arg else None), set()).add(section.label)
+    return owners
+
+
+def _show_or_empty(repo: Repo, rev: str, path: str) -> str:
+    try:
+        return repo.show(rev, path)
+    except GitError:
+        return ""
+
+
+def _yaml_or_none(text: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        return None
+
+
+def _entries(value: Any) -> dict[str, dict[str, Any]]:
+    """Sequence of mappings → ``id`` (or ``version``, or ``#index``) → entry."""
+    if not isinstance(value, list):
+        return {}
+    result: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(value):
+        if isinstance(item, dict):
+            key = item.get("id", item.get("version", f"#{index + 1}"))
+            result[str(key)] = item
+    return result
+
+
+def _entry_lines(text: str) -> dict[str, int]:
+    """Entry id → 1-based line where the entry starts in a sequence-of-mappings YAML file."""
+    try:
+        node = yaml.compose(text) if text.strip() else None
+    except yaml.YAMLError:
+        return {}
+    result: dict[str, int] = {}
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            key = f"#{index + 1}"
+            if isinstance(item, yaml.MappingNode):
+                for k, v in item.value:
+                    if k.value in ("id", "version") and isinstance(v, yaml.ScalarNode):
+                        key = str(v.value)
+                        break
+            result.setdefault(key, item.start_mark.line + 1)
+    return result
+
+
+def _key_line(text: str, key: str) -> int | None:
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for k, _ in node.value:
+            if k.value == key:
+                return int(k.start_mark.line) + 1
+    return None

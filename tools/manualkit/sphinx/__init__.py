@@ -1,0 +1,34 @@
+"""manualkit's Sphinx extension: roles, directives and the ``mk`` domain for the manual.
+
+Only registration happens here; each concern lives in its own module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+#: Bump when the doctree/domain data produced by this extension changes shape.
+ENV_VERSION = 2
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    from manualkit.sphinx import config, directives, domain, roles, transforms
+
+    app.setup_extension("sphinx.ext.graphviz")
+    config.register(app)
+    app.add_domain(domain.ManualkitDomain)
+    app.add_post_transform(transforms.AssignAnchors)
+    for name, role_class in roles.ROLES.items():
+        app.add_role(name, role_class())
+    for name, directive_class in directives.DIRECTIVES.items():
+        app.add_directive(name, directive_class)
+    app.add_css_file("manualkit.css")
+    app.add_js_file("manualkit-search.js")
+    return {
+        "version": "0.1",
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,173 @@
+"""Configuration values and build-lifecycle hooks of the manualkit extension.
+
+* ``config-inited``: resolve the project's ``templates/`` (HTML overrides and
+  static files), pin the security settings MyST needs (no raw HTML), point
+  the Chinese search at the generated jieba dictionary.
+* ``builder-inited``: load and validate ``data/`` once for the whole build;
+  any data error is reported at its data file line and stops the build.
+* ``doctree-read`` / ``html-page-context``: every page shows the document
+  number, version and effective date, so every page depends on manual.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+
+from manualkit.diagnostics import Diagnostic, SourceError, has_errors
+from manualkit.loader import load_data
+from manualkit.models import DATA_FILES
+from manualkit.sphinx import search
+from manualkit.sphinx.domain import ManualkitRuntime, get_domain
+from manualkit.sphinx.formatting import render_date
+from manualkit.templating import TemplateRenderer
+
+logger = logging.getLogger(__name__)
+
+#: MyST syntax that would let a chapter emit raw HTML.
+_FORBIDDEN_MYST_SYNTAX = ("html_block", "html_inline")
+
+
+_CONFIG_VALUES: tuple[tuple[str, str, Literal["", "env"]], ...] = (
+    ("manualkit_data_dir", "data", "env"),
+    ("manualkit_templates_dir", "templates", "env"),
+    ("manualkit_output_dir", "build", ""),
+)
+
+
+class ManualDataError(SphinxError):
+    """The data files have errors: each one has been reported at its file:line:col."""
+
+    category = "manualkit data error"
+
+
+def register(app: Sphinx) -> None:
+    # Sibling extensions (revision markers, builders) may have registered some already.
+    for name, default, rebuild in _CONFIG_VALUES:
+        if name not in app.config.values:
+            app.add_config_value(name, default, rebuild, types=frozenset({str}))
+    app.connect("config-inited", on_config_inited)
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("html-page-context", on_html_page_context)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("build-finished", on_build_finished)
+
+
+def project_path(app: Sphinx, value: str) -> Path:
+    """A path from ``conf.py`` relative to the confdir (the project root)."""
+    root = Path(app.confdir)
+    return (root / value).resolve()
+
+
+def templates_dir(app: Sphinx) -> Path:
+    return project_path(app, app.config.manualkit_templates_dir)
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    html_dir = templates_dir(app) / "html"
+    if html_dir.is_dir():
+        if str(html_dir) not in config.templates_path:
+            config.templates_path = [str(html_dir), *config.templates_path]
+        static_dir = html_dir / "static"
+        if static_dir.is_dir() and str(static_dir) not in config.html_static_path:
+            config.html_static_path = [*config.html_static_path, str(static_dir)]
+    # Sources are untrusted: raw HTML stays disabled whatever conf.py says.
+    if hasattr(config, "myst_disable_syntax"):
+        disabled = list(config.myst_disable_syntax)
+        config.myst_disable_syntax = disabled + [s for s in _FORBIDDEN_MYST_SYNTAX if s not in disabled]
+    if "dict" not in config.html_search_options:
+        options = dict(config.html_search_options)
+        options["dict"] = str(search.dictionary_path(app.doctreedir))
+        config.html_search_options = options
+
+
+def _report(diagnostic: Diagnostic, root: Path) -> None:
+    loc = str(diagnostic.location.relative_to(root))
+    if diagnostic.severity == "error":
+        logger.error("%s %s", diagnostic.code, diagnostic.message, location=loc)
+    elif diagnostic.severity == "warning":
+        logger.warning("%s %s", diagnostic.code, diagnostic.message, location=loc)
+    else:
+        logger.info("%s: %s %s", loc, diagnostic.code, diagnostic.message)
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    root = Path(app.confdir)
+    data_dir = project_path(app, app.config.manualkit_data_dir)
+    try:
+        data, diagnostics = load_data(data_dir)
+    except SourceError as exc:
+        data, diagnostics = None, exc.diagnostics
+    for diagnostic in diagnostics:
+        _report(diagnostic, root)
+    if data is None or has_errors(diagnostics):
+        count = sum(1 for d in diagnostics if d.severity == "error")
+        raise ManualDataError(f"{count} error(s) in {data_dir}; fix them and rebuild")
+
+    renderer = TemplateRenderer([templates_dir(app)])
+    get_domain(app.env).runtime = ManualkitRuntime(data=data, data_dir=data_dir, renderer=renderer)
+
+    # Defence in depth for projects without a docutils.conf.
+    app.env.settings["raw_enabled"] = False
+    app.env.settings["file_insertion_enabled"] = False
+
+    builder = app.builder
+    if builder.name in search.SEARCH_BUILDERS:
+        search.write_dictionary(search.dictionary_path(app.doctreedir), data)
+    elif isinstance(builder, StandaloneHTMLBuilder):
+        # Single-page HTML for the PDF has no search page: skip the index (and jieba).
+        builder.search = False
+
+
+def on_doctree_read(app: Sphinx, doctree: Any) -> None:
+    """Every page prints the document number, version and effective date from manual.yaml."""
+    data_dir = project_path(app, app.config.manualkit_data_dir)
+    app.env.note_dependency(str(data_dir / DATA_FILES["meta"]))
+
+
+def on_html_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    runtime = get_domain(app.env).runtime
+    if runtime is None:
+        return
+    meta = runtime.data.meta
+    revision = runtime.data.current_revision
+    context["project"] = meta.title
+    context["docstitle"] = meta.title
+    context["version"] = meta.version
+    context["release"] = meta.version
+    context["mk_meta"] = {
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "document_number": meta.document_number,
+        "version": meta.version,
+        "effective": render_date(meta.effective),
+        "classification": meta.classification,
+        "approved": render_date(revision.approved_on) if revision else "",
+    }
+
+
+def on_env_get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Pages that had manualkit errors are read again, so the errors are not silently cached."""
+    return sorted(doc for doc in get_domain(env).errors if doc not in removed)
+
+
+def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    """Unknown ids and template errors fail the build even without ``-W``."""
+    if exception is None and get_domain(app.env).errors:
+        errors = get_domain(app.env).errors
+        logger.info(
+            "build failed: %d manualkit error(s) in %s", sum(errors.values()), ", ".join(sorted(errors))
+        )
+        app.statuscode = 1

@@ -1,0 +1,381 @@
+"""Block directives: data → Jinja2 fragment (MyST) → ordinary docutils nodes.
+
+Every directive renders ``templates/fragments/<name>.md.j2`` and parses the
+result with the document's own MyST parser, so the output is plain tables,
+paragraphs, definition lists and a ``graphviz`` node that every builder
+(HTML, PDF, DOCX) already knows.  The parsed nodes are wrapped in a
+``nodes.container`` classed ``mk-<kind>``; table rows that stand for an
+object get an id (``sla-complaint-general-resolve``, ``ref-…``) or a class
+(``mk-field``) afterwards, because MyST tables cannot carry row attributes.
+
+Node shapes other builders can rely on:
+
+* ``container.mk-sla-table`` → table, one row per SLA; the row chosen as the SLA's home
+  (see ``transforms.py``) gets the id ``sla-<id>``;
+* ``container.mk-form`` (id ``form-<id>-inline`` in a chapter) → paragraphs, a
+  table classed ``mk-fields`` whose body rows are classed ``mk-field`` and
+  ``mk-field-<type>``, signature lines as paragraphs classed ``mk-signature``;
+* ``container.mk-checklist`` → paragraphs; each item starts with ``☐ ``;
+* ``container.mk-process`` → ``graphviz`` node + step table;
+* ``form-appendices`` → one ``section`` per form, id ``form-<id>``, title
+  ``附件N　F-04-01 title``, containing a ``container.mk-form``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.nodes import Node
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.ext.graphviz import graphviz
+from sphinx.util.docutils import SphinxDirective
+
+from manualkit.models import DATA_FILES, Form, ManualData, Process, Sla
+from manualkit.sphinx.domain import (
+    PRIORITY_PRIMARY,
+    PRIORITY_SECONDARY,
+    PRIORITY_TERTIARY,
+    ManualkitRuntime,
+    get_domain,
+    get_runtime,
+    report_error,
+)
+from manualkit.sphinx.formatting import anchor_for
+from manualkit.sphinx.helpers import MkHelpers, UnknownIdError, lookup
+from manualkit.sphinx.transforms import mark_anchor
+from manualkit.templating import TemplateRenderError
+
+ALL_COLLECTIONS: tuple[str, ...] = tuple(name for name in DATA_FILES if name != "meta")
+
+
+class DirectiveInputError(Exception):
+    """A problem with the directive's own arguments/options (reported at its line)."""
+
+
+def claim_id(document: nodes.document, node: nodes.Element, anchor: str) -> bool:
+    """Give ``node`` the id ``anchor`` now (sections need ids while reading, for the TOC)."""
+    if anchor in document.ids:
+        return False
+    node["ids"].append(anchor)
+    document.ids[anchor] = node
+    return True
+
+
+def find_table(container: nodes.Element, cls: str) -> nodes.table:
+    for table in container.findall(nodes.table):
+        if cls in table["classes"]:
+            return table
+    raise LookupError(f"fragment produced no table classed {cls!r}")
+
+
+def body_rows(table: nodes.table) -> list[nodes.row]:
+    return [
+        row for tbody in table.findall(nodes.tbody) for row in tbody.children if isinstance(row, nodes.row)
+    ]
+
+
+def comma_list(argument: str | None) -> list[str]:
+    return [part.strip() for part in (argument or "").split(",") if part.strip()]
+
+
+class FragmentDirective(SphinxDirective):
+    """Base: render ``template`` with a context, parse it, wrap it in ``container_class``."""
+
+    template: ClassVar[str]
+    container_class: ClassVar[str]
+    #: Data collections the rendering reads (their files become dependencies of the page).
+    collections: ClassVar[tuple[str, ...]] = ALL_COLLECTIONS
+    has_content = False
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        return {}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        """Attach ids/classes to the parsed nodes (rows, anchors)."""
+
+    # -- machinery -----------------------------------------------------------------------------
+    def run(self) -> list[Node]:
+        runtime = get_runtime(self.env)
+        self.note_dependencies(runtime)
+        mk = MkHelpers(runtime.data)
+        try:
+            context = self.build_context(runtime.data, mk)
+            container = self.render_container(runtime, self.template, context, mk)
+            self.decorate(container, context)
+        except (UnknownIdError, DirectiveInputError, TemplateRenderError) as exc:
+            report_error(self.env, f"{self.name}: {exc}", self.get_location())
+            return []
+        return [container]
+
+    def note_dependencies(self, runtime: ManualkitRuntime) -> None:
+        for collection in self.collections:
+            self.env.note_dependency(str(runtime.data_file(collection)))
+
+    def render_container(
+        self, runtime: ManualkitRuntime, template: str, context: dict[str, Any], mk: MkHelpers
+    ) -> nodes.container:
+        text = runtime.renderer.render(template, {**context, "mk": mk, "meta": runtime.data.meta})
+        container = nodes.container(classes=[self.container_class])
+        self.set_source_info(container)
+        self.state.nested_parse(StringList(text.splitlines(), source=template), 0, container)
+        return container
+
+    @property
+    def domain(self) -> Any:
+        return get_domain(self.env)
+
+    def anchor(
+        self, node: nodes.Element, kind: str, item_id: str, priority: int = PRIORITY_PRIMARY, suffix: str = ""
+    ) -> None:
+        """Offer ``node`` as the home of ``kind:item_id``; the id goes to one candidate only."""
+        anchor = anchor_for(kind, item_id) + suffix
+        mark_anchor(node, self.env.docname, kind, item_id, anchor)
+        self.domain.note_object(kind, item_id, anchor, priority)
+
+
+class SlaTableDirective(FragmentDirective):
+    """``:::{sla-table}`` with optional ``:tags:`` (any of) and ``:section:`` filters."""
+
+    template = "fragments/sla-table.md.j2"
+    container_class = "mk-sla-table"
+    collections = ("slas", "roles", "references")
+    option_spec: ClassVar[dict[str, Any]] = {"tags": directives.unchanged, "section": directives.unchanged}
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        tags = set(comma_list(self.options.get("tags")))
+        section = (self.options.get("section") or "").strip()
+        known_tags = {tag for sla in data.slas for tag in sla.tags}
+        for tag in sorted(tags - known_tags):
+            raise UnknownIdError("tag", tag, sorted(known_tags))
+        slas: list[Sla] = [
+            sla
+            for sla in data.slas
+            if (not tags or tags & set(sla.tags)) and (not section or sla.section == section)
+        ]
+        if not slas:
+            raise DirectiveInputError(f"no SLA matches tags={sorted(tags)} section={section!r}")
+        # Links prefer the SLA's home-section table, then a complete table, then a tag selection.
+        priority = PRIORITY_PRIMARY if section else PRIORITY_SECONDARY if not tags else PRIORITY_TERTIARY
+        return {"slas": slas, "priority": priority}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        rows = body_rows(find_table(container, "mk-sla-rows"))
+        for row, sla in zip(rows, context["slas"], strict=True):
+            self.anchor(row, "sla", sla.id, context["priority"])
+
+
+def decorate_form(container: nodes.container, form: Form) -> None:
+    table = find_table(container, "mk-fields")
+    for row, field in zip(body_rows(table), form.fields, strict=True):
+        row["classes"].extend(["mk-field", f"mk-field-{field.type}"])
+
+
+class FormDirective(FragmentDirective):
+    """``:::{form} F-04-01`` — the printable form inside a chapter."""
+
+    template = "fragments/form.md.j2"
+    container_class = "mk-form"
+    collections = ("forms", "slas", "roles")
+    required_arguments = 1
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        return {"form": mk.form_item(self.arguments[0].strip()), "in_appendix": False}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        form: Form = context["form"]
+        decorate_form(container, form)
+        self.anchor(container, "form", form.id, PRIORITY_SECONDARY, suffix="-inline")
+
+
+class FormAppendicesDirective(FragmentDirective):
+    """``:::{form-appendices}`` — every form as its own numbered appendix section."""
+
+    template = "fragments/form.md.j2"
+    container_class = "mk-form"
+    collections = ("forms", "slas", "roles")
+
+    def run(self) -> list[Node]:
+        runtime = get_runtime(self.env)
+        self.note_dependencies(runtime)
+        mk = MkHelpers(runtime.data)
+        sections: list[Node] = []
+        for number, form in enumerate(runtime.data.forms, start=1):
+            anchor = anchor_for("form", form.id)
+            section = nodes.section()
+            self.set_source_info(section)
+            section["names"].append(anchor)
+            title_text = f"附件{number}\u3000{form.id} {form.title}"
+            section += nodes.title(title_text, title_text)
+            try:
+                context = {"form": form, "in_appendix": True, "number": number}
+                container = self.render_container(runtime, self.template, context, mk)
+                decorate_form(container, form)
+            except (UnknownIdError, TemplateRenderError) as exc:
+                report_error(self.env, f"{self.name}: {form.id}: {exc}", self.get_location())
+                continue
+            section += container
+            if claim_id(self.state.document, section, anchor):
+                self.state.document.note_explicit_target(section, section)
+                self.domain.note_object("form", form.id, anchor, PRIORITY_PRIMARY)
+            sections.append(section)
+        return sections
+
+
+class ChecklistDirective(FragmentDirective):
+    template = "fragments/checklist.md.j2"
+    container_class = "mk-checklist"
+    collections = ("checklists", "slas", "forms", "roles")
+    required_arguments = 1
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        return {"checklist": mk.checklist(self.arguments[0].strip())}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        self.anchor(container, "checklist", context["checklist"].id)
+
+
+def process_graph(process: Process, mk: MkHelpers) -> dict[str, Any]:
+    """Steps with their successors: explicit branches, else the next step, else the end."""
+    index = {step.id: number for number, step in enumerate(process.steps, start=1)}
+    known = list(index)
+    steps: list[dict[str, Any]] = []
+    edges: list[dict[str, str]] = []
+    for number, step in enumerate(process.steps, start=1):
+        node = f"s{number}"
+        successors: list[dict[str, Any]] = []
+        if step.next:
+            for branch in step.next:
+                if branch.to not in index:
+                    raise UnknownIdError("step", branch.to, known)
+                successors.append({"number": index[branch.to], "when": branch.when})
+                edges.append({"source": node, "target": f"s{index[branch.to]}", "label": branch.when})
+        elif step.end or number == len(process.steps):
+            edges.append({"source": node, "target": "end", "label": ""})
+        else:
+            successors.append({"number": number + 1, "when": ""})
+            edges.append({"source": node, "target": f"s{number + 1}", "label": ""})
+        steps.append(
+            {
+                "number": number,
+                "node": node,
+                "step": step,
+                "owner": mk.role_name(step.owner),
+                "successors": successors,
+                "is_end": not successors,
+            }
+        )
+        if step.sla:
+            mk.sla_item(step.sla)
+        if step.form:
+            mk.form_item(step.form)
+    return {"steps": steps, "edges": edges}
+
+
+class ProcessDirective(FragmentDirective):
+    """``:::{process} complaint.handling`` — Graphviz flowchart plus the step table."""
+
+    template = "fragments/process.md.j2"
+    dot_template = "fragments/process.dot.j2"
+    container_class = "mk-process"
+    collections = ("processes", "roles", "slas", "forms")
+    required_arguments = 1
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        process: Process = mk.process(self.arguments[0].strip())
+        return {"process": process, **process_graph(process, mk)}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        process: Process = context["process"]
+        runtime = get_runtime(self.env)
+        code = runtime.renderer.render(self.dot_template, {**context, "meta": runtime.data.meta})
+        chart = graphviz()
+        chart["code"] = code
+        chart["options"] = {"docname": self.env.docname}
+        chart["alt"] = f"{process.title}流程图"
+        chart["align"] = "center"
+        chart["classes"] = ["mk-flowchart"]
+        self.set_source_info(chart)
+        container.insert(0, chart)
+        self.anchor(container, "process", process.id)
+
+
+class ShareTableDirective(FragmentDirective):
+    template = "fragments/share-table.md.j2"
+    container_class = "mk-share-table"
+    collections = ("shares",)
+    required_arguments = 1
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        return {"share": lookup(data, "share", self.arguments[0].strip())}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        self.anchor(container, "share", context["share"].id)
+
+
+class GlossaryListDirective(FragmentDirective):
+    template = "fragments/glossary-list.md.j2"
+    container_class = "mk-glossary"
+    collections = ("glossary",)
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        if not data.glossary:
+            raise DirectiveInputError("data/glossary.yaml has no terms")
+        return {"terms": sorted(data.glossary, key=lambda term: term.term)}
+
+
+class ReferenceListDirective(FragmentDirective):
+    template = "fragments/reference-list.md.j2"
+    container_class = "mk-references"
+    collections = ("references",)
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        if not data.references:
+            raise DirectiveInputError("data/references.yaml has no references")
+        return {"references": list(data.references)}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        rows = body_rows(find_table(container, "mk-reference-rows"))
+        for row, reference in zip(rows, context["references"], strict=True):
+            self.anchor(row, "reg", reference.id)
+
+
+class RevisionHistoryDirective(FragmentDirective):
+    template = "fragments/revision-history.md.j2"
+    container_class = "mk-revisions"
+    collections = ("revisions", "roles")
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        if not data.revisions:
+            raise DirectiveInputError("data/revisions.yaml has no revisions")
+        for revision in data.revisions:
+            for signoff in (revision.drafted, revision.reviewed, revision.approved):
+                mk.role_item(signoff.role)
+        return {"revisions": list(data.revisions)}
+
+
+class AttachmentListDirective(FragmentDirective):
+    template = "fragments/attachment-list.md.j2"
+    container_class = "mk-attachments"
+    collections = ("forms",)
+
+    def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
+        if not data.forms:
+            raise DirectiveInputError("data/forms.yaml has no forms")
+        return {"forms": list(data.forms)}
+
+
+DIRECTIVES: dict[str, type[SphinxDirective]] = {
+    "sla-table": SlaTableDirective,
+    "form": FormDirective,
+    "checklist": ChecklistDirective,
+    "process": ProcessDirective,
+    "share-table": ShareTableDirective,
+    "glossary-list": GlossaryListDirective,
+    "reference-list": ReferenceListDirective,
+    "revision-history": RevisionHistoryDirective,
+    "attachment-list": AttachmentListDirective,
+    "form-appendices": FormAppendicesDirective,
+}

@@ -1,0 +1,170 @@
+"""The ``mk`` domain: where each SLA row, form and reference lives, per document.
+
+Roles such as ``{sla}`` are resolved at write time (a ``pending_xref`` with
+``refdomain="mk"``), because the table that carries the anchor may be in
+another chapter.  The domain records, per document, which anchors it
+defines; ``clear_doc`` / ``merge_domaindata`` keep that correct for
+incremental and parallel builds.
+
+The loaded data (:class:`ManualkitRuntime`) is attached to the domain
+*instance* for the current run only: it is reloaded in ``builder-inited`` on
+every build, so it is never pickled and never stale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Set
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from docutils import nodes
+from sphinx.domains import Domain
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+from sphinx.util.nodes import make_refnode
+
+from manualkit.models import DATA_FILES, ManualData
+from manualkit.templating import TemplateRenderer
+
+if TYPE_CHECKING:
+    from sphinx.addnodes import pending_xref
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+logger = logging.getLogger(__name__)
+
+#: ``"sla:complaint.general.resolve"`` → (docname, anchor, priority); lower priority wins.
+ObjectMap = dict[str, tuple[str, str, int]]
+
+#: Priorities: a form's own appendix beats the printable copy inside a chapter; an SLA's
+#: home-section table beats a complete table, which beats a tag selection.
+PRIORITY_PRIMARY = 0
+PRIORITY_SECONDARY = 1
+PRIORITY_TERTIARY = 2
+
+
+class ManualkitNotReadyError(SphinxError):
+    category = "manualkit error"
+
+
+@dataclasses.dataclass(frozen=True)
+class ManualkitRuntime:
+    """What roles and directives need during one build: the data and the template renderer."""
+
+    data: ManualData
+    data_dir: Path
+    renderer: TemplateRenderer
+
+    def data_file(self, collection: str) -> Path:
+        return self.data_dir / DATA_FILES[collection]
+
+
+class ManualkitDomain(Domain):
+    """Anchors of manual objects and the run's loaded data."""
+
+    name = "mk"
+    label = "manualkit"
+    data_version = 1
+    initial_data: dict[str, Any] = {"objects": {}, "errors": {}}  # noqa: RUF012 - Sphinx API shape
+
+    def __init__(self, env: BuildEnvironment) -> None:
+        super().__init__(env)
+        self.runtime: ManualkitRuntime | None = None
+
+    @property
+    def objects(self) -> ObjectMap:
+        return cast(ObjectMap, self.data.setdefault("objects", {}))
+
+    @property
+    def errors(self) -> dict[str, int]:
+        """docname → number of manualkit errors reported while reading it."""
+        return cast(dict[str, int], self.data.setdefault("errors", {}))
+
+    def note_error(self) -> None:
+        self.errors[self.env.docname] = self.errors.get(self.env.docname, 0) + 1
+
+    def note_object(self, kind: str, item_id: str, anchor: str, priority: int = PRIORITY_PRIMARY) -> None:
+        """Record that the current document carries ``anchor`` for ``kind:item_id``."""
+        key = f"{kind}:{item_id}"
+        candidate = (self.env.docname, anchor, priority)
+        current = self.objects.get(key)
+        if current is None or (candidate[2], candidate[0]) < (current[2], current[0]):
+            self.objects[key] = candidate
+
+    def location_of(self, kind: str, item_id: str) -> tuple[str, str] | None:
+        found = self.objects.get(f"{kind}:{item_id}")
+        return (found[0], found[1]) if found else None
+
+    def clear_doc(self, docname: str) -> None:
+        self.errors.pop(docname, None)
+        for key, (doc, _anchor, _prio) in list(self.objects.items()):
+            if doc == docname:
+                del self.objects[key]
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for docname, count in cast(dict[str, int], otherdata.get("errors", {})).items():
+            if docname in docnames:
+                self.errors[docname] = count
+        others = cast(ObjectMap, otherdata.get("objects", {}))
+        for key, (doc, anchor, prio) in others.items():
+            if doc not in docnames:
+                continue
+            current = self.objects.get(key)
+            if current is None or (prio, doc) < (current[2], current[0]):
+                self.objects[key] = (doc, anchor, prio)
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        found = self.location_of(typ, target)
+        if found is None:
+            # No table/appendix lists this object: the text stays, unlinked (the checker reports it).
+            return None
+        docname, anchor = found
+        return make_refnode(builder, fromdocname, docname, anchor, contnode, target)
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        return []
+
+    def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        return ()
+
+
+def report_error(env: BuildEnvironment, message: str, location: str) -> None:
+    """Log an ERROR at ``location`` and remember the page, so the build fails and the page is
+    re-read (and the error shown again) on the next incremental build until it is fixed."""
+    logger.error("%s", message, location=location)
+    get_domain(env).note_error()
+
+
+def get_domain(env: BuildEnvironment) -> ManualkitDomain:
+    return cast(ManualkitDomain, env.get_domain(ManualkitDomain.name))
+
+
+def get_runtime(env: BuildEnvironment) -> ManualkitRuntime:
+    """The data loaded for this build (for roles, directives and other builders)."""
+    runtime = get_domain(env).runtime
+    if runtime is None:
+        raise ManualkitNotReadyError("manualkit data is not loaded (is manualkit.sphinx in extensions?)")
+    return runtime
+
+
+def get_manual_data(env: BuildEnvironment) -> ManualData:
+    """Convenience for builders and checks: the validated data of this build."""
+    return get_runtime(env).data

@@ -1,0 +1,190 @@
+"""What a fragment template can call as ``mk.…``: lookups and wording.
+
+Every lookup goes through :func:`lookup`, so an unknown id anywhere (a role
+in a chapter, a field's SLA, a branch target) raises the same
+:class:`UnknownIdError` with a "did you mean" list, which the role or
+directive reports at its own source line.  Methods returning :class:`Myst`
+produce markup (role calls); everything else is plain text that the template
+environment escapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from manualkit.durations import render_duration, render_sla
+from manualkit.models import (
+    Checklist,
+    Form,
+    FormField,
+    ManualData,
+    Process,
+    Reference,
+    Role,
+    ServiceWindow,
+    ShareGroup,
+    Sla,
+    Target,
+)
+from manualkit.sphinx import formatting
+from manualkit.templating import Myst, escape_myst, role
+
+#: kind → the collection of ManualData holding it.
+COLLECTIONS: dict[str, Callable[[ManualData], Sequence[Any]]] = {
+    "sla": lambda d: d.slas,
+    "form": lambda d: d.forms,
+    "reg": lambda d: d.references,
+    "target": lambda d: d.targets,
+    "window": lambda d: d.windows,
+    "checklist": lambda d: d.checklists,
+    "process": lambda d: d.processes,
+    "share": lambda d: d.shares,
+    "role": lambda d: d.roles,
+}
+
+#: kind → the data collection names (keys of DATA_FILES) its rendering reads.
+DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "sla": ("slas",),
+    "form": ("forms",),
+    "reg": ("references",),
+    "target": ("targets",),
+    "window": ("windows",),
+}
+
+_BLANK_LINE = "＿＿＿＿＿＿＿＿＿＿＿＿"
+_BLANK_DATE = "＿＿＿＿年＿＿月＿＿日"
+_BLANKS: dict[str, str] = {
+    "text": "\u3000",
+    "multiline": "\u3000",
+    "number": "\u3000",
+    "date": _BLANK_DATE,
+    "datetime": _BLANK_DATE + "＿＿时＿＿分",
+    "checkbox": "☐ 是\u3000☐ 否",
+    "signature": "（签字）",
+    "phone": "□" * 11,
+    "id_number": "□" * 18,
+}
+
+
+class UnknownIdError(Exception):
+    """An id that is not in the data; the message names close ids."""
+
+    def __init__(self, kind: str, item_id: str, known: Sequence[str]) -> None:
+        self.kind = kind
+        self.item_id = item_id
+        super().__init__(formatting.unknown_id_message(kind, item_id, known))
+
+
+def lookup(data: ManualData, kind: str, item_id: str) -> Any:
+    """The item of ``kind`` with ``item_id``, or UnknownIdError."""
+    items = COLLECTIONS[kind](data)
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise UnknownIdError(kind, item_id, [item.id for item in items])
+
+
+def _label(text: str) -> str:
+    """Text usable as an explicit role title (no backticks or angle brackets)."""
+    return text.replace("`", "'").replace("<", "〈").replace(">", "〉")
+
+
+class MkHelpers:
+    """Bound to one build's data; exposed to templates as ``mk``."""
+
+    def __init__(self, data: ManualData) -> None:
+        self._data = data
+
+    # -- lookups -----------------------------------------------------------------------------
+    def sla_item(self, sla_id: str) -> Sla:
+        return lookup(self._data, "sla", sla_id)  # type: ignore[no-any-return]
+
+    def form_item(self, form_id: str) -> Form:
+        return lookup(self._data, "form", form_id)  # type: ignore[no-any-return]
+
+    def role_item(self, role_id: str) -> Role:
+        return lookup(self._data, "role", role_id)  # type: ignore[no-any-return]
+
+    def role_name(self, role_id: str) -> str:
+        return self.role_item(role_id).name
+
+    # -- wording -----------------------------------------------------------------------------
+    def duration(self, sla: Sla) -> str:
+        return render_sla(sla)
+
+    def sla_text(self, sla_id: str) -> str:
+        return render_sla(self.sla_item(sla_id))
+
+    def limit(self, sla: Sla) -> str:
+        """The regulatory outer limit of an SLA (``15天``), empty when it has none."""
+        if sla.limit is None:
+            return ""
+        text = render_duration(sla.limit.duration, sla.kind)
+        if sla.limit.extended is not None:
+            text += f"（可延长至{render_duration(sla.limit.extended, sla.kind)}）"
+        return text
+
+    def window(self, window: ServiceWindow) -> str:
+        return formatting.render_window(window)
+
+    def target(self, target: Target) -> str:
+        return formatting.render_target(target)
+
+    def reference(self, reference: Reference) -> str:
+        return formatting.render_reference(reference)
+
+    def status(self, reference: Reference) -> str:
+        return formatting.render_reference_status(reference)
+
+    def date(self, value: dt.date | None) -> str:
+        return formatting.render_date(value)
+
+    def number(self, value: float) -> str:
+        return formatting.render_number(value)
+
+    def percent(self, value: float) -> str:
+        return formatting.render_number(value) + "%"
+
+    def share_total(self, share: ShareGroup) -> float:
+        return round(sum(part.percent for part in share.parts), 4)
+
+    def blank(self, field: FormField) -> Myst:
+        """The blank a person fills in on paper, shaped by the field's type."""
+        if field.type == "choice" and field.choices:
+            return Myst("\u3000".join(f"☐ {escape_myst(choice)}" for choice in field.choices))
+        return Myst(_BLANKS.get(field.type, _BLANK_LINE))
+
+    # -- markup (role calls, validated first so errors name the directive) -------------------
+    def sla(self, sla_id: str) -> Myst:
+        self.sla_item(sla_id)
+        return role("sla", sla_id)
+
+    def sla_named(self, sla_id: str) -> Myst:
+        """``投诉办结时限（7个工作日）`` with the duration linked to the SLA table."""
+        sla = self.sla_item(sla_id)
+        return Myst(f"{escape_myst(sla.name)}（{role('sla', sla_id)}）")
+
+    def form(self, form_id: str) -> Myst:
+        self.form_item(form_id)
+        return role("form", form_id)
+
+    def form_link(self, form_id: str, text: str) -> Myst:
+        """A link to the form's appendix showing ``text`` instead of ``F-04-01 title``."""
+        self.form_item(form_id)
+        return Myst(f"{{form}}`{_label(text)} <{form_id}>`")
+
+    def reg(self, ref_id: str) -> Myst:
+        lookup(self._data, "reg", ref_id)
+        return role("reg", ref_id)
+
+    def section(self, label: str) -> Myst:
+        """A link to a manual section by its label (Sphinx reports unknown labels)."""
+        return role("ref", label)
+
+    def checklist(self, checklist_id: str) -> Checklist:
+        return lookup(self._data, "checklist", checklist_id)  # type: ignore[no-any-return]
+
+    def process(self, process_id: str) -> Process:
+        return lookup(self._data, "process", process_id)  # type: ignore[no-any-return]

@@ -1,0 +1,125 @@
+"""Sphinx extension: "本节于 vX.Y 修订" markers from data/revisions.yaml, and the version switcher.
+
+Why a transform on the doctree: the marker is an ordinary docutils paragraph
+(class ``mk-revised``) inserted right after the section title, so the HTML
+builder, the print-HTML PDF builder and the DOCX translator all show it
+without knowing about revisions.  The sections come from the revision data
+(``changes[].section`` labels), never from the text.
+
+The HTML version switcher is a small static script (``manualkit-versions.js``)
+that reads the published site's ``versions.json``; it also marks pages of an
+old release as superseded, so old releases never need rebuilding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from docutils import nodes
+from pydantic import TypeAdapter, ValidationError
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+
+from manualkit.models import DATA_FILES, ManualMeta, Revision
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "revision_static"
+JS_FILE = "manualkit-versions.js"
+CSS_FILE = "manualkit-revisions.css"
+MARKER_CLASS = "mk-revised"
+_REVISIONS = TypeAdapter(tuple[Revision, ...])
+
+
+def marker_text(version: str, description: str | None) -> str:
+    """The words of the marker (one place, so every output reads the same)."""
+    text = f"本节于 v{version} 修订"
+    return f"{text}：{description}" if description else text
+
+
+def data_dir(app_config: Config, confdir: Path) -> Path:
+    return confdir / str(getattr(app_config, "manualkit_data_dir", "data"))
+
+
+def load_revisions(path: Path) -> tuple[Revision, ...] | str:
+    """Revisions from ``path``, ``()`` if absent, or an error message (the checker reports details)."""
+    if not path.is_file():
+        return ()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        return _REVISIONS.validate_python(raw)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot read revisions ({first}); run `manualkit check` for details"
+
+
+def latest_changes(revisions: tuple[Revision, ...]) -> dict[str, tuple[str, str]]:
+    """Label → ``(version, description)`` of the newest revision that changed it."""
+    from manualkit.revisions import version_key
+
+    result: dict[str, tuple[str, str]] = {}
+    for revision in sorted(revisions, key=lambda r: version_key(r.version)):
+        for change in revision.changes:
+            result[change.section] = (revision.version, change.description)
+    return result
+
+
+class RevisionMarkers(SphinxTransform):
+    """Insert a ``mk-revised`` paragraph after the title of every section a revision changed."""
+
+    # After docutils' PropagateTargets (260) moved ``(label)=`` ids onto their sections.
+    default_priority = 700
+
+    def apply(self, **kwargs: Any) -> None:
+        path = data_dir(self.config, Path(self.app.confdir)) / DATA_FILES["revisions"]
+        self.env.note_dependency(str(path))
+        revisions = load_revisions(path)
+        if isinstance(revisions, str):
+            logger.warning(revisions, location=str(path), type="manualkit", subtype="revisions")
+            return
+        changes = latest_changes(revisions)
+        if not changes:
+            return
+        for section in list(self.document.findall(nodes.section)):
+            names = [*section["ids"], *section["names"]]
+            hit = next((changes[name] for name in names if name in changes), None)
+            if hit is None or any(MARKER_CLASS in child.get("classes", ()) for child in section.children):
+                continue
+            version, description = hit
+            marker = nodes.paragraph("", marker_text(version, description), classes=[MARKER_CLASS])
+            marker.source, marker.line = section.source, section.line
+            position = 1 if section.children and isinstance(section[0], nodes.title) else 0
+            section.insert(position, marker)
+
+
+def _page_version(config: Config, confdir: Path) -> str:
+    """The version a page belongs to: Sphinx ``version`` if set, else data/manual.yaml."""
+    if config.version:
+        return str(config.version)
+    path = data_dir(config, confdir) / DATA_FILES["meta"]
+    try:
+        return ManualMeta.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).version
+    except (OSError, yaml.YAMLError, ValidationError):
+        return ""
+
+
+def _config_inited(app: Sphinx, config: Config) -> None:
+    # Appending our own static dir is the documented way for an extension to ship assets.
+    config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
+    app.add_css_file(CSS_FILE)
+    version = _page_version(config, Path(app.confdir))
+    attributes: dict[str, Any] = {"data-manualkit-version": version}
+    app.add_js_file(JS_FILE, loading_method="defer", **attributes)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the marker transform and the version switcher assets."""
+    if "manualkit_data_dir" not in app.config.values:
+        app.add_config_value("manualkit_data_dir", "data", "env", frozenset({str}))
+    app.add_transform(RevisionMarkers)
+    app.connect("config-inited", _config_inited)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,61 @@
+/* manualkit version switcher.
+ *
+ * Published releases live at <site>/<version>/ next to <site>/versions.json (written by
+ * `manualkit release`).  This script sits at <site>/<version>/_static/ and reads that file, so a
+ * release published later updates every older page: they show a "superseded" banner linking to
+ * the same page in the latest version, without being rebuilt.  Outside a published site (no
+ * versions.json, file:// URLs) it does nothing.  DOM APIs only: no HTML strings.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !window.fetch) { return; }
+  var current = script.getAttribute("data-manualkit-version") || "";
+  var versionRoot = new URL("../", script.src);      // <site>/<version>/
+  var siteRoot = new URL("../../", script.src);      // <site>/
+  var pagePath = window.location.href.indexOf(versionRoot.href) === 0
+    ? window.location.href.slice(versionRoot.href.length) : "";
+
+  function link(entry) {
+    return new URL(entry.path + pagePath, siteRoot).href;
+  }
+
+  function render(data) {
+    if (!data || !Array.isArray(data.versions)) { return; }
+    var latest = data.versions.filter(function (v) { return v.latest; })[0];
+    var bar = document.createElement("div");
+    bar.className = "mk-version-bar";
+    bar.setAttribute("role", "navigation");
+    var label = document.createElement("label");
+    label.textContent = "手册版本：";
+    var select = document.createElement("select");
+    select.setAttribute("aria-label", "手册版本");
+    data.versions.forEach(function (entry) {
+      var option = document.createElement("option");
+      option.value = link(entry);
+      option.textContent = "v" + entry.version + "（" + entry.effective + " 施行）" + (entry.latest ? " · 最新" : "");
+      option.selected = entry.version === current;
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () { window.location.href = select.value; });
+    label.appendChild(select);
+    bar.appendChild(label);
+    document.body.insertBefore(bar, document.body.firstChild);
+    if (latest && current && latest.version !== current) {
+      var banner = document.createElement("div");
+      banner.className = "mk-superseded";
+      banner.setAttribute("role", "alert");
+      banner.appendChild(document.createTextNode("本版本（v" + current + "）已被 v" + latest.version + " 取代，仅供查阅。"));
+      var a = document.createElement("a");
+      a.href = link(latest);
+      a.textContent = "查看最新版本";
+      banner.appendChild(a);
+      document.body.insertBefore(banner, bar.nextSibling);
+    }
+  }
+
+  fetch(new URL("versions.json", siteRoot), { cache: "no-cache" })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(render)
+    .catch(function () { /* not a published site: no switcher */ });
+})();

@@ -1,0 +1,114 @@
+"""Inline roles: ``{sla}``, ``{form}``, ``{reg}``, ``{target}``, ``{window}``.
+
+Each role turns an id into the text the data gives it (``7个工作日``,
+``F-04-01 投诉受理登记表``, ``《title》（number）``, ``100%``,
+``工作日9:00—18:00``).  Linked kinds return a ``pending_xref`` for the ``mk``
+domain, resolved at write time to the table row / appendix that carries the
+anchor.  ``{form}`` and ``{reg}`` accept an explicit title: ``{form}`登记表 <F-04-01>```.
+
+An unknown id is an ERROR at the chapter's file and line, with close ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.nodes import Node, system_message
+from sphinx import addnodes
+from sphinx.util.docutils import SphinxRole
+from sphinx.util.nodes import split_explicit_title
+
+from manualkit.durations import render_sla
+from manualkit.sphinx import formatting
+from manualkit.sphinx.domain import get_runtime, report_error
+from manualkit.sphinx.helpers import DEPENDENCIES, UnknownIdError, lookup
+
+
+class DataRole(SphinxRole):
+    """Base: look the id up, render its text, link it when the kind has an anchor."""
+
+    kind: ClassVar[str]
+    linked: ClassVar[bool] = True
+    allow_title: ClassVar[bool] = False
+
+    def render(self, item: Any) -> str:
+        raise NotImplementedError
+
+    def run(self) -> tuple[list[Node], list[system_message]]:
+        runtime = get_runtime(self.env)
+        for collection in DEPENDENCIES[self.kind]:
+            self.env.note_dependency(str(runtime.data_file(collection)))
+        has_title, title, item_id = split_explicit_title(self.text)
+        item_id = item_id.strip()
+        if has_title and not self.allow_title:
+            has_title, item_id = False, self.text.strip()
+        try:
+            item = lookup(runtime.data, self.kind, item_id)
+        except UnknownIdError as exc:
+            report_error(self.env, str(exc), self.get_location())
+            return [nodes.inline(self.rawtext, self.text, classes=["mk-unknown"])], []
+        text = title if has_title else self.render(item)
+        inline = nodes.inline(text, text, classes=[f"mk-role-{self.kind}"])
+        if not self.linked:
+            self.set_source_info(inline)
+            return [inline], []
+        xref = addnodes.pending_xref(
+            self.rawtext,
+            inline,
+            refdomain="mk",
+            reftype=self.kind,
+            reftarget=item_id,
+            refexplicit=True,
+            refwarn=False,
+        )
+        self.set_source_info(xref)
+        return [xref], []
+
+
+class SlaRole(DataRole):
+    kind = "sla"
+
+    def render(self, item: Any) -> str:
+        return render_sla(item)
+
+
+class FormRole(DataRole):
+    kind = "form"
+    allow_title = True
+
+    def render(self, item: Any) -> str:
+        return f"{item.id} {item.title}"
+
+
+class RegRole(DataRole):
+    kind = "reg"
+    allow_title = True
+
+    def render(self, item: Any) -> str:
+        return formatting.render_reference(item)
+
+
+class TargetRole(DataRole):
+    kind = "target"
+    linked = False
+
+    def render(self, item: Any) -> str:
+        return formatting.render_target(item)
+
+
+class WindowRole(DataRole):
+    kind = "window"
+    linked = False
+
+    def render(self, item: Any) -> str:
+        return formatting.render_window(item)
+
+
+ROLES: dict[str, type[DataRole]] = {
+    "sla": SlaRole,
+    "form": FormRole,
+    "reg": RegRole,
+    "target": TargetRole,
+    "window": WindowRole,
+}

@@ -1,0 +1,69 @@
+"""Chinese full-text search for the HTML site.
+
+Sphinx segments Chinese text with jieba; a user dictionary of the manual's
+own terms (投诉处理, 客诉, 工作日, the glossary) keeps them whole in the index.
+The dictionary is generated into the doctree directory on every HTML build
+(never committed), and only HTML builders build a search index at all, so the
+PDF and DOCX builds never pay for loading jieba.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+from manualkit.models import ManualData
+
+#: Builders that publish a search page; every other builder skips indexing.
+SEARCH_BUILDERS = frozenset({"html", "dirhtml"})
+#: File name of the generated jieba user dictionary inside the doctree directory.
+DICT_NAME = "manualkit-jieba-dict.txt"
+#: A high frequency so jieba prefers our terms over its own segmentation.
+_TERM_FREQUENCY = 20000
+
+
+def dictionary_path(doctreedir: str | Path) -> Path:
+    return Path(doctreedir) / DICT_NAME
+
+
+def static_terms() -> list[str]:
+    """The built-in term list shipped with manualkit (``search_terms.txt``)."""
+    text = resources.files("manualkit.sphinx").joinpath("search_terms.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def manual_terms(data: ManualData) -> list[str]:
+    """Terms defined by the manual itself: glossary terms and abbreviations, role and form names."""
+    terms: list[str] = []
+    for term in data.glossary:
+        terms.append(term.term)
+        if term.abbr:
+            terms.append(term.abbr)
+    terms.extend(role.name for role in data.roles)
+    terms.extend(form.title for form in data.forms)
+    return terms
+
+
+def dictionary_lines(terms: Iterable[str]) -> list[str]:
+    """jieba user-dictionary lines (``word freq``); words with whitespace cannot be entries."""
+    seen: set[str] = set()
+    lines: list[str] = []
+    for term in terms:
+        word = term.strip()
+        if not word or any(ch.isspace() for ch in word) or word in seen:
+            continue
+        seen.add(word)
+        lines.append(f"{word} {_TERM_FREQUENCY}")
+    return lines
+
+
+def write_dictionary(path: Path, data: ManualData) -> Path:
+    """(Re)write the user dictionary only when its content changes (keeps mtimes stable)."""
+    content = "\n".join(dictionary_lines([*static_terms(), *manual_terms(data)])) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != content:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(content, encoding="utf-8")
+        tmp.replace(path)
+    return path

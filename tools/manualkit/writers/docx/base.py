@@ -1,0 +1,293 @@
+"""Translator state shared by the node-handler mixins: block and inline stacks, styles, bookmarks.
+
+The translator follows Sphinx's writers (``sphinx/writers/text.py``): one ``visit_``/``depart_``
+pair per node type.  Block elements (paragraphs, tables) are appended to the innermost *block
+container* (the body, a table cell, a footnote); runs go to the innermost *inline container*
+(the current paragraph or a hyperlink inside it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from docutils import nodes
+from sphinx.builders import Builder
+from sphinx.util.docutils import SphinxTranslator
+
+from manualkit.writers.docx.context import RenderContext, TocEntry
+from manualkit.writers.docx.fields import bookmark
+from manualkit.writers.docx.oxml import Element, new, paragraph, run_properties, sub, text_run, val, w
+
+#: A line break in source between two CJK characters is no space in Chinese typesetting.
+_CJK_NEWLINE = re.compile(
+    r"(?<=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])\n(?=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])"
+)
+
+
+def footnote_mark() -> Element:
+    """The run that shows a footnote's own number at the start of its text."""
+    run = new("r")
+    rpr = sub(run, "rPr")
+    val(rpr, "rStyle", "FootnoteReference")
+    val(rpr, "vertAlign", "superscript")
+    sub(run, "footnoteRef")
+    return run
+
+
+@dataclasses.dataclass
+class ListState:
+    """One open bullet or enumerated list."""
+
+    num_id: int
+    bullet: bool
+    level: int
+    item_started: bool = False
+
+
+class DocxTranslatorBase(SphinxTranslator):
+    """State and helpers; node handlers live in the mixins (inline, blocks, tables, media)."""
+
+    def __init__(self, document: nodes.document, builder: Builder, context: RenderContext) -> None:
+        super().__init__(document, builder)
+        self.ctx = context
+        #: Where block elements go; index 0 is the detached body container.
+        self.blocks: list[Element] = [new("body")]
+        #: Default paragraph style of the current block context (Normal, TableText …).
+        self.styles: list[str] = ["Normal"]
+        self.para: Element | None = None
+        #: Hyperlinks open inside the current paragraph (runs go into the innermost one).
+        self.links: list[Element] = []
+        self.lists: list[ListState] = []
+        self.docnames: list[str] = [context.root_doc]
+        self.pending_bookmarks: list[str] = []
+        self.section_level = 0
+        self.outer_levels: list[int] = []
+        self.root_section_seen = False
+        self.bold = 0
+        self.italic = 0
+        self.code = 0
+        self.superscript = 0
+        self.subscript = 0
+        self.literal_text = 0
+        self._rpr_cache: dict[tuple[bool, ...], Element | None] = {}
+
+    # -- results -------------------------------------------------------------------------------
+
+    @property
+    def body(self) -> Element:
+        """The detached container holding the translated body blocks."""
+        return self.blocks[0]
+
+    # -- dispatch: ids become bookmarks wherever they are ----------------------------------------
+
+    def dispatch_visit(self, node: nodes.Node) -> None:
+        if isinstance(node, nodes.Element) and node.get("ids") and not isinstance(node, nodes.footnote):
+            docname = self.docnames[-1]
+            names = [self.ctx.bookmarks.name(docname, node_id) for node_id in node["ids"]]
+            valid = [name for name in names if name]
+            if self.para is not None and isinstance(node, nodes.Inline | nodes.target):
+                for name in valid:
+                    bookmark(self.para, name, self.ctx.bookmark_id())
+            else:
+                self.pending_bookmarks.extend(valid)
+        super().dispatch_visit(node)
+
+    # -- blocks ---------------------------------------------------------------------------------
+
+    def add_block(self, element: Element) -> Element:
+        """Append a block to the current container; consecutive tables get a spacer paragraph."""
+        container = self.blocks[-1]
+        # getprevious-style check on the last child: len() on lxml elements is O(children).
+        if element.tag == w("tbl"):
+            last = next(container.iterchildren(reversed=True), None)
+            if last is not None and last.tag == w("tbl"):
+                container.append(paragraph("TableText"))
+        container.append(element)
+        return element
+
+    def open_paragraph(self, style: str | None = None) -> Element:
+        """Start a paragraph in the current container and make it the target of runs."""
+        p = paragraph(style or self.styles[-1])
+        container = self.blocks[-1]
+        if container.tag == w("footnote") and container.find(w("p")) is None:
+            p.append(footnote_mark())
+        self.add_block(p)
+        self.para = p
+        self.links = []
+        self.flush_bookmarks()
+        return p
+
+    def ensure_paragraph(self) -> Element:
+        """The current paragraph, or a new one in the context style for stray inline content."""
+        if self.para is None:
+            return self.open_paragraph()
+        return self.para
+
+    def close_paragraph(self) -> None:
+        self.para = None
+        self.links = []
+
+    def flush_bookmarks(self) -> None:
+        if self.para is None or not self.pending_bookmarks:
+            return
+        for name in self.pending_bookmarks:
+            bookmark(self.para, name, self.ctx.bookmark_id())
+        self.pending_bookmarks = []
+
+    def push_container(self, container: Element, style: str | None = None) -> None:
+        self.close_paragraph()
+        self.blocks.append(container)
+        self.styles.append(style or self.styles[-1])
+
+    def pop_container(self) -> Element:
+        """Leave a container; table cells and footnotes must end with a paragraph."""
+        self.close_paragraph()
+        container = self.blocks.pop()
+        self.styles.pop()
+        if container.tag in (w("tc"), w("footnote")) and (not len(container) or container[-1].tag != w("p")):
+            container.append(paragraph(self.styles[-1] if container.tag == w("tc") else "FootnoteText"))
+        return container
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def current_rpr(self) -> Element | None:
+        key = (
+            bool(self.code),
+            bool(self.links),
+            bool(self.bold),
+            bool(self.italic),
+            bool(self.superscript),
+            bool(self.subscript),
+        )
+        if key not in self._rpr_cache:
+            code, link, bold, italic, sup, sub_ = key
+            style = "VerbatimChar" if code else "Hyperlink" if link else None
+            if style is None and bold:
+                style, bold = "Strong", False
+            elif style is None and italic:
+                style, italic = "Emphasis", False
+            self._rpr_cache[key] = run_properties(
+                style=style, bold=bold, italic=italic, superscript=sup, subscript=sub_
+            )
+        return self._rpr_cache[key]
+
+    def add_text(self, text: str) -> None:
+        """Append ``text`` as a run to the current paragraph (or hyperlink)."""
+        if not text:
+            return
+        if not self.literal_text:
+            text = _CJK_NEWLINE.sub("", text).replace("\n", " ")
+        target = self.links[-1] if self.links else self.ensure_paragraph()
+        target.append(text_run(text, self.current_rpr()))
+
+    def add_run(self, run: Element) -> None:
+        target = self.links[-1] if self.links else self.ensure_paragraph()
+        target.append(run)
+
+    def visit_Text(self, node: nodes.Text) -> None:
+        self.add_text(node.astext())
+
+    def depart_Text(self, node: nodes.Text) -> None:
+        pass
+
+    # -- document structure ---------------------------------------------------------------------
+
+    def visit_document(self, node: nodes.document) -> None:
+        pass
+
+    def depart_document(self, node: nodes.document) -> None:
+        if self.pending_bookmarks:
+            self.open_paragraph()
+            self.close_paragraph()
+
+    def visit_start_of_file(self, node: Any) -> None:
+        # Heading levels count within each source file: a chapter is Heading 1 even when the
+        # root's toctree sits inside a section of the root document.
+        self.docnames.append(node["docname"])
+        self.outer_levels.append(self.section_level)
+        self.section_level = 0
+
+    def depart_start_of_file(self, node: Any) -> None:
+        self.docnames.pop()
+        self.section_level = self.outer_levels.pop()
+
+    def visit_section(self, node: nodes.section) -> None:
+        self.close_paragraph()
+        is_root = node.get("docname", self.ctx.root_doc) == self.ctx.root_doc and self.section_level == 0
+        if is_root and not self.root_section_seen:
+            # The root document's title is the manual's title: it is on the cover, not a chapter.
+            self.root_section_seen = True
+            node["mk_root"] = True
+            return
+        self.section_level += 1
+
+    def depart_section(self, node: nodes.section) -> None:
+        self.close_paragraph()
+        if not node.get("mk_root"):
+            self.section_level -= 1
+
+    def visit_title(self, node: nodes.title) -> None:
+        parent = node.parent
+        if isinstance(parent, nodes.section):
+            if parent.get("mk_root"):
+                self.pending_bookmarks.clear()
+                raise nodes.SkipNode
+            level = min(self.section_level, 4)
+            self.open_paragraph(f"Heading{level}")
+            number = self.section_number(parent)
+            if number:
+                self.add_text(number + " ")
+            self.ctx.stats.headings += 1
+            ids = parent.get("ids") or [""]
+            anchor = self.ctx.bookmarks.name(self.docnames[-1], ids[0])
+            text = f"{number} {node.astext()}" if number else node.astext()
+            self.ctx.toc.append(TocEntry(level, text, anchor))
+        elif isinstance(parent, nodes.table):
+            raise nodes.SkipNode  # rendered as the table's caption by the table handler
+        elif isinstance(parent, nodes.Admonition | nodes.topic | nodes.sidebar):
+            self.open_paragraph("AdmonitionTitle")
+        else:
+            self.open_paragraph("Caption")
+
+    def depart_title(self, node: nodes.title) -> None:
+        self.close_paragraph()
+
+    def section_number(self, section: nodes.section) -> str:
+        """The number Sphinx assigned this section (``1.2.3``), as the HTML builder shows it."""
+        docname = section.get("docname") or self.docnames[-1]
+        secnumbers = self.builder.env.toc_secnumbers.get(docname, {})
+        ids = section.get("ids") or [""]
+        number = secnumbers.get("#" + ids[0]) or secnumbers.get("")
+        return ".".join(map(str, number)) if number else ""
+
+    def visit_paragraph(self, node: nodes.paragraph) -> None:
+        style = None
+        if self.lists and isinstance(node.parent, nodes.list_item):
+            state = self.lists[-1]
+            if not state.item_started:
+                state.item_started = True
+                p = self.open_paragraph("ListBullet" if state.bullet else "ListNumber")
+                self.number_paragraph(p, state)
+                return
+            style = "ListContinue"
+        if "mk-signature" in node.get("classes", []):
+            style = "SignatureLine"
+        p = self.open_paragraph(style)
+        if style == "ListContinue":
+            self.indent_paragraph(p, self.lists[-1].level)
+
+    def depart_paragraph(self, node: nodes.paragraph) -> None:
+        self.close_paragraph()
+
+    def number_paragraph(self, p: Element, state: ListState) -> None:
+        ppr = p[0]
+        num = sub(ppr, "numPr")
+        sub(num, "ilvl", {"val": str(state.level)})
+        sub(num, "numId", {"val": str(state.num_id)})
+
+    def indent_paragraph(self, p: Element, level: int) -> None:
+        from manualkit.writers.docx.numbering import indent_for_level
+
+        sub(p[0], "ind", {"left": str(indent_for_level(level))})

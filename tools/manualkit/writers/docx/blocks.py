@@ -1,0 +1,281 @@
+"""Block nodes: lists, definition lists, admonitions as shaded boxes, quotes, code, footnotes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.locale import admonitionlabels
+
+from manualkit.writers.docx.base import DocxTranslatorBase, ListState
+from manualkit.writers.docx.oxml import Element, new, sub, val
+from manualkit.writers.docx.styles import BOX_STYLE_ID
+
+#: Containers produced by the manualkit directives that are counted as forms in the summary.
+FORM_CLASS = "mk-form"
+
+
+class BlockMixin(DocxTranslatorBase):
+    # -- lists -----------------------------------------------------------------------------------
+
+    def visit_bullet_list(self, node: nodes.bullet_list) -> None:
+        self.close_paragraph()
+        num_id = self.ctx.numbering.new_list(bullet=True)
+        self.lists.append(ListState(num_id=num_id, bullet=True, level=len(self.lists)))
+
+    def depart_bullet_list(self, node: nodes.bullet_list) -> None:
+        self.lists.pop()
+        self.close_paragraph()
+
+    def visit_enumerated_list(self, node: nodes.enumerated_list) -> None:
+        self.close_paragraph()
+        num_id = self.ctx.numbering.new_list(bullet=False, start=int(node.get("start", 1)))
+        self.lists.append(ListState(num_id=num_id, bullet=False, level=len(self.lists)))
+
+    def depart_enumerated_list(self, node: nodes.enumerated_list) -> None:
+        self.lists.pop()
+        self.close_paragraph()
+
+    def visit_list_item(self, node: nodes.list_item) -> None:
+        self.close_paragraph()
+        self.lists[-1].item_started = False
+        if not node.children or not isinstance(node.children[0], nodes.paragraph):
+            # An item that starts with a nested list still needs its own bullet/number.
+            state = self.lists[-1]
+            state.item_started = True
+            p = self.open_paragraph("ListBullet" if state.bullet else "ListNumber")
+            self.number_paragraph(p, state)
+            self.close_paragraph()
+
+    def depart_list_item(self, node: nodes.list_item) -> None:
+        self.close_paragraph()
+
+    # -- definition lists (glossary) and field lists -----------------------------------------------
+
+    def visit_definition_list(self, node: nodes.definition_list) -> None:
+        self.close_paragraph()
+
+    def depart_definition_list(self, node: nodes.definition_list) -> None:
+        self.close_paragraph()
+
+    def visit_definition_list_item(self, node: nodes.definition_list_item) -> None:
+        pass
+
+    def depart_definition_list_item(self, node: nodes.definition_list_item) -> None:
+        self.close_paragraph()
+
+    def visit_term(self, node: nodes.term) -> None:
+        if self.para is None or not isinstance(node.previous_sibling(), nodes.term):
+            self.open_paragraph("DefinitionTerm")
+        else:
+            self.add_text("；")
+
+    def depart_term(self, node: nodes.term) -> None:
+        pass
+
+    def visit_classifier(self, node: nodes.classifier) -> None:
+        self.add_text(" : ")
+
+    def depart_classifier(self, node: nodes.classifier) -> None:
+        pass
+
+    def visit_definition(self, node: nodes.definition) -> None:
+        self.close_paragraph()
+        self.styles.append("Definition")
+
+    def depart_definition(self, node: nodes.definition) -> None:
+        self.close_paragraph()
+        self.styles.pop()
+
+    def visit_field_list(self, node: nodes.field_list) -> None:
+        self.close_paragraph()
+
+    def depart_field_list(self, node: nodes.field_list) -> None:
+        self.close_paragraph()
+
+    visit_docinfo = visit_field_list
+    depart_docinfo = depart_field_list
+
+    def visit_field(self, node: nodes.field) -> None:
+        pass
+
+    def depart_field(self, node: nodes.field) -> None:
+        self.close_paragraph()
+
+    def visit_field_name(self, node: nodes.field_name) -> None:
+        self.open_paragraph("DefinitionTerm")
+
+    def depart_field_name(self, node: nodes.field_name) -> None:
+        self.close_paragraph()
+
+    visit_field_body = visit_definition
+    depart_field_body = depart_definition
+
+    # -- admonitions, topics, sidebars: shaded one-cell boxes --------------------------------------
+
+    def open_box(self) -> None:
+        """A one-cell table in the Admonition Box style; content goes into its cell."""
+        self.close_paragraph()
+        tbl = new("tbl")
+        tbl_pr = sub(tbl, "tblPr")
+        val(tbl_pr, "tblStyle", BOX_STYLE_ID)
+        sub(tbl_pr, "tblW", {"w": "5000", "type": "pct"})
+        sub(
+            tbl_pr,
+            "tblLook",
+            {
+                "val": "0000",
+                "firstRow": "0",
+                "lastRow": "0",
+                "firstColumn": "0",
+                "lastColumn": "0",
+                "noHBand": "1",
+                "noVBand": "1",
+            },
+        )
+        grid = sub(tbl, "tblGrid")
+        sub(grid, "gridCol", {"w": str(self.ctx.text_width_twips)})
+        tr = sub(tbl, "tr")
+        tr_pr = sub(tr, "trPr")
+        sub(tr_pr, "cantSplit")
+        tc = sub(tr, "tc")
+        tc_pr = sub(tc, "tcPr")
+        sub(tc_pr, "tcW", {"w": str(self.ctx.text_width_twips), "type": "dxa"})
+        sub(tc_pr, "shd", {"val": "clear", "color": "auto", "fill": "EEF3FA"})
+        self.add_block(tbl)
+        self.push_container(tc, "Normal")
+
+    def visit_admonition(self, node: nodes.Element) -> None:
+        self.open_box()
+        label = admonitionlabels.get(node.tagname)
+        if label and not isinstance(node, nodes.admonition):
+            self.open_paragraph("AdmonitionTitle")
+            self.add_text(str(label))
+            self.close_paragraph()
+
+    def depart_admonition(self, node: nodes.Element) -> None:
+        self.pop_container()
+
+    visit_topic = visit_admonition
+    depart_topic = depart_admonition
+    visit_sidebar = visit_admonition
+    depart_sidebar = depart_admonition
+    visit_seealso = visit_admonition
+    depart_seealso = depart_admonition
+
+    # docutils' specific admonitions all share the box
+    visit_note = visit_tip = visit_hint = visit_important = visit_attention = visit_admonition
+    visit_caution = visit_warning = visit_danger = visit_error = visit_admonition
+    depart_note = depart_tip = depart_hint = depart_important = depart_attention = depart_admonition
+    depart_caution = depart_warning = depart_danger = depart_error = depart_admonition
+
+    # -- quotes, code, misc ------------------------------------------------------------------------
+
+    def visit_block_quote(self, node: nodes.block_quote) -> None:
+        self.close_paragraph()
+        self.styles.append("Quote")
+
+    def depart_block_quote(self, node: nodes.block_quote) -> None:
+        self.close_paragraph()
+        self.styles.pop()
+
+    def visit_attribution(self, node: nodes.attribution) -> None:
+        self.open_paragraph("Quote")
+        self.add_text("—— ")
+
+    def depart_attribution(self, node: nodes.attribution) -> None:
+        self.close_paragraph()
+
+    def visit_literal_block(self, node: nodes.literal_block) -> None:
+        self.open_paragraph("SourceCode")
+        self.literal_text += 1
+        self.add_text(node.astext().rstrip("\n"))
+        self.literal_text -= 1
+        self.close_paragraph()
+        raise nodes.SkipNode
+
+    visit_doctest_block = visit_literal_block
+
+    def visit_line_block(self, node: nodes.line_block) -> None:
+        self.close_paragraph()
+
+    def depart_line_block(self, node: nodes.line_block) -> None:
+        self.close_paragraph()
+
+    def visit_line(self, node: nodes.line) -> None:
+        self.open_paragraph()
+
+    def depart_line(self, node: nodes.line) -> None:
+        self.close_paragraph()
+
+    def visit_rubric(self, node: nodes.rubric) -> None:
+        self.open_paragraph("DefinitionTerm")
+
+    def depart_rubric(self, node: nodes.rubric) -> None:
+        self.close_paragraph()
+
+    def visit_transition(self, node: nodes.transition) -> None:
+        following = node.parent.children[node.parent.index(node) + 1 :] if node.parent else []
+        if following and all(isinstance(n, nodes.footnote) for n in following):
+            # MyST's rule above the footnotes: Word puts footnotes at the page foot itself.
+            raise nodes.SkipNode
+        p = self.open_paragraph()
+        borders = sub(p[0], "pBdr")
+        sub(borders, "bottom", {"val": "single", "sz": "4", "space": "1", "color": "808080"})
+        self.close_paragraph()
+        raise nodes.SkipNode
+
+    def visit_compact_paragraph(self, node: Any) -> None:
+        self.open_paragraph()
+
+    def depart_compact_paragraph(self, node: Any) -> None:
+        self.close_paragraph()
+
+    def visit_container(self, node: nodes.container) -> None:
+        self.close_paragraph()
+        if FORM_CLASS in node.get("classes", []):
+            self.ctx.stats.forms += 1
+
+    def depart_container(self, node: nodes.container) -> None:
+        self.close_paragraph()
+
+    def visit_glossary(self, node: Any) -> None:
+        pass
+
+    def depart_glossary(self, node: Any) -> None:
+        pass
+
+    visit_compound = visit_glossary
+    depart_compound = depart_glossary
+    visit_only = visit_glossary
+    depart_only = depart_glossary
+    visit_centered = visit_rubric
+    depart_centered = depart_rubric
+
+    # -- footnotes and citations -----------------------------------------------------------------------
+
+    def visit_footnote(self, node: nodes.footnote) -> None:
+        """Render the footnote's paragraphs into a real ``w:footnote`` (not into the body)."""
+        self.close_paragraph()
+        ids = node.get("ids") or [""]
+        element: Element = self.ctx.footnotes.create(self.ctx.footnotes.number(self.docnames[-1], ids[0]))
+        self.push_container(element, "FootnoteText")
+        node["mk_first_para"] = True
+
+    def depart_footnote(self, node: nodes.footnote) -> None:
+        self.pop_container()
+
+    def visit_label(self, node: nodes.label) -> None:
+        parent = node.parent
+        if isinstance(parent, nodes.citation):
+            self.open_paragraph("FootnoteText")
+            self.add_text(f"[{node.astext()}] ")
+        raise nodes.SkipNode  # Word numbers footnotes itself
+
+    def visit_citation(self, node: nodes.citation) -> None:
+        self.close_paragraph()
+        self.styles.append("FootnoteText")
+
+    def depart_citation(self, node: nodes.citation) -> None:
+        self.close_paragraph()
+        self.styles.pop()

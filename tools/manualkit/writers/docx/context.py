@@ -1,0 +1,134 @@
+"""Shared state of one DOCX rendering: the python-docx document and the id registries.
+
+Created per build by ``manualkit.writers.docx.document.render_docx`` and handed to the
+translator, so nothing lives at module level (parallel builds and tests stay independent).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+
+from docutils import nodes
+from docx.document import Document
+from sphinx import addnodes
+
+from manualkit.models import ManualData
+from manualkit.writers.docx.footnotes import Footnotes
+from manualkit.writers.docx.graphs import GraphRenderer
+from manualkit.writers.docx.numbering import ListNumbering
+from manualkit.writers.docx.styles import Fonts
+
+_BOOKMARK_SAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+@dataclasses.dataclass
+class Stats:
+    """Counts reported in the build's last line."""
+
+    headings: int = 0
+    tables: int = 0
+    forms: int = 0
+    images: int = 0
+
+
+class Bookmarks:
+    """Maps docutils ids (per source document) to Word bookmark names.
+
+    Word bookmark names allow only letters, digits and underscores and at most 40 characters,
+    while docutils ids are unique only per source document; names are made readable when
+    possible (``complaint-intake`` → ``complaint_intake``) and unique otherwise (``mk_12``).
+    """
+
+    def __init__(self) -> None:
+        self._by_doc: dict[tuple[str, str], str] = {}
+        self._by_id: dict[str, str] = {}
+        self._doc_start: dict[str, str] = {}
+        self._used: set[str] = set()
+
+    def collect(self, tree: nodes.document, root_doc: str) -> None:
+        """Assign a bookmark name to every id in ``tree`` in document order."""
+        for docname, node in _walk_with_docname(tree, root_doc):
+            for node_id in node.get("ids", []):
+                name = self._register(docname, node_id)
+                if isinstance(node, nodes.section):
+                    self._doc_start.setdefault(docname, name)
+
+    def _register(self, docname: str, node_id: str) -> str:
+        key = (docname, node_id)
+        if key in self._by_doc:
+            return self._by_doc[key]
+        candidate = _BOOKMARK_SAFE.sub("_", node_id)
+        if not candidate[:1].isalpha() or len(candidate) > 40 or candidate in self._used:
+            candidate = f"mk_{len(self._used) + 1}"
+        self._used.add(candidate)
+        self._by_doc[key] = candidate
+        self._by_id.setdefault(node_id, candidate)
+        return candidate
+
+    def name(self, docname: str, node_id: str) -> str | None:
+        return self._by_doc.get((docname, node_id))
+
+    def resolve(self, docname: str, node_id: str) -> str | None:
+        """The bookmark for an id seen from ``docname``: same document first, then anywhere."""
+        return self._by_doc.get((docname, node_id)) or self._by_id.get(node_id)
+
+    def resolve_uri(self, refuri: str, docname: str) -> str | None:
+        """Bookmark for an in-document URI (``#document-<doc>#<id>``, ``#document-<doc>``, ``#<id>``)."""
+        if not refuri.startswith("#"):
+            return None
+        parts = refuri[1:].split("#")
+        if parts[0].startswith("document-"):
+            target_doc = parts[0][len("document-") :]
+            if len(parts) > 1 and parts[1]:
+                return self.resolve(target_doc, parts[1])
+            return self._doc_start.get(target_doc)
+        return self.resolve(docname, parts[0])
+
+
+def _walk_with_docname(tree: nodes.document, root_doc: str) -> Iterator[tuple[str, nodes.Element]]:
+    stack: list[tuple[nodes.Element, str]] = [(tree, root_doc)]
+    while stack:
+        node, docname = stack.pop()
+        if isinstance(node, addnodes.start_of_file):
+            docname = node["docname"]
+        yield docname, node
+        children = [child for child in node.children if isinstance(child, nodes.Element)]
+        stack.extend((child, docname) for child in reversed(children))
+
+
+@dataclasses.dataclass(frozen=True)
+class TocEntry:
+    """A heading as the TOC field's cached result lists it."""
+
+    level: int
+    text: str
+    bookmark: str | None
+
+
+@dataclasses.dataclass
+class RenderContext:
+    """Everything the translator needs besides the doctree."""
+
+    document: Document
+    data: ManualData
+    fonts: Fonts
+    numbering: ListNumbering
+    footnotes: Footnotes
+    bookmarks: Bookmarks
+    graphs: GraphRenderer
+    root_doc: str
+    text_width_twips: int
+    stats: Stats = dataclasses.field(default_factory=Stats)
+    toc: list[TocEntry] = dataclasses.field(default_factory=list)
+    _next_bookmark_id: int = 0
+    _next_drawing_id: int = 0
+
+    def bookmark_id(self) -> int:
+        self._next_bookmark_id += 1
+        return self._next_bookmark_id
+
+    def drawing_id(self) -> int:
+        self._next_drawing_id += 1
+        return self._next_drawing_id

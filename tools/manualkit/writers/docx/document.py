@@ -1,0 +1,163 @@
+"""Assemble the whole DOCX: styles, cover, section break, TOC, translated body, header/footer.
+
+``render_docx`` is the writer's single entry point; it returns the file's bytes and the counts
+the builder reports.  Page geometry: A4 with 2.54 cm top/bottom and 2.3 cm side margins.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+
+import docx
+from docutils import nodes
+from docx.document import Document
+from sphinx.builders import Builder
+from sphinx.ext.graphviz import graphviz
+
+from manualkit.models import ManualData
+from manualkit.writers.docx.context import Bookmarks, RenderContext, Stats
+from manualkit.writers.docx.cover import cover_blocks
+from manualkit.writers.docx.fields import append_field, toc_paragraphs
+from manualkit.writers.docx.footnotes import Footnotes
+from manualkit.writers.docx.graphs import GraphRenderer
+from manualkit.writers.docx.numbering import ListNumbering
+from manualkit.writers.docx.oxml import Element, paragraph, sub, text_run, val, w
+from manualkit.writers.docx.package import package_members, reproducible_zip, set_core_properties, source_date
+from manualkit.writers.docx.styles import Fonts, apply_styles
+from manualkit.writers.docx.translator import DocxTranslator
+
+PAGE_WIDTH = 11906  # A4, twips
+PAGE_HEIGHT = 16838
+MARGIN_TOP_BOTTOM = 1440
+MARGIN_SIDES = 1304
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDES
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderResult:
+    content: bytes
+    stats: Stats
+
+
+def render_docx(
+    tree: nodes.document, builder: Builder, data: ManualData, fonts: Fonts, cache_dir: Path | None = None
+) -> RenderResult:
+    """Render the assembled doctree ``tree`` into DOCX bytes (flowchart PNGs cached in ``cache_dir``)."""
+    document: Document = docx.Document()
+    apply_styles(document, fonts)
+    body: Element = document.element.body
+    final_sect_pr: Element = body.find(w("sectPr"))
+    _page_setup(final_sect_pr)
+
+    bookmarks = Bookmarks()
+    bookmarks.collect(tree, builder.config.root_doc)
+    graphs = GraphRenderer(str(getattr(builder.config, "graphviz_dot", "") or "dot"), cache_dir)
+    graphs.prerender([node["code"] for node in tree.findall(graphviz)])
+    context = RenderContext(
+        document=document,
+        data=data,
+        fonts=fonts,
+        numbering=ListNumbering(document),
+        footnotes=Footnotes(document),
+        bookmarks=bookmarks,
+        graphs=graphs,
+        root_doc=builder.config.root_doc,
+        text_width_twips=TEXT_WIDTH,
+    )
+    translator = DocxTranslator(tree, builder, context)
+    tree.walkabout(translator)
+
+    blocks: list[Element] = cover_blocks(data)
+    blocks.append(_section_break(final_sect_pr))
+    blocks.extend(_toc_blocks(context))
+    blocks.extend(translator.body)
+    for block in blocks:
+        final_sect_pr.addprevious(block)
+
+    _header_footer(document, data)
+    set_core_properties(document, data)
+    content = reproducible_zip(package_members(document), source_date(data))
+    return RenderResult(content, context.stats)
+
+
+def _page_setup(sect_pr: Element) -> None:
+    for tag in ("pgSz", "pgMar"):
+        for old in sect_pr.findall(w(tag)):
+            sect_pr.remove(old)
+    size = sub(sect_pr, "pgSz", {"w": str(PAGE_WIDTH), "h": str(PAGE_HEIGHT)})
+    margins = sub(
+        sect_pr,
+        "pgMar",
+        {
+            "top": str(MARGIN_TOP_BOTTOM),
+            "right": str(MARGIN_SIDES),
+            "bottom": str(MARGIN_TOP_BOTTOM),
+            "left": str(MARGIN_SIDES),
+            "header": "851",
+            "footer": "851",
+            "gutter": "0",
+        },
+    )
+    # pgSz/pgMar come before cols/docGrid in schema order.
+    anchor = sect_pr.find(w("cols"))
+    if anchor is not None:
+        anchor.addprevious(size)
+        anchor.addprevious(margins)
+
+
+def _section_break(final_sect_pr: Element) -> Element:
+    """End of the cover section: same page geometry, no header or footer."""
+    p = paragraph()
+    ppr = sub(p, "pPr")
+    cover_sect = copy.deepcopy(final_sect_pr)
+    for ref in cover_sect.findall(w("headerReference")) + cover_sect.findall(w("footerReference")):
+        cover_sect.remove(ref)
+    for attr in list(cover_sect.attrib):
+        del cover_sect.attrib[attr]
+    ppr.append(cover_sect)
+    return p
+
+
+def _toc_blocks(context: RenderContext) -> list[Element]:
+    heading = paragraph("TOCHeading")
+    heading.append(text_run("目　录"))
+    entries = [(e.level, e.text, e.bookmark) for e in context.toc if e.level <= 3]
+    page_break = paragraph()
+    run = sub(page_break, "r")
+    sub(run, "br", {"type": "page"})
+    return [heading, *toc_paragraphs(entries, TEXT_WIDTH), page_break]
+
+
+def _header_footer(document: Document, data: ManualData) -> None:
+    """Header: document number + current chapter (STYLEREF); footer: version + page X / Y."""
+    section = document.sections[-1]
+    header = section.header
+    header.is_linked_to_previous = False
+    hdr: Element = header._element
+    for old in hdr.findall(w("p")):
+        hdr.remove(old)
+    p = sub(hdr, "p")
+    ppr = sub(p, "pPr")
+    val(ppr, "pStyle", "Header")
+    tabs = sub(ppr, "tabs")
+    sub(tabs, "tab", {"val": "right", "pos": str(TEXT_WIDTH)})
+    p.append(text_run(data.meta.document_number))
+    tab_run = sub(p, "r")
+    sub(tab_run, "tab")
+    append_field(p, 'STYLEREF "Heading 1" \\* MERGEFORMAT', data.meta.title)
+
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    ftr: Element = footer._element
+    for old in ftr.findall(w("p")):
+        ftr.remove(old)
+    p = sub(ftr, "p")
+    ppr = sub(p, "pPr")
+    val(ppr, "pStyle", "Footer")
+    p.append(text_run(f"{data.meta.document_number}　V{data.meta.version}　　第 "))
+    append_field(p, "PAGE", "1")
+    p.append(text_run(" 页 / 共 "))
+    append_field(p, "NUMPAGES", "1")
+    p.append(text_run(" 页"))

@@ -1,0 +1,119 @@
+"""Package-level output: core properties and a byte-reproducible ZIP.
+
+python-docx stamps every ZIP entry with the current time and its core properties with
+"now"; here both come from the manual's data (revision dates) and ``SOURCE_DATE_EPOCH``, and
+the archive is written with a fixed member order so two builds of the same sources are
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from typing import Any
+
+from docx.document import Document
+from docx.opc.packuri import PackURI
+from docx.opc.pkgwriter import PackageWriter
+
+from manualkit.models import ManualData
+
+#: Earliest timestamp a ZIP entry can hold.
+_ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+#: Members Office expects first; the rest follow in sorted order.
+_FIRST_MEMBERS = ("[Content_Types].xml", "_rels/.rels")
+
+
+def _at_noon(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, 12, 0, 0)
+
+
+def set_core_properties(document: Document, data: ManualData) -> None:
+    """Title, subject, author (owner department), version, revision, dates — from the data."""
+    meta = data.meta
+    props = document.core_properties
+    props.title = meta.title
+    props.subject = f"{meta.subtitle or meta.title}（{meta.document_number}，V{meta.version}）"
+    props.author = meta.owner_department
+    props.last_modified_by = meta.owner_department
+    props.keywords = f"{meta.document_number}; V{meta.version}; {meta.classification}"
+    props.category = meta.classification
+    props.identifier = meta.document_number
+    props.language = meta.language
+    props.version = meta.version
+    props.content_status = meta.controlled_copy or meta.classification
+    props.revision = max(1, len(data.revisions))
+    if data.revisions:
+        props.created = _at_noon(data.revisions[0].approved_on)
+        props.modified = _at_noon(data.revisions[-1].approved_on)
+        props.comments = data.revisions[-1].summary
+    else:
+        props.created = _at_noon(meta.effective)
+        props.modified = _at_noon(meta.effective)
+    props.last_printed = props.modified
+
+
+def source_date(data: ManualData) -> dt.datetime:
+    """ZIP timestamp: ``SOURCE_DATE_EPOCH`` when set, else the newest revision's approval day."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    elif data.revisions:
+        stamp = _at_noon(data.revisions[-1].approved_on).replace(tzinfo=dt.UTC)
+    else:
+        stamp = _at_noon(data.meta.effective).replace(tzinfo=dt.UTC)
+    return max(stamp, _ZIP_EPOCH)
+
+
+class _MemberCollector:
+    """Stands in for python-docx's ZIP writer: keeps each member's bytes in memory."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, bytes] = {}
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        self.members[pack_uri.membername] = blob
+
+    def close(self) -> None:
+        pass
+
+
+def package_members(document: Document) -> dict[str, bytes]:
+    """Every ZIP member of ``document`` as python-docx would write it, without zipping.
+
+    Uses the steps of ``PackageWriter.write`` so the package is compressed once, by
+    ``reproducible_zip``, instead of being zipped by python-docx and then rewritten.
+    """
+    package = document.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    collector: Any = _MemberCollector()
+    PackageWriter._write_content_types_stream(collector, parts)  # type: ignore[no-untyped-call]
+    PackageWriter._write_pkg_rels(collector, package.rels)  # type: ignore[no-untyped-call]
+    PackageWriter._write_parts(collector, parts)
+    members: dict[str, bytes] = collector.members
+    return members
+
+
+def reproducible_zip(members: dict[str, bytes], stamp: dt.datetime) -> bytes:
+    """A ZIP with fixed timestamps, permissions, creator system and member order.
+
+    Already-compressed media (PNG, JPEG) is stored, everything else deflated.
+    """
+    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    order = [name for name in _FIRST_MEMBERS if name in members]
+    order += sorted(name for name in members if name not in _FIRST_MEMBERS)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            stored = name.lower().endswith((".png", ".jpeg", ".jpg", ".gif"))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0o644 << 16
+            target.writestr(info, members[name], compresslevel=6)
+    result: bytes = out.getvalue()
+    return result

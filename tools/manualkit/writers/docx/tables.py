@@ -1,0 +1,242 @@
+"""Tables: docutils table → ``w:tbl`` with merged cells, repeated header rows and a caption.
+
+Spans (``morecols``/``morerows``) become ``w:gridSpan`` and ``w:vMerge``; Word needs an explicit
+continuation cell in every row a vertical merge covers, so open merges are tracked per column.
+Tables inside form containers (class ``mk-form``) get fillable content controls in their
+empty value cells.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from docutils import nodes
+
+from manualkit.writers.docx.base import DocxTranslatorBase
+from manualkit.writers.docx.oxml import Element, new, paragraph, sub, text_run, val
+from manualkit.writers.docx.styles import TABLE_STYLE_ID
+
+FORM_CLASS = "mk-form"
+FIELD_CLASS = "mk-field"
+SIGNATURE_CLASS = "mk-signature"
+#: Header texts of the column a form's user writes into.
+FILL_HEADERS = frozenset({"填写", "填写内容", "内容"})
+
+
+@dataclasses.dataclass
+class _Merge:
+    rows_left: int
+    span: int
+
+
+@dataclasses.dataclass
+class TableState:
+    tbl: Element
+    colwidths: list[int] = dataclasses.field(default_factory=list)
+    twips: list[int] = dataclasses.field(default_factory=list)
+    in_head: bool = False
+    has_head: bool = False
+    col: int = 0
+    row: Element | None = None
+    merges: dict[int, _Merge] = dataclasses.field(default_factory=dict)
+    form: bool = False
+    field_row: bool = False
+    label: str = ""
+    #: Column that people fill in (header 填写); blank cells there become content controls.
+    fill_column: int = 1
+
+
+class TableMixin(DocxTranslatorBase):
+    tables: list[TableState]
+
+    def visit_table(self, node: nodes.table) -> None:
+        self.close_paragraph()
+        title = next((c for c in node.children if isinstance(c, nodes.title)), None)
+        if title is not None:
+            self.open_paragraph("Caption")
+            number = self.table_number(node)
+            if number:
+                self.add_text(number + " ")
+            for child in title.children:
+                child.walkabout(self)
+            self.close_paragraph()
+        tbl = new("tbl")
+        tbl_pr = sub(tbl, "tblPr")
+        val(tbl_pr, "tblStyle", TABLE_STYLE_ID)
+        sub(tbl_pr, "tblW", {"w": "5000", "type": "pct"})
+        val(tbl_pr, "tblLayout", "fixed")
+        has_head = any(isinstance(c, nodes.thead) for c in node.findall(nodes.thead))
+        sub(
+            tbl_pr,
+            "tblLook",
+            {
+                "val": "04A0" if has_head else "0000",
+                "firstRow": "1" if has_head else "0",
+                "lastRow": "0",
+                "firstColumn": "0",
+                "lastColumn": "0",
+                "noHBand": "1",
+                "noVBand": "1",
+            },
+        )
+        in_form = any(FORM_CLASS in a.get("classes", []) for a in _ancestors(node))
+        self.add_block(tbl)
+        self.tables.append(TableState(tbl=tbl, has_head=has_head, form=in_form))
+        self.ctx.stats.tables += 1
+
+    def depart_table(self, node: nodes.table) -> None:
+        self.tables.pop()
+        self.close_paragraph()
+
+    def table_number(self, node: nodes.table) -> str:
+        """``表 3`` when Sphinx numbered the table (numfig), matching the HTML caption."""
+        ids = node.get("ids") or []
+        docname = self.docnames[-1]
+        numbers = self.builder.env.toc_fignumbers.get(docname, {}).get("table", {})
+        if not ids or ids[0] not in numbers:
+            return ""
+        prefix = self.config.numfig_format.get("table", "Table %s")
+        return str(prefix % ".".join(map(str, numbers[ids[0]])))
+
+    def visit_tgroup(self, node: nodes.tgroup) -> None:
+        pass
+
+    def depart_tgroup(self, node: nodes.tgroup) -> None:
+        pass
+
+    def visit_colspec(self, node: nodes.colspec) -> None:
+        self.tables[-1].colwidths.append(int(node.get("colwidth", 1)) or 1)
+        raise nodes.SkipNode
+
+    def _ensure_grid(self) -> None:
+        state = self.tables[-1]
+        if state.twips:
+            return
+        total = sum(state.colwidths) or 1
+        width = self.ctx.text_width_twips
+        state.twips = [max(300, width * c // total) for c in state.colwidths] or [width]
+        grid = sub(state.tbl, "tblGrid")
+        for twips in state.twips:
+            sub(grid, "gridCol", {"w": str(twips)})
+
+    def visit_thead(self, node: nodes.thead) -> None:
+        self._ensure_grid()
+        self.tables[-1].in_head = True
+
+    def depart_thead(self, node: nodes.thead) -> None:
+        self.tables[-1].in_head = False
+
+    def visit_tbody(self, node: nodes.tbody) -> None:
+        self._ensure_grid()
+        self.tables[-1].in_head = False
+
+    def depart_tbody(self, node: nodes.tbody) -> None:
+        pass
+
+    def visit_row(self, node: nodes.row) -> None:
+        state = self.tables[-1]
+        tr = sub(state.tbl, "tr")
+        tr_pr = sub(tr, "trPr")
+        sub(tr_pr, "cantSplit")
+        classes = node.get("classes", [])
+        if SIGNATURE_CLASS in classes or "mk-field-multiline" in classes:
+            sub(tr_pr, "trHeight", {"val": "1100", "hRule": "atLeast"})
+        elif state.form and FIELD_CLASS in classes:
+            sub(tr_pr, "trHeight", {"val": "480", "hRule": "atLeast"})
+        if state.in_head:
+            sub(tr_pr, "tblHeader")
+        state.row = tr
+        state.col = 0
+        state.field_row = state.form and not state.in_head
+        state.label = ""
+
+    def depart_row(self, node: nodes.row) -> None:
+        state = self.tables[-1]
+        self._continue_merges(until=len(state.twips))
+        state.row = None
+
+    def _continue_merges(self, until: int | None = None) -> None:
+        """Emit continuation cells for vertical merges covering the current column(s)."""
+        state = self.tables[-1]
+        while state.col in state.merges and (until is None or state.col < until):
+            merge = state.merges[state.col]
+            tc = self._new_cell(state.col, merge.span, vmerge="continue")
+            tc.append(paragraph("TableText"))
+            merge.rows_left -= 1
+            if merge.rows_left == 0:
+                del state.merges[state.col]
+            state.col += merge.span
+        if until is not None and state.col < until:
+            # A short row (possible in hand-written grid tables): pad so Word's grid stays whole.
+            while state.col < until:
+                if state.col in state.merges:
+                    self._continue_merges(until)
+                    continue
+                self._new_cell(state.col, 1).append(paragraph("TableText"))
+                state.col += 1
+
+    def _new_cell(self, col: int, span: int, vmerge: str | None = None) -> Element:
+        state = self.tables[-1]
+        assert state.row is not None
+        tc = sub(state.row, "tc")
+        tc_pr = sub(tc, "tcPr")
+        width = sum(state.twips[col : col + span]) or self.ctx.text_width_twips
+        sub(tc_pr, "tcW", {"w": str(width), "type": "dxa"})
+        if span > 1:
+            val(tc_pr, "gridSpan", str(span))
+        if vmerge == "restart":
+            val(tc_pr, "vMerge", "restart")
+        elif vmerge == "continue":
+            sub(tc_pr, "vMerge")
+        val(tc_pr, "vAlign", "center")
+        return tc
+
+    def visit_entry(self, node: nodes.entry) -> None:
+        state = self.tables[-1]
+        self._continue_merges()
+        span = int(node.get("morecols", 0)) + 1
+        rows = int(node.get("morerows", 0))
+        tc = self._new_cell(state.col, span, vmerge="restart" if rows else None)
+        if rows:
+            state.merges[state.col] = _Merge(rows_left=rows, span=span)
+        node["mk_span"] = span
+        style = "TableHeading" if state.in_head else "TableText"
+        if state.in_head and state.form and node.astext().strip() in FILL_HEADERS:
+            state.fill_column = state.col
+        if (
+            state.field_row
+            and state.col == state.fill_column
+            and not node.astext().strip()
+            and not any(node.findall(nodes.image))
+        ):
+            self._fillable(tc, state.label)
+        if state.field_row and node.astext().strip():
+            state.label = node.astext().strip()
+        self.push_container(tc, style)
+
+    def depart_entry(self, node: nodes.entry) -> None:
+        self.pop_container()
+        self.tables[-1].col += int(node.get("mk_span", 1))
+
+    def _fillable(self, tc: Element, label: str) -> None:
+        """A plain-text content control so the blank cell is a fill-in field in Word."""
+        sdt = sub(tc, "sdt")
+        sdt_pr = sub(sdt, "sdtPr")
+        if label:
+            val(sdt_pr, "alias", label[:60])
+            val(sdt_pr, "tag", label[:60])
+        sub(sdt_pr, "text", {"multiLine": "1"})
+        content = sub(sdt, "sdtContent")
+        p = sub(content, "p")
+        ppr = sub(p, "pPr")
+        val(ppr, "pStyle", "FormField")
+        p.append(text_run(" "))
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Element]:
+    out: list[nodes.Element] = []
+    parent = node.parent
+    while parent is not None:
+        out.append(parent)
+        parent = parent.parent
+    return out

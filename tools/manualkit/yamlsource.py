@@ -1,0 +1,299 @@
+"""Safe, position-keeping YAML reading.
+
+``yaml.safe_load`` throws away where each value came from, silently keeps the
+last of two equal keys and reads ``no`` as ``False`` and ``010`` as ``8``
+(YAML 1.1).  Writers of the manual's data files deserve better: we *compose*
+the file into nodes (no object construction, so nothing arbitrary can be
+built), convert the nodes to plain Python values ourselves and, on the way,
+
+* record the 1-based ``(line, column)`` of every value and every mapping key,
+  keyed by its path (``("slas", 3, "duration", "unit")``), so a later
+  validation error can point at the exact spot;
+* report duplicate keys, YAML 1.1 booleans (``yes``/``no``/``on``/``off``/
+  ``y``/``n``), integers with a leading zero, hexadecimal/underscored numbers,
+  merge keys and unsupported tags as problems instead of guessing.
+
+Resolution of plain scalars follows the YAML 1.2 core schema (what most
+writers expect): ``true``/``false``, ``null``/``~``/empty, decimal integers,
+decimal floats and ``YYYY-MM-DD`` dates; everything else is a string (so a
+plain ``18:00`` stays the text ``"18:00"`` instead of YAML 1.1's 64800).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any, Literal
+
+import yaml
+
+#: A path from the document root to a value: mapping keys and sequence indexes.
+YamlPath = tuple[str | int, ...]
+
+NodeKind = Literal["scalar", "mapping", "sequence"]
+
+#: A node budget: aliases can make a tiny file expand to billions of values ("billion laughs").
+MAX_NODES = 200_000
+
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+")
+_OTHER_NUMBER = re.compile(
+    r"[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[bBoO][0-9_]+|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?"
+)
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+#: Our own tag for untagged plain scalars: *we* resolve them (YAML 1.2 core rules, see above).
+_PLAIN_TAG = "tag:manualkit,2026:plain"
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe (libyaml) loader with YAML 1.1 implicit typing switched off.
+
+    Implicit resolution is the part of composing that is both slow (a regex per scalar) and
+    surprising (``no`` → false); untagged plain scalars get ``_PLAIN_TAG`` and are resolved by
+    :meth:`_Converter._scalar`, while an explicit tag (``!!str 010``) is kept as written.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN_TAG if implicit[0] else _STR_TAG
+        if kind is yaml.SequenceNode:
+            return _SEQ_TAG
+        return _MAP_TAG
+
+
+@dataclasses.dataclass(slots=True)
+class NodeInfo:
+    """Where a value sits in its file (1-based), and for scalars how it was written."""
+
+    line: int
+    column: int
+    kind: NodeKind
+    #: Position of the mapping key that introduced the value (0 when it is a sequence item or the root).
+    key_line: int = 0
+    key_column: int = 0
+    #: The scalar exactly as written (for messages such as "quote it: '1.0'").
+    text: str | None = None
+    #: True for plain (unquoted) scalars.
+    plain: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class YamlProblem:
+    """A problem found while reading; ``code`` is a loader diagnostic code (``DATA001`` …)."""
+
+    code: str
+    message: str
+    line: int
+    column: int
+    path: YamlPath = ()
+
+
+@dataclasses.dataclass
+class YamlDocument:
+    """Plain Python values of one file, plus the position of every value in it."""
+
+    value: Any
+    nodes: dict[YamlPath, NodeInfo]
+    problems: list[YamlProblem]
+
+    def info(self, path: YamlPath) -> NodeInfo | None:
+        return self.nodes.get(path)
+
+    def nearest(self, path: YamlPath) -> tuple[YamlPath, NodeInfo | None]:
+        """The longest prefix of ``path`` that names a recorded node (and that node)."""
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            found = self.nodes.get(prefix)
+            if found is not None:
+                return prefix, found
+        return (), None
+
+
+def format_path(path: YamlPath) -> str:
+    """``("slas", 3, "duration")`` → ``slas[3].duration``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def read_yaml(text: str) -> YamlDocument:
+    """Compose ``text`` and convert it; never raises for bad input, problems are collected."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {problem}", line, column)])
+    except yaml.YAMLError as exc:  # e.g. a reader error for a control character
+        return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {exc}", 1, 1)])
+    converter = _Converter()
+    if root is None:
+        return YamlDocument(None, {}, [])
+    value = converter.convert(root, (), 0, 0)
+    return YamlDocument(value, converter.nodes, converter.problems)
+
+
+class _Converter:
+    """Turns composed nodes into plain values, recording positions and problems."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[YamlPath, NodeInfo] = {}
+        self.problems: list[YamlProblem] = []
+        self._count = 0
+        self._active: set[int] = set()
+        self._budget_reported = False
+        self._timestamps = yaml.constructor.SafeConstructor()
+
+    def problem(self, code: str, message: str, node: yaml.Node, path: YamlPath) -> None:
+        mark = node.start_mark
+        self.problems.append(YamlProblem(code, message, mark.line + 1, mark.column + 1, path))
+
+    def convert(self, node: yaml.Node, path: YamlPath, key_line: int, key_column: int) -> Any:
+        self._count += 1
+        if self._count > MAX_NODES:
+            if not self._budget_reported:
+                self._budget_reported = True
+                self.problem("DATA001", f"too many values (more than {MAX_NODES}; aliases?)", node, path)
+            return None
+        if id(node) in self._active:
+            self.problem("DATA001", "recursive alias: a value that contains itself", node, path)
+            return None
+        mark = node.start_mark
+        line, column = mark.line + 1, mark.column + 1
+        if isinstance(node, yaml.MappingNode):
+            self.nodes[path] = NodeInfo(line, column, "mapping", key_line, key_column)
+            self._active.add(id(node))
+            try:
+                return self._mapping(node, path)
+            finally:
+                self._active.discard(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            self.nodes[path] = NodeInfo(line, column, "sequence", key_line, key_column)
+            if node.tag != _SEQ_TAG:
+                self.problem("DATA006", f"unsupported YAML tag {node.tag!r}: write a plain list", node, path)
+            self._active.add(id(node))
+            try:
+                return [self.convert(item, (*path, index), 0, 0) for index, item in enumerate(node.value)]
+            finally:
+                self._active.discard(id(node))
+        assert isinstance(node, yaml.ScalarNode)
+        plain = not node.style
+        self.nodes[path] = NodeInfo(line, column, "scalar", key_line, key_column, str(node.value), plain)
+        return self._scalar(node, path, plain)
+
+    def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
+        if node.tag != _MAP_TAG:
+            self.problem("DATA006", f"unsupported YAML tag {node.tag!r}: write a plain mapping", node, path)
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(
+                    "DATA002", "expected a plain text key, found a list or mapping as key", key_node, path
+                )
+                continue
+            key = str(key_node.value)
+            key_mark = key_node.start_mark
+            if not key_node.style and key == "<<":
+                self.problem(
+                    "DATA006", "merge keys ('<<') are not supported: write the keys out", key_node, path
+                )
+                continue
+            if not key_node.style and key in _NULLS:
+                self.problem("DATA002", "expected a key, found an empty (null) key", key_node, path)
+                continue
+            if key in first_seen:
+                self.problem(
+                    "DATA005",
+                    f"duplicate key {key!r} (first at line {first_seen[key]}); YAML would keep only the last",
+                    key_node,
+                    (*path, key),
+                )
+                continue
+            first_seen[key] = key_mark.line + 1
+            result[key] = self.convert(value_node, (*path, key), key_mark.line + 1, key_mark.column + 1)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode, path: YamlPath, plain: bool) -> Any:
+        text = str(node.value)
+        tag = str(node.tag)
+        if tag == _STR_TAG:
+            return text  # quoted, a block scalar, or tagged !!str: the writer asked for text
+        if not plain or tag != _PLAIN_TAG:
+            self.problem("DATA006", f"unsupported YAML tag {tag!r}: remove the tag", node, path)
+            return text
+        lowered = text.lower()
+        if text in _NULLS:
+            return None
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        if lowered in _YAML11_BOOLS:
+            self.problem(
+                "DATA006",
+                f"expected true/false or a quoted string, found plain {text!r} "
+                f"(YAML 1.1 reads it as a boolean; write true/false, or '{text}' for text)",
+                node,
+                path,
+            )
+            return text
+        if _INT.fullmatch(text):
+            return int(text)
+        if _LEADING_ZERO.fullmatch(text):
+            self.problem(
+                "DATA006",
+                f"integer with a leading zero {text!r} (YAML 1.1 reads it as octal): "
+                f"write {_without_leading_zeros(text)}, or quote it ('{text}') if it is text",
+                node,
+                path,
+            )
+            return text
+        if _FLOAT.fullmatch(text):
+            return float(text)
+        if _OTHER_NUMBER.fullmatch(text):
+            self.problem(
+                "DATA006",
+                f"ambiguous number {text!r}: write a plain decimal number, or quote it ('{text}') for text",
+                node,
+                path,
+            )
+            return text
+        if _DATE.fullmatch(text) or _TIMESTAMP.fullmatch(text):
+            try:
+                stamp = self._timestamps.construct_yaml_timestamp(node)
+            except (ValueError, TypeError, AttributeError):
+                self.problem("DATA002", f"expected a valid date YYYY-MM-DD, found {text!r}", node, path)
+                return text
+            assert isinstance(stamp, dt.date)
+            return stamp
+        return text
+
+
+def _without_leading_zeros(text: str) -> str:
+    sign = text[0] if text[0] in "+-" else ""
+    digits = text[len(sign) :].replace("_", "").lstrip("0") or "0"
+    return f"{'-' if sign == '-' else ''}{digits}"
