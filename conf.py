@@ -9,6 +9,7 @@ extensions = [
     "myst_parser",
     "sphinx.ext.graphviz",
     "manualkit.sphinx",
+    "manualkit.sphinx.revision_markers",
     "manualkit.builders.pdf",
     "manualkit.builders.docx",
 ]

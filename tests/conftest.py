@@ -55,7 +55,7 @@ def run_sphinx(
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     out = outdir or project / "_build" / builder
-    confoverrides = {"manualkit_templates_dir": str(TEMPLATES), **(overrides or {})}
+    confoverrides = dict(overrides or {})
     status, warning = io.StringIO(), io.StringIO()
     error: BaseException | None = None
     app = None

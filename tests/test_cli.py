@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -187,6 +188,20 @@ def test_build_refuses_to_publish_when_the_checker_reports_errors(
     assert not (basic / "build" / "html").exists()
 
 
+def test_a_crashing_checker_stops_the_build_without_a_traceback(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken_run_checks(root: Path, **_: Any) -> _FakeReport:
+        raise KeyError("complaint.general.resolve")
+
+    monkeypatch.setattr(cli, "_checker", lambda: broken_run_checks)
+    assert cli.main(["--project", str(basic), "build", "html"]) == 1
+    err = capsys.readouterr().err
+    assert "manualkit: the checker failed: KeyError: 'complaint.general.resolve'" in err
+    assert "Traceback" not in err
+    assert not (basic / "build" / "html").exists()
+
+
 def test_serve_watches_data_and_templates(basic: Path) -> None:
     (basic / "templates").mkdir()
     args = argparse.Namespace(project=str(basic), host="127.0.0.1", port=0, no_check=True, open_browser=False)
@@ -259,3 +274,59 @@ def test_build_all_reports_the_missing_builder_clearly(basic: Path) -> None:
     assert result.stdout.splitlines() == ["html: build/html/index.html"]
     assert "pdf build failed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_build_all_reads_the_sources_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """HTML, PDF and DOCX from one doctree cache: only the first build reads the chapters."""
+    project = tmp_path / "manual-project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "basic", project)
+    shutil.copytree(REPO / "templates", project / "templates")
+    conf = project / "conf.py"
+    text = conf.read_text(encoding="utf-8")
+    text = text.replace(
+        'manualkit_templates_dir = "../../../templates"', 'manualkit_templates_dir = "templates"'
+    )
+    text = text.replace(
+        '"manualkit.sphinx"]', '"manualkit.sphinx", "manualkit.builders.pdf", "manualkit.builders.docx"]'
+    )
+    conf.write_text(text, encoding="utf-8")
+
+    status = cli.main(["--project", str(project), "build", "all", "--no-check", "-v"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["html", "pdf", "docx"]
+    assert lines[0] == "html: build/html/index.html"
+    paths = [line.split(": ", 1)[1].split(" (")[0] for line in lines]
+    for path in paths:
+        assert (project / path).is_file()
+    assert paths[1].startswith("build/pdf/") and paths[1].endswith(".pdf")
+    assert re.search(r"\(\d+ pages, [\d.]+ KiB\)$", lines[1])
+    assert paths[2].startswith("build/docx/") and paths[2].endswith(".docx")
+    assert re.search(r"\(\d+ headings, \d+ tables, \d+ forms, [\d.]+ KiB", lines[2])
+    reads = [
+        line for line in err.splitlines() if line.startswith("reading sources...") and "01-complaints" in line
+    ]
+    assert len(reads) == 1, reads
+
+
+def test_publish_tree_swaps_whole_trees_and_cleans_stale_leftovers(tmp_path: Path) -> None:
+    from manualkit.buildrunner import publish_tree
+
+    work, published = tmp_path / "work", tmp_path / "build" / "html"
+    work.mkdir()
+    (work / "index.html").write_text("v1", encoding="utf-8")
+    (work / "old-page.html").write_text("gone in v2", encoding="utf-8")
+    publish_tree(work, published)
+    assert (published / "index.html").read_text(encoding="utf-8") == "v1"
+
+    (work / "old-page.html").unlink()
+    (work / "index.html").write_text("v2", encoding="utf-8")
+    stale = tmp_path / "build" / ".html.new-crashed"
+    stale.mkdir()
+    os.utime(stale, (0, 0))
+    publish_tree(work, published)
+    assert sorted(p.name for p in published.iterdir()) == ["index.html"]
+    assert (published / "index.html").read_text(encoding="utf-8") == "v2"
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["html"]

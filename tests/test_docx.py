@@ -8,6 +8,7 @@ manualkit directives (sla role, sla-table, process flowchart, form, checklist).
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -20,6 +21,7 @@ import pytest
 from lxml import etree
 from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
+from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
 
@@ -51,19 +53,21 @@ def build(project: Path, work: Path, *, warnings_are_errors: bool = False) -> Bu
     """Run the ``docx`` builder on ``project`` with every output under ``work``."""
     status, warnings = io.StringIO(), io.StringIO()
     out_dir = work / "build"
-    app = Sphinx(
-        str(project / "manual"),
-        str(project),
-        str(work / "sphinx"),
-        str(work / "doctrees"),
-        "docx",
-        confoverrides={"manualkit_output_dir": str(out_dir)},
-        status=status,
-        warning=warnings,
-        freshenv=True,
-        warningiserror=warnings_are_errors,
-    )
-    app.build()
+    # docutils keeps roles/directives in process-wide registries: namespace them per build.
+    with patch_docutils(str(project)), docutils_namespace():
+        app = Sphinx(
+            str(project / "manual"),
+            str(project),
+            str(work / "sphinx"),
+            str(work / "doctrees"),
+            "docx",
+            confoverrides={"manualkit_output_dir": str(out_dir)},
+            status=status,
+            warning=warnings,
+            freshenv=True,
+            warningiserror=warnings_are_errors,
+        )
+        app.build()
     return Build(app.statuscode, out_dir / "docx" / DOCX_NAME, status.getvalue(), warnings.getvalue())
 
 
@@ -116,6 +120,12 @@ def test_east_asian_fonts_and_chinese_language(built: Build) -> None:
         assert style.find("w:rPr/w:lang", NS).get(W + "eastAsia") == "zh-CN", name
     heading = styles.find("w:style[@w:styleId='Heading1']", NS)
     assert heading.find("w:rPr/w:rFonts", NS).get(W + "eastAsia") == "Noto Sans CJK SC"
+    # Runs of Chinese text ask for the East Asian font (so “” and … are not set in the Latin one).
+    body = built.xml("word/document.xml")
+    chinese_runs = [r for r in body.iter(W + "r") if re.search("[\u4e00-\u9fff]", "".join(r.itertext()))]
+    assert chinese_runs
+    for run in chinese_runs:
+        assert run.find("w:rPr/w:rFonts", NS).get(W + "hint") == "eastAsia"
     settings = built.xml("word/settings.xml")
     assert settings.find("w:themeFontLang", NS).get(W + "eastAsia") == "zh-CN"
     assert settings.find("w:updateFields", NS).get(W + "val") == "true"
@@ -135,7 +145,7 @@ def test_toc_page_fields_and_section_break(built: Build) -> None:
     header_xml = etree.tostring(main.header._element, encoding="unicode")
     footer_xml = etree.tostring(main.footer._element, encoding="unicode")
     assert "STYLEREF" in header_xml and "CS-OPS-TEST-001" in header_xml
-    assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml and "V2.1" in footer_xml
+    assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml and "版本 2.1" in footer_xml
 
 
 def test_cover_shows_document_facts_and_approvals(built: Build) -> None:
@@ -143,14 +153,14 @@ def test_cover_shows_document_facts_and_approvals(built: Build) -> None:
     cover_text = "\n".join(
         cell.text for table in document.tables[:2] for row in table.rows for cell in row.cells
     )
-    for fact in ("CS-OPS-TEST-001", "V2.1", "2025年3月1日", "个人金融部", "内部", "受控副本"):
+    for fact in ("文件编号", "CS-OPS-TEST-001", "2.1", "2025年3月1日", "个人金融部", "内部", "受控副本"):
         assert fact in cover_text
     # Approval block from the newest revision (2.1), not the first one.
     for name in ("陈晨", "李静", "周强", "客户服务经理", "2025年2月20日"):
         assert name in cover_text
     assert "赵刚" not in cover_text
-    assert document.paragraphs[1].style.name == "Title"
-    assert document.paragraphs[1].text == "客户服务操作手册（测试）"
+    title = next(p for p in document.paragraphs if p.style is not None and p.style.name == "Title")
+    assert title.text == "客户服务操作手册（测试）"
 
 
 def test_merged_cells_and_repeated_header_rows(built: Build) -> None:
@@ -196,6 +206,8 @@ def test_cross_references_are_hyperlinks_to_bookmarks(built: Build) -> None:
     assert "complaint_intake" in anchors  # {ref}`complaint-intake` from chapter 1
     assert "service_principles" in anchors
     assert set(anchors) <= bookmarks, set(anchors) - bookmarks
+    for name in bookmarks:  # Word's rules for bookmark names
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", name), name
     sla_link = next(h for h in body.iter(W + "hyperlink") if "".join(h.itertext()) == "7个工作日")
     assert sla_link.get(W + "anchor") in bookmarks
 

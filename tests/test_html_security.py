@@ -95,3 +95,23 @@ def test_escape_myst_is_lossless_text() -> None:
     assert escape_myst("{sla}`a.b`") == "\\{sla\\}\\`a\\.b\\`"
     assert escape_myst("投诉\n处理") == "投诉 处理"
     assert escape_myst("工作日9:00") == "工作日9\\:00"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("![secret]({secret})\n", "outside the project"),
+        ("{{download}}`secret <{secret}>`\n", "outside the project"),
+        (":::{{graphviz}} {secret}\n:::\n", "reading a .dot file is disabled"),
+    ],
+)
+def test_files_outside_the_project_are_not_published(tmp_path: Path, source: str, message: str) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"MK-SECRET-FILE digraph { a }")
+    project = copy_fixture("basic", tmp_path)
+    append(project / "manual" / "01-complaints.md", "\n" + source.format(secret="../../secret.png"))
+    run = run_sphinx(project)
+    assert message in run.warnings and "01-complaints.md" in run.warnings
+    assert run.app.statuscode == 1
+    published = [p for p in run.outdir.rglob("*") if p.is_file() and b"MK-SECRET-FILE" in p.read_bytes()]
+    assert published == []

@@ -24,6 +24,7 @@ def _outline_paragraph(document: docx.document.Document, text: str, level0: int)
 
 def _word_manual(path: Path) -> Path:
     document = docx.Document()
+    document.add_heading("客户服务操作手册", level=0)
     document.add_heading("第1章 投诉处理", level=1)
     document.add_heading("1.1 投诉受理", level=2)
     document.add_paragraph("客服专员收到投诉后，应在7个工作日内答复客户，并提前3天告知进展。")
@@ -80,6 +81,7 @@ def test_import_structure_tables_and_duration_report(tmp_path: Path) -> None:
     report = (out / "import-report.txt").read_text(encoding="utf-8")
     assert f"01-chapter-1.md:{seven.line}: 7个工作日" in report
     index = (out / "index.md").read_text(encoding="utf-8")
+    assert index.startswith("# 客户服务操作手册\n"), "the Title paragraph heads the index"
     assert "01-chapter-1\n02-service-standards\n```" in index
 
 

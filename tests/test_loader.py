@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from manualkit.diagnostics import Diagnostic, SourceError
-from manualkit.loader import DATA_CODES, load_data, load_or_raise
+from manualkit.loader import DATA_CODES, load_data, load_or_raise, load_source
 from manualkit.models import DATA_FILES
 
 VALID = Path(__file__).parent / "fixtures" / "loader" / "valid"
@@ -66,6 +67,19 @@ def test_yaml_syntax_error_points_at_the_parser_mark(project: Path) -> None:
     assert lines(project, "roles.yaml") == [
         "data/roles.yaml:3:1: error DATA001 YAML syntax error: "
         "did not find expected ',' or ']' (while parsing a flow sequence)"
+    ]
+
+
+def test_control_character_and_second_document(project: Path) -> None:
+    write(project, "roles.yaml", "- id: service.manager\n  name: 客服\x01经理\n")
+    write(project, "glossary.yaml", "- {id: sla, term: 时限, definition: 定义}\n---\n- {id: b}\n")
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:2:11: error DATA001 YAML syntax error: character U+0001 is not allowed "
+        "(control characters are not allowed)"
+    ]
+    assert lines(project, "glossary.yaml") == [
+        "data/glossary.yaml:2:1: error DATA001 YAML syntax error: a data file holds one YAML document, "
+        "but a second one starts here ('---')"
     ]
 
 
@@ -206,6 +220,26 @@ def test_quoted_dates_are_fine_too(project: Path) -> None:
     assert data is not None and data.meta.effective.year == 2025
 
 
+def test_python_tags_are_refused_not_constructed(project: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    write(project, "glossary.yaml", f'- !!python/object/apply:os.system ["touch {marker}"]\n')
+    (message,) = lines(project, "glossary.yaml")
+    assert message.startswith(
+        "data/glossary.yaml:1:3: error DATA006 glossary[0]: unsupported YAML tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system'"
+    )
+    assert not marker.exists()
+
+
+def test_alias_bomb_is_stopped(project: Path) -> None:
+    bomb = "- &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"- &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    write(project, "glossary.yaml", bomb)
+    (message,) = lines(project, "glossary.yaml")
+    assert "error DATA001 too many values (more than 50000)" in message
+
+
 def test_misspelt_data_file_name_is_a_warning(project: Path) -> None:
     (project / "data" / "targets.yaml").rename(project / "data" / "target.yaml")
     data, diagnostics = load_data(project / "data")
@@ -291,6 +325,16 @@ def test_paths_relative_to_a_given_root(project: Path) -> None:
     assert [d.location.path for d in diagnostics] == ["project/data/glossary.yaml"]
 
 
+def test_load_source_locates_values_for_other_tools() -> None:
+    source = load_source(VALID / "data")
+    assert source.data is not None
+    assert str(source.locate("slas", 0, "duration", "unit")) == "data/slas.yaml:5:11"
+    assert str(source.locate("meta", "version")) == "data/manual.yaml:7:10"
+    # An unknown key falls back to the nearest recorded value: the field mapping itself.
+    assert str(source.locate("forms", 0, "fields", 1, "nonexistent")) == "data/forms.yaml:12:7"
+    assert source.locate("nonexistent") is None
+
+
 def test_every_code_is_documented() -> None:
     assert all(summary and explanation for summary, explanation in DATA_CODES.values())
 
@@ -346,3 +390,25 @@ def test_arbitrary_yaml_structures_never_raise(project: Path, value: object) -> 
     (project / "data" / "slas.yaml").write_text(yaml.safe_dump([value], allow_unicode=True), encoding="utf-8")
     _, diagnostics = load_data(project / "data")
     _check_locations(project, diagnostics)
+
+
+def test_two_thousand_lines_load_well_under_100_ms(project: Path) -> None:
+    """The real manual's data (~1-2k lines) is loaded on every build and every check run."""
+    template = (VALID / "data" / "slas.yaml").read_text(encoding="utf-8")
+    copies = [template]
+    for n in range(1, 70):
+        copies.append(
+            template.replace("id: complaint.general.resolve", f"id: complaint.general.resolve{n}")
+            .replace("id: complaint.callback", f"id: complaint.callback{n}")
+            .replace("id: records.retention", f"id: records.retention{n}")
+        )
+    write(project, "slas.yaml", "".join(copies))
+    total = sum(p.read_text(encoding="utf-8").count("\n") for p in (project / "data").glob("*.yaml"))
+    assert total >= 2000
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        data, diagnostics = load_data(project / "data")
+        timings.append(time.perf_counter() - started)
+        assert data is not None and diagnostics == []
+    assert min(timings) < 0.1, timings

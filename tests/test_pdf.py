@@ -49,7 +49,7 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def run_build(project: Path, **env_extra: str) -> Build:
+def run_build(project: Path, templates: Path = TEMPLATES, **env_extra: str) -> Build:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tools"), os.environ.get("PYTHONPATH")])),
@@ -67,7 +67,7 @@ def run_build(project: Path, **env_extra: str) -> Build:
         str(project / "manual"),
         str(project / "build" / ".work" / "pdf"),
         "-D",
-        f"manualkit_templates_dir={TEMPLATES}",
+        f"manualkit_templates_dir={templates}",
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
     return Build(project, result)
@@ -308,15 +308,40 @@ def test_images_outside_the_project_fail_the_build_and_keep_the_previous_pdf(tmp
 
 
 @pytest.mark.slow
+def test_stylesheet_reaching_outside_the_project_stops_the_rendering(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    with (templates / "pdf" / "print.css").open("a", encoding="utf-8") as css:
+        css.write('\n.cover { background: url("file:///etc/passwd"); }\n')
+    build = run_build(copy_project(tmp_path / "css"), templates=templates)
+    assert build.result.returncode != 0
+    assert "refused to fetch file:///etc/passwd" in build.output
+    assert not build.pdf.exists()
+
+
+@pytest.mark.slow
 def test_character_missing_from_fonts_is_reported_with_location(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "glyph")
     chapter = project / "manual" / "02-complaints.md"
     lines = chapter.read_text(encoding="utf-8").splitlines()
     lines += ["", "客户姓名含生僻字\U0002b79a，需人工核对。"]
     chapter.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    overview = project / "manual" / "01-overview.md"
+    diagram_line = len(overview.read_text(encoding="utf-8").splitlines()) + 2
+    with overview.open("a", encoding="utf-8") as chapter:
+        chapter.write('\n```{graphviz}\ndigraph g { a [label="核对\U0002b79a"]; }\n```\n')
+    meta = project / "data" / "manual.yaml"
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("客户服务部", "客户服务\U0002b79a部"), encoding="utf-8"
+    )
     build = run_build(project)
     assert build.result.returncode != 0
     assert f"02-complaints.md:{len(lines)}" in build.output
+    owner_line = (
+        meta.read_text(encoding="utf-8").splitlines().index("owner_department: 客户服务\U0002b79a部") + 1
+    )
+    assert f"manual.yaml:{owner_line}" in build.output  # the cover's data is checked as well
+    assert f"01-overview.md:{diagram_line}" in build.output  # flowchart labels are checked too
     assert "U+2B79A" in build.output
     assert "Step 1 - Fetching" not in build.output, "must be detected before rendering"
     assert not build.pdf.exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,15 +67,16 @@ def site(basic_html: SphinxRun) -> Iterator[str]:
 
 @pytest.mark.browser
 @pytest.mark.parametrize(
-    ("query", "page"),
+    ("query", "expected"),
     [
-        ("投诉", "01-complaints"),
-        ("投诉处理", "01-complaints"),
-        ("客户信息", "01-complaints"),
-        ("受理时限", "01-complaints"),
+        ("投诉", "01-complaints.html"),
+        ("投诉处理", "01-complaints.html"),
+        ("客户信息", "01-complaints.html"),
+        ("受理时限", "01-complaints.html"),  # not an index term: found only by segmenting the query
+        ("F-04-01", "02-appendix.html#form-f-04-01"),  # a form by its number (object search)
     ],
 )
-def test_chinese_queries_find_pages(site: str, query: str, page: str) -> None:
+def test_chinese_queries_find_pages(site: str, query: str, expected: str) -> None:
     if not CHROMIUM.exists():
         pytest.skip("needs /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
@@ -86,13 +86,13 @@ def test_chinese_queries_find_pages(site: str, query: str, page: str) -> None:
         try:
             tab = browser.new_page()
             tab.goto(f"{site}/search.html?q={query}")
-            tab.wait_for_selector("#search-results .search-summary", timeout=20000)
             tab.wait_for_function(
-                "document.querySelector('#search-results .search-summary').textContent.trim().length > 0",
+                "(() => { const s = document.querySelector('#search-results .search-summary');"
+                " return s !== null && s.textContent.trim().length > 0; })()",
                 timeout=20000,
             )
             links = tab.eval_on_selector_all("ul.search li a", "els => els.map(e => e.getAttribute('href'))")
             summary = tab.inner_text("#search-results .search-summary")
         finally:
             browser.close()
-    assert any(re.match(rf"^{page}\.html", href or "") for href in links), (query, summary, links)
+    assert any((href or "").startswith(expected) for href in links), (query, summary, links)

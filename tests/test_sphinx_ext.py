@@ -176,6 +176,10 @@ def test_appendix_lists(basic_html: SphinxRun) -> None:
     assert [(r[0].astext(), r[1].astext()) for r in rows] == [
         (f"附件{n}", f.id) for n, f in enumerate(data.forms, start=1)
     ]
+    titles = [next(r[2].findall(nodes.reference)) for r in rows]  # {form}`title <id>`: explicit title
+    assert [(t.astext(), t["refid"]) for t in titles] == [
+        (f.title, f"form-{f.id.lower()}") for f in data.forms
+    ]
 
 
 def test_form_appendices_are_numbered_sections(basic_html: SphinxRun) -> None:
@@ -261,6 +265,18 @@ def test_editing_data_rebuilds_dependent_pages(tmp_path: Path) -> None:
     assert "5个工作日" in inline_texts(resolved(second, "01-complaints"), "mk-role-sla")
     assert "5个工作日" in (second.outdir / "01-complaints.html").read_text(encoding="utf-8")
 
+    # A new glossary term changes the search dictionary: every page is indexed again.
+    glossary = project / "data" / "glossary.yaml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8") + "- {id: callback, term: 回访闭环, definition: 办结后回访。}\n",
+        encoding="utf-8",
+    )
+    touch_later(glossary)
+    index_before = (doctrees / "index.doctree").stat().st_mtime_ns
+    third = run_sphinx(project, fresh=False)
+    assert third.error is None, third.warnings
+    assert (doctrees / "index.doctree").stat().st_mtime_ns > index_before
+
 
 def test_domain_merges_parallel_reads(basic_html: SphinxRun) -> None:
     domain = get_domain(basic_html.app.env)
@@ -282,3 +298,22 @@ def test_only_html_builders_build_a_search_index(tmp_path: Path) -> None:
     assert run.error is None, run.warnings
     assert run.app.builder.search is False
     assert not (run.outdir / ".doctrees" / "manualkit-jieba-dict.txt").exists()
+
+
+def test_project_templates_override_shipped_fragments(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    fragments = project / "templates" / "fragments"
+    fragments.mkdir(parents=True)
+    (fragments / "share-table.md.j2").write_text(
+        "{% for part in share.parts %}\n{{ part.label }}占{{ mk.percent(part.percent) }}。\n\n{% endfor %}\n",
+        encoding="utf-8",
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    tree = run.app.env.get_doctree("01-complaints")
+    (box,) = containers(tree, "mk-share-table")
+    share = data_of(run).share("complaint.category.share")
+    assert [p.astext() for p in box.findall(nodes.paragraph)] == [
+        f"{p.label}占{p.percent:g}%。" for p in share.parts
+    ]
+    assert containers(tree, "mk-form")  # the other fragments still come from the shipped templates

@@ -36,8 +36,6 @@ from manualkit.project import Project
 OUTPUTS: tuple[str, ...] = ("html", "pdf", "docx")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-#: Builder attributes under which the PDF/DOCX builders may expose the file they wrote.
-_RESULT_ATTRIBUTES = ("output_path", "pdf_path", "docx_path", "output_file")
 
 
 class BuildFailure(Exception):
@@ -55,6 +53,8 @@ class BuiltOutput:
 
     name: str
     path: Path
+    #: The builder's one-line account of what it wrote (pages, counts, size); may be empty.
+    summary: str = ""
 
 
 class WarningRelay(io.TextIOBase):
@@ -199,6 +199,7 @@ def publish_tree(source: Path, destination: Path) -> None:
     """
     parent = destination.parent
     parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(parent, destination.name)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.new-", dir=parent))
     try:
         shutil.copytree(source, staging, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".doctrees"))
@@ -212,6 +213,16 @@ def publish_tree(source: Path, destination: Path) -> None:
     os.rename(staging, destination)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def _remove_leftovers(parent: Path, name: str, *, older_than: float = 3600.0) -> None:
+    """Staging/retired trees of an interrupted publish (a killed build) that nobody will finish."""
+    limit = time.time() - older_than
+    for pattern in (f".{name}.new-*", f".{name}.old-*"):
+        for leftover in parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                if leftover.is_dir() and leftover.stat().st_mtime < limit:
+                    shutil.rmtree(leftover, ignore_errors=True)
 
 
 def output_dir(project: Project, app: Any) -> Path:
@@ -232,7 +243,6 @@ def build_output(
     fresh: bool = False,
 ) -> BuiltOutput:
     """Build one output (``html``, ``pdf`` or ``docx``) and publish it; raise :class:`BuildFailure`."""
-    started = time.time()
     workdir = project.work_dir / name
     app = run_sphinx(project, name, workdir, stderr=stderr, verbose=verbose, parallel=parallel, fresh=fresh)
     final_dir = output_dir(project, app)
@@ -240,22 +250,8 @@ def build_output(
         published = final_dir / "html"
         publish_tree(workdir, published)
         return BuiltOutput(name, published / "index.html")
-    for attribute in _RESULT_ATTRIBUTES:
-        value = getattr(app.builder, attribute, None)
-        if isinstance(value, str | os.PathLike) and Path(value).is_file():
-            return BuiltOutput(name, Path(value))
-    produced = _newest_file(final_dir / name, since=started)
-    if produced is None:
-        raise BuildFailure(
-            f"{name} build finished but wrote no file to {project.relative(final_dir / name)}/"
-        )
-    return BuiltOutput(name, produced)
-
-
-def _newest_file(directory: Path, *, since: float) -> Path | None:
-    try:
-        files = [p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")]
-    except OSError:
-        return None
-    fresh = [p for p in files if p.stat().st_mtime >= since - 1]
-    return max(fresh, key=lambda p: p.stat().st_mtime) if fresh else None
+    # The PDF and DOCX builders publish their file atomically and say where (``output_path``).
+    written = getattr(app.builder, "output_path", None)
+    if not isinstance(written, Path) or not written.is_file():
+        raise BuildFailure(f"{name} build finished but wrote no file (previous output kept)")
+    return BuiltOutput(name, written, str(getattr(app.builder, "summary", "")))

@@ -18,6 +18,7 @@ import importlib
 import os
 import shlex
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -40,6 +41,8 @@ Handler = Callable[[argparse.Namespace], int]
 PLUGIN_PARSERS: tuple[tuple[str, str], ...] = (
     ("manualkit.checks.cli", "add_check_parser"),
     ("manualkit.checks.cli", "add_due_parser"),
+    ("manualkit.release", "add_release_parser"),
+    ("manualkit.redline.cli", "add_redline_parser"),
 )
 
 
@@ -98,7 +101,13 @@ def _plugin(module_name: str, function_name: str) -> Callable[[Any], Any] | None
     except ModuleNotFoundError as exc:
         if exc.name is not None and module_name.startswith(exc.name):
             return None
-        raise
+        print(f"manualkit: {module_name} cannot be loaded ({exc}); its commands are missing", file=sys.stderr)
+        return None
+    except Exception as exc:  # a broken plugin must not take down `manualkit build` and `data`
+        print(
+            f"manualkit: {module_name} cannot be loaded ({exc!r}); its commands are missing", file=sys.stderr
+        )
+        return None
     function = getattr(module, function_name, None)
     return function if callable(function) else None
 
@@ -215,7 +224,8 @@ def run_build_command(args: argparse.Namespace) -> int:
 
 def _print_outputs(project: Project, built: Sequence[BuiltOutput]) -> None:
     for output in built:
-        print(f"{output.name}: {project.relative(output.path)}", flush=True)
+        details = f" ({output.summary})" if output.summary else ""
+        print(f"{output.name}: {project.relative(output.path)}{details}", flush=True)
 
 
 def preflight(root: Path, *, check: bool, verbose: int, stderr: TextIO) -> int:
@@ -238,7 +248,16 @@ def preflight(root: Path, *, check: bool, verbose: int, stderr: TextIO) -> int:
         _report(shown, project.root, stderr, summary=False)
         print("manualkit: checker not available; building without checks", file=stderr)
         return EXIT_OK
-    report = run_checks(project.root)
+    try:
+        report = run_checks(project.root)
+    except Exception as exc:  # the checker's own bug: say so, don't publish, no traceback
+        if verbose:
+            traceback.print_exc(file=stderr)
+        print(
+            f"manualkit: the checker failed: {type(exc).__name__}: {exc} (--no-check builds without it)",
+            file=stderr,
+        )
+        return EXIT_FAILED
     found = [d for d in report.diagnostics if verbose or d.severity != "info"]
     _report(found, project.root, stderr, summary=False)
     if report.has_errors:

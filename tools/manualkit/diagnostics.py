@@ -8,6 +8,7 @@ so a writer sees the same line whichever tool found the problem.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, Protocol
@@ -135,8 +136,6 @@ def render_diagnostics(
     diagnostics: Iterable[Diagnostic], fmt: str = "text", *, tool: str = "manualkit"
 ) -> str:
     """Every finding in one format; text and github end with the summary line."""
-    import json
-
     items = sort_diagnostics(diagnostics)
     if fmt == "json":
         counts = {"errors": 0, "warnings": 0, "info": 0}

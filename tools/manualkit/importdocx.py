@@ -90,7 +90,7 @@ def _outline_level(element: Any) -> int | None:
 
 
 def heading_level(paragraph: Any) -> int | None:
-    """1-based heading level from the style name (Heading N / 标题 N) or an outline level."""
+    """1-based heading level from the style name (Heading N / 标题 N) or an outline level; 0: Title."""
     style = paragraph.style
     seen = 0
     while style is not None and seen < 10:
@@ -98,7 +98,7 @@ def heading_level(paragraph: Any) -> int | None:
         if match:
             return int(match.group(1))
         if style.name == "Title":
-            return 1
+            return 0  # the document's title: it heads index.md, it is not a chapter
         level = _outline_level(style.element)
         if level is not None:
             return level + 1
@@ -268,6 +268,8 @@ def to_chapters(blocks: Iterable[Block], front_matter: Sequence[str]) -> list[_C
         return current
 
     for block in blocks:
+        if block.kind == "heading" and block.level == 0:
+            continue
         if block.kind == "heading" and block.level <= 3:
             level = block.level
             counters[level - 1] += 1
@@ -388,8 +390,9 @@ def import_docx(
     for ch, path in zip(chapters, planned, strict=True):
         path.write_text("\n".join(ch.lines).rstrip("\n") + "\n", encoding="utf-8")
         findings.extend(_findings(ch, path, extract))
+    title = next((b.text for b in blocks if b.kind == "heading" and b.level == 0), source.stem)
     toctree = [
-        "# " + escape_inline(heading_title(source.stem)),
+        "# " + escape_inline(heading_title(title)),
         "",
         "```{toctree}",
         ":numbered:",

@@ -9,25 +9,45 @@ was found and, where we can guess, what was meant.
 
 Steps: read each file safely with positions (``manualkit.yamlsource``),
 validate each entry on its own against its pydantic model (so one bad entry
-does not hide the problems of the others), catch what pydantic's lax mode
-lets through (``3.0`` for an integer, ``"yes"`` for a boolean), check ids are
-unique and cross-file ids resolve, and only then assemble ``ManualData``.
+does not hide the problems of the others) and word pydantic's errors for a
+writer (``manualkit.dataschema``), catch what pydantic's lax mode lets
+through (``3.0`` for an integer, ``"yes"`` for a boolean), check ids are
+unique and cross-file ids resolve (``manualkit.datarefs``), and only then
+assemble ``ManualData``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import difflib
-import re
-import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pydantic
 
+from manualkit.datarefs import (
+    BRANCH_TARGETS,
+    ID_KEYS,
+    NESTED_IDS,
+    REFERENCES,
+    WHAT,
+    dangling_message,
+    duplicates,
+    known_ids,
+    walk,
+)
+from manualkit.dataschema import (
+    annotation_at,
+    describe_found,
+    describe_value_error,
+    lax_mismatch,
+    leaves,
+    model_in,
+    real_path,
+    unknown_key_message,
+)
 from manualkit.diagnostics import Diagnostic, Location, Severity, SourceError, has_errors, sort_diagnostics
 from manualkit.models import DATA_FILES, ManualData, ManualMeta
 from manualkit.yamlsource import NodeInfo, YamlDocument, YamlPath, format_path, read_yaml
@@ -77,14 +97,46 @@ DATA_CODES: dict[str, tuple[str, str]] = {
 _KNOWN_SUFFIXES = (".yaml", ".yml")
 
 
+@dataclasses.dataclass(frozen=True)
+class DataSource:
+    """What one load found: the data (``None`` on errors), every diagnostic, and where values sit.
+
+    ``locate("slas", 3, "duration", "unit")`` gives the ``file:line:col`` of a value, so other
+    tools (the checker) can point at data without parsing the YAML a second time.
+    """
+
+    data: ManualData | None
+    diagnostics: list[Diagnostic]
+    documents: Mapping[str, YamlDocument]
+    displays: Mapping[str, str]
+
+    def locate(self, collection: str, *path: str | int) -> Location | None:
+        """The location of the value at ``path`` in ``collection``'s file (nearest recorded node)."""
+        doc = self.documents.get(collection)
+        if doc is None:
+            return None
+        _, info = doc.nearest(tuple(path))
+        line, column = _position(info, False)
+        return Location(self.displays[collection], line, column)
+
+
+def load_source(data_dir: Path, *, root: Path | None = None) -> DataSource:
+    """Load like :func:`load_data`, keeping the position map of every data file."""
+    run = _LoadRun(data_dir, root if root is not None else data_dir.parent)
+    data, diagnostics = run.load()
+    documents = {fd.collection: fd.doc for fd in run.files}
+    displays = {fd.collection: fd.display for fd in run.files}
+    return DataSource(data, diagnostics, documents, displays)
+
+
 def load_data(data_dir: Path, *, root: Path | None = None) -> tuple[ManualData | None, list[Diagnostic]]:
     """Load and validate every data file; return the data (``None`` on errors) and all diagnostics.
 
     ``root`` is the project root diagnostics are made relative to (default: the data directory's
     parent, so paths read ``data/slas.yaml``).  Never raises for bad input.
     """
-    run = _LoadRun(data_dir, root if root is not None else data_dir.parent)
-    return run.load()
+    source = load_source(data_dir, root=root)
+    return source.data, source.diagnostics
 
 
 def load_or_raise(data_dir: Path, *, root: Path | None = None) -> ManualData:
@@ -103,126 +155,13 @@ def _entry_models() -> dict[str, type[pydantic.BaseModel]]:
     hints = typing.get_type_hints(ManualData)
     result: dict[str, type[pydantic.BaseModel]] = {}
     for name in DATA_FILES:
-        model = _model_in(hints[name])
+        model = model_in(hints[name])
         if model is not None:
             result[name] = model
     return result
 
 
-def _model_in(annotation: Any) -> type[pydantic.BaseModel] | None:
-    """The pydantic model inside ``annotation`` (through Optional, tuple[…, ...], Annotated)."""
-    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        if arg is Ellipsis or arg is type(None):
-            continue
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _model_at(model: type[pydantic.BaseModel], path: YamlPath) -> type[pydantic.BaseModel] | None:
-    """The model class of the mapping at ``path`` inside an entry of ``model`` (for key suggestions)."""
-    current: type[pydantic.BaseModel] | None = model
-    for part in path:
-        if current is None:
-            return None
-        if isinstance(part, int):
-            continue  # tuple items share the element model found through the field annotation
-        field = current.model_fields.get(part)
-        current = _model_in(field.annotation) if field is not None else None
-    return current
-
-
-def _literal_options(annotation: Any) -> tuple[str, ...]:
-    """String options of a ``Literal`` inside ``annotation`` (for "did you mean" on enums)."""
-    if typing.get_origin(annotation) is typing.Literal:
-        return tuple(str(a) for a in typing.get_args(annotation))
-    options: tuple[str, ...] = ()
-    for arg in typing.get_args(annotation):
-        if arg is not Ellipsis:
-            options += _literal_options(arg)
-    return options
-
-
-# --------------------------------------------------------------------------- cross-file ids
-
-#: ``(collection, path inside an entry ("*" = every item), target collection)``.
-_REFERENCES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("slas", ("owner",), "roles"),
-    ("slas", ("source",), "references"),
-    ("slas", ("limit", "reference"), "references"),
-    ("targets", ("owner",), "roles"),
-    ("forms", ("owner",), "roles"),
-    ("forms", ("signatures", "*"), "roles"),
-    ("forms", ("retention",), "slas"),
-    ("forms", ("fields", "*", "sla"), "slas"),
-    ("checklists", ("owner",), "roles"),
-    ("checklists", ("slas", "*"), "slas"),
-    ("checklists", ("forms", "*"), "forms"),
-    ("checklists", ("items", "*", "sla"), "slas"),
-    ("checklists", ("items", "*", "form"), "forms"),
-    ("processes", ("owner",), "roles"),
-    ("processes", ("sla",), "slas"),
-    ("processes", ("steps", "*", "owner"), "roles"),
-    ("processes", ("steps", "*", "sla"), "slas"),
-    ("processes", ("steps", "*", "form"), "forms"),
-    ("references", ("superseded_by",), "references"),
-    ("revisions", ("drafted", "role"), "roles"),
-    ("revisions", ("reviewed", "role"), "roles"),
-    ("revisions", ("approved", "role"), "roles"),
-)
-
-#: Ids unique inside one entry: ``(collection, list field)`` → its items' ``id``.
-_NESTED_IDS: tuple[tuple[str, str], ...] = (("processes", "steps"), ("forms", "fields"))
-
-#: The key that identifies an entry of each collection (for duplicate detection).
-_ID_KEYS: dict[str, str] = {"revisions": "version"}
-
-_WHAT: dict[str, str] = {
-    "roles": "role",
-    "slas": "SLA",
-    "forms": "form",
-    "references": "reference",
-    "steps": "step",
-}
-
-_MAX_LISTED = 8
-
-# --------------------------------------------------------------------------- pydantic → words
-
-_PATTERN_WORDS: dict[str, str] = {
-    r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$": "an id of lowercase words joined by dots or dashes "
-    "(e.g. 'complaint.general.resolve')",
-    r"^F-\d{2}-\d{2}$": "a form id like 'F-04-01'",
-    r"^CL-\d{2}-\d{2}$": "a checklist id like 'CL-04-01'",
-    r"^[a-z][a-z0-9\-]*$": "a section label of lowercase words joined by dashes (e.g. 'complaint-intake')",
-    r"^\d+\.\d+(?:\.\d+)?$": "a version like '1.0' or '2.1.3' (quoted)",
-    r"^\d{2}:\d{2}$": "a time like '09:00' (quoted)",
-    r"^[A-Z0-9][A-Z0-9\-]*$": "capital letters, digits and dashes (e.g. 'CS-OPS-001')",
-}
-
-_TYPE_WORDS: dict[str, str] = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "int_from_float": "an integer",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "date_type": "a date YYYY-MM-DD",
-    "date_parsing": "a date YYYY-MM-DD",
-    "date_from_datetime_parsing": "a date YYYY-MM-DD",
-    "date_from_datetime_inexact": "a date YYYY-MM-DD",
-    "tuple_type": "a list",
-    "list_type": "a list",
-    "model_type": "a mapping (key: value lines)",
-    "model_attributes_type": "a mapping (key: value lines)",
-    "dict_type": "a mapping (key: value lines)",
-    "finite_number": "a finite number",
-}
+# --------------------------------------------------------------------------- the run
 
 
 @dataclasses.dataclass
@@ -250,6 +189,7 @@ class _LoadRun:
         self.broken: set[str] = set()
         #: Declared types by (model, path with list indexes as -1): thousands of leaves, few shapes.
         self.annotations: dict[tuple[type[pydantic.BaseModel], YamlPath], Any] = {}
+        self.files: list[_FileData] = []
 
     # -- helpers
     def display(self, path: Path) -> str:
@@ -286,6 +226,7 @@ class _LoadRun:
             self.add("DATA009", "data directory not found", self.display(self.data_dir))
             return None, self.diags
         files = [fd for fd in (self.read(name, file) for name, file in DATA_FILES.items()) if fd is not None]
+        self.files = files
         self.unknown_files()
         validated: dict[str, list[pydantic.BaseModel]] = {}
         for fd in files:
@@ -347,7 +288,10 @@ class _LoadRun:
                 )
             elif value is not None and not isinstance(value, dict):
                 self.add_at(
-                    fd, "DATA002", (), f"expected a mapping (title: …), found {_found(value, doc.info(()))}"
+                    fd,
+                    "DATA002",
+                    (),
+                    f"expected a mapping (title: …), found {describe_found(value, doc.info(()))}",
                 )
             elif isinstance(value, dict):
                 fd.entries.append(((), value))
@@ -361,7 +305,7 @@ class _LoadRun:
                 "DATA002",
                 (),
                 f"expected a list of {collection} (each entry starting with '- '), "
-                f"found {_found(value, doc.info(()))}",
+                f"found {describe_found(value, doc.info(()))}",
             )
             return fd
         fd.entries.extend(((index,), entry) for index, entry in enumerate(value))
@@ -408,58 +352,18 @@ class _LoadRun:
         raw: Any,
         error: Mapping[str, Any],
     ) -> None:
-        loc = _real_path(raw, tuple(error["loc"]))
+        loc = real_path(raw, tuple(error["loc"]))
         path = (*entry_path, *loc)
         if self.already_reported(fd, path):
             return  # already reported while reading (ambiguous scalar, duplicate key …)
         kind = str(error["type"])
-        value = error.get("input")
-        info = fd.doc.info(path)
         if kind == "missing":
             parent = path[:-1] if loc and len(loc) == len(error["loc"]) else path
             self.add_at(fd, "DATA004", parent, f"missing required key {error['loc'][-1]!r}", mark=False)
-            return
-        if kind == "extra_forbidden":
-            owner = _model_at(model, loc[:-1])
-            message = f"unknown key {loc[-1]!r}"
-            if owner is not None:
-                message += _suggest(str(loc[-1]), list(owner.model_fields))
-            self.add_at(fd, "DATA003", path, message, at_key=True)
-            return
-        found = _found(value, info)
-        ctx = error.get("ctx") or {}
-        if kind == "literal_error":
-            options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-            message = f"expected one of {', '.join(repr(o) for o in options)}, found {found}"
-            if isinstance(value, str):
-                message += _suggest(value, options)
-        elif kind == "string_pattern_mismatch":
-            pattern = str(ctx.get("pattern", ""))
-            message = f"expected {_PATTERN_WORDS.get(pattern, f'text matching {pattern}')}, found {found}"
-        elif kind == "string_too_short":
-            message = f"expected non-empty text, found {found}"
-        elif kind in ("too_short", "too_long"):
-            limit = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-            word = "at least" if kind == "too_short" else "at most"
-            count = len(value) if isinstance(value, Sequence) and not isinstance(value, str) else "?"
-            message = f"expected {word} {limit} item(s), found {count}"
-        elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-            words = {
-                "greater_than": "greater than",
-                "greater_than_equal": "at least",
-                "less_than": "less than",
-                "less_than_equal": "at most",
-            }
-            limit = next(iter(ctx.values()), "?")
-            message = f"expected a number {words[kind]} {limit}, found {found}"
-        elif kind in _TYPE_WORDS:
-            message = f"expected {_TYPE_WORDS[kind]}, found {found}"
-            quotable = value is not None and not isinstance(value, dict | list)
-            if kind == "string_type" and info is not None and info.plain and info.text and quotable:
-                message += f" (quote it: '{info.text}')"
+        elif kind == "extra_forbidden":
+            self.add_at(fd, "DATA003", path, unknown_key_message(model, loc), at_key=True)
         else:
-            message = f"{error.get('msg', 'invalid value')}, found {found}"
-        self.add_at(fd, "DATA002", path, message)
+            self.add_at(fd, "DATA002", path, describe_value_error(error, fd.doc.info(path)))
 
     def assembly_error(self, files: dict[str, _FileData], error: Mapping[str, Any]) -> None:
         """Route an error of ``ManualData`` itself to the file and entry it names (if any)."""
@@ -475,21 +379,21 @@ class _LoadRun:
         self, fd: _FileData, model: type[pydantic.BaseModel], entry_path: YamlPath, raw: Any
     ) -> None:
         """Report values pydantic's lax mode accepts but a writer did not mean (``3.0``, ``"yes"``)."""
-        for sub_path, value in _leaves(raw, ()):
+        for sub_path, value in leaves(raw, ()):
             if value is None:
                 continue
-            expected = _lax_mismatch(self.annotation(model, sub_path), value)
+            expected = lax_mismatch(self.annotation(model, sub_path), value)
             if expected is None:
                 continue
             path = (*entry_path, *sub_path)
             if not self.already_reported(fd, path):
-                found = _found(value, fd.doc.info(path))
+                found = describe_found(value, fd.doc.info(path))
                 self.add_at(fd, "DATA002", path, f"expected {expected}, found {found}")
 
     def annotation(self, model: type[pydantic.BaseModel], path: YamlPath) -> Any:
         key = (model, tuple(-1 if isinstance(part, int) else part for part in path))
         if key not in self.annotations:
-            self.annotations[key] = _annotation_at(model, path)
+            self.annotations[key] = annotation_at(model, path)
         return self.annotations[key]
 
     def already_reported(self, fd: _FileData, path: YamlPath) -> bool:
@@ -500,82 +404,58 @@ class _LoadRun:
         for fd in files:
             if fd.collection == "meta":
                 continue
-            key = _ID_KEYS.get(fd.collection, "id")
-            self._unique(fd, [(path, raw) for path, raw in fd.entries], key, fd.collection)
-            for collection, field in _NESTED_IDS:
+            self._report_duplicates(fd, fd.entries, ID_KEYS.get(fd.collection, "id"), fd.collection)
+            for collection, field in NESTED_IDS:
                 if collection != fd.collection:
                     continue
                 for entry_path, raw in fd.entries:
                     items = raw.get(field) if isinstance(raw, dict) else None
                     if isinstance(items, list):
                         nested = [((*entry_path, field, i), item) for i, item in enumerate(items)]
-                        self._unique(fd, nested, "id", field)
+                        self._report_duplicates(fd, nested, "id", field)
 
-    def _unique(self, fd: _FileData, entries: list[tuple[YamlPath, Any]], key: str, what: str) -> None:
-        first: dict[str, int] = {}
-        for path, raw in entries:
-            if not isinstance(raw, dict) or not isinstance(raw.get(key), str):
-                continue
-            value = raw[key]
-            info = fd.doc.info((*path, key))
+    def _report_duplicates(
+        self, fd: _FileData, entries: list[tuple[YamlPath, Any]], key: str, what: str
+    ) -> None:
+        for path, value, first in duplicates(entries, key):
+            info = fd.doc.info(first)
             line = info.line if info else 0
-            if value in first:
-                self.add_at(
-                    fd,
-                    "DATA007",
-                    (*path, key),
-                    f"duplicate {key} {value!r} in {what} (first at line {first[value]})",
-                )
-            else:
-                first[value] = line
+            self.add_at(fd, "DATA007", path, f"duplicate {key} {value!r} in {what} (first at line {line})")
 
     def references(self, files: dict[str, _FileData]) -> None:
-        ids: dict[str, list[str]] = {}
-        for name, fd in files.items():
-            if name == "meta":
-                continue
-            seen: dict[str, None] = {}
-            for _, raw in fd.entries:
-                if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-                    seen[raw["id"]] = None
-            ids[name] = list(seen)
-        for collection, pattern, target in _REFERENCES:
+        ids = {
+            name: known_ids([raw for _, raw in fd.entries]) for name, fd in files.items() if name != "meta"
+        }
+        for collection, pattern, target in REFERENCES:
             source = files.get(collection)
             if source is None or target in self.broken:
                 continue
-            known = ids.get(target, [])
-            target_file = DATA_FILES[target]
+            where = f"in {self.display(self.data_dir / DATA_FILES[target])}"
             for entry_path, raw in source.entries:
-                for sub_path, value in _walk(raw, pattern, ()):
+                for sub_path, value in walk(raw, pattern, ()):
                     self._check_ref(
-                        source, (*entry_path, *sub_path), value, known, _WHAT[target], target_file
+                        source, (*entry_path, *sub_path), value, ids.get(target, []), WHAT[target], where
                     )
         processes = files.get("processes")
         if processes is not None:
-            for entry_path, raw in processes.entries:
-                steps = raw.get("steps") if isinstance(raw, dict) else None
-                if not isinstance(steps, list):
-                    continue
-                step_ids = [s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
-                for sub_path, value in _walk(raw, ("steps", "*", "next", "*", "to"), ()):
-                    self._check_ref(processes, (*entry_path, *sub_path), value, step_ids, "step", None)
+            self._check_branches(processes)
+
+    def _check_branches(self, processes: _FileData) -> None:
+        """``next: [{to: …}]`` must name a step of the same process."""
+        for entry_path, raw in processes.entries:
+            steps = raw.get("steps") if isinstance(raw, dict) else None
+            if not isinstance(steps, list):
+                continue
+            step_ids = known_ids(steps)
+            for sub_path, value in walk(raw, BRANCH_TARGETS, ()):
+                path = (*entry_path, *sub_path)
+                self._check_ref(processes, path, value, step_ids, "step", "in this process")
 
     def _check_ref(
-        self, fd: _FileData, path: YamlPath, value: Any, known: list[str], what: str, target_file: str | None
+        self, fd: _FileData, path: YamlPath, value: Any, known: list[str], what: str, where: str
     ) -> None:
-        if not isinstance(value, str) or value in known:
-            return
-        if self.already_reported(fd, path):
-            return
-        where = f"in data/{target_file}" if target_file else "in this process"
-        if not known:
-            message = f"unknown {what} {value!r}: no {what}s are defined {where}"
-        else:
-            listed = ", ".join(known[:_MAX_LISTED])
-            if len(known) > _MAX_LISTED:
-                listed += f" … ({len(known) - _MAX_LISTED} more)"
-            message = f"unknown {what} {value!r}{_suggest(value, known)}; {what}s {where}: {listed}"
-        self.add_at(fd, "DATA008", path, message)
+        if isinstance(value, str) and value not in known and not self.already_reported(fd, path):
+            self.add_at(fd, "DATA008", path, dangling_message(value, known, what, where))
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -587,122 +467,3 @@ def _position(info: NodeInfo | None, at_key: bool) -> tuple[int, int]:
     if at_key and info.key_line:
         return info.key_line, info.key_column
     return info.line, info.column
-
-
-def _suggest(value: str, options: Sequence[str]) -> str:
-    guess = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {guess[0]!r}?)" if guess else ""
-
-
-def _found(value: Any, info: NodeInfo | None) -> str:
-    """How a found value reads in a message: ``'workdays'``, ``1.0``, ``a mapping``, ``nothing``."""
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, str):
-        return repr(value)
-    if info is not None and info.text is not None:
-        kind = "date" if isinstance(value, dt.date) else type(value).__name__
-        if isinstance(value, bool):
-            kind = "boolean"
-        elif kind == "int":
-            kind = "integer"
-        elif kind == "float":
-            kind = "number"
-        return f"{kind} {info.text}"
-    return repr(value)
-
-
-def _real_path(raw: Any, loc: tuple[Any, ...]) -> YamlPath:
-    """The part of a pydantic ``loc`` that indexes into the raw value (drops union tags and the like)."""
-    path: list[str | int] = []
-    current = raw
-    for part in loc:
-        if isinstance(current, dict) and isinstance(part, str):
-            path.append(part)
-            current = current.get(part)
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            path.append(part)
-            current = current[part]
-        else:
-            break
-    return tuple(path)
-
-
-def _walk(raw: Any, pattern: tuple[str, ...], path: YamlPath) -> Iterator[tuple[YamlPath, Any]]:
-    """Values of ``raw`` at ``pattern`` (``"*"`` = every list item), with their paths."""
-    if not pattern:
-        yield path, raw
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == "*":
-        if isinstance(raw, list):
-            for index, item in enumerate(raw):
-                yield from _walk(item, rest, (*path, index))
-    elif isinstance(raw, dict) and head in raw:
-        yield from _walk(raw[head], rest, (*path, head))
-
-
-def _leaves(raw: Any, path: YamlPath) -> Iterator[tuple[YamlPath, Any]]:
-    """Scalar leaves of a raw value with their paths."""
-    if isinstance(raw, dict):
-        for key, item in raw.items():
-            yield from _leaves(item, (*path, key))
-    elif isinstance(raw, list):
-        for index, item in enumerate(raw):
-            yield from _leaves(item, (*path, index))
-    else:
-        yield path, raw
-
-
-def _annotation_at(model: type[pydantic.BaseModel], path: YamlPath) -> Any:
-    """The declared type of the value at ``path`` inside an entry of ``model`` (``None`` if unknown)."""
-    current: Any = model
-    for part in path:
-        current = _strip(current)
-        if isinstance(part, int):
-            if typing.get_origin(current) is tuple:
-                current = typing.get_args(current)[0]
-            else:
-                return None
-        elif isinstance(current, type) and issubclass(current, pydantic.BaseModel):
-            field = current.model_fields.get(part)
-            if field is None:
-                return None
-            current = field.annotation
-        else:
-            return None
-    return _strip(current)
-
-
-def _strip(annotation: Any) -> Any:
-    """Remove ``Annotated[…]`` and ``| None`` around a type."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            rest = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(rest) != 1:
-                return annotation
-            annotation = rest[0]
-        else:
-            return annotation
-
-
-def _lax_mismatch(annotation: Any, value: Any) -> str | None:
-    """What was expected, when ``value`` only passes validation through pydantic's lax coercion."""
-    if value is None:
-        return None
-    if annotation is bool and not isinstance(value, bool):
-        return "true or false"
-    if annotation is int and (isinstance(value, bool) or not isinstance(value, int)):
-        return "an integer"
-    if annotation is float and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return "a number"
-    if annotation is dt.date and not isinstance(value, dt.date | str):
-        return "a date YYYY-MM-DD"
-    return None

@@ -31,7 +31,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import jinja2
 
@@ -100,7 +100,11 @@ def sphinx_build(request: BuildRequest) -> None:
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+    from manualkit.buildrunner import WarningRelay
+
+    _quiet_jieba()
     warnings = io.StringIO()
+    relay = WarningRelay(warnings, request.root)  # project-relative file:line in messages
     confdir = request.root
     try:
         with patch_docutils(confdir), docutils_namespace():
@@ -112,20 +116,32 @@ def sphinx_build(request: BuildRequest) -> None:
                 buildername=request.builder,
                 confoverrides=request.overrides,
                 status=None,
-                warning=warnings,
+                warning=cast(IO[str], relay),
                 freshenv=True,
                 warningiserror=request.strict,
             )
             app.build(force_all=True)
             status = app.statuscode
+        relay.flush()
     except (SphinxError, OSError) as exc:
+        relay.flush()
         raise ReleaseError(f"{request.builder} build failed: {exc}\n{warnings.getvalue()}".rstrip()) from exc
     except Exception as exc:  # an extension's bug must still abort the release cleanly
+        relay.flush()
         raise ReleaseError(
             f"{request.builder} build crashed: {type(exc).__name__}: {exc}\n{warnings.getvalue()}".rstrip()
         ) from exc
     if status:
         raise ReleaseError(f"{request.builder} build failed:\n{warnings.getvalue()}".rstrip())
+
+
+def _quiet_jieba() -> None:
+    """jieba (the Chinese search index) logs its dictionary loading at DEBUG to stderr."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 def release(

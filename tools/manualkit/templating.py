@@ -29,6 +29,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 __all__ = [
+    "BUILTIN_TEMPLATES",
     "Myst",
     "SecurityError",
     "TemplateRenderError",
@@ -37,6 +38,9 @@ __all__ = [
     "escape_myst",
     "role",
 ]
+
+#: The templates shipped next to manualkit's sources: the fallback for a project without its own.
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
 _WHITESPACE_RUN = re.compile(r"\s+")
@@ -89,6 +93,14 @@ def _finalize(value: object) -> object:
     if isinstance(value, Myst):
         return value
     return escape_myst(value)
+
+
+def template_search_path(project_templates: Path) -> list[Path]:
+    """The project's templates first (a file there overrides the shipped one), then the shipped ones."""
+    paths = [project_templates.resolve()]
+    if BUILTIN_TEMPLATES.is_dir() and BUILTIN_TEMPLATES.resolve() != paths[0]:
+        paths.append(BUILTIN_TEMPLATES.resolve())
+    return paths
 
 
 class TemplateRenderer:

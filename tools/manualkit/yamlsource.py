@@ -34,7 +34,7 @@ YamlPath = tuple[str | int, ...]
 NodeKind = Literal["scalar", "mapping", "sequence"]
 
 #: A node budget: aliases can make a tiny file expand to billions of values ("billion laughs").
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -144,16 +144,43 @@ def read_yaml(text: str) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = exc.problem or "invalid YAML"
-        if exc.context:
+        if exc.context and "single document" in exc.context:
+            problem = "a data file holds one YAML document, but a second one starts here ('---')"
+        elif exc.context:
             problem = f"{problem} ({exc.context})"
         return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {problem}", line, column)])
-    except yaml.YAMLError as exc:  # e.g. a reader error for a control character
+    except yaml.reader.ReaderError as exc:  # a control character or an undecodable byte
+        before = _text_before(text, int(exc.position))
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        message = f"YAML syntax error: character U+{character:04X} is not allowed ({exc.reason})"
+        return YamlDocument(None, {}, [YamlProblem("DATA001", message, line, column)])
+    except yaml.YAMLError as exc:
         return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {exc}", 1, 1)])
     converter = _Converter()
     if root is None:
         return YamlDocument(None, {}, [])
-    value = converter.convert(root, (), 0, 0)
+    try:
+        value = converter.convert(root, (), 0, 0)
+    except _TooManyNodes as exc:
+        return YamlDocument(None, {}, [exc.problem])
     return YamlDocument(value, converter.nodes, converter.problems)
+
+
+def _text_before(text: str, position: int) -> str:
+    """The text before a reader error: libyaml counts UTF-8 bytes, the pure-Python reader characters."""
+    if _BaseLoader is yaml.SafeLoader:
+        return text[: max(0, position)]
+    return text.encode("utf-8")[: max(0, position)].decode("utf-8", errors="ignore")
+
+
+class _TooManyNodes(Exception):
+    """Raised to abandon a file whose aliases expand beyond :data:`MAX_NODES` values."""
+
+    def __init__(self, problem: YamlProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class _Converter:
@@ -164,7 +191,6 @@ class _Converter:
         self.problems: list[YamlProblem] = []
         self._count = 0
         self._active: set[int] = set()
-        self._budget_reported = False
         self._timestamps = yaml.constructor.SafeConstructor()
 
     def problem(self, code: str, message: str, node: yaml.Node, path: YamlPath) -> None:
@@ -174,10 +200,9 @@ class _Converter:
     def convert(self, node: yaml.Node, path: YamlPath, key_line: int, key_column: int) -> Any:
         self._count += 1
         if self._count > MAX_NODES:
-            if not self._budget_reported:
-                self._budget_reported = True
-                self.problem("DATA001", f"too many values (more than {MAX_NODES}; aliases?)", node, path)
-            return None
+            mark = node.start_mark
+            message = f"too many values (more than {MAX_NODES}): do aliases (*name) expand endlessly?"
+            raise _TooManyNodes(YamlProblem("DATA001", message, mark.line + 1, mark.column + 1))
         if id(node) in self._active:
             self.problem("DATA001", "recursive alias: a value that contains itself", node, path)
             return None

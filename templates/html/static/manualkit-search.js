@@ -7,14 +7,19 @@
  * file (loaded before it) defines one that, once the index is loaded, splits
  * each run of Han characters by greedy longest match against the index's own
  * terms (``Search._index.terms`` / ``titleterms``).  Characters that match no
- * term are dropped (single characters are never indexed).
+ * term are dropped (single characters are never indexed).  Form numbers such
+ * as F-04-01 are kept whole so the object search finds the form.
  */
 "use strict";
 
 var splitQuery = (query) => {
-  const tokens = query
-    .split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu)
-    .filter((term) => term);
+  // Form and checklist numbers (F-04-01, CL-04-01) stay whole: they name objects in the index.
+  const numbers = query.match(/\b[A-Za-z]{1,3}-\d{1,3}(?:-\d{1,3})+\b/g) || [];
+  const rest = query.replace(/\b[A-Za-z]{1,3}-\d{1,3}(?:-\d{1,3})+\b/g, " ");
+  const tokens = [
+    ...numbers,
+    ...rest.split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu).filter((term) => term),
+  ];
   const index = typeof Search !== "undefined" && Search._index ? Search._index : null;
   if (!index) return tokens;
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -38,13 +39,18 @@ class Measurement:
         return self.error is None
 
 
+_ERROR_LINE = re.compile(r"\berror\b|Error:", re.IGNORECASE)
+_SPHINX_WARNING = re.compile(r": WARNING: ")
+
+
 def _tail(data: bytes) -> str:
-    """The informative part of a failure's output: its first error line and its last line."""
+    """The informative part of a failure's output: its first error (or Sphinx warning) and last line."""
     lines = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
     if not lines:
         return ""
-    errors = [line for line in lines if "error" in line.lower() and "warning" not in line.lower()]
-    picked = [errors[0], lines[-1]] if errors and errors[0] != lines[-1] else [lines[-1]]
+    first = next((line for line in lines[:-1] if _ERROR_LINE.search(line)), None)
+    first = first or next((line for line in lines[:-1] if _SPHINX_WARNING.search(line)), None)
+    picked = [first, lines[-1]] if first else [lines[-1]]
     return " | ".join(picked)[-_ERROR_TAIL:]
 
 

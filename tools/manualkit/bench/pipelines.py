@@ -200,7 +200,7 @@ STAGES: tuple[Stage, ...] = (
     _build(
         "docx-write", "build docx (sources cached: write)", ["build", "docx", "--no-check"], _nothing, _docx
     ),
-    _build("all", "build all (check+html+pdf+docx)", ["build", "all"], _clean, lambda ws: ws.build_dir),
+    _build("all", "build all (check+html+pdf+docx)", ["build", "all"], _clean, lambda ws: None),
     Stage(
         "pandoc-html",
         "reference: pandoc → HTML",

@@ -15,13 +15,15 @@ from typing import Any
 
 from manualkit.bench.targets import Results, StageSummary, TargetResult
 
-#: Which reference each manualkit stage is compared with in the table's ratio column.
-COMPARED_WITH: dict[str, tuple[str, ...]] = {
-    "html": ("plain-html",),
-    "pdf": ("plain-pdf",),
-    "docx": ("pandoc-docx",),
-    "docx-write": ("pandoc-docx",),
-    "all": ("plain-html", "plain-pdf", "pandoc-docx"),
+#: Which references each manualkit stage is compared with in the table's ratio column (a tuple of
+#: several stages is compared with their sum).
+COMPARED_WITH: dict[str, tuple[tuple[str, ...], ...]] = {
+    "html": (("plain-html",), ("pandoc-html",)),
+    "html-edit": (("plain-html",),),
+    "pdf": (("plain-pdf",),),
+    "docx": (("pandoc-docx",),),
+    "docx-write": (("pandoc-docx",),),
+    "all": (("plain-html", "plain-pdf", "pandoc-docx"),),
 }
 
 
@@ -34,15 +36,22 @@ def _size(n: int | None) -> str:
 
 
 def _ratio(summaries: Mapping[str, StageSummary], stage: str) -> str:
-    refs = COMPARED_WITH.get(stage)
     own = summaries[stage].seconds
-    if not refs or own is None:
+    if own is None:
         return ""
-    values = [summaries[r].seconds if r in summaries else None for r in refs]
-    if any(v is None for v in values):
-        return "ref failed"
-    total = sum(v for v in values if v is not None)
-    return f"{own / total:.2f}× {'+'.join(refs)}" if total else ""
+    parts: list[str] = []
+    for refs in COMPARED_WITH.get(stage, ()):
+        if any(r not in summaries for r in refs):
+            continue  # reference not part of this run (--stages)
+        values = [summaries[r].seconds for r in refs]
+        name = "+".join(refs) if len(refs) == 1 else "sum of plain"
+        if any(v is None for v in values):
+            parts.append(f"{name} failed")
+            continue
+        total = sum(v for v in values if v is not None)
+        if total:
+            parts.append(f"{own / total:.2f}× {name}")
+    return ", ".join(parts)
 
 
 def _clip(text: str, width: int) -> str:
@@ -58,11 +67,11 @@ def format_table(results: Results, targets: Sequence[TargetResult], labels: Mapp
         for stage, s in summaries.items():
             seconds = "—" if s.seconds is None else f"{s.seconds:.2f}"
             peak = "—" if s.peak_kib is None else f"{s.peak_kib / 1024:.0f}"
-            result = "ok" if s.error is None else "FAIL: " + _clip(s.error, 90)
+            result = "ok" if s.error is None else "FAIL: " + _clip(s.error, 80)
             rows.append((manual, labels.get(stage, stage), seconds, peak, _size(s.output_bytes),
                          _ratio(summaries, stage), result))  # fmt: skip
     for t in targets:
-        verdict = "PASS" if t.passed else "FAIL" + (f": {_clip(t.detail, 90)}" if t.detail else "")
+        verdict = "PASS" if t.passed else "FAIL" + (f": {_clip(t.detail, 80)}" if t.detail else "")
         rows.append((t.manual, "TARGET " + t.description, t.value, "", "", "", verdict))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     rule = "  ".join("-" * w for w in widths)

@@ -73,7 +73,7 @@ _H1 = re.compile(r"^# (.+)$", re.MULTILINE)
 
 @dataclasses.dataclass(frozen=True)
 class SynthResult:
-    """What was generated: where, how big, and the id mapping of each replica."""
+    """What was generated: where, the chapters in toctree order, entries per copied collection."""
 
     root: Path
     factor: int
@@ -240,8 +240,17 @@ def _has_global_directive(text: str) -> bool:
     )
 
 
+#: Top-level entries of a project that a synthetic copy does not need.
+_NOT_COPIED: frozenset[str] = frozenset(
+    {
+        "build", ".venv", "venv", ".git", "tests", ".ci", ".github", "node_modules",
+        ".hypothesis", ".mypy_cache", ".pytest_cache", ".ruff_cache", "__pycache__",
+    }
+)  # fmt: skip
+
+
 def _ignore_build(directory: str, names: list[str]) -> list[str]:
-    return [n for n in names if n in {"build", ".git", "__pycache__"}]
+    return [n for n in names if n in {"build", ".git", "__pycache__"} or n.endswith(".egg-info")]
 
 
 def synthesize(source: Path, dest: Path, factor: int) -> SynthResult:
@@ -255,12 +264,15 @@ def synthesize(source: Path, dest: Path, factor: int) -> SynthResult:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    for name in ("conf.py", "docutils.conf"):
-        if (source / name).exists():
-            shutil.copy2(source / name, dest / name)
-    for sub in ("manual", "data", "templates"):
-        if (source / sub).is_dir():
-            shutil.copytree(source / sub, dest / sub, ignore=_ignore_build)
+    # Everything a build or the checker may read (conf.py, docutils.conf, .autocorrectrc, templates/ …),
+    # not the code, the caches or earlier outputs.
+    for item in sorted(source.iterdir()):
+        if item.name in _NOT_COPIED:
+            continue
+        if item.is_dir():
+            shutil.copytree(item, dest / item.name, ignore=_ignore_build)
+        elif item.is_file():
+            shutil.copy2(item, dest / item.name)
 
     data_dir = dest / "data"
     raw: dict[str, Any] = {key: _load_yaml(data_dir / name) for key, name in DATA_FILES.items()}

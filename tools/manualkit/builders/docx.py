@@ -9,6 +9,7 @@ and moved into place, so a failed build leaves the previous DOCX untouched.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
@@ -47,6 +48,8 @@ class DocxBuilder(Builder):
     supported_image_types = ["image/png", "image/jpeg", "image/gif"]  # noqa: RUF012 (Sphinx API)
 
     def init(self) -> None:
+        #: The DOCX written by this build (read by ``manualkit.buildrunner``), and its summary line.
+        self.output_path: Path | None = None
         self.summary = ""
 
     def get_outdated_docs(self) -> str:
@@ -78,20 +81,21 @@ class DocxBuilder(Builder):
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
         data = self._load_data()
         target = self.output_dir() / f"{data.meta.document_number}-v{data.meta.version}.docx"
-        warnings_before = self.app._warncount
         started = time.perf_counter()
         result = render_docx(doctree, self, data, self._fonts(), Path(self.outdir) / "_images")
         elapsed = time.perf_counter() - started
-        if self.app._fail_on_warnings and self.app._warncount > warnings_before:
+        if self.app._fail_on_warnings and self.app._warncount:
+            # -W with --keep-going: the build has failed (in any phase); keep the previous DOCX.
             logger.error("DOCX not written: warnings are errors (previous %s kept)", _display(target))
             return
         _atomic_write(target, result.content)
+        self.output_path = target
         stats = result.stats
         self.summary = (
-            f"{_display(target)}: {stats.headings} headings, {stats.tables} tables, {stats.forms} forms, "
-            f"{len(result.content) / 1024:.1f} KiB (written in {elapsed:.2f} s)"
+            f"{stats.headings} headings, {stats.tables} tables, {stats.forms} forms, "
+            f"{len(result.content) / 1024:.1f} KiB, written in {elapsed:.2f} s"
         )
-        self.epilog = self.summary.replace("%", "%%")
+        self.epilog = f"{_display(target)}: {self.summary}".replace("%", "%%")
 
     def finish(self) -> None:
         pass
@@ -115,8 +119,16 @@ class DocxBuilder(Builder):
         return data
 
     def _fonts(self) -> Fonts:
-        overrides = self.config.manualkit_docx_fonts or {}
-        return Fonts(**overrides)
+        """Font families, with ``manualkit_docx_fonts`` overrides from conf.py."""
+        overrides = dict(self.config.manualkit_docx_fonts or {})
+        known = {field.name for field in dataclasses.fields(Fonts)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise DocxBuildError(
+                f"conf.py: manualkit_docx_fonts has unknown key(s) {', '.join(unknown)}; "
+                f"expected some of {', '.join(sorted(known))}"
+            )
+        return Fonts(**{key: str(value) for key, value in overrides.items()})
 
 
 def _config_value(config: Any, name: str, default: str) -> str:

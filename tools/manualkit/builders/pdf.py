@@ -17,16 +17,15 @@ Guarantees (each has a test in tests/test_pdf.py):
 from __future__ import annotations
 
 import contextlib
-import logging
+import importlib.metadata
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Set
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import weasyprint
 from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
@@ -36,14 +35,14 @@ from sphinx.util import logging as sphinx_logging
 from sphinx.util.display import progress_message
 from sphinx.writers.html5 import HTML5Translator
 
-from manualkit.builders.pdf_document import PrintDocument, print_document
-from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
+from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
 from manualkit.builders.pdf_fonts import (
     DEFAULT_FONT_STACKS,
+    Coverage,
     FontError,
     FontFile,
     iter_missing_glyphs,
-    load_coverage,
+    missing_in_text,
     resolve_stacks,
 )
 from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
@@ -56,8 +55,6 @@ PRINT_TEMPLATE = "print.html"
 PRINT_STYLESHEET = "print.css"
 #: Tagged PDF for accessibility; WeasyPrint's ``debug`` variant crashes, PDF/UA-1 does not.
 DEFAULT_PDF_VARIANT = "pdf/ua-1"
-#: WeasyPrint's per-page layout messages: too chatty for the progress output.
-_LAYOUT_STEP = re.compile(r" - (Page \d|Repagination)")
 _FONT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ]*$")
 
 
@@ -97,6 +94,9 @@ class PdfBuilder(SingleFileHTMLBuilder):
     def init(self) -> None:
         super().init()
         self._print_html: str | None = None
+        #: The PDF written by this build (read by ``manualkit.buildrunner``), and its summary line.
+        self.output_path: Path | None = None
+        self.summary = ""
         self._toc: tuple[TocEntry, ...] = ()
         self._templates_dir = self._project_path(self.config.manualkit_templates_dir) / "pdf"
         self._output_dir = self._project_path(self.config.manualkit_output_dir)
@@ -189,7 +189,7 @@ class PdfBuilder(SingleFileHTMLBuilder):
             body=Markup(body),  # the HTML translator's output: escaped by docutils already
             stylesheet=(self._templates_dir / PRINT_STYLESHEET).as_uri(),
             fonts=self._css_font_stacks(),
-            generator=f"manualkit (Sphinx, WeasyPrint {weasyprint.__version__})",
+            generator=f"manualkit (Sphinx, WeasyPrint {importlib.metadata.version('weasyprint')})",
         )
 
     def _css_font_stacks(self) -> dict[str, Markup]:
@@ -205,19 +205,29 @@ class PdfBuilder(SingleFileHTMLBuilder):
     # -- checks before rendering ---------------------------------------------------------------
 
     def _check_glyphs(self, doctree: nodes.document) -> list[str]:
-        coverage = {role: load_coverage(files) for role, files in self._fonts.items()}
+        coverage = Coverage(self._fonts)
         problems: list[str] = []
         for missing in iter_missing_glyphs(doctree, coverage):
-            fonts = ", ".join(font.family for font in self._fonts.get(missing.role, []))
+            fonts = ", ".join(font.family for font in self._fonts.get(missing.role) or self._fonts["body"])
             message = f"{missing.describe()} ({fonts}); it would print as an empty box"
             location = sphinx_logging.get_node_location(missing.node) or "<unknown>"
             logger.error(message, location=missing.node, type="manualkit", subtype="pdf")
             problems.append(f"{location}: {message}")
+        data_dir = self._project_path(self.config.manualkit_data_dir)
+        for file_name, text in cover_texts(self._document):
+            for char in missing_in_text(text, coverage):
+                location = _data_location(data_dir / file_name, text)
+                message = (
+                    f"character {char!r} (U+{ord(char):04X}) of {text!r} on the cover is not in "
+                    "the PDF fonts; it would print as an empty box"
+                )
+                logger.error(message, location=location, type="manualkit", subtype="pdf")
+                problems.append(f"{location}: {message}")
         return problems
 
     def _check_images(self, doctree: nodes.document) -> list[str]:
         """Images must be files of the project; say which one is not, and where it is used."""
-        fetcher = self._fetcher()
+        roots = self._allowed_roots()
         srcdir = Path(self.srcdir)
         problems: list[str] = []
         for image in doctree.findall(nodes.image):
@@ -228,7 +238,7 @@ class PdfBuilder(SingleFileHTMLBuilder):
                 message = f"image {shown} is not a file of the project; the PDF embeds project files only"
             elif not uri.startswith("data:"):
                 path = (srcdir / uri).resolve()
-                if not path.is_relative_to(srcdir.resolve()) and fetcher.local_path(path.as_uri()) is None:
+                if not any(path.is_relative_to(root) for root in [srcdir.resolve(), *roots]):
                     message = f"image {shown} resolves to {path}, outside the project; refused"
                 elif not path.is_file():
                     message = f"image {shown} not found (looked for {path})"
@@ -238,8 +248,9 @@ class PdfBuilder(SingleFileHTMLBuilder):
                 problems.append(f"{location}: {message}")
         return problems
 
-    def _fetcher(self) -> ConfinedURLFetcher:
-        return ConfinedURLFetcher([Path(self.outdir), self._templates_dir, self._output_dir])
+    def _allowed_roots(self) -> list[Path]:
+        """What the PDF may embed: the build output (images, diagrams) and the templates."""
+        return [Path(self.outdir).resolve(), self._templates_dir, self._output_dir]
 
     # -- rendering -----------------------------------------------------------------------------
 
@@ -249,28 +260,41 @@ class PdfBuilder(SingleFileHTMLBuilder):
         if self._print_html is None:
             raise PdfBuildError("the print HTML was not written; no PDF produced")
         pdf_bytes, pages = self._render_pdf(self._print_html)
+        if self.app._fail_on_warnings and self.app._warncount:
+            # -W with --keep-going: the build has failed (in any phase); keep the previous PDF.
+            logger.error("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
+            return
         with progress_message(f"manualkit pdf: writing {self.pdf_path}"):
             _atomic_write(self.pdf_path, pdf_bytes)
+        self.output_path = self.pdf_path
         shown = _display_path(self.pdf_path)
-        self.epilog = f"{shown}: {pages} pages, {len(pdf_bytes) / 1024:.1f} KiB".replace("%", "%%")
+        self.summary = f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB"
+        self.epilog = f"{shown}: {self.summary}".replace("%", "%%")
 
     def _render_pdf(self, html: str) -> tuple[bytes, int]:
+        from manualkit.builders.pdf_render import (
+            ResourceRefusedError,
+            render_pdf,
+        )  # imports WeasyPrint lazily
+
         options: dict[str, Any] = {
             "pdf_variant": self.config.manualkit_pdf_variant,
             "pdf_identifier": self._document.pdf_identifier,
-            "optimize_images": True,
         }
-        base_url = Path(self.outdir).resolve().as_uri() + "/"
-        logger.info("manualkit pdf: rendering with WeasyPrint %s", weasyprint.__version__)
         try:
-            with _forward_weasyprint_logs():
-                document = weasyprint.HTML(
-                    string=html, base_url=base_url, url_fetcher=self._fetcher()
-                ).render(**options)
-                pdf_bytes = document.write_pdf(**options)
-        except RefusedURLError as exc:
+            return render_pdf(html, Path(self.outdir), self._allowed_roots(), options)
+        except ResourceRefusedError as exc:
             raise PdfBuildError(f"{exc}; no PDF written") from None
-        return pdf_bytes, len(document.pages)
+
+
+def _data_location(path: Path, text: str) -> str:
+    """``path:line`` of the first line of a data file that contains ``text`` (for cover values)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return f"{path}:"
+    line = next((number for number, content in enumerate(lines, start=1) if text in content), 0)
+    return f"{path}:{line}" if line else f"{path}:"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -291,35 +315,6 @@ def _display_path(path: Path) -> str:
     with contextlib.suppress(ValueError):
         return str(path.relative_to(Path.cwd()))
     return str(path)
-
-
-class _SphinxForwarder(logging.Handler):
-    """Pass WeasyPrint's messages to Sphinx: warnings stay visible, steps become progress lines."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            logger.warning("WeasyPrint: %s", message, type="manualkit", subtype="weasyprint")
-        elif record.name == weasyprint.PROGRESS_LOGGER.name and not _LAYOUT_STEP.search(message):
-            logger.info("manualkit pdf: %s", message)
-
-
-@contextlib.contextmanager
-def _forward_weasyprint_logs() -> Iterator[None]:
-    handler = _SphinxForwarder(level=logging.INFO)
-    loggers = (weasyprint.LOGGER, weasyprint.PROGRESS_LOGGER)
-    saved = [(log, log.level, log.propagate) for log in loggers]
-    for log in loggers:
-        log.addHandler(handler)
-        log.propagate = False
-    weasyprint.PROGRESS_LOGGER.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        for log, level, propagate in saved:
-            log.removeHandler(handler)
-            log.setLevel(level)
-            log.propagate = propagate
 
 
 def _add_config_value(app: Sphinx, name: str, default: Any, types: Any) -> None:

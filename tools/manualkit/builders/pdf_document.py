@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from manualkit.models import ManualData, Revision, Signoff
+from manualkit.models import DATA_FILES, ManualData, Revision, Signoff
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +54,26 @@ class PrintDocument:
     def pdf_identifier(self) -> bytes:
         """A stable PDF /ID: the same release always gets the same identifier."""
         return f"{self.document_number}-v{self.version}".encode()
+
+
+def cover_texts(doc: PrintDocument) -> list[tuple[str, str]]:
+    """(data file, text) of everything the cover prints, for the glyph check before rendering."""
+    meta_file = DATA_FILES["meta"]
+    texts = [
+        (meta_file, value)
+        for value in (
+            doc.title,
+            doc.subtitle,
+            doc.document_number,
+            doc.owner_department,
+            doc.organisation,
+            doc.classification,
+            doc.controlled_copy,
+        )
+    ]
+    for approval in doc.approvals:
+        texts += [(DATA_FILES["revisions"], approval.name), (DATA_FILES["roles"], approval.role)]
+    return [(name, text) for name, text in texts if text]
 
 
 def newest_revision(data: ManualData) -> Revision | None:

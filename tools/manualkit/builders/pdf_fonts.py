@@ -14,11 +14,12 @@ import dataclasses
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from docutils import nodes
 from fontTools.ttLib import TTFont
+from sphinx.ext.graphviz import graphviz
 
 #: Font stacks of the print CSS, by role.  The first family of each stack is required; the
 #: others are fallbacks for symbols the CJK fonts lack (e.g. ☐ U+2610 used by checklists).
@@ -128,17 +129,38 @@ def resolve_stacks(stacks: Mapping[str, Sequence[str]]) -> dict[str, list[FontFi
     return resolved
 
 
-def load_coverage(files: Iterable[FontFile]) -> frozenset[int]:
-    """Union of the code points the given faces map (their best Unicode cmap)."""
-    covered: set[int] = set()
-    for font_file in files:
-        font = TTFont(str(font_file.path), fontNumber=font_file.index, lazy=True)
-        try:
-            cmap = font.getBestCmap() or {}
-        finally:
-            font.close()
-        covered.update(cmap)
-    return frozenset(covered)
+def load_cmap(font_file: FontFile) -> frozenset[int]:
+    """The code points one face maps (its best Unicode cmap)."""
+    font = TTFont(str(font_file.path), fontNumber=font_file.index, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
+class Coverage:
+    """Code points each role's font stack can draw, read from the font files on first use.
+
+    Lazy because reading a CJK cmap takes a noticeable fraction of a second and most manuals
+    never use the monospace stack.
+    """
+
+    def __init__(self, stacks: Mapping[str, Sequence[FontFile]]) -> None:
+        self._stacks = stacks
+        self._by_file: dict[FontFile, frozenset[int]] = {}
+        self._by_role: dict[str, frozenset[int]] = {}
+
+    def __call__(self, role: str) -> frozenset[int]:
+        if role not in self._stacks:
+            role = "body"
+        if role not in self._by_role:
+            covered: set[int] = set()
+            for font_file in self._stacks.get(role, ()):
+                if font_file not in self._by_file:
+                    self._by_file[font_file] = load_cmap(font_file)
+                covered |= self._by_file[font_file]
+            self._by_role[role] = frozenset(covered)
+        return self._by_role[role]
 
 
 def role_of(node: nodes.Node) -> str:
@@ -153,21 +175,45 @@ def role_of(node: nodes.Node) -> str:
     return "body"
 
 
-def iter_missing_glyphs(tree: nodes.Node, coverage: Mapping[str, frozenset[int]]) -> Iterator[MissingGlyph]:
-    """Every (character, node) the fonts cannot draw, once per character and node."""
+def iter_missing_glyphs(
+    tree: nodes.Node, coverage: Callable[[str], frozenset[int]]
+) -> Iterator[MissingGlyph]:
+    """Every (character, node) the fonts cannot draw, once per character and node.
+
+    Diagrams count too: a graphviz node's DOT code becomes SVG text drawn with the same fonts
+    (checked against the body fonts, which cover the same CJK characters as the heading fonts).
+    """
     for text in tree.findall(nodes.Text):
-        if _is_hidden(text):
+        if not _is_hidden(text):
+            yield from _missing_in(str(text), role_of(text), text, coverage)
+    for diagram in tree.findall(graphviz):
+        yield from _missing_in(str(diagram.get("code", "")), "diagram", diagram, coverage)
+
+
+def missing_in_text(text: str, coverage: Callable[[str], frozenset[int]]) -> list[str]:
+    """Characters of a plain string (e.g. the cover's data) that body or heading fonts lack."""
+    covered = coverage("body") & coverage("heading")
+    return sorted(
+        {
+            char
+            for char in text
+            if ord(char) not in covered and unicodedata.category(char) not in _IGNORED_CATEGORIES
+        }
+    )
+
+
+def _missing_in(
+    text: str, role: str, node: nodes.Node, coverage: Callable[[str], frozenset[int]]
+) -> Iterator[MissingGlyph]:
+    covered = coverage(role)
+    seen: set[str] = set()
+    for char in text:
+        if char in seen or ord(char) in covered:
             continue
-        role = role_of(text)
-        covered = coverage.get(role, coverage.get("body", frozenset()))
-        seen: set[str] = set()
-        for char in str(text):
-            if char in seen or ord(char) in covered:
-                continue
-            seen.add(char)
-            if unicodedata.category(char) in _IGNORED_CATEGORIES:
-                continue
-            yield MissingGlyph(char=char, role=role, node=text)
+        seen.add(char)
+        if unicodedata.category(char) in _IGNORED_CATEGORIES:
+            continue
+        yield MissingGlyph(char=char, role=role, node=node)
 
 
 def _is_hidden(node: nodes.Node) -> bool:

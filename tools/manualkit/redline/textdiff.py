@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 Op = Literal["equal", "insert", "delete"]
 Granularity = Literal["word", "char"]
@@ -50,14 +51,25 @@ def tokenizer(granularity: Granularity) -> Callable[[str], list[str]]:
     """``word``: jieba segmentation (deterministic, no HMM); ``char``: one token per character."""
     if granularity == "char":
         return list
+    segmenter = _word_segmenter()
+
+    def cut(text: str) -> list[str]:
+        return [token for token in segmenter.cut(text, HMM=False) if token]
+
+    return cut
+
+
+@functools.cache
+def _word_segmenter() -> Any:
+    """A private jieba tokenizer with the stock dictionary, loaded once per process.
+
+    jieba's process-wide tokenizer may carry a user dictionary that an HTML build loaded
+    for its search index; using it would make a redline depend on what ran before it.
+    """
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-
-    def cut(text: str) -> list[str]:
-        return [token for token in jieba.cut(text, HMM=False) if token]
-
-    return cut
+    return jieba.Tokenizer()
 
 
 def paragraphs(text: str) -> list[str]:

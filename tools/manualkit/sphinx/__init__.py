@@ -20,6 +20,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.add_post_transform(transforms.AssignAnchors)
+    app.add_transform(transforms.RefuseOutsideFiles)
+    app.add_directive("graphviz", transforms.SafeGraphviz, override=True)
     for name, role_class in roles.ROLES.items():
         app.add_role(name, role_class())
     for name, directive_class in directives.DIRECTIVES.items():

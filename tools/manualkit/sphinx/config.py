@@ -27,7 +27,7 @@ from manualkit.models import DATA_FILES
 from manualkit.sphinx import search
 from manualkit.sphinx.domain import ManualkitRuntime, get_domain
 from manualkit.sphinx.formatting import render_date
-from manualkit.templating import TemplateRenderer
+from manualkit.templating import TemplateRenderer, template_search_path
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +72,14 @@ def templates_dir(app: Sphinx) -> Path:
 
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
-    html_dir = templates_dir(app) / "html"
-    if html_dir.is_dir():
-        if str(html_dir) not in config.templates_path:
-            config.templates_path = [str(html_dir), *config.templates_path]
-        static_dir = html_dir / "static"
-        if static_dir.is_dir() and str(static_dir) not in config.html_static_path:
-            config.html_static_path = [*config.html_static_path, str(static_dir)]
+    search_path = template_search_path(templates_dir(app))
+    html_dirs = [str(d / "html") for d in search_path if (d / "html").is_dir()]
+    config.templates_path = [*html_dirs, *(p for p in config.templates_path if p not in html_dirs)]
+    # Later static paths win: the shipped files first, the project's own after them.
+    static_dirs = [
+        str(d / "html" / "static") for d in reversed(search_path) if (d / "html" / "static").is_dir()
+    ]
+    config.html_static_path = [*(p for p in config.html_static_path if p not in static_dirs), *static_dirs]
     # Sources are untrusted: raw HTML stays disabled whatever conf.py says.
     if hasattr(config, "myst_disable_syntax"):
         disabled = list(config.myst_disable_syntax)
@@ -110,10 +111,11 @@ def on_builder_inited(app: Sphinx) -> None:
         _report(diagnostic, root)
     if data is None or has_errors(diagnostics):
         count = sum(1 for d in diagnostics if d.severity == "error")
-        raise ManualDataError(f"{count} error(s) in {data_dir}; fix them and rebuild")
+        shown = data_dir.relative_to(root) if data_dir.is_relative_to(root) else data_dir
+        raise ManualDataError(f"{count} error(s) in {shown}/; fix them and rebuild")
 
-    renderer = TemplateRenderer([templates_dir(app)])
-    get_domain(app.env).runtime = ManualkitRuntime(data=data, data_dir=data_dir, renderer=renderer)
+    renderer = TemplateRenderer(template_search_path(templates_dir(app)))
+    reindex = False
 
     # Defence in depth for projects without a docutils.conf.
     app.env.settings["raw_enabled"] = False
@@ -121,10 +123,14 @@ def on_builder_inited(app: Sphinx) -> None:
 
     builder = app.builder
     if builder.name in search.SEARCH_BUILDERS:
-        search.write_dictionary(search.dictionary_path(app.doctreedir), data)
+        reindex = search.write_dictionary(search.dictionary_path(app.doctreedir), data)
+        search.quiet_jieba()
     elif isinstance(builder, StandaloneHTMLBuilder):
         # Single-page HTML for the PDF has no search page: skip the index (and jieba).
         builder.search = False
+    get_domain(app.env).runtime = ManualkitRuntime(
+        data=data, data_dir=data_dir, renderer=renderer, reindex_all=reindex
+    )
 
 
 def on_doctree_read(app: Sphinx, doctree: Any) -> None:
@@ -159,8 +165,12 @@ def on_html_page_context(
 def on_env_get_outdated(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Pages that had manualkit errors are read again, so the errors are not silently cached."""
-    return sorted(doc for doc in get_domain(env).errors if doc not in removed)
+    """Pages with manualkit errors are read again (errors are never silently cached); after a
+    change of the search dictionary, every page is (so the index is segmented consistently)."""
+    domain = get_domain(env)
+    if domain.runtime is not None and domain.runtime.reindex_all:
+        return sorted(env.found_docs - removed)
+    return sorted(doc for doc in domain.errors if doc not in removed)
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:

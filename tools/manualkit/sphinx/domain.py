@@ -16,10 +16,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Set
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from docutils import nodes
-from sphinx.domains import Domain
+from sphinx.domains import Domain, ObjType
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
@@ -55,6 +55,8 @@ class ManualkitRuntime:
     data: ManualData
     data_dir: Path
     renderer: TemplateRenderer
+    #: The jieba dictionary changed this build: every page must be indexed again.
+    reindex_all: bool = False
 
     def data_file(self, collection: str) -> Path:
         return self.data_dir / DATA_FILES[collection]
@@ -65,6 +67,11 @@ class ManualkitDomain(Domain):
 
     name = "mk"
     label = "manualkit"
+    #: Objects a reader looks up by number in the site search (``F-04-01``, ``CL-04-01``).
+    object_types: ClassVar[dict[str, ObjType]] = {  # type: ignore[misc]
+        "form": ObjType("表单", "form"),
+        "checklist": ObjType("检查清单", "checklist"),
+    }
     data_version = 1
     initial_data: dict[str, Any] = {"objects": {}, "errors": {}}  # noqa: RUF012 - Sphinx API shape
 
@@ -143,10 +150,22 @@ class ManualkitDomain(Domain):
         return []
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
-        return ()
+        """Forms and checklists for the search index, named ``F-04-01 投诉受理登记表``."""
+        if self.runtime is None:
+            return
+        titles = {
+            **{("form", f.id): f.title for f in self.runtime.data.forms},
+            **{("checklist", c.id): c.title for c in self.runtime.data.checklists},
+        }
+        for key, (docname, anchor, _prio) in sorted(self.objects.items()):
+            kind, _, item_id = key.partition(":")
+            title = titles.get((kind, item_id))
+            if title is not None:
+                name = f"{item_id} {title}"
+                yield name, name, kind, docname, anchor, 1
 
 
-def report_error(env: BuildEnvironment, message: str, location: str) -> None:
+def report_error(env: BuildEnvironment, message: str, location: str | nodes.Node) -> None:
     """Log an ERROR at ``location`` and remember the page, so the build fails and the page is
     re-read (and the error shown again) on the next incremental build until it is fixed."""
     logger.error("%s", message, location=location)

@@ -18,13 +18,14 @@ from typing import Any
 
 import yaml
 from docutils import nodes
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from manualkit.models import DATA_FILES, ManualMeta, Revision
+from manualkit.sphinx.domain import get_manual_data
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ STATIC_DIR = Path(__file__).parent / "revision_static"
 JS_FILE = "manualkit-versions.js"
 CSS_FILE = "manualkit-revisions.css"
 MARKER_CLASS = "mk-revised"
-_REVISIONS = TypeAdapter(tuple[Revision, ...])
 
 
 def marker_text(version: str, description: str | None) -> str:
@@ -45,24 +45,18 @@ def data_dir(app_config: Config, confdir: Path) -> Path:
     return confdir / str(getattr(app_config, "manualkit_data_dir", "data"))
 
 
-def load_revisions(path: Path) -> tuple[Revision, ...] | str:
-    """Revisions from ``path``, ``()`` if absent, or an error message (the checker reports details)."""
-    if not path.is_file():
-        return ()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        return _REVISIONS.validate_python(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"cannot read revisions ({first}); run `manualkit check` for details"
-
-
 def latest_changes(revisions: tuple[Revision, ...]) -> dict[str, tuple[str, str]]:
-    """Label → ``(version, description)`` of the newest revision that changed it."""
+    """Label → ``(version, description)`` of the newest revision that changed it.
+
+    The oldest revision is the manual's first issue: everything in it is new, so
+    marking every section "revised" would drown the real revisions.  Markers
+    start with the second revision.
+    """
     from manualkit.revisions import version_key
 
+    ordered = sorted(revisions, key=lambda r: version_key(r.version))
     result: dict[str, tuple[str, str]] = {}
-    for revision in sorted(revisions, key=lambda r: version_key(r.version)):
+    for revision in ordered[1:]:
         for change in revision.changes:
             result[change.section] = (revision.version, change.description)
     return result
@@ -77,11 +71,7 @@ class RevisionMarkers(SphinxTransform):
     def apply(self, **kwargs: Any) -> None:
         path = data_dir(self.config, Path(self.app.confdir)) / DATA_FILES["revisions"]
         self.env.note_dependency(str(path))
-        revisions = load_revisions(path)
-        if isinstance(revisions, str):
-            logger.warning(revisions, location=str(path), type="manualkit", subtype="revisions")
-            return
-        changes = latest_changes(revisions)
+        changes = latest_changes(get_manual_data(self.env).revisions)
         if not changes:
             return
         for section in list(self.document.findall(nodes.section)):
@@ -118,8 +108,7 @@ def _config_inited(app: Sphinx, config: Config) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the marker transform and the version switcher assets."""
-    if "manualkit_data_dir" not in app.config.values:
-        app.add_config_value("manualkit_data_dir", "data", "env", frozenset({str}))
+    app.setup_extension("manualkit.sphinx")
     app.add_transform(RevisionMarkers)
     app.connect("config-inited", _config_inited)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,6 +9,7 @@ PDF and DOCX builds never pay for loading jieba.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -58,12 +59,29 @@ def dictionary_lines(terms: Iterable[str]) -> list[str]:
     return lines
 
 
-def write_dictionary(path: Path, data: ManualData) -> Path:
-    """(Re)write the user dictionary only when its content changes (keeps mtimes stable)."""
+def write_dictionary(path: Path, data: ManualData) -> bool:
+    """(Re)write the user dictionary if its content changed; return whether it did.
+
+    A changed dictionary segments text differently, so every page must be indexed again.
+    """
     content = "\n".join(dictionary_lines([*static_terms(), *manual_terms(data)])) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.is_file() or path.read_text(encoding="utf-8") != content:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(content, encoding="utf-8")
-        tmp.replace(path)
-    return path
+    if path.is_file() and path.read_text(encoding="utf-8") == content:
+        return False
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(content, encoding="utf-8")
+    tmp.replace(path)
+    return True
+
+
+def quiet_jieba() -> None:
+    """jieba logs its dictionary loading at DEBUG to stderr; a build log only wants problems.
+
+    jieba sets its logger to DEBUG when imported, so import it first (the HTML search imports
+    it anyway), then lower the level.
+    """
+    try:
+        import jieba
+    except ImportError:  # pragma: no cover - jieba is a dependency; Sphinx then warns itself
+        return
+    jieba.setLogLevel(logging.WARNING)

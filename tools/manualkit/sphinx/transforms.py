@@ -1,4 +1,6 @@
-"""Give each manual object's anchor to exactly one place in the output.
+"""Doctree transforms: one home per anchor, and no files from outside the project.
+
+**Anchors.**  Give each manual object's anchor to exactly one place in the output.
 
 The same SLA may be listed in several tables (its home section's table, a
 tag-filtered table elsewhere, a complete list in the appendix).  While
@@ -7,16 +9,23 @@ reading, each candidate node is only *marked* (``mk_anchor``/``mk_object``/
 run by every builder on the resolved doctree, puts the id on the chosen node
 only — so per-page HTML, the single-page PDF and the assembled DOCX all have
 unique ids, and every ``{sla}`` link lands on the row the domain chose.
+
+**Files.**  Images, downloads and Graphviz files are the remaining ways for a
+chapter to pull a file from disk into the site; see :class:`RefuseOutsideFiles`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
+from sphinx.ext.graphviz import Graphviz
+from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from manualkit.sphinx.domain import get_domain
+from manualkit.sphinx.domain import get_domain, report_error
 
 ANCHOR_ATTR = "mk_anchor"
 OBJECT_ATTR = "mk_object"
@@ -50,3 +59,45 @@ class AssignAnchors(SphinxPostTransform):
             if chosen == (node[DOCNAME_ATTR], anchor) and anchor not in used and anchor not in node["ids"]:
                 node["ids"].append(anchor)
                 used.add(anchor)
+
+
+class RefuseOutsideFiles(SphinxTransform):
+    """Images and downloads must be files inside the project.
+
+    Sphinx copies any file an image or ``{download}`` points at into the output,
+    so ``![x](../../../etc/secret)`` would publish a file from outside the
+    manual.  docutils' ``file_insertion_enabled`` does not cover these.
+    """
+
+    default_priority = 850  # before DoctreeReadEvent (880), whose collectors copy the files
+
+    def apply(self, **kwargs: Any) -> None:
+        root = Path(self.app.confdir).resolve()
+        for image in list(self.document.findall(nodes.image)):
+            self._check(image, str(image["uri"]), root, image.get("alt", ""))
+        for download in list(self.document.findall(addnodes.download_reference)):
+            self._check(download, str(download["reftarget"]), root, download.astext())
+
+    def _check(self, node: nodes.Element, uri: str, root: Path, text: str) -> None:
+        if "://" in uri or uri.startswith("data:"):
+            return
+        _rel, absolute = self.env.relfn2path(uri, self.env.docname)
+        if Path(absolute).resolve().is_relative_to(root):
+            return
+        report_error(self.env, f"refusing to publish {uri!r}: it is outside the project", node)
+        node.replace_self(nodes.inline(text, text, classes=["mk-refused"]))
+
+
+class SafeGraphviz(Graphviz):
+    """``{graphviz}`` without its file argument: sources may not read files from disk."""
+
+    def run(self) -> list[nodes.Node]:
+        if self.arguments:
+            report_error(
+                self.env,
+                "graphviz: reading a .dot file is disabled (sources are untrusted); "
+                "write the graph in the directive body",
+                self.get_location(),
+            )
+            return []
+        return super().run()

@@ -143,7 +143,7 @@ class BlockMixin(DocxTranslatorBase):
         sub(tc_pr, "tcW", {"w": str(self.ctx.text_width_twips), "type": "dxa"})
         sub(tc_pr, "shd", {"val": "clear", "color": "auto", "fill": "EEF3FA"})
         self.add_block(tbl)
-        self.push_container(tc, "Normal")
+        self.push_container(tc, "Note")
 
     def visit_admonition(self, node: nodes.Element) -> None:
         self.open_box()
@@ -260,7 +260,6 @@ class BlockMixin(DocxTranslatorBase):
         ids = node.get("ids") or [""]
         element: Element = self.ctx.footnotes.create(self.ctx.footnotes.number(self.docnames[-1], ids[0]))
         self.push_container(element, "FootnoteText")
-        node["mk_first_para"] = True
 
     def depart_footnote(self, node: nodes.footnote) -> None:
         self.pop_container()

@@ -1,29 +1,16 @@
 """Cover page: the facts the PDF cover shows, from ``data/manual.yaml`` and the newest revision.
 
-Title, document number, version, effective date, owner department, classification and
-controlled-copy note, and the approval block (drafted / reviewed / approved) of the newest
-revision — all as styled paragraphs and tables so a writer can restyle them in Word.
+Classification marks, organisation, title, document number, version, effective date, owner
+department, controlled-copy note, the approval block (drafted / reviewed / approved) of the newest
+revision and the issuer line — all as styled paragraphs and tables so a writer can restyle them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-from manualkit.models import ManualData, Signoff
+from manualkit.builders.pdf_document import print_document
+from manualkit.models import ManualData
 from manualkit.writers.docx.oxml import Element, new, paragraph, sub, text_run, val
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
-
-
-def chinese_date(day: dt.date) -> str:
-    """``2025年3月1日`` — how dates read in a Chinese controlled document."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _role_name(data: ManualData, role_id: str) -> str:
-    try:
-        return data.role(role_id).name
-    except KeyError:
-        return role_id
 
 
 def _text_paragraph(style: str, text: str, align: str | None = None) -> Element:
@@ -78,23 +65,30 @@ def _row(tbl: Element, height: int = 480) -> Element:
 
 
 def cover_blocks(data: ManualData) -> list[Element]:
-    """Body blocks of the cover page, in order (the section break is added by the caller)."""
-    meta = data.meta
+    """Body blocks of the cover page, in order (the section break is added by the caller).
+
+    The facts come from ``print_document`` — the same function the PDF cover uses — so both
+    covers always agree (labels, date format, newest revision's approvals).
+    """
+    doc = print_document(data)
     blocks: list[Element] = [
-        _text_paragraph("Subtitle", meta.organisation),
-        _text_paragraph("Title", meta.title),
+        _text_paragraph(
+            "CoverFacts", "　".join(filter(None, (doc.classification, doc.controlled_copy))), "right"
+        ),
+        _text_paragraph("Subtitle", doc.organisation),
+        _text_paragraph("Title", doc.title),
     ]
-    if meta.subtitle:
-        blocks.append(_text_paragraph("Subtitle", meta.subtitle))
+    if doc.subtitle:
+        blocks.append(_text_paragraph("Subtitle", doc.subtitle))
     facts: list[tuple[str, str]] = [
-        ("文档编号", meta.document_number),
-        ("版本", f"V{meta.version}"),
-        ("生效日期", chinese_date(meta.effective)),
-        ("归口部门", meta.owner_department),
-        ("密级", meta.classification),
+        ("文件编号", doc.document_number),
+        ("版本", doc.version),
+        ("生效日期", doc.effective),
+        ("归口部门", doc.owner_department),
+        ("密级", doc.classification),
     ]
-    if meta.controlled_copy:
-        facts.append(("受控状态", meta.controlled_copy))
+    if doc.controlled_copy:
+        facts.append(("受控状态", doc.controlled_copy))
     facts_table = _table([1900, 4400], header=False)
     for label, value in facts:
         row = _row(facts_table)
@@ -102,33 +96,20 @@ def cover_blocks(data: ManualData) -> list[Element]:
         _cell(row, value, 4400)
     blocks.append(_text_paragraph("CoverFacts", ""))
     blocks.append(facts_table)
-    revision = data.current_revision
-    if revision is not None:
+    if doc.approvals:
         blocks.append(_text_paragraph("CoverFacts", ""))
-        approvals = _table([1500, 2600, 2000, 1500, 1700], header=True)
+        widths = (1300, 2600, 1900, 1600, 1900)
+        approvals = _table(list(widths), header=True)
         head = _row(approvals)
         sub(head[0], "tblHeader")
-        for text, width in (("环节", 1500), ("岗位", 2600), ("姓名", 2000), ("签字", 1500), ("日期", 1700)):
+        for text, width in zip(("环节", "岗位", "姓名", "签字", "日期"), widths, strict=True):
             _cell(head, text, width, "TableHeading")
-        signoffs: list[tuple[str, Signoff, str]] = [
-            ("编制", revision.drafted, ""),
-            ("审核", revision.reviewed, ""),
-            ("批准", revision.approved, chinese_date(revision.approved_on)),
-        ]
-        for step, signoff, date in signoffs:
+        for approval in doc.approvals:
             row = _row(approvals, 560)
-            _cell(row, step, 1500, "TableHeading")
-            _cell(row, _role_name(data, signoff.role), 2600)
-            _cell(row, signoff.name, 2000)
-            _cell(row, "", 1500)
-            _cell(row, date, 1700)
+            values = (approval.label, approval.role, approval.name, "", approval.date)
+            for index, (text, width) in enumerate(zip(values, widths, strict=True)):
+                _cell(row, text, width, "TableHeading" if index == 0 else "TableText")
         blocks.append(approvals)
-        blocks.append(
-            _text_paragraph(
-                "CoverFacts",
-                f"本版（V{revision.version}）于{chinese_date(revision.approved_on)}批准，"
-                f"自{chinese_date(revision.effective)}起施行。",
-                "center",
-            )
-        )
+    blocks.append(_text_paragraph("CoverFacts", ""))
+    blocks.append(_text_paragraph("Subtitle", f"{doc.organisation}{doc.owner_department}　发布"))
     return blocks

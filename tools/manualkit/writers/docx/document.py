@@ -71,8 +71,9 @@ def render_docx(
 
     blocks: list[Element] = cover_blocks(data)
     blocks.append(_section_break(final_sect_pr))
-    blocks.extend(_toc_blocks(context))
-    blocks.extend(translator.body)
+    body_blocks = list(translator.body)
+    blocks.extend(_toc_blocks(context, page_break=not _starts_new_page(body_blocks)))
+    blocks.extend(body_blocks)
     for block in blocks:
         final_sect_pr.addprevious(block)
 
@@ -120,14 +121,25 @@ def _section_break(final_sect_pr: Element) -> Element:
     return p
 
 
-def _toc_blocks(context: RenderContext) -> list[Element]:
+def _starts_new_page(blocks: list[Element]) -> bool:
+    """Whether the body opens with a Heading 1 (whose style already breaks the page)."""
+    if not blocks:
+        return False
+    style = blocks[0].find(f"{w('pPr')}/{w('pStyle')}")
+    return style is not None and style.get(w("val")) == "Heading1"
+
+
+def _toc_blocks(context: RenderContext, *, page_break: bool) -> list[Element]:
     heading = paragraph("TOCHeading")
     heading.append(text_run("目　录"))
     entries = [(e.level, e.text, e.bookmark) for e in context.toc if e.level <= 3]
-    page_break = paragraph()
-    run = sub(page_break, "r")
-    sub(run, "br", {"type": "page"})
-    return [heading, *toc_paragraphs(entries, TEXT_WIDTH), page_break]
+    blocks = [heading, *toc_paragraphs(entries, TEXT_WIDTH)]
+    if page_break:
+        breaker = paragraph()
+        run = sub(breaker, "r")
+        sub(run, "br", {"type": "page"})
+        blocks.append(breaker)
+    return blocks
 
 
 def _header_footer(document: Document, data: ManualData) -> None:
@@ -156,7 +168,7 @@ def _header_footer(document: Document, data: ManualData) -> None:
     p = sub(ftr, "p")
     ppr = sub(p, "pPr")
     val(ppr, "pStyle", "Footer")
-    p.append(text_run(f"{data.meta.document_number}　V{data.meta.version}　　第 "))
+    p.append(text_run(f"{data.meta.document_number}　版本 {data.meta.version}　　第 "))
     append_field(p, "PAGE", "1")
     p.append(text_run(" 页 / 共 "))
     append_field(p, "NUMPAGES", "1")

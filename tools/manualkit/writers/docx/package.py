@@ -15,9 +15,11 @@ import zipfile
 from typing import Any
 
 from docx.document import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.pkgwriter import PackageWriter
 
+from manualkit.builders.pdf_document import newest_revision, print_document
 from manualkit.models import ManualData
 
 #: Earliest timestamp a ZIP entry can hold.
@@ -31,40 +33,52 @@ def _at_noon(day: dt.date) -> dt.datetime:
 
 
 def set_core_properties(document: Document, data: ManualData) -> None:
-    """Title, subject, author (owner department), version, revision, dates — from the data."""
+    """Title, subject, author (owner department), version, revision, dates — from the data.
+
+    Subject, keywords and dates are those the PDF metadata uses (``print_document``).
+    """
     meta = data.meta
+    doc = print_document(data)
+    newest = newest_revision(data)
     props = document.core_properties
     props.title = meta.title
-    props.subject = f"{meta.subtitle or meta.title}（{meta.document_number}，V{meta.version}）"
+    props.subject = doc.subject
     props.author = meta.owner_department
     props.last_modified_by = meta.owner_department
-    props.keywords = f"{meta.document_number}; V{meta.version}; {meta.classification}"
+    props.keywords = "; ".join(doc.keywords)
     props.category = meta.classification
     props.identifier = meta.document_number
     props.language = meta.language
     props.version = meta.version
     props.content_status = meta.controlled_copy or meta.classification
     props.revision = max(1, len(data.revisions))
-    if data.revisions:
-        props.created = _at_noon(data.revisions[0].approved_on)
-        props.modified = _at_noon(data.revisions[-1].approved_on)
-        props.comments = data.revisions[-1].summary
-    else:
-        props.created = _at_noon(meta.effective)
-        props.modified = _at_noon(meta.effective)
+    first = min((rev.approved_on for rev in data.revisions), default=meta.effective)
+    last = newest.approved_on if newest is not None else meta.effective
+    props.created = _at_noon(first)
+    props.modified = _at_noon(last)
     props.last_printed = props.modified
+    if newest is not None:
+        props.comments = newest.summary
 
 
 def source_date(data: ManualData) -> dt.datetime:
     """ZIP timestamp: ``SOURCE_DATE_EPOCH`` when set, else the newest revision's approval day."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    newest = newest_revision(data)
     if epoch.isdigit():
         stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    elif data.revisions:
-        stamp = _at_noon(data.revisions[-1].approved_on).replace(tzinfo=dt.UTC)
+    elif newest is not None:
+        stamp = _at_noon(newest.approved_on).replace(tzinfo=dt.UTC)
     else:
         stamp = _at_noon(data.meta.effective).replace(tzinfo=dt.UTC)
     return max(stamp, _ZIP_EPOCH)
+
+
+def drop_template_thumbnail(document: Document) -> None:
+    """Remove python-docx's template preview image: it does not show this document."""
+    rels = document.part.package.rels
+    for rel_id in [r for r, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
+        del rels[rel_id]
 
 
 class _MemberCollector:
@@ -87,6 +101,7 @@ def package_members(document: Document) -> dict[str, bytes]:
     ``reproducible_zip``, instead of being zipped by python-docx and then rewritten.
     """
     package = document.part.package
+    drop_template_thumbnail(document)
     parts = list(package.parts)
     for part in parts:
         part.before_marshal()

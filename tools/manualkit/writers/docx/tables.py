@@ -42,6 +42,7 @@ class TableState:
     form: bool = False
     field_row: bool = False
     label: str = ""
+    content_widths: list[int] = dataclasses.field(default_factory=list)
     #: Column that people fill in (header 填写); blank cells there become content controls.
     fill_column: int = 1
 
@@ -99,7 +100,7 @@ class TableMixin(DocxTranslatorBase):
         return str(prefix % ".".join(map(str, numbers[ids[0]])))
 
     def visit_tgroup(self, node: nodes.tgroup) -> None:
-        pass
+        self.tables[-1].content_widths = content_widths(node, int(node.get("cols", 0)))
 
     def depart_tgroup(self, node: nodes.tgroup) -> None:
         pass
@@ -112,6 +113,9 @@ class TableMixin(DocxTranslatorBase):
         state = self.tables[-1]
         if state.twips:
             return
+        if len(set(state.colwidths)) <= 1 and len(state.content_widths) == len(state.colwidths):
+            # No widths given by the author: size columns by their content, as browsers do.
+            state.colwidths = state.content_widths
         total = sum(state.colwidths) or 1
         width = self.ctx.text_width_twips
         state.twips = [max(300, width * c // total) for c in state.colwidths] or [width]
@@ -231,6 +235,44 @@ class TableMixin(DocxTranslatorBase):
         ppr = sub(p, "pPr")
         val(ppr, "pStyle", "FormField")
         p.append(text_run(" "))
+
+
+def display_width(text: str) -> int:
+    """Width in half-ems: CJK and full-width characters count two, others one."""
+    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
+
+
+def content_widths(tgroup: nodes.tgroup, cols: int) -> list[int]:
+    """Relative column widths from the longest text in each column (capped, with a floor).
+
+    Cells spanning several columns are ignored; rows shortened by a vertical merge above are
+    placed correctly by tracking the merge like the cell writer does.
+    """
+    if cols <= 0:
+        return []
+    longest = [0] * cols
+    pending: dict[int, int] = {}
+    for row in tgroup.findall(nodes.row):
+        col = 0
+        for entry in row.children:
+            while col in pending:
+                pending[col] -= 1
+                if pending[col] == 0:
+                    del pending[col]
+                col += 1
+            span = int(entry.get("morecols", 0)) + 1
+            if entry.get("morerows"):
+                for offset in range(span):
+                    pending[col + offset] = int(entry["morerows"])
+            if span == 1 and col < cols:
+                lines = entry.astext().splitlines() or [""]
+                longest[col] = max(longest[col], *(display_width(line) for line in lines))
+            col += span
+        for rest in [c for c in pending if c >= col]:
+            pending[rest] -= 1
+            if pending[rest] == 0:
+                del pending[rest]
+    return [min(width, 48) + 6 for width in longest]
 
 
 def _ancestors(node: nodes.Node) -> list[nodes.Element]:
