@@ -47,7 +47,8 @@ lint: setup
 	$(BIN)/ruff check tools tests
 	$(BIN)/ruff format --check tools tests
 	$(BIN)/mypy
-	$(MANUALKIT) check --select STYLE
+	$(MANUALKIT) check --select MK6
+	@if command -v vale >/dev/null 2>&1; then vale manual; else echo "vale not on PATH: house style checked by manualkit (MK6xx) only"; fi
 
 test: setup
 	$(BIN)/ruff check tools tests

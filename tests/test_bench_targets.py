@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
+from manualkit.bench.__main__ import main as bench_main
 from manualkit.bench.measure import run_measured
 from manualkit.bench.report import format_table
 from manualkit.bench.targets import StageSummary, evaluate
+
+FIXTURE = Path(__file__).parent / "fixtures" / "writer" / "mini"
 
 
 def _ok(seconds: float, peak_mib: int = 100, size: int | None = None) -> StageSummary:
@@ -65,3 +72,24 @@ def test_measurement_reports_failures_and_timeouts(tmp_path: Path) -> None:
     assert slow.seconds < 10
     missing = run_measured(["/nonexistent/tool"], cwd=tmp_path)
     assert missing.error is not None and "cannot start" in missing.error
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc (Debian package) not installed")
+def test_bench_prints_one_table_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "manual-repo"
+    shutil.copytree(FIXTURE, project)
+    out = tmp_path / "bench.json"
+
+    status = bench_main(
+        ["--project", str(project), "--quick", "--factors", "1,2", "--stages", "pandoc-html,pandoc-docx",
+         "--output", str(out)]
+    )  # fmt: skip
+
+    table = capsys.readouterr().out
+    assert status == 1, "targets without measurements fail"
+    assert "reference: pandoc → DOCX" in table and "FAIL: real check not measured" in table
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert set(document["manuals"]) == {"real", "2×"}
+    docx = document["manuals"]["2×"]["pandoc-docx"]["median"]
+    assert docx["error"] is None and docx["output_bytes"] > 0 and docx["seconds"] > 0
+    assert (project / "build" / "bench" / "x2" / "data" / "forms.yaml").exists()

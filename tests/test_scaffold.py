@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +158,14 @@ def test_cli_new_form(project: Path, capsys: pytest.CaptureFixture[str]) -> None
     args = parser.parse_args(["new", "form", "--project", str(project), "--chapter", "9", "--title", "新表"])
     assert args.handler(args) == 1
     assert "no chapter 9" in capsys.readouterr().err
+
+
+def test_mounting_the_writer_commands_stays_light() -> None:
+    """`manualkit.cli` imports these modules on every command; `manualkit check` must start fast."""
+    code = (
+        "import sys, manualkit.scaffold, manualkit.importdocx; "
+        "print(sorted(m for m in ('pydantic', 'jinja2', 'docx', 'yaml') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "tools")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"

@@ -43,6 +43,8 @@ PLUGIN_PARSERS: tuple[tuple[str, str], ...] = (
     ("manualkit.checks.cli", "add_due_parser"),
     ("manualkit.release", "add_release_parser"),
     ("manualkit.redline.cli", "add_redline_parser"),
+    ("manualkit.scaffold", "add_new_parser"),
+    ("manualkit.importdocx", "add_import_docx_parser"),
 )
 
 

@@ -21,10 +21,13 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from manualkit.durations import render_duration
-from manualkit.models import Duration, SlaKind
+if TYPE_CHECKING:
+    from manualkit.models import SlaKind
+
+# python-docx, pydantic (models) and the checker are imported where used: ``manualkit.cli`` imports
+# this module on every command to mount ``import-docx``, and ``manualkit check`` must start fast.
 
 BlockKind = Literal["heading", "paragraph", "bullet", "number", "table"]
 
@@ -330,6 +333,9 @@ def _context(text: str, start: int, end: int, width: int = 18) -> str:
 
 
 def _findings(chapter: _Chapter, path: Path, mentions: Any) -> Iterator[DurationFinding]:
+    from manualkit.durations import render_duration
+    from manualkit.models import Duration
+
     for index, text in chapter.prose:
         for m in mentions(text):
             value = int(m.value) if float(m.value).is_integer() else None

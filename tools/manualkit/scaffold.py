@@ -17,16 +17,15 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+if TYPE_CHECKING:
+    from manualkit.diagnostics import Diagnostic
+    from manualkit.models import Bound, DurationUnit, SlaKind
 
-from manualkit.diagnostics import Diagnostic
-from manualkit.durations import render_duration
-from manualkit.loader import load_data
-from manualkit.models import DATA_FILES, Bound, Duration, DurationUnit, SlaKind
+# Heavy modules (yaml, jinja2, pydantic via the loader) are imported where used: ``manualkit.cli``
+# imports this module to mount ``manualkit new`` on every command, and ``manualkit check`` must
+# start fast.
 
 _UNITS: tuple[DurationUnit, ...] = ("working_days", "calendar_days", "hours", "minutes", "months", "years")
 _BOUNDS: tuple[Bound, ...] = ("within", "at_least", "at_most")
@@ -122,6 +121,8 @@ def chapters(root: Path) -> list[Chapter]:
         owner: str | None = None
         front = _FRONT_MATTER.match(text)
         if front:
+            import yaml
+
             try:
                 meta = yaml.safe_load(front.group(1))
             except yaml.YAMLError:
@@ -164,9 +165,18 @@ def _rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
+def data_file(root: Path, collection: str) -> Path:
+    """``data/<file>`` holding a collection (``forms`` → ``data/forms.yaml``)."""
+    from manualkit.models import DATA_FILES
+
+    return root / "data" / DATA_FILES[collection]
+
+
 def existing_ids(root: Path, collection: str) -> list[str]:
     """Ids in a data file, read as plain YAML so a half-broken file still yields its ids."""
-    path = root / "data" / DATA_FILES[collection]
+    import yaml
+
+    path = data_file(root, collection)
     if not path.exists():
         return []
     try:
@@ -215,6 +225,9 @@ def _template_dirs(root: Path) -> list[str]:
 
 
 def render_template(root: Path, template: str, /, **values: Any) -> str:
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     dirs = _template_dirs(root)
     if not dirs:
         raise ScaffoldError(f"no templates/scaffold/ directory found (looked in {root / 'templates'})")
@@ -235,8 +248,12 @@ def append_entry(root: Path, collection: str, entry_text: str, new_id: str) -> i
     The file is re-loaded with the real loader afterwards; any error that was not there before
     (or the new id not loading) restores the previous text and raises ``ScaffoldError``.
     """
+    import yaml
+
+    from manualkit.loader import load_data
+
     data_dir = root / "data"
-    path = data_dir / DATA_FILES[collection]
+    path = data_file(root, collection)
     before_text = path.read_text(encoding="utf-8") if path.exists() else None
     _, before_diags = load_data(data_dir)
     before = _errors(before_diags)
@@ -305,7 +322,7 @@ def new_form(
         owner=_owner(root, owner, ch),
     )
     line = append_entry(root, "forms", text, form_id)
-    path = root / "data" / DATA_FILES["forms"]
+    path = data_file(root, "forms")
     where = _rel(root, ch.path)
     message = (
         f"Added form {form_id} {title} at {_rel(root, path)}:{line} (replace its sample fields).\n"
@@ -374,7 +391,10 @@ def new_sla(
         tags=list(tags),
     )
     line = append_entry(root, "slas", text, new_id)
-    path = root / "data" / DATA_FILES["slas"]
+    path = data_file(root, "slas")
+    from manualkit.durations import render_duration
+    from manualkit.models import Duration
+
     shown = render_duration(Duration(value=value, unit=unit, bound=bound), kind)
     where = f" in {_rel(root, ch.path)}, section ({label})" if ch else ""
     message = (
@@ -405,7 +425,7 @@ def new_checklist(
         items=list(items) or ["（待补充检查事项）"],
     )
     line = append_entry(root, "checklists", text, checklist_id)
-    path = root / "data" / DATA_FILES["checklists"]
+    path = data_file(root, "checklists")
     message = (
         f"Added checklist {checklist_id} {title} at {_rel(root, path)}:{line}.\n"
         f"Print it in {_rel(root, ch.path)}, section ({label}), with:\n\n"

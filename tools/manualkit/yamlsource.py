@@ -176,7 +176,7 @@ def _text_before(text: str, position: int) -> str:
 
 
 class _TooManyNodes(Exception):
-    """Raised to abandon a file whose aliases expand beyond :data:`MAX_NODES` values."""
+    """Raised to abandon a file whose aliases expand beyond :data:`MAX_NODES` repeated values."""
 
     def __init__(self, problem: YamlProblem) -> None:
         super().__init__(problem.message)
@@ -190,6 +190,7 @@ class _Converter:
         self.nodes: dict[YamlPath, NodeInfo] = {}
         self.problems: list[YamlProblem] = []
         self._count = 0
+        self._seen: set[int] = set()
         self._active: set[int] = set()
         self._timestamps = yaml.constructor.SafeConstructor()
 
@@ -198,7 +199,11 @@ class _Converter:
         self.problems.append(YamlProblem(code, message, mark.line + 1, mark.column + 1, path))
 
     def convert(self, node: yaml.Node, path: YamlPath, key_line: int, key_column: int) -> Any:
-        self._count += 1
+        # Only values reached again through an alias count: a large but plain file is fine,
+        # an alias bomb ("billion laughs") is stopped after MAX_NODES repeated values.
+        if id(node) in self._seen:
+            self._count += 1
+        self._seen.add(id(node))
         if self._count > MAX_NODES:
             mark = node.start_mark
             message = f"too many values (more than {MAX_NODES}): do aliases (*name) expand endlessly?"

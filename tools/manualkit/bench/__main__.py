@@ -84,12 +84,19 @@ def bench_manual(
 ) -> tuple[dict[str, StageSummary], dict[str, list[dict[str, Any]]]]:
     """Every stage ``runs`` times (stages interleaved within a run, so drift hits all alike)."""
     by_stage: dict[str, list[StageRun]] = {s.name: [] for s in stages}
+    reference_problem: str | None = None
     if any(s.reference for s in stages):
-        prepare_reference_sources(ws)
+        try:
+            prepare_reference_sources(ws)
+        except (OSError, ValueError) as exc:
+            reference_problem = f"could not prepare the reference sources: {exc}"
     for run in range(runs):
         for stage in stages:
             print(f"[bench] {ws.name} run {run + 1}/{runs}: {stage.label} …", file=log, flush=True)
-            result = run_stage(stage, ws, run, timeout=timeout)
+            if stage.reference and reference_problem:
+                result = StageRun(Measurement(0.0, 0, -1, reference_problem), None)
+            else:
+                result = run_stage(stage, ws, run, timeout=timeout)
             if result.measurement.error:
                 print(f"[bench]   failed: {result.measurement.error}", file=log, flush=True)
             by_stage[stage.name].append(result)
@@ -142,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[bench] preparing {name} manual in {target} …", file=log, flush=True)
         try:
             synthesize(root, target, factor)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # broken YAML, unreadable chapter …: report it, bench the rest
             results[name] = _failed_manual(stages, f"could not generate the {name} manual: {exc}")
             continue
         ws = Workspace(name, target, work / f"reference-{target.name}", cli, env)

@@ -88,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m manualkit.bench.screenshots", description=__doc__)
     parser.add_argument("--project", type=Path, default=Path("."))
     parser.add_argument("--html-page", default="04-complaints.html", help="page of build/html to shoot")
-    parser.add_argument("--pdf-page", type=int, default=18, help="1-based page of the PDF")
+    parser.add_argument(
+        "--pdf-page", type=int, default=19, help="1-based page of the PDF (19: chapter 4 opens)"
+    )
     args = parser.parse_args(argv)
     root: Path = args.project
     out = root / "templates" / "screenshots"
