@@ -63,6 +63,7 @@ def test_references(tmp_path: Path) -> None:
         ("MK101", "manual/04-complaints.md", 27),  # :::{checklist} CL-04-09
         ("MK102", "data/checklists.yaml", 1),  # CL-04-01 no longer shown anywhere
         ("MK106", "manual/08-appendix.md", 1),  # no attachment-list directive
+        ("MK101", "manual/08-appendix.md", 12),  # hand-typed list names F-04-09, which is no form
         ("MK107", "data/forms.yaml", 4),  # F-04-01 not cited in chapter 4 any more
     }
     report = run_checks(root, today=TODAY, select=["MK101"])
@@ -107,8 +108,14 @@ def test_forms(tmp_path: Path) -> None:
     root = make_project(tmp_path, "forms")
     assert findings(root, ["MK2"]) == {
         ("MK201", "data/processes.yaml", 15),  # step resolve: form lacks the resolve deadline field
+        ("MK202", "data/forms.yaml", 3),  # purpose prints 保存3年, retention SLA is 至少5年
+        ("MK202", "data/forms.yaml", 11),  # label prints 48小时, the field's own SLA is 24小时
         ("MK202", "data/forms.yaml", 15),  # note prints 10个工作日, SLA is 7
     }
+    messages = {
+        d.location.line: d.message for d in run_checks(root, today=TODAY, select=["MK202"]).diagnostics
+    }
+    assert messages[11] == "form F-04-01 prints '48小时' but the SLA says complaint.general.respond = 24小时"
 
 
 def test_processes(tmp_path: Path) -> None:
@@ -119,6 +126,39 @@ def test_processes(tmp_path: Path) -> None:
         ("MK205", "data/slas.yaml", 3),  # respond 30 wd > resolve 7 wd
         ("MK206", "data/slas.yaml", 20),  # urgent 9 wd not < general 7 wd
     }
+
+
+def test_process_budget_in_mixed_units_reports_receipt_dates(tmp_path: Path) -> None:
+    """24 hours + 7 working days against 10 calendar days: late around the long holidays only."""
+    from manualkit.checks.timing import compact_dates
+
+    root = make_project(tmp_path)
+    slas = root / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    total = (
+        "- id: complaint.handling.total\n  name: 投诉处理总时限\n  duration: {value: 10, unit: working_days}"
+    )
+    assert total in text
+    slas.write_text(text.replace(total, total.replace("working_days", "calendar_days")), encoding="utf-8")
+    report = run_checks(root, today=TODAY, select=["MK203"])
+    resolve = [d for d in report.diagnostics if "receive → assess → resolve" in d.message]
+    assert len(resolve) == 1 and resolve[0].location.path == "data/processes.yaml"
+
+    # Independent oracle: the first step's 24 hours end the next day, then 7 working days follow.
+    def ends_late(receipt: dt.date) -> int | None:
+        end = _nth_working_day(receipt + dt.timedelta(days=1), 7)
+        return (end - receipt).days if (end - receipt).days > 10 else None
+
+    upcoming = [
+        TODAY + dt.timedelta(days=i) for i in range(365) if TODAY + dt.timedelta(days=i) < dt.date(2027, 1, 1)
+    ]
+    recent = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range((TODAY - dt.date(2024, 1, 1)).days)]
+    late = [d for d in upcoming if ends_late(d)]
+    assert late, "the planted budget must overrun around Spring Festival / National Day"
+    spans = {d: span for d in [*recent, *upcoming] if (span := ends_late(d))}
+    worst_day, worst = max(spans.items(), key=lambda kv: (kv[1], kv[0]))
+    assert f"worst case {worst} days (receipt on {worst_day.isoformat()})" in resolve[0].message
+    assert resolve[0].message.endswith(f"for receipt on {compact_dates(list(late))}")
 
 
 def _nth_working_day(receipt: dt.date, n: int) -> dt.date:
@@ -182,6 +222,17 @@ def test_citations(tmp_path: Path) -> None:
     assert got == {("MK305", 9, 59), ("MK304", 9, 78), ("MK303", 9, 89)}
     superseded = next(d for d in report.diagnostics if d.code == "MK304")
     assert "银行业保险业消费投诉处理管理办法" in superseded.message  # names the successor
+    # Printed data text cites regulations too (a form note here).
+    forms = root / "data" / "forms.yaml"
+    note = "    - 一般投诉应在7个工作日内办结。\n"
+    forms.write_text(
+        forms.read_text(encoding="utf-8").replace(note, note + "    - 依据《客户投诉暂行规定》填写。\n"),
+        encoding="utf-8",
+    )
+    report = run_checks(root, today=TODAY, select=["MK303"])
+    assert ("MK303", "data/forms.yaml", 16) in {
+        (d.code, d.location.path, d.location.line) for d in report.diagnostics
+    }
 
 
 def test_personal_data(tmp_path: Path) -> None:
@@ -378,3 +429,14 @@ def test_family_names_and_unknown_patterns(tmp_path: Path, capsys: pytest.Captur
     args = ["check", "--project", str(root), "--today", TODAY.isoformat()]
     assert main([*args, "--select", "MK9"]) == 2
     assert "MK9 matches no rule" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("today", [None, dt.date(2026, 3, 1)])
+def test_real_manual_has_no_errors(today: dt.date | None) -> None:
+    """The manual in this repository passes its own checker (today, and on a fixed day).
+
+    MK7xx (revision records against git history) are the release engineer's and tested there.
+    """
+    report = run_checks(REPO, today=today, ignore=NOT_OURS)
+    errors = [d.format() for d in report.diagnostics if d.severity == "error"]
+    assert errors == []

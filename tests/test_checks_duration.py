@@ -160,3 +160,27 @@ def test_masking_keeps_length_and_line_breaks(text: str) -> None:
     assert [i for i, ch in enumerate(masked) if ch == "\n"] == [i for i, ch in enumerate(text) if ch == "\n"]
     for offset, name, _ in roles:
         assert text.startswith("{" + name + "}", offset)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "periodic", "equal", "comparable"),
+    [
+        ("半年", "6个月", False, True, True),
+        ("三年", "36个月", False, True, True),
+        ("两小时", "120分钟", False, True, True),
+        ("七个工作日", "7天", False, False, False),  # working days are never calendar days
+        ("24小时", "1天", False, False, False),  # a deadline in clock hours is not one in dates
+        ("每24小时", "每天", True, True, True),  # a frequency is: 24 hours = one day
+        ("每168小时", "每7天", True, True, True),
+        ("每12小时", "每天", True, False, True),
+    ],
+)
+def test_units_are_compared_within_their_family(
+    a: str, b: str, periodic: bool, equal: bool, comparable: bool
+) -> None:
+    from manualkit.checks.duration_text import compare_key
+
+    (ma,), (mb,) = extract(a), extract(b)
+    ka, kb = compare_key(ma.value, ma.unit, periodic), compare_key(mb.value, mb.unit, periodic)
+    assert (ka[0] == kb[0]) is comparable
+    assert (ka == kb) is equal

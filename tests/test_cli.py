@@ -173,10 +173,12 @@ def test_build_refuses_to_publish_when_the_checker_reports_errors(
     finding = Diagnostic(
         "MK103", "error", "7个工作日 contradicts the SLA (15天)", Location("manual/02-complaints.md", 9, 1)
     )
-    calls: list[Path] = []
+    calls = basic.parent / "checker-calls.txt"
 
     def fake_run_checks(root: Path, **_: Any) -> _FakeReport:
-        calls.append(root)
+        # The checker may run in a child process (beside the build): record the call in a file.
+        with calls.open("a", encoding="utf-8") as log:
+            log.write(f"{root}\n")
         return _FakeReport((finding,))
 
     monkeypatch.setattr(cli, "_checker", lambda: fake_run_checks)
@@ -184,7 +186,7 @@ def test_build_refuses_to_publish_when_the_checker_reports_errors(
     err = capsys.readouterr().err
     assert "manual/02-complaints.md:9:1: error MK103 7个工作日 contradicts the SLA (15天)" in err
     assert "refusing to publish" in err
-    assert calls == [basic.resolve()]
+    assert calls.read_text(encoding="utf-8").splitlines() == [str(basic.resolve())]
     assert not (basic / "build" / "html").exists()
 
 
@@ -199,6 +201,30 @@ def test_a_crashing_checker_stops_the_build_without_a_traceback(
     err = capsys.readouterr().err
     assert "manualkit: the checker failed: KeyError: 'complaint.general.resolve'" in err
     assert "Traceback" not in err
+    assert not (basic / "build" / "html").exists()
+
+
+def test_pdf_is_not_even_built_when_the_checker_reports_errors(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The PDF builder publishes its file itself: it must wait for the checker's verdict.
+    finding = Diagnostic("MK103", "error", "contradiction", Location("manual/02-complaints.md", 9, 1))
+    monkeypatch.setattr(cli, "_checker", lambda: lambda root, **_: _FakeReport((finding,)))
+    assert cli.main(["--project", str(basic), "build", "pdf"]) == 1
+    assert "refusing to publish" in capsys.readouterr().err
+    assert not (basic / "build" / ".work").exists()
+
+
+def test_a_checker_process_that_dies_stops_publication(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def dying_run_checks(root: Path, **_: Any) -> _FakeReport:
+        os._exit(3)
+
+    monkeypatch.setattr(cli, "_checker", lambda: dying_run_checks)
+    assert cli.main(["--project", str(basic), "build", "html"]) == 1
+    err = capsys.readouterr().err
+    assert "manualkit: the checker failed: the checker process ended with status 3" in err
     assert not (basic / "build" / "html").exists()
 
 
@@ -330,3 +356,43 @@ def test_publish_tree_swaps_whole_trees_and_cleans_stale_leftovers(tmp_path: Pat
     assert sorted(p.name for p in published.iterdir()) == ["index.html"]
     assert (published / "index.html").read_text(encoding="utf-8") == "v2"
     assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["html"]
+
+
+def _subcommand_helps(parser: argparse.ArgumentParser) -> dict[str, str | None]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {choice.dest: choice.help for choice in actions[0]._choices_actions}
+
+
+def test_plugin_table_repeats_each_plugins_own_help_line() -> None:
+    helps = _subcommand_helps(cli.build_parser())  # no command: every plugin module is imported
+    for plugin in cli.PLUGINS:
+        assert helps[plugin.command] == plugin.help, plugin.command
+
+
+def test_only_the_chosen_plugin_module_is_imported() -> None:
+    code = (
+        "import sys\n"
+        "from manualkit import cli\n"
+        "parser = cli.build_parser(sys.argv[1])\n"
+        "print(sorted({p.module for p in cli.PLUGINS if p.module in sys.modules}))\n"
+        "print(parser.parse_args(sys.argv[2:]).handler.__module__)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tools"))
+
+    def run(*args: str) -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True
+        )
+        return result.stdout.splitlines()
+
+    assert run("build", "build", "html") == ["[]", "manualkit.cli"]
+    assert run("due", "due", "complaint.general.resolve", "--from", "2026-01-05") == [
+        "['manualkit.checks.cli']",
+        "manualkit.checks.cli",
+    ]
+
+
+def test_command_of_skips_global_options() -> None:
+    assert cli._command_of(["--project", "build", "check"]) == "check"
+    assert cli._command_of(["--project=x", "-h"]) is None
+    assert cli._command_of(["build", "html"]) == "build"

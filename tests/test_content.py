@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from docutils import nodes
 from opencc import OpenCC
+
+from conftest import SphinxRun, run_sphinx
 
 ROOT = Path(__file__).resolve().parents[1]
 MANUAL = ROOT / "manual"
@@ -149,6 +152,24 @@ def _seed_titles(path: Path) -> list[str]:
             title = re.sub(r"^第\d+章\s*", "", heading.group(2))
             titles.append(re.sub(r"^\d+(?:\.\d+)*\s*", "", title))
     return titles
+
+
+def _numbered_seed_titles(path: Path) -> list[tuple[tuple[int, ...], str]]:
+    """Seed headings with the number the source gave them: ``4.1 投诉受理与分类`` → ((4, 1), title)."""
+    numbered = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        heading = HEADING_RE.match(line)
+        if not heading:
+            continue
+        text = heading.group(2)
+        chapter = re.match(r"^第(\d+)章\s*(.+)$", text)
+        if chapter:
+            numbered.append(((int(chapter.group(1)),), chapter.group(2)))
+            continue
+        section = re.match(r"^(\d+(?:\.\d+)*)\s+(.+)$", text)
+        if section:
+            numbered.append((tuple(int(part) for part in section.group(1).split(".")), section.group(2)))
+    return numbered
 
 
 def _manual_source() -> str:
@@ -346,3 +367,72 @@ def test_revision_records_the_seed_decisions() -> None:
     decisions = " ".join(revision["decisions"])
     for topic in ["110%", "ops.problem", "70%", "未核实"]:
         assert topic in decisions, f"no recorded decision about {topic}"
+
+
+# -- the built doctree -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built_manual(tmp_path_factory: pytest.TempPathFactory) -> SphinxRun:
+    """The real manual read by Sphinx (dummy builder: full doctrees and section numbers, no output)."""
+    run = run_sphinx(ROOT, "dummy", outdir=tmp_path_factory.mktemp("real-manual") / "dummy")
+    assert run.error is None, run.warnings
+    return run
+
+
+def _built_sections(run: SphinxRun) -> dict[str, tuple[int, ...] | None]:
+    """Every section title in the built doctrees with the number Sphinx gave it."""
+    env = run.app.env
+    titles: dict[str, tuple[int, ...] | None] = {}
+    for docname in sorted(env.found_docs):
+        numbers = env.toc_secnumbers.get(docname, {})
+        for section in env.get_doctree(docname).findall(nodes.section):
+            is_top = section.parent is not None and isinstance(section.parent, nodes.document)
+            anchor = "" if is_top else "#" + section["ids"][0]
+            number = numbers.get(anchor)
+            titles[section[0].astext()] = tuple(number) if number else None
+    return titles
+
+
+@pytest.mark.slow
+def test_every_seed_section_is_in_the_built_doctree_with_the_seed_number(built_manual: SphinxRun) -> None:
+    """Headings can exist in the source yet vanish from the build (toctree, a broken fence);
+    the reader sees the doctree, numbered by Sphinx, so that is where each seed section must be."""
+    built = _built_sections(built_manual)
+    problems = []
+    for number, title in _numbered_seed_titles(SEED_HEADINGS):
+        if title not in built:
+            problems.append(f"{'.'.join(map(str, number))} {title}: not a section of the built manual")
+        elif built[title] != number:
+            problems.append(f"{'.'.join(map(str, number))} {title}: Sphinx numbered it {built[title]}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_built_titles_carry_no_hand_typed_numbers(built_manual: SphinxRun) -> None:
+    numbered_by_hand = [
+        title
+        for title in _built_sections(built_manual)
+        if re.match(r"^(第\s*\d+\s*[章节]|\d+(\.\d+)*\s)", title)
+    ]
+    assert not numbered_by_hand, f"section numbers must come from Sphinx: {numbered_by_hand}"
+
+
+@pytest.mark.slow
+def test_revision_notes_show_every_recorded_decision(built_manual: SphinxRun) -> None:
+    """8.2 is generated: each editorial decision in data/revisions.yaml reaches the reader."""
+    env = built_manual.app.env
+    shown = [
+        re.sub(r"\s+", "", box.astext())
+        for docname in sorted(env.found_docs)
+        for box in env.get_doctree(docname).findall(nodes.container)
+        if "mk-revisions" in box["classes"]
+    ]
+    assert shown, "no revision history in the manual"
+    missing = [
+        decision[:30]
+        for revision in _seq("revisions.yaml")
+        for decision in revision.get("decisions", [])
+        if not any(re.sub(r"\s+", "", str(decision)) in text for text in shown)
+    ]
+    assert not missing, f"decisions not shown in 8.2: {missing}"

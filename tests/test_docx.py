@@ -24,6 +24,7 @@ from sphinx.errors import SphinxError
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
+from manualkit.writers.docx.tables import CELL_PADDING, TWIPS_PER_HALF_EM, fit_column_widths
 
 FIXTURE = Path(__file__).parent / "fixtures" / "docx"
 UNKNOWN_FIXTURE = FIXTURE / "unknown"
@@ -197,6 +198,76 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     assert any("投诉内容" in alias for alias in aliases)
     text = "".join(body.itertext())
     assert "☐ 已核实客户身份" in text  # checklist items keep their boxes
+
+
+def _paragraphs_with_style(body: etree._Element, style: str) -> list[etree._Element]:
+    return [p for p in body.iter(W + "p") if p.find(f"w:pPr/w:pStyle[@w:val='{style}']", NS) is not None]
+
+
+def test_checklist_items_hang_after_their_box(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    items = ["".join(p.itertext()) for p in _paragraphs_with_style(body, "ChecklistItem")]
+    assert items and all(text.startswith("☐ ") for text in items)
+    assert any("已核实客户身份" in text for text in items)
+    styles = built.xml("word/styles.xml")
+    ind = styles.find(".//w:style[@w:styleId='ChecklistItem']/w:pPr/w:ind", NS)
+    assert ind is not None and ind.get(W + "hanging") == ind.get(W + "left")
+
+
+def test_revision_marker_is_a_styled_note_under_its_heading(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    notes = _paragraphs_with_style(body, "RevisionNote")
+    assert ["".join(p.itertext()) for p in notes] == ["本节于 v2.1 修订：一般投诉办结时限调整为7个工作日。"]
+    heading = notes[0].getprevious()
+    assert heading.find("w:pPr/w:pStyle", NS).get(W + "val") == "Heading2"
+    assert "".join(heading.itertext()) == "2.1 投诉受理"
+    styles = built.xml("word/styles.xml")
+    style = styles.find(".//w:style[@w:styleId='RevisionNote']", NS)
+    assert style.find("w:pPr/w:pBdr/w:left", NS) is not None  # the marker bar of the HTML/PDF
+    assert style.find("w:pPr/w:shd", NS).get(W + "fill") == "FFF8E1"
+
+
+def test_revision_decisions_are_a_numbered_list(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    paragraphs = list(body.iter(W + "p"))
+    intro = next(i for i, p in enumerate(paragraphs) if "编辑决定" in "".join(p.itertext()))
+    items = paragraphs[intro + 1 : intro + 3]
+    assert ["".join(p.itertext()) for p in items] == [
+        "原始资料中两处办结时限不一致，以7个工作日为准。",
+        "原始资料未给出回访时限，本版不作规定。",
+    ]
+    num_ids = {p.find("w:pPr/w:numPr/w:numId", NS).get(W + "val") for p in items}
+    assert len(num_ids) == 1  # one list, numbered 1. 2. by Word
+    numbering = built.xml("word/numbering.xml")
+    num = numbering.find(f"w:num[@w:numId='{num_ids.pop()}']", NS)
+    abstract_id = num.find("w:abstractNumId", NS).get(W + "val")
+    level0 = numbering.find(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='0']", NS)
+    assert level0.find("w:numFmt", NS).get(W + "val") == "decimal"
+
+
+def test_flowchart_not_glued_to_the_step_table(built: Build) -> None:
+    """A picture line at 1.5 spacing, kept with the table after it, left blank pages."""
+    body = built.xml("word/document.xml")
+    picture = next(p for p in body.iter(W + "p") if p.find(".//w:drawing", NS) is not None)
+    ppr = picture.find("w:pPr", NS)
+    assert ppr.find("w:keepNext", NS) is None
+    assert ppr.find("w:spacing", NS).get(W + "line") == "240"
+
+
+def test_short_columns_keep_their_text_on_one_line() -> None:
+    total = 9298
+    # 序号 | 步骤 (long) | 责任岗位 | 时限 | 表单 | 下一步 (long)
+    natural = [4, 60, 12, 9, 22, 40]
+    widths = fit_column_widths(natural, total)
+    assert abs(sum(widths) - total) <= len(widths)
+    for column in (0, 2, 3):
+        assert widths[column] >= natural[column] * TWIPS_PER_HALF_EM + CELL_PADDING
+    assert widths[1] == max(widths)  # the spare width goes to the text column
+    # Seven columns that cannot all stay unwrapped: the tiny one still does.
+    crowded = fit_column_widths([4, 130, 30, 24, 44, 14, 14], total)
+    assert crowded[0] >= 4 * TWIPS_PER_HALF_EM + CELL_PADDING
+    assert abs(sum(crowded) - total) <= len(crowded)
+    assert fit_column_widths([], total) == []
 
 
 def test_cross_references_are_hyperlinks_to_bookmarks(built: Build) -> None:

@@ -405,10 +405,11 @@ def test_two_thousand_lines_load_well_under_100_ms(project: Path) -> None:
     write(project, "slas.yaml", "".join(copies))
     total = sum(p.read_text(encoding="utf-8").count("\n") for p in (project / "data").glob("*.yaml"))
     assert total >= 2000
+    # CPU time, not wall-clock: the machine is shared and a busy neighbour must not fail this.
     timings = []
     for _ in range(5):
-        started = time.perf_counter()
+        started = time.process_time()
         data, diagnostics = load_data(project / "data")
-        timings.append(time.perf_counter() - started)
+        timings.append(time.process_time() - started)
         assert data is not None and diagnostics == []
     assert min(timings) < 0.1, timings

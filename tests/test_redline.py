@@ -12,8 +12,18 @@ import pytest
 from lxml import etree
 
 from manualkit.redline.cli import RedlineError, write_redline
+from manualkit.redline.datadiff import EntryChange, FieldChange
 from manualkit.redline.textdiff import diff_text
-from release_helpers import NEW_PARAGRAPH, OLD_PARAGRAPH, commit_all, make_project, make_v1_1, replace_in, tag
+from release_helpers import (
+    NEW_PARAGRAPH,
+    OLD_PARAGRAPH,
+    REVISION_1_1,
+    commit_all,
+    make_project,
+    make_v1_1,
+    replace_in,
+    tag,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -126,6 +136,11 @@ def test_html_escapes_manual_text(released: Path) -> None:
     assert "&lt;script&gt;" in html
 
 
+def test_malformed_version_is_refused(released: Path) -> None:
+    with pytest.raises(RedlineError, match="drop the leading 'v'"):
+        write_redline(released, "v1.0", "1.1")
+
+
 def test_unknown_tag_is_refused(released: Path) -> None:
     with pytest.raises(RedlineError, match=r"tag v0\.9 not found"):
         write_redline(released, "0.9", "1.1")
@@ -202,3 +217,103 @@ def test_cited_sla_change_shows_in_section_text(tmp_path: Path) -> None:
     assert "一般投诉应当在7个工作日内办结" in "".join(section.xpath(".//p/text() | .//p/del/text()"))
     assert "7" in "".join(section.xpath(".//del/text()")) and "5" in "".join(section.xpath(".//ins/text()"))
     assert "{sla}" not in "".join(section.itertext())
+
+
+def test_redline_compares_reader_text_not_markup(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "02-complaints.md"
+    replace_in(
+        chapter,
+        OLD_PARAGRAPH,
+        OLD_PARAGRAPH + "\n\n| 等级 | 时限 |\n| --- | --- |\n| **一般投诉** | 7个工作日 |\n\n"
+        "受理要求见{ref}`complaint-intake`。",
+    )
+    commit_all(root, "1.0")
+    tag(root, "1.0")
+    replace_in(chapter, "| **一般投诉** | 7个工作日 |", "| **一般投诉** | 5个工作日 |")
+    replace_in(chapter, "## 投诉办结", "## 投诉办结与答复")
+    commit_all(root, "1.1")
+    tag(root, "1.1")
+    target = write_redline(root, "1.0", "1.1")
+    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    section = page.xpath("//div[@id='s-complaint-resolution']")[0]
+    text = "".join(section.xpath(".//div[@class='mk-text']//text()"))
+    assert "一般投诉 ｜ 75个工作日" in text  # one line per table row, old and new digit side by side
+    assert "受理要求见投诉受理。" in text  # {ref} reads as the referenced section's title
+    for markup in ("**", "| ---", "## ", "{ref}"):
+        assert markup not in text, markup
+    # The reworded heading is itself a change: old title deleted, new title inserted.
+    heading = section.xpath("./h3")[0]
+    assert heading.xpath("string(./del)") == "投诉办结" and heading.xpath("string(./ins)") == "投诉办结与答复"
+    with zipfile.ZipFile(target / "redline.docx") as archive:
+        body = etree.fromstring(archive.read("word/document.xml"))
+    deleted = {"".join(d.itertext()) for d in body.iterfind(f".//{W}del")}
+    assert "投诉办结" in deleted
+
+
+def test_form_change_summary_shows_only_what_changed(released: Path) -> None:
+    replace_in(released / "data" / "forms.yaml", "label: 联系电话", "label: 联系手机")
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    target = write_redline(released, "1.1", "1.2")
+    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    row = page.xpath("//tr[@id='form-f-02-01']")[0]
+    old, new = row.xpath("string(.//del)"), row.xpath("string(.//ins)")
+    assert old.startswith("栏目：") and "联系电话" in old and "联系手机" in new
+    assert "投诉受理登记表" not in old  # the unchanged title is not repeated as a change
+
+
+def test_published_redline_is_as_readable_as_other_output(redline_dir: Path) -> None:
+    plain = redline_dir.parent / "plain"
+    plain.mkdir()
+    assert redline_dir.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
+def test_other_data_changes_are_listed_too(released: Path) -> None:
+    # Roles (like checklists or processes) reach readers through directives whose text the section
+    # diff cannot show, so the summary lists them entry by entry as well.
+    replace_in(released / "data" / "roles.yaml", "name: 客服主管", "name: 客户服务主管")
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    target = write_redline(released, "1.1", "1.2")
+    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    row = page.xpath("//tr[@id='roles-service-supervisor']")[0]
+    assert row.xpath("string(./td[1])") == "角色"
+    assert (
+        row.xpath("string(.//del)") == "名称：客服主管"
+        and row.xpath("string(.//ins)") == "名称：客户服务主管"
+    )
+    changes = json.loads((target / "changes.json").read_text(encoding="utf-8"))
+    assert [(c["id"], c["status"]) for c in changes["roles"]] == [("service.supervisor", "changed")]
+    assert changes["slas"] == [] and changes["checklists"] == []
+
+
+def test_long_changed_values_are_word_diffed_in_the_summary() -> None:
+    note = "一般投诉{}个工作日内、紧急投诉24小时内处理完毕；重大投诉15个工作日内处理完毕。"
+    change = EntryChange(
+        "form", "F-04-01", "投诉受理登记表", "changed", {}, {},
+        (FieldChange("notes", [note.format(7)], [note.format(5)]),),
+    )  # fmt: skip
+    edits = [(s.op, s.text) for s in change.inline if s.op != "equal"]
+    assert edits == [("delete", "7"), ("insert", "5")]
+    short = EntryChange(
+        "sla", "x", "一般投诉处理时限", "changed", {}, {}, (FieldChange("duration", "7天", "5天"),)
+    )
+    assert short.inline == () and (short.old_value, short.new_value) == ("7天", "5天")
+
+
+def test_redline_across_several_releases_shows_every_revision(released: Path) -> None:
+    replace_in(released / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
+    replace_in(released / "data" / "manual.yaml", 'version: "1.1"', 'version: "1.2"')
+    revision_1_2 = REVISION_1_1.replace('"1.1"', '"1.2"').replace(
+        "complaint-resolution", "overview-principles"
+    )
+    with (released / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(revision_1_2.replace("缩短一般投诉办结时限。", "服务原则增加“规范”。"))
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    page = etree.parse(str(write_redline(released, "1.0", "1.2") / "redline.html"), etree.HTMLParser())
+    approvals = [p.xpath("string(.)") for p in page.xpath("//p[@class='mk-revision']")]
+    assert [a.split(" ")[0] for a in approvals] == ["v1.1", "v1.2"]
+    note = page.xpath("string(//div[@id='s-complaint-resolution']/p[@class='mk-note'])")
+    assert note.startswith("修订说明：v1.1：一般投诉办结时限由7个工作日缩短为5个工作日")

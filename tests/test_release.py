@@ -52,6 +52,25 @@ def test_refuses_dirty_tree(project: Path) -> None:
     assert git(project, "tag", "--list") == ""
 
 
+@pytest.mark.parametrize("version", ["v1.0", "1", "1.x", "1.0 "])
+def test_refuses_malformed_version(project: Path, version: str) -> None:
+    with pytest.raises(ReleaseError, match="numbers separated by dots") as info:
+        release(project, version, check=document_control_checks)
+    assert ("drop the leading 'v' (1.0)" in str(info.value)) == (version == "v1.0")
+    assert git(project, "tag", "--list") == ""
+
+
+def test_refuses_when_previous_release_tag_is_missing(project: Path) -> None:
+    # v1.0 was never tagged (or the clone has no tags): nothing proves 1.1's changes are recorded.
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    with pytest.raises(ReleaseError, match=r"cannot verify the changes .* tag v1\.0 not found") as info:
+        release(project, "1.1", check=document_control_checks)
+    assert "git fetch --tags" in str(info.value)
+    assert git(project, "tag", "--list") == ""
+    assert not (project / "build" / "site").exists()
+
+
 def test_refuses_version_without_revision(project: Path) -> None:
     make_v1_1(project, record=False)
     commit_all(project, "1.1 without a revision")
@@ -175,6 +194,25 @@ def test_failed_release_leaves_previous_site_untouched(project: Path) -> None:
 
 
 @pytest.mark.slow
+def test_broken_template_fails_the_release_naming_file_and_line(project: Path) -> None:
+    release(project, "1.0", formats=("html",), check=document_control_checks)
+    site = project / "build" / "site"
+    before = tree_state(site)
+    make_v1_1(project)
+    template = project / "templates" / "pdf" / "print.html"
+    lines = template.read_text(encoding="utf-8").split("\n")
+    broken = lines.index("</body>")
+    lines.insert(broken, "{% if %}")  # a Jinja syntax error just before </body>
+    template.write_text("\n".join(lines), encoding="utf-8")
+    commit_all(project, "手册 v1.1, broken print template")
+    with pytest.raises(ReleaseError) as info:
+        release(project, "1.1", formats=("html", "pdf"), check=document_control_checks)
+    assert f"pdf build crashed: templates/pdf/print.html:{broken + 1}: template error" in str(info.value)
+    assert tree_state(site) == before
+    assert "v1.1" not in git(project, "tag", "--list")
+
+
+@pytest.mark.slow
 def test_republish_rebuilds_a_tagged_version_into_another_site(project: Path, tmp_path: Path) -> None:
     git(project, "tag", "-a", "v1.0", "-m", "v1.0")
     site = tmp_path / "pages" / "site"
@@ -225,9 +263,24 @@ def test_old_pages_show_superseded_banner(project: Path) -> None:
             )
             assert len(options) == 2 and "最新" in options[0]
 
-            page.goto(f"{base}/1.1/02-complaints.html")
+            with page.expect_navigation():
+                link.click()
+            assert page.url == f"{base}/1.1/02-complaints.html"
             page.wait_for_selector(".mk-version-bar", timeout=10_000)
             assert page.query_selector(".mk-superseded") is None
+
+            # The switcher goes to the same page in the chosen version ...
+            with page.expect_navigation():
+                page.select_option(".mk-version-bar select", index=1)
+            assert page.url == f"{base}/1.0/02-complaints.html"
+            # ... or to that version's start page when the page does not exist there.
+            (site / "1.1" / "01-overview.html").unlink()
+            page.goto(f"{base}/1.0/01-overview.html")
+            banner = page.wait_for_selector(".mk-superseded a", timeout=10_000)
+            assert banner is not None
+            with page.expect_navigation():
+                banner.click()
+            assert page.url.rstrip("/") in (f"{base}/1.1", f"{base}/1.1/index.html")
             browser.close()
     finally:
         server.shutdown()

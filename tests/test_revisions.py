@@ -8,7 +8,7 @@ import pytest
 
 from manualkit.checks import run_checks
 from manualkit.redline.sections import split_sections
-from manualkit.revisions import version_key
+from manualkit.revisions import _directive_owners, version_key
 from release_helpers import REVISION_1_1, commit_all, make_project, make_v1_1, replace_in, tag
 
 
@@ -79,7 +79,40 @@ def test_unrecorded_chapter_change_names_file_and_line(project: Path) -> None:
     replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
     found = [f for f in mk7(project) if "MK705" in f]
     assert len(found) == 1, found
-    assert found[0].startswith("manual/01-overview.md:17: error MK705 chapter changed since v1.0")
+    assert found[0].startswith(
+        "manual/01-overview.md:17: error MK705 section 'overview-principles' (服务原则) changed since v1.0"
+    )
+    assert "enclosing section (overview)" in found[0]
+
+
+def test_recording_a_sibling_section_does_not_cover_another(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)  # records complaint-resolution, in the same chapter as complaint-intake
+    replace_in(project / "manual" / "02-complaints.md", "由客服主管当日复核", "由客服主管当日复核并签字")
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1, found
+    assert found[0].startswith("manual/02-complaints.md:14: error MK705 section 'complaint-intake'")
+
+
+def test_recording_the_enclosing_section_covers_its_subsections(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "    - {section: complaint-resolution,",
+        "    - {section: overview, description: 服务原则增加“规范”。}\n    - {section: complaint-resolution,",
+    )
+    assert [f for f in mk7(project) if "MK705" in f] == []
+
+
+def test_front_matter_change_needs_a_change_in_that_chapter(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    replace_in(project / "manual" / "01-overview.md", "review_due: 2027-03-01", "review_due: 2027-06-01")
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1, found
+    assert found[0].startswith("manual/01-overview.md:3: error MK705 front matter changed since v1.0")
 
 
 def test_unrecorded_change_is_caught_after_commit_too(project: Path) -> None:
@@ -117,7 +150,8 @@ def test_data_change_in_section_not_recorded(project: Path) -> None:
     replace_in(project / "data" / "forms.yaml", "label: 联系电话", "label: 联系手机")
     found = [f for f in mk7(project) if "MK705" in f]
     assert len(found) == 1, found
-    assert found[0].startswith("data/forms.yaml:1: error MK705 F-02-01 changed since v1.0")
+    # The line of the edit inside the entry, not the entry's first line.
+    assert found[0].startswith("data/forms.yaml:8: error MK705 F-02-01 changed since v1.0")
     assert "complaint-intake" in found[0]
 
 
@@ -129,6 +163,25 @@ def test_edit_after_release_warns(project: Path) -> None:
         "manual/01-overview.md:17: warning MK706 changed since release v1.0; "
         "record it in a new revision after 1.0"
     ]
+
+
+def test_sla_table_owns_only_the_slas_its_filters_select() -> None:
+    text = (
+        "(complaint-deadlines)=\n## 投诉时限\n\n:::{sla-table}\n:tags: complaint\n:::\n\n"
+        "(fault-deadlines)=\n## 故障时限\n\n:::{sla-table}\n:section: fault-handling\n:::\n\n"
+        "(intake)=\n## 受理\n\n:::{form} F-02-01\n:::\n"
+    )
+    owners = _directive_owners(split_sections(text, "manual/x.md"))
+
+    def owning(collection: str, entry_id: str, entry: dict[str, object]) -> set[str]:
+        return {o.label for o in owners if o.owns(collection, entry_id, entry)}
+
+    complaint = {"tags": ["complaint"], "section": "complaint-process"}
+    fault = {"tags": ["fault"], "section": "fault-handling"}
+    assert owning("slas", "complaint.general.resolve", complaint) == {"complaint-deadlines"}
+    assert owning("slas", "fault.respond", fault) == {"fault-deadlines"}
+    assert owning("forms", "F-02-01", {"section": "intake"}) == {"intake"}
+    assert owning("forms", "F-02-02", {"section": "intake"}) == set()
 
 
 def test_sections_split_by_label() -> None:

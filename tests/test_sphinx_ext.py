@@ -87,6 +87,26 @@ def test_sla_table_filters_and_anchors_rows(basic_html: SphinxRun) -> None:
     assert "至少3年" in retention.astext()
 
 
+def test_sla_basis_says_when_the_cited_document_is_not_in_force(tmp_path: Path) -> None:
+    """A compliance reader must not take an unverified or superseded text for settled law."""
+    project = copy_fixture("basic", tmp_path)
+    references = project / "data" / "references.yaml"
+    text = references.read_text(encoding="utf-8")
+    references.write_text(text.replace("status: in_force", "status: unverified", 1), encoding="utf-8")
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    data = data_of(run)
+    sla = next(s for s in data.slas if s.source)
+    assert data.reference(sla.source).status == "unverified"
+    (table,) = containers(resolved(run, "02-appendix"), "mk-sla-table")
+    row = next(r for r in body_rows(next(table.findall(nodes.table))) if r[0].astext() == sla.name)
+    assert "）（待核实）" in row[5].astext()
+    in_force = run_sphinx(copy_fixture("basic", tmp_path / "again"))
+    (table,) = containers(resolved(in_force, "02-appendix"), "mk-sla-table")
+    row = next(r for r in body_rows(next(table.findall(nodes.table))) if r[0].astext() == sla.name)
+    assert "待核实" not in row[5].astext()
+
+
 def test_home_section_table_wins_the_anchor(tmp_path: Path) -> None:
     project = copy_fixture("basic", tmp_path)
     chapter = project / "manual" / "01-complaints.md"
@@ -102,6 +122,39 @@ def test_home_section_table_wins_the_anchor(tmp_path: Path) -> None:
     assert 'id="sla-complaint-general-resolve"' not in appendix
     assert 'href="01-complaints.html#sla-complaint-general-resolve"' in appendix
     assert 'id="sla-complaint-ack"' in appendix  # not in that section: the complete table keeps it
+
+
+def test_sla_table_chapter_filter(tmp_path: Path) -> None:
+    """``:chapter:`` selects the SLAs whose home section is in a chapter: this one when empty,
+    another one by document name; a misspelt chapter is an error naming the close ones."""
+    project = copy_fixture("basic", tmp_path)
+    slas = project / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    head, tail = text.split("- id: record.retention", 1)
+    slas.write_text(
+        head + "- id: record.retention" + tail.replace("complaint-handling", "all-slas", 1), encoding="utf-8"
+    )
+    chapter = project / "manual" / "01-complaints.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n:::{sla-table}\n:chapter:\n:::\n", encoding="utf-8"
+    )
+    appendix = project / "manual" / "02-appendix.md"
+    appendix.write_text(
+        appendix.read_text(encoding="utf-8")
+        + "\n:::{sla-table}\n:chapter: 01-complaints\n:::\n\n:::{sla-table}\n:chapter: 01-complaint\n:::\n",
+        encoding="utf-8",
+    )
+    run = run_sphinx(project)
+    data = data_of(run)
+    in_chapter = [s.name for s in data.slas if s.section in {"complaint-intake", "complaint-handling"}]
+    assert len(in_chapter) == len(data.slas) - 1
+    own = containers(resolved(run, "01-complaints"), "mk-sla-table")[-1]
+    assert [r[0].astext() for r in body_rows(next(own.findall(nodes.table)))] == in_chapter
+    tables = containers(resolved(run, "02-appendix"), "mk-sla-table")
+    assert [r[0].astext() for r in body_rows(next(tables[-1].findall(nodes.table)))] == in_chapter
+    assert "unknown chapter id '01-complaint'" in run.warnings
+    assert "did you mean: 01-complaints" in run.warnings
+    assert run.app.statuscode == 1
 
 
 def test_form_is_printable(basic_html: SphinxRun) -> None:
@@ -204,6 +257,26 @@ def test_every_page_shows_document_control(basic_html: SphinxRun, page: str) -> 
     assert f'<span class="mk-docinfo-version">{meta.version}</span>' in html
     assert "2025年3月1日" in html  # effective date of the fixture
     assert "_static/manualkit.css" in html
+
+
+def test_page_furniture_is_in_chinese(basic_html: SphinxRun) -> None:
+    """furo's navigation words and the footer read in Chinese, with the organisation named."""
+    html = (basic_html.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    for english in ("On this page", "Back to top", "<span>Previous</span>", "Copyright &#169;"):
+        assert english not in html
+    for chinese in ("本页目录", "返回顶部", "上一章"):
+        assert chinese in html
+    assert f"&#169; {data_of(basic_html).meta.organisation}" in html
+    # Sphinx 8.2's search status line has no zh_CN entry: our catalogue patch loads after Sphinx's.
+    search = (basic_html.outdir / "search.html").read_text(encoding="utf-8")
+    assert search.index("_static/translations.js") < search.index("_static/manualkit-l10n.js")
+    script = (basic_html.outdir / "_static" / "manualkit-l10n.js").read_text(encoding="utf-8")
+    assert "Search finished, found ${resultCount} pages matching the search query." in script
+
+
+def test_search_results_name_object_types_without_the_domain(basic_html: SphinxRun) -> None:
+    domain = get_domain(basic_html.app.env)
+    assert domain.get_type_name(domain.object_types["form"]) == "表单"
 
 
 def test_print_stylesheet_and_numbered_chapters(basic_html: SphinxRun) -> None:
@@ -317,3 +390,26 @@ def test_project_templates_override_shipped_fragments(tmp_path: Path) -> None:
         f"{p.label}占{p.percent:g}%。" for p in share.parts
     ]
     assert containers(tree, "mk-form")  # the other fragments still come from the shipped templates
+
+
+def test_editing_a_fragment_template_rebuilds_the_pages_using_it(tmp_path: Path) -> None:
+    """A changed template must reach the site on the next incremental build, not only after a
+    clean one (the 8.2 decisions list once stayed invisible that way)."""
+    project = copy_fixture("basic", tmp_path)
+    fragments = project / "templates" / "fragments"
+    fragments.mkdir(parents=True)
+    template = fragments / "share-table.md.j2"
+    template.write_text(
+        "{% for part in share.parts %}\n{{ part.label }}。\n\n{% endfor %}\n", encoding="utf-8"
+    )
+    first = run_sphinx(project)
+    assert first.error is None, first.warnings
+    template.write_text(
+        "{% for part in share.parts %}\n{{ part.label }}：修订后。\n\n{% endfor %}\n", encoding="utf-8"
+    )
+    touch_later(template)
+    second = run_sphinx(project, fresh=False)
+    assert second.error is None, second.warnings
+    (box,) = containers(second.app.env.get_doctree("01-complaints"), "mk-share-table")
+    assert all(p.astext().endswith("：修订后。") for p in box.findall(nodes.paragraph))
+    assert "修订后" in (second.outdir / "01-complaints.html").read_text(encoding="utf-8")

@@ -18,14 +18,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import logging
 import os
 import re
 import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
@@ -39,12 +38,19 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class BuildFailure(Exception):
-    """A build did not succeed; ``status`` is the exit status (1 failed build, 2 invalid sources)."""
+    """A build did not succeed; ``status`` is the exit status (1 failed build, 2 invalid sources).
 
-    def __init__(self, message: str, status: int = 1, source_error: SourceError | None = None) -> None:
+    ``refused``: the build itself succeeded but publication was refused (the checker found
+    errors and has said so already).
+    """
+
+    def __init__(
+        self, message: str, status: int = 1, source_error: SourceError | None = None, *, refused: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.source_error = source_error
+        self.refused = refused
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,11 +190,9 @@ def _isatty(stream: TextIO) -> bool:
 
 def _quiet_jieba() -> None:
     """jieba (Chinese word splitting for the search index) logs its dictionary loading at DEBUG."""
-    try:
-        import jieba
-    except ImportError:
-        return
-    jieba.setLogLevel(logging.WARNING)
+    from manualkit.sphinx.search import quiet_jieba
+
+    quiet_jieba()
 
 
 def publish_tree(source: Path, destination: Path) -> None:
@@ -241,12 +245,19 @@ def build_output(
     verbose: int = 0,
     parallel: int = 0,
     fresh: bool = False,
+    approve: Callable[[], bool] | None = None,
 ) -> BuiltOutput:
-    """Build one output (``html``, ``pdf`` or ``docx``) and publish it; raise :class:`BuildFailure`."""
+    """Build one output (``html``, ``pdf`` or ``docx``) and publish it; raise :class:`BuildFailure`.
+
+    ``approve`` is asked after a successful HTML build, before it is published (the checker
+    runs meanwhile); PDF and DOCX builders publish by themselves, so ask before building those.
+    """
     workdir = project.work_dir / name
     app = run_sphinx(project, name, workdir, stderr=stderr, verbose=verbose, parallel=parallel, fresh=fresh)
     final_dir = output_dir(project, app)
     if name == "html":
+        if approve is not None and not approve():
+            raise BuildFailure("html built but not published: the checks failed", refused=True)
         published = final_dir / "html"
         publish_tree(workdir, published)
         return BuiltOutput(name, published / "index.html")

@@ -20,6 +20,7 @@ import bisect
 import calendar as _stdlib_calendar
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,48 @@ class BusinessCalendar:
             return day + dt.timedelta(days=n)
         months = n if unit == "months" else 12 * n
         return add_months(day, months)
+
+    @cached_property
+    def _reach(self) -> dict[int, int]:
+        """Covered year → last year of the gap-free run of covered years it starts (built once)."""
+        result: dict[int, int] = {}
+        for year in sorted(self.years, reverse=True):
+            result[year] = result.get(year + 1, year)
+        return result
+
+    def due_many(self, starts: Sequence[dt.date | None], duration: Duration) -> list[dt.date | None]:
+        """:meth:`due` for many receipt days at once; ``None`` where the calendar cannot answer.
+
+        The checker's worst-case simulations (regulatory ceilings, process budgets) ask for the due
+        date of every receipt day of several years; calling :meth:`due` for each costs an exception
+        path and coverage checks per call.  Same counting rule and same refusals as :meth:`due`
+        (a working-day count that starts or ends in an uncovered year gives ``None``, never a
+        guess); ``None`` in ``starts`` stays ``None``.  Day units only (hours need a moment).
+        """
+        unit, n = duration.unit, duration.value
+        if unit in ("hours", "minutes"):
+            raise CalendarError(f"due_many counts whole days; convert {unit} first")
+        if unit == "calendar_days":
+            step = dt.timedelta(days=n)
+            return [None if s is None else s + step for s in starts]
+        if unit in ("months", "years"):
+            months = n if unit == "months" else 12 * n
+            return [None if s is None else add_months(s, months) for s in starts]
+        ordinals = self._working_ordinals
+        reach = self._reach
+        size = len(ordinals)
+        result: list[dt.date | None] = []
+        for s in starts:
+            if s is None or s.year not in reach:
+                result.append(None)
+                continue
+            index = bisect.bisect_right(ordinals, s.toordinal()) + n - 1
+            if index >= size:
+                result.append(None)
+                continue
+            end = dt.date.fromordinal(ordinals[index])
+            result.append(end if end.year <= reach[s.year] else None)
+        return result
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

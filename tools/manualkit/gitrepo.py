@@ -19,7 +19,18 @@ class GitError(RuntimeError):
     """A git command failed (or git is missing); ``str()`` is a one-line reason."""
 
 
-_HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,\d+)? @@")
+_HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
+
+
+@dataclasses.dataclass(frozen=True)
+class Hunk:
+    """Lines ``first``..``last`` of the working-tree file differ from the base revision.
+
+    A pure deletion has ``first == last``: the line the removed text followed (at least 1).
+    """
+
+    first: int
+    last: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,13 +110,20 @@ class Repo:
 
         A pure deletion reports the line after which text was removed (at least 1).
         """
+        return [hunk.first for hunk in self.changed_hunks(since, path)]
+
+    def changed_hunks(self, since: str, path: str) -> list[Hunk]:
+        """Every changed stretch of ``path`` (working-tree line numbers) since ``since``."""
         out = self.run("diff", "--relative", "-U0", since, "--", path)
-        lines: list[int] = []
+        hunks: list[Hunk] = []
         for line in out.splitlines():
             match = _HUNK_RE.match(line)
             if match:
-                lines.append(max(int(match.group("start")), 1))
-        return lines
+                start = int(match.group("start"))
+                count = int(match.group("count")) if match.group("count") is not None else 1
+                first = max(start, 1)
+                hunks.append(Hunk(first, max(first, start + count - 1)))
+        return hunks
 
     def show(self, rev: str, path: str) -> str:
         """Content of ``path`` (relative to ``root``) at ``rev`` (``git show rev:./path``)."""

@@ -42,11 +42,13 @@ from manualkit.models import ManualData, Revision
 from manualkit.revisions import (
     DATA_DIR,
     MANUAL_DIR,
+    coverage,
     newest_revision,
     release_tag,
     revision_for,
     revision_stub,
     version_key,
+    version_problem,
 )
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
@@ -129,10 +131,25 @@ def sphinx_build(request: BuildRequest) -> None:
     except Exception as exc:  # an extension's bug must still abort the release cleanly
         relay.flush()
         raise ReleaseError(
-            f"{request.builder} build crashed: {type(exc).__name__}: {exc}\n{warnings.getvalue()}".rstrip()
+            f"{request.builder} build crashed: {_describe(exc, request.root)}\n{warnings.getvalue()}".rstrip()
         ) from exc
     if status:
         raise ReleaseError(f"{request.builder} build failed:\n{warnings.getvalue()}".rstrip())
+
+
+def _describe(exc: BaseException, root: Path) -> str:
+    """One line for an unexpected build failure; a template error names ``file:line`` (project-relative)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, jinja2.TemplateSyntaxError):
+            where = current.filename or current.name or "<template>"
+            with contextlib.suppress(ValueError):
+                where = Path(where).resolve().relative_to(root.resolve()).as_posix()
+            return f"{where}:{current.lineno}: template error: {current.message}"
+        current = getattr(current, "orig_exc", None) or current.__cause__ or current.__context__
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _quiet_jieba() -> None:
@@ -163,6 +180,9 @@ def release(
     re-run (they passed when the tag was made) and no tag is created.  ``site`` defaults to
     ``<root>/build/site``.
     """
+    problem = version_problem(version)
+    if problem:
+        raise ReleaseError(problem)
     root = root.resolve()
     repo = Repo(root)
     tag = release_tag(version)
@@ -171,6 +191,7 @@ def release(
     revision = _revision(data, version)
     if check is not None and not republish:
         _refuse_failing_checks(root, check)
+        _refuse_unverifiable(root, data)
     site = (site or root / "build" / SITE_DIR).resolve()
     site.parent.mkdir(parents=True, exist_ok=True)
     # Scratch space beside the site (same file system), so publishing is a rename.
@@ -248,6 +269,20 @@ def _revision(data: ManualData, version: str) -> Revision:
             f"(and `effective: {revision.effective.isoformat()}`) and commit before releasing"
         )
     return revision
+
+
+def _refuse_unverifiable(root: Path, data: ManualData) -> None:
+    """Refuse when the previous release tag is missing: nothing could prove the changes are recorded.
+
+    ``manualkit check`` only warns (MK705) so a shallow clone can still be checked; a release
+    must vouch for every change since the previous version.
+    """
+    result = coverage(root, data)
+    if result.base is not None and result.skipped:
+        raise ReleaseError(
+            f"cannot verify the changes since the previous release: {result.skipped}. Fetch the tags "
+            f"(`git fetch --tags`, or `git fetch --unshallow --tags` in a shallow clone) and try again"
+        )
 
 
 def _refuse_failing_checks(root: Path, check: CheckFunction) -> None:

@@ -17,13 +17,14 @@ diagnostics or messages.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from manualkit.gitrepo import GitError, Repo
+from manualkit.gitrepo import GitError, Hunk, Repo
 from manualkit.models import DATA_FILES, ManualData, Revision
 from manualkit.redline.sections import Section, split_sections
 
@@ -47,6 +48,22 @@ DIRECTIVE_OWNERSHIP: dict[str, tuple[str, bool]] = {
 
 #: manual.yaml keys a release is expected to change (stamped from the revision record).
 _RELEASE_KEYS = frozenset({"version", "effective"})
+
+
+#: What data/revisions.yaml accepts as a version (models.Version): ``1.1`` or ``1.1.2``.
+VERSION_RE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
+
+
+def version_problem(version: str) -> str | None:
+    """Why ``version`` cannot name a release (None if it can): the CLI's first check."""
+    if VERSION_RE.match(version):
+        return None
+    hint = (
+        f"; drop the leading 'v' ({version[1:]})"
+        if version[:1] in "vV" and VERSION_RE.match(version[1:])
+        else ""
+    )
+    return f"version must be numbers separated by dots, like 1.1, found {version!r}{hint}"
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -187,21 +204,85 @@ def _uncovered(repo: Repo, root: Path, data: ManualData, newest: Revision, base:
     covers = {item for c in newest.changes for item in c.covers}
     owners = _directive_owners(sections_of(root))
     for path in repo.changed_files(base, (MANUAL_DIR, DATA_DIR)):
-        exists = (root / path).exists()
         if path.startswith(f"{MANUAL_DIR}/") and path.endswith(".md"):
-            text = (root / path).read_text(encoding="utf-8") if exists else repo.show(base, path)
-            labels = {s.label for s in split_sections(text, path) if s.label}
-            if labels & changed_labels or path in covers:
-                continue
-            lines = repo.changed_lines(base, path) if exists else []
-            yield Uncovered(
-                path,
-                lines[0] if lines else 1,
-                f"chapter changed since {base} but revision {newest.version} lists no change to a "
-                f"section in it (labels here: {', '.join(sorted(labels)) or 'none'})",
-            )
+            yield from _chapter_uncovered(repo, root, path, base, newest, changed_labels, covers)
         elif path.startswith(f"{DATA_DIR}/"):
             yield from _data_uncovered(repo, root, path, base, newest, changed_labels, covers, owners)
+
+
+def _chapter_uncovered(
+    repo: Repo,
+    root: Path,
+    path: str,
+    base: str,
+    newest: Revision,
+    changed_labels: set[str],
+    covers: set[str],
+) -> Iterable[Uncovered]:
+    """Every changed section of one chapter needs a change entry for it or an enclosing section.
+
+    Sections nest by heading level, so recording ``complaint-process`` (a ``##``) covers an edit
+    in its ``###`` subsections; text before the first label (front matter) is covered by any
+    recorded label of the file.
+    """
+    if path in covers:
+        return
+    if not (root / path).exists():
+        old_labels = {s.label for s in split_sections(repo.show(base, path), path) if s.label}
+        yield Uncovered(
+            path,
+            1,
+            f"chapter removed since {base} (labels: {', '.join(sorted(old_labels)) or 'none'}) but revision "
+            f"{newest.version} does not record it; list `{path}` in a change's `covers`",
+        )
+        return
+    sections = split_sections((root / path).read_text(encoding="utf-8"), path)
+    file_labels = {s.label for s in sections if s.label}
+    enclosing = _enclosing_labels(sections)
+    reported: set[str] = set()
+    for hunk in repo.changed_hunks(base, path):
+        for index, section in enumerate(sections):
+            next_start = sections[index + 1].start_line if index + 1 < len(sections) else None
+            if section.start_line > hunk.last or (next_start is not None and next_start <= hunk.first):
+                continue
+            if section.key in reported:
+                continue
+            labels = enclosing[section.key] if section.label else file_labels
+            if labels & changed_labels:
+                continue
+            reported.add(section.key)
+            line = max(hunk.first, section.start_line)
+            if section.label is None:
+                message = (
+                    f"front matter changed since {base} but revision {newest.version} lists no change to a "
+                    f"section of this chapter"
+                )
+            else:
+                outer = sorted(labels - {section.label})
+                message = (
+                    f"section '{section.label}' ({section.title}) changed since {base} but revision "
+                    f"{newest.version} records no change to it"
+                    + (f" or to an enclosing section ({', '.join(outer)})" if outer else "")
+                    + f"; add `- {{section: {section.label}, description: …}}` to its changes"
+                )
+            yield Uncovered(path, line, message)
+
+
+def _enclosing_labels(sections: Iterable[Section]) -> dict[str, set[str]]:
+    """Section key → its own label and the labels of the sections it is nested in (by heading level)."""
+    stack: list[tuple[int, str]] = []
+    result: dict[str, set[str]] = {}
+    for section in sections:
+        if section.label is None:
+            continue
+        level = section.level
+        if level is not None:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+        result[section.key] = {section.label, *(label for _, label in stack)}
+        if level is not None:
+            stack.append((level, section.label))
+    return result
 
 
 def _data_uncovered(
@@ -212,14 +293,14 @@ def _data_uncovered(
     newest: Revision,
     changed_labels: set[str],
     covers: set[str],
-    owners: Mapping[tuple[str, str | None], set[str]],
+    owners: Iterable[_Owner],
 ) -> Iterable[Uncovered]:
     name = Path(path).name
     collection = next((key for key, file in DATA_FILES.items() if file == name), None)
     if collection == "revisions" or name in covers or path in covers:
         return
-    hunks = repo.changed_lines(base, path) if (root / path).exists() else []
-    first = hunks[0] if hunks else 1
+    hunks = repo.changed_hunks(base, path) if (root / path).exists() else []
+    first = hunks[0].first if hunks else 1
     if collection is None:
         yield Uncovered(path, first, f"data file changed since {base}; name it in a change's `covers`")
         return
@@ -239,36 +320,87 @@ def _data_uncovered(
         return
     old_entries = _entries(old)
     new_entries = _entries(new)
-    lines = _entry_lines(new_text)
+    spans = _entry_spans(new_text)
+    owners = tuple(owners)
     for entry_id in sorted(set(old_entries) | set(new_entries)):
         before, after = old_entries.get(entry_id), new_entries.get(entry_id)
         if before == after:
             continue
         sections = {e.get("section") for e in (before, after) if e and isinstance(e.get("section"), str)}
-        sections |= owners.get((collection, entry_id), set()) | owners.get((collection, None), set())
+        sections |= {
+            o.label
+            for o in owners
+            if o.owns(collection, entry_id, before) or o.owns(collection, entry_id, after)
+        }
         if sections & changed_labels or entry_id in covers:
             continue
         what = "added" if before is None else "removed" if after is None else "changed"
         owned_by = ", ".join(sorted(s for s in sections if s)) or "no section"
         yield Uncovered(
             path,
-            lines.get(entry_id, first),
+            _first_changed_line(spans.get(entry_id), hunks, first),
             f"{entry_id} {what} since {base} but revision {newest.version} records no change to its "
             f"section ({owned_by}); add a change entry or list {entry_id} in `covers`",
         )
 
 
-def _directive_owners(sections: Iterable[Section]) -> dict[tuple[str, str | None], set[str]]:
-    owners: dict[tuple[str, str | None], set[str]] = {}
+def _first_changed_line(span: tuple[int, int] | None, hunks: Iterable[Hunk], fallback: int) -> int:
+    """The first changed line inside an entry (the entry's first line if no hunk falls in it)."""
+    if span is None:
+        return fallback
+    start, end = span
+    for hunk in hunks:
+        if hunk.first <= end and hunk.last >= start:
+            return max(hunk.first, start)
+    return start
+
+
+@dataclasses.dataclass(frozen=True)
+class _Owner:
+    """A section that renders data entries through a directive (and so answers for their changes).
+
+    ``entry_id`` set: the directive renders that one entry (``:::{form} F-04-01``).  Otherwise it
+    renders every entry of the collection that passes the directive's ``:tags:`` (any of) and
+    ``:section:`` filters (``:::{sla-table}``).
+    """
+
+    label: str
+    collection: str
+    entry_id: str | None
+    tags: frozenset[str] = frozenset()
+    section: str | None = None
+
+    def owns(self, collection: str, entry_id: str, entry: Mapping[str, Any] | None) -> bool:
+        if collection != self.collection or entry is None:
+            return False
+        if self.entry_id is not None:
+            return self.entry_id == entry_id
+        tags = entry.get("tags")
+        if self.tags and not (isinstance(tags, list) and self.tags & {str(t) for t in tags}):
+            return False
+        return not self.section or entry.get("section") == self.section
+
+
+def _directive_owners(sections: Iterable[Section]) -> list[_Owner]:
+    owners: list[_Owner] = []
     for section in sections:
         if section.label is None:
             continue
-        for name, arg in section.directives():
-            owned = DIRECTIVE_OWNERSHIP.get(name)
+        for directive in section.directive_calls():
+            owned = DIRECTIVE_OWNERSHIP.get(directive.name)
             if owned is None:
                 continue
             collection, by_id = owned
-            owners.setdefault((collection, arg if by_id and arg else None), set()).add(section.label)
+            tags = frozenset(t.strip() for t in directive.options.get("tags", "").split(",") if t.strip())
+            owners.append(
+                _Owner(
+                    section.label,
+                    collection,
+                    directive.arg if by_id and directive.arg else None,
+                    tags,
+                    directive.options.get("section", "").strip() or None,
+                )
+            )
     return owners
 
 
@@ -298,13 +430,13 @@ def _entries(value: Any) -> dict[str, dict[str, Any]]:
     return result
 
 
-def _entry_lines(text: str) -> dict[str, int]:
-    """Entry id → 1-based line where the entry starts in a sequence-of-mappings YAML file."""
+def _entry_spans(text: str) -> dict[str, tuple[int, int]]:
+    """Entry id → 1-based first and last line of the entry in a sequence-of-mappings YAML file."""
     try:
         node = yaml.compose(text) if text.strip() else None
     except yaml.YAMLError:
         return {}
-    result: dict[str, int] = {}
+    result: dict[str, tuple[int, int]] = {}
     if isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             key = f"#{index + 1}"
@@ -313,7 +445,9 @@ def _entry_lines(text: str) -> dict[str, int]:
                     if k.value in ("id", "version") and isinstance(v, yaml.ScalarNode):
                         key = str(v.value)
                         break
-            result.setdefault(key, item.start_mark.line + 1)
+            # end_mark sits just past the entry: at column 0 of the next line for block mappings.
+            last = item.end_mark.line + (1 if item.end_mark.column else 0)
+            result.setdefault(key, (item.start_mark.line + 1, max(item.start_mark.line + 1, last)))
     return result
 
 

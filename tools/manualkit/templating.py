@@ -140,6 +140,18 @@ class TemplateRenderer:
             where = self._where(exc.__traceback__, name)
             raise TemplateRenderError(f"template error: {exc}", where) from exc
 
+    def source_path(self, name: str) -> Path | None:
+        """The file ``name`` resolves to (the project's override or the shipped one).
+
+        Callers register it as a build dependency: editing a fragment must rebuild the
+        pages that render it, or the site keeps showing the old layout.
+        """
+        for root in self.search_path:
+            candidate = root / name
+            if candidate.is_file():
+                return candidate
+        return None
+
     def _display(self, filename: str) -> str:
         path = Path(filename)
         for root in self.search_path:

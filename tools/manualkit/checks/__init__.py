@@ -87,12 +87,13 @@ def run_checks(
     from manualkit.checks.datapos import DataPositions
     from manualkit.checks.registry import collect
     from manualkit.checks.source import parse_manual
-    from manualkit.loader import load_data
+    from manualkit.loader import load_source
 
     root = Path(project_root)
     data_dir = root / "data"
-    data, load_diags = load_data(data_dir)
-    base = [dataclasses.replace(d, location=d.location.relative_to(root)) for d in load_diags]
+    source = load_source(data_dir, root=root)
+    data = source.data
+    base = [dataclasses.replace(d, location=d.location.relative_to(root)) for d in source.diagnostics]
     base = [d for d in base if _selected(d.code, select, ignore)]
     if data is None:
         return CheckReport(tuple(sort_diagnostics(base)))
@@ -104,7 +105,7 @@ def run_checks(
         data=data,
         documents=documents,
         today=today or dt.date.today(),
-        positions=DataPositions.load(root, data_dir),
+        positions=DataPositions.from_source(root, data_dir, source),
     )
     ruleset = collect(RULE_MODULES)
     base.extend(

@@ -117,6 +117,21 @@ def magnitude(value: float, unit: DurationUnit) -> float:
     return value * factor
 
 
+_ELAPSED_MINUTES = {"minutes": 1, "hours": 60, "calendar_days": 1440}
+
+
+def compare_key(value: float, unit: DurationUnit, periodic: bool) -> tuple[str, float]:
+    """(family, size) under which two durations may be compared; different families never are.
+
+    A *frequency* in hours equals one in calendar days (每24小时 = 每天, 每168小时 = 每7天), so
+    intervals compare clock units and calendar days exactly, in minutes.  A *deadline* does not:
+    24小时 counts clock hours from the moment of receipt, 1天 counts dates, so they stay apart.
+    """
+    if periodic and unit in _ELAPSED_MINUTES:
+        return "elapsed", value * _ELAPSED_MINUTES[unit]
+    return unit_family(unit), magnitude(value, unit)
+
+
 def parse_chinese_number(text: str) -> int | None:
     """``十五`` → 15, ``二十四`` → 24, ``两`` → 2, ``一百〇五`` → 105, ``二〇二六`` → 2026; junk → None."""
     if not text or any(ch not in _CN_CHARS for ch in text):

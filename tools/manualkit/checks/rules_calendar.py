@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from manualkit.business_calendar import HOLIDAYS_FILE, CalendarError
+from manualkit.business_calendar import HOLIDAYS_FILE
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import magnitude, unit_family
 from manualkit.checks.registry import rule
@@ -79,22 +79,40 @@ def _minimum(sla: Sla) -> bool:
 
 
 def _overruns(ctx: CheckContext, sla: Sla, limit: Duration, days: list[dt.date]) -> dict[dt.date, int]:
-    """Receipt day → calendar days the internal deadline takes, where it is looser than ``limit``."""
+    """Receipt day → calendar days the internal deadline takes, where it is looser than ``limit``.
+
+    Days the calendar cannot answer for are skipped: MK110 reports the gap; never guess.
+    """
+    ours = ctx.calendar.due_many(days, as_days(sla.duration))
+    theirs = ctx.calendar.due_many(days, as_days(limit))
+    minimum = _minimum(sla)
     found: dict[dt.date, int] = {}
-    for start in days:
-        try:
-            ours = ctx.calendar.due(start, as_days(sla.duration))
-            theirs = ctx.calendar.due(start, as_days(limit))
-        except CalendarError:
-            continue  # beyond the calendar: MK110 reports the gap; never guess
-        assert isinstance(ours, dt.date) and isinstance(theirs, dt.date)
-        if (ours < theirs) if _minimum(sla) else (ours > theirs):
-            found[start] = (ours - start).days
+    for start, mine, limit_end in zip(days, ours, theirs, strict=True):
+        if mine is None or limit_end is None:
+            continue
+        if (mine < limit_end) if minimum else (mine > limit_end):
+            found[start] = (mine - start).days
     return found
 
 
-def _judge(ctx: CheckContext, sla: Sla, limit: Duration) -> str | None:
-    """None when never looser than ``limit``; else how and when (for the message)."""
+#: What a verdict depends on: the SLA's duration and bound, whether it is a minimum, the limit.
+_VerdictKey = tuple[str, int, str, bool, str, int]
+
+
+def _judge(ctx: CheckContext, sla: Sla, limit: Duration, memo: dict[_VerdictKey, str | None]) -> str | None:
+    """None when never looser than ``limit``; else how and when (for the message).
+
+    ``memo`` (one per run) shares verdicts between SLAs with the same duration and limit:
+    a manual repeats the same few pairs (every complaint class against the same regulation).
+    """
+    d = sla.duration
+    key = (d.unit, d.value, d.bound, _minimum(sla), limit.unit, limit.value)
+    if key not in memo:
+        memo[key] = _judge_once(ctx, sla, limit)
+    return memo[key]
+
+
+def _judge_once(ctx: CheckContext, sla: Sla, limit: Duration) -> str | None:
     if unit_family(sla.duration.unit) == unit_family(limit.unit):
         return "always" if _looser(sla, sla.duration, limit) else None
     upcoming, recent = judged_days(ctx)
@@ -145,13 +163,14 @@ def _judge(ctx: CheckContext, sla: Sla, limit: Duration) -> str | None:
     """,
 )
 def regulatory_ceiling(ctx: CheckContext) -> Iterator[Diagnostic]:
+    memo: dict[_VerdictKey, str | None] = {}
     for sla in ctx.data.slas:
         if sla.limit is None:
             continue
         ref = sla.limit.reference
         loc = ctx.where("slas", sla.id, "duration")
         outer = sla.limit.extended or sla.limit.duration
-        verdict = _judge(ctx, sla, outer)
+        verdict = _judge(ctx, sla, outer, memo)
         if verdict:
             yield Diagnostic(
                 "MK112",
@@ -163,7 +182,7 @@ def regulatory_ceiling(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         if sla.limit.extended is None:
             continue
-        verdict = _judge(ctx, sla, sla.limit.duration)
+        verdict = _judge(ctx, sla, sla.limit.duration, memo)
         if verdict:
             yield Diagnostic(
                 "MK113",

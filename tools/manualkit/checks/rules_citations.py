@@ -17,8 +17,13 @@ def _normalise(title: str) -> str:
     return re.sub(r"[\s·•]", "", title)
 
 
+#: Data files whose text is not printed as the manual's own statements: the register itself, and
+#: revision records (which may name documents this version abolished).
+_NOT_CITING = frozenset({"references", "revisions"})
+
+
 def _cited(ctx: CheckContext) -> Iterator[tuple[Reference | None, str, Location]]:
-    """Every regulation cited in prose: 《title》 text and {reg} roles (role targets resolved)."""
+    """Every regulation cited: 《title》 in prose and in printed data text, and {reg} roles."""
     by_title = {_normalise(r.title.strip("《》")): r for r in ctx.data.references}
     by_id = {r.id: r for r in ctx.data.references}
     for doc, block in ctx.blocks():
@@ -28,6 +33,33 @@ def _cited(ctx: CheckContext) -> Iterator[tuple[Reference | None, str, Location]
         for role in block.roles:
             if role.name == "reg" and role.target in by_id:
                 yield by_id[role.target], role.target, Location(doc.path, role.line, role.column)
+    for title, loc in _data_titles(ctx):
+        yield by_title.get(_normalise(title)), title, loc
+
+
+def _data_titles(ctx: CheckContext) -> Iterator[tuple[str, Location]]:
+    """《title》 in data strings that end up printed (form notes, SLA notes, step descriptions …)."""
+    for collection, doc in ctx.positions.documents.items():
+        if collection in _NOT_CITING:
+            continue
+        file = ctx.positions.file(collection)
+        for path, info in doc.nodes.items():
+            if info.kind != "scalar":
+                continue
+            value = _value_at(doc.value, path)
+            if isinstance(value, str) and "《" in value:
+                for m in _TITLE_RE.finditer(value):
+                    yield m.group(1), Location(file, info.line, info.column)
+
+
+def _value_at(value: object, path: tuple[str | int, ...]) -> object:
+    for part in path:
+        in_mapping = isinstance(value, dict) and part in value
+        in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        if not (in_mapping or in_list):
+            return None
+        value = value[part]  # type: ignore[index]
+    return value
 
 
 @rule(
@@ -59,8 +91,9 @@ def _cited(ctx: CheckContext) -> Iterator[tuple[Reference | None, str, Location]
     "error",
     "《title》 in prose is not in data/references.yaml",
     """
-    What: every title in 《…》 written in prose must match (ignoring spaces) the title of an entry
-    in data/references.yaml.
+    What: every title in 《…》 written in prose, or in data text that is printed (form notes, SLA
+    notes, step descriptions … — everything but references.yaml and revisions.yaml), must match
+    (ignoring spaces) the title of an entry in data/references.yaml.
     Why: the reference list is the manual's register of the rules it relies on; an unregistered
     title cannot be checked for validity and is often a mis-quoted or non-existent document.
     Fix: cite it with {reg}`id`, or add it to data/references.yaml (status `unverified` until

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
-from manualkit.checks.duration_text import DurationMention, extract, magnitude, unit_family
+from manualkit.checks.duration_text import DurationMention, compare_key, extract
 from manualkit.checks.registry import rule
 from manualkit.diagnostics import Diagnostic, Location
 from manualkit.durations import render_sla
@@ -18,12 +18,22 @@ def _kind_matches(mention: DurationMention, sla: Sla) -> bool:
     return (mention.kind == "interval") == periodic
 
 
+def _keys(mention: DurationMention, sla: Sla) -> tuple[tuple[str, float], tuple[str, float]]:
+    periodic = mention.kind == "interval"
+    return (
+        compare_key(mention.value, mention.unit, periodic),
+        compare_key(sla.duration.value, sla.duration.unit, periodic),
+    )
+
+
 def _comparable(mention: DurationMention, sla: Sla) -> bool:
-    return unit_family(sla.duration.unit) == mention.family and _kind_matches(mention, sla)
+    ours, theirs = _keys(mention, sla)
+    return ours[0] == theirs[0] and _kind_matches(mention, sla)
 
 
 def _same(mention: DurationMention, sla: Sla) -> bool:
-    return magnitude(sla.duration.value, sla.duration.unit) == mention.magnitude
+    ours, theirs = _keys(mention, sla)
+    return ours == theirs
 
 
 _SENTENCE_END = "。；！？;!?"
@@ -68,8 +78,9 @@ def _sentence(text: str, offset: int) -> tuple[int, int]:
     两小时, 每季度, 半年, 十五日 — outside roles are compared with the SLA that governs the paragraph:
     the SLAs cited by {sla} roles in the same sentence, else in the same paragraph, else the SLAs
     whose `section` is the paragraph's section. Only the same unit family is compared (working
-    days, calendar days, hours/minutes, months/years are never equated); intervals (每…) only
-    with interval SLAs.
+    days, calendar days, hours/minutes, months/years are never equated: 半年 = 6个月, 三年 = 36个月,
+    两小时 = 120分钟, but 7个工作日 ≠ 7天 and a 24小时 deadline ≠ a 1天 deadline); intervals (每…)
+    only with interval SLAs, where hours and calendar days are one family (每24小时 = 每天).
     A duration matching none of the governing SLAs of its unit family is an error.
     Why: the data (slas.yaml) is the single source of truth; prose that says 10 working days where
     the SLA says 7 tells staff the wrong deadline.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
-from manualkit.checks.duration_text import extract, magnitude
+from manualkit.checks.duration_text import compare_key, extract
 from manualkit.checks.registry import rule
 from manualkit.diagnostics import Diagnostic, Location
 from manualkit.durations import render_sla
@@ -59,12 +59,16 @@ def form_deadline_fields(ctx: CheckContext) -> Iterator[Diagnostic]:
     "error",
     "deadline wording printed on a form differs from the SLA",
     """
-    What: durations written in a form's `notes` or in a field's `help` text are compared with the
-    SLAs that govern the form: the field's own `sla`, otherwise the SLAs of the form's deadline
-    fields and of the process steps using the form (same unit family only).
+    What: every duration printed on a form — its title, purpose and `notes`, and each field's
+    `label`, `help` and `choices` — is compared with the SLAs that govern the form: for a field
+    with its own `sla`, that SLA; otherwise the SLAs of the form's deadline fields, of the
+    process steps using the form and its `retention` period (same unit family only, intervals
+    only with intervals; the deadline the template prints next to a field is generated from the
+    SLA and always agrees).
     Why: the printed form is what staff and customers read; 10 working days on paper against
     7 in the data is a compliance incident.
-    Fix: make the wording match the SLA (or better: let the template print the SLA).
+    Fix: make the wording match the SLA (or better: drop the number and let the template print
+    the SLA next to the deadline field).
     """,
 )
 def form_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -72,23 +76,35 @@ def form_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
     for form in ctx.data.forms:
         form_slas = [slas[f.sla] for f in form.fields if f.sla in slas]
         form_slas += [s for _, _, s in _step_slas(ctx, form)]
-        texts: list[tuple[str, Location, list[Sla]]] = []
+        if form.retention in slas:
+            form_slas.append(slas[form.retention])
+        form_slas = list({s.id: s for s in form_slas}.values())
+        texts: list[tuple[str, Location, list[Sla]]] = [
+            (form.title, ctx.where("forms", form.id, "title"), form_slas),
+            (form.purpose, ctx.where("forms", form.id, "purpose"), form_slas),
+        ]
         for i, note in enumerate(form.notes):
             texts.append((note, ctx.where("forms", form.id, "notes", i), form_slas))
         for i, field in enumerate(form.fields):
+            own = [slas[field.sla]] if field.sla in slas else form_slas
+            texts.append((field.label, ctx.where("forms", form.id, "fields", i, "label"), own))
             if field.help:
-                own = [slas[field.sla]] if field.sla in slas else form_slas
                 texts.append((field.help, ctx.where("forms", form.id, "fields", i, "help"), own))
+            for j, choice in enumerate(field.choices):
+                texts.append((choice, ctx.where("forms", form.id, "fields", i, "choices", j), own))
         for text, loc, governing in texts:
             for m in extract(text):
-                same_family = [
-                    s
+                periodic = m.kind == "interval"
+                said = compare_key(m.value, m.unit, periodic)
+                keys = {
+                    s.id: compare_key(s.duration.value, s.duration.unit, periodic)
                     for s in governing
-                    if m.family == _family(s) and (m.kind == "interval") == (s.kind in ("interval", "period"))
-                ]
+                    if periodic == (s.kind in ("interval", "period"))
+                }
+                same_family = [s for s in governing if s.id in keys and keys[s.id][0] == said[0]]
                 if not same_family:
                     continue
-                if not any(magnitude(s.duration.value, s.duration.unit) == m.magnitude for s in same_family):
+                if not any(keys[s.id] == said for s in same_family):
                     want = " / ".join(f"{s.id} = {render_sla(s)}" for s in same_family)
                     yield Diagnostic(
                         "MK202",
@@ -96,9 +112,3 @@ def form_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
                         f"form {form.id} prints {m.text!r} but the SLA says {want}",
                         loc,
                     )
-
-
-def _family(sla: Sla) -> str:
-    from manualkit.checks.duration_text import unit_family
-
-    return unit_family(sla.duration.unit)

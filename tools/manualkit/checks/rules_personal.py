@@ -10,6 +10,7 @@ top-level domains .example / .test / .invalid (RFC 2606).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,9 @@ _CARD_RE = re.compile(r"(?<![\d])(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
+_NEWLINE_RE = re.compile(r"\n")
+#: What every personal-data pattern contains: 11+ digits (spaces/dashes between groups), or ``@``.
+_CANDIDATE_RE = re.compile(r"\d[\d \-]{10,}|@")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _SAFE_DOMAINS = ("example.com", "example.org", "example.net")
@@ -131,9 +135,7 @@ _EXPLAIN_TAIL = """
 )
 def personal_data(ctx: CheckContext) -> Iterator[Diagnostic]:
     for path, text in _files(ctx):
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not any(ch.isdigit() or ch == "@" for ch in line):
-                continue
+        for number, line in candidate_lines(text):
             for code, col, what in scan_line(line):
                 yield Diagnostic(
                     code,
@@ -141,3 +143,23 @@ def personal_data(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"real-looking personal data: {what} — use a masked placeholder",
                     Location(path, number, col + 1),
                 )
+
+
+def candidate_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(1-based number, text) of each line that could hold personal data.
+
+    One cheap pass finds runs of 11+ digits (IDs, mobiles and cards all have them) and ``@``;
+    only those lines are scanned with the exact patterns, instead of every line of every file.
+    """
+    line_starts: list[int] | None = None
+    seen: set[int] = set()
+    for m in _CANDIDATE_RE.finditer(text):
+        if line_starts is None:
+            line_starts = [0, *(n.end() for n in _NEWLINE_RE.finditer(text))]
+        index = bisect.bisect_right(line_starts, m.start()) - 1
+        if index in seen:
+            continue
+        seen.add(index)
+        start = line_starts[index]
+        end = line_starts[index + 1] - 1 if index + 1 < len(line_starts) else len(text)
+        yield index + 1, text[start:end]

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from manualkit.business_calendar import BusinessCalendar, CalendarError
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import magnitude, unit_family
 from manualkit.checks.registry import rule
@@ -94,15 +93,6 @@ def process_graph(ctx: CheckContext) -> Iterator[Diagnostic]:
                 )
 
 
-def _path_end(cal: BusinessCalendar, start: dt.date, durations: list[Duration]) -> dt.date:
-    day = start
-    for d in durations:
-        end = cal.due(day, as_days(d))
-        assert isinstance(end, dt.date)
-        day = end
-    return day
-
-
 @rule(
     "MK203",
     "error",
@@ -112,7 +102,9 @@ def _path_end(cal: BusinessCalendar, start: dt.date, durations: list[Duration]) 
     on every path (following `next` branches; loops are cut) must add up to no more than it. Same
     unit family: the sums are compared. Mixed units (working days vs calendar days vs hours): every
     receipt date of the coming twelve months and of the recent covered years is simulated on the
-    official working-day calendar, and the worst case counts (hours round up to whole days).
+    official working-day calendar, and the worst case counts (hours round up to whole days); the
+    message gives the worst case (receipt date, days taken) and the coming receipt dates on which
+    the path ends late.
     Why: if the steps' own deadlines can legitimately take longer than the promise made to the
     customer, the promise will be broken by people who did everything on time.
     Fix: shorten step SLAs, lengthen the end-to-end SLA (within any regulatory limit) or run
@@ -121,6 +113,9 @@ def _path_end(cal: BusinessCalendar, start: dt.date, durations: list[Duration]) 
 )
 def process_budget(ctx: CheckContext) -> Iterator[Diagnostic]:
     slas = {s.id: s for s in ctx.data.slas}
+    memo: dict[
+        tuple[tuple[tuple[str, int], ...], str, int], tuple[list[dt.date], tuple[dt.date, int] | None]
+    ] = {}
     for p in ctx.data.processes:
         total = slas.get(p.sla or "")
         if total is None:
@@ -146,34 +141,60 @@ def process_budget(ctx: CheckContext) -> Iterator[Diagnostic]:
                         ctx.where("processes", p.id, "sla"),
                     )
                 continue
-            bad, in_history = _late_dates(ctx, durations, total.duration)
-            if bad or in_history:
-                when = (
-                    f"for receipt on {compact_dates(list(bad))}"
-                    if bad
-                    else f"in recent years (calendar up to {ctx.calendar.last_year})"
+            key = (tuple((d.unit, d.value) for d in durations), total.duration.unit, total.duration.value)
+            if key not in memo:  # copies of a process share paths: simulate each combination once
+                memo[key] = _late_dates(ctx, durations, total.duration)
+            bad, worst = memo[key]
+            if worst is None:
+                continue
+            worst_day, worst_days = worst
+            when = f"worst case {worst_days} days (receipt on {worst_day.isoformat()})"
+            if bad:
+                when += f"; in the next twelve months for receipt on {compact_dates(list(bad))}"
+            else:
+                when += (
+                    "; none in the next twelve months as far as the calendar covers them "
+                    f"(to {ctx.calendar.last_year}-12-31)"
                 )
-                yield Diagnostic(
-                    "MK203",
-                    "error",
-                    f"path {names} ({' + '.join(render_amount(d) for d in durations)}) ends after the "
-                    f"process SLA {total.id} ({render_sla(total)}) {when}",
-                    ctx.where("processes", p.id, "sla"),
-                )
+            yield Diagnostic(
+                "MK203",
+                "error",
+                f"path {names} ({' + '.join(render_amount(d) for d in durations)}) can end after the "
+                f"process SLA {total.id} ({render_sla(total)}): {when}",
+                ctx.where("processes", p.id, "sla"),
+            )
 
 
-def _late_dates(ctx: CheckContext, durations: list[Duration], total: Duration) -> tuple[list[dt.date], bool]:
-    """Coming receipt dates on which the path ends after ``total``; and whether recent years had any."""
+#: (coming late receipt dates, worst case as (receipt day, calendar days taken) or None).
+_Late = tuple[list[dt.date], tuple[dt.date, int] | None]
+
+
+def _late_dates(ctx: CheckContext, durations: list[Duration], total: Duration) -> _Late:
+    """Coming receipt dates on which the path ends after ``total``, and the worst late case.
+
+    The worst case is (receipt day, calendar days the path takes) over the coming twelve months
+    and the recent covered years; ``None`` when the path never ends late.  Steps run one after
+    the other: each step's deadline counts from the previous step's due date.  Days the calendar
+    cannot answer for are skipped (MK110 reports the gap; never guess).
+    """
     cal = ctx.calendar
-
-    def late(start: dt.date) -> bool:
-        try:
-            return _path_end(cal, start, durations) > _path_end(cal, start, [total])
-        except CalendarError:
-            return False  # beyond the calendar: MK110 reports the gap; never guess
-
     upcoming, recent = judged_days(ctx)
-    return [d for d in upcoming if late(d)], any(late(d) for d in recent)
+
+    def late(days: list[dt.date]) -> dict[dt.date, int]:
+        ends: list[dt.date | None] = list(days)
+        for d in durations:
+            ends = cal.due_many(ends, as_days(d))
+        limits = cal.due_many(days, as_days(total))
+        return {
+            day: (end - day).days
+            for day, end, limit in zip(days, ends, limits, strict=True)
+            if end is not None and limit is not None and end > limit
+        }
+
+    soon = late(upcoming)
+    found = {**late(recent), **soon}
+    worst = max(found.items(), key=lambda kv: (kv[1], kv[0])) if found else None
+    return list(soon), worst
 
 
 _CLASS_RE = re.compile(r"^(?P<cls>.+)\.(?P<what>respond|resolve|repair)$")

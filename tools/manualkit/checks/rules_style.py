@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
-from manualkit.checks.source import ROLE_RE, Block
+from manualkit.checks.source import ROLE_RE, Block, Document
 from manualkit.diagnostics import Diagnostic, Location
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -166,7 +167,8 @@ def typography(ctx: CheckContext) -> Iterator[Diagnostic]:
     import autocorrect_py
 
     rc = ctx.root / ".autocorrectrc"
-    if rc.exists():
+    configured = rc.exists()
+    if configured:
         rc_text = rc.read_text(encoding="utf-8")
         problems = autocorrect_config_problems(rc_text)
         for problem in problems:
@@ -174,32 +176,60 @@ def typography(ctx: CheckContext) -> Iterator[Diagnostic]:
         if problems:
             return
         autocorrect_py.load_config(rc_text)  # type: ignore[attr-defined]
-    for doc, block in ctx.blocks():
-        for m in _DIGIT_SPACE_RE.finditer(block.masked):
-            line, col = block.position(m.start())
-            yield Diagnostic(
-                "MK603",
-                "warning",
-                "no space between digits and Chinese (house style)",
-                Location(doc.path, line, col),
-            )
-        if not rc.exists():
-            continue
-        text = _style_text(block)
-        for lint in autocorrect_py.lint_for(text, "md").lines:
-            old_lines = lint.old.split("\n")
-            new_lines = lint.new.split("\n")
-            for k, (old, new) in enumerate(zip(old_lines, new_lines, strict=False)):
-                wanted = _DIGIT_SPACE_RE.sub("", new)
-                if wanted == _DIGIT_SPACE_RE.sub("", old):
-                    continue  # only digit spacing differs: house style keeps 7个工作日 (MK603)
-                before, after, index = _changed(old, wanted)
+    for doc in ctx.documents:
+        for block in doc.blocks:
+            for m in _DIGIT_SPACE_RE.finditer(block.masked):
+                line, col = block.position(m.start())
                 yield Diagnostic(
-                    "MK610",
+                    "MK603",
                     "warning",
-                    f"typography: {before!r} → {after!r}",
-                    Location(doc.path, block.start_line + lint.line - 1 + k, index + 1),
+                    "no space between digits and Chinese (house style)",
+                    Location(doc.path, line, col),
                 )
+        if configured:
+            yield from _autocorrect(doc)
+
+
+def _autocorrect(doc: Document) -> Iterator[Diagnostic]:
+    """Lint a chapter's prose blocks in one autocorrect call (blank lines keep them apart).
+
+    One call per chapter instead of one per block; each lint line is mapped back to its block
+    through the first line each block has in the joined text.
+    """
+    import autocorrect_py
+
+    blocks = doc.blocks
+    if not blocks:
+        return
+    texts: list[str] = []
+    firsts: list[int] = []  # 1-based line of each block in the joined text
+    line = 1
+    for block in blocks:
+        text = _style_text(block)
+        firsts.append(line)
+        texts.append(text)
+        line += text.count("\n") + 2
+    for lint in autocorrect_py.lint_for("\n\n".join(texts), "md").lines:
+        index = bisect.bisect_right(firsts, lint.line) - 1
+        block = blocks[index]
+        old_lines = lint.old.split("\n")
+        new_lines = lint.new.split("\n")
+        for k, (old, new) in enumerate(zip(old_lines, new_lines, strict=False)):
+            wanted = _DIGIT_SPACE_RE.sub("", new)
+            if wanted == _DIGIT_SPACE_RE.sub("", old):
+                continue  # only digit spacing differs: house style keeps 7个工作日 (MK603)
+            before, after, column = _changed(old, wanted)
+            yield Diagnostic(
+                "MK610",
+                "warning",
+                f"typography: {before!r} → {after!r}",
+                # ``lint.col`` is where ``lint.old`` starts in its line (after a list marker …).
+                Location(
+                    doc.path,
+                    block.start_line + lint.line - firsts[index] + k,
+                    (lint.col if k == 0 else 1) + column,
+                ),
+            )
 
 
 def _changed(old: str, new: str) -> tuple[str, str, int]:

@@ -7,6 +7,7 @@ attachment rules, so "used" means the same thing everywhere.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
@@ -63,6 +64,24 @@ def prose_uses(ctx: CheckContext) -> Iterator[Use]:
                     yield Use(
                         "tags", tag.strip(), Location(doc.path, d.line, d.column), "directive", doc.path
                     )
+
+
+#: A form or checklist number typed as plain text (F-04-01, CL-04-01) instead of a role.
+_BARE_ID_RE = re.compile(r"(?<![A-Za-z0-9\-])(?P<kind>F|CL)-\d{2}-\d{2}(?![0-9\-])")
+
+
+def bare_id_uses(ctx: CheckContext) -> Iterator[Use]:
+    """Form and checklist numbers typed as text in prose (a hand-written attachment list …).
+
+    They do not count as *using* a form (no link, no title), but a number that names no form
+    is a wrong reference all the same, so the unknown-id rule checks them.
+    """
+    for doc in ctx.documents:
+        for block in doc.blocks:
+            for m in _BARE_ID_RE.finditer(block.masked):
+                kind = "forms" if m["kind"] == "F" else "checklists"
+                line, column = block.position(m.start())
+                yield Use(kind, m.group(0), Location(doc.path, line, column), "text", doc.path)
 
 
 def data_uses(ctx: CheckContext) -> Iterator[Use]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from manualkit.redline.compare import Redline, build_redline
 from manualkit.redline.docx import write_docx
 from manualkit.redline.html import TemplateMissing, render_html
 from manualkit.redline.textdiff import Granularity
-from manualkit.revisions import release_tag
+from manualkit.revisions import release_tag, version_problem
 
 HTML_NAME = "redline.html"
 DOCX_NAME = "redline.docx"
@@ -48,6 +49,10 @@ def write_redline(
     root: Path, old: str, new: str, *, output: Path | None = None, granularity: Granularity = "word"
 ) -> Path:
     """Compare ``v<old>`` with ``v<new>`` and publish build/redline/<old>-<new>/; returns that dir."""
+    for version in (old, new):
+        problem = version_problem(version)
+        if problem:
+            raise RedlineError(problem)
     repo = Repo(root)
     if not repo.is_repo():
         raise RedlineError(f"{root}: not a git repository (redlines compare release tags)")
@@ -60,7 +65,10 @@ def write_redline(
     target = build / "redline" / f"{old}-{new}"
     redline = build_redline(root, old, new, granularity)
     target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{old}-{new}-", dir=target.parent))
+    # Not mkdtemp: its 0700 would survive the rename, and the published redline must be as
+    # readable as any other build output (plain mkdir respects the umask).
+    scratch = target.parent / f".{old}-{new}-{secrets.token_hex(6)}"
+    scratch.mkdir()
     try:
         try:
             html = render_html(redline, root / "templates" / "redline")

@@ -21,9 +21,10 @@ from manualkit.gitrepo import Repo
 from manualkit.loader import load_data
 from manualkit.models import ManualData, Revision
 from manualkit.redline.datadiff import DataChanges, compare
+from manualkit.redline.readable import readable
 from manualkit.redline.sections import Section, split_sections
 from manualkit.redline.textdiff import Granularity, ParagraphDiff, diff_text, is_changed
-from manualkit.revisions import DATA_DIR, MANUAL_DIR, release_tag, revision_for
+from manualkit.revisions import DATA_DIR, MANUAL_DIR, release_tag, revision_for, version_key
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed"]
 _ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]+)`")
@@ -31,12 +32,19 @@ _ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]
 
 @dataclasses.dataclass(frozen=True)
 class SectionDiff:
+    """One section compared; ``old_title`` differs from ``title`` when the heading was reworded."""
+
     key: str
     label: str | None
     title: str
     path: str
     status: SectionStatus
     paragraphs: tuple[ParagraphDiff, ...]
+    old_title: str | None = None
+
+    @property
+    def retitled(self) -> bool:
+        return self.old_title is not None and self.old_title != self.title
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +60,17 @@ class Redline:
     date: dt.datetime
     sections: tuple[SectionDiff, ...]
     data: DataChanges
+    #: Every revision after ``old_version`` up to ``new_version``, oldest first (a redline may span
+    #: several releases: 1.0 → 1.2 shows the approvals and change notes of 1.1 and 1.2).
+    revisions: tuple[Revision, ...] = ()
+
+    def change_notes(self) -> dict[str, str]:
+        """Section label → the change descriptions recorded for it in the spanned revisions."""
+        notes: dict[str, list[str]] = {}
+        for revision in self.revisions:
+            for change in revision.changes:
+                notes.setdefault(change.section, []).append(f"v{revision.version}：{change.description}")
+        return {label: "；".join(items) for label, items in notes.items()}
 
     @property
     def changed_sections(self) -> tuple[SectionDiff, ...]:
@@ -97,17 +116,31 @@ def build_redline(
         date=dt.datetime.combine(when, dt.time(0, 0), tzinfo=dt.UTC),
         sections=tuple(_diff_sections(old_sections, new_sections, granularity)),
         data=compare(old_data, new_data),
+        revisions=_spanned(new_data, old_version, new_version),
     )
 
 
+def _spanned(data: ManualData | None, old_version: str, new_version: str) -> tuple[Revision, ...]:
+    if data is None:
+        return ()
+    low, high = version_key(old_version), version_key(new_version)
+    spanned = [r for r in data.revisions if low < version_key(r.version) <= high]
+    return tuple(sorted(spanned, key=lambda r: version_key(r.version)))
+
+
 def _sections(project: Path, data: ManualData | None) -> list[Section]:
+    """Sections of one version, their bodies as the reader's text (see :mod:`.readable`)."""
     manual = project / MANUAL_DIR
     found: list[Section] = []
     for path in sorted(manual.rglob("*.md")) if manual.is_dir() else []:
         rel = path.relative_to(project).as_posix()
         text = expand_roles(path.read_text(encoding="utf-8"), data)
         found.extend(split_sections(text, rel))
-    return found
+    titles = {s.label: readable(s.title, {}) for s in found if s.label}
+    return [
+        dataclasses.replace(s, text=readable(s.body, titles), title=titles.get(s.label or "", s.title))
+        for s in found
+    ]
 
 
 def expand_roles(text: str, data: ManualData | None) -> str:
@@ -153,11 +186,16 @@ def _diff_sections(old: list[Section], new: list[Section], granularity: Granular
                 result.append(_section(section, "added", paragraphs))
                 continue
             paragraphs = diff_text(before.body, section.body, granularity)
-            result.append(_section(section, "changed" if is_changed(paragraphs) else "unchanged", paragraphs))
+            changed = is_changed(paragraphs) or before.title != section.title
+            result.append(_section(section, "changed" if changed else "unchanged", paragraphs, before.title))
         for section in (s for s in old if s.path == path and s.key not in new_keys):
             result.append(_section(section, "removed", diff_text(section.body, "", granularity)))
     return result
 
 
-def _section(section: Section, status: SectionStatus, paragraphs: list[ParagraphDiff]) -> SectionDiff:
-    return SectionDiff(section.key, section.label, section.title, section.path, status, tuple(paragraphs))
+def _section(
+    section: Section, status: SectionStatus, paragraphs: list[ParagraphDiff], old_title: str | None = None
+) -> SectionDiff:
+    return SectionDiff(
+        section.key, section.label, section.title, section.path, status, tuple(paragraphs), old_title
+    )

@@ -22,7 +22,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
 
 from manualkit.redline.compare import Redline
-from manualkit.redline.textdiff import ParagraphDiff
+from manualkit.redline.textdiff import ParagraphDiff, Segment
 
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
 _STATUS_WORDS = {"added": "新增", "removed": "删除", "changed": "修改", "unchanged": "未修改"}
@@ -53,12 +53,22 @@ def write_docx(redline: Redline, target: Path) -> None:
     document.core_properties.title = f"{redline.title} 修订对照 v{redline.old_version}→v{redline.new_version}"
     document.core_properties.author = redline.author
     document.add_heading(f"{redline.title} 修订对照 v{redline.old_version} → v{redline.new_version}", 0)
-    if redline.new_revision is not None:
-        document.add_paragraph(redline.new_revision.summary)
+    for revision in redline.revisions:
+        document.add_paragraph(
+            f"v{revision.version}（{revision.effective.isoformat()} 起施行）：{revision.summary}"
+        )
     _summary_table(document, redline)
     for section in redline.sections:
-        heading = f"{section.title}（{_STATUS_WORDS[section.status]}）"
-        document.add_heading(heading, level=2)
+        status = f"（{_STATUS_WORDS[section.status]}）"
+        title: tuple[Segment, ...] = (Segment("equal", section.title),)
+        if section.retitled and section.old_title is not None:
+            # A reworded heading is a tracked change of the heading itself.
+            title = (Segment("delete", section.old_title), Segment("insert", section.title))
+        _paragraph(
+            document.add_heading("", level=2),
+            ParagraphDiff("changed", (*title, Segment("equal", status))),
+            revisions,
+        )
         for para in section.paragraphs:
             _paragraph(document.add_paragraph(), para, revisions)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,11 +110,11 @@ def _runs(text: str, *, deleted: bool) -> list[BaseOxmlElement]:
 
 
 def _summary_table(document: DocumentObject, redline: Redline) -> None:
-    changes = [*redline.data.slas, *redline.data.forms]
+    changes = redline.data.all
     if not changes:
-        document.add_paragraph("本次修订未变更服务时限或表单。")
+        document.add_paragraph("本次修订未变更服务时限、表单或其他数据。")
         return
-    document.add_heading("时限与表单变更一览", level=1)
+    document.add_heading("时限、表单及其他数据变更一览", level=1)
     table = document.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ("编号", "名称", "变更", "原值 → 新值"), strict=True):

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from manualkit.redline.compare import Redline
+from manualkit.redline.datadiff import OTHER_COLLECTIONS
 
 TEMPLATE = "redline.html.j2"
 STATUS_WORDS = {"added": "新增", "removed": "删除", "changed": "修改", "unchanged": "未修改"}
@@ -33,7 +34,11 @@ def render_html(redline: Redline, template_dir: Path) -> str:
         keep_trailing_newline=True,
     )
     counts = {status: sum(1 for s in redline.sections if s.status == status) for status in STATUS_WORDS}
-    notes = {c.section: c.description for c in redline.new_revision.changes} if redline.new_revision else {}
+    notes = redline.change_notes()
     return env.get_template(TEMPLATE).render(
-        redline=redline, counts=counts, status_words=STATUS_WORDS, change_notes=notes
+        redline=redline,
+        counts=counts,
+        status_words=STATUS_WORDS,
+        change_notes=notes,
+        collection_words=OTHER_COLLECTIONS,
     )

@@ -19,8 +19,19 @@ _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
 _FENCE_RE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 #: ``:::{form} F-04-01`` / ```` ```{process} x ```` — a directive opening line.
 DIRECTIVE_RE = re.compile(r"^\s*(?::{3,}|`{3,})\{(?P<name>[\w:\-]+)\}\s*(?P<arg>\S*)")
+#: ``:tags: complaint`` — a directive option line right after the opening line.
+_OPTION_RE = re.compile(r"^\s*:(?P<key>[\w\-]+):\s*(?P<value>.*?)\s*$")
 
 PREAMBLE = "#preamble"
+
+
+@dataclasses.dataclass(frozen=True)
+class Directive:
+    """A directive opened in a section: ``:::{sla-table}`` with ``options={"tags": "complaint"}``."""
+
+    name: str
+    arg: str
+    options: dict[str, str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,12 +53,39 @@ class Section:
             lines = lines[1:]
         return "\n".join(lines).strip("\n")
 
+    @property
+    def end_line(self) -> int:
+        """1-based last line of the section (the line before the next label)."""
+        return self.start_line + self.text.count("\n")
+
+    @property
+    def level(self) -> int | None:
+        """Heading level (1 for ``#``) of the section's heading, None if it has none."""
+        for line in self.text.split("\n"):
+            match = _HEADING_RE.match(line)
+            if match:
+                return len(match.group("hashes"))
+        return None
+
     def directives(self) -> Iterator[tuple[str, str]]:
         """``(name, argument)`` of every directive opened in this section."""
-        for line in self.text.split("\n"):
+        for directive in self.directive_calls():
+            yield directive.name, directive.arg
+
+    def directive_calls(self) -> Iterator[Directive]:
+        """Every directive opened in this section, with its ``:key: value`` options."""
+        lines = self.text.split("\n")
+        for index, line in enumerate(lines):
             match = DIRECTIVE_RE.match(line)
-            if match:
-                yield match.group("name"), match.group("arg")
+            if not match:
+                continue
+            options: dict[str, str] = {}
+            for following in lines[index + 1 :]:
+                option = _OPTION_RE.match(following)
+                if option is None:
+                    break
+                options[option.group("key")] = option.group("value")
+            yield Directive(match.group("name"), match.group("arg"), options)
 
 
 def split_sections(text: str, path: str) -> list[Section]:

@@ -10,15 +10,16 @@ from typing import Any
 from sphinx.application import Sphinx
 
 #: Bump when the doctree/domain data produced by this extension changes shape.
-ENV_VERSION = 2
+ENV_VERSION = 3
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    from manualkit.sphinx import config, directives, domain, roles, transforms
+    from manualkit.sphinx import config, directives, domain, roles, theme_l10n, transforms
 
     app.setup_extension("sphinx.ext.graphviz")
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
+    app.connect("builder-inited", theme_l10n.on_builder_inited)
     app.add_post_transform(transforms.AssignAnchors)
     app.add_transform(transforms.RefuseOutsideFiles)
     app.add_directive("graphviz", transforms.SafeGraphviz, override=True)
@@ -28,6 +29,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_directive(name, directive_class)
     app.add_css_file("manualkit.css")
     app.add_js_file("manualkit-search.js")
+    # After translations.js (priority 500): it merges into the catalog that file loads.
+    app.add_js_file("manualkit-l10n.js", priority=600)
     return {
         "version": "0.1",
         "env_version": ENV_VERSION,

@@ -151,6 +151,8 @@ def on_html_page_context(
     context["docstitle"] = meta.title
     context["version"] = meta.version
     context["release"] = meta.version
+    # The theme's footer otherwise reads "Copyright ©" followed by nothing.
+    context["copyright"] = meta.organisation
     context["mk_meta"] = {
         "title": meta.title,
         "organisation": meta.organisation,

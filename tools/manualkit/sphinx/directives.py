@@ -23,6 +23,7 @@ Node shapes other builders can rely on:
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -76,6 +77,16 @@ def body_rows(table: nodes.table) -> list[nodes.row]:
     ]
 
 
+#: A MyST target line, ``(complaint-intake)=``: the labels a chapter defines.
+_LABEL_LINE = re.compile(r"^\(([A-Za-z0-9_.:-]+)\)=\s*$", re.MULTILINE)
+
+
+def section_labels(source: str) -> set[str]:
+    """Labels a MyST chapter defines (``(label)=`` lines), code fences excluded."""
+    without_code = re.sub(r"^(`{3,}|~{3,}).*?^\1\s*$", "", source, flags=re.MULTILINE | re.DOTALL)
+    return set(_LABEL_LINE.findall(without_code))
+
+
 def comma_list(argument: str | None) -> list[str]:
     return [part.strip() for part in (argument or "").split(",") if part.strip()]
 
@@ -117,11 +128,18 @@ class FragmentDirective(SphinxDirective):
     def render_container(
         self, runtime: ManualkitRuntime, template: str, context: dict[str, Any], mk: MkHelpers
     ) -> nodes.container:
+        self.note_template(runtime, template)
         text = runtime.renderer.render(template, {**context, "mk": mk, "meta": runtime.data.meta})
         container = nodes.container(classes=[self.container_class])
         self.set_source_info(container)
         self.state.nested_parse(StringList(text.splitlines(), source=template), 0, container)
         return container
+
+    def note_template(self, runtime: ManualkitRuntime, template: str) -> None:
+        """Editing a fragment template rebuilds the pages that use it."""
+        path = runtime.renderer.source_path(template)
+        if path is not None:
+            self.env.note_dependency(str(path))
 
     @property
     def domain(self) -> Any:
@@ -137,28 +155,59 @@ class FragmentDirective(SphinxDirective):
 
 
 class SlaTableDirective(FragmentDirective):
-    """``:::{sla-table}`` with optional ``:tags:`` (any of) and ``:section:`` filters."""
+    """``:::{sla-table}`` with optional filters, combined with "and":
+
+    * ``:tags:`` — SLAs carrying any of these tags;
+    * ``:section:`` — SLAs whose home section is this label;
+    * ``:chapter:`` — SLAs whose home section is in this chapter (a document name such as
+      ``04-complaints``; empty: the chapter the table is in).
+    """
 
     template = "fragments/sla-table.md.j2"
     container_class = "mk-sla-table"
     collections = ("slas", "roles", "references")
-    option_spec: ClassVar[dict[str, Any]] = {"tags": directives.unchanged, "section": directives.unchanged}
+    option_spec: ClassVar[dict[str, Any]] = {
+        "tags": directives.unchanged,
+        "section": directives.unchanged,
+        "chapter": directives.unchanged,
+    }
+
+    def chapter_labels(self, docname: str) -> set[str]:
+        """Section labels of chapter ``docname``, read from its MyST source.
+
+        Other chapters may not be parsed yet when this table is built, so their labels come
+        from the source text; the table's page then depends on that source file.
+        """
+        if docname not in self.env.found_docs:
+            raise UnknownIdError("chapter", docname, sorted(self.env.found_docs))
+        path = self.env.doc2path(docname)
+        if docname != self.env.docname:
+            self.env.note_dependency(str(path))
+        return section_labels(path.read_text(encoding="utf-8"))
 
     def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
         tags = set(comma_list(self.options.get("tags")))
         section = (self.options.get("section") or "").strip()
+        chapter = self.options.get("chapter")
+        labels = None if chapter is None else self.chapter_labels(chapter.strip() or self.env.docname)
         known_tags = {tag for sla in data.slas for tag in sla.tags}
         for tag in sorted(tags - known_tags):
             raise UnknownIdError("tag", tag, sorted(known_tags))
         slas: list[Sla] = [
             sla
             for sla in data.slas
-            if (not tags or tags & set(sla.tags)) and (not section or sla.section == section)
+            if (not tags or tags & set(sla.tags))
+            and (not section or sla.section == section)
+            and (labels is None or sla.section in labels)
         ]
         if not slas:
-            raise DirectiveInputError(f"no SLA matches tags={sorted(tags)} section={section!r}")
-        # Links prefer the SLA's home-section table, then a complete table, then a tag selection.
-        priority = PRIORITY_PRIMARY if section else PRIORITY_SECONDARY if not tags else PRIORITY_TERTIARY
+            raise DirectiveInputError(
+                f"no SLA matches tags={sorted(tags)} section={section!r}"
+                + ("" if chapter is None else f" chapter={chapter.strip() or self.env.docname!r}")
+            )
+        # Links prefer the SLA's home-section table, then a complete table, then a selection.
+        filtered = bool(tags) or labels is not None
+        priority = PRIORITY_PRIMARY if section else PRIORITY_TERTIARY if filtered else PRIORITY_SECONDARY
         return {"slas": slas, "priority": priority}
 
     def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
@@ -290,6 +339,7 @@ class ProcessDirective(FragmentDirective):
     def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
         process: Process = context["process"]
         runtime = get_runtime(self.env)
+        self.note_template(runtime, self.dot_template)
         code = runtime.renderer.render(self.dot_template, {**context, "meta": runtime.data.meta})
         chart = graphviz()
         chart["code"] = code

@@ -79,6 +79,10 @@ class ManualkitDomain(Domain):
         super().__init__(env)
         self.runtime: ManualkitRuntime | None = None
 
+    def get_type_name(self, type: ObjType, primary: bool = False) -> str:
+        """Readers see "表单", not the domain's internal label ("manualkit 表单"), in search results."""
+        return str(type.lname)
+
     @property
     def objects(self) -> ObjectMap:
         return cast(ObjectMap, self.data.setdefault("objects", {}))

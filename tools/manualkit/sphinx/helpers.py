@@ -179,6 +179,14 @@ class MkHelpers:
         lookup(self._data, "reg", ref_id)
         return role("reg", ref_id)
 
+    def reg_basis(self, ref_id: str) -> Myst:
+        """A citation used as the basis of a rule: the link plus ``（待核实）`` (or 已废止 …) unless
+        the document is in force, so no table presents an unverified text as settled law."""
+        reference: Reference = lookup(self._data, "reg", ref_id)
+        if reference.status == "in_force":
+            return role("reg", ref_id)
+        return Myst(f"{role('reg', ref_id)}（{escape_myst(self.status(reference))}）")
+
     def section(self, label: str) -> Myst:
         """A link to a manual section by its label (Sphinx reports unknown labels)."""
         return role("ref", label)

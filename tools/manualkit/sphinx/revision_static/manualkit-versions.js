@@ -20,6 +20,16 @@
     return new URL(entry.path + pagePath, siteRoot).href;
   }
 
+  // The same page in another version, or that version's start page when the page does not exist
+  // there (a chapter added or removed between versions): never a dead link.
+  function go(entry) {
+    var target = link(entry);
+    fetch(target, { method: "HEAD", cache: "no-cache" })
+      .then(function (response) { return response.ok ? target : new URL(entry.path, siteRoot).href; })
+      .catch(function () { return target; })
+      .then(function (href) { window.location.href = href; });
+  }
+
   function render(data) {
     if (!data || !Array.isArray(data.versions)) { return; }
     var latest = data.versions.filter(function (v) { return v.latest; })[0];
@@ -37,7 +47,10 @@
       option.selected = entry.version === current;
       select.appendChild(option);
     });
-    select.addEventListener("change", function () { window.location.href = select.value; });
+    select.addEventListener("change", function () {
+      var chosen = data.versions[select.selectedIndex];
+      if (chosen) { go(chosen); }
+    });
     label.appendChild(select);
     bar.appendChild(label);
     document.body.insertBefore(bar, document.body.firstChild);
@@ -49,8 +62,10 @@
       var a = document.createElement("a");
       a.href = link(latest);
       a.textContent = "查看最新版本";
+      a.addEventListener("click", function (event) { event.preventDefault(); go(latest); });
       banner.appendChild(a);
       document.body.insertBefore(banner, bar.nextSibling);
+      document.body.classList.add("mk-is-superseded");
     }
   }
 

@@ -67,7 +67,7 @@ def render_docx(
         text_width_twips=TEXT_WIDTH,
     )
     translator = DocxTranslator(tree, builder, context)
-    tree.walkabout(translator)
+    translator.translate(tree)
 
     blocks: list[Element] = cover_blocks(data)
     blocks.append(_section_break(final_sect_pr))

@@ -26,8 +26,15 @@ EMU_PER_TWIP = 635
 
 
 class MediaMixin(DocxTranslatorBase):
-    def add_picture(self, data: bytes, width_emu: int, height_emu: int, description: str) -> None:
-        """Embed ``data`` as an inline picture in its own centred paragraph."""
+    def add_picture(
+        self, data: bytes, width_emu: int, height_emu: int, description: str, *, captioned: bool = False
+    ) -> None:
+        """Embed ``data`` as an inline picture in its own centred paragraph.
+
+        Only a figure's picture is kept with the next paragraph (its caption): a flowchart
+        kept with the step table after it moved to the next page whenever the two did not
+        fit together, leaving most of a page blank.
+        """
         max_width = self.ctx.text_width_twips * EMU_PER_TWIP
         if width_emu > max_width:
             height_emu = height_emu * max_width // width_emu
@@ -41,7 +48,11 @@ class MediaMixin(DocxTranslatorBase):
             doc_pr.set("descr", description)
         p = self.open_paragraph()
         ppr = p[0]
-        sub(ppr, "keepNext")
+        if captioned:
+            sub(ppr, "keepNext")
+        # Single line spacing: with the body's 1.5 lines the picture's line is 1.5 times its
+        # height, so a flowchart that fits the page was pushed to the next one (blank page).
+        sub(ppr, "spacing", {"before": "120", "after": "0", "line": "240", "lineRule": "auto"})
         val(ppr, "jc", "center")
         run = sub(p, "r")
         drawing = sub(run, "drawing")
@@ -64,7 +75,13 @@ class MediaMixin(DocxTranslatorBase):
         width_px, height_px = png_size(data)
         emu_per_px = EMU_PER_INCH // GRAPHVIZ_DPI
         alt = node.get("alt") or node.get("caption") or ""
-        self.add_picture(data, width_px * emu_per_px, height_px * emu_per_px, str(alt))
+        self.add_picture(
+            data,
+            width_px * emu_per_px,
+            height_px * emu_per_px,
+            str(alt),
+            captioned=isinstance(node.parent, nodes.figure),
+        )
         raise nodes.SkipNode
 
     def visit_image(self, node: nodes.image) -> None:
@@ -81,7 +98,9 @@ class MediaMixin(DocxTranslatorBase):
         image = Image.from_blob(data)
         width = int(image.width)
         height = int(image.height)
-        self.add_picture(data, width, height, str(node.get("alt", "")))
+        self.add_picture(
+            data, width, height, str(node.get("alt", "")), captioned=isinstance(node.parent, nodes.figure)
+        )
         raise nodes.SkipNode
 
     def visit_figure(self, node: nodes.figure) -> None:
@@ -91,7 +110,11 @@ class MediaMixin(DocxTranslatorBase):
         self.close_paragraph()
 
     def visit_caption(self, node: nodes.caption) -> None:
-        self.open_paragraph("Caption")
+        p = self.open_paragraph("Caption")
+        # The Caption style keeps a table caption with its table; a figure's caption comes
+        # *after* the picture, and keeping it with whatever follows (often the process's step
+        # table) pushed flowcharts to the next page and left most of a page blank.
+        sub(p[0], "keepNext", {"val": "0"})
         number = self.figure_number(node.parent)
         if number:
             self.add_text(number + " ")

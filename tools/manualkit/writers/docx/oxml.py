@@ -34,15 +34,10 @@ def w(tag: str) -> str:
 
 def wattrs(attrs: Mapping[str, str]) -> dict[str, str]:
     """Qualify attribute names with the ``w:`` namespace (``r:id`` stays as given)."""
-    out: dict[str, str] = {}
-    for key, value in attrs.items():
-        if key.startswith("r:"):
-            out[f"{{{R_NS}}}{key[2:]}"] = value
-        elif key.startswith("{"):
-            out[key] = value
-        else:
-            out[w(key)] = value
-    return out
+    return {
+        key if key[0] == "{" else f"{{{R_NS}}}{key[2:]}" if key[:2] == "r:" else f"{{{W_NS}}}{key}": value
+        for key, value in attrs.items()
+    }
 
 
 _NSMAP = {"w": W_NS}

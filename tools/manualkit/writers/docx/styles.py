@@ -60,6 +60,8 @@ class StyleDef:
     after: int | None = None
     line: int | None = None
     indent_left: int | None = None
+    #: Hanging indent (twips): wrapped lines align after a leading mark such as ☐.
+    hanging: int | None = None
     first_line_chars: int | None = None
     align: str | None = None
     keep_next: bool = False
@@ -67,6 +69,8 @@ class StyleDef:
     outline_level: int | None = None
     shading: str | None = None
     border_bottom: bool = False
+    #: Colour of a thick rule at the paragraph's left edge (a marker bar, as in the HTML).
+    border_left: str | None = None
 
 
 #: Body text 小四 (12 pt), headings in 黑体 sizes 三号/四号/小四, title 二号.
@@ -157,13 +161,31 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     StyleDef("Definition", "Definition", indent_left=420),
     StyleDef("Form Field", "FormField", based_on="TableText", line=360),
     StyleDef("Signature Line", "SignatureLine", before=360, after=120),
+    # Checklist items ("☐ …", class mk-checklist): wrapped lines start under the text, not the box.
+    StyleDef("Checklist Item", "ChecklistItem", after=60, indent_left=360, hanging=360),
+    # "本节于 vX.Y 修订：…" under a changed section's heading (class mk-revised), styled like the
+    # HTML/PDF marker: amber bar on the left, light amber shading, smaller brown text.
+    StyleDef(
+        "Revision Note",
+        "RevisionNote",
+        size=21,
+        color="5C4400",
+        before=0,
+        after=160,
+        line=300,
+        indent_left=120,
+        keep_next=True,
+        shading="FFF8E1",
+        border_left="D9A400",
+    ),
     StyleDef("Cover Facts", "CoverFacts", size=24, after=60, line=300),
     StyleDef(
         "TOC Heading", "TOCHeading", font="heading", size=32, bold=True, align="center", before=240, after=240
     ),
-    StyleDef("toc 1", "TOC1", font="heading", before=120, after=0, bold=True),
-    StyleDef("toc 2", "TOC2", after=0, indent_left=420),
-    StyleDef("toc 3", "TOC3", after=0, indent_left=840),
+    # Single-and-a-bit spacing: with the body's 1.5 lines the 120-line TOC ran to five pages.
+    StyleDef("toc 1", "TOC1", font="heading", before=120, after=0, line=288, bold=True),
+    StyleDef("toc 2", "TOC2", after=0, line=288, indent_left=420),
+    StyleDef("toc 3", "TOC3", after=0, line=288, indent_left=840),
     StyleDef("header", "Header", size=18, after=0, line=240, border_bottom=True),
     StyleDef("footer", "Footer", size=18, after=0, line=240, align="center"),
     StyleDef("footnote text", "FootnoteText", size=18, after=0, line=240),
@@ -315,9 +337,12 @@ def _paragraph_properties(d: StyleDef) -> Element:
         sub(ppr, "keepLines")
     if d.page_break_before:
         sub(ppr, "pageBreakBefore")
-    if d.border_bottom:
-        borders = sub(ppr, "pBdr")
-        sub(borders, "bottom", {"val": "single", "sz": "4", "space": "1", "color": "808080"})
+    if d.border_bottom or d.border_left:
+        borders = sub(ppr, "pBdr")  # children in schema order: top, left, bottom, right
+        if d.border_left:
+            sub(borders, "left", {"val": "single", "sz": "24", "space": "4", "color": d.border_left})
+        if d.border_bottom:
+            sub(borders, "bottom", {"val": "single", "sz": "4", "space": "1", "color": "808080"})
     if d.shading:
         sub(ppr, "shd", {"val": "clear", "color": "auto", "fill": d.shading})
     spacing: dict[str, str] = {}
@@ -334,6 +359,8 @@ def _paragraph_properties(d: StyleDef) -> Element:
         ind: dict[str, str] = {}
         if d.indent_left is not None:
             ind["left"] = str(d.indent_left)
+        if d.hanging is not None:
+            ind["hanging"] = str(d.hanging)
         if d.first_line_chars is not None:
             ind["firstLineChars"] = str(d.first_line_chars)
         sub(ppr, "ind", ind)

@@ -9,6 +9,7 @@ empty value cells.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from docutils import nodes
 
@@ -17,6 +18,8 @@ from manualkit.writers.docx.oxml import Element, new, paragraph, sub, text_run, 
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
 
 FORM_CLASS = "mk-form"
+#: Characters set two half-ems wide (CJK and everything after it).
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
 FIELD_CLASS = "mk-field"
 SIGNATURE_CLASS = "mk-signature"
 #: Header texts of the column a form's user writes into.
@@ -59,14 +62,19 @@ class TableMixin(DocxTranslatorBase):
             if number:
                 self.add_text(number + " ")
             for child in title.children:
-                child.walkabout(self)
+                self.translate(child)
             self.close_paragraph()
         tbl = new("tbl")
         tbl_pr = sub(tbl, "tblPr")
         val(tbl_pr, "tblStyle", TABLE_STYLE_ID)
         sub(tbl_pr, "tblW", {"w": "5000", "type": "pct"})
         val(tbl_pr, "tblLayout", "fixed")
-        has_head = any(isinstance(c, nodes.thead) for c in node.findall(nodes.thead))
+        has_head = any(
+            isinstance(part, nodes.thead)
+            for group in node.children
+            if isinstance(group, nodes.tgroup)
+            for part in group.children
+        )
         sub(
             tbl_pr,
             "tblLook",
@@ -113,12 +121,14 @@ class TableMixin(DocxTranslatorBase):
         state = self.tables[-1]
         if state.twips:
             return
+        width = self.ctx.text_width_twips
         if len(set(state.colwidths)) <= 1 and len(state.content_widths) == len(state.colwidths):
             # No widths given by the author: size columns by their content, as browsers do.
-            state.colwidths = state.content_widths
-        total = sum(state.colwidths) or 1
-        width = self.ctx.text_width_twips
-        state.twips = [max(300, width * c // total) for c in state.colwidths] or [width]
+            state.twips = fit_column_widths(state.content_widths, width)
+        else:
+            total = sum(state.colwidths) or 1
+            state.twips = [max(300, width * c // total) for c in state.colwidths]
+        state.twips = state.twips or [width]
         grid = sub(state.tbl, "tblGrid")
         for twips in state.twips:
             sub(grid, "gridCol", {"w": str(twips)})
@@ -239,11 +249,11 @@ class TableMixin(DocxTranslatorBase):
 
 def display_width(text: str) -> int:
     """Width in half-ems: CJK and full-width characters count two, others one."""
-    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
+    return len(text) + len(_WIDE.findall(text))
 
 
 def content_widths(tgroup: nodes.tgroup, cols: int) -> list[int]:
-    """Relative column widths from the longest text in each column (capped, with a floor).
+    """Display width (half-ems) of the longest line in each column.
 
     Cells spanning several columns are ignored; rows shortened by a vertical merge above are
     placed correctly by tracking the merge like the cell writer does.
@@ -272,7 +282,57 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> list[int]:
             pending[rest] -= 1
             if pending[rest] == 0:
                 del pending[rest]
-    return [min(width, 48) + 6 for width in longest]
+    return longest
+
+
+#: Table text is 10.5 pt: one half-em (a Latin character) is 105 twips.
+TWIPS_PER_HALF_EM = 105
+#: Word's default cell margins (2 × 108 twips) and a little slack for rounding in layout.
+CELL_PADDING = 280
+#: A column's share of spare width grows with its content only up to 24 Chinese characters.
+WEIGHT_CAP = 48
+#: Text up to this many half-ems (6, then 4, 3, 2 Chinese characters: a date, a role, a deadline)
+#: should not wrap — the first limit whose minimums fit the page applies.
+NOWRAP_LIMITS = (12, 8, 6, 4)
+
+
+def fit_column_widths(natural: list[int], total: int) -> list[int]:
+    """Column widths in twips from each column's longest line (``natural``, in half-ems).
+
+    Like a browser's automatic table layout: spare width goes to the columns with the most
+    text, but no column is squeezed below a minimum that keeps short content on one line —
+    short columns (序号, 版本, dates, roles) used to be cut to a character per line because
+    the long columns took the width in proportion to their text.
+    """
+    if not natural:
+        return []
+    weight = [min(n, WEIGHT_CAP) * TWIPS_PER_HALF_EM + CELL_PADDING for n in natural]
+    floor = [0] * len(natural)
+    for limit in NOWRAP_LIMITS:
+        floor = [min(n, limit) * TWIPS_PER_HALF_EM + CELL_PADDING for n in natural]
+        if sum(floor) <= total:
+            break
+    else:
+        return _proportional(floor, total)
+    widths = _proportional(weight, total)
+    fixed: set[int] = set()
+    while True:
+        short = {i for i in range(len(widths)) if i not in fixed and widths[i] < floor[i]}
+        if not short:
+            return widths
+        fixed |= short
+        free = [i for i in range(len(widths)) if i not in fixed]
+        rest = total - sum(floor[i] for i in fixed)
+        for i in fixed:
+            widths[i] = floor[i]
+        for i, share in zip(free, _proportional([weight[i] for i in free], rest), strict=True):
+            widths[i] = share
+
+
+def _proportional(weights: list[int], total: int) -> list[int]:
+    """``total`` split in proportion to ``weights`` (never below 300 twips, about 5 mm)."""
+    whole = sum(weights) or 1
+    return [max(300, total * w // whole) for w in weights]
 
 
 def _ancestors(node: nodes.Node) -> list[nodes.Element]:

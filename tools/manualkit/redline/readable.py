@@ -1,0 +1,104 @@
+"""MyST source → the text a reviewer reads, before two versions are compared.
+
+Why: a redline is read by compliance reviewers and approvers, not by writers.
+Comparing raw MyST shows ``### 处理要求``, ``**一般投诉**``, table pipes and
+``{ref}`system-faults``` — noise that hides the real change and reads as if the
+markup itself were the manual.  The text is normalised line by line, identically
+for both versions, so every remaining difference is a difference in wording:
+
+* the heading line is dropped (the redline shows the section title separately,
+  and a renamed title is reported as a title change);
+* emphasis markers are removed, ``{ref}`label``` becomes the title of that section,
+  other roles keep their text (data roles are expanded earlier, with each
+  version's own data);
+* Markdown tables become one line per row, cells joined by " ｜ ", without the
+  ``| --- |`` rule;
+* directive fences become a bracketed note (``〔时限表：complaint〕``): their
+  content comes from data, whose changes the redline lists entry by entry;
+* MyST comments (``% …``) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from manualkit.redline.sections import DIRECTIVE_RE
+
+#: How a directive is named in the redline (reader's words, not the directive name).
+DIRECTIVE_WORDS: dict[str, str] = {
+    "sla-table": "时限表",
+    "form": "表单",
+    "form-appendices": "表单附录",
+    "checklist": "检查清单",
+    "process": "流程图",
+    "share-table": "占比表",
+    "glossary-list": "术语表",
+    "reference-list": "参考文件清单",
+    "revision-history": "修订记录",
+    "attachment-list": "附件清单",
+    "note": "注",
+    "important": "重要",
+    "warning": "警告",
+}
+
+_HEADING_RE = re.compile(r"^#{1,6}\s+\S")
+_FENCE_CLOSE_RE = re.compile(r"^\s*(?::{3,}|`{3,})\s*$")
+_OPTION_RE = re.compile(r"^\s*:(?P<key>[\w\-]+):\s*(?P<value>.*?)\s*$")
+_TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_STRONG_RE = re.compile(r"\*\*(?P<text>[^*]+?)\*\*")
+_EMPHASIS_RE = re.compile(r"(?<![*\w])\*(?P<text>[^*\s][^*]*?)\*(?!\*)")
+_ROLE_RE = re.compile(r"\{(?P<name>[\w:\-]+)\}`(?P<target>[^`]+)`")
+_EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$")
+
+
+def readable(body: str, titles: Mapping[str, str]) -> str:
+    """The reviewer's text of one section body (``titles``: label → section title, same version)."""
+    out: list[str] = []
+    lines = body.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        stripped = line.strip()
+        if _HEADING_RE.match(stripped) or stripped.startswith("%"):
+            continue
+        directive = DIRECTIVE_RE.match(line)
+        if directive:
+            options: list[str] = []
+            while index < len(lines):
+                option = _OPTION_RE.match(lines[index])
+                if option is None:
+                    break
+                options.append(option.group("value"))
+                index += 1
+            name = directive.group("name")
+            detail = "，".join(v for v in [directive.group("arg"), *options] if v)
+            word = DIRECTIVE_WORDS.get(name, name)
+            out.append(f"〔{word}：{detail}〕" if detail else f"〔{word}〕")
+            continue
+        if _FENCE_CLOSE_RE.match(line):
+            continue
+        if stripped.startswith("|"):
+            if _TABLE_RULE_RE.match(stripped):
+                continue
+            cells = [cell.strip() for cell in stripped.strip("|").split("|")]
+            line = " ｜ ".join(cells)
+        out.append(_inline(line, titles))
+    return "\n".join(out)
+
+
+def _inline(line: str, titles: Mapping[str, str]) -> str:
+    def role(match: re.Match[str]) -> str:
+        name, target = match.group("name"), match.group("target").strip()
+        explicit = _EXPLICIT_RE.match(target)
+        if explicit and explicit.group("text"):
+            return explicit.group("text")
+        if name == "ref":
+            label = explicit.group("target") if explicit else target
+            return titles.get(label, label)
+        return target
+
+    line = _ROLE_RE.sub(role, line)
+    line = _STRONG_RE.sub(lambda m: m.group("text"), line)
+    return _EMPHASIS_RE.sub(lambda m: m.group("text"), line)
