@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: all setup system html pdf docx check lint test test-fast bench serve release clean distclean
+.PHONY: all setup system html pdf docx check lint test bench serve release redline clean distclean
 
 all: setup html pdf docx
 
@@ -66,8 +66,12 @@ release: setup
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y" >&2; exit 2; }
 	$(MANUALKIT) release $(VERSION)
 
+redline: setup
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make redline FROM=1.0 TO=1.1" >&2; exit 2; }
+	$(MANUALKIT) redline $(FROM) $(TO)
+
 clean:
-	rm -rf build/*
+	find build -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 
 distclean: clean
 	rm -rf $(VENV)

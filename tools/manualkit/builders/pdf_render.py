@@ -49,10 +49,46 @@ def render_pdf(
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render(**options)
-            pdf_bytes: bytes = document.write_pdf(**options)
+            with linear_page_references():
+                pdf_bytes: bytes = document.write_pdf(**options)
         except RefusedURLError as exc:
             raise ResourceRefusedError(str(exc)) from None
     return pdf_bytes, len(document.pages)
+
+
+@contextlib.contextmanager
+def linear_page_references() -> Iterator[None]:
+    """Make tagged-PDF output linear in the page count, for the duration of one ``write_pdf``.
+
+    Why: ``pydyf.PDF.page_references`` (pydyf 0.13) is a property that rebuilds the tuple of
+    *every* page reference on each access, and WeasyPrint's PDF/UA tagger reads it once per
+    structure element (``pdf.page_references[page_number]``).  Tagging therefore costs
+    elements × pages: 0.3 s for the 68-page manual, but about 50 s of the 10× manual's build.
+    The replacement returns the same tuple, recomputed only when a page has been added since
+    the last access, so the PDF is byte-identical (tests/test_pdf.py checks it).  The class
+    attribute is restored afterwards; if pydyf changes shape, nothing is patched.
+    """
+    import pydyf
+
+    original = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(original, property) or original.fget is None:
+        yield
+        return
+    compute = original.fget
+
+    def cached(pdf: Any) -> tuple[bytes, ...]:
+        kids = len(pdf.pages["Kids"])
+        memo: tuple[int, tuple[bytes, ...]] | None = pdf.__dict__.get("_manualkit_page_references")
+        if memo is None or memo[0] != kids:
+            memo = (kids, tuple(compute(pdf)))
+            pdf.__dict__["_manualkit_page_references"] = memo
+        return memo[1]
+
+    pydyf.PDF.page_references = property(cached, doc=original.__doc__)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
 
 
 class _SphinxForwarder(logging.Handler):
