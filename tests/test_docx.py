@@ -7,6 +7,7 @@ manualkit directives (sla role, sla-table, process flowchart, form, checklist).
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import shutil
@@ -44,6 +45,7 @@ class Build:
     output: Path
     log: str
     warnings: str
+    gc_threshold: tuple[int, ...] = ()
 
     def xml(self, member: str) -> etree._Element:
         with zipfile.ZipFile(self.output) as archive:
@@ -53,6 +55,7 @@ class Build:
 def build(project: Path, work: Path, *, warnings_are_errors: bool = False) -> Build:
     """Run the ``docx`` builder on ``project`` with every output under ``work``."""
     status, warnings = io.StringIO(), io.StringIO()
+    threshold = gc.get_threshold()
     out_dir = work / "build"
     # docutils keeps roles/directives in process-wide registries: namespace them per build.
     with patch_docutils(str(project)), docutils_namespace():
@@ -69,7 +72,9 @@ def build(project: Path, work: Path, *, warnings_are_errors: bool = False) -> Bu
             warningiserror=warnings_are_errors,
         )
         app.build()
-    return Build(app.statuscode, out_dir / "docx" / DOCX_NAME, status.getvalue(), warnings.getvalue())
+    return Build(
+        app.statuscode, out_dir / "docx" / DOCX_NAME, status.getvalue(), warnings.getvalue(), threshold
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +93,9 @@ def test_build_writes_named_file_and_reports_counts(built: Build) -> None:
     for word in ("headings", "tables", "forms", "KiB"):
         assert word in last_line
     assert "1 forms" in last_line
+    # The builder relaxes the garbage collector while building; it must be as before afterwards.
+    assert gc.isenabled()
+    assert gc.get_threshold() == built.gc_threshold
 
 
 def test_heading_hierarchy_numbered_like_html(built: Build) -> None:
@@ -243,6 +251,32 @@ def test_revision_decisions_are_a_numbered_list(built: Build) -> None:
     abstract_id = num.find("w:abstractNumId", NS).get(W + "val")
     level0 = numbering.find(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='0']", NS)
     assert level0.find("w:numFmt", NS).get(W + "val") == "decimal"
+
+
+#: ``w:pPr`` children in schema order (ECMA-376 CT_PPrBase), the ones this writer uses.
+PPR_ORDER = (
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl", "numPr", "pBdr", "shd",
+    "tabs", "spacing", "ind", "jc", "outlineLvl", "rPr", "sectPr",
+)  # fmt: skip
+
+
+def test_text_after_a_table_is_spaced_and_properties_in_schema_order(built: Build) -> None:
+    body = built.xml("word/document.xml").find("w:body", NS)
+    after_tables = [
+        p
+        for p in body.findall("w:p", NS)
+        if p.getprevious() is not None
+        and p.getprevious().tag == W + "tbl"
+        and p.find("w:pPr/w:pStyle", NS).get(W + "val") == "Normal"
+        and "".join(p.itertext())
+    ]
+    assert any("修订内容" in "".join(p.itertext()) for p in after_tables)
+    for p in after_tables:
+        assert p.find("w:pPr/w:spacing", NS).get(W + "before") == "180"
+    for ppr in body.iter(W + "pPr"):
+        tags = [etree.QName(child).localname for child in ppr]
+        known = [tag for tag in tags if tag in PPR_ORDER]
+        assert known == sorted(known, key=PPR_ORDER.index), tags
 
 
 def test_flowchart_not_glued_to_the_step_table(built: Build) -> None:

@@ -8,18 +8,25 @@ pdfinfo, pypdf).  Pages are also rendered to PNG in tests/artifacts/ for a human
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import lxml.html
+import pydyf
 import pypdf
 import pytest
 import weasyprint
 
 from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
+from manualkit.builders.pdf_fonts import CmapCache, Coverage, find_font, load_cmap, missing_in_text
+from manualkit.builders.pdf_render import UnknownVariantError, linear_page_references, render_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "pdf"
@@ -392,3 +399,86 @@ def test_weasyprint_rendering_stops_on_a_refused_url(tmp_path: Path) -> None:
     )
     with pytest.raises(RefusedURLError, match="/etc/passwd"):
         html.write_pdf()
+
+
+@pytest.mark.slow
+def test_table_cells_hold_text_without_wrapper_paragraphs(built: Build) -> None:
+    """Single-paragraph cells are written without <p> (fewer boxes), and their text still prints."""
+    print_html = built.project / "build" / ".work" / "pdf" / "print.html"
+    tree = lxml.html.parse(str(print_html))
+    cells = tree.xpath("//main//td | //main//th")
+    assert cells
+    wrapped = [cell for cell in cells if len(cell) == 1 and cell[0].tag == "p" and not cell[0].get("class")]
+    assert not wrapped, f"{len(wrapped)} of {len(cells)} cells still wrap their text in <p>"
+    text = pdftotext(built.pdf)
+    for cell in cells[:20]:
+        content = "".join(cell.text_content().split())
+        if content:
+            assert content[:4] in "".join(text.split()), content
+
+
+def test_tagged_output_is_unchanged_by_the_page_reference_cache() -> None:
+    """The pydyf workaround is invisible in the PDF and leaves pydyf as it was."""
+    original = pydyf.PDF.__dict__["page_references"]
+    html = "".join(
+        f'<h1 style="break-before: page">第{n}章</h1><p>正文<a href="#c">链接</a></p>' for n in range(5)
+    )
+    document = weasyprint.HTML(
+        string=f'<html lang="zh-CN"><body>{html}<p id="c">完</p></body></html>'
+    ).render(pdf_variant="pdf/ua-1")
+    options: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"test"}
+    plain = document.write_pdf(**options)
+    with linear_page_references():
+        assert pydyf.PDF.__dict__["page_references"] is not original
+        patched = document.write_pdf(**options)
+    assert pydyf.PDF.__dict__["page_references"] is original
+    assert patched == plain
+    assert len(document.pages) == 5
+
+
+def test_page_reference_cache_follows_added_pages() -> None:
+    pdf = pydyf.PDF()
+    with linear_page_references():
+        for count in range(1, 4):
+            page = pydyf.Dictionary({"Type": "/Page"})
+            pdf.add_page(page)
+            assert len(pdf.page_references) == count
+            assert pdf.page_references[-1] == page.reference
+
+
+def test_cmap_cache_gives_the_fonts_coverage_and_survives_a_corrupt_file(tmp_path: Path) -> None:
+    font = find_font("DejaVu Sans")
+    if font is None:
+        pytest.skip("DejaVu Sans not installed")
+    expected = load_cmap(font)
+    cache_file = tmp_path / "cmaps.json"
+    first = CmapCache(cache_file)
+    assert first.get(font) == expected
+    first.save()
+    assert cache_file.is_file()
+    second = CmapCache(cache_file)
+    assert second.get(font) == expected  # served from the file
+    cache_file.write_text("{not json", encoding="utf-8")
+    assert CmapCache(cache_file).get(font) == expected
+    stale = json.dumps({"version": 1, "cmaps": {"elsewhere": [[65, 65]]}})
+    cache_file.write_text(stale, encoding="utf-8")
+    assert CmapCache(cache_file).get(font) == expected  # key includes path, size and mtime
+
+
+def test_glyph_check_with_cache_reports_what_the_fonts_lack(tmp_path: Path) -> None:
+    font = find_font("DejaVu Sans")
+    if font is None:
+        pytest.skip("DejaVu Sans not installed")
+    coverage = Coverage({"body": [font]}, CmapCache(tmp_path / "cmaps.json"))
+    assert missing_in_text("Abc 中", coverage) == ["中"]
+
+
+def test_unknown_pdf_variant_is_named_and_empty_variant_means_untagged(tmp_path: Path) -> None:
+    with pytest.raises(UnknownVariantError, match=r"pdf/ua-9.*pdf/ua-1"):
+        render_pdf("<p>正文</p>", tmp_path, [tmp_path], {"pdf_variant": "pdf/ua-9"})
+    page = '<html lang="zh-CN"><p>正文</p></html>'
+    for variant, tagged in (("pdf/ua-1", True), (None, False)):
+        pdf_bytes, pages = render_pdf(page, tmp_path, [tmp_path], {"pdf_variant": variant})
+        assert pages == 1
+        catalog = pypdf.PdfReader(io.BytesIO(pdf_bytes)).trailer["/Root"]
+        assert ("/StructTreeRoot" in catalog) is tagged, variant

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SphinxRun
-from manualkit.sphinx import search
+from conftest import SphinxRun, copy_fixture, run_sphinx, touch_later
+from manualkit.sphinx import search, zhsearch
 from manualkit.sphinx.domain import get_manual_data
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,6 +46,58 @@ def test_index_keeps_manual_terms_whole(basic_html: SphinxRun) -> None:
     assert {"投诉", "投诉处理", "客户信息", "客户投诉"} <= terms
     # 受理时限 is not a word of the index: only browser-side segmentation can find it.
     assert "受理时限" not in terms and {"受理", "时限"} <= terms
+
+
+#: The fixture's extensions plus the fast-rebuild ones (named explicitly: this test must not
+#: depend on whether manualkit.sphinx sets them up itself).
+FAST_EXTENSIONS = [
+    "myst_parser",
+    "sphinx.ext.graphviz",
+    "manualkit.sphinx",
+    "manualkit.sphinx.zhsearch",
+    "manualkit.sphinx.templatecache",
+]
+
+
+def search_index(outdir: Path) -> dict[str, object]:
+    text = (outdir / "searchindex.js").read_text(encoding="utf-8")
+    index: dict[str, object] = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    return index
+
+
+@pytest.mark.slow
+def test_rebuild_indexes_from_the_cached_dictionary_as_a_fresh_build_does(
+    tmp_path: Path, basic_html: SphinxRun
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    overrides = {"extensions": FAST_EXTENSIONS}
+    first = run_sphinx(project, overrides=overrides)
+    assert first.error is None, first.warnings
+    assert (first.outdir / ".doctrees" / zhsearch.CACHE_NAME).is_file()
+    assert search_index(first.outdir) == search_index(basic_html.outdir)
+
+    chapter = project / "manual" / "01-complaints.md"
+
+    def rebuild_with(sentence: str) -> zhsearch.ManualChineseSearch:
+        chapter.write_text(chapter.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+        touch_later(chapter)
+        run = run_sphinx(project, overrides=overrides, fresh=False)
+        assert run.error is None, run.warnings
+        language = run.app.builder.indexer.lang
+        assert isinstance(language, zhsearch.ManualChineseSearch)
+        fresh = run_sphinx(project, overrides=overrides, outdir=tmp_path / "fresh", fresh=True)
+        assert fresh.error is None, fresh.warnings
+        # Sphinx 8.2 does not reload "indexentries" for unchanged pages (its own limitation).
+        words = ("docnames", "titles", "alltitles", "terms", "titleterms")
+        rebuilt, rewritten = search_index(run.outdir), search_index(fresh.outdir)
+        assert {k: rebuilt[k] for k in words} == {k: rewritten[k] for k in words}
+        return language
+
+    # 饕餮 are in neither the fixture nor the common characters: the full dictionary is needed …
+    assert rebuild_with("饕餮客户对投诉处理结果不满意的，可以申请复核。").full is not None
+    assert "复核" in index_terms(project / "_build" / "html")
+    # … and the cache now covers them: the next edit is indexed from it alone.
+    assert rebuild_with("饕餮客户申请复核的，按投诉处理。").full is None
 
 
 @pytest.fixture(scope="module")

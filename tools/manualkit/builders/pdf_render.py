@@ -30,6 +30,10 @@ class ResourceRefusedError(Exception):
     """A resource outside the project was requested; the rendering was stopped."""
 
 
+class UnknownVariantError(Exception):
+    """The configured PDF variant is not one WeasyPrint knows (message lists the known ones)."""
+
+
 def render_pdf(
     html: str, base_dir: Path, roots: Sequence[Path], options: dict[str, Any]
 ) -> tuple[bytes, int]:
@@ -40,9 +44,14 @@ def render_pdf(
     """
     with _forward_weasyprint_logs():
         import weasyprint
+        from weasyprint.pdf import VARIANTS
 
         from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
 
+        variant = options.get("pdf_variant")
+        if variant and variant not in VARIANTS:
+            known = ", ".join(sorted(VARIANTS))
+            raise UnknownVariantError(f"unknown PDF variant {variant!r}; known: {known}, or '' for untagged")
         logger.info("manualkit pdf: rendering with WeasyPrint %s", weasyprint.__version__)
         fetcher = ConfinedURLFetcher(roots)
         try:

@@ -17,6 +17,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from manualkit.sphinx import config, directives, domain, roles, theme_l10n, transforms
 
     app.setup_extension("sphinx.ext.graphviz")
+    app.setup_extension("manualkit.sphinx.zhsearch")  # zh index from a cached jieba dictionary
+    app.setup_extension("manualkit.sphinx.templatecache")  # compiled HTML templates kept between builds
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.connect("builder-inited", theme_l10n.on_builder_inited)

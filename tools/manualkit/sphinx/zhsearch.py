@@ -70,11 +70,10 @@ def load_full_dictionary(cache: Path | None) -> tuple[Frequencies, int]:
     the result is kept in ``cache`` (beside the restricted one) for the next miss.
     """
     jieba = import_jieba()
-    if cache is not None:
-        cached = _read_marshal(cache)
-        if cached is not None:
-            freq, total = cached
-            return freq, total
+    cached = _read_marshal(cache) if cache is not None else None
+    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], dict):
+        freq, total = cached
+        return freq, int(total)
     tokenizer = jieba.Tokenizer()
     with _jieba_dictionary().open("rb") as handle:
         freq, total = tokenizer.gen_pfdict(handle)

@@ -32,6 +32,22 @@ REVISED_CLASS = "mk-revised"
 CHECKBOX = "☐"
 CHECKLIST_CLASS = "mk-checklist"
 
+#: Word tables have no bottom margin: text right after one gets this space above it (twips),
+#: as the HTML and PDF have below every table.
+SPACE_AFTER_TABLE = 180
+#: Styles without space of their own above them (headings and captions have theirs).
+_SPACED_AFTER_TABLE = frozenset(
+    {"Normal", "ListBullet", "ListNumber", "ListContinue", "ChecklistItem", "DefinitionTerm", "Definition"}
+)
+#: ``w:pPr`` children that come after ``w:spacing`` in the schema (CT_PPrBase order).
+_AFTER_SPACING = frozenset(
+    w(tag)
+    for tag in (
+        "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+        "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange",
+    )
+)  # fmt: skip
+
 #: A bound ``visit_``/``depart_`` method.
 Handler: TypeAlias = Callable[[Any], None]
 
@@ -72,6 +88,8 @@ class DocxTranslatorBase(SphinxTranslator):
         self.lists: list[ListState] = []
         self.docnames: list[str] = [context.root_doc]
         self.pending_bookmarks: list[str] = []
+        #: Body paragraphs that directly follow a table (spaced once their properties are final).
+        self.after_tables: list[Element] = []
         self.section_level = 0
         self.outer_levels: list[int] = []
         self.root_section_seen = False
@@ -167,10 +185,15 @@ class DocxTranslatorBase(SphinxTranslator):
 
     def open_paragraph(self, style: str | None = None) -> Element:
         """Start a paragraph in the current container and make it the target of runs."""
-        p = paragraph(style or self.styles[-1])
+        style = style or self.styles[-1]
+        p = paragraph(style)
         container = self.blocks[-1]
         if container.tag == w("footnote") and container.find(w("p")) is None:
             p.append(footnote_mark())
+        if len(self.blocks) == 1 and style in _SPACED_AFTER_TABLE:
+            last = next(container.iterchildren(reversed=True), None)
+            if last is not None and last.tag == w("tbl"):
+                self.after_tables.append(p)
         self.add_block(p)
         self.para = p
         self.links = []
@@ -259,6 +282,8 @@ class DocxTranslatorBase(SphinxTranslator):
         if self.pending_bookmarks:
             self.open_paragraph()
             self.close_paragraph()
+        for p in self.after_tables:
+            space_before(p, SPACE_AFTER_TABLE)
 
     def visit_start_of_file(self, node: Any) -> None:
         # Heading levels count within each source file: a chapter is Heading 1 even when the
@@ -354,6 +379,24 @@ class DocxTranslatorBase(SphinxTranslator):
         from manualkit.writers.docx.numbering import indent_for_level
 
         sub(p[0], "ind", {"left": str(indent_for_level(level))})
+
+
+def space_before(p: Element, twips: int) -> None:
+    """Set space above paragraph ``p`` unless it has some: ``w:spacing`` in schema position."""
+    ppr = p[0] if len(p) and p[0].tag == w("pPr") else None
+    if ppr is None:
+        ppr = new("pPr")
+        p.insert(0, ppr)
+    spacing = ppr.find(w("spacing"))
+    if spacing is None:
+        spacing = new("spacing")
+        anchor = next((child for child in ppr if child.tag in _AFTER_SPACING), None)
+        if anchor is None:
+            ppr.append(spacing)
+        else:
+            anchor.addprevious(spacing)
+    if spacing.get(w("before")) is None:
+        spacing.set(w("before"), str(twips))
 
 
 def _in_checklist(node: nodes.Node) -> bool:

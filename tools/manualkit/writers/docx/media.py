@@ -111,9 +111,8 @@ class MediaMixin(DocxTranslatorBase):
 
     def visit_caption(self, node: nodes.caption) -> None:
         p = self.open_paragraph("Caption")
-        # The Caption style keeps a table caption with its table; a figure's caption comes
-        # *after* the picture, and keeping it with whatever follows (often the process's step
-        # table) pushed flowcharts to the next page and left most of a page blank.
+        # The Caption style keeps a table caption with the table below it; a figure's caption
+        # comes *after* its picture and must not be glued to whatever follows it.
         sub(p[0], "keepNext", {"val": "0"})
         number = self.figure_number(node.parent)
         if number:
