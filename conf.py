@@ -23,6 +23,8 @@ myst_enable_extensions = ["colon_fence"]
 myst_disable_syntax = ["html_block", "html_inline"]
 
 html_theme = "furo"
+# "4.2 投诉处理流程与时限" as in the PDF and DOCX (Sphinx defaults to "4.2. ").
+html_secnumber_suffix = " "
 html_search_language = "zh"
 graphviz_output_format = "svg"
 

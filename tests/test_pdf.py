@@ -482,3 +482,56 @@ def test_unknown_pdf_variant_is_named_and_empty_variant_means_untagged(tmp_path:
         assert pages == 1
         catalog = pypdf.PdfReader(io.BytesIO(pdf_bytes)).trailer["/Root"]
         assert ("/StructTreeRoot" in catalog) is tagged, variant
+
+
+PROCESS_YAML = """\
+- id: complaint.flow
+  title: 投诉处理流程
+  owner: service.supervisor
+  section: complaint-handling
+  steps:
+    - id: intake
+      name: 受理登记
+      owner: service.agent
+      form: F-02-01
+    - id: resolve
+      name: 调查办结
+      owner: service.supervisor
+      sla: complaint.general.resolve
+    - id: callback
+      name: 回访归档
+      owner: service.agent
+      end: true
+"""
+
+
+@pytest.mark.slow
+def test_flowchart_is_drawn_in_the_body_face_and_fits_beside_its_text(tmp_path: Path) -> None:
+    """A process chart adds no CJK font of its own, and its labels stay real (searchable) text."""
+    project = copy_project(tmp_path / "flow")
+    (project / "data" / "processes.yaml").write_text(PROCESS_YAML, encoding="utf-8")
+    chapter = project / "manual" / "02-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    text = text.replace("## 职责\n", ":::{process} complaint.flow\n:::\n\n## 职责\n", 1)
+    chapter.write_text(text, encoding="utf-8")
+    build = run_build(project)
+    assert build.result.returncode == 0, build.output
+    fonts = subprocess.run(["pdffonts", str(build.pdf)], capture_output=True, text=True, check=True).stdout
+    faces = sorted(row.split()[0].split("+", 1)[-1] for row in fonts.splitlines()[2:])
+    cjk = [face for face in faces if "CJK" in face]
+    assert cjk == ["Noto-Sans-CJK-SC-Bold", "Noto-Serif-CJK-SC"], faces
+    intake = page_of(build.pdf, "2.1 投诉受理")
+    chart_page = pdftotext(build.pdf, intake)
+    assert "受理登记" in chart_page and "回访归档" in chart_page  # the chart shares the section's page
+
+
+def test_cmap_cache_in_an_unwritable_place_is_not_an_error(tmp_path: Path) -> None:
+    font = find_font("DejaVu Sans")
+    if font is None:
+        pytest.skip("DejaVu Sans not installed")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    cache = CmapCache(blocker / "cmaps.json")  # its parent is a file: nothing can be written
+    assert cache.get(font) == load_cmap(font)
+    cache.save()
+    assert list(tmp_path.iterdir()) == [blocker]

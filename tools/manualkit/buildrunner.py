@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import io
 import os
 import re
@@ -127,14 +128,14 @@ def run_sphinx(
 
     relay = WarningRelay(stderr, project.root)
     status: TextIO | None = stderr if verbose else None
-    if not verbose:
-        _quiet_jieba()
+    if not verbose and builder == "html":
+        _quiet_jieba()  # only the HTML search index loads jieba
     if not _isatty(stderr):
         from sphinx.util.console import nocolor
 
         nocolor()  # as sphinx-build does for a pipe: no escape codes in logs
     try:
-        with _sphinx_session(project.root):
+        with _sphinx_session(project.root), _relaxed_gc():
             app = Sphinx(
                 srcdir=project.manual_dir,
                 confdir=project.root,
@@ -186,6 +187,22 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+#: Generation-0 threshold while Sphinx runs: doctrees are millions of long-lived small objects,
+#: and the default (700) makes the collector rescan them over and over while they are unpickled
+#: and built (measured at 10×: 14.7 → 12.4 s CPU for the DOCX build, +6 MB).
+BUILD_GC_THRESHOLD = 200_000
+
+
+@contextlib.contextmanager
+def _relaxed_gc() -> Iterator[None]:
+    saved = gc.get_threshold()
+    gc.set_threshold(BUILD_GC_THRESHOLD, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
 
 
 def _quiet_jieba() -> None:

@@ -52,8 +52,6 @@ class DocxBuilder(Builder):
         #: The DOCX written by this build (read by ``manualkit.buildrunner``), and its summary line.
         self.output_path: Path | None = None
         self.summary = ""
-        #: The collector thresholds before this build relaxed them (restored when it finishes).
-        self.saved_gc_thresholds: tuple[int, ...] | None = None
 
     def get_outdated_docs(self) -> str:
         return "all documents"
@@ -227,30 +225,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: Generation-0 threshold while a DOCX build reads and writes (CPython's default is 700).
-READ_GC_THRESHOLD = 200_000
-
-
-def _relax_collector(app: Sphinx) -> None:
-    """Let the garbage collector run rarely while the sources are read (DOCX builds only).
-
-    Reading allocates millions of long-lived objects (docutils nodes) and little garbage, so
-    with the default threshold the collector re-scanned them over and over: about a sixth of
-    a 10× manual's build for a few MB of memory.  Restored by ``_restore_collector``.
-    """
-    builder = app.builder
-    if isinstance(builder, DocxBuilder) and builder.saved_gc_thresholds is None:
-        builder.saved_gc_thresholds = gc.get_threshold()
-        gc.set_threshold(READ_GC_THRESHOLD, 50, 50)
-
-
-def _restore_collector(app: Sphinx, exception: BaseException | None) -> None:
-    builder = app.builder
-    if isinstance(builder, DocxBuilder) and builder.saved_gc_thresholds is not None:
-        gc.set_threshold(*builder.saved_gc_thresholds)
-        builder.saved_gc_thresholds = None
-
-
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -285,8 +259,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
         if name not in app.config.values:
             app.add_config_value(name, default, rebuild, types=frozenset({str}))
     app.add_builder(DocxBuilder)
-    # Last among builder-inited handlers: if an earlier one fails, nothing was changed.
-    app.connect("builder-inited", _relax_collector, priority=900)
-    app.connect("build-finished", _restore_collector)
     app.add_config_value("manualkit_docx_fonts", {}, "env", types=frozenset({dict}))
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
