@@ -14,7 +14,9 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 
 .PHONY: all setup system html pdf docx check lint test bench serve release redline clean distclean
 
-all: setup html pdf docx
+# One check and one shared Sphinx read for the three outputs.
+all: setup
+	$(MANUALKIT) build all
 
 setup: $(STAMP) $(SYSTEM_STAMP)
 
