@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import os
-import tempfile
 import time
 from collections.abc import Iterator, Set
 from pathlib import Path
@@ -26,6 +24,7 @@ from sphinx.builders import Builder
 from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
+from manualkit.builders.output import atomic_write, display_path
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
 from manualkit.models import ManualData
@@ -123,16 +122,16 @@ class DocxBuilder(Builder):
         elapsed = time.perf_counter() - started
         if _warnings_are_errors(self.app):
             # -W with --keep-going: the build has failed (in any phase); keep the previous DOCX.
-            logger.error("DOCX not written: warnings are errors (previous %s kept)", _display(target))
+            logger.error("DOCX not written: warnings are errors (previous %s kept)", display_path(target))
             return
-        _atomic_write(target, result.content)
+        atomic_write(target, result.content)
         self.output_path = target
         stats = result.stats
         self.summary = (
             f"{stats.headings} headings, {stats.tables} tables, {stats.forms} forms, "
             f"{len(result.content) / 1024:.1f} KiB, written in {elapsed:.2f} s"
         )
-        self.epilog = f"{_display(target)}: {self.summary}".replace("%", "%%")
+        self.epilog = f"{display_path(target)}: {self.summary}".replace("%", "%%")
 
     def finish(self) -> None:
         pass
@@ -223,27 +222,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
-def _atomic_write(target: Path, content: bytes) -> None:
-    """Write next to ``target`` and ``os.replace`` it, so readers never see half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

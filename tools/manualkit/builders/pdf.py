@@ -16,12 +16,10 @@ Guarantees (each has a test in tests/test_pdf.py):
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib.metadata
 import os
 import re
-import tempfile
 from collections.abc import Set
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from sphinx.util import logging as sphinx_logging
 from sphinx.util.display import progress_message
 from sphinx.writers.html5 import HTML5Translator
 
+from manualkit.builders.output import atomic_write, display_path
 from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
 from manualkit.builders.pdf_fonts import (
     DEFAULT_FONT_STACKS,
@@ -308,9 +307,9 @@ class PdfBuilder(SingleFileHTMLBuilder):
             logger.error("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
             return
         with progress_message(f"manualkit pdf: writing {self.pdf_path}"):
-            _atomic_write(self.pdf_path, pdf_bytes)
+            atomic_write(self.pdf_path, pdf_bytes)
         self.output_path = self.pdf_path
-        shown = _display_path(self.pdf_path)
+        shown = display_path(self.pdf_path)
         self.summary = f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB"
         self.epilog = f"{shown}: {self.summary}".replace("%", "%%")
 
@@ -347,26 +346,6 @@ def _data_location(path: Path, text: str) -> str:
         return f"{path}:"
     line = next((number for number, content in enumerate(lines, start=1) if text in content), 0)
     return f"{path}:{line}" if line else f"{path}:"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` only once the new file is complete: a failed build keeps the old PDF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _display_path(path: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
 
 
 def _add_config_value(app: Sphinx, name: str, default: Any, types: Any) -> None:
