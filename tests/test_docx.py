@@ -92,7 +92,7 @@ def test_build_writes_named_file_and_reports_counts(built: Build) -> None:
     assert DOCX_NAME in last_line
     for word in ("headings", "tables", "forms", "KiB"):
         assert word in last_line
-    assert "1 forms" in last_line
+    assert "2 forms" in last_line  # F-03-01 in its section and again as its appendix
     # The builder relaxes the garbage collector while building; it must be as before afterwards.
     assert gc.isenabled()
     assert gc.get_threshold() == built.gc_threshold
@@ -435,3 +435,19 @@ def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: 
         ["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / "docx-fixture-page")], check=True
     )
     assert list(ARTIFACTS.glob("docx-fixture-page-*.png"))
+
+
+def test_each_form_appendix_starts_a_new_page(built: Build) -> None:
+    # A form is printed and filled in on its own sheet, as in the PDF.
+    body = built.xml("word/document.xml")
+    headings = [
+        p
+        for p in body.iter(W + "p")
+        if (style := p.find("w:pPr/w:pStyle", NS)) is not None
+        and style.get(W + "val").startswith("Heading")
+        and "附件1" in "".join(p.itertext())
+    ]
+    assert len(headings) == 1
+    assert headings[0].find("w:pPr/w:pageBreakBefore", NS) is not None
+    others = [p for p in body.iter(W + "p") if "".join(p.itertext()).endswith("附件")]
+    assert all(p.find("w:pPr/w:pageBreakBefore", NS) is None for p in others)

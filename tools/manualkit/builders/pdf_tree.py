@@ -238,8 +238,9 @@ def _mark_sections(tree: nodes.document) -> None:
     for section in tree.findall(nodes.section):
         if _section_depth(section) == 1:
             section["classes"].append("mk-chapter")
-        if _is_form_appendix(section):
-            section["classes"].append("mk-form-appendix")
+        if "mk-form-appendix" in section["classes"] or _is_form_appendix(section):
+            if "mk-form-appendix" not in section["classes"]:
+                section["classes"].append("mk-form-appendix")
             parent = section.parent
             if isinstance(parent, nodes.section) and "mk-form-appendices" not in parent["classes"]:
                 parent["classes"].append("mk-form-appendices")

@@ -253,7 +253,8 @@ class FormAppendicesDirective(FragmentDirective):
         sections: list[Node] = []
         for number, form in enumerate(runtime.data.forms, start=1):
             anchor = anchor_for("form", form.id)
-            section = nodes.section()
+            # The class lets every builder start each appendix on a page of its own.
+            section = nodes.section(classes=["mk-form-appendix"])
             self.set_source_info(section)
             section["names"].append(anchor)
             title_text = f"附件{number}\u3000{form.id} {form.title}"

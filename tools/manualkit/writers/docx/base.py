@@ -19,7 +19,17 @@ from sphinx.util.docutils import SphinxTranslator
 
 from manualkit.writers.docx.context import RenderContext, TocEntry
 from manualkit.writers.docx.fields import bookmark
-from manualkit.writers.docx.oxml import Element, new, paragraph, run_properties, sub, text_run, val, w
+from manualkit.writers.docx.oxml import (
+    Element,
+    new,
+    paragraph,
+    paragraph_properties,
+    run_properties,
+    sub,
+    text_run,
+    val,
+    w,
+)
 
 #: A line break in source between two CJK characters is no space in Chinese typesetting.
 _CJK_NEWLINE = re.compile(
@@ -318,7 +328,10 @@ class DocxTranslatorBase(SphinxTranslator):
                 self.pending_bookmarks.clear()
                 raise nodes.SkipNode
             level = min(self.section_level, 4)
-            self.open_paragraph(f"Heading{level}")
+            heading = self.open_paragraph(f"Heading{level}")
+            if "mk-form-appendix" in parent["classes"]:
+                # A form is printed and filled in on its own: each appendix starts a new page.
+                sub(paragraph_properties(heading), "pageBreakBefore")
             number = self.section_number(parent)
             if number:
                 self.add_text(number + " ")
