@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 EMU_PER_INCH = 914400
 EMU_PER_TWIP = 635
+#: Tallest picture (120 mm, 36,000 EMU per mm), the same cap as the PDF's print CSS.
+MAX_PICTURE_HEIGHT_EMU = 120 * 36_000
 
 
 class MediaMixin(DocxTranslatorBase):
@@ -39,6 +41,11 @@ class MediaMixin(DocxTranslatorBase):
         if width_emu > max_width:
             height_emu = height_emu * max_width // width_emu
             width_emu = max_width
+        if height_emu > MAX_PICTURE_HEIGHT_EMU:
+            # As the print CSS caps charts at 120 mm: a taller picture does not fit below its
+            # heading and leaves most of a page blank before it.
+            width_emu = width_emu * MAX_PICTURE_HEIGHT_EMU // height_emu
+            height_emu = MAX_PICTURE_HEIGHT_EMU
         inline: Element = self.ctx.document.part.new_pic_inline(BytesIO(data), width_emu, height_emu)
         doc_pr = inline.find(qn("wp:docPr"))
         if doc_pr is not None:
