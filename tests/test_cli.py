@@ -396,3 +396,23 @@ def test_command_of_skips_global_options() -> None:
     assert cli._command_of(["--project", "build", "check"]) == "check"
     assert cli._command_of(["--project=x", "-h"]) is None
     assert cli._command_of(["build", "html"]) == "build"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    # `manualkit check --list-rules | head -1`: the pipe closes before the listing ends.
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tools"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "manualkit", "check", "--list-rules"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+        bufsize=0,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.read(10)
+    process.stdout.close()
+    stderr = process.stderr.read().decode("utf-8")
+    process.wait(timeout=60)
+    assert first.startswith(b"MK")
+    assert "Traceback" not in stderr
