@@ -216,6 +216,8 @@ def test_appendix_lists(basic_html: SphinxRun) -> None:
     tree = resolved(basic_html, "02-appendix")
     (glossary,) = containers(tree, "mk-glossary")
     assert {t.astext() for t in glossary.findall(nodes.term)} == {t.term for t in data.glossary}
+    # Dictionary (pinyin) order — gōngzuòrì before kèhù tóusù — not data or code-point order.
+    assert [t.astext() for t in glossary.findall(nodes.term)] == ["工作日", "客户投诉"]
     (refs,) = containers(tree, "mk-references")
     assert [r["ids"] for r in body_rows(next(refs.findall(nodes.table)))] == [
         ["ref-" + r.id.replace(".", "-")] for r in data.references

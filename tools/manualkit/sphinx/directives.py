@@ -374,7 +374,17 @@ class GlossaryListDirective(FragmentDirective):
     def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
         if not data.glossary:
             raise DirectiveInputError("data/glossary.yaml has no terms")
-        return {"terms": sorted(data.glossary, key=lambda term: term.term)}
+        return {"terms": sorted(data.glossary, key=lambda term: pinyin_key(term.term))}
+
+
+def pinyin_key(text: str) -> tuple[str, ...]:
+    """Dictionary order for a Chinese glossary: by pinyin (回访 before 客户), Latin terms as spelt.
+
+    Code-point order, Sphinx's ``:sorted:``, scatters Chinese terms arbitrarily for a reader.
+    """
+    from pypinyin import lazy_pinyin
+
+    return (*(syllable.lower() for syllable in lazy_pinyin(text)), text)
 
 
 class ReferenceListDirective(FragmentDirective):
