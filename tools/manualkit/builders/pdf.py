@@ -26,6 +26,7 @@ from typing import Any
 
 import jinja2
 from docutils import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
@@ -216,7 +217,8 @@ class PdfBuilder(SingleFileHTMLBuilder):
         self._print_html = html
 
     def _render_print_html(self, body: str) -> str:
-        environment = jinja2.Environment(
+        # The print template lives in the project (writers may edit it): sandboxed and autoescaped.
+        environment = ImmutableSandboxedEnvironment(
             loader=jinja2.FileSystemLoader(self._templates_dir),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
