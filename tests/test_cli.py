@@ -416,3 +416,24 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     process.wait(timeout=60)
     assert first.startswith(b"MK")
     assert "Traceback" not in stderr
+
+
+def test_a_command_ending_without_teardown_still_delivers_all_its_output(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `build` and `check` end the process with os._exit: buffered output must be flushed first.
+    assert cli.main(["check", "--list-rules"]) == 0
+    expected = capsys.readouterr().out
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe: block-buffered
+    env["PYTHONPATH"] = str(REPO / "tools")
+    result = subprocess.run(
+        [sys.executable, "-m", "manualkit", "check", "--list-rules"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+    assert len(expected.splitlines()) > 20

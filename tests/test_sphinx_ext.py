@@ -13,6 +13,7 @@ from manualkit.durations import render_sla
 from manualkit.models import ManualData
 from manualkit.sphinx.domain import get_domain, get_manual_data
 from manualkit.sphinx.formatting import render_reference, render_target, render_window
+from manualkit.sphinx.helpers import COLLECTIONS, DataIndex, UnknownIdError, lookup
 
 
 def resolved(run: SphinxRun, docname: str) -> nodes.document:
@@ -288,6 +289,20 @@ def test_print_stylesheet_and_numbered_chapters(basic_html: SphinxRun) -> None:
 
 
 # -- errors --------------------------------------------------------------------------------------
+
+
+def test_lookups_by_id_find_every_item_of_every_kind(basic_html: SphinxRun) -> None:
+    """The per-build index answers as a search through the data would, for every id."""
+    data = data_of(basic_html)
+    index = DataIndex(data)
+    for kind, collection in COLLECTIONS.items():
+        items = collection(data)
+        assert items, f"the fixture has no {kind}"
+        for item in items:
+            assert lookup(index, kind, item.id) is item
+        with pytest.raises(UnknownIdError) as raised:
+            lookup(index, kind, items[0].id + "x")
+        assert items[0].id in str(raised.value)  # "did you mean" names the close id
 
 
 def test_unknown_ids_are_errors_at_source_line(tmp_path: Path) -> None:

@@ -83,6 +83,20 @@ def run_checks(
     ignore: Sequence[str] | None = None,
 ) -> CheckReport:
     """Check one manual project (``conf.py``, ``manual/``, ``data/`` under ``project_root``)."""
+    from manualkit.loader import relaxed_gc
+
+    # The rules walk the same long-lived objects the loader made: see ``LOAD_GC_THRESHOLD``.
+    with relaxed_gc():
+        return _run_checks(project_root, today=today, select=select, ignore=ignore)
+
+
+def _run_checks(
+    project_root: Path,
+    *,
+    today: dt.date | None,
+    select: Sequence[str] | None,
+    ignore: Sequence[str] | None,
+) -> CheckReport:
     from manualkit.checks.context import CheckContext
     from manualkit.checks.datapos import DataPositions
     from manualkit.checks.registry import collect

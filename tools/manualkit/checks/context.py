@@ -55,6 +55,18 @@ class CheckContext:
         return {k: tuple(v) for k, v in result.items()}
 
     @cached_property
+    def form_step_slas(self) -> dict[str, tuple[tuple[str, str, int, Sla], ...]]:
+        """Form id → (process id, step id, step index, SLA) of every step using the form with an
+        SLA; one pass over the processes instead of one per form."""
+        slas = {s.id: s for s in self.data.slas}
+        result: dict[str, list[tuple[str, str, int, Sla]]] = {}
+        for process in self.data.processes:
+            for index, step in enumerate(process.steps):
+                if step.form and step.sla in slas:
+                    result.setdefault(step.form, []).append((process.id, step.id, index, slas[step.sla]))
+        return {k: tuple(v) for k, v in result.items()}
+
+    @cached_property
     def suppressions(self) -> dict[str, tuple[Suppression, ...]]:
         """Inline suppressions by file: MyST comments in chapters, YAML comments in data files."""
         from manualkit.checks.source import yaml_suppressions

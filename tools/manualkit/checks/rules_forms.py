@@ -12,15 +12,9 @@ from manualkit.durations import render_sla
 from manualkit.models import Form, Sla
 
 
-def _step_slas(ctx: CheckContext, form: Form) -> list[tuple[str, str, Sla]]:
-    """(process id, step id, SLA) of every step that uses ``form`` and has an SLA."""
-    slas = {s.id: s for s in ctx.data.slas}
-    found = []
-    for p in ctx.data.processes:
-        for step in p.steps:
-            if step.form == form.id and step.sla in slas:
-                found.append((p.id, step.id, slas[step.sla]))
-    return found
+def _step_slas(ctx: CheckContext, form: Form) -> list[tuple[str, str, int, Sla]]:
+    """(process id, step id, step index, SLA) of every step that uses ``form`` and has an SLA."""
+    return list(ctx.form_step_slas.get(form.id, ()))
 
 
 @rule(
@@ -39,11 +33,8 @@ def _step_slas(ctx: CheckContext, form: Form) -> list[tuple[str, str, Sla]]:
 def form_deadline_fields(ctx: CheckContext) -> Iterator[Diagnostic]:
     for form in ctx.data.forms:
         carried = {f.sla for f in form.fields if f.sla}
-        for process_id, step_id, sla in _step_slas(ctx, form):
+        for process_id, step_id, step_index, sla in _step_slas(ctx, form):
             if sla.id not in carried:
-                step_index = next(
-                    i for i, s in enumerate(ctx.data.process(process_id).steps) if s.id == step_id
-                )
                 has = ", ".join(sorted(carried)) or "no deadline field"
                 yield Diagnostic(
                     "MK201",
@@ -75,7 +66,7 @@ def form_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
     slas = {s.id: s for s in ctx.data.slas}
     for form in ctx.data.forms:
         form_slas = [slas[f.sla] for f in form.fields if f.sla in slas]
-        form_slas += [s for _, _, s in _step_slas(ctx, form)]
+        form_slas += [s for _, _, _, s in _step_slas(ctx, form)]
         if form.retention in slas:
             form_slas.append(slas[form.retention])
         form_slas = list({s.id: s for s in form_slas}.values())

@@ -51,7 +51,10 @@ def _did_you_mean(target: str, known: set[str]) -> str:
 def unknown_ids(ctx: CheckContext) -> Iterator[Diagnostic]:
     known: dict[str, set[str]] = {}
     for use in [*prose_uses(ctx), *bare_id_uses(ctx), *data_uses(ctx)]:
-        ids = known.setdefault(use.kind, defined_ids(ctx, use.kind))
+        # Computed once per kind: ``setdefault`` would rebuild the set for every use.
+        if use.kind not in known:
+            known[use.kind] = defined_ids(ctx, use.kind)
+        ids = known[use.kind]
         if use.target not in ids:
             what = _KIND_NAMES.get(use.kind, use.kind)
             yield Diagnostic(

@@ -10,7 +10,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 #: Bump when the doctree/domain data produced by this extension changes shape.
-ENV_VERSION = 5
+ENV_VERSION = 6
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -19,6 +19,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.graphviz")
     app.setup_extension("manualkit.sphinx.zhsearch")  # zh index from a cached jieba dictionary
     app.setup_extension("manualkit.sphinx.templatecache")  # compiled HTML templates kept between builds
+    app.setup_extension("manualkit.sphinx.navigation")  # furo's sidebar tree rendered once per build
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.connect("builder-inited", theme_l10n.on_builder_inited)

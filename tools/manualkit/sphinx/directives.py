@@ -44,7 +44,7 @@ from manualkit.sphinx.domain import (
     report_error,
 )
 from manualkit.sphinx.formatting import anchor_for
-from manualkit.sphinx.helpers import MkHelpers, UnknownIdError, lookup
+from manualkit.sphinx.helpers import MkHelpers, UnknownIdError
 from manualkit.sphinx.transforms import mark_anchor
 from manualkit.templating import TemplateRenderError
 
@@ -111,7 +111,7 @@ class FragmentDirective(SphinxDirective):
     def run(self) -> list[Node]:
         runtime = get_runtime(self.env)
         self.note_dependencies(runtime)
-        mk = MkHelpers(runtime.data)
+        mk = MkHelpers(runtime.index)
         try:
             context = self.build_context(runtime.data, mk)
             container = self.render_container(runtime, self.template, context, mk)
@@ -190,16 +190,10 @@ class SlaTableDirective(FragmentDirective):
         section = (self.options.get("section") or "").strip()
         chapter = self.options.get("chapter")
         labels = None if chapter is None else self.chapter_labels(chapter.strip() or self.env.docname)
-        known_tags = {tag for sla in data.slas for tag in sla.tags}
-        for tag in sorted(tags - known_tags):
-            raise UnknownIdError("tag", tag, sorted(known_tags))
-        slas: list[Sla] = [
-            sla
-            for sla in data.slas
-            if (not tags or tags & set(sla.tags))
-            and (not section or sla.section == section)
-            and (labels is None or sla.section in labels)
-        ]
+        index = get_runtime(self.env).index
+        for tag in sorted(tags - index.sla_tags):
+            raise UnknownIdError("tag", tag, sorted(index.sla_tags))
+        slas: list[Sla] = index.slas_matching(tags, section, labels)
         if not slas:
             raise DirectiveInputError(
                 f"no SLA matches tags={sorted(tags)} section={section!r}"
@@ -249,7 +243,7 @@ class FormAppendicesDirective(FragmentDirective):
     def run(self) -> list[Node]:
         runtime = get_runtime(self.env)
         self.note_dependencies(runtime)
-        mk = MkHelpers(runtime.data)
+        mk = MkHelpers(runtime.index)
         sections: list[Node] = []
         for number, form in enumerate(runtime.data.forms, start=1):
             anchor = anchor_for("form", form.id)
@@ -360,7 +354,7 @@ class ShareTableDirective(FragmentDirective):
     required_arguments = 1
 
     def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
-        return {"share": lookup(data, "share", self.arguments[0].strip())}
+        return {"share": mk.share_item(self.arguments[0].strip())}
 
     def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
         self.anchor(container, "share", context["share"].id)

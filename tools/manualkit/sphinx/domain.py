@@ -25,6 +25,7 @@ from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
 from manualkit.models import DATA_FILES, ManualData
+from manualkit.sphinx.helpers import DataIndex
 from manualkit.templating import TemplateRenderer
 
 if TYPE_CHECKING:
@@ -57,6 +58,11 @@ class ManualkitRuntime:
     renderer: TemplateRenderer
     #: The jieba dictionary changed this build: every page must be indexed again.
     reindex_all: bool = False
+    #: The data by id (built from ``data``), for constant-time lookups by roles and directives.
+    index: DataIndex = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", DataIndex(self.data))
 
     def data_file(self, collection: str) -> Path:
         return self.data_dir / DATA_FILES[collection]
@@ -72,8 +78,8 @@ class ManualkitDomain(Domain):
         "form": ObjType("表单", "form"),
         "checklist": ObjType("检查清单", "checklist"),
     }
-    data_version = 1
-    initial_data: dict[str, Any] = {"objects": {}, "errors": {}}  # noqa: RUF012 - Sphinx API shape
+    data_version = 2
+    initial_data: dict[str, Any] = {"objects": {}, "errors": {}, "noted": {}}  # noqa: RUF012 - Sphinx API shape
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
@@ -88,6 +94,12 @@ class ManualkitDomain(Domain):
         return cast(ObjectMap, self.data.setdefault("objects", {}))
 
     @property
+    def noted(self) -> dict[str, set[str]]:
+        """docname → keys it offered an anchor for, so clearing a page touches only its own keys
+        (a scan of every object per page made reading a large manual quadratic)."""
+        return cast(dict[str, set[str]], self.data.setdefault("noted", {}))
+
+    @property
     def errors(self) -> dict[str, int]:
         """docname → number of manualkit errors reported while reading it."""
         return cast(dict[str, int], self.data.setdefault("errors", {}))
@@ -98,6 +110,7 @@ class ManualkitDomain(Domain):
     def note_object(self, kind: str, item_id: str, anchor: str, priority: int = PRIORITY_PRIMARY) -> None:
         """Record that the current document carries ``anchor`` for ``kind:item_id``."""
         key = f"{kind}:{item_id}"
+        self.noted.setdefault(self.env.docname, set()).add(key)
         candidate = (self.env.docname, anchor, priority)
         current = self.objects.get(key)
         if current is None or (candidate[2], candidate[0]) < (current[2], current[0]):
@@ -109,18 +122,23 @@ class ManualkitDomain(Domain):
 
     def clear_doc(self, docname: str) -> None:
         self.errors.pop(docname, None)
-        for key, (doc, _anchor, _prio) in list(self.objects.items()):
-            if doc == docname:
-                del self.objects[key]
+        objects = self.objects
+        for key in self.noted.pop(docname, ()):
+            if key in objects and objects[key][0] == docname:
+                del objects[key]
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for docname, count in cast(dict[str, int], otherdata.get("errors", {})).items():
             if docname in docnames:
                 self.errors[docname] = count
+        for docname, keys in cast(dict[str, set[str]], otherdata.get("noted", {})).items():
+            if docname in docnames:
+                self.noted[docname] = set(keys)
         others = cast(ObjectMap, otherdata.get("objects", {}))
         for key, (doc, anchor, prio) in others.items():
             if doc not in docnames:
                 continue
+            self.noted.setdefault(doc, set()).add(key)
             current = self.objects.get(key)
             if current is None or (prio, doc) < (current[2], current[0]):
                 self.objects[key] = (doc, anchor, prio)

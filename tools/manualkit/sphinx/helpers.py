@@ -11,7 +11,7 @@ environment escapes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from typing import Any
 
 from manualkit.durations import render_duration, render_sla
@@ -77,13 +77,62 @@ class UnknownIdError(Exception):
         super().__init__(formatting.unknown_id_message(kind, item_id, known))
 
 
-def lookup(data: ManualData, kind: str, item_id: str) -> Any:
+class DataIndex:
+    """Every collection of one build's data by id, so a lookup costs the same in a manual of
+    ten chapters as in one of five hundred (a linear search per role made reading quadratic).
+
+    Built once per build with the data (:class:`~manualkit.sphinx.domain.ManualkitRuntime`);
+    read-only afterwards.  The first entry wins on a duplicate id, as the loader reports those.
+    """
+
+    def __init__(self, data: ManualData) -> None:
+        self.data = data
+        self._by_kind: dict[str, dict[str, Any]] = {}
+        for kind, collection in COLLECTIONS.items():
+            items: dict[str, Any] = {}
+            for item in collection(data):
+                items.setdefault(item.id, item)
+            self._by_kind[kind] = items
+
+        #: Every tag of every SLA, and the SLAs (by position in the data) per tag and per section,
+        #: so each ``sla-table`` selects its rows without a pass over all SLAs.
+        self.sla_tags = frozenset(tag for sla in data.slas for tag in sla.tags)
+        self._slas_by_tag: dict[str, list[int]] = {}
+        self._slas_by_section: dict[str, list[int]] = {}
+        for position, sla in enumerate(data.slas):
+            for tag in dict.fromkeys(sla.tags):
+                self._slas_by_tag.setdefault(tag, []).append(position)
+            if sla.section:
+                self._slas_by_section.setdefault(sla.section, []).append(position)
+
+    def get(self, kind: str, item_id: str) -> Any | None:
+        return self._by_kind[kind].get(item_id)
+
+    def slas_matching(self, tags: Set[str], section: str, labels: Set[str] | None) -> list[Sla]:
+        """SLAs (in data order) with any of ``tags``, in ``section``, in one of the sections
+        ``labels``; an empty ``tags`` or ``section`` or a ``None`` ``labels`` does not filter."""
+        candidates: set[int] | None = None
+        if section:
+            candidates = set(self._slas_by_section.get(section, ()))
+        if tags:
+            tagged = {p for tag in tags for p in self._slas_by_tag.get(tag, ())}
+            candidates = tagged if candidates is None else candidates & tagged
+        if labels is not None:
+            in_labels = {p for label in labels for p in self._slas_by_section.get(label, ())}
+            candidates = in_labels if candidates is None else candidates & in_labels
+        slas = self.data.slas
+        return list(slas) if candidates is None else [slas[p] for p in sorted(candidates)]
+
+    def ids(self, kind: str) -> list[str]:
+        return list(self._by_kind[kind])
+
+
+def lookup(index: DataIndex, kind: str, item_id: str) -> Any:
     """The item of ``kind`` with ``item_id``, or UnknownIdError."""
-    items = COLLECTIONS[kind](data)
-    for item in items:
-        if item.id == item_id:
-            return item
-    raise UnknownIdError(kind, item_id, [item.id for item in items])
+    item = index.get(kind, item_id)
+    if item is None:
+        raise UnknownIdError(kind, item_id, index.ids(kind))
+    return item
 
 
 def _label(text: str) -> str:
@@ -94,18 +143,22 @@ def _label(text: str) -> str:
 class MkHelpers:
     """Bound to one build's data; exposed to templates as ``mk``."""
 
-    def __init__(self, data: ManualData) -> None:
-        self._data = data
+    def __init__(self, index: DataIndex) -> None:
+        self._data = index.data
+        self._index = index
 
     # -- lookups -----------------------------------------------------------------------------
     def sla_item(self, sla_id: str) -> Sla:
-        return lookup(self._data, "sla", sla_id)  # type: ignore[no-any-return]
+        return lookup(self._index, "sla", sla_id)  # type: ignore[no-any-return]
 
     def form_item(self, form_id: str) -> Form:
-        return lookup(self._data, "form", form_id)  # type: ignore[no-any-return]
+        return lookup(self._index, "form", form_id)  # type: ignore[no-any-return]
 
     def role_item(self, role_id: str) -> Role:
-        return lookup(self._data, "role", role_id)  # type: ignore[no-any-return]
+        return lookup(self._index, "role", role_id)  # type: ignore[no-any-return]
+
+    def share_item(self, share_id: str) -> ShareGroup:
+        return lookup(self._index, "share", share_id)  # type: ignore[no-any-return]
 
     def role_name(self, role_id: str) -> str:
         return self.role_item(role_id).name
@@ -176,13 +229,13 @@ class MkHelpers:
         return Myst(f"{{form}}`{_label(text)} <{form_id}>`")
 
     def reg(self, ref_id: str) -> Myst:
-        lookup(self._data, "reg", ref_id)
+        lookup(self._index, "reg", ref_id)
         return role("reg", ref_id)
 
     def reg_basis(self, ref_id: str) -> Myst:
         """A citation used as the basis of a rule: the link plus ``（待核实）`` (or 已废止 …) unless
         the document is in force, so no table presents an unverified text as settled law."""
-        reference: Reference = lookup(self._data, "reg", ref_id)
+        reference: Reference = lookup(self._index, "reg", ref_id)
         if reference.status == "in_force":
             return role("reg", ref_id)
         return Myst(f"{role('reg', ref_id)}（{escape_myst(self.status(reference))}）")
@@ -192,7 +245,7 @@ class MkHelpers:
         return role("ref", label)
 
     def checklist(self, checklist_id: str) -> Checklist:
-        return lookup(self._data, "checklist", checklist_id)  # type: ignore[no-any-return]
+        return lookup(self._index, "checklist", checklist_id)  # type: ignore[no-any-return]
 
     def process(self, process_id: str) -> Process:
-        return lookup(self._data, "process", process_id)  # type: ignore[no-any-return]
+        return lookup(self._index, "process", process_id)  # type: ignore[no-any-return]

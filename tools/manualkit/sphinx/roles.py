@@ -44,7 +44,7 @@ class DataRole(SphinxRole):
         if has_title and not self.allow_title:
             has_title, item_id = False, self.text.strip()
         try:
-            item = lookup(runtime.data, self.kind, item_id)
+            item = lookup(runtime.index, self.kind, item_id)
         except UnknownIdError as exc:
             report_error(self.env, str(exc), self.get_location())
             return [nodes.inline(self.rawtext, self.text, classes=["mk-unknown"])], []
