@@ -58,7 +58,10 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+# The bench's reference pipelines need sphinx-simplepdf (tools/bench-requirements.txt): installed
+# here only, within the same constraints, so `make` and `make test` never depend on it.
 bench: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r tools/bench-requirements.txt
 	$(BIN)/python -m manualkit.bench
 
 serve: setup

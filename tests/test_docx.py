@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+from manualkit.builders.docx import WRITE_PHASE_FILE
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
 from manualkit.writers.docx.tables import CELL_PADDING, TWIPS_PER_HALF_EM, fit_column_widths
 
@@ -96,6 +98,21 @@ def test_build_writes_named_file_and_reports_counts(built: Build) -> None:
     # The builder relaxes the garbage collector while building; it must be as before afterwards.
     assert gc.isenabled()
     assert gc.get_threshold() == built.gc_threshold
+
+
+def test_write_phase_is_recorded_for_the_bench(built: Build, tmp_path: Path) -> None:
+    """The builder times doctree → .docx itself and records it beside its Sphinx output."""
+    record = built.output.parents[2] / "sphinx" / WRITE_PHASE_FILE
+    phase = json.loads(record.read_text(encoding="utf-8"))
+    assert phase["output_bytes"] == built.output.stat().st_size
+    assert phase["documents"] == 4  # index + three chapters
+    assert 0 < phase["seconds"] < 120 and phase["peak_kib"] > 10_000
+    assert f"written in {phase['seconds']:.2f} s" in built.log.strip().splitlines()[-1]
+    # A build that writes no DOCX leaves no record behind (the bench would read stale figures).
+    assert build(UNKNOWN_FIXTURE, tmp_path).status == 0
+    assert (tmp_path / "sphinx" / WRITE_PHASE_FILE).is_file()
+    failed = build(UNKNOWN_FIXTURE, tmp_path, warnings_are_errors=True)
+    assert failed.status != 0 and not (tmp_path / "sphinx" / WRITE_PHASE_FILE).exists()
 
 
 def test_heading_hierarchy_numbered_like_html(built: Build) -> None:

@@ -1,9 +1,10 @@
 """``python -m manualkit.bench`` (``make bench``): time the manual's builds, print one table.
 
 For the real manual and synthetic 10× / 50× copies (``synth``), every stage (check, HTML full and
-after one edited paragraph, PDF, DOCX, build all) and every reference pipeline (pandoc, plain
-Sphinx + WeasyPrint) runs ``--runs`` times as a subprocess; medians go into the table and into
-``build/bench.json`` with the PASS/FAIL of each target.  ``--quick``: one run, 1× and 10× only.
+after one edited paragraph, PDF, DOCX, the DOCX builder's write phase, build all) and every
+reference pipeline (pandoc, plain Sphinx + WeasyPrint, sphinx-simplepdf) runs ``--runs`` times as
+a subprocess; medians go into the table and into ``build/bench.json`` with the PASS/FAIL of each
+target.  ``--quick``: one run, 1× and 10× only.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import datetime as dt
+import importlib.metadata
 import os
 import platform
 import shutil
@@ -55,6 +57,14 @@ def _stages(value: str) -> list[str]:
     return names
 
 
+def _version(distribution: str) -> str | None:
+    """Installed version of a reference tool, ``None`` when missing (its stage then fails)."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def manual_name(factor: int) -> str:
     return "real" if factor == 1 else f"{factor}×"
 
@@ -77,7 +87,7 @@ def summarize(runs: Sequence[StageRun]) -> StageSummary:
 def _run_json(run: StageRun) -> dict[str, Any]:
     m: Measurement = run.measurement
     return {"seconds": m.seconds, "peak_kib": m.peak_kib, "returncode": m.returncode, "error": m.error,
-            "output_bytes": run.output_bytes}  # fmt: skip
+            "output_bytes": run.output_bytes, "command_seconds": run.command_seconds}  # fmt: skip
 
 
 def bench_manual(
@@ -173,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
         "pandoc": shutil.which("pandoc"),
+        "sphinx_simplepdf": _version("sphinx-simplepdf"),
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     write_json(out, results=results, raw=raw, targets=targets, settings=settings)

@@ -3,14 +3,22 @@
 manualkit stages run the real CLI (``manualkit check``, ``manualkit build html|pdf|docx|all``) in
 a throw-away copy of a manual, so the incremental stage can edit a paragraph without touching the
 writer's sources.  Reference stages convert the *same* MyST sources with tools that know nothing
-of manualkit: pandoc (``-f markdown``) to HTML and DOCX, and a plain Sphinx (``myst_parser`` only,
-roles unknown, warnings accepted) to HTML and to singlehtml + WeasyPrint for a PDF.  Ratios
-against those, measured in the same run, are what the targets are stated in.
+of manualkit: pandoc (``-f markdown``) to HTML and DOCX, a plain Sphinx (``myst_parser`` only,
+roles unknown, warnings accepted) to HTML and to singlehtml + WeasyPrint for a PDF, and the same
+plain Sphinx with ``sphinx_simplepdf`` (builder ``simplepdf``, from ``tools/bench-requirements.txt``).
+Ratios against those, measured in the same run, are what the targets are stated in.
+
+Most stages are timed from outside (the whole command).  ``docx-write`` is the exception: the
+issue's target is the DOCX *write phase* (doctree → ``.docx``), so the stage runs the real
+``manualkit build docx`` and takes its seconds from the record the builder writes about that
+phase (``manualkit.builders.docx.WRITE_PHASE_FILE``); the whole command's time is kept as well.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import json
 import os
 import re
 import shutil
@@ -20,6 +28,7 @@ from pathlib import Path
 
 from manualkit.bench.measure import Measurement, output_size, run_measured
 from manualkit.bench.synth import edit_one_paragraph
+from manualkit.builders.docx import WRITE_PHASE_FILE
 from manualkit.scaffold import toctree_entries
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
@@ -33,6 +42,11 @@ root_doc = "index"
 language = "zh_CN"
 suppress_warnings = ["myst", "toc"]
 '''
+
+#: The sphinx-simplepdf reference: the same plain conf.py plus the extension (its own directory,
+#: so the plain HTML and singlehtml builds do not load it).
+SIMPLEPDF_CONF = PLAIN_CONF + 'extensions += ["sphinx_simplepdf"]\n'
+SIMPLEPDF_DIR = "simplepdf"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,12 +78,17 @@ class Stage:
     prepare: Prepare
     commands: Callable[[Workspace], list[list[str]]]
     output: Output
+    #: A JSON record (``seconds``, ``peak_kib``) the command writes about the phase it times
+    #: itself; when given, the stage's figures are that phase's, not the whole command's.
+    phase_record: Callable[[Workspace], Path] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class StageRun:
     measurement: Measurement
     output_bytes: int | None
+    #: Wall time of the whole command(s) when the measurement is a phase inside them.
+    command_seconds: float | None = None
 
 
 def cli_command() -> tuple[str, ...]:
@@ -85,6 +104,10 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     tools = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (tools, env.get("PYTHONPATH", "")) if p)
+    # Tools a reference pipeline calls by name (sphinx-simplepdf runs ``weasyprint``) are this
+    # venv's, the very versions manualkit uses, even when the venv is not activated.
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in (venv_bin, env.get("PATH", "")) if p)
     env.setdefault("SOURCE_DATE_EPOCH", "0")
     return env
 
@@ -113,6 +136,25 @@ def _clean_reference(sub: str) -> Callable[[Workspace, int], None]:
     return prepare
 
 
+def _simplepdf_ready(ws: Workspace, run: int) -> None:
+    """Fresh output, and a clear failure when the extension is missing (never a silent skip)."""
+    if importlib.util.find_spec("sphinx_simplepdf") is None:
+        raise ValueError(
+            "sphinx-simplepdf is not installed (make bench installs tools/bench-requirements.txt)"
+        )
+    shutil.rmtree(ws.reference_dir / SIMPLEPDF_DIR, ignore_errors=True)
+
+
+def _docx_write_record(ws: Workspace) -> Path:
+    """Where the DOCX builder records its write phase (its Sphinx output directory)."""
+    return ws.build_dir / ".work" / "docx" / WRITE_PHASE_FILE
+
+
+def _forget_docx_write(ws: Workspace, run: int) -> None:
+    """No previous record may stand in for this run's (the builder also removes it first)."""
+    _docx_write_record(ws).unlink(missing_ok=True)
+
+
 def _first(directory: Path, pattern: str) -> Path | None:
     found = sorted(directory.glob(pattern)) if directory.is_dir() else []
     return found[0] if found else None
@@ -125,6 +167,8 @@ def prepare_reference_sources(ws: Workspace) -> None:
     src = ref / "src"
     shutil.copytree(ws.project / "manual", src)
     (ref / "conf.py").write_text(PLAIN_CONF, encoding="utf-8")
+    (ref / "simplepdf-conf").mkdir()
+    (ref / "simplepdf-conf" / "conf.py").write_text(SIMPLEPDF_CONF, encoding="utf-8")
     index = (src / "index.md").read_text(encoding="utf-8")
     parts: list[str] = []
     for doc in ["index", *toctree_entries(index)]:
@@ -142,7 +186,7 @@ def _mk(ws: Workspace, *args: str) -> list[str]:
     return [*ws.cli, "--project", str(ws.project), *args]
 
 
-def _sphinx(ws: Workspace, builder: str, out: str) -> list[str]:
+def _sphinx(ws: Workspace, builder: str, out: str, conf: str = "") -> list[str]:
     ref = ws.reference_dir
     return [
         sys.executable,
@@ -152,7 +196,7 @@ def _sphinx(ws: Workspace, builder: str, out: str) -> list[str]:
         builder,
         "-q",
         "-c",
-        str(ref),
+        str(ref / conf) if conf else str(ref),
         str(ref / "src"),
         str(ref / out),
     ]
@@ -197,8 +241,14 @@ STAGES: tuple[Stage, ...] = (
     _build("html-edit", "build html (1 paragraph edited)", ["build", "html"], _edit, _html),
     _build("pdf", "build pdf (full)", ["build", "pdf"], _clean, _pdf),
     _build("docx", "build docx (full)", ["build", "docx"], _clean, _docx),
-    _build(
-        "docx-write", "build docx (sources cached: write)", ["build", "docx", "--no-check"], _nothing, _docx
+    Stage(
+        "docx-write",
+        "docx write phase (doctree → .docx, builder-timed)",
+        False,
+        _forget_docx_write,
+        lambda ws: [_mk(ws, "build", "docx", "--no-check")],
+        _docx,
+        _docx_write_record,
     ),
     _build("all", "build all (check+html+pdf+docx)", ["build", "all"], _clean, lambda ws: None),
     Stage(
@@ -233,6 +283,14 @@ STAGES: tuple[Stage, ...] = (
         lambda ws: [_sphinx(ws, "singlehtml", "singlehtml"), _weasyprint(ws)],
         lambda ws: ws.reference_dir / "plain.pdf",
     ),
+    Stage(
+        "simplepdf",
+        "reference: sphinx-simplepdf",
+        True,
+        _simplepdf_ready,
+        lambda ws: [_sphinx(ws, "simplepdf", SIMPLEPDF_DIR, conf="simplepdf-conf")],
+        lambda ws: _first(ws.reference_dir / SIMPLEPDF_DIR, "*.pdf"),
+    ),
 )
 
 STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
@@ -253,7 +311,26 @@ def run_stage(stage: Stage, ws: Workspace, run: int, *, timeout: float) -> Stage
         if not m.ok:
             return StageRun(Measurement(total, peak, m.returncode, m.error), None)
     output = stage.output(ws)
-    return StageRun(Measurement(total, peak, 0), output_size(output) if output else None)
+    size = output_size(output) if output else None
+    if stage.phase_record is None:
+        return StageRun(Measurement(total, peak, 0), size)
+    record = stage.phase_record(ws)
+    try:
+        phase = read_phase_record(record)
+    except (OSError, ValueError) as exc:
+        return StageRun(Measurement(total, peak, 0, f"no write-phase record ({exc})"), size, total)
+    return StageRun(Measurement(phase[0], phase[1], 0), size, total)
+
+
+def read_phase_record(path: Path) -> tuple[float, int]:
+    """``(seconds, peak_kib)`` from a phase record; ``ValueError`` when it is malformed."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} is not a JSON object")
+    seconds, peak = data.get("seconds"), data.get("peak_kib")
+    if not isinstance(seconds, int | float) or not isinstance(peak, int) or seconds <= 0:
+        raise ValueError(f"{path.name} has no positive seconds and peak_kib")
+    return float(seconds), peak
 
 
 def select_stages(names: Sequence[str] | None) -> tuple[Stage, ...]:

@@ -20,7 +20,7 @@ from manualkit.bench.targets import Results, StageSummary, TargetResult
 COMPARED_WITH: dict[str, tuple[tuple[str, ...], ...]] = {
     "html": (("plain-html",), ("pandoc-html",)),
     "html-edit": (("plain-html",),),
-    "pdf": (("plain-pdf",),),
+    "pdf": (("plain-pdf",), ("simplepdf",)),
     "docx": (("pandoc-docx",),),
     "docx-write": (("pandoc-docx",),),
     "all": (("plain-html", "plain-pdf", "pandoc-docx"),),

@@ -49,8 +49,8 @@ class Bookmarks:
 
     def collect(self, tree: nodes.document, root_doc: str) -> None:
         """Assign a bookmark name to every id in ``tree`` in document order."""
-        for docname, node in _walk_with_docname(tree, root_doc):
-            for node_id in node.get("ids", []):
+        for docname, node, ids in _walk_ids(tree, root_doc):
+            for node_id in ids:
                 name = self._register(docname, node_id)
                 if isinstance(node, nodes.section):
                     self._doc_start.setdefault(docname, name)
@@ -87,15 +87,26 @@ class Bookmarks:
         return self.resolve(docname, parts[0])
 
 
-def _walk_with_docname(tree: nodes.document, root_doc: str) -> Iterator[tuple[str, nodes.Element]]:
-    stack: list[tuple[nodes.Element, str]] = [(tree, root_doc)]
+def _walk_ids(tree: nodes.document, root_doc: str) -> Iterator[tuple[str, nodes.Element, list[str]]]:
+    """Every element that has ids, in document order, with the source document it came from.
+
+    A plain stack walk reading ``attributes`` directly: this visits every node of the
+    assembled manual, so the per-node cost of ``findall``/``get`` showed in the write phase.
+    """
+    stack: list[tuple[nodes.Node, str]] = [(tree, root_doc)]
+    element, start_of_file = nodes.Element, addnodes.start_of_file
     while stack:
         node, docname = stack.pop()
-        if isinstance(node, addnodes.start_of_file):
+        if not isinstance(node, element):
+            continue
+        if isinstance(node, start_of_file):
             docname = node["docname"]
-        yield docname, node
-        children = [child for child in node.children if isinstance(child, nodes.Element)]
-        stack.extend((child, docname) for child in reversed(children))
+        ids = node.attributes.get("ids")
+        if ids:
+            yield docname, node, ids
+        children = node.children
+        if children:
+            stack.extend([(child, docname) for child in reversed(children)])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,24 +42,52 @@ def wattrs(attrs: Mapping[str, str]) -> dict[str, str]:
 
 _NSMAP = {"w": W_NS}
 _MAKE = oxml_parser.makeelement
-_W_R, _W_RPR, _W_RFONTS, _W_RSTYLE, _W_T, _W_BR, _W_TAB, _W_HINT = (
-    f"{{{W_NS}}}{tag}" for tag in ("r", "rPr", "rFonts", "rStyle", "t", "br", "tab", "hint")
+_SUB = etree.SubElement
+_W_R, _W_RPR, _W_RFONTS, _W_RSTYLE, _W_T, _W_BR, _W_TAB, _W_HINT, _W_VAL, _W_P, _W_PPR, _W_PSTYLE = (
+    f"{{{W_NS}}}{tag}"
+    for tag in ("r", "rPr", "rFonts", "rStyle", "t", "br", "tab", "hint", "val", "p", "pPr", "pStyle")
 )
 
 
 def new(tag: str, attrs: Mapping[str, str] | None = None) -> Element:
     """A loose ``w:`` element made by python-docx's parser (so its element classes apply)."""
-    return oxml_parser.makeelement(w(tag), wattrs(attrs) if attrs else None, nsmap=_NSMAP)
+    return _MAKE(f"{{{W_NS}}}{tag}", wattrs(attrs) if attrs else None, _NSMAP)
 
 
 def sub(parent: Element, tag: str, attrs: Mapping[str, str] | None = None) -> Element:
     """Append a new ``w:`` child to ``parent`` and return it."""
-    return etree.SubElement(parent, w(tag), wattrs(attrs) if attrs else {})
+    if attrs:
+        return _SUB(parent, f"{{{W_NS}}}{tag}", wattrs(attrs))
+    return _SUB(parent, f"{{{W_NS}}}{tag}")
 
 
 def val(parent: Element, tag: str, value: str) -> Element:
     """Append ``<w:tag w:val="value"/>`` — the most common property shape."""
-    return etree.SubElement(parent, w(tag), {w("val"): value})
+    return _SUB(parent, f"{{{W_NS}}}{tag}", {_W_VAL: value})
+
+
+def clone(prototype: Element) -> Element:
+    """A deep copy of ``prototype`` (lxml's own copy, without the ``copy`` module's dispatch).
+
+    Copying a small prototype is several times faster than rebuilding it element by element
+    through lxml's Python API, which is what the writer's hot paths (runs, paragraphs, table
+    cells) would otherwise do tens of thousands of times.
+    """
+    copied: Element = prototype.__copy__()
+    return copied
+
+
+def append_text(run: Element, text: str) -> None:
+    """Append ``text`` (no newline or tab in it) to ``run`` as a ``w:t``, spaces preserved."""
+    t = _SUB(run, _W_T)
+    t.text = text
+    if text[0] == " " or text[-1] == " ":
+        t.set(XML_SPACE, "preserve")
+
+
+def plain_text(text: str) -> bool:
+    """Whether ``text`` fits one ``w:t`` (not empty, no line break or tab)."""
+    return bool(text) and "\n" not in text and "\t" not in text
 
 
 def get_or_add(parent: Element, tag: str, attrs: Mapping[str, str] | None = None) -> Element:
@@ -87,7 +115,8 @@ def text_run(text: str, rpr: Element | None = None, east_asian: bool | None = No
     Runs holding Chinese text carry ``w:rFonts w:hint="eastAsia"`` (what Word itself writes) so
     ambiguous characters such as “” and … are set in the East Asian font of the style instead of
     the Latin one — the font *names* stay in the styles, where a writer can change them.
-    ``rpr`` is copied, never shared.  This is the writer's hottest function: keep it lean.
+    ``rpr`` is copied, never shared.  The translator clones runs from prototypes made by this
+    function (:class:`Prototypes`); it builds the rest (line breaks, tabs, fields) directly.
     """
     run = _MAKE(_W_R, None, _NSMAP)
     if east_asian is None:
@@ -154,11 +183,41 @@ def run_properties(
 
 def paragraph(style_id: str | None = None) -> Element:
     """A new ``w:p``, optionally with a paragraph style (by style *id*)."""
-    p = new("p")
+    p = _MAKE(_W_P, None, _NSMAP)
     if style_id:
-        ppr = sub(p, "pPr")
-        val(ppr, "pStyle", style_id)
+        _SUB(_SUB(p, _W_PPR), _W_PSTYLE, {_W_VAL: style_id})
     return p
+
+
+class Prototypes:
+    """Prototype elements of one rendering, cloned instead of rebuilt (see :func:`clone`).
+
+    One instance per translator (never module state), keyed by everything that shapes the
+    element, so a clone is exactly what building it afresh would give.
+    """
+
+    def __init__(self) -> None:
+        self._paragraphs: dict[str, Element] = {}
+        self._runs: dict[tuple[object, bool], Element] = {}
+
+    def paragraph(self, style_id: str) -> Element:
+        """Same as ``paragraph(style_id)``."""
+        proto = self._paragraphs.get(style_id)
+        if proto is None:
+            proto = self._paragraphs[style_id] = paragraph(style_id)
+        return clone(proto)
+
+    def run(self, key: object, rpr: Element | None, text: str) -> Element:
+        """Same as ``text_run(text, rpr)``; ``key`` identifies ``rpr``'s formatting."""
+        if not plain_text(text):
+            return text_run(text, rpr)
+        east_asian = not text.isascii() and _EAST_ASIAN.search(text) is not None
+        proto = self._runs.get((key, east_asian))
+        if proto is None:
+            proto = self._runs[(key, east_asian)] = text_run("", rpr, east_asian)
+        run = clone(proto)
+        append_text(run, text)
+        return run
 
 
 def paragraph_properties(p: Element) -> Element:

@@ -14,7 +14,7 @@ import re
 from docutils import nodes
 
 from manualkit.writers.docx.base import DocxTranslatorBase
-from manualkit.writers.docx.oxml import Element, new, paragraph, sub, text_run, val
+from manualkit.writers.docx.oxml import Element, clone, new, paragraph, sub, text_run, val
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
 
 FORM_CLASS = "mk-form"
@@ -52,6 +52,8 @@ class TableState:
 
 class TableMixin(DocxTranslatorBase):
     tables: list[TableState]
+    #: Cell prototypes by (width, span, vertical merge): a table has few distinct cell shapes.
+    _cell_protos: dict[tuple[int, int, str | None], Element]
 
     def visit_table(self, node: nodes.table) -> None:
         self.close_paragraph()
@@ -192,17 +194,13 @@ class TableMixin(DocxTranslatorBase):
     def _new_cell(self, col: int, span: int, vmerge: str | None = None) -> Element:
         state = self.tables[-1]
         assert state.row is not None
-        tc = sub(state.row, "tc")
-        tc_pr = sub(tc, "tcPr")
         width = sum(state.twips[col : col + span]) or self.ctx.text_width_twips
-        sub(tc_pr, "tcW", {"w": str(width), "type": "dxa"})
-        if span > 1:
-            val(tc_pr, "gridSpan", str(span))
-        if vmerge == "restart":
-            val(tc_pr, "vMerge", "restart")
-        elif vmerge == "continue":
-            sub(tc_pr, "vMerge")
-        val(tc_pr, "vAlign", "center")
+        key = (width, span, vmerge)
+        proto = self._cell_protos.get(key)
+        if proto is None:
+            proto = self._cell_protos[key] = cell_prototype(width, span, vmerge)
+        tc = clone(proto)
+        state.row.append(tc)
         return tc
 
     def visit_entry(self, node: nodes.entry) -> None:
@@ -215,17 +213,19 @@ class TableMixin(DocxTranslatorBase):
             state.merges[state.col] = _Merge(rows_left=rows, span=span)
         node["mk_span"] = span
         style = "TableHeading" if state.in_head else "TableText"
-        if state.in_head and state.form and node.astext().strip() in FILL_HEADERS:
-            state.fill_column = state.col
-        if (
-            state.field_row
-            and state.col == state.fill_column
-            and not node.astext().strip()
-            and not any(node.findall(nodes.image))
-        ):
-            self._fillable(tc, state.label)
-        if state.field_row and node.astext().strip():
-            state.label = node.astext().strip()
+        if state.form:
+            text = node.astext().strip()
+            if state.in_head and text in FILL_HEADERS:
+                state.fill_column = state.col
+            if (
+                state.field_row
+                and state.col == state.fill_column
+                and not text
+                and not any(node.findall(nodes.image))
+            ):
+                self._fillable(tc, state.label)
+            if state.field_row and text:
+                state.label = text
         self.push_container(tc, style)
 
     def depart_entry(self, node: nodes.entry) -> None:
@@ -247,8 +247,25 @@ class TableMixin(DocxTranslatorBase):
         p.append(text_run(" "))
 
 
+def cell_prototype(width: int, span: int, vmerge: str | None) -> Element:
+    """An empty ``w:tc`` with its properties: width in twips, column span, vertical merge."""
+    tc = new("tc")
+    tc_pr = sub(tc, "tcPr")
+    sub(tc_pr, "tcW", {"w": str(width), "type": "dxa"})
+    if span > 1:
+        val(tc_pr, "gridSpan", str(span))
+    if vmerge == "restart":
+        val(tc_pr, "vMerge", "restart")
+    elif vmerge == "continue":
+        sub(tc_pr, "vMerge")
+    val(tc_pr, "vAlign", "center")
+    return tc
+
+
 def display_width(text: str) -> int:
     """Width in half-ems: CJK and full-width characters count two, others one."""
+    if text.isascii():
+        return len(text)
     return len(text) + len(_WIDE.findall(text))
 
 

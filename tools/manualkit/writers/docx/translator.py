@@ -17,6 +17,7 @@ from manualkit.writers.docx.blocks import BlockMixin
 from manualkit.writers.docx.context import RenderContext
 from manualkit.writers.docx.inline import InlineMixin
 from manualkit.writers.docx.media import MediaMixin
+from manualkit.writers.docx.oxml import Element
 from manualkit.writers.docx.tables import TableMixin, TableState
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class DocxTranslator(InlineMixin, BlockMixin, TableMixin, MediaMixin):
     def __init__(self, document: nodes.document, builder: Builder, context: RenderContext) -> None:
         super().__init__(document, builder, context)
         self.tables: list[TableState] = []
+        self._cell_protos: dict[tuple[int, int, str | None], Element] = {}
 
     def unknown_visit(self, node: nodes.Node) -> None:
         """Warn (with the source location) and fall through to the children, keeping the text."""
