@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import json
 import shutil
 import sys
@@ -11,6 +13,7 @@ import pytest
 
 from manualkit.bench.__main__ import main as bench_main
 from manualkit.bench.measure import run_measured
+from manualkit.bench.pipelines import STAGES, Stage, Workspace, child_env, run_stage
 from manualkit.bench.report import format_table
 from manualkit.bench.targets import StageSummary, evaluate
 
@@ -31,9 +34,20 @@ def test_targets_are_ratios_against_references_and_failures_fail() -> None:
             "plain-pdf": _ok(6.0),
             "pandoc-docx": _ok(2.0),
             "pdf": _ok(6.5, size=1_400_000),
+            "simplepdf": _ok(14.0),
             "docx": StageSummary(None, None, None, "exit status 1: boom"),
         },
-        "10×": {"check": _ok(2.0), "pdf": _ok(30.0, peak_mib=600), "plain-pdf": _ok(25.0)},
+        "10×": {
+            "check": _ok(2.0),
+            "pdf": _ok(30.0, peak_mib=600),
+            "plain-pdf": _ok(25.0),
+            "simplepdf": StageSummary(
+                None, None, None, "preparation failed: sphinx-simplepdf is not installed"
+            ),
+            "docx-write": _ok(1.4),
+            "pandoc-docx": _ok(1.5),
+            "docx": _ok(4.6),
+        },
         "50×": {"check": _ok(13.0)},
     }
     verdicts = {(t.manual, t.description): t for t in evaluate(results)}
@@ -47,11 +61,20 @@ def test_targets_are_ratios_against_references_and_failures_fail() -> None:
     docx = verdicts[("real", "DOCX end-to-end ≤ 3× pandoc")]
     assert not docx.passed and "boom" in docx.detail
     assert not verdicts[("10×", "PDF ≤ 1.1× plain Sphinx+WeasyPrint")].passed  # 30 / 25 = 1.2
-    assert not verdicts[("10×", "PDF peak memory < 500 MB")].passed
+    assert not verdicts[("10×", "PDF peak memory < 500 MB (all processes)")].passed
     growth = verdicts[("10×→50×", "check time growth ≤ 6× (linear + 20%)")]
     assert growth.value == "6.50×" and not growth.passed
     assert not verdicts[("10×→50×", "pdf time growth ≤ 6× (linear + 20%)")].passed, "50× pdf missing"
-    missing = verdicts[("10×", "DOCX write ≤ pandoc")]
+    assert verdicts[("real", "PDF ≤ 0.5× sphinx-simplepdf")].passed  # 6.5 / 14
+    simplepdf = verdicts[("10×", "PDF ≤ 0.5× sphinx-simplepdf")]
+    assert not simplepdf.passed and "not installed" in simplepdf.detail, "a missing reference is a FAIL"
+    write = verdicts[("10×", "DOCX write phase (doctree → .docx) ≤ pandoc")]
+    assert write.passed and write.value == "0.93×"
+    assert not verdicts[("10×", "DOCX end-to-end ≤ 3× pandoc")].passed  # 4.6 / 1.5
+    del results["10×"]["docx-write"]
+    missing = {(t.manual, t.description): t for t in evaluate(results)}[
+        ("10×", "DOCX write phase (doctree → .docx) ≤ pandoc")
+    ]
     assert not missing.passed and "not measured" in missing.detail
 
     table = format_table(results, list(verdicts.values()), {"check": "manualkit check"})
@@ -72,6 +95,40 @@ def test_measurement_reports_failures_and_timeouts(tmp_path: Path) -> None:
     assert slow.seconds < 10
     missing = run_measured(["/nonexistent/tool"], cwd=tmp_path)
     assert missing.error is not None and "cannot start" in missing.error
+
+
+def _workspace(tmp_path: Path) -> Workspace:
+    return Workspace("real", tmp_path, tmp_path / "reference", (), child_env())
+
+
+def test_phase_timed_stage_reports_the_phase_not_the_command(tmp_path: Path) -> None:
+    """``docx-write``-style stages take their figures from the record the command writes."""
+    record = tmp_path / "phase.json"
+    script = (
+        "import json, sys, time; time.sleep(0.4); "
+        f"open({str(record)!r}, 'w').write(json.dumps({{'seconds': 0.125, 'peak_kib': 4096}}))"
+    )
+    stage = Stage(
+        "phase", "phase", False, lambda ws, run: record.unlink(missing_ok=True),
+        lambda ws: [[sys.executable, "-c", script]], lambda ws: None, lambda ws: record,
+    )  # fmt: skip
+    result = run_stage(stage, _workspace(tmp_path), 0, timeout=60)
+    assert result.measurement.ok
+    assert result.measurement.seconds == 0.125 and result.measurement.peak_kib == 4096
+    assert result.command_seconds is not None and result.command_seconds >= 0.4
+
+    silent = dataclasses.replace(stage, commands=lambda ws: [[sys.executable, "-c", "pass"]])
+    failed = run_stage(silent, _workspace(tmp_path), 1, timeout=60)
+    assert not failed.measurement.ok and "no write-phase record" in (failed.measurement.error or "")
+
+
+def test_missing_simplepdf_is_a_failure_not_a_skip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stage = next(s for s in STAGES if s.name == "simplepdf")
+    assert stage.reference and stage.label == "reference: sphinx-simplepdf"
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    result = run_stage(stage, _workspace(tmp_path), 0, timeout=60)
+    assert not result.measurement.ok
+    assert "sphinx-simplepdf is not installed" in (result.measurement.error or "")
 
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc (Debian package) not installed")

@@ -75,6 +75,9 @@ def run_build(project: Path, templates: Path = TEMPLATES, **env_extra: str) -> B
         str(project / "build" / ".work" / "pdf"),
         "-D",
         f"manualkit_templates_dir={templates}",
+        # one part per page-starting section: every join the merge can face, on a small manual
+        "-D",
+        "manualkit_pdf_part_size=1",
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
     return Build(project, result)
@@ -404,9 +407,9 @@ def test_weasyprint_rendering_stops_on_a_refused_url(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_table_cells_hold_text_without_wrapper_paragraphs(built: Build) -> None:
     """Single-paragraph cells are written without <p> (fewer boxes), and their text still prints."""
-    print_html = built.project / "build" / ".work" / "pdf" / "print.html"
-    tree = lxml.html.parse(str(print_html))
-    cells = tree.xpath("//main//td | //main//th")
+    parts = sorted((built.project / "build" / ".work" / "pdf").glob("print-*-body.html"))
+    assert parts, "the body parts' print HTML is kept in the work folder"
+    cells = [cell for part in parts for cell in lxml.html.parse(str(part)).xpath("//main//td | //main//th")]
     assert cells
     wrapped = [cell for cell in cells if len(cell) == 1 and cell[0].tag == "p" and not cell[0].get("class")]
     assert not wrapped, f"{len(wrapped)} of {len(cells)} cells still wrap their text in <p>"
@@ -535,3 +538,36 @@ def test_cmap_cache_in_an_unwritable_place_is_not_an_error(tmp_path: Path) -> No
     assert cache.get(font) == load_cmap(font)
     cache.save()
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+@pytest.mark.slow
+def test_parts_typeset_separately_join_into_one_pdf_with_working_links(built: Build) -> None:
+    """The fixture manual is cut into several parts; the joined PDF is one document to a reader."""
+    work = built.project / "build" / ".work" / "pdf"
+    assert len(list(work.glob("print-*-body.html"))) > 1
+    reader = pypdf.PdfReader(built.pdf)
+    dests = reader.named_destinations
+    links = [
+        (number, str(annotation.get_object()["/Dest"]))
+        for number, page in enumerate(reader.pages)
+        for annotation in page.get("/Annots") or []
+        if "/Dest" in annotation.get_object()
+    ]
+    assert links and all(name in dests for _, name in links)
+    # the contents' links land on the pages the contents print
+    toc_links = {name for number, name in links if number == 1}
+    assert any(reader.get_destination_page_number(dests[name]) > 2 for name in toc_links)
+    fonts = subprocess.run(["pdffonts", str(built.pdf)], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0] for line in fonts.splitlines()[2:]]
+    assert len(names) == len(set(names)), f"a face is embedded more than once:\n{fonts}"
+
+
+@pytest.mark.slow
+def test_every_page_of_the_form_appendices_carries_their_chapter_in_the_header(built: Build) -> None:
+    """Form appendices after the first are typeset in parts of their own: the header must follow."""
+    total = int(pdfinfo(built.pdf)["Pages"])
+    first_form = page_of(built.pdf, FORM_BOOKMARK)
+    assert total - first_form >= 1  # at least one more form after the first
+    for page in range(first_form, total + 1):
+        header = pdftotext(built.pdf, page=page, layout=True).strip().splitlines()[0]
+        assert "3 附录 表单" in header and "MK-TEST-PDF-001" in header, (page, header)

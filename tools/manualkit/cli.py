@@ -14,6 +14,7 @@ Bad input never ends in a traceback: every problem is a ``file:line:col`` line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib
 import os
@@ -23,7 +24,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from manualkit.diagnostics import FORMATS, Diagnostic, Reporter
 
@@ -94,8 +95,34 @@ PLUGINS: tuple[Plugin, ...] = (
 )
 
 
+#: Commands whose process may end without the interpreter's teardown (see :func:`main`).
+FAST_EXIT_COMMANDS = frozenset({"build", "check"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``manualkit`` console script; returns the exit status."""
+    """Entry point of the ``manualkit`` console script; returns the exit status.
+
+    Run as the console script (``argv`` is ``None``), ``build`` and ``check`` end the process
+    as soon as their output is flushed: the interpreter's teardown would free the doctrees,
+    the Sphinx environment and jieba's dictionary object by object, ~0.25 s of a 1.4 s
+    incremental ``build html``, for a process about to vanish anyway.  By then every output is
+    published, every file closed and the checker process joined; nothing registered with
+    ``atexit`` is left to do.  Called with arguments (tests, other Python code), it returns.
+    """
+    status = _main(argv)
+    if argv is None and _command_of(sys.argv[1:]) in FAST_EXIT_COMMANDS:
+        _exit_now(status)
+    return status
+
+
+def _exit_now(status: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing can reach the reader
+            stream.flush()
+    os._exit(status)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     # Without a command (usage, --help) the plugins' help lines suffice: import none of them.
     parser = build_parser(_command_of(arguments) or "")
@@ -292,6 +319,10 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
     from manualkit.buildrunner import OUTPUTS, BuildFailure, build_output
 
     names = OUTPUTS if args.output == "all" else (args.output,)
+    if "pdf" in names[1:]:
+        from manualkit.builders.pdf_pool import warm_up
+
+        warm_up()  # WeasyPrint loads in the PDF workers' fork server while the outputs before it build
     built: list[BuiltOutput] = []
     approved = checks.approved if checks is not None else None
     for name in names:

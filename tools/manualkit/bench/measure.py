@@ -1,10 +1,11 @@
 """Run one command as a child process and measure it: wall time, peak memory, exit status.
 
 Every measurement is a subprocess so start-up cost is included (a writer pays it on every
-``manualkit check``) and so peak memory can be read from the kernel: ``os.wait4`` returns the
-child's rusage, whose ``ru_maxrss`` covers the child and the descendants it waited for (dot,
-WeasyPrint helpers …).  A failing or hanging command is a result, not an exception: the bench
-must still print its table.
+``manualkit check``).  Peak memory is the peak of the *sum* of the resident sizes of every process
+the command runs (its process group, sampled every 0.1 s), because manualkit's PDF builder
+typesets in worker processes: the kernel's ``ru_maxrss`` (also taken, for short spikes) is the
+largest single process only, and would hide the workers.  A failing or hanging command is a
+result, not an exception: the bench must still print its table.
 """
 
 from __future__ import annotations
@@ -85,10 +86,13 @@ def run_measured(
 
         timer = threading.Timer(timeout, kill)
         timer.start()
+        sampler = _GroupMemorySampler(proc.pid)
+        sampler.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
+            sampler.stop()
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -98,7 +102,43 @@ def run_measured(
         error = f"timed out after {timeout:.0f} s"
     elif proc.returncode not in ok_codes:
         error = f"exit status {proc.returncode}: {_tail(output) or '(no output)'}"
-    return Measurement(seconds, int(usage.ru_maxrss), proc.returncode, error)
+    return Measurement(seconds, max(int(usage.ru_maxrss), sampler.peak_kib), proc.returncode, error)
+
+
+class _GroupMemorySampler(threading.Thread):
+    """Peak of the summed resident memory (KiB) of the processes in one process group."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, group: int) -> None:
+        super().__init__(daemon=True)
+        self.group = group
+        self.peak_kib = 0
+        self._done = threading.Event()
+        self._page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+
+    def run(self) -> None:
+        while not self._done.wait(self.INTERVAL):
+            self.peak_kib = max(self.peak_kib, self._sample())
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def _sample(self) -> int:
+        total = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+                # fields after the command name (which may hold spaces): state ppid pgrp …; rss is 24th
+                fields = stat[stat.rindex(")") + 2 :].split()
+                if int(fields[2]) == self.group:
+                    total += int(fields[21]) * self._page_kib
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
 
 
 def output_size(path: Path) -> int | None:

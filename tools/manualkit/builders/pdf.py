@@ -1,8 +1,11 @@
-"""PDF builder: the manual as ONE print HTML (templates/pdf) rendered by WeasyPrint.
+"""PDF builder: the manual as print HTML (templates/pdf) typeset by WeasyPrint.
 
 Why it is a ``SingleFileHTMLBuilder``: the PDF must show exactly what the HTML site shows, so it
-is produced from the same doctree by the same HTML translator — only the page template (cover,
-table of contents, print CSS) differs.  WeasyPrint's Python API runs in :meth:`finish`.
+is produced from the same (assembled) doctree by the same HTML translator — only the page
+template (cover, table of contents, print CSS) differs.  The doctree is cut into parts where the
+print layout starts a page anyway (:mod:`.pdf_parts`); each part's HTML is typeset in a worker
+process (:mod:`.pdf_pool`, :mod:`.pdf_worker`) and the parts are joined into one PDF
+(:mod:`.pdf_assembly`, :mod:`.pdf_merge`, :mod:`.pdf_fontmerge`) in :meth:`finish`.
 
 Guarantees (each has a test in tests/test_pdf.py):
 
@@ -20,9 +23,9 @@ import gc
 import importlib.metadata
 import os
 import re
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from docutils import nodes
@@ -48,8 +51,12 @@ from manualkit.builders.pdf_fonts import (
     resolve_stacks,
     user_cache_dir,
 )
+from manualkit.builders.pdf_parts import anchors_of, split_print_tree
 from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
 from manualkit.loader import load_data
+
+if TYPE_CHECKING:  # the typesetting modules import pikepdf: only the PDF build loads them
+    from manualkit.builders.pdf_assembly import NumberedEntry, PartSpec
 
 logger = sphinx_logging.getLogger(__name__)
 
@@ -65,6 +72,13 @@ CMAP_CACHE = "pdf-cmaps.json"
 #: untagged PDF (drafts); any WeasyPrint variant name (``pdf/a-3b`` …) is accepted.
 DEFAULT_PDF_VARIANT = "pdf/ua-1"
 _FONT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ]*$")
+#: A body part holds at most about this many characters of text (about 25 pages): WeasyPrint's
+#: memory grows with the pages of the document it typesets, so the part size bounds it.
+DEFAULT_PART_SIZE = 40_000
+#: The body is cut into at least this many parts (when it has that many page-starting sections), so
+#: that the workers share the work.  A constant, not the number of workers: the parts decide the
+#: PDF's object layout, and the same sources must give the same bytes on every machine.
+MIN_PARTS = 4
 
 
 class PdfBuildError(SphinxError):
@@ -113,7 +127,15 @@ class PdfBuilder(SingleFileHTMLBuilder):
 
     def init(self) -> None:
         super().init()
-        self._print_html: str | None = None
+        #: The body parts' HTML (translator output) and running header, filled by write_documents.
+        #: (running header, body HTML) of each part; the part's nodes are let go once translated.
+        self._bodies: list[tuple[str, str]] = []
+        self._captured_body: str | None = None
+        self._anchors: frozenset[str] = frozenset()
+        from manualkit.builders.pdf_pool import default_jobs, warm_up
+
+        self._workers = self.config.manualkit_pdf_jobs or default_jobs()
+        self._warm_up = warm_up
         #: The PDF written by this build (read by ``manualkit.buildrunner``), and its summary line.
         self.output_path: Path | None = None
         self.summary = ""
@@ -129,6 +151,8 @@ class PdfBuilder(SingleFileHTMLBuilder):
         for name in (PRINT_TEMPLATE, PRINT_STYLESHEET):
             if not (self._templates_dir / name).is_file():
                 raise PdfBuildError(f"{self._templates_dir / name}: print template missing")
+        # WeasyPrint is imported by the workers' fork server while Sphinx reads the sources.
+        self._warm_up()
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -174,7 +198,20 @@ class PdfBuilder(SingleFileHTMLBuilder):
             )
         with progress_message("manualkit pdf: writing the print HTML"):
             self.write_doc_serialized(root, doctree)
-            self.write_doc(root, doctree)
+            parts = split_print_tree(
+                doctree, max_size=self.config.manualkit_pdf_part_size, min_parts=MIN_PARTS
+            )
+            self._anchors = anchors_of(parts)
+            for part in parts:
+                doctree.clear()
+                doctree.extend(part.nodes)
+                self._captured_body = None
+                self.write_doc(root, doctree)
+                if self._captured_body is None:
+                    raise PdfBuildError("the HTML writer produced no body for a part; no PDF written")
+                self._bodies.append((part.chapter, self._captured_body))
+                part.nodes.clear()
+            doctree.clear()
         self._release_doctrees()
 
     def _release_doctrees(self) -> None:
@@ -208,15 +245,25 @@ class PdfBuilder(SingleFileHTMLBuilder):
         outfilename: str | os.PathLike[str] | None = None,
         event_arg: Any = None,
     ) -> None:
-        """Render the print template instead of the theme's page (other pages are not printed)."""
+        """Keep the translated body of the part being written (the theme's page is not used)."""
         if pagename != self.config.root_doc or "body" not in addctx:
             return
-        html = self._render_print_html(addctx["body"])
-        target = Path(self.outdir) / "print.html"
-        target.write_text(html, encoding="utf-8")
-        self._print_html = html
+        self._captured_body = addctx["body"]
 
-    def _render_print_html(self, body: str) -> str:
+    def _keep_html(self, name: str, html: str) -> None:
+        """Each part's print HTML stays in the work folder, for whoever debugs the layout."""
+        (Path(self.outdir) / f"print-{name}.html").write_text(html, encoding="utf-8")
+
+    def _running_strings(self) -> Markup:
+        """``string-set`` of the document facts the running header and footer show (every part)."""
+        values = {
+            "docnumber": self._document.document_number,
+            "version": self._document.version,
+            "classification": self._document.classification,
+        }
+        return Markup(", ".join(f"{name} {_css_string(value)}" for name, value in values.items()))
+
+    def _render_print_html(self, part: PartSpec, toc: Sequence[NumberedEntry]) -> str:
         # The print template lives in the project (writers may edit it): sandboxed and autoescaped.
         environment = ImmutableSandboxedEnvironment(
             loader=jinja2.FileSystemLoader(self._templates_dir),
@@ -225,10 +272,19 @@ class PdfBuilder(SingleFileHTMLBuilder):
             keep_trailing_newline=True,
         )
         template = environment.get_template(PRINT_TEMPLATE)
+        strings = self._running_strings() if part.kind in ("toc", "body") else ""
         return template.render(
             doc=self._document,
-            toc=self._toc,
-            body=Markup(body),  # the HTML translator's output: escaped by docutils already
+            toc=toc,
+            part={
+                "kind": part.kind,
+                "body": Markup(part.body),  # the HTML translator's output: escaped by docutils already
+                "strings": Markup(strings),
+                # A part that starts inside a chapter has no heading to set the running header.
+                "chapter": Markup(_css_string(part.chapter)) if part.chapter else "",
+                "pages": part.pages,
+                "cover_pages": part.cover_pages,
+            },
             stylesheet=(self._templates_dir / PRINT_STYLESHEET).as_uri(),
             fonts=self._css_font_stacks(),
             generator=f"manualkit (Sphinx, WeasyPrint {importlib.metadata.version('weasyprint')})",
@@ -301,9 +357,9 @@ class PdfBuilder(SingleFileHTMLBuilder):
     def finish(self) -> None:
         with progress_message("manualkit pdf: copying images"):
             self.copy_image_files()
-        if self._print_html is None:
+        if not self._bodies:
             raise PdfBuildError("the print HTML was not written; no PDF produced")
-        pdf_bytes, pages = self._render_pdf(self._print_html)
+        pdf_bytes, pages = self._render_pdf()
         if self.app._fail_on_warnings and self.app._warncount:
             # -W with --keep-going: the build has failed (in any phase); keep the previous PDF.
             logger.error("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
@@ -315,23 +371,41 @@ class PdfBuilder(SingleFileHTMLBuilder):
         self.summary = f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB"
         self.epilog = f"{shown}: {self.summary}".replace("%", "%%")
 
-    def _render_pdf(self, html: str) -> tuple[bytes, int]:
-        from manualkit.builders.pdf_render import (  # imports WeasyPrint lazily
-            ResourceRefusedError,
-            UnknownVariantError,
-            render_pdf,
-        )
+    def _render_pdf(self) -> tuple[bytes, int]:
+        """Typeset the parts in the workers and join them (see :mod:`.pdf_assembly`)."""
+        from manualkit.builders.pdf_assembly import AssemblyError, PartSpec, PrintAssembly
+        from manualkit.builders.pdf_fontmerge import FontMergeError
+        from manualkit.builders.pdf_merge import MergeError
+        from manualkit.builders.pdf_pool import RendererDiedError
 
-        options: dict[str, Any] = {
-            "pdf_variant": self.config.manualkit_pdf_variant or None,
-            "pdf_identifier": self._document.pdf_identifier,
-        }
+        variant = self.config.manualkit_pdf_variant or None
+        options: dict[str, Any] = {"pdf_variant": variant, "pdf_identifier": self._document.pdf_identifier}
+        assembly = PrintAssembly(
+            render_html=self._render_print_html,
+            keep_html=self._keep_html,
+            base_dir=str(Path(self.outdir)),
+            roots=tuple(str(root) for root in self._allowed_roots()),
+            options=options,
+            identifier=self._document.pdf_identifier,
+            workers=self._workers,
+            anchors=self._anchors,
+        )
+        bodies = [PartSpec("body", body=body, chapter=chapter) for chapter, body in self._bodies]
+        logger.info(
+            "manualkit pdf: typesetting %d parts with %d WeasyPrint worker(s)", len(bodies) + 2, self._workers
+        )
         try:
-            return render_pdf(html, Path(self.outdir), self._allowed_roots(), options)
-        except ResourceRefusedError as exc:
+            return assembly.build(bodies, self._toc)
+        except (AssemblyError, RendererDiedError, MergeError, FontMergeError) as exc:
             raise PdfBuildError(f"{exc}; no PDF written") from None
-        except UnknownVariantError as exc:
-            raise PdfBuildError(f"manualkit_pdf_variant: {exc}") from None
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal that cannot end the string or the <style> element."""
+    escaped = "".join(
+        f"\\{ord(char):x} " if char in '"\\<>\n\r' or ord(char) < 0x20 else char for char in text
+    )
+    return f'"{escaped}"'
 
 
 def _is_sole_cell_paragraph(node: nodes.Element) -> bool:
@@ -370,6 +444,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     _add_config_value(app, "manualkit_pdf_variant", DEFAULT_PDF_VARIANT, frozenset({str}))
     _add_config_value(app, "manualkit_pdf_toc_depth", 2, frozenset({int}))
+    _add_config_value(app, "manualkit_pdf_jobs", 0, frozenset({int}))
+    _add_config_value(app, "manualkit_pdf_part_size", DEFAULT_PART_SIZE, frozenset({int}))
     app.add_builder(PdfBuilder)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
 

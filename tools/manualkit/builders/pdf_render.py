@@ -44,14 +44,10 @@ def render_pdf(
     """
     with _forward_weasyprint_logs():
         import weasyprint
-        from weasyprint.pdf import VARIANTS
 
         from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
 
-        variant = options.get("pdf_variant")
-        if variant and variant not in VARIANTS:
-            known = ", ".join(sorted(VARIANTS))
-            raise UnknownVariantError(f"unknown PDF variant {variant!r}; known: {known}, or '' for untagged")
+        check_variant(options.get("pdf_variant"))
         logger.info("manualkit pdf: rendering with WeasyPrint %s", weasyprint.__version__)
         fetcher = ConfinedURLFetcher(roots)
         try:
@@ -63,6 +59,17 @@ def render_pdf(
         except RefusedURLError as exc:
             raise ResourceRefusedError(str(exc)) from None
     return pdf_bytes, len(document.pages)
+
+
+def check_variant(variant: str | None) -> None:
+    """Raise :class:`UnknownVariantError` (listing the known ones) for a variant WeasyPrint lacks."""
+    from weasyprint.pdf import VARIANTS
+
+    if variant and variant not in VARIANTS:
+        known = ", ".join(sorted(VARIANTS))
+        raise UnknownVariantError(
+            f"manualkit_pdf_variant: unknown PDF variant {variant!r}; known: {known}, or '' for untagged"
+        )
 
 
 @contextlib.contextmanager

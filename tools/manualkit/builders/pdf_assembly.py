@@ -1,0 +1,142 @@
+"""Typeset the parts of the print document in parallel and join them into the PDF.
+
+The order of work, and why:
+
+1. cover, contents (with placeholder page numbers) and every body part go to the workers at once —
+   the contents are typeset first only to learn how many pages they take;
+2. with the page count of every part known, the contents are typeset again with the real page
+   numbers, and the folio part (page numbers only) with the total — both at once;
+3. :mod:`.pdf_merge` joins cover, contents and body parts and lays the folios over them.
+
+If the contents with real numbers take a different number of pages than with placeholders (a
+number wider than the placeholder wraps a line), step 2 is repeated with the new count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sphinx.util import logging as sphinx_logging
+
+from manualkit.builders.pdf_pool import merge_in_worker, render_parts
+from manualkit.builders.pdf_tree import TocEntry
+from manualkit.builders.pdf_worker import PartJob, PartResult
+
+logger = sphinx_logging.getLogger(__name__)
+
+#: Placeholder page number while the contents are first typeset (as wide as real numbers get).
+PLACEHOLDER_PAGE = "888"
+_MAX_TOC_PASSES = 3
+
+
+class AssemblyError(Exception):
+    """A part could not be typeset (message names the cause); no PDF is written."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PartSpec:
+    """What the print template needs to render one part (see templates/pdf/print.html)."""
+
+    kind: str
+    body: str = ""
+    #: The running header at the part's start ("8 附则与附件"), empty when a heading sets it.
+    chapter: str = ""
+    pages: int = 0
+    cover_pages: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class NumberedEntry:
+    """A contents line with its page number (the template's ``entry``)."""
+
+    anchor: str
+    number: str
+    title: str
+    level: int
+    page: str
+
+
+RenderHtml = Callable[[PartSpec, Sequence[NumberedEntry]], str]
+Keep = Callable[[str, str], None]
+
+
+@dataclasses.dataclass
+class PrintAssembly:
+    """One PDF: the parts' HTML in, the PDF's bytes and page count out."""
+
+    render_html: RenderHtml
+    keep_html: Keep
+    base_dir: str
+    roots: tuple[str, ...]
+    options: dict[str, Any]
+    identifier: bytes
+    workers: int
+    anchors: frozenset[str]
+
+    def build(self, bodies: Sequence[PartSpec], toc: Sequence[TocEntry]) -> tuple[bytes, int]:
+        placeholder = [_numbered(entry, PLACEHOLDER_PAGE) for entry in toc]
+        specs = [PartSpec("cover"), PartSpec("toc"), *bodies]
+        htmls = [self.render_html(spec, placeholder) for spec in specs]
+        for number, (spec, html) in enumerate(zip(specs, htmls, strict=True)):
+            self.keep_html(f"{number:02d}-{spec.kind}", html)
+        first = self._render([self._job(number, html) for number, html in enumerate(htmls)], "parts")
+        cover, toc_result, body_results = first[0], first[1], first[2:]
+        toc_pages = toc_result.pages
+        for _ in range(_MAX_TOC_PASSES):
+            numbered = self._numbered_toc(toc, cover.pages + toc_pages, body_results)
+            total = cover.pages + toc_pages + sum(part.pages for part in body_results)
+            toc_html = self.render_html(PartSpec("toc"), numbered)
+            folio_html = self.render_html(PartSpec("folio", pages=total, cover_pages=cover.pages), ())
+            self.keep_html("01-toc", toc_html)
+            self.keep_html("99-folio", folio_html)
+            final_toc, folio = self._render(
+                [self._job(1, toc_html), self._job(len(specs), folio_html, tagged=False)],
+                "contents and page numbers",
+            )
+            if final_toc.pages == toc_pages:
+                break
+            toc_pages = final_toc.pages
+        else:
+            raise AssemblyError("the table of contents changes its length with every page numbering")
+        parts = [cover, final_toc, *body_results]
+        logger.info("manualkit pdf: joining %d parts (%d pages)", len(parts), total)
+        return merge_in_worker(parts, folio, self.identifier), total
+
+    def _job(self, index: int, html: str, tagged: bool = True) -> PartJob:
+        options = dict(self.options)
+        if not tagged:
+            options["pdf_variant"] = None
+        return PartJob(index, html, self.base_dir, self.roots, options, self.anchors)
+
+    def _render(self, jobs: list[PartJob], what: str) -> list[PartResult]:
+        results: dict[int, PartResult] = {}
+        for done, result in enumerate(render_parts(jobs, self.workers), start=1):
+            for message in result.messages:
+                logger.warning("WeasyPrint: %s", message, type="manualkit", subtype="weasyprint")
+            if result.error:
+                raise AssemblyError(result.error)
+            logger.info("manualkit pdf: typeset %s %d/%d (%d pages)", what, done, len(jobs), result.pages)
+            results[result.index] = result
+        return [results[job.index] for job in jobs]
+
+    @staticmethod
+    def _numbered_toc(
+        toc: Sequence[TocEntry], first_body_page: int, bodies: Sequence[PartResult]
+    ) -> list[NumberedEntry]:
+        """Each contents line with the 1-based page its anchor lands on."""
+        pages: dict[str, int] = {}
+        offset = first_body_page
+        for part in bodies:
+            for anchor, page in part.anchors.items():
+                pages.setdefault(anchor, offset + page + 1)
+            offset += part.pages
+        return [_numbered(entry, str(pages[entry.anchor]) if entry.anchor in pages else "") for entry in toc]
+
+
+def _numbered(entry: TocEntry, page: str) -> NumberedEntry:
+    return NumberedEntry(entry.anchor, entry.number, entry.title, entry.level, page)
+
+
+__all__ = ["AssemblyError", "NumberedEntry", "PartSpec", "PrintAssembly"]

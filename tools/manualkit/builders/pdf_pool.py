@@ -1,0 +1,83 @@
+"""The worker processes that typeset the parts of the PDF.
+
+Why a fork server: a fresh Python needs about two seconds to import WeasyPrint.  The fork server
+is started when the PDF builder starts (before Sphinx reads the sources), imports WeasyPrint once
+in the background, and forks each worker from there — already loaded, without a copy of the
+Sphinx process's memory (a plain ``fork`` would share the whole environment and count it in every
+worker's resident size).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.forkserver
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+
+from manualkit.builders.pdf_merge import merge_parts
+from manualkit.builders.pdf_worker import PartJob, PartResult, render_part
+
+#: Imported by the fork server before it forks the first worker.
+PRELOAD = ["manualkit.builders.pdf_worker", "weasyprint", "manualkit.builders.pdf_preload"]
+
+
+class RendererDiedError(Exception):
+    """A worker process ended without a result (killed, out of memory …)."""
+
+
+def default_jobs() -> int:
+    """Workers to use: one per core the process may run on, at most 4 (memory grows with each)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def warm_up() -> None:
+    """Start the fork server now, so that WeasyPrint is imported while Sphinx reads the sources."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
+
+
+def render_parts(jobs: Iterable[PartJob], workers: int) -> Iterator[PartResult]:
+    """Typeset every job on ``workers`` processes; results come in completion order.
+
+    Jobs are submitted largest first, so the last part to finish is a small one and both cores
+    stay busy until the end.
+    """
+    ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(ordered) or 1)), mp_context=context) as pool:
+        futures: list[Future[PartResult]] = [pool.submit(render_part, job) for job in ordered]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BrokenProcessPool as exc:
+            raise RendererDiedError("a PDF renderer process ended unexpectedly (out of memory?)") from exc
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def merge_in_worker(parts: list[PartResult], folio: PartResult | None, identifier: bytes) -> bytes:
+    """Join the parts in a worker process.
+
+    Why not in the Sphinx process: qpdf holds every object of every part while it merges (about
+    400 MB for the 10× manual's structure trees), and the Sphinx process already holds the build
+    environment; in a process of its own that memory is returned to the system when it ends.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        try:
+            return pool.submit(merge_parts, parts, folio, identifier).result()
+        except BrokenProcessPool as exc:
+            raise RendererDiedError("the PDF merge process ended unexpectedly (out of memory?)") from exc
+
+
+__all__ = ["RendererDiedError", "default_jobs", "merge_in_worker", "render_parts", "warm_up"]
