@@ -118,7 +118,7 @@ class _StructureMerger:
             return
         self.tagged = True
         copied = self.out.copy_foreign(source.Root.StructTreeRoot)
-        old_nums = _number_tree_items(copied.get("/ParentTree"))
+        old_nums = [(int(key), value) for key, value in _tree_items(copied.get("/ParentTree"), "/Nums")]
         renumbered: dict[int, int] = {}
         for index in range(pages):
             page = self.out.pages[page_offset + index].obj
@@ -153,16 +153,19 @@ class _StructureMerger:
         self.out.Root.StructTreeRoot = self.root
 
 
-def _number_tree_items(tree: Any) -> list[tuple[int, Any]]:
-    """(key, value) pairs of a number tree (WeasyPrint writes one flat ``/Nums``)."""
+def _tree_items(tree: Any, leaves: str) -> list[tuple[Any, Any]]:
+    """(key, value) pairs of a PDF number tree (``leaves="/Nums"``) or name tree (``"/Names"``).
+
+    WeasyPrint writes one flat leaf array; ``/Kids`` are followed for any other writer.
+    """
     if tree is None:
         return []
-    items: list[tuple[int, Any]] = []
-    nums = tree.get("/Nums")
-    if nums is not None:
-        items += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
+    items: list[tuple[Any, Any]] = []
+    flat = tree.get(leaves)
+    if flat is not None:
+        items += [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
     for kid in tree.get("/Kids", Array()):
-        items += _number_tree_items(kid)
+        items += _tree_items(kid, leaves)
     return items
 
 
@@ -175,7 +178,8 @@ def _collect_dests(
     if tree is None:
         return
     page_index = {page.objgen: number for number, page in enumerate(source.pages)}
-    for name, dest in _name_tree_items(tree):
+    for key, dest in _tree_items(tree, "/Names"):
+        name = str(key)
         if name not in part.anchors or name in dests:
             continue
         target: Any = dest.get("/D") if isinstance(dest, Dictionary) else dest
@@ -183,16 +187,6 @@ def _collect_dests(
         if number is None:
             continue
         dests[name] = Array([out.pages[page_offset + number].obj, *list(target)[1:]])
-
-
-def _name_tree_items(tree: Any) -> list[tuple[str, Any]]:
-    items: list[tuple[str, Any]] = []
-    names = tree.get("/Names")
-    if names is not None:
-        items += [(str(names[i]), names[i + 1]) for i in range(0, len(names), 2)]
-    for kid in tree.get("/Kids", Array()):
-        items += _name_tree_items(kid)
-    return items
 
 
 def _set_dests(out: pikepdf.Pdf, dests: dict[str, Any]) -> None:
