@@ -571,3 +571,18 @@ def test_every_page_of_the_form_appendices_carries_their_chapter_in_the_header(b
     for page in range(first_form, total + 1):
         header = pdftotext(built.pdf, page=page, layout=True).strip().splitlines()[0]
         assert "3 附录 表单" in header and "MK-TEST-PDF-001" in header, (page, header)
+
+
+@pytest.mark.slow
+def test_cli_pdf_build_leaves_no_worker_files_behind(tmp_path: Path) -> None:
+    """The workers' fork server keeps a socket folder in TMPDIR; the CLI's exit must remove it."""
+    project = copy_project(tmp_path / "a" / "b" / "project")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")  # where the fixture's conf.py looks
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "SOURCE_DATE_EPOCH": EPOCH}
+    command = [sys.executable, "-m", "manualkit", "--project", str(project), "build", "pdf", "--no-check"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "build" / "pdf" / PDF_NAME).is_file()
+    assert list(temp.glob("pymp-*")) == []

@@ -119,6 +119,9 @@ def _exit_now(status: int) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing can reach the reader
             stream.flush()
+    if "multiprocessing.forkserver" in sys.modules:
+        # The PDF workers' fork server left a socket folder that only the normal exit removes.
+        sys.exit(status)
     os._exit(status)
 
 

@@ -127,15 +127,15 @@ class PdfBuilder(SingleFileHTMLBuilder):
 
     def init(self) -> None:
         super().init()
-        #: The body parts' HTML (translator output) and running header, filled by write_documents.
-        #: (running header, body HTML) of each part; the part's nodes are let go once translated.
+        #: (running header, body HTML) of each part, filled by write_documents; the part's nodes
+        #: are let go once translated.
         self._bodies: list[tuple[str, str]] = []
         self._captured_body: str | None = None
+        self._template: jinja2.Template | None = None
         self._anchors: frozenset[str] = frozenset()
         from manualkit.builders.pdf_pool import default_jobs, warm_up
 
         self._workers = self.config.manualkit_pdf_jobs or default_jobs()
-        self._warm_up = warm_up
         #: The PDF written by this build (read by ``manualkit.buildrunner``), and its summary line.
         self.output_path: Path | None = None
         self.summary = ""
@@ -152,7 +152,7 @@ class PdfBuilder(SingleFileHTMLBuilder):
             if not (self._templates_dir / name).is_file():
                 raise PdfBuildError(f"{self._templates_dir / name}: print template missing")
         # WeasyPrint is imported by the workers' fork server while Sphinx reads the sources.
-        self._warm_up()
+        warm_up()
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -263,15 +263,21 @@ class PdfBuilder(SingleFileHTMLBuilder):
         }
         return Markup(", ".join(f"{name} {_css_string(value)}" for name, value in values.items()))
 
+    def _print_template(self) -> jinja2.Template:
+        """The print template, compiled once per build (every part is rendered from it)."""
+        if self._template is None:
+            # It lives in the project (writers may edit it): sandboxed and autoescaped.
+            environment = ImmutableSandboxedEnvironment(
+                loader=jinja2.FileSystemLoader(self._templates_dir),
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                keep_trailing_newline=True,
+            )
+            self._template = environment.get_template(PRINT_TEMPLATE)
+        return self._template
+
     def _render_print_html(self, part: PartSpec, toc: Sequence[NumberedEntry]) -> str:
-        # The print template lives in the project (writers may edit it): sandboxed and autoescaped.
-        environment = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(self._templates_dir),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-        )
-        template = environment.get_template(PRINT_TEMPLATE)
+        template = self._print_template()
         strings = self._running_strings() if part.kind in ("toc", "body") else ""
         return template.render(
             doc=self._document,

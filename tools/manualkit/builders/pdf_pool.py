@@ -36,10 +36,16 @@ def default_jobs() -> int:
     return max(1, min(4, cores))
 
 
-def warm_up() -> None:
-    """Start the fork server now, so that WeasyPrint is imported while Sphinx reads the sources."""
+def _context() -> multiprocessing.context.ForkServerContext:
+    """The fork-server context, told which modules its server imports before forking workers."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def warm_up() -> None:
+    """Start the fork server now, so that WeasyPrint is imported while Sphinx reads the sources."""
+    _context()
     multiprocessing.forkserver.ensure_running()
 
 
@@ -50,9 +56,8 @@ def render_parts(jobs: Iterable[PartJob], workers: int) -> Iterator[PartResult]:
     stay busy until the end.
     """
     ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(ordered) or 1)), mp_context=context) as pool:
+    processes = max(1, min(workers, len(ordered)))
+    with ProcessPoolExecutor(max_workers=processes, mp_context=_context()) as pool:
         futures: list[Future[PartResult]] = [pool.submit(render_part, job) for job in ordered]
         try:
             for future in as_completed(futures):
@@ -71,9 +76,7 @@ def merge_in_worker(parts: list[PartResult], folio: PartResult | None, identifie
     400 MB for the 10× manual's structure trees), and the Sphinx process already holds the build
     environment; in a process of its own that memory is returned to the system when it ends.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
         try:
             return pool.submit(merge_parts, parts, folio, identifier).result()
         except BrokenProcessPool as exc:

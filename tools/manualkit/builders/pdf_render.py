@@ -1,15 +1,13 @@
-"""Run WeasyPrint on the print HTML, with its messages routed through Sphinx's logger.
+"""WeasyPrint helpers shared by the PDF workers, and one-document typesetting in this process.
 
 Why a module of its own: importing WeasyPrint takes about two seconds, and conf.py loads the PDF
-builder extension for every build — the HTML build must not pay for it.  The builder imports
-this module only when it actually renders.
+builder extension for every build — the HTML build must not pay for it.  Nothing here imports
+WeasyPrint before it is called.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,13 +15,6 @@ from typing import Any
 from sphinx.util import logging as sphinx_logging
 
 logger = sphinx_logging.getLogger(__name__)
-
-#: WeasyPrint's per-page layout messages: too chatty for the progress output.
-_LAYOUT_STEP = re.compile(r" - (Page \d|Repagination)")
-
-#: WeasyPrint's loggers, by name: they are set up before WeasyPrint is imported, because
-#: importing it already logs (it parses its user-agent stylesheets).
-_WEASYPRINT_LOGGERS = ("weasyprint", "weasyprint.progress")
 
 
 class ResourceRefusedError(Exception):
@@ -37,28 +28,22 @@ class UnknownVariantError(Exception):
 def render_pdf(
     html: str, base_dir: Path, roots: Sequence[Path], options: dict[str, Any]
 ) -> tuple[bytes, int]:
-    """Typeset ``html`` (resources relative to ``base_dir``, fetched only below ``roots``).
+    """Typeset ``html`` as one document, in this process (resources relative to ``base_dir``).
 
-    Returns the PDF bytes and the page count; raises :class:`ResourceRefusedError` (naming the
-    URL) for a resource outside the project.
+    The same typesetting the PDF builder's workers do (:func:`.pdf_worker.render_part`), for a
+    caller that wants one small document.  Returns the PDF bytes and the page count; raises
+    :class:`UnknownVariantError` or :class:`ResourceRefusedError` (naming the URL).
     """
-    with _forward_weasyprint_logs():
-        import weasyprint
+    from manualkit.builders.pdf_worker import PartJob, render_part
 
-        from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
-
-        check_variant(options.get("pdf_variant"))
-        logger.info("manualkit pdf: rendering with WeasyPrint %s", weasyprint.__version__)
-        fetcher = ConfinedURLFetcher(roots)
-        try:
-            document = weasyprint.HTML(
-                string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
-            ).render(**options)
-            with linear_page_references():
-                pdf_bytes: bytes = document.write_pdf(**options)
-        except RefusedURLError as exc:
-            raise ResourceRefusedError(str(exc)) from None
-    return pdf_bytes, len(document.pages)
+    check_variant(options.get("pdf_variant"))
+    job = PartJob(0, html, str(base_dir), tuple(str(root) for root in roots), options, frozenset())
+    result = render_part(job)
+    for message in result.messages:
+        logger.warning("WeasyPrint: %s", message, type="manualkit", subtype="weasyprint")
+    if result.error is not None:
+        raise ResourceRefusedError(result.error)
+    return result.pdf, result.pages
 
 
 def check_variant(variant: str | None) -> None:
@@ -105,33 +90,3 @@ def linear_page_references() -> Iterator[None]:
         yield
     finally:
         pydyf.PDF.page_references = original
-
-
-class _SphinxForwarder(logging.Handler):
-    """Pass WeasyPrint's messages to Sphinx: warnings stay visible, steps become progress lines."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            logger.warning("WeasyPrint: %s", message, type="manualkit", subtype="weasyprint")
-        elif record.name == _WEASYPRINT_LOGGERS[1] and not _LAYOUT_STEP.search(message):
-            logger.info("manualkit pdf: %s", message)
-
-
-@contextlib.contextmanager
-def _forward_weasyprint_logs() -> Iterator[None]:
-    """Attach the forwarder for one rendering; restore WeasyPrint's loggers afterwards."""
-    handler = _SphinxForwarder(level=logging.INFO)
-    loggers = [logging.getLogger(name) for name in _WEASYPRINT_LOGGERS]
-    saved = [(log, log.level, log.propagate) for log in loggers]
-    for log in loggers:
-        log.addHandler(handler)
-        log.propagate = False
-    loggers[1].setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        for log, level, propagate in saved:
-            log.removeHandler(handler)
-            log.setLevel(level)
-            log.propagate = propagate
