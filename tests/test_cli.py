@@ -204,15 +204,18 @@ def test_a_crashing_checker_stops_the_build_without_a_traceback(
     assert not (basic / "build" / "html").exists()
 
 
-def test_pdf_is_not_even_built_when_the_checker_reports_errors(
-    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("output", ["pdf", "docx"])
+def test_pdf_and_docx_are_not_published_when_the_checker_reports_errors(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], output: str
 ) -> None:
-    # The PDF builder publishes its file itself: it must wait for the checker's verdict.
+    # They build while the checker runs (as HTML does); the verdict decides publication.
     finding = Diagnostic("MK103", "error", "contradiction", Location("manual/02-complaints.md", 9, 1))
     monkeypatch.setattr(cli, "_checker", lambda: lambda root, **_: _FakeReport((finding,)))
-    assert cli.main(["--project", str(basic), "build", "pdf"]) == 1
-    assert "refusing to publish" in capsys.readouterr().err
-    assert not (basic / "build" / ".work").exists()
+    assert cli.main(["--project", str(basic), "build", output]) == 1
+    out, err = capsys.readouterr()
+    assert "refusing to publish" in err
+    assert out == ""
+    assert not (basic / "build" / output).exists()
 
 
 def test_a_checker_process_that_dies_stops_publication(
@@ -294,11 +297,13 @@ def test_failed_build_leaves_the_published_site_untouched(
 
 @pytest.mark.slow
 def test_build_all_reports_the_missing_builder_clearly(basic: Path) -> None:
-    # The minimal fixture registers no pdf builder: html is published, then a one-line failure.
+    # The minimal fixture registers no pdf builder; `all` builds the PDF first: a one-line
+    # failure, and nothing half-published.
     result = run_manualkit("--project", str(basic), "build", "all", "--no-check")
     assert result.returncode == 1
-    assert result.stdout.splitlines() == ["html: build/html/index.html"]
+    assert result.stdout == ""
     assert "pdf build failed" in result.stderr
+    assert not (basic / "build" / "html").exists()
     assert "Traceback" not in result.stderr
 
 

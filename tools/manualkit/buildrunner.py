@@ -29,11 +29,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
+from manualkit.builders.output import OutputFailed, PendingFile, atomic_write
 from manualkit.diagnostics import SourceError
 from manualkit.project import Project
 
-#: Outputs ``manualkit build`` knows, in the order ``all`` builds them.
+#: Outputs ``manualkit build`` knows, in the order they are listed.
 OUTPUTS: tuple[str, ...] = ("html", "pdf", "docx")
+#: The order ``build all`` builds them: the PDF first, so that its typesetting (in worker
+#: processes) overlaps the HTML and DOCX builds.
+BUILD_ORDER: tuple[str, ...] = ("pdf", "html", "docx")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -121,8 +125,12 @@ def run_sphinx(
     verbose: int = 0,
     parallel: int = 0,
     fresh: bool = False,
+    prepare: Callable[[Any], None] | None = None,
 ) -> Any:
-    """Build ``builder`` into ``outdir``; return the Sphinx application or raise :class:`BuildFailure`."""
+    """Build ``builder`` into ``outdir``; return the Sphinx application or raise :class:`BuildFailure`.
+
+    ``prepare`` is given the builder before the build starts (it may set the builder's options).
+    """
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
 
@@ -150,7 +158,13 @@ def run_sphinx(
                 verbosity=verbose,
                 parallel=parallel,
             )
-            app.build()
+            if prepare is not None:
+                prepare(app.builder)
+            try:
+                app.build()
+            except BaseException:
+                _cancel_pending(app)
+                raise
     except SphinxError as exc:
         relay.flush()
         cause = getattr(exc, "orig_exc", None) or exc.__cause__
@@ -172,6 +186,7 @@ def run_sphinx(
         ) from None
     relay.flush()
     if app.statuscode != 0:
+        _cancel_pending(app)
         # An incremental rebuild would skip the pages that warned (already written to the work dir)
         # and "succeed": forget the environment so the next run re-reads and re-reports everything.
         (project.doctree_dir / "environment.pickle").unlink(missing_ok=True)
@@ -180,6 +195,12 @@ def run_sphinx(
             f"{builder} build failed: {count} warning(s), treated as errors; previous output left in place"
         )
     return app
+
+
+def _cancel_pending(app: Any) -> None:
+    pending = getattr(app.builder, "pending", None)
+    if pending is not None:
+        pending.cancel()
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -254,6 +275,47 @@ def output_dir(project: Project, app: Any) -> Path:
     return project.build_dir
 
 
+class PendingOutput:
+    """A PDF or DOCX its builder finished (or is still typesetting) but did not publish.
+
+    Why: publication waits for the checker's approval, and the PDF's typesetting may still be
+    going on in its worker processes while the next output builds (see
+    :mod:`manualkit.builders.pdf_background`).
+    """
+
+    def __init__(self, name: str, pending: PendingFile, stderr: TextIO, root: Path) -> None:
+        self.name = name
+        self._pending: PendingFile | None = pending
+        self._stderr = stderr
+        self._root = root
+
+    def publish(self, approve: Callable[[], bool] | None = None) -> BuiltOutput:
+        """Wait for the file, and write it in place if ``approve`` (the checker) agrees."""
+        pending = self._pending
+        if pending is None:
+            raise BuildFailure(f"{self.name} was already published or cancelled")
+        self._pending = None
+        if approve is not None and not approve():
+            pending.cancel()
+            raise BuildFailure(f"{self.name} built but not published: the checks failed", refused=True)
+        try:
+            finished = pending.result()
+        except OutputFailed as exc:
+            relay = WarningRelay(self._stderr, self._root)
+            for warning in exc.warnings:
+                relay.write(f"WARNING: {warning} [manualkit.weasyprint]\n")
+            relay.flush()
+            raise BuildFailure(f"{self.name} build failed: {exc}") from None
+        atomic_write(finished.path, finished.content)
+        return BuiltOutput(self.name, finished.path, finished.summary)
+
+    def cancel(self) -> None:
+        """Stop the work still going on (another output failed); idempotent."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+
 def build_output(
     project: Project,
     name: str,
@@ -263,14 +325,31 @@ def build_output(
     parallel: int = 0,
     fresh: bool = False,
     approve: Callable[[], bool] | None = None,
-) -> BuiltOutput:
-    """Build one output (``html``, ``pdf`` or ``docx``) and publish it; raise :class:`BuildFailure`.
+) -> BuiltOutput | PendingOutput:
+    """Build one output (``html``, ``pdf`` or ``docx``); raise :class:`BuildFailure`.
 
-    ``approve`` is asked after a successful HTML build, before it is published (the checker
-    runs meanwhile); PDF and DOCX builders publish by themselves, so ask before building those.
+    HTML is published here once ``approve`` (asked after the build: the checker runs meanwhile)
+    agrees.  PDF and DOCX come back as a :class:`PendingOutput` whose ``publish`` asks; the PDF
+    may still be typesetting in the background then.
     """
     workdir = project.work_dir / name
-    app = run_sphinx(project, name, workdir, stderr=stderr, verbose=verbose, parallel=parallel, fresh=fresh)
+
+    def hand_over(builder: Any) -> None:
+        if hasattr(builder, "publish"):
+            builder.publish = False
+        if verbose and hasattr(builder, "progress"):
+            builder.progress = lambda line: print(line, file=stderr, flush=True)
+
+    app = run_sphinx(
+        project,
+        name,
+        workdir,
+        stderr=stderr,
+        verbose=verbose,
+        parallel=parallel,
+        fresh=fresh,
+        prepare=hand_over if name != "html" else None,
+    )
     final_dir = output_dir(project, app)
     if name == "html":
         if approve is not None and not approve():
@@ -278,8 +357,7 @@ def build_output(
         published = final_dir / "html"
         publish_tree(workdir, published)
         return BuiltOutput(name, published / "index.html")
-    # The PDF and DOCX builders publish their file atomically and say where (``output_path``).
-    written = getattr(app.builder, "output_path", None)
-    if not isinstance(written, Path) or not written.is_file():
+    pending = getattr(app.builder, "pending", None)
+    if pending is None:
         raise BuildFailure(f"{name} build finished but wrote no file (previous output kept)")
-    return BuiltOutput(name, written, str(getattr(app.builder, "summary", "")))
+    return PendingOutput(name, pending, stderr, project.root)

@@ -315,51 +315,69 @@ def run_build_command(args: argparse.Namespace) -> int:
 def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun | None) -> int:
     """Build each output in turn; nothing is published before the checker approved it.
 
-    HTML is built while the checker runs and published once it approved; PDF and DOCX
-    builders publish their file themselves at the end of their build, so they start only
-    after the checker's verdict.
+    Every output is built while the checker runs and published once it approved.  ``all``
+    builds the PDF first: once its print HTML is written, its typesetting goes on in worker
+    processes while the HTML site and the DOCX build, and it is collected last.
     """
-    from manualkit.buildrunner import OUTPUTS, BuildFailure, build_output
+    from manualkit.buildrunner import BUILD_ORDER, OUTPUTS, BuildFailure, PendingOutput, build_output
 
-    names = OUTPUTS if args.output == "all" else (args.output,)
-    if "pdf" in names[1:]:
+    # Sphinx's parallel build forks: no typesetting thread may be running then.
+    overlap = args.jobs <= 1
+    names = (BUILD_ORDER if overlap else OUTPUTS) if args.output == "all" else (args.output,)
+    if "pdf" in names:
         from manualkit.builders.pdf_pool import warm_up
 
-        warm_up()  # WeasyPrint loads in the PDF workers' fork server while the outputs before it build
+        warm_up()  # WeasyPrint loads in the PDF workers' fork server while Sphinx reads the sources
     built: list[BuiltOutput] = []
+    waiting: list[PendingOutput] = []
     approved = checks.approved if checks is not None else None
-    for name in names:
-        if checks is not None and name != "html" and not checks.approved():
-            _print_outputs(project, built)
-            return EXIT_FAILED
-        try:
-            built.append(
-                build_output(
-                    project,
-                    name,
-                    stderr=sys.stderr,
-                    verbose=args.verbose,
-                    parallel=args.jobs,
-                    fresh=args.fresh,
-                    approve=approved,
-                )
+    try:
+        for name in names:
+            if checks is not None and checks.finished() and not checks.approved():
+                return _failed(project, built)
+            result = build_output(
+                project,
+                name,
+                stderr=sys.stderr,
+                verbose=args.verbose,
+                parallel=args.jobs,
+                fresh=args.fresh,
+                approve=approved,
             )
-        except BuildFailure as exc:
-            if checks is not None:
-                checks.approved()  # the checker's findings first: they may explain the failure
-            _print_outputs(project, built)
-            if exc.source_error is not None:
-                _report(exc.source_error.diagnostics, project.root, sys.stderr)
-            if not exc.refused:
-                print(f"manualkit: {exc}", file=sys.stderr)
-            return exc.status
-        args.fresh = False  # the first build refreshed the shared doctree cache
+            args.fresh = False  # the first build refreshed the shared doctree cache
+            if isinstance(result, PendingOutput) and overlap:
+                waiting.append(result)
+            elif isinstance(result, PendingOutput):
+                built.append(result.publish(approved))
+            else:
+                built.append(result)
+        while waiting:
+            built.append(waiting.pop(0).publish(approved))
+    except BuildFailure as exc:
+        if checks is not None:
+            checks.approved()  # the checker's findings first: they may explain the failure
+        _print_outputs(project, built)
+        if exc.source_error is not None:
+            _report(exc.source_error.diagnostics, project.root, sys.stderr)
+        if not exc.refused:
+            print(f"manualkit: {exc}", file=sys.stderr)
+        return exc.status
+    finally:
+        for pending in waiting:
+            pending.cancel()
     _print_outputs(project, built)
     return EXIT_OK
 
 
+def _failed(project: Project, built: Sequence[BuiltOutput]) -> int:
+    _print_outputs(project, built)
+    return EXIT_FAILED
+
+
 def _print_outputs(project: Project, built: Sequence[BuiltOutput]) -> None:
-    for output in built:
+    from manualkit.buildrunner import OUTPUTS
+
+    for output in sorted(built, key=lambda output: OUTPUTS.index(output.name)):
         details = f" ({output.summary})" if output.summary else ""
         print(f"{output.name}: {project.relative(output.path)}{details}", flush=True)
 
@@ -454,6 +472,15 @@ class CheckRun:
         if self._status is None:
             self._status = self._report(self._wait())
         return self._status == EXIT_OK
+
+    def finished(self) -> bool:
+        """Whether the checker's verdict is in (asking :meth:`approved` would not wait)."""
+        if self._status is not None or self._outcome is not None or self._connection is None:
+            return True
+        try:
+            return bool(self._connection.poll())
+        except (EOFError, OSError):
+            return True
 
     def close(self) -> None:
         """Stop a checker still running (the build was interrupted or failed before asking)."""

@@ -31,7 +31,7 @@ from sphinx.builders import Builder
 from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
-from manualkit.builders.output import atomic_write, display_path
+from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, atomic_write, display_path
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
 from manualkit.models import ManualData
@@ -80,6 +80,11 @@ class DocxBuilder(Builder):
         #: The last write phase, also saved as ``WRITE_PHASE_FILE`` for the bench.
         self.write_phase: WritePhase | None = None
         self._written_bytes: int | None = None
+        #: Set to False by ``manualkit.buildrunner`` before the build: the DOCX is then handed
+        #: over as ``pending`` and published by the CLI once the checker approved.
+        self.publish = True
+        self.pending: PendingFile | None = None
+        self._content: bytes | None = None
 
     def get_outdated_docs(self) -> str:
         return "all documents"
@@ -158,6 +163,9 @@ class DocxBuilder(Builder):
         )
         self.write_phase = phase
         self.summary += f", written in {phase.seconds:.2f} s"
+        if not self.publish and self._content is not None and self.output_path is not None:
+            self.pending = ReadyFile(FinishedFile(self.output_path, self._content, self.summary))
+            self._content = None
         self.epilog = f"{display_path(self.output_path or record)}: {self.summary}".replace("%", "%%")
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps(dataclasses.asdict(phase)) + "\n", encoding="utf-8")
@@ -172,7 +180,10 @@ class DocxBuilder(Builder):
             # -W with --keep-going: the build has failed (in any phase); keep the previous DOCX.
             logger.error("DOCX not written: warnings are errors (previous %s kept)", display_path(target))
             return
-        atomic_write(target, result.content)
+        if self.publish:
+            atomic_write(target, result.content)
+        else:
+            self._content = result.content
         self.output_path = target
         stats = result.stats
         self.summary = (

@@ -1,14 +1,19 @@
 """Publishing a built file: shared by the PDF and DOCX builders.
 
 A build replaces its output only once the new file is complete, so a failed or
-interrupted build always leaves the previous PDF/DOCX in place.
+interrupted build always leaves the previous PDF/DOCX in place.  Run by ``sphinx-build``
+the builders publish their file themselves; run by the ``manualkit`` CLI they hand it over
+as a :class:`PendingFile` and the CLI publishes it once the checker approved.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 
 def atomic_write(target: Path, content: bytes) -> None:
@@ -31,3 +36,51 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
+
+
+@dataclasses.dataclass(frozen=True)
+class FinishedFile:
+    """A builder's finished output that its runner publishes: where it goes, its bytes, its summary."""
+
+    path: Path
+    content: bytes
+    #: The one-line account of what was written ("67 pages, 1061.0 KiB").
+    summary: str
+
+
+class OutputFailed(Exception):
+    """A pending output could not be finished; the message says why, ``warnings`` what was said."""
+
+    def __init__(self, message: str, warnings: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.warnings = tuple(warnings)
+
+
+class PendingFile(Protocol):
+    """An output a builder finished (or is still finishing) without publishing it.
+
+    Why: the ``manualkit`` CLI publishes only what the checker approved, and builds while the
+    checker runs; the PDF may still be typesetting in its worker processes while the next output
+    builds.  Builders run by ``sphinx-build`` publish by themselves and have none.
+    """
+
+    def result(self) -> FinishedFile:
+        """Wait for the file; raise :class:`OutputFailed` when it cannot be produced."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop the work still going on (the build failed elsewhere); never raises."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadyFile:
+    """A :class:`PendingFile` that was complete when the builder finished."""
+
+    finished: FinishedFile
+
+    def result(self) -> FinishedFile:
+        return self.finished
+
+    def cancel(self) -> None:
+        return None

@@ -23,7 +23,7 @@ import gc
 import importlib.metadata
 import os
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ from sphinx.util import logging as sphinx_logging
 from sphinx.util.display import progress_message
 from sphinx.writers.html5 import HTML5Translator
 
-from manualkit.builders.output import atomic_write, display_path
+from manualkit.builders.output import FinishedFile, PendingFile, atomic_write, display_path
 from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
 from manualkit.builders.pdf_fonts import (
     DEFAULT_FONT_STACKS,
@@ -56,7 +56,7 @@ from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
 from manualkit.loader import load_data
 
 if TYPE_CHECKING:  # the typesetting modules import pikepdf: only the PDF build loads them
-    from manualkit.builders.pdf_assembly import NumberedEntry, PartSpec
+    from manualkit.builders.pdf_assembly import NumberedEntry, PartSpec, PrintAssembly, Reporter
 
 logger = sphinx_logging.getLogger(__name__)
 
@@ -139,6 +139,12 @@ class PdfBuilder(SingleFileHTMLBuilder):
         #: The PDF written by this build (read by ``manualkit.buildrunner``), and its summary line.
         self.output_path: Path | None = None
         self.summary = ""
+        #: Set to False by ``manualkit.buildrunner`` before the build: then the PDF is not written
+        #: but typeset in the background and handed over as ``pending`` (published by the CLI once
+        #: the checker approved); ``progress`` receives the typesetting's progress lines.
+        self.publish = True
+        self.pending: PendingFile | None = None
+        self.progress: Callable[[str], None] | None = None
         self._toc: tuple[TocEntry, ...] = ()
         self._templates_dir = self._project_path(self.config.manualkit_templates_dir) / "pdf"
         self._output_dir = self._project_path(self.config.manualkit_output_dir)
@@ -365,7 +371,10 @@ class PdfBuilder(SingleFileHTMLBuilder):
             self.copy_image_files()
         if not self._bodies:
             raise PdfBuildError("the print HTML was not written; no PDF produced")
-        pdf_bytes, pages = self._render_pdf()
+        if not self.publish:
+            self._typeset_in_background()
+            return
+        pdf_bytes, pages = self._render_pdf(self._assembly(_SphinxReporter()))
         if self.app._fail_on_warnings and self.app._warncount:
             # -W with --keep-going: the build has failed (in any phase); keep the previous PDF.
             logger.error("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
@@ -377,16 +386,12 @@ class PdfBuilder(SingleFileHTMLBuilder):
         self.summary = f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB"
         self.epilog = f"{shown}: {self.summary}".replace("%", "%%")
 
-    def _render_pdf(self) -> tuple[bytes, int]:
-        """Typeset the parts in the workers and join them (see :mod:`.pdf_assembly`)."""
-        from manualkit.builders.pdf_assembly import AssemblyError, PartSpec, PrintAssembly
-        from manualkit.builders.pdf_fontmerge import FontMergeError
-        from manualkit.builders.pdf_merge import MergeError
-        from manualkit.builders.pdf_pool import RendererDiedError
+    def _assembly(self, report: Reporter) -> PrintAssembly:
+        from manualkit.builders.pdf_assembly import PrintAssembly
 
         variant = self.config.manualkit_pdf_variant or None
         options: dict[str, Any] = {"pdf_variant": variant, "pdf_identifier": self._document.pdf_identifier}
-        assembly = PrintAssembly(
+        return PrintAssembly(
             render_html=self._render_print_html,
             keep_html=self._keep_html,
             base_dir=str(Path(self.outdir)),
@@ -395,15 +400,56 @@ class PdfBuilder(SingleFileHTMLBuilder):
             identifier=self._document.pdf_identifier,
             workers=self._workers,
             anchors=self._anchors,
+            report=report,
         )
+
+    def _render_pdf(self, assembly: PrintAssembly) -> tuple[bytes, int]:
+        """Typeset the parts in the workers and join them (see :mod:`.pdf_assembly`)."""
+        from manualkit.builders.pdf_assembly import PartSpec
+
         bodies = [PartSpec("body", body=body, chapter=chapter) for chapter, body in self._bodies]
-        logger.info(
-            "manualkit pdf: typesetting %d parts with %d WeasyPrint worker(s)", len(bodies) + 2, self._workers
+        assembly.report.info(
+            f"manualkit pdf: typesetting {len(bodies) + 2} parts with {self._workers} WeasyPrint worker(s)"
         )
         try:
             return assembly.build(bodies, self._toc)
-        except (AssemblyError, RendererDiedError, MergeError, FontMergeError) as exc:
+        except _typesetting_errors() as exc:
             raise PdfBuildError(f"{exc}; no PDF written") from None
+
+    def _typeset_in_background(self) -> None:
+        """Leave the typesetting to a thread; ``pending`` gives the PDF once it is joined."""
+        from manualkit.builders.pdf_background import BackgroundTypesetting, CollectingReporter
+
+        reporter = CollectingReporter(self.progress)
+        assembly = self._assembly(reporter)
+        target = self.pdf_path
+
+        def finished(pdf_bytes: bytes, pages: int) -> FinishedFile:
+            return FinishedFile(target, pdf_bytes, f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB")
+
+        self.pending = BackgroundTypesetting(
+            lambda: self._render_pdf(assembly), finished, reporter, assembly.cancelled, (PdfBuildError,)
+        )
+
+
+class _SphinxReporter:
+    """The assembly's reporter inside the Sphinx build: Sphinx's log, WeasyPrint's words as warnings."""
+
+    def info(self, message: str) -> None:
+        logger.info("%s", message)
+
+    def warning(self, message: str) -> None:
+        logger.warning("%s", message, type="manualkit", subtype="weasyprint")
+
+
+def _typesetting_errors() -> tuple[type[Exception], ...]:
+    """The failures of typesetting whose message explains them (imported late: pikepdf)."""
+    from manualkit.builders.pdf_assembly import AssemblyError
+    from manualkit.builders.pdf_fontmerge import FontMergeError
+    from manualkit.builders.pdf_merge import MergeError
+    from manualkit.builders.pdf_pool import RendererDiedError
+
+    return (AssemblyError, RendererDiedError, MergeError, FontMergeError)
 
 
 def _css_string(text: str) -> str:

@@ -15,16 +15,13 @@ number wider than the placeholder wraps a line), step 2 is repeated with the new
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Sequence
-from typing import Any
-
-from sphinx.util import logging as sphinx_logging
+from typing import Any, Protocol
 
 from manualkit.builders.pdf_pool import merge_in_worker, render_parts
 from manualkit.builders.pdf_tree import TocEntry
 from manualkit.builders.pdf_worker import PartJob, PartResult
-
-logger = sphinx_logging.getLogger(__name__)
 
 #: Placeholder page number while the contents are first typeset (as wide as real numbers get).
 PLACEHOLDER_PAGE = "888"
@@ -33,6 +30,23 @@ _MAX_TOC_PASSES = 3
 
 class AssemblyError(Exception):
     """A part could not be typeset (message names the cause); no PDF is written."""
+
+
+class AssemblyCancelled(AssemblyError):
+    """The build that wanted this PDF failed meanwhile: typesetting stopped, nothing written."""
+
+
+class Reporter(Protocol):
+    """Where the assembly's progress lines and WeasyPrint's warnings go.
+
+    Why not Sphinx's logger directly: the assembly may run after its Sphinx application has
+    finished (``build all`` typesets while the next output builds), when Sphinx's logging belongs
+    to another application and would count the PDF's warnings against it.
+    """
+
+    def info(self, message: str) -> None: ...
+
+    def warning(self, message: str) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +88,9 @@ class PrintAssembly:
     identifier: bytes
     workers: int
     anchors: frozenset[str]
+    report: Reporter
+    #: Set by another thread to stop between parts (see :class:`AssemblyCancelled`).
+    cancelled: threading.Event = dataclasses.field(default_factory=threading.Event)
 
     def build(self, bodies: Sequence[PartSpec], toc: Sequence[TocEntry]) -> tuple[bytes, int]:
         placeholder = [_numbered(entry, PLACEHOLDER_PAGE) for entry in toc]
@@ -101,7 +118,8 @@ class PrintAssembly:
         else:
             raise AssemblyError("the table of contents changes its length with every page numbering")
         parts = [cover, final_toc, *body_results]
-        logger.info("manualkit pdf: joining %d parts (%d pages)", len(parts), total)
+        self._stop_if_cancelled()
+        self.report.info(f"manualkit pdf: joining {len(parts)} parts ({total} pages)")
         return merge_in_worker(parts, folio, self.identifier), total
 
     def _job(self, index: int, html: str, tagged: bool = True) -> PartJob:
@@ -113,13 +131,18 @@ class PrintAssembly:
     def _render(self, jobs: list[PartJob], what: str) -> list[PartResult]:
         results: dict[int, PartResult] = {}
         for done, result in enumerate(render_parts(jobs, self.workers), start=1):
+            self._stop_if_cancelled()
             for message in result.messages:
-                logger.warning("WeasyPrint: %s", message, type="manualkit", subtype="weasyprint")
+                self.report.warning(f"WeasyPrint: {message}")
             if result.error:
                 raise AssemblyError(result.error)
-            logger.info("manualkit pdf: typeset %s %d/%d (%d pages)", what, done, len(jobs), result.pages)
+            self.report.info(f"manualkit pdf: typeset {what} {done}/{len(jobs)} ({result.pages} pages)")
             results[result.index] = result
         return [results[job.index] for job in jobs]
+
+    def _stop_if_cancelled(self) -> None:
+        if self.cancelled.is_set():
+            raise AssemblyCancelled("typesetting stopped: the build failed")
 
     @staticmethod
     def _numbered_toc(
@@ -139,4 +162,4 @@ def _numbered(entry: TocEntry, page: str) -> NumberedEntry:
     return NumberedEntry(entry.anchor, entry.number, entry.title, entry.level, page)
 
 
-__all__ = ["AssemblyError", "NumberedEntry", "PartSpec", "PrintAssembly"]
+__all__ = ["AssemblyCancelled", "AssemblyError", "NumberedEntry", "PartSpec", "PrintAssembly", "Reporter"]

@@ -123,7 +123,11 @@ def on_builder_inited(app: Sphinx) -> None:
 
     builder = app.builder
     if builder.name in search.SEARCH_BUILDERS:
-        reindex = search.write_dictionary(search.dictionary_path(app.doctreedir), data)
+        changed = search.write_dictionary(search.dictionary_path(app.doctreedir), data)
+        # Pages already written were indexed with the old segmentation: index them all again.
+        # Without a written page (a first HTML build, maybe after a PDF build wrote the doctrees)
+        # every page is written and indexed anyway: reading the sources again would be waste.
+        reindex = changed and _has_written_pages(builder)
         search.quiet_jieba()
     elif isinstance(builder, StandaloneHTMLBuilder):
         # Single-page HTML for the PDF has no search page: skip the index (and jieba).
@@ -131,6 +135,15 @@ def on_builder_inited(app: Sphinx) -> None:
     get_domain(app.env).runtime = ManualkitRuntime(
         data=data, data_dir=data_dir, renderer=renderer, reindex_all=reindex
     )
+
+
+def _has_written_pages(builder: Any) -> bool:
+    """Whether the HTML builder's output folder holds the root page of an earlier build."""
+    root_doc = builder.config.root_doc
+    try:
+        return bool((Path(builder.outdir) / builder.get_outfilename(root_doc)).is_file())
+    except (AttributeError, TypeError):
+        return True  # not a standalone HTML builder: index everything again, to be safe
 
 
 def on_doctree_read(app: Sphinx, doctree: Any) -> None:
