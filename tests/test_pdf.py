@@ -301,6 +301,25 @@ def test_two_builds_are_byte_identical(built: Build, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_wrong_guess_of_the_contents_length_costs_a_pass_never_a_wrong_number(
+    built: Build, tmp_path: Path
+) -> None:
+    # The contents are typeset once, after the bodies, on a guess of their own length (the last
+    # build's): a guess far off is noticed and the numbering redone.
+    record = built.project / "build" / ".work" / "pdf" / "contents-pages.json"
+    entries = json.loads(record.read_text(encoding="utf-8"))["entries"]
+    project = copy_project(tmp_path / "guess")
+    stale = project / "build" / ".work" / "pdf" / "contents-pages.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text(json.dumps({"entries": entries, "pages": 9}), encoding="utf-8")
+    again = run_build(project)
+    assert again.result.returncode == 0, again.output
+    assert "the contents take 1 pages, not 9: numbering again" in again.output
+    assert again.pdf.read_bytes() == built.pdf.read_bytes()
+    assert json.loads(stale.read_text(encoding="utf-8")) == {"entries": entries, "pages": 1}
+
+
+@pytest.mark.slow
 def test_images_outside_the_project_fail_the_build_and_keep_the_previous_pdf(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "unsafe")
     with (project / "manual" / "01-overview.md").open("a", encoding="utf-8") as chapter:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import importlib.metadata
+import json
 import os
 import re
 from collections.abc import Callable, Sequence, Set
@@ -66,6 +67,8 @@ PRINT_STYLESHEET = "print.css"
 #: The fonts' code points, cached between builds (see ``CmapCache``).  In the user's cache folder,
 #: like fontconfig's own cache, so that a clean build (``make clean``, the bench) profits too.
 CMAP_CACHE = "pdf-cmaps.json"
+#: How many pages the contents took in the last build (the next build's first guess).
+CONTENTS_RECORD = "contents-pages.json"
 #: Tagged PDF for accessibility; WeasyPrint's ``debug`` variant crashes, PDF/UA-1 does not.
 #: Its cost, measured on the 67-page manual: about 1.1 s of CPU (+10 % of the PDF build) and
 #: 220 KiB (+28 %) for the structure tree.  ``manualkit_pdf_variant = ""`` in conf.py builds an
@@ -411,10 +414,13 @@ class PdfBuilder(SingleFileHTMLBuilder):
         assembly.report.info(
             f"manualkit pdf: typesetting {len(bodies) + 2} parts with {self._workers} WeasyPrint worker(s)"
         )
+        record = Path(self.outdir) / CONTENTS_RECORD
         try:
-            return assembly.build(bodies, self._toc)
+            result = assembly.build(bodies, self._toc, _contents_pages_guess(record, len(self._toc)))
         except _typesetting_errors() as exc:
             raise PdfBuildError(f"{exc}; no PDF written") from None
+        record.write_text(json.dumps({"entries": len(self._toc), "pages": assembly.toc_pages}) + "\n")
+        return result
 
     def _typeset_in_background(self) -> None:
         """Leave the typesetting to a thread; ``pending`` gives the PDF once it is joined."""
@@ -440,6 +446,18 @@ class _SphinxReporter:
 
     def warning(self, message: str) -> None:
         logger.warning("%s", message, type="manualkit", subtype="weasyprint")
+
+
+def _contents_pages_guess(record: Path, entries: int) -> int:
+    """The contents' length in the previous build, scaled to today's entries (0: no record)."""
+    try:
+        previous = json.loads(record.read_text(encoding="utf-8"))
+        pages, before = int(previous["pages"]), int(previous["entries"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    if pages < 1 or before < 1:
+        return 0
+    return max(1, round(pages * entries / before))
 
 
 def _typesetting_errors() -> tuple[type[Exception], ...]:

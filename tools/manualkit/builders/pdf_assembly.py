@@ -2,14 +2,14 @@
 
 The order of work, and why:
 
-1. cover, contents (with placeholder page numbers) and every body part go to the workers at once —
-   the contents are typeset first only to learn how many pages they take;
-2. with the page count of every part known, the contents are typeset again with the real page
-   numbers, and the folio part (page numbers only) with the total — both at once;
+1. the cover and every body part go to the workers at once;
+2. with the page count of every part known, the contents are typeset with the real page numbers
+   and the folio part (page numbers only) with the total — both at once.  Both depend on how
+   many pages the contents take, so that count is guessed first (the previous build's count,
+   else :data:`CONTENTS_ENTRIES_PER_PAGE`); when the contents come out longer or shorter than
+   guessed, step 2 is repeated with the count they took.  (Typesetting the contents once more
+   beforehand with placeholder numbers, only to learn their length, cost a whole pass.)
 3. :mod:`.pdf_merge` joins cover, contents and body parts and lays the folios over them.
-
-If the contents with real numbers take a different number of pages than with placeholders (a
-number wider than the placeholder wraps a line), step 2 is repeated with the new count.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from manualkit.builders.pdf_pool import merge_in_worker, render_parts
 from manualkit.builders.pdf_tree import TocEntry
 from manualkit.builders.pdf_worker import PartJob, PartResult
 
-#: Placeholder page number while the contents are first typeset (as wide as real numbers get).
-PLACEHOLDER_PAGE = "888"
-_MAX_TOC_PASSES = 3
+#: Contents lines per page, for the first guess of the contents' length (templates/pdf/print.css:
+#: 66 lines of the real manual take 2 pages, 588 lines of the 10× manual 16).  A wrong guess costs
+#: one more pass of contents and folios, never a wrong number.
+CONTENTS_ENTRIES_PER_PAGE = 36
+_MAX_TOC_PASSES = 4
 
 
 class AssemblyError(Exception):
@@ -91,16 +93,23 @@ class PrintAssembly:
     report: Reporter
     #: Set by another thread to stop between parts (see :class:`AssemblyCancelled`).
     cancelled: threading.Event = dataclasses.field(default_factory=threading.Event)
+    #: Pages the contents took, once :meth:`build` returned (the next build's guess).
+    toc_pages: int = 0
 
-    def build(self, bodies: Sequence[PartSpec], toc: Sequence[TocEntry]) -> tuple[bytes, int]:
-        placeholder = [_numbered(entry, PLACEHOLDER_PAGE) for entry in toc]
-        specs = [PartSpec("cover"), PartSpec("toc"), *bodies]
-        htmls = [self.render_html(spec, placeholder) for spec in specs]
-        for number, (spec, html) in enumerate(zip(specs, htmls, strict=True)):
+    def build(
+        self, bodies: Sequence[PartSpec], toc: Sequence[TocEntry], toc_pages_guess: int = 0
+    ) -> tuple[bytes, int]:
+        """The PDF's bytes and page count; ``toc_pages`` is then the contents' page count."""
+        specs = [PartSpec("cover"), *bodies]
+        htmls = [self.render_html(spec, ()) for spec in specs]
+        # Job numbers: 0 cover, 1 contents, 2… bodies, then the folio.
+        numbers = [0, *range(2, len(specs) + 1)]
+        for number, spec, html in zip(numbers, specs, htmls, strict=True):
             self.keep_html(f"{number:02d}-{spec.kind}", html)
-        first = self._render([self._job(number, html) for number, html in enumerate(htmls)], "parts")
-        cover, toc_result, body_results = first[0], first[1], first[2:]
-        toc_pages = toc_result.pages
+        jobs = [self._job(number, html) for number, html in zip(numbers, htmls, strict=True)]
+        first = self._render(jobs, "parts")
+        cover, body_results = first[0], first[1:]
+        toc_pages = toc_pages_guess if toc_pages_guess > 0 else guess_contents_pages(len(toc))
         for _ in range(_MAX_TOC_PASSES):
             numbered = self._numbered_toc(toc, cover.pages + toc_pages, body_results)
             total = cover.pages + toc_pages + sum(part.pages for part in body_results)
@@ -109,14 +118,18 @@ class PrintAssembly:
             self.keep_html("01-toc", toc_html)
             self.keep_html("99-folio", folio_html)
             final_toc, folio = self._render(
-                [self._job(1, toc_html), self._job(len(specs), folio_html, tagged=False)],
+                [self._job(1, toc_html), self._job(len(specs) + 1, folio_html, tagged=False)],
                 "contents and page numbers",
             )
             if final_toc.pages == toc_pages:
                 break
+            self.report.info(
+                f"manualkit pdf: the contents take {final_toc.pages} pages, not {toc_pages}: numbering again"
+            )
             toc_pages = final_toc.pages
         else:
             raise AssemblyError("the table of contents changes its length with every page numbering")
+        self.toc_pages = toc_pages
         parts = [cover, final_toc, *body_results]
         self._stop_if_cancelled()
         self.report.info(f"manualkit pdf: joining {len(parts)} parts ({total} pages)")
@@ -158,8 +171,21 @@ class PrintAssembly:
         return [_numbered(entry, str(pages[entry.anchor]) if entry.anchor in pages else "") for entry in toc]
 
 
+def guess_contents_pages(entries: int) -> int:
+    """The contents' page count before they are typeset (see :data:`CONTENTS_ENTRIES_PER_PAGE`)."""
+    return max(1, -(-entries // CONTENTS_ENTRIES_PER_PAGE))
+
+
 def _numbered(entry: TocEntry, page: str) -> NumberedEntry:
     return NumberedEntry(entry.anchor, entry.number, entry.title, entry.level, page)
 
 
-__all__ = ["AssemblyCancelled", "AssemblyError", "NumberedEntry", "PartSpec", "PrintAssembly", "Reporter"]
+__all__ = [
+    "AssemblyCancelled",
+    "AssemblyError",
+    "NumberedEntry",
+    "PartSpec",
+    "PrintAssembly",
+    "Reporter",
+    "guess_contents_pages",
+]
