@@ -7,6 +7,8 @@ with pypdf and poppler as a reader would.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import subprocess
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
 
 from manualkit.builders.pdf_fontmerge import (
     _parse_to_unicode,
@@ -133,7 +137,9 @@ h1 { bookmark-level: 1; } h2 { bookmark-level: 2; }
 </style></head><body>"""
 
 
-def _part(tmp_path: Path, index: int, body: str, anchors: frozenset[str]) -> PartResult:
+def _part(
+    tmp_path: Path, index: int, body: str, anchors: frozenset[str], fonts_left_to_merge: bool = False
+) -> PartResult:
     job = PartJob(
         index=index,
         html=_HEAD + body + "</body></html>",
@@ -141,6 +147,7 @@ def _part(tmp_path: Path, index: int, body: str, anchors: frozenset[str]) -> Par
         roots=(str(tmp_path),),
         options={"pdf_variant": "pdf/ua-1", "pdf_identifier": b"MK-MERGE-TEST"},
         anchors=anchors,
+        fonts_left_to_merge=fonts_left_to_merge,
     )
     result = render_part(job)
     assert result.error is None, result.error
@@ -223,6 +230,56 @@ def test_folio_pages_must_match_the_page_count(tmp_path: Path) -> None:
     folio = _part(tmp_path, 1, "<p>一</p><p style='break-before: page'>二</p>", frozenset())
     with pytest.raises(MergeError, match="cover 2 pages, the manual has 1"):
         merge_parts([part], folio, b"X")
+
+
+def _font_programs(pdf: pikepdf.Pdf) -> dict[str, tuple[TTFont, set[int], dict[int, str]]]:
+    """Each embedded face: its program (fontTools), the CIDs its /W lists, its text per CID."""
+    faces: dict[str, tuple[TTFont, set[int], dict[int, str]]] = {}
+    for page in pdf.pages:
+        for font in (page.obj.Resources.get("/Font") or {}).values():
+            descendant = font.DescendantFonts[0]
+            descriptor = descendant.FontDescriptor
+            stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+            program = TTFont(io.BytesIO(stream.read_bytes()))
+            cids = set(_parse_widths(descendant.get("/W", pikepdf.Array())))
+            cmap = _parse_to_unicode(font.ToUnicode.read_bytes())
+            texts = {cid: text.decode("utf-16-be") for cid, text in cmap.items()}
+            faces[str(font.BaseFont)[1:]] = (program, cids, texts)
+    return faces
+
+
+def _drawn(program: TTFont, gid: int) -> bool:
+    glyphs = program.getGlyphSet()
+    name = program.getGlyphOrder()[gid]
+    pen = BoundsPen(glyphs)
+    glyphs[name].draw(pen)
+    return pen.bounds is not None
+
+
+def test_parts_leave_font_programs_to_the_merge_which_rebuilds_every_glyph(tmp_path: Path) -> None:
+    # The bold heading face is used by one part only: it is rebuilt too.
+    first = _part(tmp_path, 0, "<p>客户服务中心受理投诉。</p>", frozenset(), fonts_left_to_merge=True)
+    second = _part(
+        tmp_path, 1, "<h2>处理时限</h2><p>七个工作日内办结。</p>", frozenset(), fonts_left_to_merge=True
+    )
+    assert first.placeholder_fonts and set(first.placeholder_fonts) < set(second.placeholder_fonts)
+    with pikepdf.open(io.BytesIO(second.pdf)) as part:
+        for program, cids, _ in _font_programs(part).values():
+            assert program["maxp"].numGlyphs == 1 and len(cids) > 1  # .notdef only, widths kept
+    with pikepdf.open(io.BytesIO(merge_parts([first, second], None, b"MK-MERGE-TEST"))) as joined:
+        faces = _font_programs(joined)
+        assert set(faces) == set(second.placeholder_fonts)
+        for name, (program, _cids, texts) in faces.items():
+            inked = {cid: text for cid, text in texts.items() if not text.isspace()}
+            assert inked, name
+            assert all(_drawn(program, cid) for cid in inked), name
+
+
+def test_a_placeholder_font_the_merge_cannot_rebuild_is_an_error(tmp_path: Path) -> None:
+    part = _part(tmp_path, 0, "<p>受理</p>", frozenset(), fonts_left_to_merge=True)
+    unknown = dataclasses.replace(part, fonts={})  # the face's file could not be identified
+    with pytest.raises(MergeError, match=r"not rebuilt: .*Noto"):
+        merge_parts([unknown], None, b"X")
 
 
 # -- font dictionaries ----------------------------------------------------------------------------

@@ -139,7 +139,10 @@ class PrintAssembly:
         options = dict(self.options)
         if not tagged:
             options["pdf_variant"] = None
-        return PartJob(index, html, self.base_dir, self.roots, options, self.anchors)
+        # Every part goes through the merge, which rebuilds every font program.
+        return PartJob(
+            index, html, self.base_dir, self.roots, options, self.anchors, fonts_left_to_merge=True
+        )
 
     def _render(self, jobs: list[PartJob], what: str) -> list[PartResult]:
         results: dict[int, PartResult] = {}

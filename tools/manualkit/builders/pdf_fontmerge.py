@@ -14,6 +14,7 @@ WeasyPrint used (size and hash of its first bytes), never by a guess from the fa
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import re
@@ -50,8 +51,13 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data[:FINGERPRINT_BYTES]).hexdigest()
 
 
-def merge_fonts(out: pikepdf.Pdf, sources: Mapping[str, FontSource]) -> None:
-    """Replace every face's per-part dictionaries by one (faces without a known source stay)."""
+def merge_fonts(out: pikepdf.Pdf, sources: Mapping[str, FontSource]) -> set[str]:
+    """Replace every face's per-part dictionaries by one; return the names of the faces rebuilt.
+
+    Every face with a known source is rebuilt, even one used by a single part: the workers may
+    have embedded a placeholder program (see ``pdf_worker._placeholder_font_programs``).  Faces
+    without a known source stay as they are.
+    """
     groups: dict[str, list[Any]] = {}
     for font in _unique(_fonts_in_use(out)):
         base = str(font.get("/BaseFont", ""))[1:]
@@ -60,8 +66,6 @@ def merge_fonts(out: pikepdf.Pdf, sources: Mapping[str, FontSource]) -> None:
     replacements: dict[tuple[int, int], Any] = {}
     installed = _installed_font_files()
     for base, fonts in sorted(groups.items()):
-        if len(fonts) < 2:
-            continue
         merged = _merge_face(out, fonts, sources[base], base, installed)
         for font in fonts:
             replacements[font.objgen] = merged
@@ -74,6 +78,7 @@ def merge_fonts(out: pikepdf.Pdf, sources: Mapping[str, FontSource]) -> None:
                 font = table[name]
                 if font.is_indirect and font.objgen in replacements:
                     table[name] = replacements[font.objgen]
+    return set(groups)
 
 
 def _merge_face(
@@ -144,21 +149,25 @@ def _unique(fonts: Iterator[Any]) -> Iterator[Any]:
 
 
 def _resource_dicts(out: pikepdf.Pdf) -> Iterator[Any]:
-    """Resources of every page and of the form XObjects they draw (one level: WeasyPrint's depth)."""
+    """Resources of every page and of every form XObject drawn from them, at any depth.
+
+    Depth matters: the folio pages are laid over the pages as forms that draw WeasyPrint's own
+    page forms, and a face left out would keep a part's placeholder program.
+    """
     seen: set[tuple[int, int]] = set()
-    for page in out.pages:
-        resources = page.obj.get("/Resources")
+    pending = collections.deque(page.obj.get("/Resources") for page in out.pages)
+    while pending:
+        resources = pending.popleft()
         if resources is None:
             continue
         yield resources
         for xobject in (resources.get("/XObject") or Dictionary()).values():
-            if xobject.is_indirect and xobject.objgen in seen:
-                continue
             if xobject.is_indirect:
+                if xobject.objgen in seen:
+                    continue
                 seen.add(xobject.objgen)
-            inner = xobject.get("/Resources") if xobject.get("/Subtype") == Name.Form else None
-            if inner is not None:
-                yield inner
+            if xobject.get("/Subtype") == Name.Form:
+                pending.append(xobject.get("/Resources"))
 
 
 def _parse_widths(array: Any) -> dict[int, Any]:

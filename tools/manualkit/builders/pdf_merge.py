@@ -73,9 +73,14 @@ def merge_parts(
             sources.append(folio_source)
             _lay_folios(out, folio_source)
         faces: dict[str, FontSource] = {}
+        placeholders: set[str] = set()
         for part in [*parts, *([folio] if folio is not None else [])]:
             faces.update(part.fonts)
-        merge_fonts(out, faces)
+            placeholders.update(part.placeholder_fonts)
+        rebuilt = merge_fonts(out, faces)
+        if placeholders - rebuilt:
+            missing = ", ".join(sorted(placeholders - rebuilt))
+            raise MergeError(f"font program(s) left to the merge were not rebuilt: {missing}")
         out.trailer.ID = Array([pikepdf.String(identifier), pikepdf.String(identifier)])
         buffer = io.BytesIO()
         version = max(source.pdf_version for source in sources)
