@@ -267,8 +267,9 @@ def test_style(tmp_path: Path) -> None:
         ("MK601", 14, 1),  # 顾客 → 客户 (House.Terms)
         ("MK602", 16, 5),  # 应尽快 (House.VagueTime)
         ("MK602", 16, 22),  # 零风险 (House.Banned)
-        ("MK610", 18, 5),  # CSAT spacing and half-width comma (autocorrect)
-        ("MK603", 18, 23),  # "2026 年": no space between digits and Chinese
+        ("MK602", 18, 2),  # 费须经 (House.Obligation; 必须, 无须 and 须知 on that line are not)
+        ("MK610", 20, 5),  # CSAT spacing and half-width comma (autocorrect)
+        ("MK603", 20, 23),  # "2026 年": no space between digits and Chinese
     }
     terms = next(d for d in report.diagnostics if d.code == "MK601")
     assert "House.Terms" in terms.message and "客户" in terms.message
@@ -306,9 +307,8 @@ def test_select_and_ignore_prefixes(tmp_path: Path) -> None:
 
 def test_json_output_validates_against_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_project(tmp_path, "deadlines")
-    code = main(
-        ["check", "--project", str(root), "--today", TODAY.isoformat(), "--format", "json", "--ignore", "MK7"]
-    )
+    options = ["--format", "json", "--ignore", "MK6,MK7"]
+    code = main(["check", "--project", str(root), "--today", TODAY.isoformat(), *options])
     assert code == 1
     document = json.loads(capsys.readouterr().out)
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
