@@ -115,3 +115,33 @@ def test_a_stale_or_broken_cache_is_ignored(tmp_path: Path, user_dict: Path, sto
     lang = language(user_dict, tmp_path)
     assert lang.split(text) == expected(stock, text)
     assert lang.full is not None
+
+
+def test_the_full_dictionary_is_parsed_once_per_user_not_once_per_project(
+    tmp_path: Path, user_dict: Path, stock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jieba
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    text = "投诉处理须核对" + RARE
+    first = language(user_dict, tmp_path / "project-one")
+    assert first.split(text) == expected(stock, text)
+    assert (tmp_path / "xdg" / "manualkit" / zhsearch.FULL_CACHE_NAME).is_file()
+
+    def no_parsing(*_: Any) -> Any:
+        raise AssertionError("dict.txt parsed again")
+
+    # Another project, nothing in its doctree folder: the user's cache serves it.
+    monkeypatch.setattr(jieba.Tokenizer, "gen_pfdict", no_parsing)
+    second = language(user_dict, tmp_path / "project-two")
+    assert second.split(text) == expected(stock, text)
+
+
+def test_an_unwritable_user_cache_falls_back_to_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "cache-home"
+    not_a_folder.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(not_a_folder))
+    project_cache = tmp_path / ".doctrees" / zhsearch.CACHE_NAME
+    assert zhsearch.full_dictionary_cache(project_cache) == project_cache.with_name(zhsearch.FULL_CACHE_NAME)
