@@ -307,9 +307,8 @@ def test_build_all_reports_the_missing_builder_clearly(basic: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
-def test_build_all_reads_the_sources_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """HTML, PDF and DOCX from one doctree cache: only the first build reads the chapters."""
+def three_output_project(tmp_path: Path) -> Path:
+    """The basic fixture with the templates and the PDF and DOCX builders."""
     project = tmp_path / "manual-project"
     shutil.copytree(Path(__file__).parent / "fixtures" / "basic", project)
     shutil.copytree(REPO / "templates", project / "templates")
@@ -322,6 +321,57 @@ def test_build_all_reads_the_sources_once(tmp_path: Path, capsys: pytest.Capture
         '"manualkit.sphinx"]', '"manualkit.sphinx", "manualkit.builders.pdf", "manualkit.builders.docx"]'
     )
     conf.write_text(text, encoding="utf-8")
+    return project
+
+
+@pytest.mark.slow
+def test_pdf_sphinx_build_runs_in_a_child_whose_memory_is_gone_before_typesetting(tmp_path: Path) -> None:
+    project = three_output_project(tmp_path)
+    script = (
+        "import sys\n"
+        "from manualkit import cli\n"
+        "status = cli.main(['--project', sys.argv[1], 'build', 'pdf', '--no-check', '-v'])\n"
+        "print('sphinx in this process:', 'sphinx.application' in sys.modules)\n"
+        "sys.exit(status)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tools"), SOURCE_DATE_EPOCH="0")
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(project)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("pdf: build/pdf/") and lines[0].endswith("KiB)")
+    assert lines[1] == "sphinx in this process: False"
+    # The child's messages reach the terminal through the parent, in order.
+    err = result.stderr
+    assert "reading sources..." in err and "build succeeded" in err
+    assert err.index("build succeeded") < err.index("manualkit pdf: typeset parts 1/")
+
+
+@pytest.mark.slow
+def test_a_pdf_build_that_fails_in_its_child_reports_like_any_build(tmp_path: Path) -> None:
+    project = three_output_project(tmp_path)
+    chapter = next((project / "manual").glob("0*.md"))
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write("\n办结时限为{sla}`complaint.no.such.sla`。\n")
+    previous = project / "build" / "pdf" / "previous.pdf"
+    previous.parent.mkdir(parents=True)
+    previous.write_bytes(b"%PDF-1.7 previous")
+    result = run_manualkit("--project", str(project), "build", "pdf", "--no-check")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    # Sphinx's own format for a directive's error, relayed from the child unchanged.
+    located = rf"manual/{chapter.name}:\d+: ERROR: unknown SLA id 'complaint\.no\.such\.sla'"
+    assert re.search(located, result.stderr), result.stderr
+    assert "manualkit: pdf build failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in previous.parent.iterdir()) == ["previous.pdf"]
+
+
+@pytest.mark.slow
+def test_build_all_reads_the_sources_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """HTML, PDF and DOCX from one doctree cache: only the first build reads the chapters."""
+    project = three_output_project(tmp_path)
 
     status = cli.main(["--project", str(project), "build", "all", "--no-check", "-v"])
     out, err = capsys.readouterr()

@@ -22,6 +22,7 @@ import io
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -361,3 +362,141 @@ def build_output(
     if pending is None:
         raise BuildFailure(f"{name} build finished but wrote no file (previous output kept)")
     return PendingOutput(name, pending, stderr, project.root)
+
+
+# --------------------------------------------------------------------------- the PDF in a child
+
+
+class _ConnectionStream(io.TextIOBase):
+    """A text stream whose lines travel to the parent process (which writes them to its stderr)."""
+
+    def __init__(self, connection: Any, tty: bool) -> None:
+        super().__init__()
+        self._connection = connection
+        self._tty = tty
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._tty
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            complete, _, self._pending = self._pending.rpartition("\n")
+            self._connection.send(("text", complete + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._connection.send(("text", self._pending))
+            self._pending = ""
+
+
+def build_pdf_in_child(
+    project: Project, *, stderr: TextIO, verbose: int = 0, parallel: int = 0, fresh: bool = False
+) -> PendingOutput:
+    """The PDF's Sphinx build in a forked child; its typesetting here, in the background.
+
+    Why: the Sphinx build of a large manual leaves its process holding hundreds of megabytes
+    (the environment, and the memory the doctrees fragmented; 385 MB for the 10× manual) that
+    CPython never returns to the system.  Typesetting needs none of it, only the print HTML:
+    the child writes it, hands the :class:`~manualkit.builders.pdf_job.TypesettingJob` over and
+    exits, and its memory is gone before WeasyPrint's workers start.  The child's messages are
+    relayed to ``stderr`` line by line.
+    """
+    import multiprocessing
+
+    from manualkit.builders.pdf_background import typeset_in_background
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+        result = build_output(project, "pdf", stderr=stderr, verbose=verbose, parallel=parallel, fresh=fresh)
+        if not isinstance(result, PendingOutput):
+            raise BuildFailure("pdf build finished but wrote no file (previous output kept)")
+        return result
+    context = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr, stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()  # the child must not write our pending output again
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_pdf_child,
+        args=(project, sender, _isatty(stderr), verbose, parallel, fresh),
+        name="manualkit-pdf-html",
+        daemon=True,
+    )
+    process.start()
+    sender.close()  # the child holds the only writer: its death ends recv() with EOF
+    outcome: tuple[Any, ...] | None = None
+    try:
+        while outcome is None:
+            message = receiver.recv()
+            if message[0] == "text":
+                stderr.write(message[1])
+                stderr.flush()
+            else:
+                outcome = message
+    except EOFError:
+        pass
+    finally:
+        receiver.close()
+        if outcome is None and process.is_alive():
+            process.terminate()
+        process.join()
+    if outcome is None:
+        raise BuildFailure(f"pdf build failed: its process ended with status {process.exitcode}")
+    if outcome[0] == "failed":
+        _, message, status, diagnostics, refused = outcome
+        source_error = SourceError(list(diagnostics)) if diagnostics is not None else None
+        raise BuildFailure(message, status, source_error, refused=refused)
+    progress = (lambda line: print(line, file=stderr, flush=True)) if verbose else None
+    return PendingOutput("pdf", typeset_in_background(outcome[1], progress), stderr, project.root)
+
+
+def _pdf_child(
+    project: Project, connection: Any, tty: bool, verbose: int, parallel: int, fresh: bool
+) -> None:
+    from manualkit.builders.pdf_pool import typesetting_elsewhere
+
+    typesetting_elsewhere()
+    stream = cast(TextIO, _ConnectionStream(connection, tty))
+    sys.stdout = sys.stderr = stream
+    try:
+        job = _export_pdf_job(project, stream, verbose, parallel, fresh)
+    except BuildFailure as exc:
+        stream.flush()
+        diagnostics = tuple(exc.source_error.diagnostics) if exc.source_error is not None else None
+        connection.send(("failed", str(exc), exc.status, diagnostics, exc.refused))
+    except BaseException as exc:  # reported by the parent, never as a traceback
+        stream.flush()
+        connection.send(
+            ("failed", f"pdf build failed: internal error {type(exc).__name__}: {exc}", 1, None, False)
+        )
+    else:
+        stream.flush()
+        connection.send(("job", job))
+    finally:
+        connection.close()
+
+
+def _export_pdf_job(project: Project, stream: TextIO, verbose: int, parallel: int, fresh: bool) -> Any:
+    def export(builder: Any) -> None:
+        builder.publish = False
+        builder.export = True
+
+    app = run_sphinx(
+        project,
+        "pdf",
+        project.work_dir / "pdf",
+        stderr=stream,
+        verbose=verbose,
+        parallel=parallel,
+        fresh=fresh,
+        prepare=export,
+    )
+    job = getattr(app.builder, "job", None)
+    if job is None:
+        raise BuildFailure("pdf build finished but wrote no file (previous output kept)")
+    return job

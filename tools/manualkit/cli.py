@@ -319,7 +319,14 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
     builds the PDF first: once its print HTML is written, its typesetting goes on in worker
     processes while the HTML site and the DOCX build, and it is collected last.
     """
-    from manualkit.buildrunner import BUILD_ORDER, OUTPUTS, BuildFailure, PendingOutput, build_output
+    from manualkit.buildrunner import (
+        BUILD_ORDER,
+        OUTPUTS,
+        BuildFailure,
+        PendingOutput,
+        build_output,
+        build_pdf_in_child,
+    )
 
     # Sphinx's parallel build forks: no typesetting thread may be running then.
     overlap = args.jobs <= 1
@@ -335,15 +342,21 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
         for name in names:
             if checks is not None and checks.finished() and not checks.approved():
                 return _failed(project, built)
-            result = build_output(
-                project,
-                name,
-                stderr=sys.stderr,
-                verbose=args.verbose,
-                parallel=args.jobs,
-                fresh=args.fresh,
-                approve=approved,
-            )
+            if name == "pdf":
+                # Sphinx in a child process: its memory is returned before the typesetting starts.
+                result: BuiltOutput | PendingOutput = build_pdf_in_child(
+                    project, stderr=sys.stderr, verbose=args.verbose, parallel=args.jobs, fresh=args.fresh
+                )
+            else:
+                result = build_output(
+                    project,
+                    name,
+                    stderr=sys.stderr,
+                    verbose=args.verbose,
+                    parallel=args.jobs,
+                    fresh=args.fresh,
+                    approve=approved,
+                )
             args.fresh = False  # the first build refreshed the shared doctree cache
             if isinstance(result, PendingOutput) and overlap:
                 waiting.append(result)

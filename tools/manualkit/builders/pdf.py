@@ -20,18 +20,13 @@ Guarantees (each has a test in tests/test_pdf.py):
 from __future__ import annotations
 
 import gc
-import importlib.metadata
-import json
 import os
 import re
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Set
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import jinja2
 from docutils import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.errors import SphinxError
@@ -39,7 +34,8 @@ from sphinx.util import logging as sphinx_logging
 from sphinx.util.display import progress_message
 from sphinx.writers.html5 import HTML5Translator
 
-from manualkit.builders.output import FinishedFile, PendingFile, atomic_write, display_path
+from manualkit.builders.output import PendingFile, atomic_write, display_path
+from manualkit.builders.pdf_background import typeset_in_background
 from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
 from manualkit.builders.pdf_fonts import (
     DEFAULT_FONT_STACKS,
@@ -52,32 +48,37 @@ from manualkit.builders.pdf_fonts import (
     resolve_stacks,
     user_cache_dir,
 )
+from manualkit.builders.pdf_job import (
+    PRINT_STYLESHEET,
+    PRINT_TEMPLATE,
+    PrintTemplate,
+    TypesettingJob,
+    forget_compiled_templates,
+    typeset,
+    typesetting_errors,
+)
 from manualkit.builders.pdf_parts import anchors_of, split_print_tree
 from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
 from manualkit.loader import load_data
 
-if TYPE_CHECKING:  # the typesetting modules import pikepdf: only the PDF build loads them
-    from manualkit.builders.pdf_assembly import NumberedEntry, PartSpec, PrintAssembly, Reporter
-
 logger = sphinx_logging.getLogger(__name__)
 
 #: The print page template and stylesheet inside ``<templates_dir>/pdf/``.
-PRINT_TEMPLATE = "print.html"
-PRINT_STYLESHEET = "print.css"
 #: The fonts' code points, cached between builds (see ``CmapCache``).  In the user's cache folder,
 #: like fontconfig's own cache, so that a clean build (``make clean``, the bench) profits too.
 CMAP_CACHE = "pdf-cmaps.json"
-#: How many pages the contents took in the last build (the next build's first guess).
-CONTENTS_RECORD = "contents-pages.json"
+
 #: Tagged PDF for accessibility; WeasyPrint's ``debug`` variant crashes, PDF/UA-1 does not.
 #: Its cost, measured on the 67-page manual: about 1.1 s of CPU (+10 % of the PDF build) and
 #: 220 KiB (+28 %) for the structure tree.  ``manualkit_pdf_variant = ""`` in conf.py builds an
 #: untagged PDF (drafts); any WeasyPrint variant name (``pdf/a-3b`` …) is accepted.
 DEFAULT_PDF_VARIANT = "pdf/ua-1"
 _FONT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ]*$")
-#: A body part holds at most about this many characters of text (about 25 pages): WeasyPrint's
-#: memory grows with the pages of the document it typesets, so the part size bounds it.
-DEFAULT_PART_SIZE = 40_000
+#: A body part holds at most about this many characters of text (about 20 pages): WeasyPrint's
+#: memory grows with the pages of the document it typesets, so the part size bounds it (10×
+#: manual: a worker peaked at ~290 MB with 40 000, ~200 MB with 15 000, in the same time; the
+#: real manual's chapters are cut the same either way).
+DEFAULT_PART_SIZE = 15_000
 #: The body is cut into at least this many parts (when it has that many page-starting sections), so
 #: that the workers share the work.  A constant, not the number of workers: the parts decide the
 #: PDF's object layout, and the same sources must give the same bytes on every machine.
@@ -134,7 +135,6 @@ class PdfBuilder(SingleFileHTMLBuilder):
         #: are let go once translated.
         self._bodies: list[tuple[str, str]] = []
         self._captured_body: str | None = None
-        self._template: jinja2.Template | None = None
         self._anchors: frozenset[str] = frozenset()
         from manualkit.builders.pdf_pool import default_jobs, warm_up
 
@@ -148,6 +148,10 @@ class PdfBuilder(SingleFileHTMLBuilder):
         self.publish = True
         self.pending: PendingFile | None = None
         self.progress: Callable[[str], None] | None = None
+        #: Set to True as well (by ``manualkit.buildrunner`` in a child process): nothing is typeset
+        #: here, the build ends with ``job`` for another process to typeset.
+        self.export = False
+        self.job: TypesettingJob | None = None
         self._toc: tuple[TocEntry, ...] = ()
         self._templates_dir = self._project_path(self.config.manualkit_templates_dir) / "pdf"
         self._output_dir = self._project_path(self.config.manualkit_output_dir)
@@ -160,6 +164,7 @@ class PdfBuilder(SingleFileHTMLBuilder):
         for name in (PRINT_TEMPLATE, PRINT_STYLESHEET):
             if not (self._templates_dir / name).is_file():
                 raise PdfBuildError(f"{self._templates_dir / name}: print template missing")
+        forget_compiled_templates()  # compiled once per build: a writer may have edited it
         # WeasyPrint is imported by the workers' fork server while Sphinx reads the sources.
         warm_up()
 
@@ -259,61 +264,30 @@ class PdfBuilder(SingleFileHTMLBuilder):
             return
         self._captured_body = addctx["body"]
 
-    def _keep_html(self, name: str, html: str) -> None:
-        """Each part's print HTML stays in the work folder, for whoever debugs the layout."""
-        (Path(self.outdir) / f"print-{name}.html").write_text(html, encoding="utf-8")
-
-    def _running_strings(self) -> Markup:
-        """``string-set`` of the document facts the running header and footer show (every part)."""
-        values = {
-            "docnumber": self._document.document_number,
-            "version": self._document.version,
-            "classification": self._document.classification,
-        }
-        return Markup(", ".join(f"{name} {_css_string(value)}" for name, value in values.items()))
-
-    def _print_template(self) -> jinja2.Template:
-        """The print template, compiled once per build (every part is rendered from it)."""
-        if self._template is None:
-            # It lives in the project (writers may edit it): sandboxed and autoescaped.
-            environment = ImmutableSandboxedEnvironment(
-                loader=jinja2.FileSystemLoader(self._templates_dir),
-                autoescape=True,
-                undefined=jinja2.StrictUndefined,
-                keep_trailing_newline=True,
-            )
-            self._template = environment.get_template(PRINT_TEMPLATE)
-        return self._template
-
-    def _render_print_html(self, part: PartSpec, toc: Sequence[NumberedEntry]) -> str:
-        template = self._print_template()
-        strings = self._running_strings() if part.kind in ("toc", "body") else ""
-        return template.render(
-            doc=self._document,
-            toc=toc,
-            part={
-                "kind": part.kind,
-                "body": Markup(part.body),  # the HTML translator's output: escaped by docutils already
-                "strings": Markup(strings),
-                # A part that starts inside a chapter has no heading to set the running header.
-                "chapter": Markup(_css_string(part.chapter)) if part.chapter else "",
-                "pages": part.pages,
-                "cover_pages": part.cover_pages,
-            },
-            stylesheet=(self._templates_dir / PRINT_STYLESHEET).as_uri(),
-            fonts=self._css_font_stacks(),
-            generator=f"manualkit (Sphinx, WeasyPrint {importlib.metadata.version('weasyprint')})",
-        )
-
-    def _css_font_stacks(self) -> dict[str, Markup]:
+    def _css_font_stacks(self) -> dict[str, str]:
         """``font-family`` values for the template's <style> (names validated: no CSS injection)."""
-        stacks: dict[str, Markup] = {}
+        stacks: dict[str, str] = {}
         for role, names in self.config.manualkit_pdf_fonts.items():
             for name in names:
                 if not _FONT_NAME.match(name):
                     raise PdfBuildError(f"manualkit_pdf_fonts: invalid font family name {name!r}")
-            stacks[role] = Markup(", ".join(f'"{name}"' for name in names))
+            stacks[role] = ", ".join(f'"{name}"' for name in names)
         return stacks
+
+    def _typesetting_job(self) -> TypesettingJob:
+        """Everything the typesetting needs from this build (see :mod:`.pdf_job`)."""
+        variant = self.config.manualkit_pdf_variant or None
+        return TypesettingJob(
+            template=PrintTemplate(self._templates_dir, self._document, self._css_font_stacks()),
+            work_dir=Path(self.outdir),
+            roots=tuple(str(root) for root in self._allowed_roots()),
+            options={"pdf_variant": variant, "pdf_identifier": self._document.pdf_identifier},
+            workers=self._workers,
+            anchors=self._anchors,
+            bodies=tuple(self._bodies),
+            toc=tuple(self._toc),
+            target=self.pdf_path,
+        )
 
     # -- checks before rendering ---------------------------------------------------------------
 
@@ -374,10 +348,17 @@ class PdfBuilder(SingleFileHTMLBuilder):
             self.copy_image_files()
         if not self._bodies:
             raise PdfBuildError("the print HTML was not written; no PDF produced")
-        if not self.publish:
-            self._typeset_in_background()
+        job = self._typesetting_job()
+        if not self.publish and self.export:
+            self.job = job
             return
-        pdf_bytes, pages = self._render_pdf(self._assembly(_SphinxReporter()))
+        if not self.publish:
+            self.pending = typeset_in_background(job, self.progress)
+            return
+        try:
+            pdf_bytes, pages = typeset(job, _SphinxReporter())
+        except typesetting_errors() as exc:
+            raise PdfBuildError(f"{exc}; no PDF written") from None
         if self.app._fail_on_warnings and self.app._warncount:
             # -W with --keep-going: the build has failed (in any phase); keep the previous PDF.
             logger.error("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
@@ -389,54 +370,6 @@ class PdfBuilder(SingleFileHTMLBuilder):
         self.summary = f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB"
         self.epilog = f"{shown}: {self.summary}".replace("%", "%%")
 
-    def _assembly(self, report: Reporter) -> PrintAssembly:
-        from manualkit.builders.pdf_assembly import PrintAssembly
-
-        variant = self.config.manualkit_pdf_variant or None
-        options: dict[str, Any] = {"pdf_variant": variant, "pdf_identifier": self._document.pdf_identifier}
-        return PrintAssembly(
-            render_html=self._render_print_html,
-            keep_html=self._keep_html,
-            base_dir=str(Path(self.outdir)),
-            roots=tuple(str(root) for root in self._allowed_roots()),
-            options=options,
-            identifier=self._document.pdf_identifier,
-            workers=self._workers,
-            anchors=self._anchors,
-            report=report,
-        )
-
-    def _render_pdf(self, assembly: PrintAssembly) -> tuple[bytes, int]:
-        """Typeset the parts in the workers and join them (see :mod:`.pdf_assembly`)."""
-        from manualkit.builders.pdf_assembly import PartSpec
-
-        bodies = [PartSpec("body", body=body, chapter=chapter) for chapter, body in self._bodies]
-        assembly.report.info(
-            f"manualkit pdf: typesetting {len(bodies) + 2} parts with {self._workers} WeasyPrint worker(s)"
-        )
-        record = Path(self.outdir) / CONTENTS_RECORD
-        try:
-            result = assembly.build(bodies, self._toc, _contents_pages_guess(record, len(self._toc)))
-        except _typesetting_errors() as exc:
-            raise PdfBuildError(f"{exc}; no PDF written") from None
-        record.write_text(json.dumps({"entries": len(self._toc), "pages": assembly.toc_pages}) + "\n")
-        return result
-
-    def _typeset_in_background(self) -> None:
-        """Leave the typesetting to a thread; ``pending`` gives the PDF once it is joined."""
-        from manualkit.builders.pdf_background import BackgroundTypesetting, CollectingReporter
-
-        reporter = CollectingReporter(self.progress)
-        assembly = self._assembly(reporter)
-        target = self.pdf_path
-
-        def finished(pdf_bytes: bytes, pages: int) -> FinishedFile:
-            return FinishedFile(target, pdf_bytes, f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB")
-
-        self.pending = BackgroundTypesetting(
-            lambda: self._render_pdf(assembly), finished, reporter, assembly.cancelled, (PdfBuildError,)
-        )
-
 
 class _SphinxReporter:
     """The assembly's reporter inside the Sphinx build: Sphinx's log, WeasyPrint's words as warnings."""
@@ -446,36 +379,6 @@ class _SphinxReporter:
 
     def warning(self, message: str) -> None:
         logger.warning("%s", message, type="manualkit", subtype="weasyprint")
-
-
-def _contents_pages_guess(record: Path, entries: int) -> int:
-    """The contents' length in the previous build, scaled to today's entries (0: no record)."""
-    try:
-        previous = json.loads(record.read_text(encoding="utf-8"))
-        pages, before = int(previous["pages"]), int(previous["entries"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0
-    if pages < 1 or before < 1:
-        return 0
-    return max(1, round(pages * entries / before))
-
-
-def _typesetting_errors() -> tuple[type[Exception], ...]:
-    """The failures of typesetting whose message explains them (imported late: pikepdf)."""
-    from manualkit.builders.pdf_assembly import AssemblyError
-    from manualkit.builders.pdf_fontmerge import FontMergeError
-    from manualkit.builders.pdf_merge import MergeError
-    from manualkit.builders.pdf_pool import RendererDiedError
-
-    return (AssemblyError, RendererDiedError, MergeError, FontMergeError)
-
-
-def _css_string(text: str) -> str:
-    """``text`` as a CSS string literal that cannot end the string or the <style> element."""
-    escaped = "".join(
-        f"\\{ord(char):x} " if char in '"\\<>\n\r' or ord(char) < 0x20 else char for char in text
-    )
-    return f'"{escaped}"'
 
 
 def _is_sole_cell_paragraph(node: nodes.Element) -> bool:

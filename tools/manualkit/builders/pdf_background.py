@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from manualkit.builders.output import FinishedFile, OutputFailed
+
+if TYPE_CHECKING:
+    from manualkit.builders.pdf_job import TypesettingJob
 
 #: What the thread runs: the PDF's bytes and page count, or an exception.
 Typeset = Callable[[], tuple[bytes, int]]
@@ -97,4 +101,30 @@ class BackgroundTypesetting:
         self._thread.join()
 
 
-__all__ = ["BackgroundTypesetting", "CollectingReporter"]
+class TypesettingFailed(Exception):
+    """Typesetting or joining failed; the message says why and that no PDF was written."""
+
+
+def typeset_in_background(
+    job: TypesettingJob, progress: Callable[[str], None] | None
+) -> BackgroundTypesetting:
+    """Start typesetting ``job`` in a thread; its progress lines go to ``progress``."""
+    from manualkit.builders.pdf_job import typeset, typesetting_errors
+
+    reporter = CollectingReporter(progress)
+    cancel = threading.Event()
+    explained = typesetting_errors()
+
+    def run() -> tuple[bytes, int]:
+        try:
+            return typeset(job, reporter, cancel)
+        except explained as exc:
+            raise TypesettingFailed(f"{exc}; no PDF written") from None
+
+    def finished(pdf_bytes: bytes, pages: int) -> FinishedFile:
+        return FinishedFile(job.target, pdf_bytes, f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB")
+
+    return BackgroundTypesetting(run, finished, reporter, cancel, (TypesettingFailed,))
+
+
+__all__ = ["BackgroundTypesetting", "CollectingReporter", "TypesettingFailed", "typeset_in_background"]

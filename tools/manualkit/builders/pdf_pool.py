@@ -43,8 +43,24 @@ def _context() -> multiprocessing.context.ForkServerContext:
     return context
 
 
+#: Set in a process that only writes the print HTML (see :func:`typesetting_elsewhere`).
+_ELSEWHERE = False
+
+
+def typesetting_elsewhere() -> None:
+    """This process writes the print HTML only; another one typesets it (and owns the fork server).
+
+    Called in the child that ``manualkit.buildrunner`` forks for the PDF's Sphinx build: the fork
+    server belongs to the parent, and a forked child must not check on it (it is not its child).
+    """
+    global _ELSEWHERE
+    _ELSEWHERE = True
+
+
 def warm_up() -> None:
     """Start the fork server now, so that WeasyPrint is imported while Sphinx reads the sources."""
+    if _ELSEWHERE:
+        return
     _context()
     multiprocessing.forkserver.ensure_running()
 
@@ -57,7 +73,9 @@ def render_parts(jobs: Iterable[PartJob], workers: int) -> Iterator[PartResult]:
     """
     ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
     processes = max(1, min(workers, len(ordered)))
-    with ProcessPoolExecutor(max_workers=processes, mp_context=_context()) as pool:
+    # A fresh worker per part (a fork of the server, milliseconds): memory a part's layout
+    # fragmented is not carried into the next part.
+    with ProcessPoolExecutor(max_workers=processes, mp_context=_context(), max_tasks_per_child=1) as pool:
         futures: list[Future[PartResult]] = [pool.submit(render_part, job) for job in ordered]
         try:
             for future in as_completed(futures):
@@ -83,4 +101,11 @@ def merge_in_worker(parts: list[PartResult], folio: PartResult | None, identifie
             raise RendererDiedError("the PDF merge process ended unexpectedly (out of memory?)") from exc
 
 
-__all__ = ["RendererDiedError", "default_jobs", "merge_in_worker", "render_parts", "warm_up"]
+__all__ = [
+    "RendererDiedError",
+    "default_jobs",
+    "merge_in_worker",
+    "render_parts",
+    "typesetting_elsewhere",
+    "warm_up",
+]
