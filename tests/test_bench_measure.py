@@ -29,3 +29,32 @@ def test_peak_memory_is_the_sum_over_the_worker_processes(tmp_path: Path) -> Non
     assert measured.ok, measured.error
     # one worker alone peaks near 130 MB; both together are above 230 MB
     assert measured.peak_kib > 230 * 1024, measured.peak_kib // 1024
+
+
+#: A parent holding 150 MB and two forked children sharing those pages without writing to them.
+_SHARED = """
+import os, time
+block = bytearray(150 * 1024 * 1024)
+for i in range(0, len(block), 4096):
+    block[i] = 1
+children = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:
+        total = sum(block[i] for i in range(0, len(block), 4096))  # read: pages stay shared
+        time.sleep(1.0)
+        os._exit(0 if total else 1)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+"""
+
+
+def test_shared_pages_count_once_in_the_pss_sum_and_per_process_in_the_rss_sum(tmp_path: Path) -> None:
+    script = tmp_path / "shared.py"
+    script.write_text(_SHARED, encoding="utf-8")
+    measured = run_measured([sys.executable, str(script)], cwd=tmp_path, timeout=60)
+    assert measured.ok, measured.error
+    rss, pss = measured.peak_kib // 1024, measured.peak_pss_kib // 1024
+    assert rss > 400, (rss, pss)  # three processes, each resident on the same 150 MB
+    assert 140 < pss < 260, (rss, pss)  # the 150 MB once, plus three interpreters

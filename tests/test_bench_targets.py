@@ -20,8 +20,11 @@ from manualkit.bench.targets import StageSummary, evaluate
 FIXTURE = Path(__file__).parent / "fixtures" / "writer" / "mini"
 
 
-def _ok(seconds: float, peak_mib: int = 100, size: int | None = None) -> StageSummary:
-    return StageSummary(seconds, peak_mib * 1024, size, None)
+def _ok(
+    seconds: float, peak_mib: int = 100, size: int | None = None, pss_mib: int | None = None
+) -> StageSummary:
+    pss = peak_mib if pss_mib is None else pss_mib
+    return StageSummary(seconds, peak_mib * 1024, size, None, peak_pss_kib=pss * 1024)
 
 
 def test_targets_are_ratios_against_references_and_failures_fail() -> None:
@@ -61,7 +64,8 @@ def test_targets_are_ratios_against_references_and_failures_fail() -> None:
     docx = verdicts[("real", "DOCX end-to-end ≤ 3× pandoc")]
     assert not docx.passed and "boom" in docx.detail
     assert not verdicts[("10×", "PDF ≤ 1.1× plain Sphinx+WeasyPrint")].passed  # 30 / 25 = 1.2
-    assert not verdicts[("10×", "PDF peak memory < 500 MB (all processes)")].passed
+    memory = verdicts[("10×", "PDF peak memory < 500 MB (all processes, PSS)")]
+    assert not memory.passed and memory.value == "600 MB (RSS sum 600 MB)"
     growth = verdicts[("10×→50×", "check time growth ≤ 6× (linear + 20%)")]
     assert growth.value == "6.50×" and not growth.passed
     assert not verdicts[("10×→50×", "pdf time growth ≤ 6× (linear + 20%)")].passed, "50× pdf missing"
@@ -150,3 +154,17 @@ def test_bench_prints_one_table_and_writes_json(tmp_path: Path, capsys: pytest.C
     docx = document["manuals"]["2×"]["pandoc-docx"]["median"]
     assert docx["error"] is None and docx["output_bytes"] > 0 and docx["seconds"] > 0
     assert (project / "build" / "bench" / "x2" / "data" / "forms.yaml").exists()
+
+
+def test_pdf_memory_is_judged_on_pss_with_the_rss_sum_shown() -> None:
+    # Workers forked from one server share its pages: the RSS sum counts them once per process.
+    shared = {"10×": {"pdf": _ok(30.0, peak_mib=620, pss_mib=470)}}
+    verdict = {t.description: t for t in evaluate(shared) if t.manual == "10×"}[
+        "PDF peak memory < 500 MB (all processes, PSS)"
+    ]
+    assert verdict.passed and verdict.value == "470 MB (RSS sum 620 MB)"
+    unmeasured = {"10×": {"pdf": StageSummary(30.0, 620 * 1024, None, None)}}
+    verdict = {t.description: t for t in evaluate(unmeasured) if t.manual == "10×"}[
+        "PDF peak memory < 500 MB (all processes, PSS)"
+    ]
+    assert not verdict.passed and "PSS not measured" in verdict.detail

@@ -81,12 +81,14 @@ def summarize(runs: Sequence[StageRun]) -> StageSummary:
         max(r.measurement.peak_kib for r in good),
         sizes[-1] if sizes else None,
         error,
+        peak_pss_kib=max(r.measurement.peak_pss_kib for r in good),
     )
 
 
 def _run_json(run: StageRun) -> dict[str, Any]:
     m: Measurement = run.measurement
-    return {"seconds": m.seconds, "peak_kib": m.peak_kib, "returncode": m.returncode, "error": m.error,
+    return {"seconds": m.seconds, "peak_kib": m.peak_kib, "peak_pss_kib": m.peak_pss_kib,
+            "returncode": m.returncode, "error": m.error,
             "output_bytes": run.output_bytes, "command_seconds": run.command_seconds}  # fmt: skip
 
 

@@ -1,11 +1,15 @@
 """Run one command as a child process and measure it: wall time, peak memory, exit status.
 
 Every measurement is a subprocess so start-up cost is included (a writer pays it on every
-``manualkit check``).  Peak memory is the peak of the *sum* of the resident sizes of every process
-the command runs (its process group, sampled every 0.1 s), because manualkit's PDF builder
-typesets in worker processes: the kernel's ``ru_maxrss`` (also taken, for short spikes) is the
-largest single process only, and would hide the workers.  A failing or hanging command is a
-result, not an exception: the bench must still print its table.
+``manualkit check``).  Peak memory is taken over *every* process the command runs (its process
+group, sampled every 0.1 s), because manualkit's PDF builder typesets in worker processes: the
+kernel's ``ru_maxrss`` (also taken, for short spikes) is the largest single process only, and
+would hide the workers.  Two sums are kept: of the resident sizes (RSS: pages shared between
+processes — the PDF workers share WeasyPrint and the fonts with the fork server they come from —
+are counted once per process), and of the proportional set sizes (PSS, from
+``/proc/PID/smaps_rollup``: a shared page counted once in all, split between its sharers), which
+is the memory the machine must really provide.  A failing or hanging command is a result, not an
+exception: the bench must still print its table.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class Measurement:
     peak_kib: int
     returncode: int
     error: str | None = None
+    #: Peak of the summed proportional set sizes (KiB); 0 when not measured.
+    peak_pss_kib: int = 0
 
     @property
     def ok(self) -> bool:
@@ -102,11 +108,17 @@ def run_measured(
         error = f"timed out after {timeout:.0f} s"
     elif proc.returncode not in ok_codes:
         error = f"exit status {proc.returncode}: {_tail(output) or '(no output)'}"
-    return Measurement(seconds, max(int(usage.ru_maxrss), sampler.peak_kib), proc.returncode, error)
+    return Measurement(
+        seconds,
+        max(int(usage.ru_maxrss), sampler.peak_kib),
+        proc.returncode,
+        error,
+        peak_pss_kib=sampler.peak_pss_kib,
+    )
 
 
 class _GroupMemorySampler(threading.Thread):
-    """Peak of the summed resident memory (KiB) of the processes in one process group."""
+    """Peaks of the summed RSS and PSS (KiB) of the processes in one process group."""
 
     INTERVAL = 0.1
 
@@ -114,19 +126,22 @@ class _GroupMemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.group = group
         self.peak_kib = 0
+        self.peak_pss_kib = 0
         self._done = threading.Event()
         self._page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
 
     def run(self) -> None:
         while not self._done.wait(self.INTERVAL):
-            self.peak_kib = max(self.peak_kib, self._sample())
+            rss, pss = self._sample()
+            self.peak_kib = max(self.peak_kib, rss)
+            self.peak_pss_kib = max(self.peak_pss_kib, pss)
 
     def stop(self) -> None:
         self._done.set()
         self.join()
 
-    def _sample(self) -> int:
-        total = 0
+    def _sample(self) -> tuple[int, int]:
+        total = pss_total = 0
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
@@ -136,9 +151,22 @@ class _GroupMemorySampler(threading.Thread):
                 fields = stat[stat.rindex(")") + 2 :].split()
                 if int(fields[2]) == self.group:
                     total += int(fields[21]) * self._page_kib
+                    pss_total += _pss_kib(entry.path)
             except (OSError, ValueError, IndexError):
                 continue
-        return total
+        return total, pss_total
+
+
+def _pss_kib(proc_dir: str) -> int:
+    """The process's proportional set size in KiB (0 where the kernel does not report it)."""
+    try:
+        with open(os.path.join(proc_dir, "smaps_rollup"), encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def output_size(path: Path) -> int | None:

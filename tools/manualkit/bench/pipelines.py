@@ -302,18 +302,19 @@ def run_stage(stage: Stage, ws: Workspace, run: int, *, timeout: float) -> Stage
         stage.prepare(ws, run)
     except (OSError, ValueError) as exc:
         return StageRun(Measurement(0.0, 0, -1, f"preparation failed: {exc}"), None)
-    total, peak = 0.0, 0
+    total, peak, pss = 0.0, 0, 0
     for command in stage.commands(ws):
         # plain Sphinx exits 0 despite unknown roles (no -W); manualkit's exit codes are meaningful.
         m = run_measured(command, cwd=ws.project, env=ws.env, timeout=timeout)
         total += m.seconds
         peak = max(peak, m.peak_kib)
+        pss = max(pss, m.peak_pss_kib)
         if not m.ok:
-            return StageRun(Measurement(total, peak, m.returncode, m.error), None)
+            return StageRun(Measurement(total, peak, m.returncode, m.error, peak_pss_kib=pss), None)
     output = stage.output(ws)
     size = output_size(output) if output else None
     if stage.phase_record is None:
-        return StageRun(Measurement(total, peak, 0), size)
+        return StageRun(Measurement(total, peak, 0, peak_pss_kib=pss), size)
     record = stage.phase_record(ws)
     try:
         phase = read_phase_record(record)

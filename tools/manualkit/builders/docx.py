@@ -31,6 +31,7 @@ from sphinx.builders import Builder
 from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
+from manualkit.builders.doctrees import forget_read_doctrees
 from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, atomic_write, display_path
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
@@ -147,6 +148,7 @@ class DocxBuilder(Builder):
         started = time.perf_counter()
         record = Path(self.outdir) / WRITE_PHASE_FILE
         record.unlink(missing_ok=True)  # never leave a previous build's figures behind a failed one
+        forget_read_doctrees(self.env)
         with _collector_paused():
             tree = self.assemble_doctree()
             self.write_doc(self.config.root_doc, tree)

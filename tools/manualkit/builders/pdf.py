@@ -34,6 +34,7 @@ from sphinx.util import logging as sphinx_logging
 from sphinx.util.display import progress_message
 from sphinx.writers.html5 import HTML5Translator
 
+from manualkit.builders.doctrees import forget_read_doctrees
 from manualkit.builders.output import PendingFile, atomic_write, display_path
 from manualkit.builders.pdf_background import typeset_in_background
 from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
@@ -46,7 +47,6 @@ from manualkit.builders.pdf_fonts import (
     iter_missing_glyphs,
     missing_in_text,
     resolve_stacks,
-    user_cache_dir,
 )
 from manualkit.builders.pdf_job import (
     PRINT_STYLESHEET,
@@ -60,6 +60,7 @@ from manualkit.builders.pdf_job import (
 from manualkit.builders.pdf_parts import anchors_of, split_print_tree
 from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
 from manualkit.loader import load_data
+from manualkit.usercache import user_cache_dir
 
 logger = sphinx_logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ class PdfBuilder(SingleFileHTMLBuilder):
 
     def write_documents(self, _docnames: Set[str]) -> None:
         root = self.config.root_doc
+        forget_read_doctrees(self.env)
         self.prepare_writing(self.env.all_docs.keys())
         with progress_message("manualkit pdf: assembling the print document"):
             doctree = self.assemble_doctree()

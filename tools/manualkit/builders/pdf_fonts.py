@@ -195,12 +195,6 @@ class CmapCache:
 _CACHE_VERSION = 1
 
 
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/manualkit`` (default ``~/.cache/manualkit``): per user, not per project."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "manualkit"
-
-
 def _cache_key(font_file: FontFile) -> str | None:
     try:
         stat = font_file.path.stat()

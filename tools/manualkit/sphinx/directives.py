@@ -34,6 +34,7 @@ from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
 
 from manualkit.models import DATA_FILES, Form, ManualData, Process, Sla
+from manualkit.pinyin_order import pinyin_keys
 from manualkit.sphinx.domain import (
     PRIORITY_PRIMARY,
     PRIORITY_SECONDARY,
@@ -368,17 +369,8 @@ class GlossaryListDirective(FragmentDirective):
     def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
         if not data.glossary:
             raise DirectiveInputError("data/glossary.yaml has no terms")
-        return {"terms": sorted(data.glossary, key=lambda term: pinyin_key(term.term))}
-
-
-def pinyin_key(text: str) -> tuple[str, ...]:
-    """Dictionary order for a Chinese glossary: by pinyin (回访 before 客户), Latin terms as spelt.
-
-    Code-point order, Sphinx's ``:sorted:``, scatters Chinese terms arbitrarily for a reader.
-    """
-    from pypinyin import lazy_pinyin
-
-    return (*(syllable.lower() for syllable in lazy_pinyin(text)), text)
+        keys = pinyin_keys(term.term for term in data.glossary)
+        return {"terms": sorted(data.glossary, key=lambda term: keys[term.term])}
 
 
 class ReferenceListDirective(FragmentDirective):

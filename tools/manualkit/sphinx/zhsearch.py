@@ -37,6 +37,7 @@ from sphinx.config import Config
 from sphinx.search.zh import SearchChinese
 
 from manualkit.sphinx.search import import_jieba
+from manualkit.usercache import writable_cache_dir
 
 #: ``html_search_options`` key naming the cache file (set to a file in the doctree directory).
 CACHE_OPTION = "manualkit_jieba_cache"
@@ -91,14 +92,9 @@ def load_full_dictionary(cache: Path | None) -> tuple[Frequencies, int]:
 def full_dictionary_cache(project_cache: Path | None) -> Path | None:
     """Where the full dictionary's marshal lives: the user's cache folder if it can be written,
     else beside the project's restricted cache (``None``: nowhere)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "manualkit"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.access(folder, os.W_OK):
-            return folder / FULL_CACHE_NAME
-    except OSError:
-        pass
+    folder = writable_cache_dir()
+    if folder is not None:
+        return folder / FULL_CACHE_NAME
     return project_cache.with_name(FULL_CACHE_NAME) if project_cache is not None else None
 
 
