@@ -239,10 +239,10 @@ class PdfBuilder(SingleFileHTMLBuilder):
         stayed in memory during the rendering, the most memory-hungry phase (10× manual: 320 MB of
         the 1.7 GB peak).  The caches are private to Sphinx, hence the ``getattr`` guards.
         """
-        for cache_name in ("_write_doc_doctree_cache", "_pickled_doctree_cache"):
-            cache = getattr(self.env, cache_name, None)
-            if isinstance(cache, dict):
-                cache.clear()
+        forget_read_doctrees(self.env)
+        pickled = getattr(self.env, "_pickled_doctree_cache", None)
+        if isinstance(pickled, dict):
+            pickled.clear()
         writer = getattr(self, "docwriter", None)
         if writer is not None:
             for attribute in ("document", "visitor", "output", "body", "fragment", "html_body"):

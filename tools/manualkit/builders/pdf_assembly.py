@@ -17,12 +17,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from manualkit.builders.pdf_pool import merge_in_worker, render_parts
 from manualkit.builders.pdf_tree import TocEntry
 from manualkit.builders.pdf_worker import PartJob, PartResult
+
+if TYPE_CHECKING:
+    from manualkit.builders.pdf_job import TypesettingJob
 
 #: Contents lines per page, for the first guess of the contents' length, with the height of a
 #: line by level relative to a section line (templates/pdf/print.css: a chapter line has space
@@ -78,38 +81,34 @@ class NumberedEntry:
     page: str
 
 
-RenderHtml = Callable[[PartSpec, Sequence[NumberedEntry]], str]
-Keep = Callable[[str, str], None]
+@dataclasses.dataclass(frozen=True)
+class Assembled:
+    """The joined PDF, its page count, and how many pages the contents took (the next guess)."""
+
+    pdf: bytes
+    pages: int
+    toc_pages: int
 
 
 @dataclasses.dataclass
 class PrintAssembly:
-    """One PDF: the parts' HTML in, the PDF's bytes and page count out."""
+    """One PDF: the typesetting job in (see :mod:`.pdf_job`), the joined PDF out."""
 
-    render_html: RenderHtml
-    keep_html: Keep
-    base_dir: str
-    roots: tuple[str, ...]
-    options: dict[str, Any]
-    identifier: bytes
-    workers: int
-    anchors: frozenset[str]
+    job: TypesettingJob
     report: Reporter
     #: Set by another thread to stop between parts (see :class:`AssemblyCancelled`).
     cancelled: threading.Event = dataclasses.field(default_factory=threading.Event)
-    #: Pages the contents took, once :meth:`build` returned (the next build's guess).
-    toc_pages: int = 0
 
-    def build(
-        self, bodies: Sequence[PartSpec], toc: Sequence[TocEntry], toc_pages_guess: int = 0
-    ) -> tuple[bytes, int]:
-        """The PDF's bytes and page count; ``toc_pages`` is then the contents' page count."""
+    def build(self, toc_pages_guess: int = 0) -> Assembled:
+        job = self.job
+        toc = job.toc
+        bodies = [PartSpec("body", body=body, chapter=chapter) for chapter, body in job.bodies]
         specs = [PartSpec("cover"), *bodies]
-        htmls = [self.render_html(spec, ()) for spec in specs]
+        htmls = [job.template.render(spec, ()) for spec in specs]
         # Job numbers: 0 cover, 1 contents, 2… bodies, then the folio.
         numbers = [0, *range(2, len(specs) + 1)]
         for number, spec, html in zip(numbers, specs, htmls, strict=True):
-            self.keep_html(f"{number:02d}-{spec.kind}", html)
+            job.keep_html(f"{number:02d}-{spec.kind}", html)
         jobs = [self._job(number, html) for number, html in zip(numbers, htmls, strict=True)]
         first = self._render(jobs, "parts")
         cover, body_results = first[0], first[1:]
@@ -117,10 +116,10 @@ class PrintAssembly:
         for _ in range(_MAX_TOC_PASSES):
             numbered = self._numbered_toc(toc, cover.pages + toc_pages, body_results)
             total = cover.pages + toc_pages + sum(part.pages for part in body_results)
-            toc_html = self.render_html(PartSpec("toc"), numbered)
-            folio_html = self.render_html(PartSpec("folio", pages=total, cover_pages=cover.pages), ())
-            self.keep_html("01-toc", toc_html)
-            self.keep_html("99-folio", folio_html)
+            toc_html = job.template.render(PartSpec("toc"), numbered)
+            folio_html = job.template.render(PartSpec("folio", pages=total, cover_pages=cover.pages), ())
+            job.keep_html("01-toc", toc_html)
+            job.keep_html("99-folio", folio_html)
             final_toc, folio = self._render(
                 [self._job(1, toc_html), self._job(len(specs) + 1, folio_html, tagged=False)],
                 "contents and page numbers",
@@ -133,24 +132,24 @@ class PrintAssembly:
             toc_pages = final_toc.pages
         else:
             raise AssemblyError("the table of contents changes its length with every page numbering")
-        self.toc_pages = toc_pages
         parts = [cover, final_toc, *body_results]
         self._stop_if_cancelled()
         self.report.info(f"manualkit pdf: joining {len(parts)} parts ({total} pages)")
-        return merge_in_worker(parts, folio, self.identifier), total
+        return Assembled(merge_in_worker(parts, folio, job.identifier), total, toc_pages)
 
     def _job(self, index: int, html: str, tagged: bool = True) -> PartJob:
-        options = dict(self.options)
+        job = self.job
+        options = dict(job.options)
         if not tagged:
             options["pdf_variant"] = None
         # Every part goes through the merge, which rebuilds every font program.
         return PartJob(
-            index, html, self.base_dir, self.roots, options, self.anchors, fonts_left_to_merge=True
+            index, html, str(job.work_dir), job.roots, options, job.anchors, fonts_left_to_merge=True
         )
 
     def _render(self, jobs: list[PartJob], what: str) -> list[PartResult]:
         results: dict[int, PartResult] = {}
-        for done, result in enumerate(render_parts(jobs, self.workers), start=1):
+        for done, result in enumerate(render_parts(jobs, self.job.workers), start=1):
             self._stop_if_cancelled()
             for message in result.messages:
                 self.report.warning(f"WeasyPrint: {message}")
@@ -189,6 +188,7 @@ def _numbered(entry: TocEntry, page: str) -> NumberedEntry:
 
 
 __all__ = [
+    "Assembled",
     "AssemblyCancelled",
     "AssemblyError",
     "NumberedEntry",

@@ -128,26 +128,16 @@ def typeset(
 
     Raises the assembly's errors (:func:`typesetting_errors`) with a message that explains them.
     """
-    from manualkit.builders.pdf_assembly import PartSpec, PrintAssembly
+    from manualkit.builders.pdf_assembly import PrintAssembly
 
-    assembly = PrintAssembly(
-        render_html=job.template.render,
-        keep_html=job.keep_html,
-        base_dir=str(job.work_dir),
-        roots=job.roots,
-        options=job.options,
-        identifier=job.identifier,
-        workers=job.workers,
-        anchors=job.anchors,
-        report=report,
-        cancelled=cancelled or threading.Event(),
+    report.info(
+        f"manualkit pdf: typesetting {len(job.bodies) + 2} parts with {job.workers} WeasyPrint worker(s)"
     )
-    bodies = [PartSpec("body", body=body, chapter=chapter) for chapter, body in job.bodies]
-    report.info(f"manualkit pdf: typesetting {len(bodies) + 2} parts with {job.workers} WeasyPrint worker(s)")
     record = job.work_dir / CONTENTS_RECORD
-    result = assembly.build(bodies, job.toc, _contents_pages_guess(record, len(job.toc)))
-    record.write_text(json.dumps({"entries": len(job.toc), "pages": assembly.toc_pages}) + "\n")
-    return result
+    assembly = PrintAssembly(job, report, cancelled or threading.Event())
+    result = assembly.build(_contents_pages_guess(record, len(job.toc)))
+    record.write_text(json.dumps({"entries": len(job.toc), "pages": result.toc_pages}) + "\n")
+    return result.pdf, result.pages
 
 
 def typesetting_errors() -> tuple[type[Exception], ...]:
