@@ -605,3 +605,19 @@ def test_cli_pdf_build_leaves_no_worker_files_behind(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert (project / "build" / "pdf" / PDF_NAME).is_file()
     assert list(temp.glob("pymp-*")) == []
+
+
+@pytest.mark.slow
+def test_cli_pdf_builds_when_tmpdir_is_too_deep_for_the_fork_servers_socket(tmp_path: Path) -> None:
+    """A deep TMPDIR (CI sandboxes) cannot hold a Unix socket: the workers fork from the CLI instead."""
+    project = copy_project(tmp_path / "a" / "b" / "project")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")  # where the fixture's conf.py looks
+    temp = tmp_path / ("deep-" * 16) / "tmp"
+    temp.mkdir(parents=True)
+    assert len(str(temp)) > 80  # with the server's "/pymp-…/listener-…" over 107 bytes
+    env = {**os.environ, "TMPDIR": str(temp), "SOURCE_DATE_EPOCH": EPOCH}
+    command = [sys.executable, "-m", "manualkit", "--project", str(project), "build", "pdf", "--no-check"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "build" / "pdf" / PDF_NAME).is_file()

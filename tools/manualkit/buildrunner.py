@@ -33,6 +33,8 @@ from typing import IO, Any, TextIO, cast
 from manualkit.builders.output import OutputFailed, PendingFile, atomic_write
 from manualkit.diagnostics import SourceError
 from manualkit.project import Project
+from manualkit.sphinx_jobs import AUTO, Jobs, sphinx_parallel
+from manualkit.sphinx_jobs import install as install_jobs
 
 #: Outputs ``manualkit build`` knows, in the order they are listed.
 OUTPUTS: tuple[str, ...] = ("html", "pdf", "docx")
@@ -124,7 +126,7 @@ def run_sphinx(
     *,
     stderr: TextIO,
     verbose: int = 0,
-    parallel: int = 0,
+    parallel: Jobs = AUTO,
     fresh: bool = False,
     prepare: Callable[[Any], None] | None = None,
 ) -> Any:
@@ -157,8 +159,9 @@ def run_sphinx(
                 warningiserror=True,
                 keep_going=True,
                 verbosity=verbose,
-                parallel=parallel,
+                parallel=sphinx_parallel(parallel),
             )
+            install_jobs(app, parallel)
             if prepare is not None:
                 prepare(app.builder)
             try:
@@ -323,7 +326,7 @@ def build_output(
     *,
     stderr: TextIO,
     verbose: int = 0,
-    parallel: int = 0,
+    parallel: Jobs = AUTO,
     fresh: bool = False,
     approve: Callable[[], bool] | None = None,
 ) -> BuiltOutput | PendingOutput:
@@ -396,7 +399,7 @@ class _ConnectionStream(io.TextIOBase):
 
 
 def build_pdf_in_child(
-    project: Project, *, stderr: TextIO, verbose: int = 0, parallel: int = 0, fresh: bool = False
+    project: Project, *, stderr: TextIO, verbose: int = 0, parallel: Jobs = AUTO, fresh: bool = False
 ) -> PendingOutput:
     """The PDF's Sphinx build in a forked child; its typesetting here, in the background.
 
@@ -425,7 +428,9 @@ def build_pdf_in_child(
         target=_pdf_child,
         args=(project, sender, _isatty(stderr), verbose, parallel, fresh),
         name="manualkit-pdf-html",
-        daemon=True,
+        # Not a daemon: Sphinx's parallel read (``-j``) forks its readers from this child, and
+        # daemonic processes may not have children.  It is joined below in any case.
+        daemon=False,
     )
     process.start()
     sender.close()  # the child holds the only writer: its death ends recv() with EOF
@@ -456,7 +461,7 @@ def build_pdf_in_child(
 
 
 def _pdf_child(
-    project: Project, connection: Any, tty: bool, verbose: int, parallel: int, fresh: bool
+    project: Project, connection: Any, tty: bool, verbose: int, parallel: Jobs, fresh: bool
 ) -> None:
     from manualkit.builders.pdf_pool import typesetting_elsewhere
 
@@ -481,7 +486,7 @@ def _pdf_child(
         connection.close()
 
 
-def _export_pdf_job(project: Project, stream: TextIO, verbose: int, parallel: int, fresh: bool) -> Any:
+def _export_pdf_job(project: Project, stream: TextIO, verbose: int, parallel: Jobs, fresh: bool) -> Any:
     def export(builder: Any) -> None:
         builder.publish = False
         builder.export = True

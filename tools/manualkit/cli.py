@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from manualkit.diagnostics import FORMATS, Diagnostic, Reporter
+from manualkit.sphinx_jobs import AUTO, forks, parse_jobs
 
 if TYPE_CHECKING:
     from manualkit.buildrunner import BuiltOutput
@@ -287,7 +288,14 @@ def _add_build_parser(subparsers: Any) -> None:
     p.add_argument("-v", "--verbose", action="count", default=0, help="show Sphinx's progress (-vv: more)")
     p.add_argument("--no-check", action="store_true", help="skip the consistency checks (not for releases)")
     p.add_argument("--fresh", action="store_true", help="ignore the doctree cache and re-read everything")
-    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="parallel Sphinx jobs (default: 0)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=parse_jobs,
+        default=AUTO,
+        metavar="N",
+        help="Sphinx processes: a number, or 'auto' to read large manuals in parallel (default: auto)",
+    )
     p.set_defaults(handler=run_build_command)
 
 
@@ -329,7 +337,7 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
     )
 
     # Sphinx's parallel build forks: no typesetting thread may be running then.
-    overlap = args.jobs <= 1
+    overlap = not forks(args.jobs)
     names = (BUILD_ORDER if overlap else OUTPUTS) if args.output == "all" else (args.output,)
     if "pdf" in names:
         from manualkit.builders.pdf_pool import warm_up

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from docutils import nodes
-from fontTools.ttLib import TTFont
 from sphinx.ext.graphviz import graphviz
 
 #: Font stacks of the print CSS, by role.  The first family of each stack is required; the
@@ -134,6 +133,8 @@ def resolve_stacks(stacks: Mapping[str, Sequence[str]]) -> dict[str, list[FontFi
 
 def load_cmap(font_file: FontFile) -> frozenset[int]:
     """The code points one face maps (its best Unicode cmap)."""
+    from fontTools.ttLib import TTFont  # only when a PDF is built: this module loads with conf.py
+
     font = TTFont(str(font_file.path), fontNumber=font_file.index, lazy=True)
     try:
         return frozenset(font.getBestCmap() or {})

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.util
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -36,8 +38,42 @@ def default_jobs() -> int:
     return max(1, min(4, cores))
 
 
+#: The longest path a Unix socket may have (``sun_path`` is 108 bytes with its terminating NUL).
+_UNIX_SOCKET_PATH_MAX = 107
+#: What the fork server's socket path adds to its folder: ``/listener-XXXXXXXX``.
+_SOCKET_NAME_LENGTH = 18
+#: Short temp folders to hold the socket when ``TMPDIR`` is too deep for it.
+_SHORT_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _socket_folder_fits(folder: str) -> bool:
+    return len(os.fsencode(folder)) + _SOCKET_NAME_LENGTH <= _UNIX_SOCKET_PATH_MAX
+
+
+def _place_socket_folder() -> None:
+    """Make sure the fork server's Unix socket path fits, whatever ``TMPDIR`` is.
+
+    Python 3.11 puts the socket in multiprocessing's temp folder (``$TMPDIR/pymp-XXXXXXXX``) and
+    fails with "AF_UNIX path too long" when ``TMPDIR`` is deep (CI runners, test sandboxes).  Then
+    that folder is created in a short system temp folder instead; multiprocessing removes it at
+    exit as usual.
+    """
+    if _socket_folder_fits(os.path.join(tempfile.gettempdir(), "pymp-XXXXXXXX")):
+        return
+    for candidate in _SHORT_TEMP_DIRS:
+        if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            saved = tempfile.tempdir
+            tempfile.tempdir = candidate
+            try:
+                multiprocessing.util.get_temp_dir()  # created now, kept for this process
+            finally:
+                tempfile.tempdir = saved
+            return
+
+
 def _context() -> multiprocessing.context.ForkServerContext:
     """The fork-server context, told which modules its server imports before forking workers."""
+    _place_socket_folder()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return context

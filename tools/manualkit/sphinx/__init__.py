@@ -17,7 +17,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from manualkit.sphinx import config, directives, domain, roles, theme_l10n, transforms
 
     app.setup_extension("sphinx.ext.graphviz")
-    app.setup_extension("manualkit.sphinx.zhsearch")  # zh index from a cached jieba dictionary
+    app.setup_extension("manualkit.sphinx.zhsearch_ext")  # zh index from a cached jieba dictionary
     app.setup_extension("manualkit.sphinx.templatecache")  # compiled HTML templates kept between builds
     app.setup_extension("manualkit.sphinx.navigation")  # furo's sidebar tree rendered once per build
     config.register(app)

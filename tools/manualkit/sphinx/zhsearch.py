@@ -20,7 +20,8 @@ dict.txt again (~0.25 s instead of ~0.8 s).  The manual's user dictionary is app
 either way, exactly as Sphinx applies it to the full dictionary, and the index terms are the
 same as with the stock language.
 
-Registered with ``app.setup_extension("manualkit.sphinx.zhsearch")`` (replaces ``zh``).
+The class is registered by :mod:`manualkit.sphinx.zhsearch_ext` by name, so only a build that
+writes a search index imports this module (and jieba).
 """
 
 from __future__ import annotations
@@ -32,17 +33,16 @@ from pathlib import Path
 from typing import Any
 
 import snowballstemmer
-from sphinx.application import Sphinx
-from sphinx.config import Config
-from sphinx.search.zh import SearchChinese
 
 from manualkit.sphinx.search import import_jieba
+from manualkit.sphinx.zhsearch_ext import CACHE_NAME as CACHE_NAME
+from manualkit.sphinx.zhsearch_ext import CACHE_OPTION as CACHE_OPTION
 from manualkit.usercache import writable_cache_dir
 
-#: ``html_search_options`` key naming the cache file (set to a file in the doctree directory).
-CACHE_OPTION = "manualkit_jieba_cache"
-#: File name of the restricted dictionary cache inside the doctree directory.
-CACHE_NAME = "manualkit-jieba-words.marshal"
+# sphinx.search.zh imports jieba; imported first here, jieba skips pkg_resources (~0.08 s).
+import_jieba()
+from sphinx.search.zh import SearchChinese  # noqa: E402
+
 #: File name of the full dictionary cache, beside the restricted one.
 FULL_CACHE_NAME = "manualkit-jieba-full.marshal"
 #: Bump when the cache's layout or meaning changes.
@@ -205,24 +205,3 @@ class ManualChineseSearch(SearchChinese):
         characters = self.seen | common_characters(freq)
         write_cache(self.cache_path, characters, restrict(freq, characters), total)
         return True
-
-
-def on_config_inited(app: Sphinx, config: Config) -> None:
-    if CACHE_OPTION not in config.html_search_options:
-        options = dict(config.html_search_options)
-        options[CACHE_OPTION] = str(Path(app.doctreedir) / CACHE_NAME)
-        config.html_search_options = options
-
-
-def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
-    indexer = getattr(app.builder, "indexer", None)
-    language = getattr(indexer, "lang", None)
-    if exception is None and isinstance(language, ManualChineseSearch):
-        language.save_cache()
-
-
-def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_search_language(ManualChineseSearch)
-    app.connect("config-inited", on_config_inited)
-    app.connect("build-finished", on_build_finished)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,118 @@
+"""``-j``: Sphinx's parallel read when the sources are large, the same output either way."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sphinx.builders import Builder
+
+from manualkit import cli, sphinx_jobs
+from test_cli import REPO, three_output_project
+
+
+def test_jobs_option_accepts_auto_and_counts() -> None:
+    assert sphinx_jobs.parse_jobs("auto") == "auto"
+    assert sphinx_jobs.parse_jobs("2") == 2
+    assert sphinx_jobs.parse_jobs("0") == 0
+    with pytest.raises(
+        argparse.ArgumentTypeError, match="expected 'auto' or a number of processes, found 'x'"
+    ):
+        sphinx_jobs.parse_jobs("x")
+    with pytest.raises(argparse.ArgumentTypeError, match="found -1"):
+        sphinx_jobs.parse_jobs("-1")
+    assert sphinx_jobs.sphinx_parallel("auto") == 0
+    assert sphinx_jobs.sphinx_parallel(3) == 3
+    assert not sphinx_jobs.forks("auto") and not sphinx_jobs.forks(1) and sphinx_jobs.forks(2)
+
+
+def test_auto_reads_in_parallel_only_when_there_is_much_to_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 2)
+    large = sphinx_jobs.MIN_PARALLEL_BYTES
+    few = sphinx_jobs.MIN_PARALLEL_DOCUMENTS - 1
+    assert sphinx_jobs.reading_processes(large, 72) == 2
+    assert sphinx_jobs.reading_processes(large - 1, 72) == 1  # the real manual's case
+    assert sphinx_jobs.reading_processes(10 * large, few) == 1  # an incremental rebuild
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 1)
+    assert sphinx_jobs.reading_processes(10 * large, 72) == 1
+
+
+def test_auto_never_forks_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build all`` typesets the PDF in a thread while the HTML and DOCX build: no fork then."""
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 2)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert sphinx_jobs.reading_processes(10 * sphinx_jobs.MIN_PARALLEL_BYTES, 72) == 1
+    finally:
+        stop.set()
+        thread.join()
+    assert sphinx_jobs.reading_processes(10 * sphinx_jobs.MIN_PARALLEL_BYTES, 72) == 2
+
+
+@pytest.mark.slow
+def test_a_parallel_read_writes_the_same_docx_as_a_serial_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = three_output_project(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 2)
+    parallel_reads: list[list[str]] = []
+    original = Builder._read_parallel
+
+    def spy(self: Builder, docnames: list[str], nproc: int) -> None:
+        parallel_reads.append(list(docnames))
+        original(self, docnames, nproc)
+
+    monkeypatch.setattr(Builder, "_read_parallel", spy)
+
+    def build_docx() -> bytes:
+        status = cli.main(["--project", str(project), "build", "docx", "--no-check", "--fresh"])
+        assert status == 0, capsys.readouterr().err
+        (docx,) = (project / "build" / "docx").glob("*.docx")
+        return docx.read_bytes()
+
+    serial = build_docx()  # the fixture's few kilobytes: below the threshold
+    assert parallel_reads == []
+
+    monkeypatch.setattr(sphinx_jobs, "MIN_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(sphinx_jobs, "MIN_PARALLEL_DOCUMENTS", 1)
+    parallel = build_docx()
+    assert len(parallel_reads) == 1 and "01-complaints" in parallel_reads[0]
+    assert parallel == serial
+
+
+@pytest.mark.slow
+def test_build_pdf_reads_in_parallel_inside_its_child_process(tmp_path: Path) -> None:
+    """The PDF's Sphinx runs in a child process; its readers are that child's children."""
+    project = three_output_project(tmp_path)
+    env: dict[str, Any] = dict(os.environ, PYTHONPATH=str(REPO / "tools"), SOURCE_DATE_EPOCH="0")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "manualkit",
+            "--project",
+            str(project),
+            "build",
+            "pdf",
+            "-j",
+            "2",
+            "--no-check",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("pdf: build/pdf/"), result.stdout
+    assert "Traceback" not in result.stderr
