@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
-from manualkit.builders.doctrees import forget_read_doctrees
+from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
 from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, atomic_write, display_path
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
@@ -115,46 +114,7 @@ class DocxBuilder(Builder):
 
     def assemble_doctree(self) -> nodes.document:
         """The root doctree with every toctree replaced by the documents it lists, resolved."""
-        root = self.config.root_doc
-        tree = self.env.get_doctree(root)
-        self._inline_toctrees(tree, root, [root])
-        tree["docname"] = root
-        self.env.resolve_references(tree, root, self)
-        return tree
-
-    def _inline_toctrees(self, tree: nodes.document, docname: str, traversed: list[str]) -> None:
-        """``sphinx.util.nodes.inline_all_toctrees`` without its deep copy of every document.
-
-        ``env.get_doctree`` unpickles a fresh tree on every call, so copying it again (what the
-        Sphinx helper does, for builders that keep trees around) only doubled the assembly time.
-        """
-        for toctree in list(tree.findall(addnodes.toctree)):
-            included: list[nodes.Node] = []
-            for include in map(str, toctree["includefiles"]):
-                if include in traversed:
-                    continue
-                traversed.append(include)
-                try:
-                    subtree = self.env.get_doctree(include)
-                except OSError:
-                    logger.warning(
-                        "toctree contains ref to nonexisting file %r",
-                        include,
-                        location=docname,
-                        type="toc",
-                        subtype="not_readable",
-                    )
-                    continue
-                self._inline_toctrees(subtree, include, traversed)
-                start = addnodes.start_of_file(docname=include)
-                # As Sphinx does: the children keep their own document as parent, so source
-                # locations in warnings still name the chapter file.
-                start.children = subtree.children
-                for section in start.findall(nodes.section):
-                    if "docname" not in section:
-                        section["docname"] = include
-                included.append(start)
-            toctree.parent.replace(toctree, included)
+        return assemble_manual(self)
 
     def write_documents(self, _docnames: Set[str]) -> None:
         started = time.perf_counter()

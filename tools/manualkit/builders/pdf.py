@@ -34,7 +34,7 @@ from sphinx.util import logging as sphinx_logging
 from sphinx.util.display import progress_message
 from sphinx.writers.html5 import HTML5Translator
 
-from manualkit.builders.doctrees import forget_read_doctrees
+from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
 from manualkit.builders.output import PendingFile, atomic_write, display_path
 from manualkit.builders.pdf_background import typeset_in_background
 from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
@@ -189,6 +189,10 @@ class PdfBuilder(SingleFileHTMLBuilder):
         return print_document(data)
 
     # -- writing -----------------------------------------------------------------------------
+
+    def assemble_doctree(self) -> nodes.document:
+        """The manual as one resolved tree (see :func:`~manualkit.builders.doctrees.assemble_manual`)."""
+        return assemble_manual(self)
 
     def write_documents(self, _docnames: Set[str]) -> None:
         root = self.config.root_doc
