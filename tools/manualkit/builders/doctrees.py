@@ -20,6 +20,7 @@ from sphinx import addnodes
 from sphinx.util import logging
 
 from manualkit.builders.post_transforms import only_post_transforms_with_work
+from manualkit.doctree_walk import walk
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def inline_toctrees(env: Any, tree: nodes.document, docname: str, traversed: lis
     ``env.get_doctree`` unpickles a fresh tree on every call, so copying it again (what the
     Sphinx helper does, for builders that keep trees around) only doubled the assembly time.
     """
-    for toctree in list(tree.findall(addnodes.toctree)):
+    for toctree in [node for node in walk(tree) if isinstance(node, addnodes.toctree)]:
         included: list[nodes.Node] = []
         for include in map(str, toctree["includefiles"]):
             if include in traversed:
@@ -76,8 +77,8 @@ def inline_toctrees(env: Any, tree: nodes.document, docname: str, traversed: lis
             # As Sphinx does: the children keep their own document as parent, so source
             # locations in warnings still name the chapter file.
             start.children = subtree.children
-            for section in start.findall(nodes.section):
-                if "docname" not in section:
+            for section in walk(start):
+                if isinstance(section, nodes.section) and "docname" not in section:
                     section["docname"] = include
             included.append(start)
         toctree.parent.replace(toctree, included)

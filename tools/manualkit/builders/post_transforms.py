@@ -2,14 +2,14 @@
 
 The PDF and DOCX builders resolve one tree holding every chapter.  Sphinx applies each of its
 post-transforms to it, and most of them walk the whole tree looking for nodes of one kind:
-code blocks (highlighting, doctest flags), images to convert, C/C++ aliases, API descriptions,
-``only`` blocks.  A bank's manual has none of these, and each walk costs: over the 10×
-manual's DOCX write phase (2.8 s), those six walks took ~0.65 s.  So the tree's node classes
-are collected in one walk, and a transform listed in :data:`ACTS_ON` runs only when a node it
-acts on is present: a source that does use a code block or an image gets every transform
-exactly as before.  Transforms not listed (manualkit's own, MyST's, reference resolution) always
-run.  The list is Sphinx's own code read transform by transform: each one's ``apply``/``run``
-does nothing unless ``findall`` finds a node of the listed classes.
+code blocks (highlighting, doctest flags), images to convert, C/C++ aliases, API descriptions
+and their signature elements, ``only`` blocks.  A bank's manual has none of these, and each
+walk costs: over the 10× manual's DOCX write phase (2.8 s), those walks took ~0.75 s.  So the
+tree's node classes are collected in one walk, and a transform listed in :data:`ACTS_ON` runs
+only when a node it acts on is present: a source that does use a code block or an image gets
+every transform exactly as before.  Transforms not listed (manualkit's own, MyST's, reference
+resolution) always run.  The list is Sphinx's own code read transform by transform: each one's
+``apply``/``run`` does nothing unless ``findall`` finds a node of the listed classes.
 """
 
 from __future__ import annotations
@@ -24,9 +24,15 @@ from sphinx.domains.c import AliasNode as CAliasNode
 from sphinx.domains.c import AliasTransform as CAliasTransform
 from sphinx.domains.cpp import AliasNode as CppAliasNode
 from sphinx.domains.cpp import AliasTransform as CppAliasTransform
-from sphinx.transforms.post_transforms import OnlyNodeTransform, PropagateDescDomain
+from sphinx.transforms.post_transforms import (
+    OnlyNodeTransform,
+    PropagateDescDomain,
+    SigElementFallbackTransform,
+)
 from sphinx.transforms.post_transforms.code import HighlightLanguageTransform, TrimDoctestFlagsTransform
 from sphinx.transforms.post_transforms.images import BaseImageConverter
+
+from manualkit.doctree_walk import node_classes
 
 #: Post-transform class -> the node classes without which it does nothing (subclasses included).
 ACTS_ON: dict[type[Any], tuple[type[nodes.Node], ...]] = {
@@ -37,12 +43,8 @@ ACTS_ON: dict[type[Any], tuple[type[nodes.Node], ...]] = {
     CppAliasTransform: (CppAliasNode,),
     PropagateDescDomain: (addnodes.desc_signature,),
     OnlyNodeTransform: (addnodes.only,),
+    SigElementFallbackTransform: (addnodes.desc_sig_element, addnodes.desc_inline),
 }
-
-
-def node_classes(tree: nodes.Node) -> set[type[nodes.Node]]:
-    """Every node class that occurs in ``tree`` (one walk)."""
-    return {type(node) for node in tree.findall()}
 
 
 def has_work(transform: type[Any], present: set[type[nodes.Node]]) -> bool:

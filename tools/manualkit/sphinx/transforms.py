@@ -25,6 +25,7 @@ from sphinx.ext.graphviz import Graphviz
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from manualkit.doctree_walk import walk
 from manualkit.sphinx.domain import get_domain, report_error
 
 ANCHOR_ATTR = "mk_anchor"
@@ -51,7 +52,8 @@ class AssignAnchors(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         domain = get_domain(self.env)
         used = set(self.document.ids)
-        for node in list(self.document.findall(_is_candidate)):
+        candidates = [node for node in walk(self.document) if _is_candidate(node)]
+        for node in candidates:
             assert isinstance(node, nodes.Element)
             anchor = node[ANCHOR_ATTR]
             kind, _, item_id = str(node[OBJECT_ATTR]).partition(":")

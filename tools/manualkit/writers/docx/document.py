@@ -16,6 +16,7 @@ from docx.document import Document
 from sphinx.builders import Builder
 from sphinx.ext.graphviz import graphviz
 
+from manualkit.doctree_walk import walk
 from manualkit.models import ManualData
 from manualkit.writers.docx.context import Bookmarks, RenderContext, Stats
 from manualkit.writers.docx.cover import cover_blocks
@@ -54,7 +55,7 @@ def render_docx(
     bookmarks = Bookmarks()
     bookmarks.collect(tree, builder.config.root_doc)
     graphs = GraphRenderer(str(getattr(builder.config, "graphviz_dot", "") or "dot"), cache_dir)
-    graphs.prerender([node["code"] for node in tree.findall(graphviz)])
+    graphs.prerender([node["code"] for node in walk(tree) if isinstance(node, graphviz)])
     context = RenderContext(
         document=document,
         data=data,
