@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -410,3 +411,42 @@ def test_two_thousand_lines_load_cleanly(project: Path) -> None:
     data, diagnostics = load_data(project / "data")
     assert diagnostics == []
     assert data is not None and len(data.slas) == 3 * len(copies)
+
+
+def test_a_second_load_of_unchanged_files_is_not_read_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``manualkit build`` validates, then Sphinx and the builders load: one read suffices."""
+    from manualkit import loader
+
+    reads: list[Path] = []
+    original = loader._LoadRun.load
+
+    def counting(run: Any) -> Any:
+        reads.append(run.data_dir)
+        return original(run)
+
+    monkeypatch.setattr(loader._LoadRun, "load", counting)
+    first, _ = load_data(project / "data")
+    second, _ = load_data(project / "data")
+    assert len(reads) == 1 and first is second and first is not None
+
+    slas = project / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    slas.write_text(text + "\n# 备注\n", encoding="utf-8")  # an edit: another size
+    edited, _ = load_data(project / "data")
+    assert len(reads) == 2 and edited is not None
+
+    replacement = slas.with_name("slas.yaml.new")
+    replacement.write_text(text + "\n# 另注\n", encoding="utf-8")
+    replacement.replace(slas)  # same size as the last edit, a new file (as editors save)
+    load_data(project / "data")
+    assert len(reads) == 3
+
+    (project / "data" / "slas.yaml").rename(project / "data" / "sla.yaml")
+    _, diagnostics = load_data(project / "data")  # a renamed file is news too
+    assert len(reads) == 4
+    assert any("did you mean 'slas.yaml'" in d.format() for d in diagnostics)
+
+    load_source(project / "data")  # the checker wants the position maps: always read
+    assert len(reads) == 5

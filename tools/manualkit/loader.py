@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import difflib
 import gc
+import os
 import typing
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -146,11 +147,15 @@ def relaxed_gc(threshold: int = LOAD_GC_THRESHOLD) -> Iterator[None]:
 
 def load_source(data_dir: Path, *, root: Path | None = None) -> DataSource:
     """Load like :func:`load_data`, keeping the position map of every data file."""
-    run = _LoadRun(data_dir, root if root is not None else data_dir.parent)
+    global _last_load
+    root = root if root is not None else data_dir.parent
+    stamp = _files_stamp(data_dir, root)
+    run = _LoadRun(data_dir, root)
     with relaxed_gc():
         data, diagnostics = run.load()
     documents = {fd.collection: fd.doc for fd in run.files}
     displays = {fd.collection: fd.display for fd in run.files}
+    _last_load = (stamp, data, tuple(diagnostics)) if stamp is not None else None
     return DataSource(data, diagnostics, documents, displays)
 
 
@@ -159,9 +164,40 @@ def load_data(data_dir: Path, *, root: Path | None = None) -> tuple[ManualData |
 
     ``root`` is the project root diagnostics are made relative to (default: the data directory's
     parent, so paths read ``data/slas.yaml``).  Never raises for bad input.
+
+    A second load of unchanged files in the same process returns the first one's result (see
+    :func:`_files_stamp`): ``manualkit build`` validates the data, then the Sphinx extension and
+    the PDF and DOCX builders load it again in the same process (0.2 s each for the 10× manual).
+    Only the data and the diagnostics are kept, not the files' position maps: holding those
+    made the next allocations (the doctrees) slower than the second load they saved.
     """
+    root = root if root is not None else data_dir.parent
+    stamp = _files_stamp(data_dir, root)
+    if stamp is not None and _last_load is not None and _last_load[0] == stamp:
+        return _last_load[1], list(_last_load[2])
     source = load_source(data_dir, root=root)
     return source.data, source.diagnostics
+
+
+#: The last load of this process: the stamp of the files it read, its data and diagnostics.
+_last_load: tuple[tuple[object, ...], ManualData | None, tuple[Diagnostic, ...]] | None = None
+
+
+def _files_stamp(data_dir: Path, root: Path) -> tuple[object, ...] | None:
+    """What a load depends on: the folders, and every entry of the data folder with its size,
+    modification time (ns) and inode.  Taken before reading, so an edit during the load makes
+    the next stamp differ.  ``None`` when the folder cannot be listed (nothing is cached then).
+    The models are frozen, so sharing one result between callers is safe.
+    """
+    try:
+        entries = []
+        with os.scandir(data_dir) as listing:
+            for entry in listing:
+                info = entry.stat()
+                entries.append((entry.name, info.st_size, info.st_mtime_ns, info.st_ino))
+        return (str(data_dir.resolve()), str(root.resolve()), tuple(sorted(entries)))
+    except OSError:
+        return None
 
 
 def load_or_raise(data_dir: Path, *, root: Path | None = None) -> ManualData:
