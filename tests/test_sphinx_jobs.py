@@ -116,3 +116,35 @@ def test_build_pdf_reads_in_parallel_inside_its_child_process(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("pdf: build/pdf/"), result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_after_a_parallel_read_the_site_is_written_in_parallel_with_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = three_output_project(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 2)
+    parallel_writes: list[int] = []
+    original = Builder._write_parallel
+
+    def spy(self: Builder, docnames: Any, nproc: int) -> None:
+        parallel_writes.append(nproc)
+        original(self, docnames, nproc)
+
+    monkeypatch.setattr(Builder, "_write_parallel", spy)
+
+    def build_site() -> dict[str, bytes]:
+        status = cli.main(["--project", str(project), "build", "html", "--no-check", "--fresh"])
+        assert status == 0, capsys.readouterr().err
+        site = project / "build" / "html"
+        return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+    serial = build_site()
+    assert parallel_writes == []
+    monkeypatch.setattr(sphinx_jobs, "MIN_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(sphinx_jobs, "MIN_PARALLEL_DOCUMENTS", 1)
+    parallel = build_site()
+    assert parallel_writes == [1]  # the main process and one forked writer
+    assert parallel.keys() == serial.keys()
+    assert [name for name in serial if parallel[name] != serial[name]] == []

@@ -11,9 +11,10 @@ nothing measurable, and an incremental build that re-reads one page would fork f
 So ``auto`` (the default) decides when Sphinx knows what it is about to read (the
 ``env-before-read-docs`` event): several documents, enough source bytes, more than one CPU, and
 no other thread in this process (a fork copies only the forking thread, and ``build all``
-typesets the PDF in a thread while the HTML and DOCX build).  Writing stays serial under
-``auto``: the DOCX and the print HTML are one document each.  An explicit ``-j N`` is passed to
-Sphinx as given (read and write).
+typesets the PDF in a thread while the HTML and DOCX build).  After a parallel read, the HTML
+site's pages are written in parallel too (10×: a further 11.5 → 10.5 s); the DOCX and the print
+HTML are one document each and ignore it.  An explicit ``-j N`` is passed to Sphinx as given
+(read and write).
 """
 
 from __future__ import annotations
@@ -79,9 +80,11 @@ def reading_processes(source_bytes: int, documents: int) -> int:
 
 
 def install(app: Any, jobs: Jobs) -> None:
-    """Under ``auto``, let ``app`` read in parallel when what it is about to read is large."""
+    """Under ``auto``, let ``app`` read in parallel when what it is about to read is large, and
+    then write its pages in parallel too (a builder that writes one document ignores that)."""
     if jobs != AUTO:
         return
+    chosen: list[int] = []
 
     def choose(app: Any, env: Any, docnames: list[str]) -> None:
         size = 0
@@ -91,11 +94,20 @@ def install(app: Any, jobs: Jobs) -> None:
             except OSError:
                 continue
         processes = reading_processes(size, len(docnames))
+        chosen[:] = [processes]
         app.parallel = processes if processes > 1 else 0
 
-    def serial_again(app: Any, env: Any) -> None:
-        app.parallel = 0  # the write phase decided at the build's start that it is serial
+    def write_as_read(app: Any, env: Any) -> None:
+        # Sphinx decided at the build's start, with ``parallel`` 0, that the write is serial.  A
+        # large read means a large write: the pages are written by forked processes as well,
+        # unless a thread started meanwhile.
+        builder = app.builder
+        parallel = bool(chosen) and chosen[0] > 1 and threading.active_count() == 1
+        if parallel and builder.allow_parallel:
+            builder.parallel_ok = app.is_parallel_allowed("write")
+        if not (parallel and builder.parallel_ok):
+            app.parallel = 0
 
     # Last, so that the list is final (handlers may add documents to read).
     app.connect("env-before-read-docs", choose, priority=900)
-    app.connect("env-updated", serial_again)
+    app.connect("env-updated", write_as_read)
