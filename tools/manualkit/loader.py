@@ -147,9 +147,13 @@ def relaxed_gc(threshold: int = LOAD_GC_THRESHOLD) -> Iterator[None]:
 
 def load_source(data_dir: Path, *, root: Path | None = None) -> DataSource:
     """Load like :func:`load_data`, keeping the position map of every data file."""
-    global _last_load
     root = root if root is not None else data_dir.parent
-    stamp = _files_stamp(data_dir, root)
+    return _read(data_dir, root, _files_stamp(data_dir, root))
+
+
+def _read(data_dir: Path, root: Path, stamp: tuple[object, ...] | None) -> DataSource:
+    """Read and validate the files; remember the result under ``stamp`` for :func:`load_data`."""
+    global _last_load
     run = _LoadRun(data_dir, root)
     with relaxed_gc():
         data, diagnostics = run.load()
@@ -168,14 +172,14 @@ def load_data(data_dir: Path, *, root: Path | None = None) -> tuple[ManualData |
     A second load of unchanged files in the same process returns the first one's result (see
     :func:`_files_stamp`): ``manualkit build`` validates the data, then the Sphinx extension and
     the PDF and DOCX builders load it again in the same process (0.2 s each for the 10× manual).
-    Only the data and the diagnostics are kept, not the files' position maps: holding those
-    made the next allocations (the doctrees) slower than the second load they saved.
+    Only the data and the diagnostics are kept: these callers never ask for the files' position
+    maps, which are most of a load's objects.
     """
     root = root if root is not None else data_dir.parent
     stamp = _files_stamp(data_dir, root)
     if stamp is not None and _last_load is not None and _last_load[0] == stamp:
         return _last_load[1], list(_last_load[2])
-    source = load_source(data_dir, root=root)
+    source = _read(data_dir, root, stamp)
     return source.data, source.diagnostics
 
 
