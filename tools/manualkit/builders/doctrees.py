@@ -32,24 +32,37 @@ def forget_read_doctrees(env: Any) -> None:
         cache.clear()
 
 
-def assemble_manual(builder: Any) -> nodes.document:
+def assemble_manual(builder: Any, unresolved: list[nodes.Node] | None = None) -> nodes.document:
     """The root doctree with every toctree replaced by the documents it lists, resolved.
 
     As Sphinx's ``SingleFileHTMLBuilder.assemble_doctree``, with two savings that leave the tree
     the same: no deep copy of each document (see :func:`inline_toctrees`), and no post-transform
     that has nothing to do in it (see :mod:`manualkit.builders.post_transforms`).
+
+    ``unresolved``, when given, receives every node of the tree before the references are
+    resolved, and the documents the chapters came from: resolving detaches nodes (a
+    cross-reference's original content, filtered messages) that only these still reach, for a
+    builder that breaks up the tree once written (see ``manualkit.builders.docx.dismantle``).
     """
     env = builder.env
     root = builder.config.root_doc
     tree = env.get_doctree(root)
-    inline_toctrees(env, tree, root, [root])
+    inline_toctrees(env, tree, root, [root], unresolved)
     tree["docname"] = root
+    if unresolved is not None:
+        unresolved.extend(walk(tree))
     with only_post_transforms_with_work(builder.app, tree):
         env.resolve_references(tree, root, builder)
     return tree
 
 
-def inline_toctrees(env: Any, tree: nodes.document, docname: str, traversed: list[str]) -> None:
+def inline_toctrees(
+    env: Any,
+    tree: nodes.document,
+    docname: str,
+    traversed: list[str],
+    documents: list[nodes.Node] | None = None,
+) -> None:
     """``sphinx.util.nodes.inline_all_toctrees`` without its deep copy of every document.
 
     ``env.get_doctree`` unpickles a fresh tree on every call, so copying it again (what the
@@ -72,7 +85,9 @@ def inline_toctrees(env: Any, tree: nodes.document, docname: str, traversed: lis
                     subtype="not_readable",
                 )
                 continue
-            inline_toctrees(env, subtree, include, traversed)
+            if documents is not None:
+                documents.append(subtree)
+            inline_toctrees(env, subtree, include, traversed, documents)
             start = addnodes.start_of_file(docname=include)
             # As Sphinx does: the children keep their own document as parent, so source
             # locations in warnings still name the chapter file.
