@@ -109,9 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     incremental ``build html``, for a process about to vanish anyway.  By then every output is
     published, every file closed and the checker process joined; nothing registered with
     ``atexit`` is left to do.  Called with arguments (tests, other Python code), it returns.
+    For the same reason ``build`` keeps the collector's relaxed threshold for its whole life.
     """
+    command = _command_of(sys.argv[1:]) if argv is None else None
+    if command == "build":
+        from manualkit.buildrunner import relax_collector_for_good
+
+        relax_collector_for_good()
     status = _main(argv)
-    if argv is None and _command_of(sys.argv[1:]) in FAST_EXIT_COMMANDS:
+    if command in FAST_EXIT_COMMANDS:
         _exit_now(status)
     return status
 
