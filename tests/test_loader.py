@@ -450,3 +450,36 @@ def test_a_second_load_of_unchanged_files_is_not_read_again(
 
     load_source(project / "data")  # the checker wants the position maps: always read
     assert len(reads) == 5
+
+
+def test_chinese_wrapped_over_lines_reads_as_one_sentence(project: Path) -> None:
+    """YAML folds a line break into a space; between Chinese characters that is a visible gap."""
+    write(
+        project,
+        "glossary.yaml",
+        """
+        - id: sla
+          term: 服务时限
+          abbr: SLA
+          english: Service Level Agreement
+          definition: >-
+            服务承诺的时间要求，
+            以工作日计。超过时限的
+            SLA 事项 须上报。
+        - id: folded.plain
+          term: 未加引号
+          definition: 第一行
+            第二行（ 原有空格 ）
+            依据 GB/T
+            35273
+        """,
+    )
+    data, diagnostics = load_data(project / "data")
+    assert diagnostics == [] and data is not None
+    definitions = [term.definition for term in data.glossary]
+    # Folds between Chinese characters or at full-width punctuation vanish; a fold between
+    # Chinese and Latin text stays a space, and so does every space the writer typed.
+    assert definitions == [
+        "服务承诺的时间要求，以工作日计。超过时限的 SLA 事项 须上报。",
+        "第一行第二行（ 原有空格 ）依据 GB/T 35273",
+    ]

@@ -28,6 +28,8 @@ from typing import Any, Literal
 
 import yaml
 
+from manualkit.cjk_text import join_folded_lines
+
 #: A path from the document root to a value: mapping keys and sequence indexes.
 YamlPath = tuple[str | int, ...]
 
@@ -158,7 +160,7 @@ def read_yaml(text: str) -> YamlDocument:
         return YamlDocument(None, {}, [YamlProblem("DATA001", message, line, column)])
     except yaml.YAMLError as exc:
         return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {exc}", 1, 1)])
-    converter = _Converter()
+    converter = _Converter(text.split("\n"))
     if root is None:
         return YamlDocument(None, {}, [])
     try:
@@ -186,7 +188,9 @@ class _TooManyNodes(Exception):
 class _Converter:
     """Turns composed nodes into plain values, recording positions and problems."""
 
-    def __init__(self) -> None:
+    def __init__(self, lines: list[str]) -> None:
+        #: The file's lines, for the scalars YAML folded over several of them.
+        self._lines = lines
         self.nodes: dict[YamlPath, NodeInfo] = {}
         self.problems: list[YamlProblem] = []
         self._count = 0
@@ -269,6 +273,9 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath, plain: bool) -> Any:
         text = str(node.value)
+        first, last = node.start_mark.line, node.end_mark.line
+        if last > first and node.style != "|":  # folded: line breaks became spaces
+            text = join_folded_lines(text, self._lines[first : last + 1])
         tag = str(node.tag)
         if tag == _STR_TAG:
             return text  # quoted, a block scalar, or tagged !!str: the writer asked for text
