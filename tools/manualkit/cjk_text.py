@@ -10,6 +10,7 @@ before full-width punctuation, which carries its own spacing.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -35,7 +36,7 @@ def join_folded_lines(value: str, source_lines: Sequence[str]) -> str:
     if " " not in value or len(source_lines) < 2:
         return value
     folds = set()
-    for above, below in zip(source_lines, source_lines[1:], strict=False):
+    for above, below in itertools.pairwise(source_lines):
         end, start = above.rstrip(), below.lstrip()
         if end and start:
             folds.add(end[-1] + start[0])
