@@ -30,6 +30,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 import manualkit.builders.docx as docx_builder
 from manualkit.builders.docx import WRITE_PHASE_FILE
+from manualkit.writers.docx.base import _starts_page
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
 from manualkit.writers.docx.tables import CELL_PADDING, TWIPS_PER_HALF_EM, fit_column_widths
 
@@ -493,17 +494,69 @@ def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: 
     assert list(ARTIFACTS.glob("docx-fixture-page-*.png"))
 
 
-def test_each_form_appendix_starts_a_new_page(built: Build) -> None:
-    # A form is printed and filled in on its own sheet, as in the PDF.
+def test_form_appendices_start_a_new_page_with_their_first_form(built: Build) -> None:
+    """As in the PDF: the appendices start a page, and their first form shares it with them.
+
+    Breaking before the first form too left the appendices' heading alone at a page's foot.
+    """
     body = built.xml("word/document.xml")
-    headings = [
-        p
+    headings = {
+        "".join(p.itertext()): p
         for p in body.iter(W + "p")
-        if (style := p.find("w:pPr/w:pStyle", NS)) is not None
-        and style.get(W + "val").startswith("Heading")
-        and "附件1" in "".join(p.itertext())
+        if (style := p.find("w:pPr/w:pStyle", NS)) is not None and style.get(W + "val").startswith("Heading")
+    }
+    (holder,) = [p for text, p in headings.items() if text.endswith("附件")]
+    (first,) = [p for text, p in headings.items() if "附件1" in text]
+    assert holder.find("w:pPr/w:pageBreakBefore", NS) is not None
+    assert first.find("w:pPr/w:pageBreakBefore", NS) is None
+
+
+def test_every_later_form_appendix_starts_a_page_of_its_own() -> None:
+    holder = nodes.section("", nodes.title("附件", "附件"))
+    appendices = [
+        nodes.section("", nodes.title(f"附件{n}", f"附件{n}"), classes=["mk-form-appendix"])
+        for n in (1, 2, 3)
     ]
-    assert len(headings) == 1
-    assert headings[0].find("w:pPr/w:pageBreakBefore", NS) is not None
-    others = [p for p in body.iter(W + "p") if "".join(p.itertext()).endswith("附件")]
-    assert all(p.find("w:pPr/w:pageBreakBefore", NS) is None for p in others)
+    holder.extend(appendices)
+    other = nodes.section("", nodes.title("其他", "其他"))
+    starts = [_starts_page(section) for section in (holder, *appendices, other)]
+    assert starts == [True, False, True, True, False]
+    holder.insert(1, nodes.paragraph("", "说明"))  # text between the heading and the first form
+    assert _starts_page(appendices[0])
+
+
+def _style(p: etree._Element) -> str:
+    style = p.find("w:pPr/w:pStyle", NS)
+    return "" if style is None else str(style.get(W + "val"))
+
+
+def test_a_form_keeps_together_on_one_page(built: Build) -> None:
+    """A paper form split over two sheets loses its last rows or signatures: it keeps together."""
+    body = built.xml("word/document.xml").find("w:body", NS)
+    assert body is not None
+    blocks = list(body)
+    forms = [
+        i
+        for i, block in enumerate(blocks)
+        if block.tag == W + "tbl" and block.find(".//w:sdt", NS) is not None
+    ]
+    assert forms
+    for index in forms:
+        # The form: its table, then its notes and signature lines up to the next heading.
+        rest = blocks[index + 1 :]
+        end = next(
+            (i for i, b in enumerate(rest) if b.tag == W + "tbl" or _style(b).startswith("Heading")),
+            len(rest),
+        )
+        tail = [b for b in rest[:end] if b.tag == W + "p"]
+        signatures = [i for i, p in enumerate(tail) if _style(p) == "SignatureLine"]
+        assert signatures, "a form ends with its signature lines"
+        paragraphs = [*blocks[index].iter(W + "p"), *tail[: signatures[-1] + 1]]
+        assert all(p.find("w:pPr/w:keepNext", NS) is not None for p in paragraphs[:-1])
+        assert paragraphs[-1].find("w:pPr/w:keepNext", NS) is None
+        jc = [p.find("w:pPr/w:jc", NS) for p in paragraphs if _style(p) == "SignatureLine"]
+        assert all(j is None for j in jc)  # aligned by the style (right), see the next assertion
+    styles = built.xml("word/styles.xml")
+    (signature_style,) = [s for s in styles.iter(W + "style") if s.get(W + "styleId") == "SignatureLine"]
+    jc = signature_style.find("w:pPr/w:jc", NS)
+    assert jc is not None and jc.get(W + "val") == "right"  # the date blanks line up

@@ -592,6 +592,23 @@ def test_every_page_of_the_form_appendices_carries_their_chapter_in_the_header(b
         assert "3 附录 表单" in header and "MK-TEST-PDF-001" in header, (page, header)
 
 
+def test_form_options_and_dates_are_never_broken_over_lines(built: Build) -> None:
+    """Chinese text breaks anywhere; a paper form must not read "☐ 其" / "他" or "☐" / "其他"."""
+    page = page_of(built.pdf, FORM_BOOKMARK)
+    lines = [
+        " ".join(line.replace("\u00a0", " ").split())
+        for line in pdftotext(built.pdf, page=page, layout=True).splitlines()
+    ]
+    choices = ["服务态度与礼仪", "业务办理效率", "收费与价格争议", "产品信息披露", "系统与技术故障", "其他"]
+    holding = [next((i for i, line in enumerate(lines) if f"☐ {choice}" in line), None) for choice in choices]
+    assert None not in holding, lines
+    assert len(set(holding)) > 1  # the options do fill more than one line of their cell
+    assert all(line.count("☐") == line.count("☐ ") for line in lines)  # no box left alone at a line's end
+    signature_dates = [line for line in lines if "签字" in line]
+    assert len(signature_dates) == 2
+    assert all("日期：＿＿＿＿年＿＿月＿＿日" in line for line in signature_dates)
+
+
 @pytest.mark.slow
 def test_cli_pdf_build_leaves_no_worker_files_behind(tmp_path: Path) -> None:
     """The workers' fork server keeps a socket folder in TMPDIR; the CLI's exit must remove it."""

@@ -173,6 +173,14 @@ def test_form_is_printable(basic_html: SphinxRun) -> None:
     signatures = [p for p in layout.findall(nodes.paragraph) if "mk-signature" in p["classes"]]
     assert [p.astext().split("签字")[0] for p in signatures] == [data.role(r).name for r in form.signatures]
     assert all("日期" in p.astext() for p in signatures)
+    # Each option keeps its box, and each date blank its 年/月/日, on one line (the {nowrap} role).
+    choice = next(r for r, f in zip(rows, form.fields, strict=True) if f.type == "choice")
+    options = [n.astext() for n in choice[1].findall(nodes.inline) if "mk-nowrap" in n["classes"]]
+    field = next(f for f in form.fields if f.type == "choice")
+    assert options == [f"☐\u00a0{option}" for option in field.choices or []]
+    for paragraph in signatures:
+        (date,) = [n for n in paragraph.findall(nodes.inline) if "mk-nowrap" in n["classes"]]
+        assert date.astext().startswith("日期：")
 
 
 def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:

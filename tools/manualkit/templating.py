@@ -44,6 +44,7 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
 _WHITESPACE_RUN = re.compile(r"\s+")
+_LINE_SPACE = re.compile(r"[ \t\r\n]+")
 #: Role targets are ids, labels or form numbers: nothing that could close the backticks.
 _SAFE_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
@@ -79,6 +80,15 @@ def role(name: str, target: str) -> Myst:
     if not _SAFE_TARGET.match(name) or not _SAFE_TARGET.match(target):
         raise ValueError(f"refusing to build a role call from {name!r} / {target!r}")
     return Myst(f"{{{name}}}`{target}`")
+
+
+def unbroken(value: object) -> Myst:
+    """MyST for text kept on one line (the ``{nowrap}`` role); empty text stays empty.
+
+    A role's content is literal text, so only what would end it — a backtick — is replaced.
+    """
+    text = _LINE_SPACE.sub(" ", str(value)).strip(" ").replace("`", "'")  # U+00A0 stays
+    return Myst(f"{{nowrap}}`{text}`") if text else Myst("")
 
 
 def dot_string(value: object) -> Myst:

@@ -28,6 +28,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("graphviz", transforms.SafeGraphviz, override=True)
     for name, role_class in roles.ROLES.items():
         app.add_role(name, role_class())
+    app.add_role("nowrap", roles.NowrapRole())
     for name, directive_class in directives.DIRECTIVES.items():
         app.add_directive(name, directive_class)
     app.add_css_file("manualkit.css")

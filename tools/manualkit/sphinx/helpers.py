@@ -29,7 +29,7 @@ from manualkit.models import (
     Target,
 )
 from manualkit.sphinx import formatting
-from manualkit.templating import Myst, escape_myst, role
+from manualkit.templating import Myst, escape_myst, role, unbroken
 
 #: kind → the collection of ManualData holding it.
 COLLECTIONS: dict[str, Callable[[ManualData], Sequence[Any]]] = {
@@ -61,11 +61,15 @@ _BLANKS: dict[str, str] = {
     "number": "\u3000",
     "date": _BLANK_DATE,
     "datetime": _BLANK_DATE + "＿＿时＿＿分",
-    "checkbox": "☐ 是\u3000☐ 否",
+    "checkbox": "☐\u00a0是\u3000☐\u00a0否",
     "signature": "（签字）",
     "phone": "□" * 11,
     "id_number": "□" * 18,
 }
+
+
+#: Blanks that read wrongly when broken over lines (a date's 年 / 月 / 日 parts, a time).
+_UNBROKEN_BLANKS = frozenset({"date", "datetime"})
 
 
 class UnknownIdError(Exception):
@@ -194,6 +198,10 @@ class MkHelpers:
     def date(self, value: dt.date | None) -> str:
         return formatting.render_date(value)
 
+    def unbroken(self, value: object) -> Myst:
+        """``value`` kept on one line (dates, document numbers in narrow table columns)."""
+        return unbroken(value)
+
     def number(self, value: float) -> str:
         return formatting.render_number(value)
 
@@ -206,7 +214,10 @@ class MkHelpers:
     def blank(self, field: FormField) -> Myst:
         """The blank a person fills in on paper, shaped by the field's type."""
         if field.type == "choice" and field.choices:
-            return Myst("\u3000".join(f"☐ {escape_myst(choice)}" for choice in field.choices))
+            # Each box stays with its whole option: "☐ 其他", never "☐" / "其他" or "☐ 其" / "他".
+            return Myst("\u3000".join(unbroken(f"☐\u00a0{choice}") for choice in field.choices))
+        if field.type in _UNBROKEN_BLANKS:
+            return unbroken(_BLANKS[field.type])
         return Myst(_BLANKS.get(field.type, _BLANK_LINE))
 
     # -- markup (role calls, validated first so errors name the directive) -------------------

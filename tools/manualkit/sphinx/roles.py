@@ -1,4 +1,4 @@
-"""Inline roles: ``{sla}``, ``{form}``, ``{reg}``, ``{target}``, ``{window}``.
+"""Inline roles: ``{sla}``, ``{form}``, ``{reg}``, ``{target}``, ``{window}``, ``{nowrap}``.
 
 Each role turns an id into the text the data gives it (``7个工作日``,
 ``F-04-01 投诉受理登记表``, ``《title》（number）``, ``100%``,
@@ -7,10 +7,15 @@ domain, resolved at write time to the table row / appendix that carries the
 anchor.  ``{form}`` and ``{reg}`` accept an explicit title: ``{form}`登记表 <F-04-01>```.
 
 An unknown id is an ERROR at the chapter's file and line, with close ids.
+
+``{nowrap}`2026年12月1日``` keeps its text on one line (class ``mk-nowrap``): Chinese text
+may break between any two characters, which tears a date, a document number or a form's
+``☐ 其他`` apart in a narrow table column.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -103,6 +108,19 @@ class WindowRole(DataRole):
 
     def render(self, item: Any) -> str:
         return formatting.render_window(item)
+
+
+_LINE_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+class NowrapRole(SphinxRole):
+    """Text that must not be broken over lines (the print and HTML styles say ``nowrap``)."""
+
+    def run(self) -> tuple[list[Node], list[system_message]]:
+        text = _LINE_SPACE.sub(" ", self.text).strip(" ")  # no-break spaces (U+00A0) stay
+        inline = nodes.inline(text, text, classes=["mk-nowrap"])
+        self.set_source_info(inline)
+        return [inline], []
 
 
 ROLES: dict[str, type[DataRole]] = {

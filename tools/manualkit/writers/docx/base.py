@@ -102,6 +102,8 @@ class DocxTranslatorBase(SphinxTranslator):
         self.pending_bookmarks: list[str] = []
         #: Body paragraphs that directly follow a table (spaced once their properties are final).
         self.after_tables: list[Element] = []
+        #: Where each open form began: its container and how many blocks it held then.
+        self.form_starts: list[tuple[Element, int]] = []
         self.section_level = 0
         self.outer_levels: list[int] = []
         self.root_section_seen = False
@@ -358,8 +360,7 @@ class DocxTranslatorBase(SphinxTranslator):
                 raise nodes.SkipNode
             level = min(self.section_level, 4)
             heading = self.open_paragraph(f"Heading{level}")
-            if "mk-form-appendix" in parent["classes"]:
-                # A form is printed and filled in on its own: each appendix starts a new page.
+            if _starts_page(parent):
                 sub(paragraph_properties(heading), "pageBreakBefore")
             number = self.section_number(parent)
             if number:
@@ -439,6 +440,32 @@ def space_before(p: Element, twips: int) -> None:
             anchor.addprevious(spacing)
     if spacing.get(w("before")) is None:
         spacing.set(w("before"), str(twips))
+
+
+def _starts_page(section: nodes.section) -> bool:
+    """Whether the section's heading starts a new page, as in the PDF (print.css).
+
+    A form is printed and filled in on its own: the section holding the form appendices starts
+    a new page, and so does each appendix — except one that directly follows that section's
+    heading, which would otherwise be left alone at the foot of the page before.
+    """
+    if _holds_form_appendices(section):
+        return True
+    if "mk-form-appendix" not in section["classes"]:
+        return False
+    holder = section.parent
+    follows_heading = (
+        isinstance(holder, nodes.section)
+        and holder.index(section) == 1
+        and isinstance(holder[0], nodes.title)
+    )
+    return not follows_heading
+
+
+def _holds_form_appendices(section: nodes.section) -> bool:
+    return any(
+        isinstance(child, nodes.section) and "mk-form-appendix" in child["classes"] for child in section
+    )
 
 
 def _in_checklist(node: nodes.Node) -> bool:

@@ -8,7 +8,7 @@ from docutils import nodes
 from sphinx.locale import admonitionlabels
 
 from manualkit.writers.docx.base import DocxTranslatorBase, ListState
-from manualkit.writers.docx.oxml import Element, new, sub, val
+from manualkit.writers.docx.oxml import Element, new, paragraph_properties, sub, val, w
 from manualkit.writers.docx.styles import BOX_STYLE_ID
 
 #: Containers produced by the manualkit directives that are counted as forms in the summary.
@@ -235,9 +235,14 @@ class BlockMixin(DocxTranslatorBase):
         self.close_paragraph()
         if FORM_CLASS in node.get("classes", []):
             self.ctx.stats.forms += 1
+            container = self.blocks[-1]
+            self.form_starts.append((container, len(container)))
 
     def depart_container(self, node: nodes.container) -> None:
         self.close_paragraph()
+        if FORM_CLASS in node.get("classes", []):
+            container, start = self.form_starts.pop()
+            keep_together(container[start:])
 
     def visit_glossary(self, node: Any) -> None:
         pass
@@ -278,3 +283,17 @@ class BlockMixin(DocxTranslatorBase):
     def depart_citation(self, node: nodes.citation) -> None:
         self.close_paragraph()
         self.styles.pop()
+
+
+def keep_together(blocks: list[Element]) -> None:
+    """Keep a form on one page: every paragraph but the last keeps with the next.
+
+    A paper form split over two sheets gets its last rows or signature lines lost; Word and
+    LibreOffice keep table rows whose paragraphs are "keep with next" on the page of the next
+    row, and a form that is taller than a page still breaks where it must.
+    """
+    paragraphs = [p for block in blocks for p in block.iter(w("p"))]
+    for p in paragraphs[:-1]:
+        ppr = paragraph_properties(p)
+        if ppr.find(w("keepNext")) is None:
+            ppr.insert(1 if len(ppr) and ppr[0].tag == w("pStyle") else 0, new("keepNext"))

@@ -160,7 +160,8 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     StyleDef("Definition Term", "DefinitionTerm", font="heading", bold=True, after=0, keep_next=True),
     StyleDef("Definition", "Definition", indent_left=420),
     StyleDef("Form Field", "FormField", based_on="TableText", line=360),
-    StyleDef("Signature Line", "SignatureLine", before=360, after=120),
+    # Right-aligned like the HTML and PDF: the date blanks line up whatever the signer's title.
+    StyleDef("Signature Line", "SignatureLine", before=360, after=120, align="right"),
     # Checklist items ("☐ …", class mk-checklist): wrapped lines start under the text, not the box.
     StyleDef("Checklist Item", "ChecklistItem", after=60, indent_left=360, hanging=360),
     # "本节于 vX.Y 修订：…" under a changed section's heading (class mk-revised), styled like the
