@@ -273,10 +273,16 @@ def test_every_page_shows_document_control(basic_html: SphinxRun, page: str) -> 
 def test_page_furniture_is_in_chinese(basic_html: SphinxRun) -> None:
     """furo's navigation words and the footer read in Chinese, with the organisation named."""
     html = (basic_html.outdir / "01-complaints.html").read_text(encoding="utf-8")
-    for english in ("On this page", "Back to top", "<span>Previous</span>", "Copyright &#169;"):
+    english_words = ("On this page", "Back to top", "<span>Previous</span>", "Copyright &#169;")
+    english_words += ("Link to this",)
+    for english in english_words:
         assert english not in html
-    for chinese in ("本页目录", "返回顶部", "上一章"):
+    for chinese in ("本页目录", "返回顶部", "上一章", 'title="链接到此标题"'):
         assert chinese in html
+    assert "Made with" not in html
+    # A link to an SLA shows the SLA's name on hover, never its internal data id.
+    sla = data_of(basic_html).sla("complaint.general.resolve")
+    assert f'title="{sla.name}"' in html and 'title="complaint.general.resolve"' not in html
     assert f"&#169; {data_of(basic_html).meta.organisation}" in html
     # Sphinx 8.2's search status line has no zh_CN entry: our catalogue patch loads after Sphinx's.
     search = (basic_html.outdir / "search.html").read_text(encoding="utf-8")

@@ -25,7 +25,8 @@ from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
 from manualkit.models import DATA_FILES, ManualData
-from manualkit.sphinx.helpers import DataIndex
+from manualkit.sphinx import formatting
+from manualkit.sphinx.helpers import COLLECTIONS, DataIndex
 from manualkit.templating import TemplateRenderer
 
 if TYPE_CHECKING:
@@ -158,7 +159,23 @@ class ManualkitDomain(Domain):
             # No table/appendix lists this object: the text stays, unlinked (the checker reports it).
             return None
         docname, anchor = found
-        return make_refnode(builder, fromdocname, docname, anchor, contnode, target)
+        return make_refnode(builder, fromdocname, docname, anchor, contnode, self.tooltip(typ, target))
+
+    def tooltip(self, kind: str, item_id: str) -> str:
+        """What a reader sees on hovering a link: the item's name, never its internal data id.
+
+        ``complaint.major.resolve`` means nothing to front-line staff; 重大投诉办结 does.
+        """
+        known = self.runtime is not None and kind in COLLECTIONS
+        item = self.runtime.index.get(kind, item_id) if known and self.runtime is not None else None
+        if item is None:
+            return item_id
+        if kind == "reg":
+            return formatting.render_reference(item)
+        if kind in ("form", "checklist"):
+            return f"{item_id} {item.title}"
+        name = getattr(item, "name", None) or getattr(item, "title", None)
+        return str(name) if name else item_id
 
     def resolve_any_xref(
         self,
