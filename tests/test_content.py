@@ -365,7 +365,7 @@ def test_share_groups_add_up_and_are_shown() -> None:
 def test_revision_records_the_seed_decisions() -> None:
     revision = _seq("revisions.yaml")[-1]
     decisions = " ".join(revision["decisions"])
-    for topic in ["110%", "ops.problem", "70%", "未核实"]:
+    for topic in ["110%", "系统操作问题", "70%", "未核实"]:
         assert topic in decisions, f"no recorded decision about {topic}"
 
 

@@ -201,6 +201,18 @@ def _instructions(root: etree._Element) -> str:
     return " ".join(t.text or "" for t in root.iter(W + "instrText"))
 
 
+def test_chapter_owner_and_review_date_under_the_chapter_heading(built: Build) -> None:
+    body = built.xml("word/document.xml").find("w:body", NS)
+    assert body is not None
+    blocks = list(body)
+    headings = [i for i, b in enumerate(blocks) if b.tag == W + "p" and _style(b) == "Heading1"]
+    assert len(headings) == len(CHAPTER_TITLES)
+    for index in headings:
+        info = blocks[index + 1]
+        assert _style(info) == "ChapterInfo"
+        assert "".join(info.itertext()).startswith("本章文档信息：责任岗位 ")
+
+
 def test_toc_page_fields_and_section_break(built: Build) -> None:
     body = built.xml("word/document.xml")
     assert 'TOC \\o "1-3" \\h \\z \\u' in _instructions(body)

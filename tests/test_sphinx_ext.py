@@ -183,6 +183,20 @@ def test_form_is_printable(basic_html: SphinxRun) -> None:
         assert date.astext().startswith("日期：")
 
 
+def test_each_chapter_shows_its_owner_and_review_date_under_its_title(basic_html: SphinxRun) -> None:
+    """The front matter's owner (a role id) and review date, as readers say them."""
+    tree = resolved(basic_html, "01-complaints")
+    chapter = next(iter(tree.findall(nodes.section)))
+    info = chapter[1]
+    assert isinstance(info, nodes.paragraph) and "mk-chapter-info" in info["classes"]
+    owner = data_of(basic_html).role("cs.supervisor").name
+    assert info.astext() == f"本章文档信息：责任岗位 {owner}；下次复核日期 2026年1月1日"
+    html = (basic_html.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    assert f'<p class="mk-chapter-info">本章文档信息：责任岗位 {owner}' in html
+    index = resolved(basic_html, "index")  # no front matter: no line
+    assert not [p for p in index.findall(nodes.paragraph) if "mk-chapter-info" in p["classes"]]
+
+
 def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:
     checklist = data_of(basic_html).checklist("CL-04-01")
     tree = resolved(basic_html, "01-complaints")

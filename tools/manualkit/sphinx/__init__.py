@@ -10,7 +10,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 #: Bump when the doctree/domain data produced by this extension changes shape.
-ENV_VERSION = 6
+ENV_VERSION = 7
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -20,6 +20,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.zhsearch_ext")  # zh index from a cached jieba dictionary
     app.setup_extension("manualkit.sphinx.templatecache")  # compiled HTML templates kept between builds
     app.setup_extension("manualkit.sphinx.navigation")  # furo's sidebar tree rendered once per build
+    app.setup_extension("manualkit.sphinx.chapter_info")  # owner and review date under each chapter title
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.connect("builder-inited", theme_l10n.on_builder_inited)

@@ -401,6 +401,8 @@ class DocxTranslatorBase(SphinxTranslator):
         classes = node.get("classes", [])
         if "mk-signature" in classes:
             style = "SignatureLine"
+        elif "mk-chapter-info" in classes:
+            style = "ChapterInfo"
         elif REVISED_CLASS in classes:
             style = "RevisionNote"
         elif style is None and _in_checklist(node) and node.astext().startswith(CHECKBOX):

@@ -160,6 +160,8 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     StyleDef("Definition Term", "DefinitionTerm", font="heading", bold=True, after=0, keep_next=True),
     StyleDef("Definition", "Definition", indent_left=420),
     StyleDef("Form Field", "FormField", based_on="TableText", line=360),
+    # "本章文档信息：责任岗位 …；下次复核日期 …" under a chapter's title, small and grey as in the PDF.
+    StyleDef("Chapter Info", "ChapterInfo", size=18, color="555555", before=0, after=240),
     # Right-aligned like the HTML and PDF: the date blanks line up whatever the signer's title.
     StyleDef("Signature Line", "SignatureLine", before=360, after=120, align="right"),
     # Checklist items ("☐ …", class mk-checklist): wrapped lines start under the text, not the box.
