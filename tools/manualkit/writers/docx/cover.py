@@ -102,7 +102,7 @@ def cover_blocks(data: ManualData) -> list[Element]:
         approvals = _table(list(widths), header=True)
         head = _row(approvals)
         sub(head[0], "tblHeader")
-        for text, width in zip(("环节", "岗位", "姓名", "签字", "日期"), widths, strict=True):
+        for text, width in zip(("环节", "岗位", "署名", "签字", "日期"), widths, strict=True):
             _cell(head, text, width, "TableHeading")
         for approval in doc.approvals:
             row = _row(approvals, 560)
