@@ -93,6 +93,117 @@ def test_deadlines_and_suppressions(tmp_path: Path) -> None:
     assert "1 suppressed" in report.summary()
 
 
+#: The nested fixture: 4 投诉处理 › 4.2 complaint-handling (SLAs) › 4.2.1 complaint-handling-rules ›
+#: 4.2.1.x complaint-general-rules / (unlabelled) 材料归档 / complaint-urgent-rules; then 4.3
+#: complaint-callback, a sibling of 4.2 with no SLAs.
+NESTED_CHAPTER = "manual/04-complaints.md"
+_HANDLING_WORKING_DAYS = (
+    "SLAs complaint.general.resolve, complaint.urgent.resolve, complaint.major.resolve, "
+    "complaint.handling.total"
+)
+
+
+def test_deadlines_in_subsections_follow_the_enclosing_sections_slas(tmp_path: Path) -> None:
+    """An SLA attached to a section governs the prose of its subsections at any depth."""
+    root = make_project(tmp_path, "nested")
+    report = run_checks(root, today=TODAY, select=["MK0", "MK103", "MK104", "MK105"])
+    got = [(d.code, d.location.line, d.location.column) for d in report.diagnostics]
+    assert got == [
+        ("MK103", 40, 8),  # grandchild 一般投诉: 15个工作日 against complaint-handling's SLAs
+        # line 42 (the same statement through {sla}`complaint.general.resolve`): no finding
+        ("MK104", 44, 8),  # 7个工作日 restated in the grandchild, as it would be in 4.2 itself
+        ("MK103", 48, 8),  # under an unlabelled heading: still inside complaint-handling-rules
+        ("MK104", 53, 8),
+        ("MK104", 53, 25),  # 保存5年 = record.retention, attached to the grandparent
+        ("MK105", 58, 6),  # complaint-callback is a sibling of complaint-handling, not a child
+    ]
+    assert report.diagnostics[0].format() == (
+        f"{NESTED_CHAPTER}:40:8: error MK103 deadline contradicts {_HANDLING_WORKING_DAYS}: prose says "
+        "15个工作日, data says 7个工作日 / 2个工作日 / 7个工作日 / 10个工作日"
+    )
+    assert report.diagnostics[-1].message == (
+        "duration '15个工作日' is not backed by an SLA of that unit in section complaint-callback "
+        "or the sections enclosing it"
+    )
+
+
+def test_consistent_deadline_in_a_grandchild_section_is_not_reported(tmp_path: Path) -> None:
+    """A statement agreeing with the grandparent's SLA is no contradiction and not unbacked.
+
+    Before subsections inherited their ancestors' SLAs, both lines below gave MK105 (no SLA of
+    that unit in the section); now the number agrees and only the usual restating note remains.
+    """
+    root = make_project(tmp_path, "nested")
+    chapter = root / NESTED_CHAPTER
+    text = chapter.read_text(encoding="utf-8")
+    wrong = "一般投诉应当在15个工作日内处理完毕。"
+    assert wrong in text
+    chapter.write_text(text.replace(wrong, "一般投诉应当在7个工作日内处理完毕。"), encoding="utf-8")
+    report = run_checks(root, today=TODAY, select=["MK103", "MK105"])
+    # Lines 40 and 44 agree with complaint.general.resolve / complaint.major.resolve (7个工作日),
+    # line 42 uses the role: no finding; the planted faults further down are still reported.
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [("MK103", 48), ("MK105", 58)]
+    # A restated number is no error, only the warning it would get in 4.2 itself.
+    restated = run_checks(root, today=TODAY, select=["MK104"]).diagnostics
+    assert [(d.location.line, d.location.column) for d in restated if d.location.line < 48] == [
+        (40, 8),
+        (44, 8),
+    ]
+
+
+def test_a_subsections_own_slas_take_precedence_per_unit_family(tmp_path: Path) -> None:
+    """When child and parent both name SLAs, the nearest section with SLAs of that family governs."""
+    root = make_project(tmp_path, "nested")
+    slas = root / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    urgent = "  name: 紧急投诉处理时限\n  duration: {value: 2, unit: working_days}\n  start: 受理\n"
+    entry = urgent + "  end: 办结\n  owner: complaint.handler\n  section: complaint-handling\n"
+    assert entry in text
+    slas.write_text(text.replace(entry, entry.replace("complaint-handling", "complaint-urgent-rules")))
+    report = run_checks(root, today=TODAY, select=["MK103", "MK104", "MK105"])
+    by_position = {(d.location.line, d.location.column): d for d in report.diagnostics}
+    # 紧急投诉 (complaint-urgent-rules) has its own working-day SLA: 7个工作日 contradicts it, even
+    # though complaint.general.resolve in the parent section is 7 working days.
+    urgent_7 = by_position[(53, 8)]
+    assert (urgent_7.code, urgent_7.message) == (
+        "MK103",
+        "deadline contradicts SLA complaint.urgent.resolve: prose says 7个工作日, data says 2个工作日",
+    )
+    # It has no SLA in years, so 保存5年 still falls through to the grandparent's retention SLA.
+    assert by_position[(53, 25)].code == "MK104"
+    assert "record.retention" in by_position[(53, 25)].message
+    # The sibling 一般投诉 section no longer sees the moved SLA.
+    assert "complaint.urgent.resolve" not in by_position[(40, 8)].message
+    assert by_position[(40, 8)].code == "MK103"
+
+
+def test_section_ancestry_follows_heading_levels(tmp_path: Path) -> None:
+    from manualkit.checks.context import CheckContext
+    from manualkit.checks.datapos import DataPositions
+    from manualkit.checks.source import parse_manual
+    from manualkit.loader import load_source
+
+    root = make_project(tmp_path, "nested")
+    source = load_source(root / "data", root=root)
+    assert source.data is not None
+    documents, _ = parse_manual(root / "manual", root)
+    positions = DataPositions.from_source(root, root / "data", source)
+    ctx = CheckContext(root, source.data, documents, TODAY, positions)
+    [doc] = [d for d in documents if d.path == NESTED_CHAPTER]
+    assert ctx.enclosing_sections(doc, "complaint-general-rules") == (
+        "complaint-general-rules",
+        "complaint-handling-rules",
+        "complaint-handling",
+        "complaints",
+    )
+    assert ctx.enclosing_sections(doc, "complaint-callback") == ("complaint-callback", "complaints")
+    assert ctx.enclosing_sections(doc, "complaints") == ("complaints",)
+    assert ctx.enclosing_sections(doc, None) == ()
+    # Prose under the unlabelled 材料归档 heading belongs to the nearest labelled section.
+    [block] = [b for b in doc.blocks if "投诉材料" in b.source]
+    assert block.section == "complaint-handling-rules"
+
+
 def test_unused_suppression_is_reported(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     chapter = root / "manual" / "04-complaints.md"
@@ -237,14 +348,81 @@ def test_citations(tmp_path: Path) -> None:
 
 def test_personal_data(tmp_path: Path) -> None:
     root = make_project(tmp_path, "personal")
-    # line 18 holds only masked placeholders (and an ID-like number with a wrong check digit)
+    # line 18 holds only masked placeholders (and an ID-like number with a wrong check digit);
+    # line 22 only masked mobiles, service hotlines and landline numbers
     assert findings(root, ["MK4"]) == {
         ("MK401", "manual/04-complaints.md", 16),
         ("MK402", "manual/04-complaints.md", 16),
         ("MK403", "manual/04-complaints.md", 16),
         ("MK404", "manual/04-complaints.md", 16),
+        ("MK402", "manual/04-complaints.md", 20),
         ("MK404", "data/roles.yaml", 3),
     }
+
+
+def test_mobile_numbers_with_separators_are_personal_data(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "personal")
+    report = run_checks(root, today=TODAY, select=["MK402"])
+    got = [(d.location.line, d.location.column) for d in report.diagnostics]
+    assert got == [
+        (16, 36),  # 13812345678
+        (20, 6),  # 138 1234 5678
+        (20, 20),  # 139-1234-5678
+        (20, 34),  # +86 139 1234 5678
+        (20, 52),  # +86-139-1234-5678
+        (20, 70),  # (+86)13912345678
+        (20, 87),  # （+86）139 1234 5678
+        (20, 106),  # 0086 13912345678
+    ]
+    assert report.diagnostics[4].format() == (
+        "manual/04-complaints.md:20:52: error MK402 real-looking personal data: mobile number 139… "
+        "— use a masked placeholder"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("手机13812345678。", 2),
+        ("手机138 1234 5678。", 2),
+        ("手机138-1234-5678。", 2),
+        ("手机138 12345678", 2),
+        ("+86 139 1234 5678", 0),
+        ("+86-139-1234-5678", 0),
+        ("+8613912345678", 0),
+        ("(+86)13912345678", 0),
+        ("（+86） 139-1234-5678", 0),
+        ("电话：0086-139-1234-5678", 3),
+    ],
+)
+def test_mobile_number_forms(text: str, column: int) -> None:
+    from manualkit.checks.rules_personal import scan_line
+
+    assert [(code, col) for code, col, _ in scan_line(text)] == [("MK402", column)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "138****0000",
+        "138 **** 0000",
+        "+86 138****0000",
+        "客服热线95588",
+        "400-820-8888",
+        "400 820 8888",
+        "4008208888",
+        "010-12345678",  # landline numbers are institutional here, not MK402's business
+        "0755-1234 5678",
+        "+86 10 1234 5678",
+        "1381234567890",  # 13 digits: not a mobile number
+        "138 1234 56789",
+        "6222 1381 2345 6788",  # grouped like a card (fails Luhn): no mobile inside
+    ],
+)
+def test_not_mobile_numbers(text: str) -> None:
+    from manualkit.checks.rules_personal import scan_line
+
+    assert list(scan_line(text)) == []
 
 
 def test_review_cycle(tmp_path: Path) -> None:
@@ -440,3 +618,181 @@ def test_real_manual_has_no_errors(today: dt.date | None) -> None:
     report = run_checks(REPO, today=today, ignore=NOT_OURS)
     errors = [d.format() for d in report.diagnostics if d.severity == "error"]
     assert errors == []
+
+
+# --------------------------------------------------------------------------- chapter encodings, front matter
+
+
+def test_chapter_saved_as_gbk_is_one_error_at_its_first_bad_byte(tmp_path: Path) -> None:
+    """Every rule runs (MK7 too, which read the chapters itself and crashed); only MK003 remains:
+    the chapter is checked from its GBK reading, so nothing it defines is reported missing."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    raw = chapter.read_text(encoding="utf-8").encode("gbk")
+    chapter.write_bytes(raw)
+    report = run_checks(root, today=TODAY)
+    # Where UTF-8 decoding stops (GBK's 投 = CD B6 happens to be valid UTF-8, so it may be a
+    # character later than the first Chinese one), counted in characters like every column.
+    with pytest.raises(UnicodeDecodeError) as stop:
+        raw.decode("utf-8")
+    before = raw[: stop.value.start].decode("utf-8")
+    line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+    assert [(d.code, d.location.path, d.location.line, d.location.column) for d in report.diagnostics] == [
+        ("MK003", "manual/04-complaints.md", line, column)
+    ]
+    assert report.diagnostics[0].message == (
+        f"not UTF-8 text: expected UTF-8, found byte 0x{raw[stop.value.start]:02X} (the file seems to be "
+        "saved as GBK/GB 18030); save the file as UTF-8 (Notepad: 另存为 → 编码 UTF-8)"
+    )
+
+
+def test_unreadable_chapter_with_release_history_is_reported_not_raised(tmp_path: Path) -> None:
+    """MK705 compares chapters with the previous release tag (manualkit.revisions reads them)."""
+    from release_helpers import make_project as make_release_project
+    from release_helpers import make_v1_1, tag
+
+    root = make_release_project(tmp_path)
+    tag(root, "1.0")
+    make_v1_1(root)
+    chapter = root / "manual" / "02-complaints.md"
+    chapter.write_bytes(chapter.read_text(encoding="utf-8").encode("gbk"))
+    report = run_checks(root, today=TODAY, select=["MK003", "MK705"])
+    assert [(d.code, d.severity, d.location.path) for d in report.diagnostics] == [
+        ("MK705", "warning", "data/revisions.yaml"),
+        ("MK003", "error", "manual/02-complaints.md"),
+    ]
+    assert "manual/02-complaints.md could not be read (see MK003)" in report.diagnostics[0].message
+
+
+def test_an_unopenable_chapter_is_mk003(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "manual" / "09-missing.md").symlink_to(root / "manual" / "nowhere.md")
+    report = run_checks(root, today=TODAY, ignore=NOT_OURS)
+    assert [(d.code, d.location.path, d.message) for d in report.diagnostics] == [
+        ("MK003", "manual/09-missing.md", "cannot read the chapter: No such file or directory")
+    ]
+
+
+def test_byte_order_mark_and_windows_line_ends_read_like_plain_utf8(tmp_path: Path) -> None:
+    """Windows Notepad's "UTF-8 with BOM" and CRLF: same front matter, same positions, no finding."""
+    from manualkit.checks.source import parse_document
+
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    plain = parse_document(chapter, root)
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    bom = parse_document(chapter, root)
+    assert (
+        bom.front_matter == plain.front_matter == {"owner": "cs.manager", "review_due": dt.date(2026, 6, 30)}
+    )
+    assert bom.front_matter_lines == plain.front_matter_lines
+    assert [(r.target, r.line, r.column) for _, r in bom.roles()] == [
+        (r.target, r.line, r.column) for _, r in plain.roles()
+    ]
+    assert bom.text == text
+    report = run_checks(root, today=TODAY, ignore=NOT_OURS)
+    assert [d.format() for d in report.diagnostics] == []
+
+
+FRONT_MATTER_ERRORS = [
+    # (front matter after the opening '---' on line 1, line, column, message)
+    (
+        "owner: consumer: protection\nreview_due: 2026-06-30\n",
+        2,
+        16,
+        "mapping values are not allowed here (a value containing ': ' must be quoted)",
+    ),
+    (
+        "owner: cs.manager\nreview_due: 2026-06-30\nsee:\n\t- a\n",
+        5,
+        1,
+        "found a tab in the indentation: YAML cannot be indented with tabs, indent with spaces",
+    ),
+    (
+        "owner: cs.manager\nsee:\n  - a\n - b\n",
+        5,
+        2,
+        "did not find expected key (while parsing a block mapping); check the indentation: "
+        "the keys of the mapping starting at line 2 are in column 1",
+    ),
+    (
+        "owner: cs.manager\nreview_due: 2026-02-30\n",
+        3,
+        13,
+        "expected a valid date YYYY-MM-DD, found '2026-02-30' (day is out of range for month)",
+    ),
+    ("- owner\n", 2, 1, "front matter must be a YAML mapping (owner: …, review_due: …), found a list"),
+]
+
+
+@pytest.mark.parametrize(("front", "line", "column", "message"), FRONT_MATTER_ERRORS)
+def test_front_matter_errors_point_into_the_file(
+    tmp_path: Path, front: str, line: int, column: int, message: str
+) -> None:
+    from manualkit.checks.source import FrontMatterProblem, parse_document
+
+    page = tmp_path / "manual" / "01-x.md"
+    page.parent.mkdir()
+    page.write_text(f"---\n{front}---\n\n(x)=\n# 标题\n", encoding="utf-8")
+    doc = parse_document(page, tmp_path)
+    assert doc.front_matter_problem == FrontMatterProblem(message, line, column)
+    assert doc.front_matter_error == f"line {line}, column {column}: {message}"
+
+
+def test_front_matter_error_message_names_the_file_position(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace("review_due: 2026-06-30", "review_due: 2026-02-30"), encoding="utf-8")
+    report = run_checks(root, today=TODAY, select=["MK5"])
+    assert [(d.code, d.location.path, d.message) for d in report.diagnostics] == [
+        (
+            "MK501",
+            "manual/04-complaints.md",
+            "front matter is not valid YAML: line 3, column 13: expected a valid date YYYY-MM-DD, "
+            "found '2026-02-30' (day is out of range for month)",
+        )
+    ]
+    chapter.write_text(text.replace("owner: cs.manager", "owner: cs: manager"), encoding="utf-8")
+    (message,) = [d.message for d in run_checks(root, today=TODAY, select=["MK5"]).diagnostics]
+    assert message == (
+        "front matter is not valid YAML: line 2, column 10: mapping values are not allowed here "
+        "(a value containing ': ' must be quoted)"
+    )
+    assert "<unicode string>" not in message
+
+
+# --------------------------------------------------------------------------- exit status
+
+
+def test_invalid_data_exits_2_like_build_and_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """README: 0 ok, 1 checks failed, 2 invalid sources — whatever --select/--ignore hide."""
+    root = make_project(tmp_path)
+    (root / "data" / "roles.yaml").write_text("- id: cs.manager\n\tname: 客服经理\n", encoding="utf-8")
+    args = ["check", "--project", str(root), "--today", TODAY.isoformat()]
+    line = (
+        "data/roles.yaml:2:1: error DATA001 YAML syntax error: found a tab in the indentation: "
+        "YAML cannot be indented with tabs, indent with spaces"
+    )
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert line in captured.out.splitlines()
+    assert "nothing was checked" in captured.err
+    assert main([*args, "--select", "MK1"]) == 2
+    captured = capsys.readouterr()
+    assert line not in captured.out
+    assert line in captured.err.splitlines()
+    assert main([*args, "--format", "json", "--ignore", "DATA"]) == 2
+    assert json.loads(capsys.readouterr().out)["summary"]["errors"] == 0
+    assert main(["due", "complaint.general.resolve", "--from", "2025-12-01", "--project", str(root)]) == 2
+
+
+def test_check_exit_status_1_for_findings_and_chapters_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    chapter.write_bytes(chapter.read_text(encoding="utf-8").encode("gbk"))
+    assert main(["check", "--project", str(root), "--today", TODAY.isoformat()]) == 1
+    assert "error MK003 not UTF-8 text" in capsys.readouterr().out

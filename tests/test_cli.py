@@ -492,3 +492,51 @@ def test_a_command_ending_without_teardown_still_delivers_all_its_output(
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected
     assert len(expected.splitlines()) > 20
+
+
+def checks_project(tmp_path: Path) -> Path:
+    """A writable copy of the checker's clean fixture project (its Vale styles path made absolute),
+    with the conf.py that makes it a project for ``manualkit``."""
+    root = tmp_path / "checks-clean"
+    shutil.copytree(REPO / "tests" / "fixtures" / "checks" / "clean", root)
+    (root / "conf.py").write_text("# the checker's fixture project\n", encoding="utf-8")
+    (root / ".vale.ini").write_text(
+        (root / ".vale.ini")
+        .read_text(encoding="utf-8")
+        .replace("../../../../tools/vale/styles", (REPO / "tools" / "vale" / "styles").as_posix()),
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_check_of_a_chapter_saved_as_gbk_reports_it_without_a_traceback(tmp_path: Path) -> None:
+    root = checks_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    chapter.write_bytes(chapter.read_text(encoding="utf-8").encode("gbk"))
+    result = run_manualkit("--project", str(root), "check", "--today", "2025-12-01")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    assert result.stderr == ""
+    findings = result.stdout.splitlines()
+    assert len(findings) == 2, findings
+    assert re.fullmatch(
+        r"manual/04-complaints\.md:7:\d+: error MK003 not UTF-8 text: expected UTF-8, "
+        r"found byte 0x[0-9A-F]{2} \(the file seems to be saved as GBK/GB 18030\); save the file as UTF-8 .*",
+        findings[0],
+    )
+    assert findings[1].startswith("1 error(s)")
+
+
+def test_check_exits_2_on_invalid_data_like_build_and_data(tmp_path: Path) -> None:
+    """README, Exit status: 2 for invalid sources, whichever command meets them."""
+    root = checks_project(tmp_path)
+    (root / "data" / "roles.yaml").write_text("- id: cs.manager\n\tname: 客服经理\n", encoding="utf-8")
+    line = (
+        "data/roles.yaml:2:1: error DATA001 YAML syntax error: found a tab in the indentation: "
+        "YAML cannot be indented with tabs, indent with spaces"
+    )
+    for command in (["check"], ["data"], ["check", "--select", "MK1"]):
+        result = run_manualkit("--project", str(root), *command)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert line in (result.stdout + result.stderr).splitlines(), command
+        assert "Traceback" not in result.stdout + result.stderr

@@ -483,3 +483,52 @@ def test_chinese_wrapped_over_lines_reads_as_one_sentence(project: Path) -> None
         "服务承诺的时间要求，以工作日计。超过时限的 SLA 事项 须上报。",
         "第一行第二行（ 原有空格 ）依据 GB/T 35273",
     ]
+
+
+def test_a_tab_used_for_indentation_is_named(project: Path) -> None:
+    write(project, "roles.yaml", "- id: service.manager\n\tname: 客服经理\n")
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:2:1: error DATA001 YAML syntax error: found a tab in the indentation: "
+        "YAML cannot be indented with tabs, indent with spaces"
+    ]
+    write(project, "roles.yaml", "roles:\n\t- id: service.manager\n")
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:2:1: error DATA001 YAML syntax error: found a tab in the indentation: "
+        "YAML cannot be indented with tabs, indent with spaces"
+    ]
+
+
+def test_bad_indentation_gets_a_hint(project: Path) -> None:
+    write(
+        project, "roles.yaml", "- id: service.manager\n  name: 客服经理\n - id: cs.agent\n   name: 客服专员\n"
+    )
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:3:2: error DATA001 YAML syntax error: did not find expected '-' indicator "
+        "(while parsing a block collection); check the indentation: the items ('-') of the list "
+        "starting at line 1 are in column 1"
+    ]
+
+
+def test_a_reserved_character_is_shown_and_quoting_suggested(project: Path) -> None:
+    write(project, "roles.yaml", "- id: service.manager\n  name: @客服经理\n")
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:2:9: error DATA001 YAML syntax error: found character '@' that cannot start "
+        "a value (@ is reserved in YAML: quote the text)"
+    ]
+
+
+def test_yaml_messages_never_quote_pyyaml_internals() -> None:
+    """Front matter and data files share the messages; lines are the file's own (offset)."""
+    import yaml
+
+    from manualkit.yamlsource import describe_yaml_error
+
+    text = "owner: a\nsee:\n  - a\n - b\n"
+    with pytest.raises(yaml.YAMLError) as info:
+        yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    message, line, column = describe_yaml_error(info.value, text, line_offset=1)
+    assert (line, column) == (5, 2)
+    assert message.endswith(
+        "check the indentation: the keys of the mapping starting at line 2 are in column 1"
+    )
+    assert "<unicode string>" not in message

@@ -142,24 +142,9 @@ def read_yaml(text: str) -> YamlDocument:
     """Compose ``text`` and convert it; never raises for bad input, problems are collected."""
     try:
         root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = exc.problem or "invalid YAML"
-        if exc.context and "single document" in exc.context:
-            problem = "a data file holds one YAML document, but a second one starts here ('---')"
-        elif exc.context:
-            problem = f"{problem} ({exc.context})"
-        return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {problem}", line, column)])
-    except yaml.reader.ReaderError as exc:  # a control character or an undecodable byte
-        before = _text_before(text, int(exc.position))
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
-        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
-        message = f"YAML syntax error: character U+{character:04X} is not allowed ({exc.reason})"
-        return YamlDocument(None, {}, [YamlProblem("DATA001", message, line, column)])
     except yaml.YAMLError as exc:
-        return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {exc}", 1, 1)])
+        message, line, column = describe_yaml_error(exc, text)
+        return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {message}", line, column)])
     converter = _Converter(text.split("\n"))
     if root is None:
         return YamlDocument(None, {}, [])
@@ -168,6 +153,71 @@ def read_yaml(text: str) -> YamlDocument:
     except _TooManyNodes as exc:
         return YamlDocument(None, {}, [exc.problem])
     return YamlDocument(value, converter.nodes, converter.problems)
+
+
+#: Problems a writer meets when the indentation is wrong (libyaml's words, and the pure-Python
+#: parser's ``expected <block end>, but found …`` for the same mistakes).
+_INDENTATION_PROBLEMS = ("did not find expected '-' indicator", "did not find expected key")
+
+
+def describe_yaml_error(exc: yaml.YAMLError, text: str, line_offset: int = 0) -> tuple[str, int, int]:
+    """A writer's message for a YAML syntax error in ``text``, and its 1-based line and column.
+
+    The message never quotes PyYAML's internals (``in "<unicode string>", line 1, column 8``, the
+    position *is* the line and column returned); tabs used for indentation and mis-indented
+    lists or mappings get a plain hint.  Shared by the data files (:func:`read_yaml`) and the
+    chapters' front matter (``manualkit.checks.source``), whose ``text`` starts ``line_offset``
+    lines into its file: every line returned or named in the message is the file's own.
+    """
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character or an undecodable byte
+        before = _text_before(text, int(exc.position))
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return f"character U+{character:04X} is not allowed ({exc.reason})", line + line_offset, column
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return str(exc).replace("\n", " "), 1 + line_offset, 1
+    message, line, column = _describe_marked(exc, text, line_offset)
+    return message, line + line_offset, column
+
+
+def _describe_marked(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> tuple[str, int, int]:
+    """:func:`describe_yaml_error` for a parser error with a mark (line in ``text``, not offset)."""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    lines = text.split("\n")
+    row = lines[line - 1] if 0 < line <= len(lines) else ""
+    found = row[column - 1] if 0 < column <= len(row) else ""
+    problem = exc.problem or "invalid YAML"
+    context = exc.context or ""
+    if found == "\t" or "tab character" in problem:
+        if row[: column - 1].strip(" \t"):
+            return "found a tab: YAML separates with spaces only, replace the tab with spaces", line, column
+        return (
+            "found a tab in the indentation: YAML cannot be indented with tabs, indent with spaces",
+            line,
+            column,
+        )
+    if "single document" in context:
+        return "a data file holds one YAML document, but a second one starts here ('---')", line, column
+    if problem.startswith("found character") and "cannot start any token" in problem and found:
+        problem = f"found character {found!r} that cannot start a value"
+        if found in "@`":
+            problem += f" ({found} is reserved in YAML: quote the text)"
+        return problem, line, column
+    if problem.startswith("expected <block end>"):  # the pure-Python parser's words for libyaml's
+        problem = _INDENTATION_PROBLEMS[0] if "collection" in context else _INDENTATION_PROBLEMS[1]
+    if problem.startswith("mapping values are not allowed"):
+        problem = "mapping values are not allowed here (a value containing ': ' must be quoted)"
+    message = f"{problem} ({context})" if context else problem
+    start = exc.context_mark
+    if problem.startswith(_INDENTATION_PROBLEMS) and start is not None:
+        what = "the items ('-') of the list" if "collection" in context else "the keys of the mapping"
+        message += (
+            f"; check the indentation: {what} starting at line {start.line + 1 + line_offset} "
+            f"are in column {start.column + 1}"
+        )
+    return message, line, column
 
 
 def _text_before(text: str, position: int) -> str:

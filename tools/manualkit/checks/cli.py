@@ -9,11 +9,21 @@ Nothing heavy is imported here: the check path must start fast (pre-commit hook)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from manualkit.checks import CheckReport
+
+#: Exit statuses, as for every ``manualkit`` command (README "Exit status"): 1 = the checker found
+#: errors, 2 = invalid sources (the data files could not be loaded, so no rule ran) or usage.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
 
 
 def _ids(value: str) -> list[str]:
@@ -41,14 +51,17 @@ def _project(args: argparse.Namespace) -> Path:
 
 
 def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """``manualkit check``: run the consistency checks, exit 1 on errors."""
+    """``manualkit check``: run the consistency checks; exit 1 on errors, 2 on invalid data."""
     from manualkit.checks.registry import FAMILIES
     from manualkit.checks.report import FORMATS
 
     p: argparse.ArgumentParser = subparsers.add_parser(
         "check",
         help="check the manual's consistency (references, deadlines, forms, style …)",
-        description="Check data/ and manual/ for contradictions; exit status 1 when errors are found.",
+        description=(
+            "Check data/ and manual/ for contradictions. Exit status: 0 no errors, 1 errors found, "
+            "2 invalid data files (nothing checked) or bad usage."
+        ),
     )
     p.add_argument("--project", default=argparse.SUPPRESS, help="project root (default: current directory)")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
@@ -94,15 +107,15 @@ def run_check_command(args: argparse.Namespace) -> int:
         for r in all_rules():
             print(f"{r.code}  {r.severity:<7}  {r.summary}")
         print("\nfamilies: " + "; ".join(f"{k.lower()} = {','.join(v)}" for k, v in FAMILIES.items()))
-        return 0
+        return EXIT_OK
     if args.explain:
         code = args.explain.strip().upper()
         found = next((r for r in all_rules() if r.code == code), None)
         if found is None:
             print(f"manualkit check: unknown rule id {code!r} (see --list-rules)", file=sys.stderr)
-            return 2
+            return EXIT_INVALID
         print(found.explain(), end="")
-        return 0
+        return EXIT_OK
     from manualkit.checks.registry import unknown_patterns
 
     codes = [r.code for r in all_rules()]
@@ -112,10 +125,34 @@ def run_check_command(args: argparse.Namespace) -> int:
             f"manualkit check: {', '.join(bad)} matches no rule id, prefix or family (see --list-rules)",
             file=sys.stderr,
         )
-        return 2
-    report = run_checks(_project(args), today=args.today, select=args.select, ignore=args.ignore)
+        return EXIT_INVALID
+    root = _project(args)
+    report = run_checks(root, today=args.today, select=args.select, ignore=args.ignore)
     print(render(report, args.format))
-    return 1 if report.has_errors else 0
+    if _data_invalid(root, report):
+        return EXIT_INVALID
+    return EXIT_FAILED if report.has_errors else EXIT_OK
+
+
+def _data_invalid(root: Path, report: CheckReport) -> bool:
+    """Whether the data files could not be loaded (then no rule ran): exit 2, like ``build``/``data``.
+
+    Asks the loader, whose result of the check run is reused (the files are unchanged, see
+    ``loader.load_data``), so ``--select``/``--ignore`` cannot make invalid data pass; errors they
+    hid from the report are printed on stderr.
+    """
+    from manualkit.loader import load_data
+
+    data, diagnostics = load_data(root / "data", root=root)
+    if data is not None:
+        return False
+    shown = set(report.diagnostics)
+    for diag in diagnostics:
+        diag = dataclasses.replace(diag, location=diag.location.relative_to(root))
+        if diag.severity == "error" and diag not in shown:
+            print(diag.format(), file=sys.stderr)
+    print("manualkit check: invalid data files; nothing was checked", file=sys.stderr)
+    return True
 
 
 def run_due_command(args: argparse.Namespace) -> int:
@@ -128,19 +165,19 @@ def run_due_command(args: argparse.Namespace) -> int:
         data = load_or_raise(root / "data")
     except SourceError as exc:
         print(exc, file=sys.stderr)
-        return 1
+        return EXIT_INVALID
     try:
         sla = data.sla(args.sla)
     except KeyError:
         known = ", ".join(s.id for s in data.slas)
         print(f"manualkit due: unknown SLA {args.sla!r}; known: {known}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     try:
         print(due_for_sla(sla, args.start, root / "data"))
     except CalendarError as exc:
         print(f"manualkit due: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

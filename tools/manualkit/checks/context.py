@@ -47,7 +47,35 @@ class CheckContext:
         return {label: doc for doc in self.documents for label in doc.labels}
 
     @cached_property
+    def section_ancestry(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(chapter path, section label) → that label and its enclosing labels, nearest first.
+
+        Replays each chapter's headings with the parser's own nesting rule (a heading closes every
+        open heading of the same or a deeper level), so ``complaint-handling-rules`` under
+        ``complaint-process`` under ``complaints`` gives all three.  Unlabelled headings are
+        skipped: their blocks already carry the nearest labelled section (``Block.section``).
+        """
+        result: dict[tuple[str, str], tuple[str, ...]] = {}
+        for doc in self.documents:
+            stack: list[tuple[int, str | None]] = []
+            for heading in doc.headings:
+                while stack and stack[-1][0] >= heading.level:
+                    stack.pop()
+                stack.append((heading.level, heading.label))
+                if heading.label:
+                    chain = tuple(label for _, label in reversed(stack) if label)
+                    result.setdefault((doc.path, heading.label), chain)
+        return result
+
+    def enclosing_sections(self, doc: Document, section: str | None) -> tuple[str, ...]:
+        """``section`` and the labels of the sections enclosing it in ``doc``, nearest first."""
+        if not section:
+            return ()
+        return self.section_ancestry.get((doc.path, section), (section,))
+
+    @cached_property
     def section_slas(self) -> dict[str, tuple[Sla, ...]]:
+        """Section label → the SLAs whose ``section`` names it (not those of its subsections)."""
         result: dict[str, list[Sla]] = {}
         for sla in self.data.slas:
             if sla.section:

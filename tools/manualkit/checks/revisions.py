@@ -13,10 +13,11 @@ from collections.abc import Iterable
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
+from manualkit.checks.source import unreadable_chapters
 from manualkit.diagnostics import Diagnostic, Location
+from manualkit.redline.sections import split_sections
 from manualkit.revisions import (
     coverage,
-    label_locations,
     newest_revision,
     unreleased_changes,
     version_key,
@@ -118,18 +119,25 @@ def newest_is_manual_version(ctx: CheckContext) -> Iterable[Diagnostic]:
     """,
 )
 def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
-    known = set(label_locations(ctx.root))
+    # The labels of manualkit.revisions.label_locations, from the chapters the checker already
+    # read (read_chapter: a BOM is fine, an unreadable chapter is MK003, never a traceback).
+    known = {s.label for doc in ctx.documents for s in split_sections(doc.text, doc.path) if s.label}
     known.update(label for doc in ctx.documents for label in doc.labels)
+    unopened: list[str] | None = None
     for index, revision in enumerate(ctx.data.revisions):
         for number, change in enumerate(revision.changes):
             if change.section not in known:
                 hint = _closest(change.section, known)
+                if unopened is None:  # chapters that could not be opened: their labels are unknown
+                    parsed = {doc.path for doc in ctx.documents}
+                    unopened = [p for p, _ in unreadable_chapters(ctx.root, ctx.documents) if p not in parsed]
                 yield Diagnostic(
                     "MK704",
                     "error",
                     f"revision {revision.version} changes section '{change.section}', which no chapter in "
                     f"manual/ defines with a '({change.section})=' line"
-                    + (f"; did you mean '{hint}'?" if hint else ""),
+                    + (f"; did you mean '{hint}'?" if hint else "")
+                    + (f" ({', '.join(unopened)} could not be read, see MK003)" if unopened else ""),
                     ctx.where("revisions", None, index, "changes", number, "section"),
                 )
 
@@ -147,7 +155,22 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
     """,
 )
 def changes_recorded(ctx: CheckContext) -> Iterable[Diagnostic]:
-    result = coverage(ctx.root, ctx.data)
+    try:
+        result = coverage(ctx.root, ctx.data)
+    except (UnicodeDecodeError, OSError) as exc:
+        # manualkit.revisions reads the chapters itself (as strict UTF-8); the checker reports an
+        # unreadable chapter as MK003 at its first bad byte, so here it only says what it skipped.
+        unreadable = (
+            ", ".join(p for p, _ in unreadable_chapters(ctx.root, ctx.documents)) or f"a file ({exc})"
+        )
+        yield Diagnostic(
+            "MK705",
+            "warning",
+            f"cannot verify the changes since the previous release: {unreadable} could not be read "
+            "(see MK003)",
+            ctx.where("revisions"),
+        )
+        return
     if result.base is not None and result.skipped:
         # The previous release should be tagged; without the tag nothing can be verified.
         yield Diagnostic(

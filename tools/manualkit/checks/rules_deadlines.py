@@ -1,8 +1,16 @@
-"""MK103–MK105: durations written out in prose against the SLA that governs the paragraph."""
+"""MK103–MK105: durations written out in prose against the SLA that governs the paragraph.
+
+Governing SLAs, first match wins, always restricted to the mention's unit family and kind: the SLAs
+cited by ``{sla}`` roles in the same sentence, else in the same paragraph, else the SLAs attached
+(``Sla.section``) to the paragraph's section or, failing that, to the nearest enclosing section
+that has some.  An SLA's ``section`` usually names a parent section (``complaint-process``) while
+the rules are spelled out in its subsections (4.2.2 处理要求), so a subsection inherits its
+ancestors' SLAs; a subsection with SLAs of its own overrides them for that unit family only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import DurationMention, compare_key, extract
@@ -46,13 +54,29 @@ def _sentence(text: str, offset: int) -> tuple[int, int]:
     return lo, (min(ends) + 1 if ends else len(text))
 
 
+def _section_governing(
+    mention: DurationMention, sections: Sequence[str], section_slas: Mapping[str, Sequence[Sla]]
+) -> list[Sla]:
+    """Comparable SLAs of the nearest section in ``sections`` (nearest first) that has any.
+
+    Nearest per unit family: a subsection's own hour SLA does not hide its parent's working-day
+    SLAs from a working-day mention, but its own working-day SLAs do.
+    """
+    for label in sections:
+        found = [s for s in section_slas.get(label, ()) if _comparable(mention, s)]
+        if found:
+            return found
+    return []
+
+
 @rule(
     "MK105",
     "info",
     "duration in prose with no SLA of that unit in the section",
     """
     What: a duration written out in prose (e.g. 30天) in a section that has no SLA of the same unit
-    family, neither cited in the paragraph nor attached to the section (Sla.section).
+    family, neither cited in the paragraph nor attached (Sla.section) to the section or to any
+    section enclosing it.
     Why: hard deadlines belong in data/slas.yaml so forms, tables and checks agree; a loose number
     in prose is easily missed when the SLA changes.
     Fix: if it is a service level, add it to data/slas.yaml and write {sla}`id`; otherwise ignore.
@@ -77,10 +101,13 @@ def _sentence(text: str, offset: int) -> tuple[int, int]:
     What: durations written out in prose — Arabic or Chinese numerals, e.g. 10个工作日, 七个工作日,
     两小时, 每季度, 半年, 十五日 — outside roles are compared with the SLA that governs the paragraph:
     the SLAs cited by {sla} roles in the same sentence, else in the same paragraph, else the SLAs
-    whose `section` is the paragraph's section. Only the same unit family is compared (working
-    days, calendar days, hours/minutes, months/years are never equated: 半年 = 6个月, 三年 = 36个月,
-    两小时 = 120分钟, but 7个工作日 ≠ 7天 and a 24小时 deadline ≠ a 1天 deadline); intervals (每…)
-    only with interval SLAs, where hours and calendar days are one family (每24小时 = 每天).
+    whose `section` is the paragraph's section or, failing that, the nearest enclosing section
+    (parent, grandparent …) that has SLAs of that unit family: an SLA attached to 4.2 governs the
+    prose of 4.2.2 too, and SLAs of that family attached to 4.2.2 itself take precedence over
+    4.2's. Only the same unit family is compared (working days, calendar days, hours/minutes,
+    months/years are never equated: 半年 = 6个月, 三年 = 36个月, 两小时 = 120分钟, but
+    7个工作日 ≠ 7天 and a 24小时 deadline ≠ a 1天 deadline); intervals (每…) only with interval
+    SLAs, where hours and calendar days are one family (每24小时 = 每天).
     A duration matching none of the governing SLAs of its unit family is an error.
     Why: the data (slas.yaml) is the single source of truth; prose that says 10 working days where
     the SLA says 7 tells staff the wrong deadline.
@@ -96,7 +123,7 @@ def prose_deadlines(ctx: CheckContext) -> Iterator[Diagnostic]:
         if not mentions:
             continue
         cited = [(r.offset, slas[r.target]) for r in block.roles if r.name == "sla" and r.target in slas]
-        section = list(ctx.section_slas.get(block.section or "", ()))
+        sections = ctx.enclosing_sections(doc, block.section)
         for m in mentions:
             line, col = block.position(m.start)
             loc = Location(doc.path, line, col)
@@ -104,14 +131,15 @@ def prose_deadlines(ctx: CheckContext) -> Iterator[Diagnostic]:
             governing = (
                 [s for off, s in cited if lo <= off < hi and _comparable(m, s)]
                 or [s for _, s in cited if _comparable(m, s)]
-                or [s for s in section if _comparable(m, s)]
+                or _section_governing(m, sections, ctx.section_slas)
             )
             if not governing:
                 yield Diagnostic(
                     "MK105",
                     "info",
                     f"duration {m.text!r} is not backed by an SLA of that unit in section "
-                    f"{block.section or '(unlabelled)'}",
+                    f"{block.section or '(unlabelled)'}"
+                    + (" or the sections enclosing it" if len(sections) > 1 else ""),
                     loc,
                 )
                 continue

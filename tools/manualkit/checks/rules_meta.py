@@ -1,4 +1,4 @@
-"""MK0xx: the checker's own hygiene (inline suppressions)."""
+"""MK0xx: the checker's own hygiene (inline suppressions, chapters it cannot read)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
+from manualkit.checks.source import unreadable_chapters
 from manualkit.diagnostics import Diagnostic, Location
 
 
@@ -18,16 +19,6 @@ from manualkit.diagnostics import Diagnostic, Location
     Why: the other rules still run (one broken plug-in must not hide every finding), but the run
     is incomplete, so it fails.
     Fix: a toolkit bug — run `python -c "import <module>"` to see the traceback and fix it.
-    """,
-)
-@rule(
-    "MK003",
-    "error",
-    "a chapter file cannot be read",
-    """
-    What: a file under manual/ is not valid UTF-8 text (or cannot be opened).
-    Why: an unreadable chapter is silently missing from every check.
-    Fix: save the file as UTF-8 (without BOM problems) and check its permissions.
     """,
 )
 @rule(
@@ -69,3 +60,23 @@ def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"suppression of {', '.join(s.codes)} has no reason: write `-- why this is right`",
                     loc,
                 )
+
+
+@rule(
+    "MK003",
+    "error",
+    "a chapter file cannot be read",
+    """
+    What: a file under manual/ is not UTF-8 text (often a chapter saved as GBK/GB 18030 or
+    UTF-16 by a Windows editor), or it cannot be opened.  The finding points at the first byte
+    that is not UTF-8.  A UTF-8 byte-order mark (Windows Notepad's "UTF-8 with BOM") is fine.
+    Why: the build cannot read the chapter; the checker reads it in the encoding it was most
+    likely saved in (when that gives a chapter) so that what it defines is not reported missing
+    elsewhere, but that reading is a guess.
+    Fix: save the file as UTF-8 (Notepad: 另存为 → 编码 UTF-8; VS Code: "Save with Encoding" → UTF-8),
+    or fix its permissions.
+    """,
+)
+def unreadable(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for path, problem in unreadable_chapters(ctx.root, ctx.documents):
+        yield Diagnostic("MK003", "error", problem.message, Location(path, problem.line, problem.column))

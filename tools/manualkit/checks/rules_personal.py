@@ -6,6 +6,11 @@ Luhn-valid card number, an e-mail address outside the reserved example domains.
 Masked placeholders are fine: 138****0000, 110101********1234, 6222 **** **** 1234,
 and addresses at example.com / example.org / example.net or the reserved
 top-level domains .example / .test / .invalid (RFC 2606).
+
+Mobile numbers are recognised as people write them: 13812345678, 138 1234 5678,
+138-1234-5678, and with the country code +86 / 86 / 0086 / (+86) / （+86） in front.
+Landline numbers (010-12345678) are not this rule's business: in a bank's manual they are
+branch and department numbers, like the service hotlines 95588 and 400-xxx-xxxx.
 """
 
 from __future__ import annotations
@@ -21,7 +26,11 @@ from manualkit.diagnostics import Diagnostic, Location
 from manualkit.models import DATA_FILES
 
 _ID_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_MOBILE_RE = re.compile(r"(?<![\d])(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+#: Country code in front of a mobile number: +86, 86, 0086, (+86), （+86）, then a separator.
+_COUNTRY_CODE = r"(?:(?:\+|00)?86|[(（]\+?86[)）])[- ]?"
+#: 1[3-9]X XXXX XXXX: the 3-4-4 grouping, each gap one optional space or hyphen.  Grouped
+#: numbers of other lengths (card numbers in fours) cannot match: 11 digits, no more, no fewer.
+_MOBILE_RE = re.compile(rf"(?<!\d)(?:{_COUNTRY_CODE})?(?P<number>1[3-9]\d[- ]?\d{{4}}[- ]?\d{{4}})(?!\d)")
 _CARD_RE = re.compile(r"(?<![\d])(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?)(?![\d])")
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -77,7 +86,7 @@ def scan_line(text: str) -> Iterator[tuple[str, int, str]]:
     for m in _MOBILE_RE.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
-        yield "MK402", m.start(), f"mobile number {m.group(0)[:3]}…"
+        yield "MK402", m.start(), f"mobile number {m['number'][:3]}…"
     for m in _EMAIL_RE.finditer(text):
         if not _safe_email(m.group(0)):
             yield "MK404", m.start(), f"e-mail address {m.group(0)}"
@@ -125,7 +134,10 @@ _EXPLAIN_TAIL = """
     "MK402",
     "error",
     "mobile phone number in sources",
-    "What: an unmasked mainland mobile number 1[3-9]XXXXXXXXX (optionally +86)." + _EXPLAIN_TAIL,
+    "What: an unmasked mainland mobile number 1[3-9]XXXXXXXXX, also grouped 3-4-4 with spaces or\n"
+    "    hyphens (138 1234 5678, 139-1234-5678) and with a country code (+86, 0086, (+86)).\n"
+    "    Not reported: landline numbers (010-12345678) and service hotlines (95588, 400-xxx-xxxx) —\n"
+    "    institutional numbers, not personal data." + _EXPLAIN_TAIL,
 )
 @rule(
     "MK401",

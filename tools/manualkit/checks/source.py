@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,6 +137,25 @@ class Heading:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReadProblem:
+    """Why a chapter file is not UTF-8 text, at the 1-based line and column of its first bad byte
+    (0 and 0 when the file cannot be opened at all)."""
+
+    message: str
+    line: int
+    column: int
+
+
+@dataclasses.dataclass(frozen=True)
+class FrontMatterProblem:
+    """Why a chapter's front matter could not be read, at a 1-based line and column of the file."""
+
+    message: str
+    line: int
+    column: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Document:
     """One parsed chapter (``path`` relative to the project root, POSIX style)."""
 
@@ -144,11 +163,25 @@ class Document:
     text: str
     front_matter: dict[str, Any]
     front_matter_lines: dict[str, int]
-    front_matter_error: str | None
+    front_matter_problem: FrontMatterProblem | None
     blocks: tuple[Block, ...]
     directives: tuple[DirectiveUse, ...]
     headings: tuple[Heading, ...]
     suppressions: tuple[Suppression, ...]
+    #: Set when the file is not UTF-8 text: ``text`` is then only its best reading (MK003).
+    read_problem: ReadProblem | None = None
+
+    @property
+    def front_matter_error(self) -> str | None:
+        """The front-matter problem as one line of text, its position in the file included.
+
+        For rules that report it at the top of the chapter; a rule that reports it at
+        ``front_matter_problem.line``/``.column`` should use ``front_matter_problem.message``.
+        """
+        problem = self.front_matter_problem
+        if problem is None:
+            return None
+        return f"line {problem.line}, column {problem.column}: {problem.message}"
 
     @property
     def name(self) -> str:
@@ -334,45 +367,182 @@ def _in_table(tokens: Sequence[Token], index: int) -> bool:
     return index > 0 and tokens[index - 1].type in ("td_open", "th_open")
 
 
+class ChapterReadError(Exception):
+    """A chapter that cannot be read as UTF-8 text.
+
+    ``problem`` says why and where.
+    ``fallback`` is the file decoded as well as it can be (GB 18030 or UTF-16 when it decodes as
+    that, else UTF-8 with U+FFFD for the bad bytes) so the other rules still see its labels, roles
+    and prose instead of reporting everything it defines as missing; ``None`` if it cannot be opened.
+    """
+
+    def __init__(self, problem: ReadProblem, fallback: str | None = None) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+        self.fallback = fallback
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_chapter(path: Path) -> str:
+    """The text of a chapter file — the one way the checker reads ``manual/*.md``.
+
+    UTF-8, with a leading byte-order mark dropped (Windows Notepad writes one; Sphinx's default
+    ``source_encoding`` is ``utf-8-sig`` too) and line ends read as ``\\n`` whatever the file uses
+    (like ``open()`` in text mode).  Raises :class:`ChapterReadError` with the line and column
+    of the first byte that is not UTF-8, or the reason the file cannot be opened.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ChapterReadError(ReadProblem(f"cannot read the chapter: {exc.strerror or exc}", 0, 0)) from exc
+    body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(body, exc) from exc
+    return _universal_newlines(text)
+
+
+def _universal_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _not_utf8(body: bytes, exc: UnicodeDecodeError) -> ChapterReadError:
+    """Where the first undecodable byte is, what the file probably is instead, and its best reading."""
+    before = _universal_newlines(body[: exc.start].decode("utf-8"))
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    guess, fallback = _guess_encoding(body)
+    message = (
+        f"not UTF-8 text: expected UTF-8, found byte 0x{body[exc.start]:02X}"
+        + (f" (the file seems to be saved as {guess})" if guess else "")
+        + "; save the file as UTF-8 (Notepad: 另存为 → 编码 UTF-8)"
+    )
+    return ChapterReadError(ReadProblem(message, line, column), _universal_newlines(fallback))
+
+
+def _guess_encoding(body: bytes) -> tuple[str | None, str]:
+    """The encoding a Windows editor most likely saved ``body`` in, and the text read that way."""
+    candidates = ["utf-16"] if body.startswith((b"\xff\xfe", b"\xfe\xff")) else []
+    for encoding in (*candidates, "gb18030"):
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return ("UTF-16" if encoding == "utf-16" else "GBK/GB 18030"), text.lstrip("\ufeff")
+    return None, body.decode("utf-8", errors="replace")
+
+
+def chapter_paths(manual_dir: Path) -> list[Path]:
+    """Every chapter file (``*.md`` under ``manual/``), in path order."""
+    return sorted(manual_dir.rglob("*.md")) if manual_dir.is_dir() else []
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to the project root, POSIX style (a symlinked chapter keeps its own name)."""
+    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
 def parse_document(path: Path, root: Path, parser: MarkdownIt | None = None) -> Document:
-    """Parse one chapter; front-matter YAML errors are kept (reported by the review rules)."""
-    text = path.read_text(encoding="utf-8")
+    """Parse one chapter; front-matter YAML errors are kept (reported by the review rules).
+
+    Raises :class:`ChapterReadError` when the file is not UTF-8 text or cannot be read.
+    """
+    return parse_text(read_chapter(path), _relative(path, root), parser)
+
+
+def parse_text(
+    text: str, path: str, parser: MarkdownIt | None = None, read_problem: ReadProblem | None = None
+) -> Document:
+    """Parse a chapter's text (``path`` relative to the project root, POSIX style)."""
     lines = text.split("\n")
     walker = _Walker(parser or make_parser(), lines)
     walker.walk(text, 0)
     walker.finish()
     front: dict[str, Any] = {}
     front_lines: dict[str, int] = {}
-    error: str | None = None
+    problem: FrontMatterProblem | None = None
     if walker.front_matter is not None:
         content, first_line = walker.front_matter
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            node = yaml.compose(content, Loader=loader)
-            loaded = yaml.load(content, Loader=loader)  # a safe loader (C or pure Python)
-        except yaml.YAMLError as exc:
-            error = str(exc).replace("\n", " ")
-        else:
-            if isinstance(loaded, dict) and isinstance(node, yaml.MappingNode):
-                front = {str(k): v for k, v in loaded.items()}
-                for key_node, _ in node.value:
-                    front_lines[str(key_node.value)] = first_line + key_node.start_mark.line
-            elif loaded is not None:
-                error = "front matter must be a YAML mapping"
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        rel = path.as_posix()
+        front, front_lines, problem = _front_matter(content, first_line)
     return Document(
-        path=rel,
+        path=path,
         text=text,
         front_matter=front,
         front_matter_lines=front_lines,
-        front_matter_error=error,
+        front_matter_problem=problem,
         blocks=tuple(walker.blocks),
         directives=tuple(walker.directives),
         headings=tuple(walker.headings),
         suppressions=tuple(walker.suppressions),
+        read_problem=read_problem,
+    )
+
+
+def _front_matter(
+    content: str, first_line: int
+) -> tuple[dict[str, Any], dict[str, int], FrontMatterProblem | None]:
+    """Front matter → (values, line of each key, problem); positions are the file's own.
+
+    ``first_line`` is the file line of the front matter's first YAML line (after ``---``), so a
+    YAML position (line L, column C, 0-based) is the file's line ``first_line + L``, column ``C + 1``.
+    """
+    from manualkit.yamlsource import describe_yaml_error
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # a safe loader (C or pure Python)
+    try:
+        node = yaml.compose(content, Loader=loader)
+    except yaml.YAMLError as exc:
+        message, line, column = describe_yaml_error(exc, content, first_line - 1)
+        return {}, {}, FrontMatterProblem(message, line, column)
+    if node is None:
+        return {}, {}, None
+    if not isinstance(node, yaml.MappingNode):
+        where = node.start_mark
+        found = "a list" if isinstance(node, yaml.SequenceNode) else f"the text {str(node.value)!r}"
+        message = f"front matter must be a YAML mapping (owner: …, review_due: …), found {found}"
+        return {}, {}, FrontMatterProblem(message, first_line + where.line, where.column + 1)
+    try:
+        loaded = _construct(node)
+    except (yaml.YAMLError, ValueError, TypeError):
+        return {}, {}, _construction_problem(node, first_line)
+    front = {str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+    lines = {str(key.value): first_line + key.start_mark.line for key, _ in node.value}
+    return front, lines, None
+
+
+def _construct(node: yaml.Node) -> Any:
+    """Python values of a composed node, as ``yaml.safe_load`` would build them."""
+    return yaml.constructor.SafeConstructor().construct_document(node)
+
+
+def _construction_problem(node: yaml.MappingNode, first_line: int) -> FrontMatterProblem:
+    """The first key or value that cannot be built (an impossible date such as 2027-02-30)."""
+    for key, value in node.value:
+        for part in (key, value):
+            try:
+                _construct(part)
+            except (yaml.YAMLError, ValueError, TypeError) as exc:
+                mark = part.start_mark
+                shown = str(part.value) if isinstance(part, yaml.ScalarNode) else part.tag
+                reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) and exc.problem else str(exc)
+                kind = (
+                    "a valid date YYYY-MM-DD" if part.tag.endswith(":timestamp") else "a value YAML can read"
+                )
+                what = f"{kind}, found {shown!r}"
+                return FrontMatterProblem(
+                    f"expected {what} ({reason})", first_line + mark.line, mark.column + 1
+                )
+    mark = node.start_mark
+    return FrontMatterProblem(
+        "front matter cannot be read as YAML values", first_line + mark.line, mark.column + 1
     )
 
 
@@ -417,17 +587,40 @@ def yaml_suppressions(text: str) -> tuple[Suppression, ...]:
 
 
 def parse_manual(manual_dir: Path, root: Path) -> tuple[tuple[Document, ...], tuple[tuple[str, str], ...]]:
-    """Every ``*.md`` under ``manual/``, in path order, sharing one parser; plus unreadable files."""
+    """Every ``*.md`` under ``manual/``, in path order, sharing one parser.
+
+    A chapter that is not UTF-8 text but reads as a chapter in the encoding it was most likely
+    saved in (GBK/GB 18030, UTF-16: it has front matter or a heading) is parsed from that reading
+    and carries its ``read_problem``, so the other rules still see the labels, roles and entries it
+    uses instead of reporting them all as missing.  Any other unreadable file is left out.  Either
+    way the one report about it is MK003 (``rules_meta``, via :func:`unreadable_chapters`) at its
+    first bad byte; the second value, once the unreadable files, is always empty.
+    """
     parser = make_parser()
     docs: list[Document] = []
-    problems: list[tuple[str, str]] = []
-    for path in sorted(manual_dir.rglob("*.md")):
+    for path in chapter_paths(manual_dir):
         try:
             docs.append(parse_document(path, root, parser))
-        except (OSError, UnicodeDecodeError) as exc:
-            try:
-                rel = path.resolve().relative_to(root.resolve()).as_posix()
-            except ValueError:
-                rel = path.as_posix()
-            problems.append((rel, f"cannot read the chapter as UTF-8 text: {exc}"))
-    return tuple(docs), tuple(problems)
+        except ChapterReadError as exc:
+            if exc.fallback is not None:
+                doc = parse_text(exc.fallback, _relative(path, root), parser, exc.problem)
+                if doc.headings or doc.front_matter or doc.front_matter_problem:
+                    docs.append(doc)
+    return tuple(docs), ()
+
+
+def unreadable_chapters(root: Path, documents: Iterable[Document]) -> list[tuple[str, ReadProblem]]:
+    """(path, problem) of every chapter under ``root/manual`` that is not UTF-8 text or cannot be
+    opened: the documents parsed from a best reading, and the files left out (read again here)."""
+    docs = list(documents)
+    found = [(doc.path, doc.read_problem) for doc in docs if doc.read_problem is not None]
+    parsed = {doc.path for doc in docs}
+    for path in chapter_paths(root / "manual"):
+        rel = _relative(path, root)
+        if rel in parsed:
+            continue
+        try:
+            read_chapter(path)
+        except ChapterReadError as exc:
+            found.append((rel, exc.problem))
+    return sorted(found, key=lambda item: item[0])
