@@ -746,21 +746,17 @@ def test_front_matter_error_message_names_the_file_position(tmp_path: Path) -> N
     text = chapter.read_text(encoding="utf-8")
     chapter.write_text(text.replace("review_due: 2026-06-30", "review_due: 2026-02-30"), encoding="utf-8")
     report = run_checks(root, today=TODAY, select=["MK5"])
-    assert [(d.code, d.location.path, d.message) for d in report.diagnostics] == [
-        (
-            "MK501",
-            "manual/04-complaints.md",
-            "front matter is not valid YAML: line 3, column 13: expected a valid date YYYY-MM-DD, "
-            "found '2026-02-30' (day is out of range for month)",
-        )
+    assert [d.format() for d in report.diagnostics] == [
+        "manual/04-complaints.md:3:13: error MK501 front matter is not valid YAML: expected a valid "
+        "date YYYY-MM-DD, found '2026-02-30' (day is out of range for month)"
     ]
     chapter.write_text(text.replace("owner: cs.manager", "owner: cs: manager"), encoding="utf-8")
-    (message,) = [d.message for d in run_checks(root, today=TODAY, select=["MK5"]).diagnostics]
-    assert message == (
-        "front matter is not valid YAML: line 2, column 10: mapping values are not allowed here "
-        "(a value containing ': ' must be quoted)"
+    (finding,) = [d.format() for d in run_checks(root, today=TODAY, select=["MK5"]).diagnostics]
+    assert finding == (
+        "manual/04-complaints.md:2:10: error MK501 front matter is not valid YAML: mapping values are "
+        "not allowed here (a value containing ': ' must be quoted)"
     )
-    assert "<unicode string>" not in message
+    assert "<unicode string>" not in finding
 
 
 # --------------------------------------------------------------------------- exit status

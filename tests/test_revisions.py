@@ -221,3 +221,15 @@ def test_revised_sections_carry_marker_from_data(tmp_path: Path) -> None:
     # v1.0 is the first issue: its sections are new, not revised, so they carry no marker.
     overview = etree.parse(str(run.outdir / "01-overview.html"), etree.HTMLParser())
     assert overview.xpath("//p[contains(@class, 'mk-revised')]") == []
+
+
+def test_sections_of_a_chapter_saved_as_gbk_are_still_found(tmp_path: Path) -> None:
+    """Release and redline read chapters like the checker: a GBK file (MK003) is no traceback."""
+    from manualkit.revisions import label_locations
+
+    chapter = tmp_path / "manual" / "01-x.md"
+    chapter.parent.mkdir()
+    chapter.write_bytes("---\nowner: a\n---\n\n(intake)=\n# 投诉受理\n\n正文。\n".encode("gbk"))
+    bom = tmp_path / "manual" / "02-y.md"
+    bom.write_bytes("\ufeff(review)=\r\n# 复核\r\n".encode())
+    assert label_locations(tmp_path) == {"intake": ("manual/01-x.md", 5), "review": ("manual/02-y.md", 1)}

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from manualkit.checks.source import ChapterReadError, read_chapter
 from manualkit.gitrepo import GitError, Hunk, Repo
 from manualkit.models import DATA_FILES, ManualData, Revision
 from manualkit.redline.sections import Section, split_sections
@@ -125,12 +126,24 @@ def chapter_files(root: Path) -> list[Path]:
     return sorted(manual.rglob("*.md")) if manual.is_dir() else []
 
 
+def chapter_text(path: Path) -> str:
+    """A chapter as the checker reads it (BOM dropped, any line ends).
+
+    A file that is not UTF-8 gives its best reading: the checker reports it (MK003), and the
+    revision and release steps must not stop with a traceback over it.
+    """
+    try:
+        return read_chapter(path)
+    except ChapterReadError as exc:
+        return exc.fallback or ""
+
+
 def sections_of(root: Path) -> list[Section]:
     """Every section of every chapter in manual/, paths relative to ``root``."""
     sections: list[Section] = []
     for path in chapter_files(root):
         rel = path.relative_to(root).as_posix()
-        sections.extend(split_sections(path.read_text(encoding="utf-8"), rel))
+        sections.extend(split_sections(chapter_text(path), rel))
     return sections
 
 
@@ -236,7 +249,7 @@ def _chapter_uncovered(
             f"{newest.version} does not record it; list `{path}` in a change's `covers`",
         )
         return
-    sections = split_sections((root / path).read_text(encoding="utf-8"), path)
+    sections = split_sections(chapter_text(root / path), path)
     file_labels = {s.label for s in sections if s.label}
     enclosing = _enclosing_labels(sections)
     reported: set[str] = set()

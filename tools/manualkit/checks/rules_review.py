@@ -53,10 +53,10 @@ def review_cycle(ctx: CheckContext) -> Iterator[Diagnostic]:
         if not doc.name[:2].isdigit():
             continue
         top = Location(doc.path, 1, 1)
-        if doc.front_matter_error:
-            yield Diagnostic(
-                "MK501", "error", f"front matter is not valid YAML: {doc.front_matter_error}", top
-            )
+        problem = doc.front_matter_problem
+        if problem is not None:
+            where = Location(doc.path, problem.line, problem.column)
+            yield Diagnostic("MK501", "error", f"front matter is not valid YAML: {problem.message}", where)
             continue
         fm, lines = doc.front_matter, doc.front_matter_lines
         owner = fm.get("owner")

@@ -24,7 +24,7 @@ from manualkit.redline.datadiff import DataChanges, compare
 from manualkit.redline.readable import readable
 from manualkit.redline.sections import Section, split_sections
 from manualkit.redline.textdiff import Granularity, ParagraphDiff, diff_text, is_changed
-from manualkit.revisions import DATA_DIR, MANUAL_DIR, release_tag, revision_for, version_key
+from manualkit.revisions import DATA_DIR, MANUAL_DIR, chapter_text, release_tag, revision_for, version_key
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed"]
 _ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]+)`")
@@ -134,7 +134,7 @@ def _sections(project: Path, data: ManualData | None) -> list[Section]:
     found: list[Section] = []
     for path in sorted(manual.rglob("*.md")) if manual.is_dir() else []:
         rel = path.relative_to(project).as_posix()
-        text = expand_roles(path.read_text(encoding="utf-8"), data)
+        text = expand_roles(chapter_text(path), data)
         found.extend(split_sections(text, rel))
     titles = {s.label: readable(s.title, {}) for s in found if s.label}
     return [
