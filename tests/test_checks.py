@@ -494,6 +494,40 @@ def test_json_output_validates_against_schema(tmp_path: Path, capsys: pytest.Cap
     assert document["findings"][0]["code"] == "MK103"
 
 
+def test_cross_reference_to_an_undefined_section_label(tmp_path: Path) -> None:
+    """{ref} targets are section labels: a typo is MK101 at the role, not a build-time surprise."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    added = "\n见“{ref}`受理 <complaint-intak>`”和“{ref}`complaint-handling`”，索引见{ref}`genindex`。\n"
+    chapter.write_text(text + added, encoding="utf-8")
+    line = text.count("\n") + 2
+    findings = [d.format() for d in run_checks(root, today=TODAY, select=["MK101"]).diagnostics]
+    assert findings == [
+        f"manual/04-complaints.md:{line}:3: error MK101 unknown section label 'complaint-intak'; "
+        "did you mean 'complaint-intake'?"
+    ]
+
+
+def test_info_findings_are_counted_and_listed_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dozens of info lines buried the one error a writer had to see: listed with --show-info."""
+    root = make_project(tmp_path, "deadlines")
+    args = ["check", "--project", str(root), "--today", TODAY.isoformat(), "--ignore", "MK6,MK7"]
+    assert main(args) == 1
+    quiet = capsys.readouterr().out.splitlines()
+    assert not [line for line in quiet if " info MK" in line]
+    assert [line for line in quiet if " error MK103 " in line]
+    summary = "2 error(s), 2 warning(s), 2 info, 1 suppressed"
+    assert quiet[-1] == f"{summary} (info not listed: --show-info lists them)"
+    assert main([*args, "--show-info"]) == 1
+    full = capsys.readouterr().out.splitlines()
+    assert len([line for line in full if " info MK" in line]) == 2
+    assert full[-1] == summary
+    assert sorted(full[:-1]) == sorted([*quiet[:-1], *(line for line in full if " info MK" in line)])
+
+
 def test_text_and_github_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_project(tmp_path, "figures")
     args = ["check", "--project", str(root), "--today", TODAY.isoformat(), "--select", "MK301"]

@@ -74,6 +74,9 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--ignore", type=_ids, action="extend", help="skip these rule ids, prefixes or families")
     p.add_argument("--today", type=_date, help="pretend today is this date (review and calendar rules)")
+    p.add_argument(
+        "--show-info", action="store_true", help="also list info findings (always counted; JSON has them all)"
+    )
     p.add_argument("--explain", metavar="ID", help="explain a rule (what, why, how to fix) and exit")
     p.add_argument("--list-rules", action="store_true", help="list every rule id and exit")
     p.set_defaults(handler=run_check_command)
@@ -128,7 +131,7 @@ def run_check_command(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     root = _project(args)
     report = run_checks(root, today=args.today, select=args.select, ignore=args.ignore)
-    print(render(report, args.format))
+    print(render(report, args.format, show_info=args.show_info))
     if _data_invalid(root, report):
         return EXIT_INVALID
     return EXIT_FAILED if report.has_errors else EXIT_OK

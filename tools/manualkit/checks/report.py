@@ -35,15 +35,24 @@ def as_json(report: CheckReport) -> dict[str, Any]:
     }
 
 
-def render(report: CheckReport, fmt: str) -> str:
-    """The whole output for one format (text: one line per finding + summary line)."""
+def render(report: CheckReport, fmt: str, *, show_info: bool = False) -> str:
+    """The whole output for one format (text: one line per finding + summary line).
+
+    Info findings (an unverified regulation cited, a loose duration in prose …) are counted but
+    listed only with ``show_info``: the real manual has dozens, and listed every time they buried
+    the one error a writer had to see.  JSON always carries every finding.
+    """
     if fmt == "json":
         return json.dumps(as_json(report), ensure_ascii=False, indent=2)
     lines: list[str] = []
     for d in report.diagnostics:
+        if d.severity == "info" and not show_info:
+            continue
         if fmt == "github":
             lines.append(format_github(d))
         else:
             lines.append(d.format())
-    lines.append(report.summary())
+    summary = report.summary()
+    hidden = 0 if show_info else report.count("info")
+    lines.append(f"{summary} (info not listed: --show-info lists them)" if hidden else summary)
     return "\n".join(lines)

@@ -36,7 +36,8 @@ def _did_you_mean(target: str, known: set[str]) -> str:
     "error",
     "unknown id (SLA, form, process, checklist, regulation, role, section label)",
     """
-    What: every id used in prose (roles such as {sla}`x`, {form}`F-04-01`, {reg}`x`), in directive
+    What: every id used in prose (roles such as {sla}`x`, {form}`F-04-01`, {reg}`x`, and the section
+    labels of {ref}`label`), in directive
     arguments (:::{form}, :::{checklist}, :::{process}, :::{share-table}) and in data
     cross-references (step.sla, form.section, checklist.forms, sla.owner …) must be defined in
     data/ (or, for section labels, by a `(label)=` line in the manual); the `:tags:` of an

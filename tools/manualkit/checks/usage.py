@@ -24,7 +24,10 @@ ROLE_KINDS: dict[str, str] = {
     "checklist": "checklists",
     "share": "shares",
     "term": "glossary",
+    "ref": "labels",
 }
+#: Labels Sphinx defines itself, which ``{ref}`` may name as well.
+SPHINX_LABELS = frozenset({"genindex", "modindex", "search"})
 #: Directive name → collection its argument names.
 DIRECTIVE_KINDS: dict[str, str] = {
     "form": "forms",
@@ -142,7 +145,7 @@ def data_uses(ctx: CheckContext) -> Iterator[Use]:
 
 def defined_ids(ctx: CheckContext, kind: str) -> set[str]:
     if kind == "labels":
-        return set(ctx.section_documents)
+        return set(ctx.section_documents) | SPHINX_LABELS
     if kind == "tags":
         return {tag for sla in ctx.data.slas for tag in sla.tags}
     if kind == "glossary":
