@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -303,6 +304,23 @@ def test_page_furniture_is_in_chinese(basic_html: SphinxRun) -> None:
     assert search.index("_static/translations.js") < search.index("_static/manualkit-l10n.js")
     script = (basic_html.outdir / "_static" / "manualkit-l10n.js").read_text(encoding="utf-8")
     assert "Search finished, found ${resultCount} pages matching the search query." in script
+
+
+def test_general_index_is_in_pinyin_order_under_latin_initials(basic_html: SphinxRun) -> None:
+    """Not one heading per Chinese character in code-point order: 工作日 under G, 客户投诉 under K."""
+    from manualkit.sphinx.index_order import regroup
+
+    html = (basic_html.outdir / "genindex.html").read_text(encoding="utf-8")
+    headings = re.findall(r"<h2>([^<]+)</h2>", html)
+    assert headings == ["G", "K"]
+    assert html.index("工作日") < html.index("<h2>K</h2>") < html.index("客户投诉")
+    entry = ("SLA", ([], [], None))
+    groups = [("工", [("工作日", ([], [], None))]), ("S", [entry]), ("7", [("7天", ([], [], None))])]
+    assert [(letter, [name for name, _ in group]) for letter, group in regroup(groups)] == [
+        ("符号", ["7天"]),
+        ("G", ["工作日"]),
+        ("S", ["SLA"]),
+    ]
 
 
 def test_search_results_name_object_types_without_the_domain(basic_html: SphinxRun) -> None:
