@@ -118,8 +118,12 @@ def test_invalid_entry_is_rolled_back(project: Path) -> None:
 def test_unknown_owner_and_section_are_explained(project: Path) -> None:
     with pytest.raises(ScaffoldError, match=r"unknown role 'nobody'.*cs\.manager"):
         new_form(project, chapter=2, title="表", owner="nobody")
-    with pytest.raises(ScaffoldError, match=r"no section label \(nowhere\)="):
+    with pytest.raises(ScaffoldError, match=r"no section label \(nowhere\)=") as unknown:
         new_form(project, section="nowhere", title="表")
+    assert "did you mean" not in str(unknown.value)
+    with pytest.raises(ScaffoldError) as typo:
+        new_form(project, section="complaint-handlin", title="表")
+    assert str(typo.value).endswith("did you mean 'complaint-handling'?")
 
 
 def test_new_checklist(project: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import difflib
 import json
 import re
 import sys
@@ -145,8 +146,14 @@ def locate(root: Path, chapter: int | None, section: str | None) -> tuple[Chapte
                         f"not chapter {chapter}"
                     )
                 return ch, section
-        labels = ", ".join(label for ch in known for label in ch.labels) or "none"
-        raise ScaffoldError(f"no section label ({section})= in manual/*.md; known labels: {labels}")
+        every = [label for ch in known for label in ch.labels]
+        close = difflib.get_close_matches(section, every, n=3)
+        hint = (
+            f"did you mean {' or '.join(repr(label) for label in close)}?"
+            if close
+            else ("see the (label)= lines of manual/*.md")
+        )
+        raise ScaffoldError(f"no section label ({section})= in manual/*.md; {hint}")
     if chapter is None:
         raise ScaffoldError("say where the entry belongs: --chapter N or --section LABEL")
     for ch in known:
@@ -399,7 +406,8 @@ def new_sla(
     where = f" in {_rel(root, ch.path)}, section ({label})" if ch else ""
     message = (
         f"Added SLA {new_id} ({name}: {shown}) at {_rel(root, path)}:{line}.\n"
-        f"Cite it with {{sla}}`{new_id}`{where}: it renders as “{shown}” and links to the SLA table."
+        f"Cite it with {{sla}}`{new_id}`{where}: it renders as “{shown}”, linked to its row of "
+        f"the SLA table once a :::{{sla-table}} lists it (by its section or tags)."
     )
     return Scaffolded(path, new_id, line, message)
 
