@@ -509,6 +509,21 @@ def test_cross_reference_to_an_undefined_section_label(tmp_path: Path) -> None:
     ]
 
 
+def test_raw_html_in_prose_is_reported_where_it_would_print_as_text(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    added = '\n红字<span style="color:red">提示</span>；示例 `<br>`，链接 <https://example.com>，比例 <5%。\n'
+    chapter.write_text(text + added, encoding="utf-8")
+    line = text.count("\n") + 2
+    findings = [
+        (d.location.line, d.location.column, d.message)
+        for d in run_checks(root, select=["MK611"]).diagnostics
+    ]
+    assert [(ln, col) for ln, col, _ in findings] == [(line, 3), (line, 29)]
+    assert findings[0][2].startswith("raw HTML '<span style=\"color:red\">' is shown as literal text")
+
+
 def test_info_findings_are_counted_and_listed_on_request(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,4 +1,4 @@
-"""MK601–MK610: house style (Vale rules evaluated in Python) and CJK typography (autocorrect)."""
+"""MK601–MK611: house style (Vale rules evaluated in Python), CJK typography (autocorrect), raw HTML."""
 
 from __future__ import annotations
 
@@ -246,3 +246,35 @@ def _changed(old: str, new: str) -> tuple[str, str, int]:
         return re.sub(f"{_PLACEHOLDER}+", "…", text[lo : len(text) - max(0, suffix - 3)])
 
     return cut(old), cut(new), prefix
+
+
+#: An HTML tag as a writer pastes it: <span style="…">, </div>, <br/>, <script>.  Not an autolink
+#: (<https://…>: a colon follows the name) and not a comparison (< 5%, <5天: no letter after <).
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+
+
+@rule(
+    "MK611",
+    "warning",
+    "raw HTML in a chapter is published as literal text",
+    """
+    What: an HTML tag in a chapter's prose (<span style="…">, <br>, <font>, <script> …) outside
+    inline code.
+    Why: raw HTML is disabled in every output (sources are untrusted), so the tag is printed as
+    text: readers of the site, the PDF and the Word document see "<span style=…>".
+    Fix: use Markdown (**bold**, lists, tables) or a manualkit directive; to show a tag as an
+    example, put it in inline code (`<br>`).
+    """,
+)
+def raw_html(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        for block in doc.blocks:
+            for m in _HTML_TAG_RE.finditer(block.masked):
+                line, col = block.position(m.start())
+                tag = m.group(0) if len(m.group(0)) <= 40 else m.group(0)[:37] + "…"
+                yield Diagnostic(
+                    "MK611",
+                    "warning",
+                    f"raw HTML {tag!r} is shown as literal text in every output; write Markdown instead",
+                    Location(doc.path, line, col),
+                )
