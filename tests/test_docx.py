@@ -217,13 +217,40 @@ def test_toc_page_fields_and_section_break(built: Build) -> None:
     body = built.xml("word/document.xml")
     assert 'TOC \\o "1-3" \\h \\z \\u' in _instructions(body)
     document = docx.Document(str(built.output))
-    assert len(document.sections) == 2  # cover, then TOC and body
-    cover, main = document.sections
-    assert not cover.header._has_definition
-    header_xml = etree.tostring(main.header._element, encoding="unicode")
-    footer_xml = etree.tostring(main.footer._element, encoding="unicode")
+    # The cover, the contents, then one section per chapter (its header names the chapter).
+    cover, contents, *chapters = document.sections
+    assert len(chapters) == len(CHAPTER_TITLES)
+    assert not cover.header._has_definition and not cover.footer._has_definition
+    header_xml = etree.tostring(contents.header._element, encoding="unicode")
+    footer_xml = etree.tostring(contents.footer._element, encoding="unicode")
     assert "STYLEREF" in header_xml and "CS-OPS-TEST-001" in header_xml
     assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml and "版本 2.1" in footer_xml
+    for number, (section, title) in enumerate(zip(chapters, CHAPTER_TITLES, strict=True), start=1):
+        # A live STYLEREF for Word whose stored result already names the chapter (LibreOffice
+        # shows that); the page numbers run on (the chapters inherit the contents' footer).
+        assert section.header._has_definition and section.footer.is_linked_to_previous
+        header = section.header._element
+        assert 'STYLEREF "Heading 1"' in "".join(header.itertext())
+        assert f"CS-OPS-TEST-001\t{number} {title}" in _visible_text(header)
+
+
+def _visible_text(element: etree._Element) -> str:
+    """Text as shown: runs' text and tabs, field instructions left out."""
+    return "".join(
+        "\t" if node.tag == W + "tab" else node.text or "" for node in element.iter(W + "t", W + "tab")
+    )
+
+
+def test_chapters_start_on_a_new_page_once(built: Build) -> None:
+    """Each chapter's section break starts its page: the heading's own page break is switched off."""
+    body = built.xml("word/document.xml").find("w:body", NS)
+    assert body is not None
+    blocks = list(body)
+    for index, block in enumerate(blocks):
+        if block.tag == W + "p" and _style(block) == "Heading1":
+            assert blocks[index - 1].find("w:pPr/w:sectPr", NS) is not None
+            no_break = block.find("w:pPr/w:pageBreakBefore", NS)
+            assert no_break is not None and no_break.get(W + "val") == "0"
 
 
 def test_cover_shows_document_facts_and_approvals(built: Build) -> None:

@@ -18,6 +18,7 @@ from sphinx.ext.graphviz import graphviz
 
 from manualkit.doctree_walk import walk
 from manualkit.models import ManualData
+from manualkit.writers.docx.chapters import add_chapter_headers, bare_section, split_chapters
 from manualkit.writers.docx.context import Bookmarks, RenderContext, Stats
 from manualkit.writers.docx.cover import cover_blocks
 from manualkit.writers.docx.fields import append_field, toc_paragraphs
@@ -75,15 +76,17 @@ def render_docx(
     # thousand blocks one by one cost a tenth of a second at 10×); the cover, the section break
     # and the TOC go in front of it, the final section properties after it.
     translated = translator.body
+    opens_with_chapter = _starts_new_page(next(iter(translated), None))
+    chapter_titles = split_chapters(translated, bare_section(final_sect_pr))
     front: list[Element] = cover_blocks(data)
     front.append(_section_break(final_sect_pr))
-    front.extend(_toc_blocks(context, page_break=not _starts_new_page(next(iter(translated), None))))
+    front.extend(_toc_blocks(context, page_break=not opens_with_chapter))
     for index, block in enumerate(front):
         translated.insert(index, block)
     translated.append(final_sect_pr)
     document.element.replace(body, translated)
 
-    _header_footer(document, data)
+    _header_footer(document, data, chapter_titles)
     set_core_properties(document, data)
     content = reproducible_zip(package_members(document), source_date(data))
     return RenderResult(content, context.stats)
@@ -118,12 +121,7 @@ def _section_break(final_sect_pr: Element) -> Element:
     """End of the cover section: same page geometry, no header or footer."""
     p = paragraph()
     ppr = sub(p, "pPr")
-    cover_sect = copy.deepcopy(final_sect_pr)
-    for ref in cover_sect.findall(w("headerReference")) + cover_sect.findall(w("footerReference")):
-        cover_sect.remove(ref)
-    for attr in list(cover_sect.attrib):
-        del cover_sect.attrib[attr]
-    ppr.append(cover_sect)
+    ppr.append(bare_section(final_sect_pr))
     return p
 
 
@@ -148,23 +146,24 @@ def _toc_blocks(context: RenderContext, *, page_break: bool) -> list[Element]:
     return blocks
 
 
-def _header_footer(document: Document, data: ManualData) -> None:
-    """Header: document number + current chapter (STYLEREF); footer: version + page X / Y."""
-    section = document.sections[-1]
+def _header_footer(document: Document, data: ManualData, chapter_titles: list[str]) -> None:
+    """Header: document number + current chapter (STYLEREF); footer: version + page X / Y.
+
+    Defined on the first section after the cover (contents, introduction); each chapter's
+    section gets a header of its own (:mod:`.chapters`) and inherits the footer.
+    """
+    section = document.sections[1]
     header = section.header
     header.is_linked_to_previous = False
     hdr: Element = header._element
-    for old in hdr.findall(w("p")):
-        hdr.remove(old)
-    p = sub(hdr, "p")
-    ppr = sub(p, "pPr")
-    val(ppr, "pStyle", "Header")
-    tabs = sub(ppr, "tabs")
-    sub(tabs, "tab", {"val": "right", "pos": str(TEXT_WIDTH)})
-    p.append(text_run(data.meta.document_number))
-    tab_run = sub(p, "r")
-    sub(tab_run, "tab")
-    append_field(p, 'STYLEREF "Heading 1" \\* MERGEFORMAT', data.meta.title)
+    _fill_header(hdr, data, data.meta.title)
+
+    def chapter_header(title: str) -> Element:
+        own = copy.deepcopy(hdr)
+        _fill_header(own, data, title)
+        return own
+
+    add_chapter_headers(document, chapter_titles, chapter_header)
 
     footer = section.footer
     footer.is_linked_to_previous = False
@@ -179,3 +178,18 @@ def _header_footer(document: Document, data: ManualData) -> None:
     p.append(text_run(" 页 / 共 "))
     append_field(p, "NUMPAGES", "1")
     p.append(text_run(" 页"))
+
+
+def _fill_header(hdr: Element, data: ManualData, title: str) -> None:
+    """The header's one paragraph: document number, then the chapter (``title`` until updated)."""
+    for old in hdr.findall(w("p")):
+        hdr.remove(old)
+    p = sub(hdr, "p")
+    ppr = sub(p, "pPr")
+    val(ppr, "pStyle", "Header")
+    tabs = sub(ppr, "tabs")
+    sub(tabs, "tab", {"val": "right", "pos": str(TEXT_WIDTH)})
+    p.append(text_run(data.meta.document_number))
+    tab_run = sub(p, "r")
+    sub(tab_run, "tab")
+    append_field(p, 'STYLEREF "Heading 1" \\* MERGEFORMAT', title)
