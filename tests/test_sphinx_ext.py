@@ -476,3 +476,20 @@ def test_editing_a_fragment_template_rebuilds_the_pages_using_it(tmp_path: Path)
     (box,) = containers(second.app.env.get_doctree("01-complaints"), "mk-share-table")
     assert all(p.astext().endswith("：修订后。") for p in box.findall(nodes.paragraph))
     assert "修订后" in (second.outdir / "01-complaints.html").read_text(encoding="utf-8")
+
+
+def test_long_branch_labels_are_set_on_short_lines() -> None:
+    """One long label beside a curved connector got crossed by it: about ten characters a line."""
+    from manualkit.sphinx.directives import flowchart_label_lines
+
+    assert flowchart_label_lines("需要后续跟踪的业务（理财、贷款等）") == [
+        "需要后续跟踪的业务",
+        "（理财、贷款等）",
+    ]
+    assert flowchart_label_lines("客户不满意的，转入投诉处理流程并记录") == [
+        "客户不满意的，",
+        "转入投诉处理",
+        "流程并记录",
+    ]
+    assert flowchart_label_lines("紧急投诉") == ["紧急投诉"]
+    assert "".join(flowchart_label_lines("一二三四五六七八九十" * 3)) == "一二三四五六七八九十" * 3

@@ -282,12 +282,39 @@ class ChecklistDirective(FragmentDirective):
         self.anchor(container, "checklist", context["checklist"].id)
 
 
+#: A branch label longer than this many characters is set on two or more lines in the flowchart.
+LABEL_LINE_CHARS = 10
+
+
+def flowchart_label_lines(text: str) -> list[str]:
+    """A branch condition as the lines of its flowchart label.
+
+    One long line beside a curved connector ends up crossed by it ("需要后续跟踪的业务（理财、
+    贷款等）" on p. 15): the label is set in lines of about ten characters, broken before an
+    opening bracket or after a comma where possible.
+    """
+    lines: list[str] = []
+    rest = text.strip()
+    while len(rest) > LABEL_LINE_CHARS:
+        window = rest[: LABEL_LINE_CHARS + 1]
+        cut = max(window.rfind("（"), window.rfind("("))
+        if cut <= 0:
+            cut = max(window.rfind(mark) for mark in "，、；,;") + 1
+        if cut <= 0:  # no natural break: even halves rather than an orphan character
+            cut = LABEL_LINE_CHARS if len(rest) >= 2 * LABEL_LINE_CHARS else (len(rest) + 1) // 2
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        lines.append(rest)
+    return lines
+
+
 def process_graph(process: Process, mk: MkHelpers) -> dict[str, Any]:
     """Steps with their successors: explicit branches, else the next step, else the end."""
     index = {step.id: number for number, step in enumerate(process.steps, start=1)}
     known = list(index)
     steps: list[dict[str, Any]] = []
-    edges: list[dict[str, str]] = []
+    edges: list[dict[str, Any]] = []
     for number, step in enumerate(process.steps, start=1):
         node = f"s{number}"
         successors: list[dict[str, Any]] = []
@@ -296,7 +323,8 @@ def process_graph(process: Process, mk: MkHelpers) -> dict[str, Any]:
                 if branch.to not in index:
                     raise UnknownIdError("step", branch.to, known)
                 successors.append({"number": index[branch.to], "when": branch.when})
-                edges.append({"source": node, "target": f"s{index[branch.to]}", "label": branch.when})
+                label = flowchart_label_lines(branch.when)
+                edges.append({"source": node, "target": f"s{index[branch.to]}", "label": label})
         elif step.end or number == len(process.steps):
             edges.append({"source": node, "target": "end", "label": ""})
         else:
