@@ -97,6 +97,17 @@ def test_unknown_key_suggests_the_field(project: Path) -> None:
     ]
 
 
+def test_misspelt_required_key_is_one_error_not_two(project: Path) -> None:
+    """'duraton' is unknown *and* 'duration' is missing: one mistake, reported once."""
+    write(project, "slas.yaml", SLA_HEAD + "  duraton: {value: 7, unit: working_days}\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:6:3: error DATA003 slas[0].duraton: unknown key 'duraton' (did you mean 'duration'?)"
+    ]
+    # A key that resembles no missing one leaves both errors: they are two mistakes.
+    write(project, "slas.yaml", SLA_HEAD + "  remark: 说明\n")
+    assert [line.split(" error ")[1][:7] for line in lines(project, "slas.yaml")] == ["DATA004", "DATA003"]
+
+
 def test_bad_unit_lists_the_units_and_suggests_one(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 7\n    unit: workdays\n")
     assert lines(project, "slas.yaml") == [
@@ -290,9 +301,9 @@ def test_many_errors_across_files_in_one_run(project: Path) -> None:
     data, diagnostics = load_data(project / "data")
     assert data is None
     found = {(d.location.path, d.location.line, d.code) for d in diagnostics}
+    assert ("data/slas.yaml", 1, "DATA004") not in found  # 'duration' is the misspelt 'duraton'
     assert {
-        ("data/slas.yaml", 1, "DATA004"),  # duration missing (misspelt)
-        ("data/slas.yaml", 3, "DATA003"),  # duraton
+        ("data/slas.yaml", 3, "DATA003"),  # duraton (did you mean 'duration'?)
         ("data/slas.yaml", 8, "DATA008"),  # owner complaint.handlr
         ("data/slas.yaml", 11, "DATA002"),  # 3.0 and workdays
         ("data/slas.yaml", 15, "DATA006"),  # note: no

@@ -24,7 +24,7 @@ import difflib
 import gc
 import os
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -402,7 +402,11 @@ class _LoadRun:
             try:
                 instance = model.model_validate(raw)
             except pydantic.ValidationError as exc:
-                for error in exc.errors(include_url=False):
+                errors = exc.errors(include_url=False)
+                misspelt = misspelt_required_keys(errors)
+                for error in errors:
+                    if error["type"] == "missing" and _key_at(error) in misspelt:
+                        continue  # the unknown-key error next to it names it ("did you mean …?")
                     self.pydantic_error(fd, model, entry_path, raw, error)
             self.lax_values(fd, model, entry_path, raw)
             if instance is not None and len(self.diags) == before:
@@ -532,3 +536,29 @@ def _position(info: NodeInfo | None, at_key: bool) -> tuple[int, int]:
     if at_key and info.key_line:
         return info.key_line, info.key_column
     return info.line, info.column
+
+
+def _key_at(error: Mapping[str, Any]) -> tuple[tuple[Any, ...], str]:
+    loc = tuple(error["loc"])
+    return loc[:-1], str(loc[-1]) if loc else ""
+
+
+def misspelt_required_keys(errors: Sequence[Mapping[str, Any]]) -> set[tuple[tuple[Any, ...], str]]:
+    """Required keys reported missing that an unknown key beside them is a misspelling of.
+
+    ``duraton: …`` is one mistake, not two: the unknown key's error already says "did you mean
+    'duration'?", so "missing required key 'duration'" for the same entry is left out.
+    """
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for error in errors:
+        if error["type"] == "missing":
+            parent, key = _key_at(error)
+            missing.setdefault(parent, []).append(key)
+    misspelt: set[tuple[tuple[Any, ...], str]] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            parent, key = _key_at(error)
+            guess = difflib.get_close_matches(key, missing.get(parent, []), n=1, cutoff=0.6)
+            if guess:
+                misspelt.add((parent, guess[0]))
+    return misspelt
