@@ -494,14 +494,20 @@ def test_json_output_validates_against_schema(tmp_path: Path, capsys: pytest.Cap
     assert document["findings"][0]["code"] == "MK103"
 
 
+def append_paragraph(root: Path, paragraph: str) -> int:
+    """Add ``paragraph`` at the end of the fixture's chapter 4; return its line number."""
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(f"{text}\n{paragraph}\n", encoding="utf-8")
+    return text.count("\n") + 2
+
+
 def test_cross_reference_to_an_undefined_section_label(tmp_path: Path) -> None:
     """{ref} targets are section labels: a typo is MK101 at the role, not a build-time surprise."""
     root = make_project(tmp_path)
-    chapter = root / "manual" / "04-complaints.md"
-    text = chapter.read_text(encoding="utf-8")
-    added = "\n见“{ref}`受理 <complaint-intak>`”和“{ref}`complaint-handling`”，索引见{ref}`genindex`。\n"
-    chapter.write_text(text + added, encoding="utf-8")
-    line = text.count("\n") + 2
+    line = append_paragraph(
+        root, "见“{ref}`受理 <complaint-intak>`”和“{ref}`complaint-handling`”，索引见{ref}`genindex`。"
+    )
     findings = [d.format() for d in run_checks(root, today=TODAY, select=["MK101"]).diagnostics]
     assert findings == [
         f"manual/04-complaints.md:{line}:3: error MK101 unknown section label 'complaint-intak'; "
@@ -511,11 +517,9 @@ def test_cross_reference_to_an_undefined_section_label(tmp_path: Path) -> None:
 
 def test_raw_html_in_prose_is_reported_where_it_would_print_as_text(tmp_path: Path) -> None:
     root = make_project(tmp_path)
-    chapter = root / "manual" / "04-complaints.md"
-    text = chapter.read_text(encoding="utf-8")
-    added = '\n红字<span style="color:red">提示</span>；示例 `<br>`，链接 <https://example.com>，比例 <5%。\n'
-    chapter.write_text(text + added, encoding="utf-8")
-    line = text.count("\n") + 2
+    line = append_paragraph(
+        root, '红字<span style="color:red">提示</span>；示例 `<br>`，链接 <https://example.com>，比例 <5%。'
+    )
     findings = [
         (d.location.line, d.location.column, d.message)
         for d in run_checks(root, select=["MK611"]).diagnostics
