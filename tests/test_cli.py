@@ -278,7 +278,7 @@ def test_failed_build_leaves_the_published_site_untouched(
     status, out, err = build_in_process(basic, capsys)
     assert status == 1
     assert "manual/02-complaints.md:9: WARNING: undefined label: 'no-such-label'" in err
-    assert "html build failed" in err
+    assert "html build failed: 1 problem(s) in the sources, reported above" in err
     assert "Traceback" not in err
     assert out == ""
     assert {p.name: p.read_bytes() for p in published.glob("*.html")} == before

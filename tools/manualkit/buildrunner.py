@@ -196,7 +196,8 @@ def run_sphinx(
         (project.doctree_dir / "environment.pickle").unlink(missing_ok=True)
         count = app._warncount
         raise BuildFailure(
-            f"{builder} build failed: {count} warning(s), treated as errors; previous output left in place"
+            f"{builder} build failed: {count} problem(s) in the sources, reported above (a warning counts "
+            "as an error); previous output left in place"
         )
     return app
 
