@@ -295,6 +295,10 @@ def test_page_furniture_is_in_chinese(basic_html: SphinxRun) -> None:
     for chinese in ("本页目录", "返回顶部", "上一章", 'title="链接到此标题"'):
         assert chinese in html
     assert "Made with" not in html
+    # furo's hard-coded screen-reader labels and icon titles, in Chinese too.
+    for label in ("Toggle site navigation sidebar", "Toggle Light / Dark", "<title>Light mode</title>"):
+        assert label not in html
+    assert 'aria-label="显示或隐藏导航栏"' in html and "<title>深色模式</title>" in html
     # A link to an SLA shows the SLA's name on hover, never its internal data id.
     sla = data_of(basic_html).sla("complaint.general.resolve")
     assert f'title="{sla.name}"' in html and 'title="complaint.general.resolve"' not in html
