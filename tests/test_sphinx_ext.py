@@ -372,6 +372,11 @@ def test_unknown_ids_are_errors_at_source_line(tmp_path: Path) -> None:
     assert f"01-complaints.md:{form_line}: ERROR: form: unknown form id 'F-04-11'" in run.warnings
     assert "did you mean: F-04-01" in run.warnings
     assert run.app.statuscode == 1  # fails even without -W
+    # In the live preview (the page is still written) the unknown id stands out, styled.
+    page = (run.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    assert '<span class="mk-unknown">complaint.genral.resolve</span>' in page
+    css = (run.outdir / "_static" / "manualkit.css").read_text(encoding="utf-8")
+    assert re.search(r"\.mk-unknown \{[^}]*color: #b00020", css)
 
     again = run_sphinx(project, fresh=False)  # incremental: the page is read again, the error stays
     assert "unknown SLA id 'complaint.genral.resolve'" in again.warnings
