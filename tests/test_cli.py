@@ -71,7 +71,8 @@ def test_data_on_broken_fixture_prints_one_precise_line() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        "data/slas.yaml:5:11: error DATA002 slas[0].duration.unit: expected one of 'working_days', "
+        "data/slas.yaml:5:11: error DATA002 slas[0].duration.unit (complaint.general.resolve): "
+        "expected one of 'working_days', "
         "'calendar_days', 'hours', 'minutes', 'months', 'years', found 'workdays' "
         "(did you mean 'working_days'?)",
         "1 error(s), 0 warning(s), 0 info",

@@ -86,14 +86,16 @@ def test_control_character_and_second_document(project: Path) -> None:
 def test_wrong_type(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: seven\n    unit: working_days\n")
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:7:12: error DATA002 slas[0].duration.value: expected an integer, found 'seven'"
+        "data/slas.yaml:7:12: error DATA002 slas[0].duration.value (complaint.general.resolve): "
+        "expected an integer, found 'seven'"
     ]
 
 
 def test_unknown_key_suggests_the_field(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration: {value: 7, unit: working_days}\n  sectoin: intro\n")
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:7:3: error DATA003 slas[0].sectoin: unknown key 'sectoin' (did you mean 'section'?)"
+        "data/slas.yaml:7:3: error DATA003 slas[0].sectoin (complaint.general.resolve): "
+        "unknown key 'sectoin' (did you mean 'section'?)"
     ]
 
 
@@ -101,7 +103,8 @@ def test_misspelt_required_key_is_one_error_not_two(project: Path) -> None:
     """'duraton' is unknown *and* 'duration' is missing: one mistake, reported once."""
     write(project, "slas.yaml", SLA_HEAD + "  duraton: {value: 7, unit: working_days}\n")
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:6:3: error DATA003 slas[0].duraton: unknown key 'duraton' (did you mean 'duration'?)"
+        "data/slas.yaml:6:3: error DATA003 slas[0].duraton (complaint.general.resolve): "
+        "unknown key 'duraton' (did you mean 'duration'?)"
     ]
     # A key that resembles no missing one leaves both errors: they are two mistakes.
     write(project, "slas.yaml", SLA_HEAD + "  remark: 说明\n")
@@ -111,7 +114,8 @@ def test_misspelt_required_key_is_one_error_not_two(project: Path) -> None:
 def test_bad_unit_lists_the_units_and_suggests_one(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 7\n    unit: workdays\n")
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:8:11: error DATA002 slas[0].duration.unit: expected one of 'working_days', "
+        "data/slas.yaml:8:11: error DATA002 slas[0].duration.unit (complaint.general.resolve): "
+        "expected one of 'working_days', "
         "'calendar_days', 'hours', 'minutes', 'months', 'years', found 'workdays' "
         "(did you mean 'working_days'?)"
     ]
@@ -120,7 +124,8 @@ def test_bad_unit_lists_the_units_and_suggests_one(project: Path) -> None:
 def test_missing_required_key(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 7\n")
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:7:5: error DATA004 slas[0].duration: missing required key 'unit'"
+        "data/slas.yaml:7:5: error DATA004 slas[0].duration (complaint.general.resolve): "
+        "missing required key 'unit'"
     ]
 
 
@@ -131,7 +136,8 @@ def test_dangling_id_names_known_ids_and_the_closest(project: Path) -> None:
         SLA_HEAD.replace("complaint.handler", "complaint.handlr") + "  duration: {value: 7, unit: hours}\n",
     )
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:5:10: error DATA008 slas[0].owner: unknown role 'complaint.handlr' "
+        "data/slas.yaml:5:10: error DATA008 slas[0].owner (complaint.general.resolve): "
+        "unknown role 'complaint.handlr' "
         "(did you mean 'complaint.handler'?); roles in data/roles.yaml: "
         "service.manager, complaint.handler, quality.officer"
     ]
@@ -145,7 +151,9 @@ def test_dangling_sla_from_another_file(project: Path) -> None:
         text.replace("sla: complaint.general.resolve", "sla: complaint.generl.resolve"),
     )
     (message,) = lines(project, "checklists.yaml")
-    assert message.startswith("data/checklists.yaml:11:12: error DATA008 checklists[0].items[1].sla: ")
+    assert message.startswith(
+        "data/checklists.yaml:11:12: error DATA008 checklists[0].items[1].sla (CL-04-01): "
+    )
     assert "unknown SLA 'complaint.generl.resolve' (did you mean 'complaint.general.resolve'?)" in message
 
 
@@ -153,7 +161,8 @@ def test_branch_to_must_name_a_step_of_the_same_process(project: Path) -> None:
     text = (VALID / "data" / "processes.yaml").read_text(encoding="utf-8")
     write(project, "processes.yaml", text.replace("{to: escalate,", "{to: escalte,"))
     assert lines(project, "processes.yaml") == [
-        "data/processes.yaml:16:16: error DATA008 processes[0].steps[1].next[1].to: unknown step 'escalte' "
+        "data/processes.yaml:16:16: error DATA008 processes[0].steps[1].next[1].to (complaint.handling): "
+        "unknown step 'escalte' "
         "(did you mean 'escalate'?); steps in this process: intake, assess, escalate, resolve"
     ]
 
@@ -162,7 +171,8 @@ def test_duplicate_key_is_an_error(project: Path) -> None:
     write(project, "roles.yaml", "- id: service.manager\n  name: 客服经理\n  name: 经理\n")
     (message,) = [m for m in lines(project, "roles.yaml") if "DATA005" in m]
     assert message == (
-        "data/roles.yaml:3:3: error DATA005 roles[0].name: duplicate key 'name' (first at line 2); "
+        "data/roles.yaml:3:3: error DATA005 roles[0].name (service.manager): "
+        "duplicate key 'name' (first at line 2); "
         "YAML would keep only the last"
     )
 
@@ -174,7 +184,7 @@ def test_duplicate_id(project: Path) -> None:
         "- {id: service.manager, name: 客服经理}\n- {id: service.manager, name: 经理}\n",
     )
     assert [m for m in lines(project, "roles.yaml") if "DATA007" in m] == [
-        "data/roles.yaml:2:8: error DATA007 roles[1].id: "
+        "data/roles.yaml:2:8: error DATA007 roles[1].id (service.manager): "
         "duplicate id 'service.manager' in roles (first at line 1)"
     ]
 
@@ -184,7 +194,8 @@ def test_yaml11_booleans_are_errors(project: Path, word: str) -> None:
     text = (VALID / "data" / "forms.yaml").read_text(encoding="utf-8")
     write(project, "forms.yaml", text.replace("required: true", f"required: {word}"))
     assert lines(project, "forms.yaml") == [
-        f"data/forms.yaml:11:17: error DATA006 forms[0].fields[0].required: expected true/false or a "
+        f"data/forms.yaml:11:17: error DATA006 forms[0].fields[0].required (F-04-01): "
+        f"expected true/false or a "
         f"quoted string, found plain '{word}' (YAML 1.1 reads it as a boolean; write true/false, "
         f"or '{word}' for text)"
     ]
@@ -194,7 +205,7 @@ def test_quoted_yes_for_a_boolean_is_not_silently_true(project: Path) -> None:
     text = (VALID / "data" / "forms.yaml").read_text(encoding="utf-8")
     write(project, "forms.yaml", text.replace("required: true", 'required: "yes"'))
     assert lines(project, "forms.yaml") == [
-        "data/forms.yaml:11:17: error DATA002 forms[0].fields[0].required: "
+        "data/forms.yaml:11:17: error DATA002 forms[0].fields[0].required (F-04-01): "
         "expected true or false, found 'yes'"
     ]
 
@@ -202,7 +213,8 @@ def test_quoted_yes_for_a_boolean_is_not_silently_true(project: Path) -> None:
 def test_integer_with_leading_zero(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 010\n    unit: hours\n")
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:7:12: error DATA006 slas[0].duration.value: integer with a leading zero '010' "
+        "data/slas.yaml:7:12: error DATA006 slas[0].duration.value (complaint.general.resolve): "
+        "integer with a leading zero '010' "
         "(YAML 1.1 reads it as octal): write 10, or quote it ('010') if it is text"
     ]
 
@@ -210,7 +222,8 @@ def test_integer_with_leading_zero(project: Path) -> None:
 def test_float_where_an_integer_is_expected(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration: {value: 7.0, unit: hours}\n")
     assert lines(project, "slas.yaml") == [
-        "data/slas.yaml:6:21: error DATA002 slas[0].duration.value: expected an integer, found number 7.0"
+        "data/slas.yaml:6:21: error DATA002 slas[0].duration.value (complaint.general.resolve): "
+        "expected an integer, found number 7.0"
     ]
 
 
@@ -327,7 +340,9 @@ def test_load_or_raise_carries_every_diagnostic(project: Path) -> None:
         load_or_raise(project / "data")
     codes = [d.code for d in excinfo.value.diagnostics]
     assert "DATA003" in codes and "DATA004" in codes
-    assert "data/roles.yaml:1:20: error DATA003 roles[0].colour: unknown key 'colour'" in str(excinfo.value)
+    assert "data/roles.yaml:1:20: error DATA003 roles[0].colour (a): unknown key 'colour'" in str(
+        excinfo.value
+    )
 
 
 def test_paths_relative_to_a_given_root(project: Path) -> None:

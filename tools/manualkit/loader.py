@@ -280,7 +280,7 @@ class _LoadRun:
     ) -> None:
         _, info = fd.doc.nearest(path)
         line, column = _position(info, at_key)
-        shown = format_path((fd.collection, *path) if fd.collection != "meta" else path)
+        shown = entry_path_label(fd.collection, fd.doc.value, path)
         self.add(code, f"{shown}: {message}" if shown else message, fd.display, line, column)
         if mark:
             fd.reported.add(path)
@@ -335,7 +335,7 @@ class _LoadRun:
         for problem in doc.problems:
             prefix = ""
             if problem.path:
-                prefix = format_path((collection, *problem.path) if collection != "meta" else problem.path)
+                prefix = entry_path_label(collection, doc.value, problem.path)
             message = f"{prefix}: {problem.message}" if prefix else problem.message
             self.add(problem.code, message, shown, problem.line, problem.column)
             fd.reported.add(problem.path)
@@ -562,3 +562,18 @@ def misspelt_required_keys(errors: Sequence[Mapping[str, Any]]) -> set[tuple[tup
             if guess:
                 misspelt.add((parent, guess[0]))
     return misspelt
+
+
+def entry_path_label(collection: str, value: Any, path: YamlPath) -> str:
+    """``slas[0].duration.unit (complaint.general.resolve)``: the path, and whose it is.
+
+    A writer thinks of an entry by its id, not by its position in the file; the id is added
+    when the entry has one (the position still tells two entries with the same id apart).
+    """
+    shown = format_path((collection, *path) if collection != "meta" else path)
+    if path and isinstance(path[0], int) and isinstance(value, list) and 0 <= path[0] < len(value):
+        entry = value[path[0]]
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(entry_id, str) and entry_id.strip():
+            return f"{shown} ({entry_id.strip()})"
+    return shown
