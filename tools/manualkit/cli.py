@@ -26,16 +26,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from manualkit.diagnostics import FORMATS, Diagnostic, Reporter
+from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, EXIT_OK, FORMATS, Diagnostic, Reporter
 from manualkit.sphinx_jobs import AUTO, forks, parse_jobs
 
 if TYPE_CHECKING:
     from manualkit.buildrunner import BuiltOutput
     from manualkit.project import Project
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_INVALID = 2
 
 Handler = Callable[[argparse.Namespace], int]
 

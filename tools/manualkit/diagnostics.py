@@ -13,6 +13,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, Protocol
 
+#: Exit statuses of every ``manualkit`` command (README "Exit status"): 1 = checks or build
+#: failed, 2 = invalid sources (the data files could not be loaded) or bad usage.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[Severity, int] = {"error": 0, "warning": 1, "info": 2}
 

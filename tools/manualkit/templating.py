@@ -44,7 +44,8 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
 _WHITESPACE_RUN = re.compile(r"\s+")
-_LINE_SPACE = re.compile(r"[ \t\r\n]+")
+#: Line breaks and ASCII blanks (not U+00A0: a no-break space is meant).
+LINE_SPACE = re.compile(r"[ \t\r\n]+")
 #: Role targets are ids, labels or form numbers: nothing that could close the backticks.
 _SAFE_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
@@ -87,7 +88,7 @@ def unbroken(value: object) -> Myst:
 
     A role's content is literal text, so only what would end it — a backtick — is replaced.
     """
-    text = _LINE_SPACE.sub(" ", str(value)).strip(" ").replace("`", "'")  # U+00A0 stays
+    text = LINE_SPACE.sub(" ", str(value)).strip(" ").replace("`", "'")  # U+00A0 stays
     return Myst(f"{{nowrap}}`{text}`") if text else Myst("")
 
 

@@ -16,14 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+
 if TYPE_CHECKING:
     from manualkit.checks import CheckReport
-
-#: Exit statuses, as for every ``manualkit`` command (README "Exit status"): 1 = the checker found
-#: errors, 2 = invalid sources (the data files could not be loaded, so no rule ran) or usage.
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_INVALID = 2
 
 
 def _ids(value: str) -> list[str]:

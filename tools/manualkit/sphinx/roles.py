@@ -15,7 +15,6 @@ may break between any two characters, which tears a date, a document number or a
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -28,6 +27,7 @@ from manualkit.durations import render_sla
 from manualkit.sphinx import formatting
 from manualkit.sphinx.domain import get_runtime, report_error
 from manualkit.sphinx.helpers import DEPENDENCIES, UnknownIdError, lookup
+from manualkit.templating import LINE_SPACE
 
 
 class DataRole(SphinxRole):
@@ -110,14 +110,11 @@ class WindowRole(DataRole):
         return formatting.render_window(item)
 
 
-_LINE_SPACE = re.compile(r"[ \t\r\n]+")
-
-
 class NowrapRole(SphinxRole):
     """Text that must not be broken over lines (the print and HTML styles say ``nowrap``)."""
 
     def run(self) -> tuple[list[Node], list[system_message]]:
-        text = _LINE_SPACE.sub(" ", self.text).strip(" ")  # no-break spaces (U+00A0) stay
+        text = LINE_SPACE.sub(" ", self.text).strip(" ")  # no-break spaces (U+00A0) stay
         inline = nodes.inline(text, text, classes=["mk-nowrap"])
         self.set_source_info(inline)
         return [inline], []
