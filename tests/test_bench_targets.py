@@ -168,3 +168,48 @@ def test_pdf_memory_is_judged_on_pss_with_the_rss_sum_shown() -> None:
         "PDF peak memory < 500 MB (all processes, PSS)"
     ]
     assert not verdict.passed and "PSS not measured" in verdict.detail
+
+
+def test_outputs_are_read_back_as_pages_and_characters(tmp_path: Path) -> None:
+    """What each pipeline produced, as a reader gets it: ratios between unequal outputs mislead."""
+    import docx
+    from weasyprint import HTML
+
+    from manualkit.bench.content import output_content
+
+    pdf = tmp_path / "two-pages.pdf"
+    html = '<html lang="zh-CN"><body><p>投诉受理</p><p style="break-before: page">处 理</p></body></html>'
+    HTML(string=html).write_pdf(pdf)
+    content = output_content(pdf)
+    assert content is not None and (content.pages, content.chars) == (2, 6)
+
+    word = tmp_path / "manual.docx"
+    document = docx.Document()
+    document.add_paragraph("客户服务 手册")
+    document.add_table(rows=1, cols=1).cell(0, 0).text = "期限"
+    document.save(str(word))
+    content = output_content(word)
+    assert content is not None and (content.pages, content.chars) == (None, 8)
+
+    (tmp_path / "broken.docx").write_bytes(b"not a zip")
+    assert output_content(tmp_path / "broken.docx") is None
+    assert output_content(tmp_path) is None  # an HTML folder has no single reading
+
+
+def test_a_ratio_to_one_reference_says_how_much_more_text_the_output_holds() -> None:
+    results = {
+        "real": {
+            "pdf": dataclasses.replace(_ok(8.0), text_chars=50_000, pages=60),
+            "simplepdf": dataclasses.replace(_ok(10.0), text_chars=20_000, pages=40),
+            "plain-pdf": _ok(9.0),  # no reading of its output: no note
+        }
+    }
+    verdicts = {t.description: t for t in evaluate(results)}
+    simple = verdicts["PDF ≤ 0.5× sphinx-simplepdf"]
+    assert not simple.passed and simple.value == "0.80×"
+    assert simple.detail == (
+        "output holds 2.50× the text of simplepdf (50.0k vs 20.0k characters): 0.32× its time per character"
+    )
+    assert verdicts["PDF ≤ 1.1× plain Sphinx+WeasyPrint"].detail == ""
+    table = format_table(results, list(verdicts.values()), {})
+    assert "60 p, 50.0k chars" in table and "FAIL: output holds 2.50× the text of simplepdf" in table

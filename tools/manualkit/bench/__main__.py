@@ -76,12 +76,15 @@ def summarize(runs: Sequence[StageRun]) -> StageSummary:
     if not good:
         return StageSummary(None, None, None, error or "not run")
     sizes = [r.output_bytes for r in good if r.output_bytes is not None]
+    contents = [r.content for r in good if r.content is not None]
     return StageSummary(
         statistics.median(r.measurement.seconds for r in good),
         max(r.measurement.peak_kib for r in good),
         sizes[-1] if sizes else None,
         error,
         peak_pss_kib=max(r.measurement.peak_pss_kib for r in good),
+        text_chars=contents[-1].chars if contents else None,
+        pages=contents[-1].pages if contents else None,
     )
 
 
@@ -89,7 +92,9 @@ def _run_json(run: StageRun) -> dict[str, Any]:
     m: Measurement = run.measurement
     return {"seconds": m.seconds, "peak_kib": m.peak_kib, "peak_pss_kib": m.peak_pss_kib,
             "returncode": m.returncode, "error": m.error,
-            "output_bytes": run.output_bytes, "command_seconds": run.command_seconds}  # fmt: skip
+            "output_bytes": run.output_bytes, "command_seconds": run.command_seconds,
+            "text_chars": run.content.chars if run.content else None,
+            "pages": run.content.pages if run.content else None}  # fmt: skip
 
 
 def bench_manual(

@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from manualkit.bench.content import Content, output_content
 from manualkit.bench.measure import Measurement, output_size, run_measured
 from manualkit.bench.synth import edit_one_paragraph
 from manualkit.builders.docx import WRITE_PHASE_FILE
@@ -89,6 +90,8 @@ class StageRun:
     output_bytes: int | None
     #: Wall time of the whole command(s) when the measurement is a phase inside them.
     command_seconds: float | None = None
+    #: Pages and characters of text of a PDF or DOCX output (see ``bench.content``).
+    content: Content | None = None
 
 
 def cli_command() -> tuple[str, ...]:
@@ -313,14 +316,16 @@ def run_stage(stage: Stage, ws: Workspace, run: int, *, timeout: float) -> Stage
             return StageRun(Measurement(total, peak, m.returncode, m.error, peak_pss_kib=pss), None)
     output = stage.output(ws)
     size = output_size(output) if output else None
+    content = output_content(output)  # read after the timing: never part of it
     if stage.phase_record is None:
-        return StageRun(Measurement(total, peak, 0, peak_pss_kib=pss), size)
+        return StageRun(Measurement(total, peak, 0, peak_pss_kib=pss), size, content=content)
     record = stage.phase_record(ws)
     try:
         phase = read_phase_record(record)
     except (OSError, ValueError) as exc:
-        return StageRun(Measurement(total, peak, 0, f"no write-phase record ({exc})"), size, total)
-    return StageRun(Measurement(phase[0], phase[1], 0), size, total)
+        error = f"no write-phase record ({exc})"
+        return StageRun(Measurement(total, peak, 0, error), size, total, content)
+    return StageRun(Measurement(phase[0], phase[1], 0), size, total, content)
 
 
 def read_phase_record(path: Path) -> tuple[float, int]:

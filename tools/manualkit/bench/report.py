@@ -1,8 +1,10 @@
 """The bench's one table (stdout) and its JSON record (build/bench.json).
 
 One table, because a reader compares across it: each manual's stages with their median time,
-peak memory, output size and ratio to the matching reference pipeline, then the targets with
-PASS/FAIL.  Failed stages stay in the table with their error so a broken build is visible.
+peak memory, output size and content (pages, characters of text) and ratio to the matching
+reference pipeline, then the targets with PASS/FAIL and, for a ratio to one reference, how much
+more text manualkit's output holds than the reference's.  Failed stages stay in the table with
+their error so a broken build is visible.
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ def _size(n: int | None) -> str:
     if n >= 1_000_000:
         return f"{n / 1e6:.1f} MB"
     return f"{n / 1e3:.0f} kB"
+
+
+def _output(summary: StageSummary) -> str:
+    """Size, then what a reader gets from it: "1.1 MB, 68 p, 55.9k chars"."""
+    parts = [_size(summary.output_bytes)]
+    if summary.pages is not None:
+        parts.append(f"{summary.pages} p")
+    if summary.text_chars is not None:
+        parts.append(f"{summary.text_chars / 1000:.1f}k chars")
+    return ", ".join(parts)
 
 
 def _ratio(summaries: Mapping[str, StageSummary], stage: str) -> str:
@@ -68,10 +80,10 @@ def format_table(results: Results, targets: Sequence[TargetResult], labels: Mapp
             seconds = "—" if s.seconds is None else f"{s.seconds:.2f}"
             peak = "—" if s.peak_kib is None else f"{s.peak_kib / 1024:.0f}"
             result = "ok" if s.error is None else "FAIL: " + _clip(s.error, 80)
-            rows.append((manual, labels.get(stage, stage), seconds, peak, _size(s.output_bytes),
+            rows.append((manual, labels.get(stage, stage), seconds, peak, _output(s),
                          _ratio(summaries, stage), result))  # fmt: skip
     for t in targets:
-        verdict = "PASS" if t.passed else "FAIL" + (f": {_clip(t.detail, 80)}" if t.detail else "")
+        verdict = ("PASS" if t.passed else "FAIL") + (f": {_clip(t.detail, 130)}" if t.detail else "")
         rows.append((t.manual, "TARGET " + t.description, t.value, "", "", "", verdict))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     rule = "  ".join("-" * w for w in widths)

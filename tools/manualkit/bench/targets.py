@@ -26,6 +26,9 @@ class StageSummary:
     error: str | None
     #: Peak of the summed proportional set sizes of all processes (see ``bench.measure``).
     peak_pss_kib: int | None = None
+    #: Characters of text and pages of the output (PDF, DOCX), see ``bench.content``.
+    text_chars: int | None = None
+    pages: int | None = None
 
 
 Results = Mapping[str, Mapping[str, StageSummary]]
@@ -70,7 +73,29 @@ def _ratio(
     if value is None:
         return TargetResult(manual, stage, text, "—", False, why)
     ratio = value / total if total else float("inf")
-    return TargetResult(manual, stage, text, f"{ratio:.2f}×", ratio <= limit)
+    detail = _content_note(results, manual, stage, references, ratio)
+    return TargetResult(manual, stage, text, f"{ratio:.2f}×", ratio <= limit, detail)
+
+
+def _content_note(
+    results: Results, manual: str, stage: str, references: tuple[str, ...], ratio: float
+) -> str:
+    """How much more text manualkit's output holds than the reference's, and the ratio per character.
+
+    The references skip what manualkit generates from data/ (see ``bench.content``); the time
+    ratio stays the verdict, this says what it compares.
+    """
+    if len(references) != 1:
+        return ""
+    own = results.get(manual, {}).get(stage)
+    ref = results.get(manual, {}).get(references[0])
+    if own is None or ref is None or not own.text_chars or not ref.text_chars:
+        return ""
+    volume = own.text_chars / ref.text_chars
+    return (
+        f"output holds {volume:.2f}× the text of {references[0]} ({own.text_chars / 1000:.1f}k vs "
+        f"{ref.text_chars / 1000:.1f}k characters): {ratio / volume:.2f}× its time per character"
+    )
 
 
 def _pdf_size(results: Results, manual: str) -> TargetResult:
