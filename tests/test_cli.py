@@ -541,3 +541,43 @@ def test_check_exits_2_on_invalid_data_like_build_and_data(tmp_path: Path) -> No
         assert result.returncode == 2, (command, result.stdout, result.stderr)
         assert line in (result.stdout + result.stderr).splitlines(), command
         assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("output", ["html", "pdf"])
+def test_an_unknown_id_is_reported_once_by_the_checker_with_its_column(tmp_path: Path, output: str) -> None:
+    """Sphinx's error for the same id is held back while the checker runs (the build still fails)."""
+    project = three_output_project(tmp_path)
+    chapter = next((project / "manual").glob("0*.md"))
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write("\n办结时限为{sla}`complaint.no.such.sla`。\n")
+    line = len(chapter.read_text(encoding="utf-8").splitlines())
+
+    result = run_manualkit("--project", str(project), "build", output)
+
+    assert result.returncode == 1 and result.stdout == ""
+    mentions = [text for text in result.stderr.splitlines() if "complaint.no.such.sla" in text]
+    assert len(mentions) == 1, result.stderr
+    assert re.match(
+        rf"manual/{chapter.name}:{line}:\d+: error MK101 unknown SLA 'complaint\.no\.such\.sla'", mentions[0]
+    )
+    assert f"manualkit: {output} build failed" in result.stderr
+    assert not (project / "build" / output).exists()
+
+
+@pytest.mark.slow
+def test_an_unknown_id_the_checker_missed_is_still_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = three_output_project(tmp_path)
+    chapter = next((project / "manual").glob("0*.md"))
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write("\n办结时限为{sla}`complaint.no.such.sla`。\n")
+    elsewhere = Diagnostic("MK101", "error", "unknown SLA 'x'", Location(f"manual/{chapter.name}", 1, 1))
+    monkeypatch.setattr(cli, "_checker", lambda: lambda root, **_: _FakeReport((elsewhere,)))
+
+    assert cli.main(["--project", str(project), "build", "html"]) == 1
+
+    err = capsys.readouterr().err
+    located = rf"manual/{chapter.name}:\d+: ERROR: unknown SLA id 'complaint\.no\.such\.sla'"
+    assert len(re.findall(located, err)) == 1, err

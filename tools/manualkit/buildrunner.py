@@ -32,6 +32,8 @@ from typing import IO, Any, TextIO, cast
 
 from manualkit.builders.output import OutputFailed, PendingFile, atomic_write
 from manualkit.diagnostics import SourceError
+from manualkit.held_errors import HeldError, UnknownIdHold
+from manualkit.held_errors import install as install_hold
 from manualkit.project import Project
 from manualkit.sphinx_jobs import AUTO, Jobs, sphinx_parallel
 from manualkit.sphinx_jobs import install as install_jobs
@@ -59,6 +61,8 @@ class BuildFailure(Exception):
         self.status = status
         self.source_error = source_error
         self.refused = refused
+        #: Sphinx's unknown-id errors held back for the checker (see ``manualkit.held_errors``).
+        self.held: tuple[HeldError, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,11 +133,34 @@ def run_sphinx(
     parallel: Jobs = AUTO,
     fresh: bool = False,
     prepare: Callable[[Any], None] | None = None,
+    hold_unknown_ids: bool = False,
 ) -> Any:
     """Build ``builder`` into ``outdir``; return the Sphinx application or raise :class:`BuildFailure`.
 
     ``prepare`` is given the builder before the build starts (it may set the builder's options).
+    ``hold_unknown_ids`` (the checker runs beside the build): unknown-id errors still fail the
+    build but are not printed; the failure carries them (``BuildFailure.held``).
     """
+    hold = UnknownIdHold(project.root) if hold_unknown_ids else None
+    try:
+        return _run_sphinx(project, builder, outdir, stderr, verbose, parallel, fresh, prepare, hold)
+    except BuildFailure as exc:
+        if hold is not None:
+            exc.held = tuple(hold.held)
+        raise
+
+
+def _run_sphinx(
+    project: Project,
+    builder: str,
+    outdir: Path,
+    stderr: TextIO,
+    verbose: int,
+    parallel: Jobs,
+    fresh: bool,
+    prepare: Callable[[Any], None] | None,
+    hold: UnknownIdHold | None,
+) -> Any:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
 
@@ -162,6 +189,8 @@ def run_sphinx(
                 parallel=sphinx_parallel(parallel),
             )
             install_jobs(app, parallel)
+            if hold is not None:
+                install_hold(app, hold)
             if prepare is not None:
                 prepare(app.builder)
             try:
@@ -340,6 +369,7 @@ def build_output(
     parallel: Jobs = AUTO,
     fresh: bool = False,
     approve: Callable[[], bool] | None = None,
+    hold_unknown_ids: bool = False,
 ) -> BuiltOutput | PendingOutput:
     """Build one output (``html``, ``pdf`` or ``docx``); raise :class:`BuildFailure`.
 
@@ -364,6 +394,7 @@ def build_output(
         parallel=parallel,
         fresh=fresh,
         prepare=hand_over if name != "html" else None,
+        hold_unknown_ids=hold_unknown_ids,
     )
     final_dir = output_dir(project, app)
     if name == "html":
@@ -410,7 +441,13 @@ class _ConnectionStream(io.TextIOBase):
 
 
 def build_pdf_in_child(
-    project: Project, *, stderr: TextIO, verbose: int = 0, parallel: Jobs = AUTO, fresh: bool = False
+    project: Project,
+    *,
+    stderr: TextIO,
+    verbose: int = 0,
+    parallel: Jobs = AUTO,
+    fresh: bool = False,
+    hold_unknown_ids: bool = False,
 ) -> PendingOutput:
     """The PDF's Sphinx build in a forked child; its typesetting here, in the background.
 
@@ -426,7 +463,10 @@ def build_pdf_in_child(
     from manualkit.builders.pdf_background import typeset_in_background
 
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
-        result = build_output(project, "pdf", stderr=stderr, verbose=verbose, parallel=parallel, fresh=fresh)
+        result = build_output(
+            project, "pdf", stderr=stderr, verbose=verbose, parallel=parallel, fresh=fresh,
+            hold_unknown_ids=hold_unknown_ids,
+        )  # fmt: skip
         if not isinstance(result, PendingOutput):
             raise BuildFailure("pdf build finished but wrote no file (previous output kept)")
         return result
@@ -437,7 +477,7 @@ def build_pdf_in_child(
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_pdf_child,
-        args=(project, sender, _isatty(stderr), verbose, parallel, fresh),
+        args=(project, sender, _isatty(stderr), verbose, parallel, fresh, hold_unknown_ids),
         name="manualkit-pdf-html",
         # Not a daemon: Sphinx's parallel read (``-j``) forks its readers from this child, and
         # daemonic processes may not have children.  It is joined below in any case.
@@ -464,15 +504,17 @@ def build_pdf_in_child(
     if outcome is None:
         raise BuildFailure(f"pdf build failed: its process ended with status {process.exitcode}")
     if outcome[0] == "failed":
-        _, message, status, diagnostics, refused = outcome
+        _, message, status, diagnostics, refused, held = outcome
         source_error = SourceError(list(diagnostics)) if diagnostics is not None else None
-        raise BuildFailure(message, status, source_error, refused=refused)
+        failure = BuildFailure(message, status, source_error, refused=refused)
+        failure.held = held
+        raise failure
     progress = (lambda line: print(line, file=stderr, flush=True)) if verbose else None
     return PendingOutput("pdf", typeset_in_background(outcome[1], progress), stderr, project.root)
 
 
 def _pdf_child(
-    project: Project, connection: Any, tty: bool, verbose: int, parallel: Jobs, fresh: bool
+    project: Project, connection: Any, tty: bool, verbose: int, parallel: Jobs, fresh: bool, hold: bool
 ) -> None:
     from manualkit.builders.pdf_pool import typesetting_elsewhere
 
@@ -480,15 +522,15 @@ def _pdf_child(
     stream = cast(TextIO, _ConnectionStream(connection, tty))
     sys.stdout = sys.stderr = stream
     try:
-        job = _export_pdf_job(project, stream, verbose, parallel, fresh)
+        job = _export_pdf_job(project, stream, verbose, parallel, fresh, hold)
     except BuildFailure as exc:
         stream.flush()
         diagnostics = tuple(exc.source_error.diagnostics) if exc.source_error is not None else None
-        connection.send(("failed", str(exc), exc.status, diagnostics, exc.refused))
+        connection.send(("failed", str(exc), exc.status, diagnostics, exc.refused, exc.held))
     except BaseException as exc:  # reported by the parent, never as a traceback
         stream.flush()
         connection.send(
-            ("failed", f"pdf build failed: internal error {type(exc).__name__}: {exc}", 1, None, False)
+            ("failed", f"pdf build failed: internal error {type(exc).__name__}: {exc}", 1, None, False, ())
         )
     else:
         stream.flush()
@@ -497,7 +539,9 @@ def _pdf_child(
         connection.close()
 
 
-def _export_pdf_job(project: Project, stream: TextIO, verbose: int, parallel: Jobs, fresh: bool) -> Any:
+def _export_pdf_job(
+    project: Project, stream: TextIO, verbose: int, parallel: Jobs, fresh: bool, hold: bool
+) -> Any:
     def export(builder: Any) -> None:
         builder.publish = False
         builder.export = True
@@ -511,6 +555,7 @@ def _export_pdf_job(project: Project, stream: TextIO, verbose: int, parallel: Jo
         parallel=parallel,
         fresh=fresh,
         prepare=export,
+        hold_unknown_ids=hold,
     )
     job = getattr(app.builder, "job", None)
     if job is None:

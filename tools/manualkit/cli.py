@@ -31,6 +31,7 @@ from manualkit.sphinx_jobs import AUTO, forks, parse_jobs
 
 if TYPE_CHECKING:
     from manualkit.buildrunner import BuiltOutput
+    from manualkit.held_errors import HeldError
     from manualkit.project import Project
 
 
@@ -358,7 +359,12 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
                 # Not under `all`: the HTML and DOCX builds that follow need Sphinx in this process,
                 # and importing it again here cost more (0.5 s of 10 s) than the memory is worth.
                 result: BuiltOutput | PendingOutput = build_pdf_in_child(
-                    project, stderr=sys.stderr, verbose=args.verbose, parallel=args.jobs, fresh=args.fresh
+                    project,
+                    stderr=sys.stderr,
+                    verbose=args.verbose,
+                    parallel=args.jobs,
+                    fresh=args.fresh,
+                    hold_unknown_ids=checks is not None,
                 )
             else:
                 result = build_output(
@@ -369,6 +375,7 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
                     parallel=args.jobs,
                     fresh=args.fresh,
                     approve=approved,
+                    hold_unknown_ids=checks is not None,
                 )
             args.fresh = False  # the first build refreshed the shared doctree cache
             if isinstance(result, PendingOutput) and overlap:
@@ -382,6 +389,7 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
     except BuildFailure as exc:
         if checks is not None:
             checks.approved()  # the checker's findings first: they may explain the failure
+        _print_held(exc.held, checks, project)
         _print_outputs(project, built)
         if exc.source_error is not None:
             _report(exc.source_error.diagnostics, project.root, sys.stderr)
@@ -393,6 +401,15 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
             pending.cancel()
     _print_outputs(project, built)
     return EXIT_OK
+
+
+def _print_held(held: Sequence[HeldError], checks: CheckRun | None, project: Project) -> None:
+    """Sphinx's unknown-id errors the checker did not report itself (see ``manualkit.held_errors``)."""
+    from manualkit.held_errors import not_reported
+
+    reported = checks.diagnostics() if checks is not None else []
+    for error in not_reported(held, reported, project.root):
+        print(error.text, file=sys.stderr)
 
 
 def _failed(project: Project, built: Sequence[BuiltOutput]) -> int:
@@ -498,6 +515,13 @@ class CheckRun:
         if self._status is None:
             self._status = self._report(self._wait())
         return self._status == EXIT_OK
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The checker's findings once its verdict is in (none when it failed or is still running)."""
+        outcome = self._outcome
+        if outcome is None or outcome[0] != "report":
+            return []
+        return list(outcome[1].diagnostics)
 
     def finished(self) -> bool:
         """Whether the checker's verdict is in (asking :meth:`approved` would not wait)."""

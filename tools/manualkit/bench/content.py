@@ -4,9 +4,10 @@ The bench compares manualkit with reference pipelines run on "the same sources",
 references do not know the manual's directives: sphinx-simplepdf, a plain singlehtml and pandoc
 render the prose and skip what manualkit generates from data/ (SLA tables, forms, the revision
 and reference lists).  Measured on the real manual: manualkit's PDF holds 2.5× the text of
-sphinx-simplepdf's (48.1k against 19.5k characters, 68 against 40 pages).  A time ratio between such outputs only means something beside how much
-each produced, so every PDF and DOCX a stage writes is read back here, the way a reader gets it:
-the PDF's text as ``pdftotext`` extracts it, the DOCX's as the text runs of its body.
+sphinx-simplepdf's (48.1k against 19.5k characters, 68 against 40 pages).  A time ratio between
+such outputs only means something beside how much each produced, so every PDF and DOCX a stage
+writes is read back here, the way a reader gets it: the PDF's text as ``pdftotext`` extracts it,
+the DOCX's as the text runs of its body.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from docutils.statemachine import StringList
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
 
+from manualkit.held_errors import UNKNOWN_ID
 from manualkit.models import DATA_FILES, Form, ManualData, Process, Sla
 from manualkit.pinyin_order import pinyin_keys
 from manualkit.sphinx.domain import (
@@ -118,7 +119,8 @@ class FragmentDirective(SphinxDirective):
             container = self.render_container(runtime, self.template, context, mk)
             self.decorate(container, context)
         except (UnknownIdError, DirectiveInputError, TemplateRenderError) as exc:
-            report_error(self.env, f"{self.name}: {exc}", self.get_location())
+            subtype = UNKNOWN_ID if isinstance(exc, UnknownIdError) else "data"
+            report_error(self.env, f"{self.name}: {exc}", self.get_location(), subtype=subtype)
             return []
         return [container]
 

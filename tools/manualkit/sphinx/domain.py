@@ -24,6 +24,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
+from manualkit.held_errors import LOG_TYPE
 from manualkit.models import DATA_FILES, ManualData
 from manualkit.sphinx import formatting
 from manualkit.sphinx.helpers import COLLECTIONS, DataIndex
@@ -204,10 +205,16 @@ class ManualkitDomain(Domain):
                 yield name, name, kind, docname, anchor, 1
 
 
-def report_error(env: BuildEnvironment, message: str, location: str | nodes.Node) -> None:
+def report_error(
+    env: BuildEnvironment, message: str, location: str | nodes.Node, *, subtype: str = "data"
+) -> None:
     """Log an ERROR at ``location`` and remember the page, so the build fails and the page is
-    re-read (and the error shown again) on the next incremental build until it is fixed."""
-    logger.error("%s", message, location=location)
+    re-read (and the error shown again) on the next incremental build until it is fixed.
+
+    The record's type is ``manualkit``; ``subtype`` ``unknown_id`` marks what the checker also
+    reports (see :mod:`manualkit.held_errors`).
+    """
+    logger.error("%s", message, location=location, type=LOG_TYPE, subtype=subtype)
     get_domain(env).note_error()
 
 

@@ -24,6 +24,7 @@ from sphinx.util.docutils import SphinxRole
 from sphinx.util.nodes import split_explicit_title
 
 from manualkit.durations import render_sla
+from manualkit.held_errors import UNKNOWN_ID
 from manualkit.sphinx import formatting
 from manualkit.sphinx.domain import get_runtime, report_error
 from manualkit.sphinx.helpers import DEPENDENCIES, UnknownIdError, lookup
@@ -51,7 +52,7 @@ class DataRole(SphinxRole):
         try:
             item = lookup(runtime.index, self.kind, item_id)
         except UnknownIdError as exc:
-            report_error(self.env, str(exc), self.get_location())
+            report_error(self.env, str(exc), self.get_location(), subtype=UNKNOWN_ID)
             return [nodes.inline(self.rawtext, self.text, classes=["mk-unknown"])], []
         text = title if has_title else self.render(item)
         inline = nodes.inline(text, text, classes=[f"mk-role-{self.kind}"])
