@@ -393,6 +393,33 @@ def test_build_all_reads_the_sources_once(tmp_path: Path, capsys: pytest.Capture
     assert len(reads) == 1, reads
 
 
+@pytest.mark.slow
+def test_a_data_change_read_by_another_build_still_reaches_the_html_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The DOCX build re-reads the pages the edited data feeds; the HTML build must rewrite them."""
+    project = three_output_project(tmp_path)
+    build = ["--project", str(project), "build"]
+    assert cli.main([*build, "html", "--no-check"]) == 0
+    page = project / "build" / "html" / "01-complaints.html"
+    assert "7个工作日" in page.read_text(encoding="utf-8")
+    slas = project / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    slas.write_text(
+        text.replace(
+            "duration: {value: 7, unit: working_days}", "duration: {value: 6, unit: working_days}", 1
+        ),
+        encoding="utf-8",
+    )
+
+    assert cli.main([*build, "docx", "--no-check"]) == 0  # reads the changed pages first
+    assert cli.main([*build, "html", "--no-check"]) == 0
+    capsys.readouterr()
+
+    html = page.read_text(encoding="utf-8")
+    assert "6个工作日" in html and "7个工作日" not in html
+
+
 def test_publish_tree_swaps_whole_trees_and_cleans_stale_leftovers(tmp_path: Path) -> None:
     from manualkit.buildrunner import publish_tree
 

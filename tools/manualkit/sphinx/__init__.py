@@ -22,6 +22,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.navigation")  # furo's sidebar tree rendered once per build
     app.setup_extension("manualkit.sphinx.chapter_info")  # owner and review date under each chapter title
     app.setup_extension("manualkit.sphinx.index_order")  # genindex in pinyin order, grouped A–Z
+    app.setup_extension("manualkit.sphinx.shared_reads")  # pages another build re-read are rewritten
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.connect("builder-inited", theme_l10n.on_builder_inited)
