@@ -211,6 +211,8 @@ def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:
 
 
 def test_process_draws_flowchart_and_step_table(basic_html: SphinxRun) -> None:
+    from manualkit.sphinx.directives import flowchart_label_lines
+
     process = data_of(basic_html).process("complaint.handling")
     tree = basic_html.app.env.get_doctree("01-complaints")
     (box,) = containers(tree, "mk-process")
@@ -219,7 +221,9 @@ def test_process_draws_flowchart_and_step_table(basic_html: SphinxRun) -> None:
     for step in process.steps:
         assert step.name in code
     for branch in process.steps[1].next:
-        assert f'[label="{branch.when}"]' in code
+        # A padded HTML-like label: connectors keep clear of the condition's text.
+        cell = "<br/>".join(flowchart_label_lines(branch.when))
+        assert f'cellpadding="4"><tr><td>{cell}</td></tr></table>>]' in code
     table = next(box.findall(nodes.table))
     rows = body_rows(table)
     assert len(rows) == len(process.steps)
@@ -490,6 +494,7 @@ def test_editing_a_fragment_template_rebuilds_the_pages_using_it(tmp_path: Path)
 def test_long_branch_labels_are_set_on_short_lines() -> None:
     """One long label beside a curved connector got crossed by it: about ten characters a line."""
     from manualkit.sphinx.directives import flowchart_label_lines
+    from manualkit.templating import dot_edge_label
 
     assert flowchart_label_lines("需要后续跟踪的业务（理财、贷款等）") == [
         "需要后续跟踪的业务",
@@ -501,4 +506,6 @@ def test_long_branch_labels_are_set_on_short_lines() -> None:
         "流程并记录",
     ]
     assert flowchart_label_lines("紧急投诉") == ["紧急投诉"]
+    label = str(dot_edge_label(["A&B <新>", "（理财）"]))
+    assert label.endswith("<tr><td>A&amp;B &lt;新&gt;<br/>（理财）</td></tr></table>>")
     assert "".join(flowchart_label_lines("一二三四五六七八九十" * 3)) == "一二三四五六七八九十" * 3
