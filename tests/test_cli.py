@@ -393,14 +393,18 @@ def test_build_all_reads_the_sources_once(tmp_path: Path, capsys: pytest.Capture
     assert len(reads) == 1, reads
 
 
+def _builds(project: Path, *outputs: str) -> list[int]:
+    """Exit statuses of ``build OUTPUT --no-check`` for each output in turn (one process)."""
+    return [cli.main(["--project", str(project), "build", output, "--no-check"]) for output in outputs]
+
+
 @pytest.mark.slow
 def test_a_data_change_read_by_another_build_still_reaches_the_html_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The DOCX build re-reads the pages the edited data feeds; the HTML build must rewrite them."""
     project = three_output_project(tmp_path)
-    build = ["--project", str(project), "build"]
-    assert cli.main([*build, "html", "--no-check"]) == 0
+    assert _builds(project, "html") == [0]
     page = project / "build" / "html" / "01-complaints.html"
     assert "7个工作日" in page.read_text(encoding="utf-8")
     slas = project / "data" / "slas.yaml"
@@ -412,8 +416,7 @@ def test_a_data_change_read_by_another_build_still_reaches_the_html_site(
         encoding="utf-8",
     )
 
-    assert cli.main([*build, "docx", "--no-check"]) == 0  # reads the changed pages first
-    assert cli.main([*build, "html", "--no-check"]) == 0
+    assert _builds(project, "docx", "html") == [0, 0]  # the DOCX build reads the changed pages
     capsys.readouterr()
 
     html = page.read_text(encoding="utf-8")
@@ -426,21 +429,19 @@ def test_a_chapter_removed_from_the_manual_leaves_the_published_site(
 ) -> None:
     """Sphinx never deletes a page; a repealed chapter must not stay readable at its old address."""
     project = three_output_project(tmp_path)
-    build = ["--project", str(project), "build"]
     index = project / "manual" / "index.md"
     original = index.read_text(encoding="utf-8")
     index.write_text(original.replace("02-appendix\n", "02-appendix\n03-withdrawn\n"), encoding="utf-8")
     (project / "manual" / "03-withdrawn.md").write_text(
         "# 已废止的规定\n\n本章内容已废止。\n", encoding="utf-8"
     )
-    assert cli.main([*build, "html", "--no-check"]) == 0
+    assert _builds(project, "html") == [0]
     site = project / "build" / "html"
     assert (site / "03-withdrawn.html").is_file() and (site / "_sources" / "03-withdrawn.md.txt").is_file()
 
     index.write_text(original, encoding="utf-8")
     (project / "manual" / "03-withdrawn.md").unlink()
-    assert cli.main([*build, "docx", "--no-check"]) == 0  # this build reads (and sees) the removal
-    assert cli.main([*build, "html", "--no-check"]) == 0
+    assert _builds(project, "docx", "html") == [0, 0]  # the DOCX build reads (and sees) the removal
     capsys.readouterr()
 
     assert not (site / "03-withdrawn.html").exists()
