@@ -111,6 +111,20 @@ def test_misspelt_required_key_is_one_error_not_two(project: Path) -> None:
     assert [line.split(" error ")[1][:7] for line in lines(project, "slas.yaml")] == ["DATA004", "DATA003"]
 
 
+def test_an_invalid_list_item_is_not_also_a_too_short_list(project: Path) -> None:
+    """pydantic counts valid items only: one bad item also read "at least 1 item(s), found 1"."""
+    head = "- id: CL-04-01\n  title: 清单\n  owner: complaint.handler\n  section: intro\n"
+    write(project, "checklists.yaml", head + "  items:\n    - text: 核对\n      idx: 3\n")
+    assert lines(project, "checklists.yaml") == [
+        "data/checklists.yaml:7:7: error DATA003 checklists[0].items[0].idx (CL-04-01): unknown key 'idx'"
+    ]
+    write(project, "checklists.yaml", head + "  items: []\n")
+    assert lines(project, "checklists.yaml") == [
+        "data/checklists.yaml:5:10: error DATA002 checklists[0].items (CL-04-01): "
+        "expected at least 1 item(s), found 0"
+    ]
+
+
 def test_bad_unit_lists_the_units_and_suggests_one(project: Path) -> None:
     write(project, "slas.yaml", SLA_HEAD + "  duration:\n    value: 7\n    unit: workdays\n")
     assert lines(project, "slas.yaml") == [

@@ -288,6 +288,23 @@ def test_other_data_changes_are_listed_too(released: Path) -> None:
     assert changes["slas"] == [] and changes["checklists"] == []
 
 
+def test_added_and_removed_entries_of_any_collection_are_listed(released: Path) -> None:
+    """An added checklist (or removed glossary term) was a KeyError: no redline at all."""
+    with (released / "data" / "checklists.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n- id: CL-09-01\n  title: 新增复核清单\n  owner: service.agent\n"
+            "  section: complaint-process\n  items:\n    - text: 核对客户身份\n"
+        )
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    target = write_redline(released, "1.1", "1.2")
+    changes = json.loads((target / "changes.json").read_text(encoding="utf-8"))
+    assert [(c["id"], c["status"]) for c in changes["checklists"]] == [("CL-09-01", "added")]
+    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    row = page.xpath("//tr[@id='checklists-cl-09-01']")[0]
+    assert row.xpath("string(./td[1])") == "检查清单" and "新增复核清单" in row.xpath("string(.)")
+
+
 def test_long_changed_values_are_word_diffed_in_the_summary() -> None:
     note = "一般投诉{}个工作日内、紧急投诉24小时内处理完毕；重大投诉15个工作日内处理完毕。"
     change = EntryChange(

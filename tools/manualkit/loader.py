@@ -404,9 +404,12 @@ class _LoadRun:
             except pydantic.ValidationError as exc:
                 errors = exc.errors(include_url=False)
                 misspelt = misspelt_required_keys(errors)
-                for error in errors:
+                consequences = too_short_because_of_items(errors)
+                for index, error in enumerate(errors):
                     if error["type"] == "missing" and _key_at(error) in misspelt:
                         continue  # the unknown-key error next to it names it ("did you mean …?")
+                    if index in consequences:
+                        continue
                     self.pydantic_error(fd, model, entry_path, raw, error)
             self.lax_values(fd, model, entry_path, raw)
             if instance is not None and len(self.diags) == before:
@@ -541,6 +544,23 @@ def _position(info: NodeInfo | None, at_key: bool) -> tuple[int, int]:
 def _key_at(error: Mapping[str, Any]) -> tuple[tuple[Any, ...], str]:
     loc = tuple(error["loc"])
     return loc[:-1], str(loc[-1]) if loc else ""
+
+
+def too_short_because_of_items(errors: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Indexes of "too short" list errors caused by an invalid item of the same list.
+
+    pydantic counts only the valid items: a checklist whose one item has an unknown key also got
+    "expected at least 1 item(s), found 1" — a second, false error for one mistake.
+    """
+    inner = [tuple(e["loc"]) for e in errors]
+    return {
+        index
+        for index, error in enumerate(errors)
+        if error["type"] == "too_short"
+        and any(
+            len(loc) > len(error["loc"]) and loc[: len(error["loc"])] == tuple(error["loc"]) for loc in inner
+        )
+    }
 
 
 def misspelt_required_keys(errors: Sequence[Mapping[str, Any]]) -> set[tuple[tuple[Any, ...], str]]:

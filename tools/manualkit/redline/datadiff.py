@@ -282,9 +282,13 @@ def _display(value: Any) -> str:
 
 
 def _headline(kind: str, summary: dict[str, Any] | None) -> str:
+    """An added or removed entry in one phrase: the SLA's duration, the form's title and fields,
+    any other entry's name (its summary is :func:`entry_summary`)."""
     if summary is None:
         return "—"
     if kind == "sla":
         return str(summary["duration"])
-    fields = "、".join(summary["fields"])
-    return f"{summary['title']}（{fields}）"
+    if kind == "form":
+        fields = "、".join(summary["fields"])
+        return f"{summary['title']}（{fields}）"
+    return str(summary.get("name") or "—")
