@@ -9,7 +9,7 @@ import pytest
 from manualkit.checks import run_checks
 from manualkit.redline.sections import split_sections
 from manualkit.revisions import _directive_owners, version_key
-from release_helpers import REVISION_1_1, commit_all, make_project, make_v1_1, replace_in, tag
+from release_helpers import REVISION_1_1, commit_all, git, make_project, make_v1_1, replace_in, tag
 
 
 def mk7(root: Path) -> list[str]:
@@ -162,6 +162,77 @@ def test_edit_after_release_warns(project: Path) -> None:
     assert found == [
         "manual/01-overview.md:17: warning MK706 changed since release v1.0; "
         "record it in a new revision after 1.0"
+    ]
+
+
+def _released_1_1(project: Path) -> None:
+    tag(project, "1.0")
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    tag(project, "1.1")
+
+
+def test_a_released_revision_record_is_history(project: Path) -> None:
+    """Edits after 1.1 was released were blamed on 1.1 (MK705), and recording them there passed."""
+    _released_1_1(project)
+    replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")
+    found = mk7(project)
+    assert not [f for f in found if "MK705" in f], found
+    assert [f for f in found if "MK706" in f] == [
+        "manual/01-overview.md:17: warning MK706 changed since release v1.1; "
+        "record it in a new revision after 1.1"
+    ]
+
+    # Following the old advice: the change written into the released 1.1 record.
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "    - {section: complaint-resolution,",
+        "    - {section: overview-principles, description: 服务原则增加“规范”。}\n"
+        "    - {section: complaint-resolution,",
+    )
+    errors = [f for f in mk7(project) if "MK707" in f]
+    assert errors == [
+        "data/revisions.yaml:18:5: error MK707 revision 1.1 was released (v1.1), but its record differs "
+        "from the released one (changes): a released revision is history; restore it and record the new "
+        "changes in a new revision"
+    ]
+
+
+def test_a_section_removed_after_its_release_stays_in_the_history(project: Path) -> None:
+    _released_1_1(project)
+    # 1.2 merges the overview's scope into its parent: the label 1.0 recorded is gone.
+    replace_in(project / "manual" / "01-overview.md", "(overview-scope)=\n## 适用范围\n\n", "")
+    revisions = project / "data" / "revisions.yaml"
+    revisions.write_text(
+        revisions.read_text(encoding="utf-8").replace("section: overview,", "section: overview-scope,", 1),
+        encoding="utf-8",
+    )
+    commit_all(project, "1.0 recorded the scope section")  # (rewritten here only to set the scene)
+    git(project, "tag", "-f", "-a", "v1.0", "-m", "v1.0")
+    found = [f for f in mk7(project) if "MK704" in f]
+    assert found == [], "a released revision keeps the sections it changed"
+    # An unreleased revision must still name sections that exist.
+    with revisions.open("a", encoding="utf-8") as handle:
+        handle.write(
+            REVISION_1_1.replace('"1.1"', '"1.2"')
+            .replace("2025-02-20", "2025-04-20")
+            .replace("2025-03-01", "2025-05-01")
+            .replace("complaint-resolution", "overview-scope")
+        )
+    found = [f for f in mk7(project) if "MK704" in f]
+    assert len(found) == 1 and "revision 1.2 changes section 'overview-scope'" in found[0]
+
+
+def test_revision_dates_follow_the_versions(project: Path) -> None:
+    with (project / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(REVISION_1_1.replace("2025-02-20", "2024-11-20").replace("2025-03-01", "2024-12-01"))
+    replace_in(project / "data" / "manual.yaml", 'version: "1.0"', 'version: "1.1"')
+    found = [f for f in mk7(project) if "MK708" in f]
+    assert found == [
+        "data/revisions.yaml:14:16: error MK708 revision 1.1 is approved on 2024-11-20, before revision 1.0 "
+        "(approved on 2024-12-20): a later version cannot be approved earlier",
+        "data/revisions.yaml:15:14: error MK708 revision 1.1 is effective on 2024-12-01, before revision 1.0 "
+        "(effective on 2025-01-01): a later version cannot be effective earlier",
     ]
 
 

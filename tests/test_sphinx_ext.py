@@ -265,6 +265,29 @@ def test_appendix_lists(basic_html: SphinxRun) -> None:
     ]
 
 
+def test_revision_history_keeps_a_section_removed_since(tmp_path: Path) -> None:
+    """A released revision's change to a section merged away later must still build (MK707: its
+    record is history): the section is named as removed; an existing one links by its title."""
+    project = copy_fixture("basic", tmp_path)
+    revisions = project / "data" / "revisions.yaml"
+    text = revisions.read_text(encoding="utf-8")
+    removed = "    - {section: complaint-old-rules, description: 旧规则并入投诉处理一节}\n"
+    revisions.write_text(text.replace("  repeals:", removed + "  repeals:", 1), encoding="utf-8")
+
+    run = run_sphinx(project)
+
+    assert run.error is None and "complaint-old-rules" not in run.warnings, run.warnings
+    (history,) = containers(resolved(run, "02-appendix"), "mk-revisions")
+    items = [item.astext() for item in history.findall(nodes.list_item)]
+    assert "complaint-old-rules（本节已删除）：旧规则并入投诉处理一节" in items
+    links = [
+        ref
+        for ref in history.findall(nodes.reference)
+        if ref.get("refuri", "").endswith("#complaint-handling")
+    ]
+    assert links and "complaint-handling" not in links[0].astext()  # the section's title, linked
+
+
 def test_form_appendices_are_numbered_sections(basic_html: SphinxRun) -> None:
     data = data_of(basic_html)
     tree = basic_html.app.env.get_doctree("02-appendix")

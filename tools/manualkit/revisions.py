@@ -174,7 +174,12 @@ class CoverageResult:
 
 
 def coverage(root: Path, data: ManualData) -> CoverageResult:
-    """Changes since ``v<previous version>`` not covered by the newest revision's change entries."""
+    """Changes since ``v<previous version>`` not covered by the newest revision's change entries.
+
+    Nothing to verify once the newest revision is released (its tag exists): its record was
+    proved complete then, and later edits belong to the next revision (:func:`unreleased_changes`)
+    — asking for them in the released record would rewrite history.
+    """
     newest = newest_revision(data)
     if newest is None:
         return CoverageResult(None, skipped="no revisions recorded")
@@ -186,11 +191,71 @@ def coverage(root: Path, data: ManualData) -> CoverageResult:
         return CoverageResult(None, skipped="not a git repository")
     base = release_tag(previous.version)
     try:
+        if repo.has_tag(release_tag(newest.version)):
+            return CoverageResult(None)
         if not repo.has_tag(base):
             return CoverageResult(base, skipped=f"tag {base} not found")
         return CoverageResult(base, tuple(_uncovered(repo, root, data, newest, base)))
     except GitError as exc:
         return CoverageResult(base, skipped=str(exc))
+
+
+def released_versions(root: Path) -> set[str] | None:
+    """Versions released so far (a tag ``v<version>`` exists); ``None`` outside a git repository."""
+    repo = Repo(root)
+    try:
+        if not repo.is_repo():
+            return None
+        tags = repo.run("tag", "--list", "v*").split()
+    except GitError:
+        return None
+    return {tag[1:] for tag in tags if VERSION_RE.match(tag[1:])}
+
+
+@dataclasses.dataclass(frozen=True)
+class AlteredRecord:
+    """A released revision whose entry in data/revisions.yaml differs from the one released."""
+
+    index: int
+    revision: Revision
+    #: Keys of the entry that differ (``changes``, ``summary`` …), or ``()`` when the released
+    #: file could not be read as YAML.
+    keys: tuple[str, ...]
+
+
+def altered_released_records(root: Path, data: ManualData, released: set[str]) -> list[AlteredRecord]:
+    """Released revisions whose record was edited after the release (compared with its tag).
+
+    A released revision is history: the version readers got, approved as it stands.  Its entry
+    must read as it did when tagged; what changed since belongs to a new revision.
+    """
+    repo = Repo(root)
+    try:
+        current = _yaml_or_none((root / DATA_DIR / REVISIONS_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    now = _entries_by_version(current)
+    altered: list[AlteredRecord] = []
+    for index, revision in enumerate(data.revisions):
+        if revision.version not in released:
+            continue
+        try:
+            released_text = repo.show(release_tag(revision.version), f"{DATA_DIR}/{REVISIONS_FILE}")
+        except GitError:
+            continue  # the file did not exist at that tag: nothing to compare with
+        before = _entries_by_version(_yaml_or_none(released_text)).get(revision.version)
+        after = now.get(revision.version)
+        if before is None or after is None or before == after:
+            continue
+        keys = tuple(sorted(k for k in {*before, *after} if before.get(k) != after.get(k)))
+        altered.append(AlteredRecord(index, revision, keys))
+    return altered
+
+
+def _entries_by_version(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, list):
+        return {}
+    return {str(e["version"]): e for e in value if isinstance(e, dict) and "version" in e}
 
 
 def unreleased_changes(root: Path, data: ManualData) -> tuple[str | None, list[Uncovered]]:

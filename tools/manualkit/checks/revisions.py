@@ -9,6 +9,7 @@ previous release tag is accounted for by a change entry of the new revision.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from manualkit.checks.context import CheckContext
@@ -17,8 +18,11 @@ from manualkit.checks.source import unreadable_chapters
 from manualkit.diagnostics import Diagnostic, Location
 from manualkit.redline.sections import split_sections
 from manualkit.revisions import (
+    altered_released_records,
     coverage,
     newest_revision,
+    release_tag,
+    released_versions,
     unreleased_changes,
     version_key,
 )
@@ -67,6 +71,32 @@ def approved_before_effective(ctx: CheckContext) -> Iterable[Diagnostic]:
                 f"{revision.effective}: approval must not be later than the effective date",
                 ctx.where("revisions", None, index, "approved_on"),
             )
+
+
+@rule(
+    "MK708",
+    "error",
+    "revision dates must not go back in time",
+    """
+    Each revision is approved and takes effect after the one before it: a revision 1.6 approved
+    on 2026-01-20 cannot follow a revision 1.5 effective on 2027-06-01.  ``approved_on`` and
+    ``effective`` must each be on or after the previous revision's (in version order).
+    Fix the dates (or the version number) in data/revisions.yaml.
+    """,
+)
+def dates_follow_versions(ctx: CheckContext) -> Iterable[Diagnostic]:
+    ordered = sorted(enumerate(ctx.data.revisions), key=lambda item: version_key(item[1].version))
+    for (_, before), (index, current) in itertools.pairwise(ordered):
+        for key, word in (("approved_on", "approved"), ("effective", "effective")):
+            then, now = getattr(before, key), getattr(current, key)
+            if now < then:
+                yield Diagnostic(
+                    "MK708",
+                    "error",
+                    f"revision {current.version} is {word} on {now}, before revision {before.version} "
+                    f"({word} on {then}): a later version cannot be {word} earlier",
+                    ctx.where("revisions", None, index, key),
+                )
 
 
 @rule(
@@ -123,8 +153,13 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
     # read (read_chapter: a BOM is fine, an unreadable chapter is MK003, never a traceback).
     known = {s.label for doc in ctx.documents for s in split_sections(doc.text, doc.path) if s.label}
     known.update(label for doc in ctx.documents for label in doc.labels)
+    # A released revision's sections existed when it was released (this rule held then); a section
+    # removed since stays in its history, which must not be rewritten (MK707).
+    released = released_versions(ctx.root) or set()
     unopened: list[str] | None = None
     for index, revision in enumerate(ctx.data.revisions):
+        if revision.version in released:
+            continue
         for number, change in enumerate(revision.changes):
             if change.section not in known:
                 hint = _closest(change.section, known)
@@ -140,6 +175,39 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
                     + (f" ({', '.join(unopened)} could not be read, see MK003)" if unopened else ""),
                     ctx.where("revisions", None, index, "changes", number, "section"),
                 )
+
+
+@rule(
+    "MK707",
+    "error",
+    "a released revision's record must not change",
+    """
+    A revision that was released (its tag ``v<version>`` exists) is history: readers got that
+    version, approved as recorded.  Its entry in data/revisions.yaml must stay as it was at the
+    tag — changes made since belong to a new revision, recorded with a new version number.
+    Fix: restore the released entry (``git show v<version>:data/revisions.yaml``) and record the
+    new changes in a new revision entry.
+    """,
+)
+def released_records_unchanged(ctx: CheckContext) -> Iterable[Diagnostic]:
+    released = released_versions(ctx.root)
+    if not released:
+        return
+    newest = newest_revision(ctx.data)
+    for item in altered_released_records(ctx.root, ctx.data, released):
+        version = item.revision.version
+        what = ", ".join(item.keys) or "the entry"
+        later = (
+            "a new revision" if newest is None or newest.version == version else f"revision {newest.version}"
+        )
+        yield Diagnostic(
+            "MK707",
+            "error",
+            f"revision {version} was released ({release_tag(version)}), but its record differs from the "
+            f"released one ({what}): a released revision is history; restore it and record the new "
+            f"changes in {later}",
+            ctx.where("revisions", None, item.index, *(item.keys[:1] if len(item.keys) == 1 else ())),
+        )
 
 
 @rule(

@@ -33,6 +33,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     for name, role_class in roles.ROLES.items():
         app.add_role(name, role_class())
     app.add_role("nowrap", roles.NowrapRole())
+    app.add_role("history-section", roles.HistorySectionRole())
     for name, directive_class in directives.DIRECTIVES.items():
         app.add_directive(name, directive_class)
     app.add_css_file("manualkit.css")

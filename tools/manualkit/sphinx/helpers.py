@@ -255,6 +255,11 @@ class MkHelpers:
         """A link to a manual section by its label (Sphinx reports unknown labels)."""
         return role("ref", label)
 
+    def history_section(self, label: str) -> Myst:
+        """A section a revision changed: linked while it exists, named as removed once it is not
+        (a released revision's record outlives its sections; see ``HistorySectionRole``)."""
+        return role("history-section", label)
+
     def checklist(self, checklist_id: str) -> Checklist:
         return lookup(self._index, "checklist", checklist_id)  # type: ignore[no-any-return]
 

@@ -121,6 +121,32 @@ class NowrapRole(SphinxRole):
         return [inline], []
 
 
+class HistorySectionRole(SphinxRole):
+    """``{history-section}`label``` — the section a revision changed, linked by its title.
+
+    A released revision keeps the sections it changed even after one is removed or merged: its
+    record is history (MK707) and must still build.  So where ``{ref}`` fails the build on a
+    label no chapter defines, this reference shows the label with "（本节已删除）".  An unreleased
+    revision naming a missing section is the checker's error (MK704), not silently passed.
+    """
+
+    def run(self) -> tuple[list[Node], list[system_message]]:
+        label = self.text.strip()
+        text = f"{label}（本节已删除）"
+        xref = addnodes.pending_xref(
+            self.rawtext,
+            nodes.inline(text, text),
+            refdomain="std",
+            reftype="ref",
+            reftarget=label.lower(),
+            refexplicit=False,
+            refwarn=False,
+            refdoc=self.env.docname,
+        )
+        self.set_source_info(xref)
+        return [xref], []
+
+
 ROLES: dict[str, type[DataRole]] = {
     "sla": SlaRole,
     "form": FormRole,
