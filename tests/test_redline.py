@@ -141,6 +141,13 @@ def test_malformed_version_is_refused(released: Path) -> None:
         write_redline(released, "v1.0", "1.1")
 
 
+def test_versions_in_the_wrong_order_are_refused(released: Path) -> None:
+    with pytest.raises(RedlineError, match=r"first version must be the older one: found 1\.1 then 1\.0"):
+        write_redline(released, "1.1", "1.0")
+    with pytest.raises(RedlineError, match=r"nothing to compare: both versions are 1\.0"):
+        write_redline(released, "1.0", "1.0")
+
+
 def test_unknown_tag_is_refused(released: Path) -> None:
     with pytest.raises(RedlineError, match=r"tag v0\.9 not found"):
         write_redline(released, "0.9", "1.1")

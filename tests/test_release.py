@@ -60,6 +60,41 @@ def test_refuses_malformed_version(project: Path, version: str) -> None:
     assert git(project, "tag", "--list") == ""
 
 
+def test_a_malformed_version_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from manualkit import cli
+
+    assert cli.main(["--project", str(project), "release", "v1.0"]) == 2  # as README says for usage
+    assert "drop the leading 'v'" in capsys.readouterr().err
+
+
+def test_a_site_path_that_is_a_file_is_refused_plainly(project: Path, tmp_path: Path) -> None:
+    occupied = tmp_path / "afile"
+    occupied.write_text("x", encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"--site .*afile: not a directory"):
+        release(project, "1.0", formats=("html",), check=document_control_checks, site=occupied)
+    assert git(project, "tag", "--list") == ""
+
+
+def test_builds_are_dated_by_the_released_commit_however_the_release_is_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make release` exports the commit time; a plain `manualkit release` must use the same."""
+    seen: list[str | None] = []
+
+    def recording_build(request: BuildRequest) -> None:
+        seen.append(os.environ.get("SOURCE_DATE_EPOCH"))
+        request.outdir.mkdir(parents=True, exist_ok=True)
+        (request.outdir / "index.html").write_text("<html></html>", encoding="utf-8")
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    release(project, "1.0", formats=("html",), check=None, build=recording_build, create_tag=False)
+    commit_time = git(project, "log", "-1", "--format=%ct").strip()
+    assert seen == [commit_time] and "SOURCE_DATE_EPOCH" not in os.environ
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the caller's choice stands
+    release(project, "1.0", formats=("html",), check=None, build=recording_build, create_tag=False)
+    assert seen[-1] == "1700000000"
+
+
 def test_refuses_when_previous_release_tag_is_missing(project: Path) -> None:
     # v1.0 was never tagged (or the clone has no tags): nothing proves 1.1's changes are recorded.
     make_v1_1(project)

@@ -29,13 +29,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
 import jinja2
 
-from manualkit.diagnostics import Diagnostic, SourceError
+from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, Diagnostic, SourceError
 from manualkit.gitrepo import GitError, Repo
 from manualkit.loader import load_or_raise
 from manualkit.models import ManualData, Revision
@@ -193,12 +193,15 @@ def release(
         _refuse_failing_checks(root, check)
         _refuse_unverifiable(root, data)
     site = (site or root / "build" / SITE_DIR).resolve()
+    if site.exists() and not site.is_dir():
+        raise ReleaseError(f"--site {site}: not a directory (the published site goes there)")
     site.parent.mkdir(parents=True, exist_ok=True)
     # Scratch space beside the site (same file system), so publishing is a rename.
     scratch = Path(tempfile.mkdtemp(prefix=f".release-{version}-", dir=site.parent))
     try:
         stage = scratch / "stage" / version
-        files = _build_all(root, data, revision, scratch, stage, formats, strict, build)
+        with _commit_epoch(repo):
+            files = _build_all(root, data, revision, scratch, stage, formats, strict, build)
         if make_tag:
             repo.tag_annotated(tag, _tag_message(data, revision))
         try:
@@ -215,6 +218,24 @@ def release(
         shutil.rmtree(scratch, ignore_errors=True)
     tagged = tag if (make_tag or repo.has_tag(tag)) else None
     return ReleaseResult(version, tagged, site, site / version, files)
+
+
+@contextlib.contextmanager
+def _commit_epoch(repo: Repo) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` = the released commit's time, unless the caller set one.
+
+    ``make release`` exports exactly that, CI's re-publication sets it from the tagged commit;
+    a plain ``manualkit release`` left it unset, and the DOCX then took another timestamp: the
+    same release made two ways had two different SHA256SUMS.
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(repo.commit_time())
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 # --------------------------------------------------------------------------- refusals
@@ -281,7 +302,9 @@ def _refuse_unverifiable(root: Path, data: ManualData) -> None:
     if result.base is not None and result.skipped:
         raise ReleaseError(
             f"cannot verify the changes since the previous release: {result.skipped}. Fetch the tags "
-            f"(`git fetch --tags`, or `git fetch --unshallow --tags` in a shallow clone) and try again"
+            f"(`git fetch --tags`, or `git fetch --unshallow --tags` in a shallow clone) and try again; "
+            f"if {result.base} was published with --no-tag, tag the commit it was released from first "
+            f"(`git tag -a {result.base} <commit>`)"
         )
 
 
@@ -521,7 +544,7 @@ def run_release(args: argparse.Namespace) -> int:
         )
     except ReleaseError as exc:
         print(f"manualkit release: {exc}", file=sys.stderr)
-        return 1
-    tagged = f", tagged {result.tag}" if result.tag else ""
+        return EXIT_INVALID if version_problem(args.version) else EXIT_FAILED
+    tagged = f", tagged {result.tag}" if result.tag and not args.republish else ""
     print(f"released v{result.version}: {result.version_dir} ({len(result.files)} files{tagged})")
     return 0

@@ -20,7 +20,7 @@ from manualkit.redline.compare import Redline, build_redline
 from manualkit.redline.docx import write_docx
 from manualkit.redline.html import TemplateMissing, render_html
 from manualkit.redline.textdiff import Granularity
-from manualkit.revisions import release_tag, version_problem
+from manualkit.revisions import release_tag, version_key, version_problem
 
 HTML_NAME = "redline.html"
 DOCX_NAME = "redline.docx"
@@ -53,6 +53,13 @@ def write_redline(
         problem = version_problem(version)
         if problem:
             raise RedlineError(problem)
+    if version_key(old) >= version_key(new):
+        raise RedlineError(
+            f"the first version must be the older one: found {old} then {new} "
+            f"(compare with `manualkit redline {new} {old}`)"
+            if version_key(old) > version_key(new)
+            else f"nothing to compare: both versions are {old}"
+        )
     repo = Repo(root)
     if not repo.is_repo():
         raise RedlineError(f"{root}: not a git repository (redlines compare release tags)")
