@@ -288,6 +288,32 @@ def test_revision_history_keeps_a_section_removed_since(tmp_path: Path) -> None:
     assert links and "complaint-handling" not in links[0].astext()  # the section's title, linked
 
 
+def test_a_form_a_revision_covers_is_marked_in_its_appendix(tmp_path: Path) -> None:
+    """A changed form recorded with ``covers`` told its readers nothing: no marker anywhere."""
+    project = copy_fixture("basic", tmp_path)
+    revisions = project / "data" / "revisions.yaml"
+    text = revisions.read_text(encoding="utf-8").replace(
+        "description: 办结时限改为7个工作日}", "description: 办结时限改为7个工作日, covers: [F-04-02]}"
+    )
+    revisions.write_text(text, encoding="utf-8")
+    conf = project / "conf.py"
+    conf.write_text(
+        conf.read_text(encoding="utf-8").replace(
+            '"manualkit.sphinx"]', '"manualkit.sphinx.revision_markers"]'
+        ),
+        encoding="utf-8",
+    )
+
+    tree = run_sphinx(project).app.env.get_doctree("02-appendix")
+
+    marked = {
+        section["ids"][0]: [p.astext() for p in section.children if "mk-revised" in p.get("classes", ())]
+        for section in tree.findall(nodes.section)
+        if section["ids"] and section["ids"][0].startswith("form-")
+    }
+    assert marked == {"form-f-04-01": [], "form-f-04-02": ["本表于 v1.1 修订：办结时限改为7个工作日"]}
+
+
 def test_form_appendices_are_numbered_sections(basic_html: SphinxRun) -> None:
     data = data_of(basic_html)
     tree = basic_html.app.env.get_doctree("02-appendix")

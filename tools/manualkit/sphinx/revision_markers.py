@@ -26,6 +26,7 @@ from sphinx.util import logging
 
 from manualkit.models import DATA_FILES, ManualMeta, Revision
 from manualkit.sphinx.domain import get_manual_data
+from manualkit.sphinx.formatting import anchor_for
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,12 @@ CSS_FILE = "manualkit-revisions.css"
 MARKER_CLASS = "mk-revised"
 
 
-def marker_text(version: str, description: str | None) -> str:
-    """The words of the marker (one place, so every output reads the same)."""
-    text = f"本节于 v{version} 修订"
+def marker_text(version: str, description: str | None, subject: str = "本节") -> str:
+    """The words of the marker (one place, so every output reads the same).
+
+    ``subject``: 本节 for a section, 本表 for a form's appendix.
+    """
+    text = f"{subject}于 v{version} 修订"
     return f"{text}：{description}" if description else text
 
 
@@ -45,9 +49,13 @@ def data_dir(app_config: Config, confdir: Path) -> Path:
     return confdir / str(getattr(app_config, "manualkit_data_dir", "data"))
 
 
-def latest_changes(revisions: tuple[Revision, ...]) -> dict[str, tuple[str, str]]:
-    """Label → ``(version, description)`` of the newest revision that changed it.
+def latest_changes(
+    revisions: tuple[Revision, ...], form_ids: frozenset[str] = frozenset()
+) -> dict[str, tuple[str, str, str]]:
+    """Label → ``(version, description, subject)`` of the newest revision that changed it.
 
+    A change's ``covers`` naming a form marks that form's appendix too (its section's label is
+    ``form-<id>``): a reader of the form learns it was amended, as a reader of a section does.
     The oldest revision is the manual's first issue: everything in it is new, so
     marking every section "revised" would drown the real revisions.  Markers
     start with the second revision.
@@ -55,10 +63,13 @@ def latest_changes(revisions: tuple[Revision, ...]) -> dict[str, tuple[str, str]
     from manualkit.revisions import version_key
 
     ordered = sorted(revisions, key=lambda r: version_key(r.version))
-    result: dict[str, tuple[str, str]] = {}
+    result: dict[str, tuple[str, str, str]] = {}
     for revision in ordered[1:]:
         for change in revision.changes:
-            result[change.section] = (revision.version, change.description)
+            result[change.section] = (revision.version, change.description, "本节")
+            for item in change.covers:
+                if item in form_ids:
+                    result[anchor_for("form", item)] = (revision.version, change.description, "本表")
     return result
 
 
@@ -71,7 +82,8 @@ class RevisionMarkers(SphinxTransform):
     def apply(self, **kwargs: Any) -> None:
         path = data_dir(self.config, Path(self.app.confdir)) / DATA_FILES["revisions"]
         self.env.note_dependency(str(path))
-        changes = latest_changes(get_manual_data(self.env).revisions)
+        data = get_manual_data(self.env)
+        changes = latest_changes(data.revisions, frozenset(form.id for form in data.forms))
         if not changes:
             return
         for section in list(self.document.findall(nodes.section)):
@@ -79,8 +91,9 @@ class RevisionMarkers(SphinxTransform):
             hit = next((changes[name] for name in names if name in changes), None)
             if hit is None or any(MARKER_CLASS in child.get("classes", ()) for child in section.children):
                 continue
-            version, description = hit
-            marker = nodes.paragraph("", marker_text(version, description), classes=[MARKER_CLASS])
+            version, description, subject = hit
+            text = marker_text(version, description, subject)
+            marker = nodes.paragraph("", text, classes=[MARKER_CLASS])
             marker.source, marker.line = section.source, section.line
             position = 1 if section.children and isinstance(section[0], nodes.title) else 0
             section.insert(position, marker)
