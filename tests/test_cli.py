@@ -424,6 +424,40 @@ def test_a_data_change_read_by_another_build_still_reaches_the_html_site(
 
 
 @pytest.mark.slow
+def test_a_file_restored_with_its_old_time_is_read_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cp -p backup chapter`` keeps the old time: Sphinx saw no change and kept the text it had
+    read last (a refused customer's phone number stayed in the site, PDF and DOCX)."""
+    project = three_output_project(tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    slas = project / "data" / "slas.yaml"
+    backups = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (chapter, slas)}
+    assert _builds(project, "html") == [0]
+    page = project / "build" / "html" / "01-complaints.html"
+
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n客户张三的手机号为13812345678。\n", encoding="utf-8"
+    )
+    slas.write_text(slas.read_text(encoding="utf-8").replace("value: 7,", "value: 6,", 1), encoding="utf-8")
+    assert _builds(project, "html") == [0]
+    assert "13812345678" in page.read_text(encoding="utf-8")
+    for path, (content, mtime) in backups.items():  # restored as `cp -p` does
+        path.write_bytes(content)
+        os.utime(path, ns=(mtime, mtime))
+    assert _builds(project, "docx", "html") == [0, 0]
+    capsys.readouterr()
+
+    html = page.read_text(encoding="utf-8")
+    assert "13812345678" not in html and "7个工作日" in html and "6个工作日" not in html
+    import docx
+
+    word = docx.Document(str(next((project / "build" / "docx").glob("*.docx"))))
+    docx_text = "\n".join(paragraph.text for paragraph in word.paragraphs)
+    assert "13812345678" not in docx_text
+
+
+@pytest.mark.slow
 def test_a_chapter_removed_from_the_manual_leaves_the_published_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
