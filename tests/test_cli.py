@@ -458,6 +458,32 @@ def test_a_file_restored_with_its_old_time_is_read_again(
 
 
 @pytest.mark.slow
+def test_every_page_follows_a_renamed_heading_and_a_new_chapter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Other pages kept the old title in their sidebar and links (Sphinx rewrites re-read pages only)."""
+    project = three_output_project(tmp_path)
+    assert _builds(project, "html") == [0]
+    other_page = project / "build" / "html" / "02-appendix.html"
+    assert "投诉受理" in other_page.read_text(encoding="utf-8")
+    replace_in_file(project / "manual" / "01-complaints.md", "## 投诉受理\n", "## 投诉登记与受理\n")
+    (project / "manual" / "03-new.md").write_text("# 新增章节\n\n正文。\n", encoding="utf-8")
+    replace_in_file(project / "manual" / "index.md", "02-appendix\n", "02-appendix\n03-new\n")
+
+    assert _builds(project, "docx", "html") == [0, 0]  # the DOCX build reads the changes
+    capsys.readouterr()
+
+    html = other_page.read_text(encoding="utf-8")
+    assert "投诉登记与受理" in html and "新增章节" in html and "03-new.html" in html
+
+
+def replace_in_file(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_a_chapter_removed_from_the_manual_leaves_the_published_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
