@@ -26,6 +26,10 @@ html_theme = "furo"
 # "4.2 投诉处理流程与时限" as in the PDF and DOCX (Sphinx defaults to "4.2. ").
 html_secnumber_suffix = " "
 html_search_language = "zh"
+# The site publishes the rendered manual only: a chapter's MyST source (its `%` comments, internal
+# notes) is not copied to _sources/ nor linked from every page ("查看本页源文件").
+html_copy_source = False
+html_show_sourcelink = False
 graphviz_output_format = "svg"
 
 manualkit_data_dir = "data"

@@ -115,3 +115,26 @@ def test_files_outside_the_project_are_not_published(tmp_path: Path, source: str
     assert run.app.statuscode == 1
     published = [p for p in run.outdir.rglob("*") if p.is_file() and b"MK-SECRET-FILE" in p.read_bytes()]
     assert published == []
+
+
+@pytest.mark.slow
+def test_the_published_site_carries_no_chapter_sources(tmp_path: Path) -> None:
+    """A chapter's MyST source (its `%` comments, internal notes) must not be published."""
+    from conftest import REPO, run_sphinx
+
+    project = tmp_path / "manual-project"
+    project.mkdir()
+    for name in ("conf.py", "docutils.conf"):
+        shutil.copy2(REPO / name, project / name)
+    for folder in ("manual", "data", "templates"):
+        shutil.copytree(REPO / folder, project / folder)
+    with (project / "manual" / "03-service-process.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n% 内部备注：此流程待法律合规部复核，勿外传\n")
+
+    run = run_sphinx(project)
+
+    assert run.error is None, run.warnings
+    assert (run.outdir / "03-service-process.html").is_file()
+    assert not [p for p in (run.outdir / "_sources").rglob("*") if p.is_file()]
+    published = "".join(p.read_text(encoding="utf-8") for p in run.outdir.glob("*.html"))
+    assert "勿外传" not in published and "_sources/" not in published
