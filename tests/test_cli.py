@@ -477,6 +477,30 @@ def test_every_page_follows_a_renamed_heading_and_a_new_chapter(
     assert "投诉登记与受理" in html and "新增章节" in html and "03-new.html" in html
 
 
+@pytest.mark.slow
+def test_glossary_terms_stay_in_the_search_index_after_a_rebuild(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sphinx kept only the rewritten pages' index entries: any rebuild dropped the glossary."""
+    project = three_output_project(tmp_path)
+
+    def index_entries() -> set[str]:
+        text = (project / "build" / "html" / "searchindex.js").read_text(encoding="utf-8")
+        frozen = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+        return set(frozen["indexentries"])
+
+    assert _builds(project, "html") == [0]
+    terms = index_entries()
+    assert {"工作日", "客户投诉"} <= terms
+    replace_in_file(
+        project / "manual" / "01-complaints.md", "## 投诉受理\n\n", "## 投诉受理\n\n本节有修改。\n\n"
+    )
+    assert _builds(project, "html") == [0]
+    capsys.readouterr()
+
+    assert index_entries() == terms
+
+
 def replace_in_file(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
