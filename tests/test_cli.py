@@ -501,6 +501,49 @@ def test_glossary_terms_stay_in_the_search_index_after_a_rebuild(
     assert index_entries() == terms
 
 
+@pytest.mark.slow
+def test_build_all_publishes_its_outputs_together_or_not_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The site was published before the DOCX failed: it said 6个工作日, the PDF and DOCX 7."""
+    project = three_output_project(tmp_path)
+    assert _builds(project, "all") == [0]
+    outputs = [p for name in ("html", "pdf", "docx") for p in (project / "build" / name).glob("*.*")]
+    published = {p: p.read_bytes() for p in outputs if p.suffix != ".json"}
+    replace_in_file(project / "data" / "slas.yaml", "value: 7,", "value: 6,")
+    (project / "manual" / "broken.svg").write_text("<svg><rect", encoding="utf-8")
+    with (project / "manual" / "01-complaints.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n![损坏的图](broken.svg)\n")
+
+    assert _builds(project, "all") == [1]
+
+    err = capsys.readouterr().err
+    assert "cannot put image broken.svg into the DOCX" in err
+    assert {p: p.read_bytes() for p in published} == published  # the site, the PDF and the DOCX
+    assert "7个工作日" in (project / "build" / "html" / "01-complaints.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_new_version_replaces_the_previous_versions_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """build/docx/ is the current manual: v1.0 left beside v1.1 is a superseded copy."""
+    project = three_output_project(tmp_path)
+    assert _builds(project, "docx") == [0]
+    folder = project / "build" / "docx"
+    (old,) = folder.glob("*.docx")
+    (folder / "审阅意见.docx").write_bytes(b"a reviewer's own file")
+    version = old.stem.rpartition("-v")[2]
+    replace_in_file(project / "data" / "manual.yaml", f'version: "{version}"', 'version: "9.9"')
+
+    assert _builds(project, "docx") == [0]
+    capsys.readouterr()
+
+    assert sorted(p.name for p in folder.glob("*.docx")) == sorted(
+        [old.name.replace(f"-v{version}.", "-v9.9."), "审阅意见.docx"]
+    )
+
+
 def replace_in_file(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"

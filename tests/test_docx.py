@@ -457,6 +457,40 @@ def test_unknown_node_warns_with_location_and_keeps_text(tmp_path: Path) -> None
     assert "神秘节点中的文字不得丢失。" in text
 
 
+def test_svg_drawings_become_pictures_and_bad_images_are_located(tmp_path: Path) -> None:
+    """An SVG in a chapter stopped the DOCX build with an internal UnrecognizedImageError."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    drawing = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="300" height="150"><rect width="300" height="150" fill="#dde"/>'
+        '<image xlink:href="file:///etc/passwd" width="10" height="10"/></svg>'
+    )
+    (project / "manual" / "chart.svg").write_text(drawing, encoding="utf-8")
+    (project / "manual" / "broken.svg").write_text("<svg><rect", encoding="utf-8")
+    chapter = sorted((project / "manual").glob("0*.md"))[0]
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write("\n![服务示意图](chart.svg)\n\n![损坏的图](broken.svg)\n")
+    line = len(chapter.read_text(encoding="utf-8").splitlines())
+
+    result = build(project, tmp_path / "work")
+
+    assert result.status == 0 and result.output.is_file()
+    assert re.search(
+        rf"{chapter.name}:{line}: WARNING: cannot put image broken.svg into the DOCX", result.warnings
+    )
+    body = result.xml("word/document.xml")
+    extents = [
+        (int(e.get("cx")), int(e.get("cy")))
+        for e in body.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent")
+    ]
+    assert (300 * 9525, 150 * 9525) in extents  # the size the drawing declares (9525 EMU a CSS pixel)
+    with zipfile.ZipFile(result.output) as archive:
+        pictures = [archive.read(n) for n in archive.namelist() if n.startswith("word/media/")]
+    assert any(p.startswith(b"\x89PNG") and len(p) < 50_000 for p in pictures)
+    assert "损坏的图" in "".join(body.itertext())  # the alt text stands in for the picture
+
+
 def test_warnings_as_errors_fail_and_keep_previous_file(tmp_path: Path) -> None:
     previous = tmp_path / "build" / "docx" / DOCX_NAME
     previous.parent.mkdir(parents=True)

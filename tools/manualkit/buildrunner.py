@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
-from manualkit.builders.output import OutputFailed, PendingFile, atomic_write
+from manualkit.builders.output import FinishedFile, OutputFailed, PendingFile, publish_output
 from manualkit.diagnostics import SourceError
 from manualkit.held_errors import HeldError, UnknownIdHold
 from manualkit.held_errors import install as install_hold
@@ -330,34 +330,74 @@ class PendingOutput:
     def __init__(self, name: str, pending: PendingFile, stderr: TextIO, root: Path) -> None:
         self.name = name
         self._pending: PendingFile | None = pending
+        self._finished: FinishedFile | None = None
         self._stderr = stderr
         self._root = root
 
     def publish(self, approve: Callable[[], bool] | None = None) -> BuiltOutput:
         """Wait for the file, and write it in place if ``approve`` (the checker) agrees."""
+        if approve is not None and not approve():
+            self.cancel()
+            raise BuildFailure(f"{self.name} built but not published: the checks failed", refused=True)
+        self.finish()
+        return self.write()
+
+    def finish(self) -> None:
+        """Wait for the file (the PDF may still be typesetting); raise :class:`BuildFailure`."""
+        if self._finished is not None:
+            return
         pending = self._pending
         if pending is None:
             raise BuildFailure(f"{self.name} was already published or cancelled")
         self._pending = None
-        if approve is not None and not approve():
-            pending.cancel()
-            raise BuildFailure(f"{self.name} built but not published: the checks failed", refused=True)
         try:
-            finished = pending.result()
+            self._finished = pending.result()
         except OutputFailed as exc:
             relay = WarningRelay(self._stderr, self._root)
             for warning in exc.warnings:
                 relay.write(f"WARNING: {warning} [manualkit.weasyprint]\n")
             relay.flush()
             raise BuildFailure(f"{self.name} build failed: {exc}") from None
-        atomic_write(finished.path, finished.content)
+
+    def write(self) -> BuiltOutput:
+        """Write the finished file in place (after :meth:`finish`)."""
+        finished = self._finished
+        if finished is None:
+            raise BuildFailure(f"{self.name} is not finished")
+        self._finished = None
+        publish_output(finished.path, finished.content)
         return BuiltOutput(self.name, finished.path, finished.summary)
 
     def cancel(self) -> None:
         """Stop the work still going on (another output failed); idempotent."""
+        self._finished = None
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
+
+
+class PendingSite:
+    """The HTML site built in its work folder, published (one tree swap) by :meth:`write`.
+
+    ``build all`` publishes its outputs together, once every one of them is finished: a DOCX
+    that failed after the site was already published left the site saying "6个工作日" and the
+    PDF and DOCX "7个工作日".
+    """
+
+    def __init__(self, workdir: Path, published: Path) -> None:
+        self.name = "html"
+        self._workdir = workdir
+        self._published = published
+
+    def finish(self) -> None:
+        """Nothing to wait for: the pages are written."""
+
+    def write(self) -> BuiltOutput:
+        publish_tree(self._workdir, self._published)
+        return BuiltOutput(self.name, self._published / "index.html")
+
+    def cancel(self) -> None:
+        """Nothing runs; the work folder stays for the next incremental build."""
 
 
 def build_output(
@@ -370,12 +410,14 @@ def build_output(
     fresh: bool = False,
     approve: Callable[[], bool] | None = None,
     hold_unknown_ids: bool = False,
-) -> BuiltOutput | PendingOutput:
+    defer_site: bool = False,
+) -> BuiltOutput | PendingOutput | PendingSite:
     """Build one output (``html``, ``pdf`` or ``docx``); raise :class:`BuildFailure`.
 
     HTML is published here once ``approve`` (asked after the build: the checker runs meanwhile)
-    agrees.  PDF and DOCX come back as a :class:`PendingOutput` whose ``publish`` asks; the PDF
-    may still be typesetting in the background then.
+    agrees, or handed back unpublished as a :class:`PendingSite` when ``defer_site``.  PDF and
+    DOCX come back as a :class:`PendingOutput` whose ``publish`` asks; the PDF may still be
+    typesetting in the background then.
     """
     workdir = project.work_dir / name
 
@@ -397,6 +439,8 @@ def build_output(
         hold_unknown_ids=hold_unknown_ids,
     )
     final_dir = output_dir(project, app)
+    if name == "html" and defer_site:
+        return PendingSite(workdir, final_dir / "html")
     if name == "html":
         if approve is not None and not approve():
             raise BuildFailure("html built but not published: the checks failed", refused=True)

@@ -329,13 +329,17 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
 
     Every output is built while the checker runs and published once it approved.  ``all``
     builds the PDF first: once its print HTML is written, its typesetting goes on in worker
-    processes while the HTML site and the DOCX build, and it is collected last.
+    processes while the HTML site and the DOCX build, and it is collected last.  ``all``
+    publishes its three outputs together, once every one is finished: one that fails leaves all
+    three as they were, never a site that disagrees with the PDF and the DOCX.
     """
     from manualkit.buildrunner import (
         BUILD_ORDER,
         OUTPUTS,
         BuildFailure,
+        BuiltOutput,
         PendingOutput,
+        PendingSite,
         build_output,
         build_pdf_in_child,
     )
@@ -343,22 +347,23 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
     # Sphinx's parallel build forks: no typesetting thread may be running then.
     overlap = not forks(args.jobs)
     names = (BUILD_ORDER if overlap else OUTPUTS) if args.output == "all" else (args.output,)
+    together = len(names) > 1
     if "pdf" in names:
         from manualkit.builders.pdf_pool import warm_up
 
         warm_up()  # WeasyPrint loads in the PDF workers' fork server while Sphinx reads the sources
     built: list[BuiltOutput] = []
-    waiting: list[PendingOutput] = []
+    waiting: list[PendingOutput | PendingSite] = []
     approved = checks.approved if checks is not None else None
     try:
         for name in names:
             if checks is not None and checks.finished() and not checks.approved():
                 return _failed(project, built)
-            if name == "pdf" and len(names) == 1:
+            if name == "pdf" and not together:
                 # Sphinx in a child process: its memory is returned before the typesetting starts.
                 # Not under `all`: the HTML and DOCX builds that follow need Sphinx in this process,
                 # and importing it again here cost more (0.5 s of 10 s) than the memory is worth.
-                result: BuiltOutput | PendingOutput = build_pdf_in_child(
+                result: BuiltOutput | PendingOutput | PendingSite = build_pdf_in_child(
                     project,
                     stderr=sys.stderr,
                     verbose=args.verbose,
@@ -376,16 +381,24 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
                     fresh=args.fresh,
                     approve=approved,
                     hold_unknown_ids=checks is not None,
+                    defer_site=together,
                 )
             args.fresh = False  # the first build refreshed the shared doctree cache
-            if isinstance(result, PendingOutput) and overlap:
+            if isinstance(result, BuiltOutput):
+                built.append(result)
+            elif together:
+                if not overlap:
+                    result.finish()  # the typesetting ends before the next Sphinx build forks
                 waiting.append(result)
             elif isinstance(result, PendingOutput):
                 built.append(result.publish(approved))
-            else:
-                built.append(result)
-        while waiting:
-            built.append(waiting.pop(0).publish(approved))
+        if waiting:
+            if approved is not None and not approved():
+                raise BuildFailure("outputs built but not published: the checks failed", refused=True)
+            for pending in waiting:
+                pending.finish()
+            while waiting:
+                built.append(waiting.pop(0).write())
     except BuildFailure as exc:
         if checks is not None:
             checks.approved()  # the checker's findings first: they may explain the failure

@@ -31,7 +31,7 @@ from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
 from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
-from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, atomic_write, display_path
+from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, display_path, publish_output
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
 from manualkit.models import ManualData
@@ -158,7 +158,7 @@ class DocxBuilder(Builder):
             logger.error("DOCX not written: warnings are errors (previous %s kept)", display_path(target))
             return
         if self.publish:
-            atomic_write(target, result.content)
+            publish_output(target, result.content)
         else:
             self._content = result.content
         self.output_path = target

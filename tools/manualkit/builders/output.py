@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,24 @@ def atomic_write(target: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+#: A manual output's file name: ``<document number>-v<version>.pdf`` / ``.docx``.
+_VERSIONED_OUTPUT = re.compile(r"^.+-v\d+(?:\.\d+)+\.(?:pdf|docx)$")
+
+
+def publish_output(target: Path, content: bytes) -> None:
+    """Write ``target`` atomically, then remove the folder's other versions of the manual.
+
+    ``build/pdf/`` is the current manual: after version 1.1 is built, a KF-SC-001-v1.0.pdf
+    left beside it is a superseded copy that anyone picking "the PDF" may take.  Released
+    versions stay in the published site (``manualkit release``); only files named like a
+    manual output (``<number>-v<version>.<ext>``, same extension) are removed.
+    """
+    atomic_write(target, content)
+    for sibling in target.parent.glob(f"*{target.suffix}"):
+        if sibling != target and sibling.is_file() and _VERSIONED_OUTPUT.match(sibling.name):
+            sibling.unlink(missing_ok=True)
 
 
 def display_path(path: Path) -> str:

@@ -35,7 +35,7 @@ from sphinx.util.display import progress_message
 from sphinx.writers.html5 import HTML5Translator
 
 from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
-from manualkit.builders.output import PendingFile, atomic_write, display_path
+from manualkit.builders.output import PendingFile, display_path, publish_output
 from manualkit.builders.pdf_background import typeset_in_background
 from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
 from manualkit.builders.pdf_fonts import (
@@ -370,7 +370,7 @@ class PdfBuilder(SingleFileHTMLBuilder):
             logger.error("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
             return
         with progress_message(f"manualkit pdf: writing {self.pdf_path}"):
-            atomic_write(self.pdf_path, pdf_bytes)
+            publish_output(self.pdf_path, pdf_bytes)
         self.output_path = self.pdf_path
         shown = display_path(self.pdf_path)
         self.summary = f"{pages} pages, {len(pdf_bytes) / 1024:.1f} KiB"

@@ -18,6 +18,7 @@ from sphinx.util import logging
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.graphs import GRAPHVIZ_DPI, GraphvizError, png_size
 from manualkit.writers.docx.oxml import Element, sub, val
+from manualkit.writers.docx.pictures import PictureError, raster_size, svg_picture
 
 logger = logging.getLogger(__name__)
 
@@ -96,15 +97,15 @@ class MediaMixin(DocxTranslatorBase):
         path = Path(self.builder.srcdir) / uri
         try:
             data = path.read_bytes()
-        except OSError as exc:
-            logger.warning("cannot read image %s: %s", uri, exc, location=node)
+            if path.suffix.lower() in (".svg", ".svgz"):
+                # Word takes raster pictures: the drawing is set at print resolution, its size kept.
+                data, width, height = svg_picture(data)
+            else:
+                width, height = raster_size(data)
+        except (OSError, PictureError) as exc:
+            logger.warning("cannot put image %s into the DOCX: %s", uri, exc, location=node)
             self.add_text(str(node.get("alt", uri)))
             raise nodes.SkipNode from None
-        from docx.image.image import Image
-
-        image = Image.from_blob(data)
-        width = int(image.width)
-        height = int(image.height)
         self.add_picture(
             data, width, height, str(node.get("alt", "")), captioned=isinstance(node.parent, nodes.figure)
         )
