@@ -117,6 +117,45 @@ def test_files_outside_the_project_are_not_published(tmp_path: Path, source: str
     assert published == []
 
 
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">\n{body}\n</svg>\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("<script>fetch('/api/session')</script>", "a <script> element (line 2 of the SVG)"),
+        ('<rect width="40" height="20" onload="alert(1)"/>', "an event handler (onload=…) (line 2"),
+        (
+            '<a href="javascript:alert(1)"><rect width="4" height="2"/></a>',
+            "a script link (href=javascript:…)",
+        ),
+        ("<foreignObject><p>HTML</p></foreignObject>", "embedded HTML (<foreignObject>)"),
+    ],
+)
+def test_a_drawing_with_a_script_is_not_published(tmp_path: Path, body: str, what: str) -> None:
+    """Opened at its own address, an SVG's script runs in the site's name (the bank's intranet)."""
+    project = copy_fixture("basic", tmp_path)
+    (project / "manual" / "chart.svg").write_text(SVG.format(body=body), encoding="utf-8")
+    append(project / "manual" / "01-complaints.md", "\n![流程示意](chart.svg)\n")
+
+    run = run_sphinx(project)
+
+    assert run.app.statuscode == 1
+    assert "refusing to publish 'chart.svg': the drawing contains " + what in run.warnings
+    assert "01-complaints.md" in run.warnings
+    assert not list(run.outdir.rglob("chart*.svg"))
+
+
+def test_a_plain_drawing_is_published(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    body = '<rect width="40" height="20" fill="#dde"/><a href="#top"><text y="15">流程</text></a>'
+    (project / "manual" / "chart.svg").write_text(SVG.format(body=body), encoding="utf-8")
+    append(project / "manual" / "01-complaints.md", "\n![流程示意](chart.svg)\n")
+    run = run_sphinx(project)
+    assert run.app.statuscode == 0, run.warnings
+    assert list(run.outdir.rglob("chart*.svg"))
+
+
 @pytest.mark.slow
 def test_the_published_site_carries_no_chapter_sources(tmp_path: Path) -> None:
     """A chapter's MyST source (its `%` comments, internal notes) must not be published."""

@@ -27,6 +27,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from manualkit.doctree_walk import walk
 from manualkit.sphinx.domain import get_domain, report_error
+from manualkit.svg_safety import find_active_content
 
 ANCHOR_ATTR = "mk_anchor"
 OBJECT_ATTR = "mk_object"
@@ -64,11 +65,12 @@ class AssignAnchors(SphinxPostTransform):
 
 
 class RefuseOutsideFiles(SphinxTransform):
-    """Images and downloads must be files inside the project.
+    """Images and downloads must be files inside the project, drawings free of scripts.
 
     Sphinx copies any file an image or ``{download}`` points at into the output,
     so ``![x](../../../etc/secret)`` would publish a file from outside the
-    manual.  docutils' ``file_insertion_enabled`` does not cover these.
+    manual.  docutils' ``file_insertion_enabled`` does not cover these.  An SVG
+    drawing with a script is refused too (see :mod:`manualkit.svg_safety`).
     """
 
     default_priority = 850  # before DoctreeReadEvent (880), whose collectors copy the files
@@ -84,9 +86,20 @@ class RefuseOutsideFiles(SphinxTransform):
         if "://" in uri or uri.startswith("data:"):
             return
         _rel, absolute = self.env.relfn2path(uri, self.env.docname)
-        if Path(absolute).resolve().is_relative_to(root):
-            return
-        report_error(self.env, f"refusing to publish {uri!r}: it is outside the project", node)
+        path = Path(absolute).resolve()
+        if not path.is_relative_to(root):
+            self._refuse(node, text, f"refusing to publish {uri!r}: it is outside the project")
+        elif path.suffix.lower() == ".svg" and (active := find_active_content(path)) is not None:
+            self._refuse(
+                node,
+                text,
+                f"refusing to publish {uri!r}: the drawing contains {active.what} (line {active.line} of "
+                "the SVG), which would run in the site's name when the image is opened; export it "
+                "again without scripts",
+            )
+
+    def _refuse(self, node: nodes.Element, text: str, message: str) -> None:
+        report_error(self.env, message, node)
         node.replace_self(nodes.inline(text, text, classes=["mk-refused"]))
 
 
