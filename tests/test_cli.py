@@ -544,6 +544,24 @@ def test_a_new_version_replaces_the_previous_versions_file(
     )
 
 
+@pytest.mark.slow
+def test_a_superseded_flowchart_leaves_the_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The site kept serving the old chart (old step names) after a process step was renamed."""
+    project = three_output_project(tmp_path)
+    assert _builds(project, "html") == [0]
+    images = project / "build" / "html" / "_images"
+    (before,) = [p.name for p in images.glob("graphviz-*.svg") if "受理登记" in p.read_text(encoding="utf-8")]
+    replace_in_file(project / "data" / "processes.yaml", "name: 受理登记", "name: 受理与登记")
+
+    assert _builds(project, "docx", "html") == [0, 0]
+    capsys.readouterr()
+
+    charts = {p.name: p.read_text(encoding="utf-8") for p in images.glob("graphviz-*.svg")}
+    assert before not in charts
+    assert any("受理与登记" in text for text in charts.values())
+    assert not any("受理登记" in text for text in charts.values())
+
+
 def replace_in_file(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"

@@ -26,6 +26,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.removed_pages")  # a removed chapter's page leaves the site
     app.setup_extension("manualkit.sphinx.content_hashes")  # a file restored with its old time is re-read
     app.setup_extension("manualkit.sphinx.search_index_entries")  # glossary terms stay searchable
+    app.setup_extension("manualkit.sphinx.stale_images")  # superseded charts leave the site
     app.setup_extension("manualkit.sphinx.outline_changes")  # renamed heading: every page's links follow
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
