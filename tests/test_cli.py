@@ -590,6 +590,7 @@ def test_a_chapter_removed_from_the_manual_leaves_the_published_site(
     capsys.readouterr()
 
     assert not (site / "03-withdrawn.html").exists()
+    assert not list(site.glob(".manualkit-*"))  # the notes on the pages stay in the work folder
     assert not (site / "_sources" / "03-withdrawn.md.txt").exists()
     assert (site / "01-complaints.html").is_file() and (site / "_sources" / "01-complaints.md.txt").is_file()
 

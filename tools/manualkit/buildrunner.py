@@ -288,7 +288,7 @@ def publish_tree(source: Path, destination: Path) -> None:
     _remove_leftovers(parent, destination.name)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.new-", dir=parent))
     try:
-        shutil.copytree(source, staging, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".doctrees"))
+        shutil.copytree(source, staging, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*UNPUBLISHED))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -299,6 +299,11 @@ def publish_tree(source: Path, destination: Path) -> None:
     os.rename(staging, destination)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+#: What the HTML work folder keeps for the next build but the published site does not carry:
+#: Sphinx's doctree cache and manualkit's notes on the pages (``.manualkit-pages.json`` …).
+UNPUBLISHED: tuple[str, ...] = (".doctrees", ".manualkit-*")
 
 
 def _remove_leftovers(parent: Path, name: str, *, older_than: float = 3600.0) -> None:

@@ -35,6 +35,7 @@ from typing import IO, Any, cast
 
 import jinja2
 
+from manualkit.buildrunner import UNPUBLISHED
 from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, Diagnostic, SourceError
 from manualkit.gitrepo import GitError, Repo
 from manualkit.loader import load_or_raise
@@ -353,7 +354,7 @@ def _build_all(
         )
     stage.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(
-        scratch / "work" / "html", stage, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees")
+        scratch / "work" / "html", stage, ignore=shutil.ignore_patterns(".buildinfo", *UNPUBLISHED)
     )
     for builder in formats:
         if builder == "html":
