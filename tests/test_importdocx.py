@@ -25,7 +25,20 @@ def _outline_paragraph(document: docx.document.Document, text: str, level0: int)
 def _word_manual(path: Path) -> Path:
     document = docx.Document()
     document.add_heading("客户服务操作手册", level=0)
+    # A cover line and a table of contents, as a Word manual opens.
+    document.add_paragraph("文件编号：KF-001，本手册自发布之日起5个工作日后施行。")
+    for name in ("TOC Heading", "toc 1", "toc 2"):
+        if name not in [style.name for style in document.styles]:
+            document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("目录", style="TOC Heading")
+    document.add_paragraph("第1章 投诉处理\t1", style="toc 1")
+    document.add_paragraph("1.1 投诉受理\t1", style="toc 2")
     document.add_heading("第1章 投诉处理", level=1)
+    # manualkit's own DOCX carries a generated document-control line under each chapter title.
+    document.styles.add_style("Chapter Info", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph(
+        "本章文档信息：责任岗位 客服主管；下次复核日期 2027年11月30日", style="Chapter Info"
+    )
     document.add_heading("1.1 投诉受理", level=2)
     document.add_paragraph("客服专员收到投诉后，应在7个工作日内答复客户，并提前3天告知进展。")
     document.add_paragraph("核实客户身份", style="List Bullet")
@@ -70,6 +83,7 @@ def test_import_structure_tables_and_duration_report(tmp_path: Path) -> None:
 
     found = {(f.path.name, f.mention) for f in result.findings}
     assert found == {
+        ("index.md", "5个工作日"),
         ("01-chapter-1.md", "7个工作日"),
         ("01-chapter-1.md", "提前3天"),
         ("01-chapter-1.md", "24小时"),
@@ -81,8 +95,17 @@ def test_import_structure_tables_and_duration_report(tmp_path: Path) -> None:
     report = (out / "import-report.txt").read_text(encoding="utf-8")
     assert f"01-chapter-1.md:{seven.line}: 7个工作日" in report
     index = (out / "index.md").read_text(encoding="utf-8")
-    assert index.startswith("# 客户服务操作手册\n"), "the Title paragraph heads the index"
+    assert index.startswith("---\nowner: cs.manager\nreview_due: ")
+    # The Title paragraph heads the index; the text before the first chapter opens it (no chapter
+    # of its own); the table of contents and generated lines are not imported as prose.
+    assert (
+        "\n---\n\n# 客户服务操作手册\n\n文件编号：KF-001，本手册自发布之日起5个工作日后施行。\n\n```{toctree}"
+        in index
+    )
     assert "01-chapter-1\n02-service-standards\n```" in index
+    assert "目录" not in index and "\t1" not in first and "本章文档信息" not in first
+    opening = next(f for f in result.findings if f.path.name == "index.md")
+    assert opening.mention == "5个工作日" and "5个工作日" in index.splitlines()[opening.line - 1]
 
 
 def test_refuses_to_overwrite_and_rejects_non_docx(tmp_path: Path) -> None:
@@ -104,7 +127,7 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = parser.parse_args(["import-docx", str(source), "--out", str(tmp_path / "o")])
     assert args.handler(args) == 0
     out = capsys.readouterr().out
-    assert "Durations that should become SLAs: 4" in out
+    assert "Durations that should become SLAs: 5" in out
     assert "No --owner given" in out
     args = parser.parse_args(["import-docx", str(tmp_path / "missing.docx")])
     assert args.handler(args) == 1

@@ -4,7 +4,9 @@ Most manuals start life in Word.  The import keeps what carries meaning — the 
 (Heading 1–3 styles, or any paragraph with outline level 1–3), paragraphs, bullet and numbered
 lists and tables — and drops what the toolkit now owns (fonts, manual numbering, page layout).
 Each Heading 1 becomes a chapter file ``NN-chapter-N.md`` with generated section labels, each
-table a ``list-table``.  Durations written into the prose (“7个工作日”) are what the toolkit wants
+table a ``list-table``; the text before the first Heading 1 (cover, 前言) opens ``index.md``, and
+generated paragraphs (the table of contents, manualkit's own chapter and revision notes) are left
+out.  Durations written into the prose (“7个工作日”) are what the toolkit wants
 to own as SLAs, so the import lists every one it finds, with the file and line of the MyST output
 and the ``manualkit new sla`` command that would create it.
 
@@ -37,6 +39,10 @@ _HEADING_NUMBER = re.compile(
     r"^\s*(?:第[一二三四五六七八九十百\d]+[章节部分篇]|\d+(?:[.．]\d+)*)[\s、.．:：]*"
 )
 _ASCII_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+#: Paragraph styles whose text Word or manualkit generates: the table of contents (the toctree
+#: makes it), a chapter's document-control line and the revision notes (made from the front
+#: matter and data/revisions.yaml).  Imported as prose they would be frozen, wrong after an edit.
+_GENERATED_STYLE = re.compile(r"^(?:toc \d|toc heading|chapter info|revision note)$", re.IGNORECASE)
 _MYST_INLINE = re.compile(r"([\\`*_\[\]<>])")
 _LINE_START = re.compile(r"^(#|>|[-+*]\s|\d+[.)]\s|:::|```|\(|%)")
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -109,6 +115,12 @@ def heading_level(paragraph: Any) -> int | None:
         seen += 1
     level = _outline_level(paragraph._p)
     return None if level is None else level + 1
+
+
+def _generated(paragraph: Any) -> bool:
+    """Whether the paragraph is generated text (contents entries, manualkit's notes)."""
+    style = paragraph.style
+    return style is not None and bool(_GENERATED_STYLE.match(style.name or ""))
 
 
 def _numbering_format(paragraph: Any) -> tuple[str, int] | None:
@@ -185,7 +197,7 @@ def read_blocks(path: Path) -> list[Block]:
                 blocks.append(Block("table", rows=rows))
             continue
         text = item.text.strip()
-        if not text:
+        if not text or _generated(item):
             continue
         level = heading_level(item)
         if level is not None:
@@ -382,13 +394,18 @@ def import_docx(
         raise DocxImportError(f"{source}: file not found")
     blocks = read_blocks(source)
     due = review_due or dt.date.today() + dt.timedelta(days=365)
-    chapters = to_chapters(blocks, _front_matter(owner, due))
+    front_matter = _front_matter(owner, due)
+    chapters = to_chapters(blocks, front_matter)
     if not chapters:
         raise DocxImportError(f"{source}: no text found")
+    # What comes before the first Heading 1 (the cover, 前言, 使用说明) opens the manual: it goes
+    # into index.md, above the chapter list, not into a chapter of its own.
+    preface = chapters.pop(0) if chapters[0].number == 0 else None
     extract = _duration_extractor()
     out_dir.mkdir(parents=True, exist_ok=True)
     planned = [out_dir / f"{ch.number:02d}-{ch.label}.md" for ch in chapters]
-    existing = [p for p in [*planned, out_dir / "index.md"] if p.exists()]
+    index_path = out_dir / "index.md"
+    existing = [p for p in [*planned, index_path] if p.exists()]
     if existing and not force:
         names = ", ".join(p.name for p in existing)
         raise DocxImportError(f"{out_dir}: would overwrite {names} (use --force or another --out)")
@@ -397,20 +414,25 @@ def import_docx(
         path.write_text("\n".join(ch.lines).rstrip("\n") + "\n", encoding="utf-8")
         findings.extend(_findings(ch, path, extract))
     title = next((b.text for b in blocks if b.kind == "heading" and b.level == 0), source.stem)
-    toctree = [
-        "# " + escape_inline(heading_title(title)),
-        "",
-        "```{toctree}",
-        ":numbered:",
-        ":maxdepth: 2",
-        "",
-    ]
-    (out_dir / "index.md").write_text(
-        "\n".join([*toctree, *(p.stem for p in planned), "```", ""]), encoding="utf-8"
-    )
+    index = _index(heading_title(title), front_matter, preface, [p.stem for p in planned])
+    index_path.write_text("\n".join(index.lines).rstrip("\n") + "\n", encoding="utf-8")
+    findings = [*_findings(index, index_path, extract), *findings]
     report = format_report(source, planned, findings, owner)
     (out_dir / "import-report.txt").write_text(report, encoding="utf-8")
     return ImportResult(tuple(planned), tuple(findings), report)
+
+
+def _index(
+    title: str, front_matter: Sequence[str], preface: _Chapter | None, docs: Sequence[str]
+) -> _Chapter:
+    """index.md: front matter, the manual's title, the text before the first chapter, the toctree."""
+    head = [*front_matter, "# " + escape_inline(title), ""]
+    body = preface.lines[len(front_matter) :] if preface is not None else []
+    shift = len(head) - len(front_matter)
+    prose = [(i + shift, text) for i, text in preface.prose] if preface is not None else []
+    toctree = ["```{toctree}", ":numbered:", ":maxdepth: 2", "", *docs, "```"]
+    lines = [*head, *body, *([""] if body and body[-1] != "" else []), *toctree]
+    return _Chapter(0, "index", lines, prose)
 
 
 def format_report(
