@@ -528,6 +528,20 @@ def test_raw_html_in_prose_is_reported_where_it_would_print_as_text(tmp_path: Pa
     assert findings[0][2].startswith("raw HTML '<span style=\"color:red\">' is shown as literal text")
 
 
+def test_an_svg_drawing_with_a_script_is_an_error_where_it_is_shown(tmp_path: Path) -> None:
+    """check and build agree: the build refuses such a drawing, the check names it first."""
+    root = make_project(tmp_path)
+    svg = '<svg xmlns="http://www.w3.org/2000/svg">\n<rect width="4" height="2" onclick="steal()"/>\n</svg>\n'
+    (root / "manual" / "bad.svg").write_text(svg, encoding="utf-8")
+    (root / "manual" / "plain.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    line = append_paragraph(root, "流程见下图：![示意](plain.svg) ![受理流程](bad.svg)")
+    findings = [d.format() for d in run_checks(root, select=["MK612"]).diagnostics]
+    assert findings == [
+        f"manual/04-complaints.md:{line}:24: error MK612 bad.svg contains an event handler (onclick=…) "
+        "(line 2 of the SVG): the build refuses to publish it; export the drawing again without scripts"
+    ]
+
+
 def test_info_findings_are_counted_and_listed_on_request(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,4 +1,5 @@
-"""MK601–MK611: house style (Vale rules evaluated in Python), CJK typography (autocorrect), raw HTML."""
+"""MK601–MK612: house style (Vale rules evaluated in Python), CJK typography (autocorrect), raw HTML,
+scripts in SVG drawings."""
 
 from __future__ import annotations
 
@@ -276,5 +277,49 @@ def raw_html(ctx: CheckContext) -> Iterator[Diagnostic]:
                     "MK611",
                     "warning",
                     f"raw HTML {tag!r} is shown as literal text in every output; write Markdown instead",
+                    Location(doc.path, line, col),
+                )
+
+
+#: A Markdown image: ![alt](target "title") — the target up to a space or the closing parenthesis.
+_MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)")
+
+
+@rule(
+    "MK612",
+    "error",
+    "an SVG drawing with a script is not published",
+    """
+    What: an image in a chapter (![…](x.svg), {image}, {figure}) is an SVG drawing containing a
+    <script>, an event handler (onload=…), a javascript: link or embedded HTML (<foreignObject>).
+    Why: opened at its own address on the site, the drawing's script runs in the site's name (the
+    bank's intranet) with the reader's session; the build refuses to publish it.
+    Fix: export the drawing again without scripts or interactivity (a plain SVG, or PNG).
+    """,
+)
+def svg_scripts(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from manualkit.svg_safety import find_active_content
+
+    for doc in ctx.documents:
+        chapter_dir = (ctx.root / doc.path).parent
+        uses: list[tuple[str, int, int]] = []
+        for block in doc.blocks:
+            for m in _MARKDOWN_IMAGE_RE.finditer(block.source):
+                line, col = block.position(m.start())
+                uses.append((m.group("target"), line, col))
+        uses += [(d.argument, d.line, d.column) for d in doc.directives if d.name in ("image", "figure")]
+        for target, line, col in uses:
+            if "://" in target or not target.lower().endswith(".svg"):
+                continue
+            path = (
+                (ctx.root / "manual" / target.lstrip("/")) if target.startswith("/") else chapter_dir / target
+            )
+            active = find_active_content(path)
+            if active is not None:
+                yield Diagnostic(
+                    "MK612",
+                    "error",
+                    f"{target} contains {active.what} (line {active.line} of the SVG): the build refuses "
+                    "to publish it; export the drawing again without scripts",
                     Location(doc.path, line, col),
                 )
