@@ -312,6 +312,22 @@ def test_added_and_removed_entries_of_any_collection_are_listed(released: Path) 
     assert row.xpath("string(./td[1])") == "检查清单" and "新增复核清单" in row.xpath("string(.)")
 
 
+def test_a_section_whose_data_changed_is_changed_though_its_text_reads_the_same(released: Path) -> None:
+    """A form amended in data left its section "未修改": the header counted one change too few."""
+    replace_in(released / "data" / "forms.yaml", "label: 投诉事项", "label: 投诉事项及诉求")
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    target = write_redline(released, "1.1", "1.2")
+    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    (section,) = page.xpath("//div[@id='s-complaint-intake']")
+    assert "修改" in section.xpath("string(.//span[@class='mk-status'])")
+    (note,) = section.xpath(".//p[contains(@class, 'mk-data-note')]")
+    assert note.xpath("string(.)").startswith("数据变更：投诉受理登记表（F-02-01）：")
+    assert "投诉事项及诉求" in note.xpath("string(.//ins)") and "投诉事项" in note.xpath("string(.//del)")
+    word = zipfile.ZipFile(target / "redline.docx").read("word/document.xml").decode("utf-8")
+    assert "数据变更：投诉受理登记表（F-02-01）：" in word
+
+
 def test_long_changed_values_are_word_diffed_in_the_summary() -> None:
     note = "一般投诉{}个工作日内、紧急投诉24小时内处理完毕；重大投诉15个工作日内处理完毕。"
     change = EntryChange(

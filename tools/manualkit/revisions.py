@@ -459,6 +459,11 @@ class _Owner:
         return not self.section or entry.get("section") == self.section
 
 
+def section_owners(sections: Iterable[Section]) -> list[_Owner]:
+    """The sections whose directives render data entries (``_Owner.owns`` tells which entries)."""
+    return _directive_owners(sections)
+
+
 def _directive_owners(sections: Iterable[Section]) -> list[_Owner]:
     owners: list[_Owner] = []
     for section in sections:

@@ -20,11 +20,19 @@ from manualkit.durations import render_sla
 from manualkit.gitrepo import Repo
 from manualkit.loader import load_data
 from manualkit.models import ManualData, Revision
-from manualkit.redline.datadiff import DataChanges, compare
+from manualkit.redline.datadiff import DataChanges, EntryChange, compare
 from manualkit.redline.readable import readable
 from manualkit.redline.sections import Section, split_sections
-from manualkit.redline.textdiff import Granularity, ParagraphDiff, diff_text, is_changed
-from manualkit.revisions import DATA_DIR, MANUAL_DIR, chapter_text, release_tag, revision_for, version_key
+from manualkit.redline.textdiff import Granularity, ParagraphDiff, Segment, diff_text, is_changed
+from manualkit.revisions import (
+    DATA_DIR,
+    MANUAL_DIR,
+    chapter_text,
+    release_tag,
+    revision_for,
+    section_owners,
+    version_key,
+)
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed"]
 _ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]+)`")
@@ -41,6 +49,14 @@ class SectionDiff:
     status: SectionStatus
     paragraphs: tuple[ParagraphDiff, ...]
     old_title: str | None = None
+    #: Changed data entries this section shows or owns (its SLA table, its form, an SLA whose
+    #: ``section`` it is): the section's text may read the same while what it shows changed.
+    data_changes: tuple[EntryChange, ...] = ()
+
+    @property
+    def data_paragraphs(self) -> tuple[ParagraphDiff, ...]:
+        """One paragraph per changed entry: "数据变更：<name>：" then old → new as an edit."""
+        return tuple(_data_paragraph(change) for change in self.data_changes)
 
     @property
     def retitled(self) -> bool:
@@ -97,8 +113,9 @@ def build_redline(
         new_dir = snapshot(repo, release_tag(new_version), Path(scratch) / "new")
         old_data, _ = load_data(old_dir / DATA_DIR)
         new_data, _ = load_data(new_dir / DATA_DIR)
-        old_sections = _sections(old_dir, old_data)
-        new_sections = _sections(new_dir, new_data)
+        old_sections, old_raw = _sections(old_dir, old_data)
+        new_sections, new_raw = _sections(new_dir, new_data)
+    data_changes = compare(old_data, new_data)
     new_revision = revision_for(new_data, new_version) if new_data else None
     old_revision = revision_for(old_data, old_version) if old_data else None
     when = (
@@ -114,8 +131,12 @@ def build_redline(
         title=new_data.meta.title if new_data else root.name,
         author=new_revision.drafted.name if new_revision else "manualkit",
         date=dt.datetime.combine(when, dt.time(0, 0), tzinfo=dt.UTC),
-        sections=tuple(_diff_sections(old_sections, new_sections, granularity)),
-        data=compare(old_data, new_data),
+        sections=tuple(
+            _with_data_changes(
+                _diff_sections(old_sections, new_sections, granularity), data_changes, [*new_raw, *old_raw]
+            )
+        ),
+        data=data_changes,
         revisions=_spanned(new_data, old_version, new_version),
     )
 
@@ -128,8 +149,9 @@ def _spanned(data: ManualData | None, old_version: str, new_version: str) -> tup
     return tuple(sorted(spanned, key=lambda r: version_key(r.version)))
 
 
-def _sections(project: Path, data: ManualData | None) -> list[Section]:
-    """Sections of one version, their bodies as the reader's text (see :mod:`.readable`)."""
+def _sections(project: Path, data: ManualData | None) -> tuple[list[Section], list[Section]]:
+    """Sections of one version: bodies as the reader's text (see :mod:`.readable`), and as written
+    (their directives say which data entries each section shows)."""
     manual = project / MANUAL_DIR
     found: list[Section] = []
     for path in sorted(manual.rglob("*.md")) if manual.is_dir() else []:
@@ -137,10 +159,54 @@ def _sections(project: Path, data: ManualData | None) -> list[Section]:
         text = expand_roles(chapter_text(path), data)
         found.extend(split_sections(text, rel))
     titles = {s.label: readable(s.title, {}) for s in found if s.label}
-    return [
+    reader = [
         dataclasses.replace(s, text=readable(s.body, titles), title=titles.get(s.label or "", s.title))
         for s in found
     ]
+    return reader, found
+
+
+#: The data collection of an :class:`EntryChange` kind.
+_COLLECTION = {"sla": "slas", "form": "forms"}
+
+
+def _with_data_changes(
+    sections: list[SectionDiff], data: DataChanges, raw: list[Section]
+) -> list[SectionDiff]:
+    """Give each section the changed entries it shows or owns; a section whose text reads the same
+    but whose SLA table or form changed is "changed", not "unchanged" (the summary counted it so)."""
+    owners = section_owners(raw)
+    by_label: dict[str, list[EntryChange]] = {}
+    for change in data.all:
+        collection = _COLLECTION.get(change.kind, change.kind)
+        labels: set[str] = set()
+        for summary in (change.new, change.old):
+            entry = summary.get("data") if summary else None
+            if not isinstance(entry, dict):
+                continue
+            if isinstance(entry.get("section"), str):
+                labels.add(entry["section"])
+            labels |= {o.label for o in owners if o.owns(collection, change.id, entry)}
+        for label in sorted(labels):
+            by_label.setdefault(label, []).append(change)
+    result: list[SectionDiff] = []
+    for section in sections:
+        owned = tuple(by_label.get(section.label or "", ()))
+        if owned and section.status in ("unchanged", "changed"):
+            section = dataclasses.replace(section, status="changed", data_changes=owned)
+        result.append(section)
+    return result
+
+
+def _data_paragraph(change: EntryChange) -> ParagraphDiff:
+    head = Segment("equal", f"数据变更：{change.name}（{change.id}）：")
+    if change.status == "added":
+        return ParagraphDiff("changed", (head, Segment("insert", change.new_value)))
+    if change.status == "removed":
+        return ParagraphDiff("changed", (head, Segment("delete", change.old_value)))
+    return ParagraphDiff(
+        "changed", (head, Segment("delete", change.old_value), Segment("insert", change.new_value))
+    )
 
 
 def expand_roles(text: str, data: ManualData | None) -> str:

@@ -69,7 +69,7 @@ def write_docx(redline: Redline, target: Path) -> None:
             ParagraphDiff("changed", (*title, Segment("equal", status))),
             revisions,
         )
-        for para in section.paragraphs:
+        for para in (*section.data_paragraphs, *section.paragraphs):
             _paragraph(document.add_paragraph(), para, revisions)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
