@@ -63,11 +63,22 @@ _UNIT_WORDS: dict[str, tuple[DurationUnit, int]] = {
 _UNIT_ALT = "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
 _NUMBER = rf"(?:\d+(?:\.\d+)?|[{_CN_CHARS}]+)"
 
+#: What may stand between a number and its unit without changing what a reader sees:
+#: emphasis markers (在**8**个工作日内), spaces of any width, a line break of the source.
+_GAP = r"[\s*_\u00a0\u2009\u202f\u3000]*"
 _MENTION_RE = re.compile(
     rf"(?P<every>每(?:隔)?)?"
-    rf"(?:(?P<num>{_NUMBER})(?P<half1>个半|半)?|(?P<half0>半个|半))?"
+    rf"(?:(?P<num>{_NUMBER})(?P<half1>个半|半)?{_GAP}|(?P<half0>半个|半))?"
     rf"(?P<unit>{_UNIT_ALT})"
 )
+#: A multiplication or ratio just before the number (7×24小时, 5*8小时, 1/2天): not a duration.
+_OPERATOR_BEFORE = re.compile(rf"[\d{_CN_CHARS}]\s*[×xX*/]\s*$")
+#: Words right before a duration that make it a span of time looked back on or spent, not a
+#: deadline: 近10日的流水, 过去一周内, 历时约2小时, 为期3个工作日的培训, 次一个工作日.
+_NOT_A_LIMIT_BEFORE = ("近", "过去", "历时", "历时约", "为期", "长达", "次", "比")
+#: Words right after it that make it an age, a comparison or an availability: 60周岁,
+#: 一天比一天, 24小时运行/值班/在线.
+_NOT_A_LIMIT_AFTER = ("岁", "比", "运行", "值班", "在线", "营业", "不间断")
 _BOUND_BEFORE = (
     ("不少于", "at_least"),
     ("不低于", "at_least"),
@@ -193,7 +204,7 @@ def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
     unit, factor = _UNIT_WORDS[unit_word]
     start = m.start()
     before = text[max(0, start - 4) : start]
-    after = text[m.end() : m.end() + 2]
+    after = text[m.end() : m.end() + 3]
     every = bool(m["every"])
     num_text = m["num"]
     half = m["half1"] or m["half0"]
@@ -214,7 +225,11 @@ def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
     if num_text == "一" and start > 0 and text[start - 1] in "统唯同逐之单专划万":
         return None  # 统一, 唯一, 同一: words, not the number one
     # Dates, ordinals and product names are not durations.
-    if before.endswith(("第", "月", "×", "x", "X", "*", "/", "周", "星期")):
+    if before.endswith(("第", "月", "周", "星期")) or _OPERATOR_BEFORE.search(before):
+        return None
+    if num_text is not None and before.endswith(_NOT_A_LIMIT_BEFORE):
+        return None
+    if after.startswith(_NOT_A_LIMIT_AFTER):
         return None
     if unit == "years" and (value >= 1000 or after.startswith(("期", "级", "度"))):
         return None
@@ -248,4 +263,6 @@ def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
         if text[max(0, bound_end - len(word)) : bound_end] == word:
             bound = b  # type: ignore[assignment]
             break
-    return DurationMention(value, unit, start, m.end(), m.group(0), kind, bound)
+    # The words as a reader sees them (no emphasis markers): "8个工作日", not "8**个工作日".
+    shown = re.sub(r"[*_]", "", m.group(0))
+    return DurationMention(value, unit, start, m.end(), shown, kind, bound)
