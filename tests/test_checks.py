@@ -528,6 +528,40 @@ def test_raw_html_in_prose_is_reported_where_it_would_print_as_text(tmp_path: Pa
     assert findings[0][2].startswith("raw HTML '<span style=\"color:red\">' is shown as literal text")
 
 
+def test_checklists_processes_and_sla_names_print_the_sla_deadlines(tmp_path: Path) -> None:
+    """Checklists and flowcharts were never compared with the SLAs: 8 against 7 passed silently."""
+    root = make_project(tmp_path)
+    data = root / "data"
+    for name, old, new in [
+        ("checklists.yaml", "已在时限内办结", "已在8个工作日内办结"),
+        (
+            "processes.yaml",
+            "{to: resolve, when: 一般投诉}",
+            "{to: resolve, when: 一般投诉8个工作日内处理完毕}",
+        ),
+        ("processes.yaml", "name: 调查处理,", "name: 调查处理（7个工作日）,"),  # agrees: no finding
+        ("slas.yaml", "name: 一般投诉处理时限\n", "name: 一般投诉处理时限（十个工作日）\n"),
+    ]:
+        path = data / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    found = sorted(d.format() for d in run_checks(root, select=["MK207"]).diagnostics)
+
+    want = "but the SLA says complaint.general.resolve = 7个工作日"
+    assert [f.split(": error MK207 ")[1] for f in found] == [
+        f"checklist CL-04-01 prints '8个工作日' {want}",
+        f"process complaint.handling step assess prints '8个工作日' {want}",
+        f"SLA complaint.general.resolve prints '十个工作日' {want}",
+    ]
+    assert [f.split(": ")[0].rsplit(":", 2)[0] for f in found] == [
+        "data/checklists.yaml",
+        "data/processes.yaml",
+        "data/slas.yaml",
+    ]
+
+
 def test_an_svg_drawing_with_a_script_is_an_error_where_it_is_shown(tmp_path: Path) -> None:
     """check and build agree: the build refuses such a drawing, the check names it first."""
     root = make_project(tmp_path)

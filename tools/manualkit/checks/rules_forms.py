@@ -1,8 +1,8 @@
-"""MK201/MK202: forms carry the deadlines of the process steps that use them."""
+"""MK201/MK202/MK207: forms, checklists and processes print the deadlines the SLA data holds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import compare_key, extract
@@ -84,22 +84,90 @@ def form_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
             for j, choice in enumerate(field.choices):
                 texts.append((choice, ctx.where("forms", form.id, "fields", i, "choices", j), own))
         for text, loc, governing in texts:
-            for m in extract(text):
-                periodic = m.kind == "interval"
-                said = compare_key(m.value, m.unit, periodic)
-                keys = {
-                    s.id: compare_key(s.duration.value, s.duration.unit, periodic)
-                    for s in governing
-                    if periodic == (s.kind in ("interval", "period"))
-                }
-                same_family = [s for s in governing if s.id in keys and keys[s.id][0] == said[0]]
-                if not same_family:
-                    continue
-                if not any(keys[s.id] == said for s in same_family):
-                    want = " / ".join(f"{s.id} = {render_sla(s)}" for s in same_family)
-                    yield Diagnostic(
-                        "MK202",
-                        "error",
-                        f"form {form.id} prints {m.text!r} but the SLA says {want}",
-                        loc,
-                    )
+            for said, want in wording_conflicts(text, governing):
+                yield Diagnostic(
+                    "MK202", "error", f"form {form.id} prints {said!r} but the SLA says {want}", loc
+                )
+
+
+def wording_conflicts(text: str, governing: Sequence[Sla]) -> Iterator[tuple[str, str]]:
+    """``(what the text says, what the SLAs say)`` for each duration in ``text`` that matches no
+    governing SLA of its unit family (intervals only against intervals); none to compare: none."""
+    for m in extract(text):
+        periodic = m.kind == "interval"
+        said = compare_key(m.value, m.unit, periodic)
+        keys = {
+            s.id: compare_key(s.duration.value, s.duration.unit, periodic)
+            for s in governing
+            if periodic == (s.kind in ("interval", "period"))
+        }
+        same_family = [s for s in governing if s.id in keys and keys[s.id][0] == said[0]]
+        if same_family and not any(keys[s.id] == said for s in same_family):
+            yield m.text, " / ".join(f"{s.id} = {render_sla(s)}" for s in same_family)
+
+
+@rule(
+    "MK207",
+    "error",
+    "deadline wording in a checklist, a process or an SLA's name differs from the SLA",
+    """
+    What: every duration printed from data/checklists.yaml (title, items), data/processes.yaml
+    (title, step names and descriptions, branch conditions) and an SLA's own `name` is compared
+    with the SLAs that govern it: a checklist item's `sla` (else the checklist's `slas`), a
+    step's `sla` (else every SLA of its process), for a branch also the SLA of the step it leads
+    to, for an SLA's name that SLA.  Same unit family only, intervals only with intervals.
+    Why: checklists and flowcharts are what staff follow at the counter; "8个工作日内形成处理结论"
+    in a checklist against 7 in the data is the same compliance incident as in prose.
+    Fix: make the wording match the SLA, or drop the number and cite the SLA with {sla}.
+    """,
+)
+def data_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
+    slas = {s.id: s for s in ctx.data.slas}
+
+    def pick(*ids: str | None) -> list[Sla]:
+        return list({i: slas[i] for i in ids if i in slas}.values())
+
+    texts: list[tuple[str, str, Location, list[Sla]]] = []
+    for checklist in ctx.data.checklists:
+        listed = pick(*checklist.slas)
+        texts.append(
+            (
+                f"checklist {checklist.id}",
+                checklist.title,
+                ctx.where("checklists", checklist.id, "title"),
+                listed,
+            )
+        )
+        for i, item in enumerate(checklist.items):
+            governing = pick(item.sla) or listed
+            texts.append(
+                (
+                    f"checklist {checklist.id}",
+                    item.text,
+                    ctx.where("checklists", checklist.id, "items", i, "text"),
+                    governing,
+                )
+            )
+    for process in ctx.data.processes:
+        every = pick(process.sla, *(step.sla for step in process.steps))
+        texts.append(
+            (f"process {process.id}", process.title, ctx.where("processes", process.id, "title"), every)
+        )
+        by_id = {step.id: step for step in process.steps}
+        for i, step in enumerate(process.steps):
+            own = pick(step.sla) or every
+            where = f"process {process.id} step {step.id}"
+            texts.append((where, step.name, ctx.where("processes", process.id, "steps", i, "name"), own))
+            if step.description:
+                loc = ctx.where("processes", process.id, "steps", i, "description")
+                texts.append((where, step.description, loc, own))
+            for j, branch in enumerate(step.next):
+                target = by_id.get(branch.to)
+                governing = pick(step.sla, target.sla if target else None) or every
+                loc = ctx.where("processes", process.id, "steps", i, "next", j, "when")
+                texts.append((where, branch.when, loc, governing))
+    for sla in ctx.data.slas:
+        texts.append((f"SLA {sla.id}", sla.name, ctx.where("slas", sla.id, "name"), [sla]))
+    for owner, text, loc, governing in texts:
+        for said, want in wording_conflicts(text, governing):
+            yield Diagnostic("MK207", "error", f"{owner} prints {said!r} but the SLA says {want}", loc)
