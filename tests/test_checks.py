@@ -425,6 +425,40 @@ def test_not_mobile_numbers(text: str) -> None:
     assert list(scan_line(text)) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # Ways a real number was written that passed the checker.
+        ("身份证号 110105 19900307 1239", "MK401"),
+        ("110105-19900307-1239", "MK401"),
+        ("旧身份证 110105900307123", "MK401"),  # 15 digits, before 1999
+        ("手机 138.1234.5678", "MK402"),
+        ("手机 1381 2345 678", "MK402"),
+        ("手机 １３８１２３４５６７８", "MK402"),  # full-width digits
+        ("卡号 622202 1234567890128", "MK403"),
+    ],
+)
+def test_personal_data_in_other_notations(text: str, code: str) -> None:
+    from manualkit.checks.rules_personal import scan_line
+
+    assert [found for found, _col, _what in scan_line(text)] == [code]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "投诉编号示例：2024112900000010",  # Luhn-valid by chance, but no card issuer starts so
+        "短信服务号码1065502010095581",
+        "合同号 202411290123456",  # 15 digits, but 20 is no province code
+        "受理编号 110105991332123",  # 15 digits with an impossible birth date
+    ],
+)
+def test_numbers_that_are_not_personal_data(text: str) -> None:
+    from manualkit.checks.rules_personal import scan_line
+
+    assert list(scan_line(text)) == []
+
+
 def test_review_cycle(tmp_path: Path) -> None:
     root = make_project(tmp_path, "review")
     assert findings(root, ["MK5"]) == {

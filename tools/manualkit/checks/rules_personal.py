@@ -25,19 +25,36 @@ from manualkit.checks.registry import rule
 from manualkit.diagnostics import Diagnostic, Location
 from manualkit.models import DATA_FILES
 
-_ID_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+#: 18 characters, written whole or grouped 6-8-4 (110105 19900307 123X, 110105-19900307-123X).
+_ID_RE = re.compile(r"(?<![\dA-Za-z])\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?![\dA-Za-z])")
+#: The 15-digit resident ID issued before 1999 (no check digit: its birth date must be valid).
+_OLD_ID_RE = re.compile(r"(?<![\dA-Za-z])(?P<province>[1-8]\d)\d{4}(?P<birth>\d{6})\d{3}(?![\dA-Za-z])")
+#: GB/T 2260 province codes, the first two digits of every resident ID.
+_PROVINCE_CODES = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46)
+_PROVINCES = frozenset(
+    str(code) for code in (*_PROVINCE_CODES, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82)
+)
 #: Country code in front of a mobile number: +86, 86, 0086, (+86), （+86）, then a separator.
 _COUNTRY_CODE = r"(?:(?:\+|00)?86|[(（]\+?86[)）])[- ]?"
-#: 1[3-9]X XXXX XXXX: the 3-4-4 grouping, each gap one optional space or hyphen.  Grouped
-#: numbers of other lengths (card numbers in fours) cannot match: 11 digits, no more, no fewer.
-_MOBILE_RE = re.compile(rf"(?<!\d)(?:{_COUNTRY_CODE})?(?P<number>1[3-9]\d[- ]?\d{{4}}[- ]?\d{{4}})(?!\d)")
-_CARD_RE = re.compile(r"(?<![\d])(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?)(?![\d])")
+#: 1[3-9] and nine more digits, a single space, hyphen or dot allowed between any two (3-4-4,
+#: 4-4-3, 138.1234.5678); never a stretch of a longer digit group (a card number, an account).
+_MOBILE_RE = re.compile(
+    rf"(?<!\d)(?<!\d[- .])(?:{_COUNTRY_CODE})?(?P<number>1[3-9](?:[- .]?\d){{9}})(?![- .]?\d)"
+)
+#: 16–19 digits, whole or in groups of 3 to 13 (6222 0212 3456 7890 128, 622202 1234567890128).
+_CARD_RE = re.compile(r"(?<![\d])(?:\d{16,19}|\d{3,13}(?:[ -]\d{3,13}){1,5})(?![\d])")
+#: Card numbers start with an issuer prefix: 3 (Amex, JCB), 4 (Visa), 5 (Mastercard), 6 (UnionPay
+#: 62, Discover), 9 (domestic debit, e.g. 9558) or 2221–2720 (Mastercard).  Order numbers and
+#: SMS service codes (2024112900000010, 1065502010095581) pass Luhn by chance but are not cards.
+_CARD_PREFIX_RE = re.compile(r"^(?:[34569]|22[2-9]\d|2[3-6]\d\d|27[01]\d|2720)")
+#: Full-width digits, letters and signs (１３８…, ＋８６) read as the ASCII ones, one for one.
+_FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _NEWLINE_RE = re.compile(r"\n")
 #: What every personal-data pattern contains: 11+ digits (spaces/dashes between groups), or ``@``.
-_CANDIDATE_RE = re.compile(r"\d[\d \-]{10,}|@")
+_CANDIDATE_RE = re.compile(r"[\d０-９][\d０-９ \-.－．]{10,}|[@＠]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _SAFE_DOMAINS = ("example.com", "example.org", "example.net")
@@ -69,18 +86,36 @@ def _safe_email(address: str) -> bool:
     return domain in _SAFE_DOMAINS or domain.endswith(tuple("." + d for d in _SAFE_DOMAINS) + _SAFE_TLDS)
 
 
+def valid_birth_date(yymmdd: str) -> bool:
+    """A real 19YY birth date (the 15-digit IDs were issued to people born in the 1900s)."""
+    import datetime as dt
+
+    try:
+        dt.date(1900 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
+    except ValueError:
+        return False
+    return True
+
+
 def scan_line(text: str) -> Iterator[tuple[str, int, str]]:
     """(code, column index, description) of personal data in one line of text."""
+    text = text.translate(_FULL_WIDTH)
     taken: list[tuple[int, int]] = []
     for m in _ID_RE.finditer(text):
-        if valid_resident_id(m.group(0)):
+        number = re.sub(r"[ -]", "", m.group(0))
+        if valid_resident_id(number):
             taken.append(m.span())
-            yield "MK401", m.start(), f"resident ID number {m.group(0)[:6]}…"
+            yield "MK401", m.start(), f"resident ID number {number[:6]}…"
+    for m in _OLD_ID_RE.finditer(text):
+        plausible = m["province"] in _PROVINCES and valid_birth_date(m["birth"])
+        if plausible and not any(s < m.end() and m.start() < e for s, e in taken):
+            taken.append(m.span())
+            yield "MK401", m.start(), f"resident ID number (15-digit) {m.group(0)[:6]}…"
     for m in _CARD_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
-        if 16 <= len(digits) <= 19 and luhn_valid(digits):
+        if 16 <= len(digits) <= 19 and _CARD_PREFIX_RE.match(digits) and luhn_valid(digits):
             taken.append(m.span())
             yield "MK403", m.start(), f"bank card number {digits[:4]}…"
     for m in _MOBILE_RE.finditer(text):
@@ -128,14 +163,16 @@ _EXPLAIN_TAIL = """
     "MK403",
     "error",
     "bank card number in sources",
-    "What: 16–19 digits (optionally in groups of four) passing the Luhn check." + _EXPLAIN_TAIL,
+    "What: 16–19 digits, whole or grouped (6222 0212 3456 7890, 622202 1234567890128), starting with a\n"
+    "    card issuer's prefix (3, 4, 5, 6, 9, 2221–2720) and passing the Luhn check." + _EXPLAIN_TAIL,
 )
 @rule(
     "MK402",
     "error",
     "mobile phone number in sources",
-    "What: an unmasked mainland mobile number 1[3-9]XXXXXXXXX, also grouped 3-4-4 with spaces or\n"
-    "    hyphens (138 1234 5678, 139-1234-5678) and with a country code (+86, 0086, (+86)).\n"
+    "What: an unmasked mainland mobile number 1[3-9]XXXXXXXXX, also grouped with spaces, hyphens or\n"
+    "    dots (138 1234 5678, 139-1234-5678, 138.1234.5678, 1381 2345 678) and with a country code\n"
+    "    (+86, 0086, (+86)).\n"
     "    Not reported: landline numbers (010-12345678) and service hotlines (95588, 400-xxx-xxxx) —\n"
     "    institutional numbers, not personal data." + _EXPLAIN_TAIL,
 )
@@ -143,7 +180,9 @@ _EXPLAIN_TAIL = """
     "MK401",
     "error",
     "resident ID number in sources",
-    "What: 18 characters with a valid GB 11643 check digit (a real-looking 居民身份证号码)." + _EXPLAIN_TAIL,
+    "What: 18 characters with a valid GB 11643 check digit (a real-looking 居民身份证号码), whole or\n"
+    "    grouped 6-8-4; and the 15-digit IDs issued before 1999 (a province code and a valid birth\n"
+    "    date).  Full-width digits (１１０…) count as digits." + _EXPLAIN_TAIL,
 )
 def personal_data(ctx: CheckContext) -> Iterator[Diagnostic]:
     for path, text in _files(ctx):
