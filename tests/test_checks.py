@@ -596,6 +596,16 @@ def test_checklists_processes_and_sla_names_print_the_sla_deadlines(tmp_path: Pa
     ]
 
 
+def test_a_suppression_naming_no_rule_silences_nothing(tmp_path: Path) -> None:
+    """`ignore MK` hid an ID number and a wrong deadline together."""
+    root = make_project(tmp_path)
+    line = append_paragraph(root, "% manualkit: ignore MK -- 全部\n客户身份证号110105199003071239。")
+    report = run_checks(root, select=["MK001", "MK002", "MK401"])
+    found = [(d.code, d.location.line) for d in report.diagnostics]
+    assert found == [("MK001", line), ("MK401", line + 1)]
+    assert "names no rule" in report.diagnostics[0].message and report.suppressed_count == 0
+
+
 def test_an_svg_drawing_with_a_script_is_an_error_where_it_is_shown(tmp_path: Path) -> None:
     """check and build agree: the build refuses such a drawing, the check names it first."""
     root = make_project(tmp_path)

@@ -170,7 +170,10 @@ def _apply_suppressions(
     for path, suppressions in by_path.items():
         for s in suppressions:
             relevant = (
-                s.reason and s.codes and all(any(r.startswith(c) for r in ran) for c in expand(s.codes))
+                s.reason
+                and s.codes
+                and not s.too_broad
+                and all(any(r.startswith(c) for r in ran) for c in expand(s.codes))
             )
             if relevant and (path, s.line) not in used:
                 unused.append(

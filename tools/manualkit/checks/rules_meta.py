@@ -39,8 +39,8 @@ from manualkit.diagnostics import Diagnostic, Location
     What: a MyST comment `% manualkit: ignore MK103 -- reason text` suppresses the findings of
     the listed rule ids (or id prefixes) in the block that directly follows it; in data files a
     YAML comment `# manualkit: ignore MK112 -- reason` does the same for the YAML node below it
-    (for `- id: …`, the whole entry). A suppression without rule ids or without a reason after
-    `--` is an error.
+    (for `- id: …`, the whole entry). A suppression without rule ids, naming no rule family
+    (`ignore MK`) or without a reason after `--` is an error (and silences nothing).
     Why: every deviation from the rules must be justified in the source, next to the text, so a
     reviewer sees why the checker was overruled.
     Fix: write `% manualkit: ignore MK103 -- why this case is right` on the line before the
@@ -53,6 +53,15 @@ def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
             loc = Location(path, s.line, s.column)
             if not s.codes:
                 yield Diagnostic("MK001", "error", "suppression names no rule id (e.g. MK103)", loc)
+            elif s.too_broad:
+                yield Diagnostic(
+                    "MK001",
+                    "error",
+                    f"suppression of {', '.join(s.too_broad)} names no rule: it would silence every "
+                    "rule (personal data and deadlines alike) and is not applied; name the rule "
+                    "(MK103) or its family (MK1)",
+                    loc,
+                )
             elif not s.reason:
                 yield Diagnostic(
                     "MK001",

@@ -120,9 +120,17 @@ class Suppression:
     first_line: int
     last_line: int
 
+    @property
+    def too_broad(self) -> tuple[str, ...]:
+        """Codes naming no rule family (``MK``, ``DATA``): they would silence every rule, personal
+        data and deadlines alike, and are not applied (MK001)."""
+        return tuple(c for c in self.codes if not re.search(r"\d", c))
+
     def covers(self, code: str, line: int) -> bool:
         from manualkit.checks.registry import expand
 
+        if self.too_broad:
+            return False
         return self.first_line <= line <= self.last_line and any(
             code.startswith(c) for c in expand(self.codes)
         )
