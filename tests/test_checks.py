@@ -596,6 +596,26 @@ def test_checklists_processes_and_sla_names_print_the_sla_deadlines(tmp_path: Pa
     ]
 
 
+def test_form_numbers_typed_into_printed_data_text_must_exist(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    checklists = root / "data" / "checklists.yaml"
+    text = checklists.read_text(encoding="utf-8")
+    checklists.write_text(text.replace("已在时限内办结", "已在时限内办结并填写F-09-01", 1), encoding="utf-8")
+    found = [d.format() for d in run_checks(root, select=["MK101"]).diagnostics]
+    assert len(found) == 1 and found[0].startswith("data/checklists.yaml:")
+    assert "unknown form 'F-09-01'" in found[0]
+
+
+def test_personal_data_in_a_template_is_found(tmp_path: Path) -> None:
+    """A template prints on every checklist or page: an ID number there is everywhere."""
+    root = make_project(tmp_path)
+    template = root / "templates" / "fragments" / "checklist.md.j2"
+    template.parent.mkdir(parents=True)
+    template.write_text("{{ checklist.title }}\n\n示例：客户身份证号110105199003071239\n", encoding="utf-8")
+    found = [d.format() for d in run_checks(root, select=["MK401"]).diagnostics]
+    assert [f.split(" error ")[0] for f in found] == ["templates/fragments/checklist.md.j2:3:10:"]
+
+
 def test_a_suppression_naming_no_rule_silences_nothing(tmp_path: Path) -> None:
     """`ignore MK` hid an ID number and a wrong deadline together."""
     root = make_project(tmp_path)

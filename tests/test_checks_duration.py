@@ -56,6 +56,9 @@ def test_not_numerals(text: str) -> None:
         ("8 个工作日内", 8, "working_days", "deadline"),
         ("8\u00a0个工作日内", 8, "working_days", "deadline"),
         ("**48**小时内", 48, "hours", "deadline"),
+        ("8个营业日内", 8, "working_days", "deadline"),
+        ("一个礼拜内", 7, "calendar_days", "deadline"),
+        ("一个半月内", 45, "calendar_days", "deadline"),
     ],
 )
 def test_known_forms(text: str, value: int, unit: str, kind: str) -> None:
@@ -77,6 +80,7 @@ def test_known_forms(text: str, value: int, unit: str, kind: str) -> None:
         "三月",
         "星期天",
         "5*8小时",
+        "礼拜天",
         # Ages, comparisons, availability and spans looked back on are not deadlines.
         "年满60周岁",
         "客户情绪一天比一天激烈",

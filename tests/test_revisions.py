@@ -211,6 +211,8 @@ def test_a_section_removed_after_its_release_stays_in_the_history(project: Path)
     git(project, "tag", "-f", "-a", "v1.0", "-m", "v1.0")
     found = [f for f in mk7(project) if "MK704" in f]
     assert found == [], "a released revision keeps the sections it changed"
+    unknown = [d.format() for d in run_checks(project, select=["MK101"]).diagnostics]
+    assert not [f for f in unknown if "overview-scope" in f], unknown
     # An unreleased revision must still name sections that exist.
     with revisions.open("a", encoding="utf-8") as handle:
         handle.write(

@@ -31,6 +31,13 @@ class CheckContext:
     def data_dir(self) -> Path:
         return self.positions.data_dir
 
+    @cached_property
+    def released_versions(self) -> frozenset[str]:
+        """Versions with a release tag (empty outside a git repository): their records are history."""
+        from manualkit.revisions import released_versions
+
+        return frozenset(released_versions(self.root) or ())
+
     def where(self, collection: str, item_id: str | None = None, *path: PathPart) -> Location:
         """``data/<file>:line:col`` of an entry (or one of its fields) in a data file."""
         return self.positions.locate(collection, item_id, *path)

@@ -47,6 +47,10 @@ _UNIT_WORDS: dict[str, tuple[DurationUnit, int]] = {
     "日历日": ("calendar_days", 1),
     "天": ("calendar_days", 1),
     "日": ("calendar_days", 1),
+    "个营业日": ("working_days", 1),
+    "营业日": ("working_days", 1),
+    "个礼拜": ("calendar_days", 7),
+    "礼拜": ("calendar_days", 7),
     "个星期": ("calendar_days", 7),
     "星期": ("calendar_days", 7),
     "周": ("calendar_days", 7),
@@ -220,8 +224,8 @@ def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
         value = parsed + (0.5 if half else 0)
     else:
         value = 0.5
-    if unit_word == "月" and num_text is not None:
-        return None
+    if unit_word == "月" and num_text is not None and not half:
+        return None  # 3月 is March; 一个半月 is six weeks
     if num_text == "一" and start > 0 and text[start - 1] in "统唯同逐之单专划万":
         return None  # 统一, 唯一, 同一: words, not the number one
     # Dates, ordinals and product names are not durations.
@@ -235,7 +239,7 @@ def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
         return None
     if unit_word == "日" and num_text is not None and num_text[0].isdigit() and re.search(r"\d月?$", before):
         return None
-    if unit_word in ("周", "星期") and after[:1] and after[:1] in "一二三四五六日天末":
+    if unit_word in ("周", "星期", "礼拜") and after[:1] and after[:1] in "一二三四五六日天末":
         return None  # 周一, 星期天: a weekday, not a week
     if num_text is not None and start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
         return None

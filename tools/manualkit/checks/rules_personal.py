@@ -127,6 +127,10 @@ def scan_line(text: str) -> Iterator[tuple[str, int, str]]:
             yield "MK404", m.start(), f"e-mail address {m.group(0)}"
 
 
+#: Template files whose text is printed into the outputs (every checklist, form, page).
+_TEMPLATE_SUFFIXES = frozenset({".j2", ".html", ".md", ".txt"})
+
+
 def _files(ctx: CheckContext) -> Iterator[tuple[str, str]]:
     for doc in ctx.documents:
         yield doc.path, doc.text
@@ -134,6 +138,13 @@ def _files(ctx: CheckContext) -> Iterator[tuple[str, str]]:
         path = ctx.data_dir / name
         if path.exists():
             yield _rel(ctx, path), path.read_text(encoding="utf-8")
+    templates = ctx.root / "templates"
+    for path in sorted(templates.rglob("*")) if templates.is_dir() else []:
+        if path.suffix in _TEMPLATE_SUFFIXES and path.is_file():
+            try:
+                yield _rel(ctx, path), path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
 
 
 def _rel(ctx: CheckContext, path: Path) -> str:
@@ -148,7 +159,8 @@ _EXPLAIN_TAIL = """
     a personal-information breach under the Personal Information Protection Law.
     Fix: use a masked placeholder — 138****0000, 110101********1234, 6222 **** **** 1234,
     kefu@example.com — and never copy data from a real case file.
-    Scope: every manual/*.md (including code blocks and comments) and every data/*.yaml file.
+    Scope: every manual/*.md (including code blocks and comments), every data/*.yaml file and the
+    templates under templates/ (printed on every form, checklist or page).
 """
 
 

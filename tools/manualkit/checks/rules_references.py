@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
-from manualkit.checks.usage import Use, bare_id_uses, data_uses, defined_ids, prose_uses
+from manualkit.checks.usage import Use, bare_id_uses, data_text_id_uses, data_uses, defined_ids, prose_uses
 from manualkit.diagnostics import Diagnostic, Location
 
 _KIND_NAMES = {
@@ -43,7 +43,7 @@ def _did_you_mean(target: str, known: set[str]) -> str:
     data/ (or, for section labels, by a `(label)=` line in the manual); the `:tags:` of an
     :::{sla-table} must be tags of at least one SLA (else the table is empty). Form and
     checklist numbers typed as plain text (F-04-09, CL-04-02 — e.g. a hand-written attachment
-    list) must exist too.
+    list, or "另填F-04-09" in a form's notes, a checklist item or a process step) must exist too.
     Why: a dangling id renders as a broken link or an empty cell, and means the manual cites a
     deadline, form or rule that does not exist.
     Fix: correct the id (the message suggests the closest defined one) or add the definition.
@@ -51,7 +51,7 @@ def _did_you_mean(target: str, known: set[str]) -> str:
 )
 def unknown_ids(ctx: CheckContext) -> Iterator[Diagnostic]:
     known: dict[str, set[str]] = {}
-    for use in [*prose_uses(ctx), *bare_id_uses(ctx), *data_uses(ctx)]:
+    for use in [*prose_uses(ctx), *bare_id_uses(ctx), *data_text_id_uses(ctx), *data_uses(ctx)]:
         # Computed once per kind: ``setdefault`` would rebuild the set for every use.
         if use.kind not in known:
             known[use.kind] = defined_ids(ctx, use.kind)
