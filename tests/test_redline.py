@@ -357,3 +357,20 @@ def test_redline_across_several_releases_shows_every_revision(released: Path) ->
     assert [a.split(" ")[0] for a in approvals] == ["v1.1", "v1.2"]
     note = page.xpath("string(//div[@id='s-complaint-resolution']/p[@class='mk-note'])")
     assert note.startswith("修订说明：v1.1：一般投诉办结时限由7个工作日缩短为5个工作日")
+
+
+def test_front_matter_and_toctree_read_as_words_not_markup() -> None:
+    from manualkit.redline.readable import readable
+
+    body = (
+        "---\nowner: service.manager\nreview_due: 2027-11-30\n---\n\n正文。\n\n"
+        "```{toctree}\n:numbered:\n:maxdepth: 2\n\n01-overview\n02-complaints\n```\n"
+    )
+    assert readable(body, {}).split("\n") == [
+        "〔本章文档信息：责任岗位 service.manager；下次复核日期 2027-11-30〕",
+        "",
+        "正文。",
+        "",
+        "〔章节目录〕",
+        "",
+    ]

@@ -15,7 +15,8 @@ for both versions, so every remaining difference is a difference in wording:
   ``| --- |`` rule;
 * directive fences become a bracketed note (``〔时限表：complaint〕``): their
   content comes from data, whose changes the redline lists entry by entry;
-* MyST comments (``% …``) are dropped.
+* MyST comments (``% …``) are dropped; a chapter's front matter reads as its document control
+  (``〔本章文档信息：责任岗位 …；下次复核日期 …〕``) and a toctree as ``〔章节目录〕``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ DIRECTIVE_WORDS: dict[str, str] = {
     "reference-list": "参考文件清单",
     "revision-history": "修订记录",
     "attachment-list": "附件清单",
+    "toctree": "章节目录",
     "note": "注",
     "important": "重要",
     "warning": "警告",
@@ -52,11 +54,32 @@ _ROLE_RE = re.compile(r"\{(?P<name>[\w:\-]+)\}`(?P<target>[^`]+)`")
 _EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$")
 
 
+#: Front-matter keys in the reviewer's words (the chapter's document control).
+FRONT_MATTER_WORDS: dict[str, str] = {"owner": "责任岗位", "review_due": "下次复核日期"}
+
+
+def _front_matter(lines: list[str]) -> tuple[str | None, int]:
+    """The chapter's front matter as one reader's line, and the index of the line after it."""
+    if not lines or lines[0].strip() != "---":
+        return None, 0
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            items = []
+            for line in lines[1:end]:
+                key, sep, value = line.partition(":")
+                if sep and value.strip():
+                    items.append(f"{FRONT_MATTER_WORDS.get(key.strip(), key.strip())} {value.strip()}")
+            return f"〔本章文档信息：{'；'.join(items)}〕", end + 1
+    return None, 0
+
+
 def readable(body: str, titles: Mapping[str, str]) -> str:
     """The reviewer's text of one section body (``titles``: label → section title, same version)."""
     out: list[str] = []
     lines = body.split("\n")
-    index = 0
+    control, index = _front_matter(lines)
+    if control is not None:
+        out.append(control)
     while index < len(lines):
         line = lines[index]
         index += 1
@@ -73,6 +96,11 @@ def readable(body: str, titles: Mapping[str, str]) -> str:
                 options.append(option.group("value"))
                 index += 1
             name = directive.group("name")
+            if name == "toctree":  # its entries are the chapters themselves, compared one by one
+                while index < len(lines) and not _FENCE_CLOSE_RE.match(lines[index]):
+                    index += 1
+                out.append(f"〔{DIRECTIVE_WORDS[name]}〕")
+                continue
             detail = "，".join(v for v in [directive.group("arg"), *options] if v)
             word = DIRECTIVE_WORDS.get(name, name)
             out.append(f"〔{word}：{detail}〕" if detail else f"〔{word}〕")
