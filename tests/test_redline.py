@@ -374,3 +374,22 @@ def test_front_matter_and_toctree_read_as_words_not_markup() -> None:
         "〔章节目录〕",
         "",
     ]
+
+
+def test_a_subsection_shows_the_note_recorded_on_its_enclosing_section(released: Path) -> None:
+    """A change recorded on a chapter covers its sections (as the checker counts it)."""
+    replace_in(released / "manual" / "02-complaints.md", "投诉受理", "投诉受理与登记")
+    revisions = released / "data" / "revisions.yaml"
+    revisions.write_text(
+        revisions.read_text(encoding="utf-8")
+        + REVISION_1_1.replace('"1.1"', '"1.2"').replace(
+            "complaint-resolution, description: 一般投诉办结时限由7个工作日缩短为5个工作日。",
+            "complaints, description: 调整投诉受理用语。",
+        ),
+        encoding="utf-8",
+    )
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    page = etree.parse(str(write_redline(released, "1.1", "1.2") / "redline.html"), etree.HTMLParser())
+    (note,) = page.xpath("//div[@id='s-complaint-intake']//p[@class='mk-note']")
+    assert note.xpath("string(.)") == "修订说明：v1.2：调整投诉受理用语。（记于上级章节）"

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -79,14 +80,27 @@ class Redline:
     #: Every revision after ``old_version`` up to ``new_version``, oldest first (a redline may span
     #: several releases: 1.0 → 1.2 shows the approvals and change notes of 1.1 and 1.2).
     revisions: tuple[Revision, ...] = ()
+    #: Section label → the labels of the sections it is nested in, nearest first (new version).
+    ancestry: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def change_notes(self) -> dict[str, str]:
-        """Section label → the change descriptions recorded for it in the spanned revisions."""
-        notes: dict[str, list[str]] = {}
+        """Section label → the change descriptions recorded for it in the spanned revisions.
+
+        A change recorded on a section covers its subsections (as the checker counts it): a
+        changed subsection shows its enclosing section's note, marked as recorded there.
+        """
+        own: dict[str, list[str]] = {}
         for revision in self.revisions:
             for change in revision.changes:
-                notes.setdefault(change.section, []).append(f"v{revision.version}：{change.description}")
-        return {label: "；".join(items) for label, items in notes.items()}
+                own.setdefault(change.section, []).append(f"v{revision.version}：{change.description}")
+        notes = {label: "；".join(items) for label, items in own.items()}
+        for label, ancestors in self.ancestry.items():
+            if label in notes:
+                continue
+            inherited = next((a for a in ancestors if a in own), None)
+            if inherited is not None:
+                notes[label] = "；".join(own[inherited]) + "（记于上级章节）"
+        return notes
 
     @property
     def changed_sections(self) -> tuple[SectionDiff, ...]:
@@ -138,7 +152,25 @@ def build_redline(
         ),
         data=data_changes,
         revisions=_spanned(new_data, old_version, new_version),
+        ancestry=_ancestry(new_raw),
     )
+
+
+def _ancestry(sections: list[Section]) -> dict[str, tuple[str, ...]]:
+    """Label → enclosing labels, nearest first, by heading level within each chapter file."""
+    result: dict[str, tuple[str, ...]] = {}
+    stack: list[tuple[int, str]] = []
+    path = None
+    for section in sections:
+        if section.path != path:
+            stack, path = [], section.path
+        if section.label is None or section.level is None:
+            continue
+        while stack and stack[-1][0] >= section.level:
+            stack.pop()
+        result[section.label] = tuple(label for _, label in reversed(stack))
+        stack.append((section.level, section.label))
+    return result
 
 
 def _spanned(data: ManualData | None, old_version: str, new_version: str) -> tuple[Revision, ...]:
