@@ -239,6 +239,21 @@ def test_processes(tmp_path: Path) -> None:
     }
 
 
+def test_a_response_sla_answers_to_the_repair_of_its_enclosing_class(tmp_path: Path) -> None:
+    """fault.support.respond (6 hours) after fault.repair (4 hours) passed: only same-class pairs."""
+    root = make_project(tmp_path)
+    slas = root / "data" / "slas.yaml"
+    extra = (
+        "\n- id: fault.repair\n  name: 故障修复时限\n  duration: {value: 4, unit: hours}\n"
+        "  start: 报告\n  end: 修复\n  owner: cs.manager\n  section: complaint-handling\n"
+        "\n- id: fault.support.respond\n  name: 故障响应时限\n  duration: {value: 6, unit: hours}\n"
+        "  start: 报告\n  end: 响应\n  owner: cs.manager\n  section: complaint-handling\n"
+    )
+    slas.write_text(slas.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    found = [d.message for d in run_checks(root, select=["MK205"]).diagnostics]
+    assert found == ["fault.support.respond (6小时) may end after fault.repair (4小时)"]
+
+
 def test_process_budget_in_mixed_units_reports_receipt_dates(tmp_path: Path) -> None:
     """24 hours + 7 working days against 10 calendar days: late around the long holidays only."""
     from manualkit.checks.timing import compact_dates

@@ -208,7 +208,9 @@ _LEVEL_RE = re.compile(r"^(?P<prefix>.+)\.(?P<level>urgent|general|major)\.(?P<w
     """
     What: for an incident class with SLAs `<class>.respond` and `<class>.resolve` (or `.repair`),
     the response deadline must certainly be no longer than the resolution deadline (different
-    units are compared in the worst case: 1 working day can last 10 calendar days).
+    units are compared in the worst case: 1 working day can last 10 calendar days).  A response
+    SLA also answers to the resolution of its enclosing classes: `fault.support.respond` to
+    `fault.repair`.
     Why: a process that may resolve before it is required to respond is a data error.
     Fix: correct one of the two SLAs in data/slas.yaml.
     """,
@@ -219,12 +221,14 @@ def respond_before_resolve(ctx: CheckContext) -> Iterator[Diagnostic]:
         m = _CLASS_RE.match(s.id)
         if m:
             by_class.setdefault(m["cls"], {})[m["what"]] = s
-    for group in by_class.values():
+    for cls, group in by_class.items():
         respond = group.get("respond")
         if respond is None:
             continue
-        for what in ("resolve", "repair"):
-            other = group.get(what)
+        # fault.support.respond answers to fault.repair too: the class and its enclosing classes.
+        parts = cls.split(".")
+        enclosing = [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+        for other in (by_class.get(c, {}).get(what) for c in enclosing for what in ("resolve", "repair")):
             if other is not None and not at_most(respond.duration, other.duration):
                 yield Diagnostic(
                     "MK205",
