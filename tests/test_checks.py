@@ -631,6 +631,21 @@ def test_personal_data_in_a_template_is_found(tmp_path: Path) -> None:
     assert [f.split(" error ")[0] for f in found] == ["templates/fragments/checklist.md.j2:3:10:"]
 
 
+def test_the_institutions_own_mailbox_is_a_channel_not_personal_data(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    meta = root / "data" / "manual.yaml"
+    meta.write_text(
+        meta.read_text(encoding="utf-8") + "institution_email_domains: [bank.com.cn]\n", encoding="utf-8"
+    )
+    line = append_paragraph(
+        root, "投诉邮箱：tousu@bank.com.cn、tousu@cs.bank.com.cn；客户来信 zhang.san@gmail.com。"
+    )
+    found = [(d.location.line, d.message) for d in run_checks(root, select=["MK404"]).diagnostics]
+    assert found == [
+        (line, "real-looking personal data: e-mail address zhang.san@gmail.com — use a masked placeholder")
+    ]
+
+
 def test_a_suppression_naming_no_rule_silences_nothing(tmp_path: Path) -> None:
     """`ignore MK` hid an ID number and a wrong deadline together."""
     root = make_project(tmp_path)

@@ -251,6 +251,11 @@ class ManualMeta(Model):
     version: Version
     effective: dt.date
     language: Literal["zh-CN"] = "zh-CN"
+    #: The institution's own e-mail domains (tousu@bank.com.cn is a published complaint channel,
+    #: not a customer's address): the checker's MK404 does not report addresses at them.
+    institution_email_domains: tuple[
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")], ...
+    ] = ()
 
 
 class ManualData(Model):
