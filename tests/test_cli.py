@@ -492,13 +492,21 @@ def test_glossary_terms_stay_in_the_search_index_after_a_rebuild(
     assert _builds(project, "html") == [0]
     terms = index_entries()
     assert {"工作日", "客户投诉"} <= terms
+    glossary = project / "data" / "glossary.yaml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8")
+        + "- id: trial\n  term: 试行期\n  definition: 新规定试行的期间。\n",
+        encoding="utf-8",
+    )
+    assert _builds(project, "html") == [0]
+    assert index_entries() == {*terms, "试行期"}
     replace_in_file(
         project / "manual" / "01-complaints.md", "## 投诉受理\n\n", "## 投诉受理\n\n本节有修改。\n\n"
     )
-    assert _builds(project, "html") == [0]
+    assert _builds(project, "html") == [0]  # writes one page: the others keep their entries
     capsys.readouterr()
 
-    assert index_entries() == terms
+    assert index_entries() == {*terms, "试行期"}
 
 
 @pytest.mark.slow
@@ -560,6 +568,58 @@ def test_a_superseded_flowchart_leaves_the_site(tmp_path: Path, capsys: pytest.C
     assert before not in charts
     assert any("受理与登记" in text for text in charts.values())
     assert not any("受理登记" in text for text in charts.values())
+
+
+@pytest.mark.slow
+def test_a_build_interrupted_while_writing_is_made_whole_by_the_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after writing some pages, a build left the others with the old chapter title for good."""
+    from sphinx.builders.html import StandaloneHTMLBuilder
+
+    project = three_output_project(tmp_path)
+    assert _builds(project, "html") == [0]
+    replace_in_file(project / "manual" / "01-complaints.md", "# 投诉处理\n", "# 投诉处理与回访\n")
+    write_doc = StandaloneHTMLBuilder.write_doc
+    written: list[str] = []
+
+    def killed_after_the_first_page(self: Any, docname: str, doctree: Any) -> None:
+        if written:
+            raise KeyboardInterrupt
+        written.append(docname)
+        write_doc(self, docname, doctree)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(StandaloneHTMLBuilder, "write_doc", killed_after_the_first_page)
+        # Ctrl-C: the CLI stops with an interrupted status, no traceback.
+        assert cli.main(["--project", str(project), "build", "html", "--no-check"]) != 0
+    assert _builds(project, "html") == [0]
+    capsys.readouterr()
+
+    for page in (project / "build" / "html").glob("0*.html"):
+        assert "投诉处理与回访" in page.read_text(encoding="utf-8"), page.name
+
+
+@pytest.mark.slow
+def test_a_page_template_restored_with_its_old_time_is_noticed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = three_output_project(tmp_path)
+    template = project / "templates" / "html" / "page.html"
+    before = (template.read_bytes(), template.stat().st_mtime_ns)
+    assert _builds(project, "html") == [0]
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("密级：", "MK-TEMPLATE-EDIT 密级：", 1), encoding="utf-8")
+    assert _builds(project, "html") == [0]
+    page = project / "build" / "html" / "02-appendix.html"
+    assert "MK-TEMPLATE-EDIT" in page.read_text(encoding="utf-8")
+    template.write_bytes(before[0])
+    os.utime(template, ns=(before[1], before[1]))  # put back as `cp -p` does
+
+    assert _builds(project, "html") == [0]
+    capsys.readouterr()
+
+    assert "MK-TEMPLATE-EDIT" not in page.read_text(encoding="utf-8")
 
 
 def replace_in_file(path: Path, old: str, new: str) -> None:

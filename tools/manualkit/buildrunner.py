@@ -364,13 +364,21 @@ class PendingOutput:
             relay.flush()
             raise BuildFailure(f"{self.name} build failed: {exc}") from None
 
+    def check_destination(self) -> None:
+        """Raise :class:`BuildFailure` now if the file could not be written in place."""
+        if self._finished is not None:
+            _writable_folder(self.name, self._finished.path.parent)
+
     def write(self) -> BuiltOutput:
         """Write the finished file in place (after :meth:`finish`)."""
         finished = self._finished
         if finished is None:
             raise BuildFailure(f"{self.name} is not finished")
         self._finished = None
-        publish_output(finished.path, finished.content)
+        try:
+            publish_output(finished.path, finished.content)
+        except OSError as exc:
+            raise BuildFailure(f"{self.name} built but not published: {exc}") from None
         return BuiltOutput(self.name, finished.path, finished.summary)
 
     def cancel(self) -> None:
@@ -379,6 +387,14 @@ class PendingOutput:
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
+
+
+def _writable_folder(name: str, folder: Path) -> None:
+    """The output folder exists (created if need be) and is a folder: else a plain refusal."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildFailure(f"{name} built but not published: {exc}") from None
 
 
 class PendingSite:
@@ -397,8 +413,16 @@ class PendingSite:
     def finish(self) -> None:
         """Nothing to wait for: the pages are written."""
 
+    def check_destination(self) -> None:
+        _writable_folder(self.name, self._published.parent)
+        if self._published.exists() and not self._published.is_dir():
+            raise BuildFailure(f"{self.name} built but not published: {self._published} is not a folder")
+
     def write(self) -> BuiltOutput:
-        publish_tree(self._workdir, self._published)
+        try:
+            publish_tree(self._workdir, self._published)
+        except OSError as exc:
+            raise BuildFailure(f"{self.name} built but not published: {exc}") from None
         return BuiltOutput(self.name, self._published / "index.html")
 
     def cancel(self) -> None:
@@ -449,9 +473,9 @@ def build_output(
     if name == "html":
         if approve is not None and not approve():
             raise BuildFailure("html built but not published: the checks failed", refused=True)
-        published = final_dir / "html"
-        publish_tree(workdir, published)
-        return BuiltOutput(name, published / "index.html")
+        site = PendingSite(workdir, final_dir / "html")
+        site.check_destination()
+        return site.write()
     pending = getattr(app.builder, "pending", None)
     if pending is None:
         raise BuildFailure(f"{name} build finished but wrote no file (previous output kept)")

@@ -397,6 +397,8 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
                 raise BuildFailure("outputs built but not published: the checks failed", refused=True)
             for pending in waiting:
                 pending.finish()
+            for pending in waiting:  # every destination usable before the first is replaced
+                pending.check_destination()
             while waiting:
                 built.append(waiting.pop(0).write())
     except BuildFailure as exc:

@@ -8,15 +8,17 @@ other pages kept the old titles, a sidebar without the new chapter, links to a r
 links to an anchor that is no longer on the page they point at.
 
 So the outline — titles, section numbers, tables of contents, the toctree, every label and every
-manualkit anchor with the page it is on — is fingerprinted once the sources are read.  The HTML builder
-keeps the fingerprint its pages were written with (``MARKER`` in its output folder); when the
-outline differs, every page is rewritten (not re-read).  An edit to a paragraph leaves the
-outline as it was and rewrites only its own page.
+manualkit anchor with the page it is on, and the page templates — is fingerprinted once the
+sources are read.  The HTML builder keeps the fingerprint its pages were written with (``MARKER``
+in its output folder, renewed when a build succeeds); when the outline differs, or the last build
+was interrupted while writing (``WRITING`` left behind), every page is rewritten (not re-read).
+An edit to a paragraph leaves the outline as it was and rewrites only its own page.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,10 +28,19 @@ from sphinx.environment import BuildEnvironment
 
 #: The outline fingerprint the pages in the HTML output folder were written with.
 MARKER: Final = ".manualkit-outline"
+#: Present while a build writes the pages; left behind by an interrupted build (Ctrl-C, a kill),
+#: whose pages are then a mix of two outlines: the next build rewrites them all.
+WRITING: Final = ".manualkit-writing"
+#: Builder attribute: the fingerprint this build writes its pages with (recorded once it succeeds).
+_PENDING = "manualkit_outline_pending"
 
 
-def outline_fingerprint(env: BuildEnvironment) -> str:
-    """SHA-256 over what one page may show of the others."""
+def outline_fingerprint(env: BuildEnvironment, template_dirs: Iterable[Path] = ()) -> str:
+    """SHA-256 over what one page may show of the others, and over the page templates.
+
+    The templates count by content: one put back with an older time (``cp -p``) changes every
+    page although Sphinx, which compares times, sees nothing newer.
+    """
     parts: list[str] = []
     for docname in sorted(env.found_docs):
         title = env.titles.get(docname)
@@ -45,11 +56,18 @@ def outline_fingerprint(env: BuildEnvironment) -> str:
     # Where each SLA row, form, process … is anchored (its page and anchor).
     objects = env.domaindata.get("mk", {}).get("objects", {})
     parts.append(f"mk {sorted((str(k), repr(v)) for k, v in objects.items())}")
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256("\n".join(parts).encode("utf-8"))
+    for folder in template_dirs:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(f"\ntemplate {path.relative_to(folder).as_posix()}\n".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def rewrite_all_when_the_outline_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """``env-get-updated``: every document, when the pages were written with another outline.
+    """``env-get-updated``: every document, when the pages were written with another outline or
+    the last build was interrupted while writing them.
 
     Not ``env-updated``: Sphinx numbers the sections in its own ``env-get-updated`` handler, after
     ``env-updated`` — a re-read chapter has no numbers yet there.
@@ -57,21 +75,37 @@ def rewrite_all_when_the_outline_changed(app: Sphinx, env: BuildEnvironment) -> 
     builder = app.builder
     if not isinstance(builder, StandaloneHTMLBuilder):
         return []
-    marker = Path(builder.outdir) / MARKER
-    current = outline_fingerprint(env)
+    outdir = Path(builder.outdir)
+    templates = [Path(app.confdir, folder) for folder in app.config.templates_path]
+    current = outline_fingerprint(env, templates)
     try:
-        written_with = marker.read_text(encoding="utf-8").strip()
+        written_with = (outdir / MARKER).read_text(encoding="utf-8").strip()
     except OSError:
         written_with = ""
-    if written_with == current:
+    interrupted = (outdir / WRITING).exists()
+    builder.__dict__[_PENDING] = current
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / WRITING).write_text("", encoding="utf-8")
+    if written_with == current and not interrupted:
         return []
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(current + "\n", encoding="utf-8")
     # No marker yet: pages written before this module existed, or none at all — rewrite them too.
     return sorted(env.found_docs)
+
+
+def record_outline(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished``: the pages now match the outline (only when the build succeeded)."""
+    builder = app.builder
+    pending = builder.__dict__.get(_PENDING) if isinstance(builder, StandaloneHTMLBuilder) else None
+    if pending is None or exception is not None or app.statuscode != 0:
+        return
+    outdir = Path(builder.outdir)
+    (outdir / MARKER).write_text(pending + "\n", encoding="utf-8")
+    (outdir / WRITING).unlink(missing_ok=True)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     # After Sphinx's toctree collector (priority 500) has numbered the sections.
     app.connect("env-get-updated", rewrite_all_when_the_outline_changed, priority=900)
+    # Before manualkit's other build-finished handlers read what this build wrote.
+    app.connect("build-finished", record_outline, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

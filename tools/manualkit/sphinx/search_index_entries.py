@@ -7,7 +7,7 @@ an incremental build, writing only the pages that changed, published a search in
 entries held only those pages' terms — after any rebuild the glossary was gone from search.
 
 So the entries of the last successful HTML build are kept beside its pages (``SAVED`` in the
-output folder), and put back for the pages a later build does not write.
+output folder) and put back before a later build writes: the pages it writes replace theirs.
 """
 
 from __future__ import annotations
@@ -34,7 +34,11 @@ def _entries(env: BuildEnvironment) -> Entries | None:
 
 
 def restore(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """``env-updated``: the saved entries of every page that has none (it will not be written)."""
+    """``env-updated``: the entries of every page as the last successful build published them.
+
+    They replace what the environment holds (saved before an earlier build wrote its pages, so
+    possibly older); the pages this build writes are fed again and replace them in turn.
+    """
     entries = _entries(env)
     if entries is None or not isinstance(app.builder, StandaloneHTMLBuilder):
         return []
@@ -45,7 +49,7 @@ def restore(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if not isinstance(saved, dict):
         return []
     for docname, items in saved.items():
-        if docname in env.found_docs and docname not in entries and isinstance(items, list):
+        if docname in env.found_docs and isinstance(items, list):
             entries[docname] = [tuple(item) for item in items if isinstance(item, list) and len(item) == 3]
     return []
 
