@@ -539,7 +539,7 @@ def test_json_output_validates_against_schema(tmp_path: Path, capsys: pytest.Cap
     assert code == 1
     document = json.loads(capsys.readouterr().out)
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
-    assert document["summary"] == {"errors": 2, "warnings": 2, "info": 2, "suppressed": 1}
+    assert document["summary"] == {"errors": 2, "warnings": 4, "info": 0, "suppressed": 1}
     assert document["findings"][0]["code"] == "MK103"
 
 
@@ -675,12 +675,19 @@ def test_info_findings_are_counted_and_listed_on_request(
 ) -> None:
     """Dozens of info lines buried the one error a writer had to see: listed with --show-info."""
     root = make_project(tmp_path, "deadlines")
+    references = root / "data" / "references.yaml"
+    references.write_text(
+        references.read_text(encoding="utf-8")
+        + "- id: rule.draft\n  title: 投诉处理办法（征求意见稿）\n  issuer: 某监管机构\n  status: unverified\n",
+        encoding="utf-8",
+    )
+    append_paragraph(root, "参照{reg}`rule.draft`和{reg}`rule.draft`执行。")  # two MK305 infos
     args = ["check", "--project", str(root), "--today", TODAY.isoformat(), "--ignore", "MK6,MK7"]
     assert main(args) == 1
     quiet = capsys.readouterr().out.splitlines()
     assert not [line for line in quiet if " info MK" in line]
     assert [line for line in quiet if " error MK103 " in line]
-    summary = "2 error(s), 2 warning(s), 2 info, 1 suppressed"
+    summary = "2 error(s), 4 warning(s), 2 info, 1 suppressed"
     assert quiet[-1] == f"{summary} (info not listed: --show-info lists them)"
     assert main([*args, "--show-info"]) == 1
     full = capsys.readouterr().out.splitlines()

@@ -71,14 +71,16 @@ def _section_governing(
 
 @rule(
     "MK105",
-    "info",
+    "warning",
     "duration in prose with no SLA of that unit in the section",
     """
     What: a duration written out in prose (e.g. 30天) in a section that has no SLA of the same unit
     family, neither cited in the paragraph nor attached (Sla.section) to the section or to any
     section enclosing it.
     Why: hard deadlines belong in data/slas.yaml so forms, tables and checks agree; a loose number
-    in prose is easily missed when the SLA changes.
+    in prose is easily missed when the SLA changes, and one stated for the wrong subject (a
+    complaint deadline in the fault-handling section) cannot be checked at all.  A warning, not
+    hidden like an info: "一般投诉8个工作日内处理完毕" outside the complaint sections must be seen.
     Fix: if it is a service level, add it to data/slas.yaml and write {sla}`id`; otherwise ignore.
     """,
 )
@@ -136,7 +138,7 @@ def prose_deadlines(ctx: CheckContext) -> Iterator[Diagnostic]:
             if not governing:
                 yield Diagnostic(
                     "MK105",
-                    "info",
+                    "warning",
                     f"duration {m.text!r} is not backed by an SLA of that unit in section "
                     f"{block.section or '(unlabelled)'}"
                     + (" or the sections enclosing it" if len(sections) > 1 else ""),
