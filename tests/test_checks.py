@@ -678,7 +678,8 @@ def test_info_findings_are_counted_and_listed_on_request(
     references = root / "data" / "references.yaml"
     references.write_text(
         references.read_text(encoding="utf-8")
-        + "- id: rule.draft\n  title: 投诉处理办法（征求意见稿）\n  issuer: 某监管机构\n  status: unverified\n",
+        + "- id: rule.draft\n  title: 投诉处理办法（征求意见稿）\n"
+        + "  issuer: 某监管机构\n  status: unverified\n",
         encoding="utf-8",
     )
     append_paragraph(root, "参照{reg}`rule.draft`和{reg}`rule.draft`执行。")  # two MK305 infos
