@@ -113,14 +113,17 @@ def test_deadlines_in_subsections_follow_the_enclosing_sections_slas(tmp_path: P
         # line 42 (the same statement through {sla}`complaint.general.resolve`): no finding
         ("MK104", 44, 8),  # 7个工作日 restated in the grandchild, as it would be in 4.2 itself
         ("MK103", 48, 8),  # under an unlabelled heading: still inside complaint-handling-rules
-        ("MK104", 53, 8),
+        ("MK103", 53, 8),  # 紧急投诉 named: 7个工作日 against the urgent SLA (2), not major's 7
         ("MK104", 53, 25),  # 保存5年 = record.retention, attached to the grandparent
         ("MK105", 58, 6),  # complaint-callback is a sibling of complaint-handling, not a child
     ]
+    # The sentence names 一般投诉: measured against that SLA alone.
     assert report.diagnostics[0].format() == (
-        f"{NESTED_CHAPTER}:40:8: error MK103 deadline contradicts {_HANDLING_WORKING_DAYS}: prose says "
-        "15个工作日, data says 7个工作日 / 2个工作日 / 7个工作日 / 10个工作日"
+        f"{NESTED_CHAPTER}:40:8: error MK103 deadline contradicts SLA complaint.general.resolve: "
+        "prose says 15个工作日, data says 7个工作日"
     )
+    # An unnamed subject is measured against every SLA of the section (line 48: 材料归档).
+    assert report.diagnostics[2].message.startswith(f"deadline contradicts {_HANDLING_WORKING_DAYS}")
     assert report.diagnostics[-1].message == (
         "duration '15个工作日' is not backed by an SLA of that unit in section complaint-callback "
         "or the sections enclosing it"
@@ -142,7 +145,11 @@ def test_consistent_deadline_in_a_grandchild_section_is_not_reported(tmp_path: P
     report = run_checks(root, today=TODAY, select=["MK103", "MK105"])
     # Lines 40 and 44 agree with complaint.general.resolve / complaint.major.resolve (7个工作日),
     # line 42 uses the role: no finding; the planted faults further down are still reported.
-    assert [(d.code, d.location.line) for d in report.diagnostics] == [("MK103", 48), ("MK105", 58)]
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [
+        ("MK103", 48),
+        ("MK103", 53),
+        ("MK105", 58),
+    ]
     # A restated number is no error, only the warning it would get in 4.2 itself.
     restated = run_checks(root, today=TODAY, select=["MK104"]).diagnostics
     assert [(d.location.line, d.location.column) for d in restated if d.location.line < 48] == [
@@ -668,6 +675,31 @@ def test_an_svg_drawing_with_a_script_is_an_error_where_it_is_shown(tmp_path: Pa
         f"manual/04-complaints.md:{line}:24: error MK612 bad.svg contains an event handler (onclick=…) "
         "(line 2 of the SVG): the build refuses to publish it; export the drawing again without scripts"
     ]
+
+
+def test_a_deadline_naming_its_subject_is_measured_against_that_sla(tmp_path: Path) -> None:
+    """ "一般投诉…2个工作日" passed as a restatement of the urgent SLA (also 2 working days)."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    marker = "(complaint-handling)=\n"
+    insert = text.index("\n\n", text.index(marker) + len(marker)) + 2
+    sentence = (
+        "一般投诉应当在2个工作日内处理完毕；紧急投诉应当在2个工作日内处理完毕；"
+        "一般投诉转为紧急投诉的，2个工作日内处理。\n\n"
+    )
+    chapter.write_text(text[:insert] + sentence + text[insert:], encoding="utf-8")
+    line = text[:insert].count("\n") + 1
+    found = [
+        (d.code, d.location.column, d.message)
+        for d in run_checks(root, today=TODAY, select=["MK103", "MK104"]).diagnostics
+        if d.location.line == line
+    ]
+    assert [(code, column) for code, column, _ in found] == [("MK103", 8), ("MK104", 26), ("MK104", 49)]
+    assert found[0][2] == (
+        "deadline contradicts SLA complaint.general.resolve: prose says 2个工作日, data says 7个工作日"
+    )
+    assert "complaint.urgent.resolve" in found[1][2]
 
 
 def test_info_findings_are_counted_and_listed_on_request(

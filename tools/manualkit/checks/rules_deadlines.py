@@ -10,6 +10,7 @@ ancestors' SLAs; a subsection with SLAs of its own overrides them for that unit 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from manualkit.checks.context import CheckContext
@@ -69,6 +70,48 @@ def _section_governing(
     return []
 
 
+_NAME_TAIL = re.compile(r"(?:（[^）]*）|\([^)]*\))|(?:处理)?(?:时限|期限|周期|时间)$")
+#: Shortest subject key: "一般投诉" tells 一般投诉处理时限 from 重大投诉处理时限; "一般" alone is a
+#: common word ("一般情况下").
+_MIN_KEY = 4
+
+
+def subject_keys(slas: Sequence[Sla]) -> dict[str, str]:
+    """SLA id → the words that name its subject and no other SLA's of ``slas``.
+
+    The stem of the name (一般投诉处理时限 → 一般投诉), cut to its shortest prefix of at least four
+    characters that begins no other SLA's stem; none when the stems cannot be told apart.
+    """
+    stems = {s.id: _NAME_TAIL.sub("", _NAME_TAIL.sub("", s.name)) for s in slas}
+    keys: dict[str, str] = {}
+    for sla_id, stem in stems.items():
+        others = [o for i, o in stems.items() if i != sla_id]
+        for end in range(min(_MIN_KEY, len(stem)), len(stem) + 1):
+            key = stem[:end]
+            if len(key) >= 2 and not any(o.startswith(key) for o in others):
+                keys[sla_id] = key
+                break
+    return keys
+
+
+def _named(sentence: str, governing: list[Sla]) -> list[Sla]:
+    """The one governing SLA whose subject the sentence names, else all of them.
+
+    "一般投诉应当在15个工作日内处理完毕" names 一般投诉: it is measured against
+    complaint.general.resolve (7), not accepted because complaint.major.resolve says 15.
+    """
+    keys = subject_keys(governing)
+    # Only variants of one subject (一般投诉 / 重大投诉 / 紧急投诉: the same noun, another qualifier)
+    # are told apart: a key like 投诉处理 is also every 投诉处理专员 and 投诉处理流程.
+    variants = {
+        sla_id: key
+        for sla_id, key in keys.items()
+        if any(other != key and other[-2:] == key[-2:] for other in keys.values())
+    }
+    named = [s for s in governing if s.id in variants and variants[s.id] in sentence]
+    return named if len(named) == 1 else governing
+
+
 @rule(
     "MK105",
     "warning",
@@ -110,6 +153,10 @@ def _section_governing(
     months/years are never equated: 半年 = 6个月, 三年 = 36个月, 两小时 = 120分钟, but
     7个工作日 ≠ 7天 and a 24小时 deadline ≠ a 1天 deadline); intervals (每…) only with interval
     SLAs, where hours and calendar days are one family (每24小时 = 每天).
+    When the sentence names the subject of exactly one of those SLAs — "一般投诉", "紧急投诉",
+    "重大投诉", variants of one subject from the SLA names — it is measured against that SLA
+    alone: "一般投诉应当在15个工作日内处理完毕" contradicts the general SLA even though the major
+    one says 15.
     A duration matching none of the governing SLAs of its unit family is an error.
     Why: the data (slas.yaml) is the single source of truth; prose that says 10 working days where
     the SLA says 7 tells staff the wrong deadline.
@@ -133,7 +180,7 @@ def prose_deadlines(ctx: CheckContext) -> Iterator[Diagnostic]:
             governing = (
                 [s for off, s in cited if lo <= off < hi and _comparable(m, s)]
                 or [s for _, s in cited if _comparable(m, s)]
-                or _section_governing(m, sections, ctx.section_slas)
+                or _named(block.masked[lo:hi], _section_governing(m, sections, ctx.section_slas))
             )
             if not governing:
                 yield Diagnostic(
