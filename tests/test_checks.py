@@ -702,6 +702,26 @@ def test_a_deadline_naming_its_subject_is_measured_against_that_sla(tmp_path: Pa
     assert "complaint.urgent.resolve" in found[1][2]
 
 
+def test_a_deadline_naming_a_subject_governed_elsewhere_is_still_checked(tmp_path: Path) -> None:
+    """Outside the complaint-handling section, '一般投诉…8个工作日' was only an unbacked duration."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    marker = "(complaint-intake)=\n"
+    insert = text.index("\n\n", text.index(marker) + len(marker)) + 2
+    added = (
+        "一般投诉应当在8个工作日内办结。重大投诉应当在7个工作日内办结。投诉材料应当在20个工作日内归档。\n\n"
+    )
+    chapter.write_text(text[:insert] + added + text[insert:], encoding="utf-8")
+    line = text[:insert].count("\n") + 1
+    found = [
+        (d.code, d.location.column)
+        for d in run_checks(root, today=TODAY, select=["MK103", "MK104", "MK105"]).diagnostics
+        if d.location.line == line
+    ]
+    assert found == [("MK103", 8), ("MK104", 24), ("MK105", 40)]
+
+
 def test_info_findings_are_counted_and_listed_on_request(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -156,7 +156,7 @@ def _named(sentence: str, governing: list[Sla]) -> list[Sla]:
     When the sentence names the subject of exactly one of those SLAs — "一般投诉", "紧急投诉",
     "重大投诉", variants of one subject from the SLA names — it is measured against that SLA
     alone: "一般投诉应当在15个工作日内处理完毕" contradicts the general SLA even though the major
-    one says 15.
+    one says 15 — also in a section that no SLA of that unit governs (the fault-handling section).
     A duration matching none of the governing SLAs of its unit family is an error.
     Why: the data (slas.yaml) is the single source of truth; prose that says 10 working days where
     the SLA says 7 tells staff the wrong deadline.
@@ -182,6 +182,13 @@ def prose_deadlines(ctx: CheckContext) -> Iterator[Diagnostic]:
                 or [s for _, s in cited if _comparable(m, s)]
                 or _named(block.masked[lo:hi], _section_governing(m, sections, ctx.section_slas))
             )
+            if not governing:
+                # No SLA governs here, but the sentence may name one that governs elsewhere:
+                # "一般投诉应当在8个工作日内处理完毕" in the fault-handling section.
+                everywhere = [s for s in ctx.data.slas if _comparable(m, s)]
+                named = _named(block.masked[lo:hi], everywhere)
+                if len(named) == 1 and named != everywhere:
+                    governing = named
             if not governing:
                 yield Diagnostic(
                     "MK105",
