@@ -677,19 +677,25 @@ def test_an_svg_drawing_with_a_script_is_an_error_where_it_is_shown(tmp_path: Pa
     ]
 
 
+def insert_in_section(root: Path, label: str, paragraph: str) -> int:
+    """Add ``paragraph`` after the heading of section ``label`` in chapter 4; return its line."""
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    marker = f"({label})=\n"
+    at = text.index("\n\n", text.index(marker) + len(marker)) + 2
+    chapter.write_text(text[:at] + paragraph + "\n\n" + text[at:], encoding="utf-8")
+    return text[:at].count("\n") + 1
+
+
 def test_a_deadline_naming_its_subject_is_measured_against_that_sla(tmp_path: Path) -> None:
     """ "一般投诉…2个工作日" passed as a restatement of the urgent SLA (also 2 working days)."""
     root = make_project(tmp_path)
-    chapter = root / "manual" / "04-complaints.md"
-    text = chapter.read_text(encoding="utf-8")
-    marker = "(complaint-handling)=\n"
-    insert = text.index("\n\n", text.index(marker) + len(marker)) + 2
-    sentence = (
+    line = insert_in_section(
+        root,
+        "complaint-handling",
         "一般投诉应当在2个工作日内处理完毕；紧急投诉应当在2个工作日内处理完毕；"
-        "一般投诉转为紧急投诉的，2个工作日内处理。\n\n"
+        "一般投诉转为紧急投诉的，2个工作日内处理。",
     )
-    chapter.write_text(text[:insert] + sentence + text[insert:], encoding="utf-8")
-    line = text[:insert].count("\n") + 1
     found = [
         (d.code, d.location.column, d.message)
         for d in run_checks(root, today=TODAY, select=["MK103", "MK104"]).diagnostics
@@ -705,15 +711,11 @@ def test_a_deadline_naming_its_subject_is_measured_against_that_sla(tmp_path: Pa
 def test_a_deadline_naming_a_subject_governed_elsewhere_is_still_checked(tmp_path: Path) -> None:
     """Outside the complaint-handling section, '一般投诉…8个工作日' was only an unbacked duration."""
     root = make_project(tmp_path)
-    chapter = root / "manual" / "04-complaints.md"
-    text = chapter.read_text(encoding="utf-8")
-    marker = "(complaint-intake)=\n"
-    insert = text.index("\n\n", text.index(marker) + len(marker)) + 2
-    added = (
-        "一般投诉应当在8个工作日内办结。重大投诉应当在7个工作日内办结。投诉材料应当在20个工作日内归档。\n\n"
+    line = insert_in_section(
+        root,
+        "complaint-intake",
+        "一般投诉应当在8个工作日内办结。重大投诉应当在7个工作日内办结。投诉材料应当在20个工作日内归档。",
     )
-    chapter.write_text(text[:insert] + added + text[insert:], encoding="utf-8")
-    line = text[:insert].count("\n") + 1
     found = [
         (d.code, d.location.column)
         for d in run_checks(root, today=TODAY, select=["MK103", "MK104", "MK105"]).diagnostics

@@ -39,6 +39,14 @@ def released(tmp_path: Path) -> Path:
     return root
 
 
+def redline_of_1_2(released: Path) -> tuple[Path, etree._ElementTree]:
+    """The edits made to ``released`` committed and tagged as 1.2; the redline 1.1 → 1.2 and its HTML."""
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    target = write_redline(released, "1.1", "1.2")
+    return target, etree.parse(str(target / "redline.html"), etree.HTMLParser())
+
+
 @pytest.fixture
 def redline_dir(released: Path) -> Path:
     return write_redline(released, "1.0", "1.1")
@@ -260,10 +268,7 @@ def test_redline_compares_reader_text_not_markup(tmp_path: Path) -> None:
 
 def test_form_change_summary_shows_only_what_changed(released: Path) -> None:
     replace_in(released / "data" / "forms.yaml", "label: 联系电话", "label: 联系手机")
-    commit_all(released, "1.2")
-    tag(released, "1.2")
-    target = write_redline(released, "1.1", "1.2")
-    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    _target, page = redline_of_1_2(released)
     row = page.xpath("//tr[@id='form-f-02-01']")[0]
     old, new = row.xpath("string(.//del)"), row.xpath("string(.//ins)")
     assert old.startswith("栏目：") and "联系电话" in old and "联系手机" in new
@@ -280,10 +285,7 @@ def test_other_data_changes_are_listed_too(released: Path) -> None:
     # Roles (like checklists or processes) reach readers through directives whose text the section
     # diff cannot show, so the summary lists them entry by entry as well.
     replace_in(released / "data" / "roles.yaml", "name: 客服主管", "name: 客户服务主管")
-    commit_all(released, "1.2")
-    tag(released, "1.2")
-    target = write_redline(released, "1.1", "1.2")
-    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    target, page = redline_of_1_2(released)
     row = page.xpath("//tr[@id='roles-service-supervisor']")[0]
     assert row.xpath("string(./td[1])") == "角色"
     assert (
@@ -302,12 +304,9 @@ def test_added_and_removed_entries_of_any_collection_are_listed(released: Path) 
             "\n- id: CL-09-01\n  title: 新增复核清单\n  owner: service.agent\n"
             "  section: complaint-process\n  items:\n    - text: 核对客户身份\n"
         )
-    commit_all(released, "1.2")
-    tag(released, "1.2")
-    target = write_redline(released, "1.1", "1.2")
+    target, page = redline_of_1_2(released)
     changes = json.loads((target / "changes.json").read_text(encoding="utf-8"))
     assert [(c["id"], c["status"]) for c in changes["checklists"]] == [("CL-09-01", "added")]
-    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
     row = page.xpath("//tr[@id='checklists-cl-09-01']")[0]
     assert row.xpath("string(./td[1])") == "检查清单" and "新增复核清单" in row.xpath("string(.)")
 
@@ -315,10 +314,7 @@ def test_added_and_removed_entries_of_any_collection_are_listed(released: Path) 
 def test_a_section_whose_data_changed_is_changed_though_its_text_reads_the_same(released: Path) -> None:
     """A form amended in data left its section "未修改": the header counted one change too few."""
     replace_in(released / "data" / "forms.yaml", "label: 投诉事项", "label: 投诉事项及诉求")
-    commit_all(released, "1.2")
-    tag(released, "1.2")
-    target = write_redline(released, "1.1", "1.2")
-    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    target, page = redline_of_1_2(released)
     (section,) = page.xpath("//div[@id='s-complaint-intake']")
     assert "修改" in section.xpath("string(.//span[@class='mk-status'])")
     (note,) = section.xpath(".//p[contains(@class, 'mk-data-note')]")
