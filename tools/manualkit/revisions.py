@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,7 @@ class AlteredRecord:
     keys: tuple[str, ...]
 
 
-def altered_released_records(root: Path, data: ManualData, released: set[str]) -> list[AlteredRecord]:
+def altered_released_records(root: Path, data: ManualData, released: Set[str]) -> list[AlteredRecord]:
     """Released revisions whose record was edited after the release (compared with its tag).
 
     A released revision is history: the version readers got, approved as it stands.  Its entry

@@ -22,7 +22,6 @@ from manualkit.revisions import (
     coverage,
     newest_revision,
     release_tag,
-    released_versions,
     unreleased_changes,
     version_key,
 )
@@ -155,7 +154,7 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
     known.update(label for doc in ctx.documents for label in doc.labels)
     # A released revision's sections existed when it was released (this rule held then); a section
     # removed since stays in its history, which must not be rewritten (MK707).
-    released = released_versions(ctx.root) or set()
+    released = ctx.released_versions
     unopened: list[str] | None = None
     for index, revision in enumerate(ctx.data.revisions):
         if revision.version in released:
@@ -190,7 +189,7 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
     """,
 )
 def released_records_unchanged(ctx: CheckContext) -> Iterable[Diagnostic]:
-    released = released_versions(ctx.root)
+    released = ctx.released_versions
     if not released:
         return
     newest = newest_revision(ctx.data)

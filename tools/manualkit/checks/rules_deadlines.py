@@ -10,6 +10,7 @@ ancestors' SLAs; a subsection with SLAs of its own overrides them for that unit 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -76,13 +77,9 @@ _NAME_TAIL = re.compile(r"(?:（[^）]*）|\([^)]*\))|(?:处理)?(?:时限|期�
 _MIN_KEY = 4
 
 
-def subject_keys(slas: Sequence[Sla]) -> dict[str, str]:
-    """SLA id → the words that name its subject and no other SLA's of ``slas``.
-
-    The stem of the name (一般投诉处理时限 → 一般投诉), cut to its shortest prefix of at least four
-    characters that begins no other SLA's stem; none when the stems cannot be told apart.
-    """
-    stems = {s.id: _NAME_TAIL.sub("", _NAME_TAIL.sub("", s.name)) for s in slas}
+def _distinct_prefixes(stems: Mapping[str, str]) -> dict[str, str]:
+    """SLA id → the shortest prefix (at least four characters) of its name's stem (一般投诉处理时限
+    → 一般投诉) that begins no other stem; none when the stems cannot be told apart."""
     keys: dict[str, str] = {}
     for sla_id, stem in stems.items():
         others = [o for i, o in stems.items() if i != sla_id]
@@ -100,16 +97,26 @@ def _named(sentence: str, governing: list[Sla]) -> list[Sla]:
     "一般投诉应当在15个工作日内处理完毕" names 一般投诉: it is measured against
     complaint.general.resolve (7), not accepted because complaint.major.resolve says 15.
     """
-    keys = subject_keys(governing)
-    # Only variants of one subject (一般投诉 / 重大投诉 / 紧急投诉: the same noun, another qualifier)
-    # are told apart: a key like 投诉处理 is also every 投诉处理专员 and 投诉处理流程.
-    variants = {
+    variants = _variant_keys(tuple((s.id, s.name) for s in governing))
+    named = [s for s in governing if s.id in variants and variants[s.id] in sentence]
+    return named if len(named) == 1 else governing
+
+
+@functools.lru_cache(maxsize=256)
+def _variant_keys(names: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Subject keys of the SLAs ``(id, name)`` that are variants of one subject.
+
+    Only variants (一般投诉 / 重大投诉 / 紧急投诉: the same noun, another qualifier) are told
+    apart: a key like 投诉处理 is also every 投诉处理专员 and 投诉处理流程.  Cached: the same
+    governing SLAs come back for every duration of a section.
+    """
+    stems = {sla_id: _NAME_TAIL.sub("", _NAME_TAIL.sub("", name)) for sla_id, name in names}
+    keys = _distinct_prefixes(stems)
+    return {
         sla_id: key
         for sla_id, key in keys.items()
         if any(other != key and other[-2:] == key[-2:] for other in keys.values())
     }
-    named = [s for s in governing if s.id in variants and variants[s.id] in sentence]
-    return named if len(named) == 1 else governing
 
 
 @rule(
