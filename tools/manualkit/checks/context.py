@@ -81,6 +81,10 @@ class CheckContext:
         return self.section_ancestry.get((doc.path, section), (section,))
 
     @cached_property
+    def slas_by_id(self) -> dict[str, Sla]:
+        return {s.id: s for s in self.data.slas}
+
+    @cached_property
     def section_slas(self) -> dict[str, tuple[Sla, ...]]:
         """Section label → the SLAs whose ``section`` names it (not those of its subsections)."""
         result: dict[str, list[Sla]] = {}

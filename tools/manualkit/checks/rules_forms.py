@@ -6,8 +6,9 @@ from collections.abc import Iterator, Sequence
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import compare_key, extract
+from manualkit.checks.printed import PrintedText, printed_texts
 from manualkit.checks.registry import rule
-from manualkit.diagnostics import Diagnostic, Location
+from manualkit.diagnostics import Diagnostic
 from manualkit.durations import render_sla
 from manualkit.models import Form, Sla
 
@@ -63,31 +64,15 @@ def form_deadline_fields(ctx: CheckContext) -> Iterator[Diagnostic]:
     """,
 )
 def form_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
-    slas = {s.id: s for s in ctx.data.slas}
-    for form in ctx.data.forms:
-        form_slas = [slas[f.sla] for f in form.fields if f.sla in slas]
-        form_slas += [s for _, _, _, s in _step_slas(ctx, form)]
-        if form.retention in slas:
-            form_slas.append(slas[form.retention])
-        form_slas = list({s.id: s for s in form_slas}.values())
-        texts: list[tuple[str, Location, list[Sla]]] = [
-            (form.title, ctx.where("forms", form.id, "title"), form_slas),
-            (form.purpose, ctx.where("forms", form.id, "purpose"), form_slas),
-        ]
-        for i, note in enumerate(form.notes):
-            texts.append((note, ctx.where("forms", form.id, "notes", i), form_slas))
-        for i, field in enumerate(form.fields):
-            own = [slas[field.sla]] if field.sla in slas else form_slas
-            texts.append((field.label, ctx.where("forms", form.id, "fields", i, "label"), own))
-            if field.help:
-                texts.append((field.help, ctx.where("forms", form.id, "fields", i, "help"), own))
-            for j, choice in enumerate(field.choices):
-                texts.append((choice, ctx.where("forms", form.id, "fields", i, "choices", j), own))
-        for text, loc, governing in texts:
-            for said, want in wording_conflicts(text, governing):
-                yield Diagnostic(
-                    "MK202", "error", f"form {form.id} prints {said!r} but the SLA says {want}", loc
-                )
+    for printed in printed_texts(ctx):
+        if printed.collection == "forms":
+            yield from _conflicts("MK202", printed)
+
+
+def _conflicts(code: str, printed: PrintedText) -> Iterator[Diagnostic]:
+    for said, want in wording_conflicts(printed.text, printed.governing):
+        message = f"{printed.owner} prints {said!r} but the SLA says {want}"
+        yield Diagnostic(code, "error", message, printed.location)
 
 
 def wording_conflicts(text: str, governing: Sequence[Sla]) -> Iterator[tuple[str, str]]:
@@ -122,52 +107,6 @@ def wording_conflicts(text: str, governing: Sequence[Sla]) -> Iterator[tuple[str
     """,
 )
 def data_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
-    slas = {s.id: s for s in ctx.data.slas}
-
-    def pick(*ids: str | None) -> list[Sla]:
-        return list({i: slas[i] for i in ids if i in slas}.values())
-
-    texts: list[tuple[str, str, Location, list[Sla]]] = []
-    for checklist in ctx.data.checklists:
-        listed = pick(*checklist.slas)
-        texts.append(
-            (
-                f"checklist {checklist.id}",
-                checklist.title,
-                ctx.where("checklists", checklist.id, "title"),
-                listed,
-            )
-        )
-        for i, item in enumerate(checklist.items):
-            governing = pick(item.sla) or listed
-            texts.append(
-                (
-                    f"checklist {checklist.id}",
-                    item.text,
-                    ctx.where("checklists", checklist.id, "items", i, "text"),
-                    governing,
-                )
-            )
-    for process in ctx.data.processes:
-        every = pick(process.sla, *(step.sla for step in process.steps))
-        texts.append(
-            (f"process {process.id}", process.title, ctx.where("processes", process.id, "title"), every)
-        )
-        by_id = {step.id: step for step in process.steps}
-        for i, step in enumerate(process.steps):
-            own = pick(step.sla) or every
-            where = f"process {process.id} step {step.id}"
-            texts.append((where, step.name, ctx.where("processes", process.id, "steps", i, "name"), own))
-            if step.description:
-                loc = ctx.where("processes", process.id, "steps", i, "description")
-                texts.append((where, step.description, loc, own))
-            for j, branch in enumerate(step.next):
-                target = by_id.get(branch.to)
-                governing = pick(step.sla, target.sla if target else None) or every
-                loc = ctx.where("processes", process.id, "steps", i, "next", j, "when")
-                texts.append((where, branch.when, loc, governing))
-    for sla in ctx.data.slas:
-        texts.append((f"SLA {sla.id}", sla.name, ctx.where("slas", sla.id, "name"), [sla]))
-    for owner, text, loc, governing in texts:
-        for said, want in wording_conflicts(text, governing):
-            yield Diagnostic("MK207", "error", f"{owner} prints {said!r} but the SLA says {want}", loc)
+    for printed in printed_texts(ctx):
+        if printed.collection != "forms":
+            yield from _conflicts("MK207", printed)

@@ -90,28 +90,12 @@ def bare_id_uses(ctx: CheckContext) -> Iterator[Use]:
 def data_text_id_uses(ctx: CheckContext) -> Iterator[Use]:
     """Form and checklist numbers typed into printed data text (form notes, checklist items,
     process steps): "另填F-09-01" names a form that must exist, as in prose."""
-    data = ctx.data
-    texts: list[tuple[str, Location]] = []
-    for f in data.forms:
-        texts += [(f.purpose, ctx.where("forms", f.id, "purpose"))]
-        texts += [(note, ctx.where("forms", f.id, "notes", i)) for i, note in enumerate(f.notes)]
-        for i, field in enumerate(f.fields):
-            texts.append((field.label, ctx.where("forms", f.id, "fields", i, "label")))
-            if field.help:
-                texts.append((field.help, ctx.where("forms", f.id, "fields", i, "help")))
-    for c in data.checklists:
-        texts += [
-            (item.text, ctx.where("checklists", c.id, "items", i, "text")) for i, item in enumerate(c.items)
-        ]
-    for p in data.processes:
-        for i, step in enumerate(p.steps):
-            texts.append((step.name, ctx.where("processes", p.id, "steps", i, "name")))
-            if step.description:
-                texts.append((step.description, ctx.where("processes", p.id, "steps", i, "description")))
-    for text, where in texts:
-        for m in _BARE_ID_RE.finditer(text or ""):
+    from manualkit.checks.printed import printed_texts
+
+    for printed in printed_texts(ctx):
+        for m in _BARE_ID_RE.finditer(printed.text):
             kind = "forms" if m["kind"] == "F" else "checklists"
-            yield Use(kind, m.group(0), where, "text")
+            yield Use(kind, m.group(0), printed.location, "text")
 
 
 def data_uses(ctx: CheckContext) -> Iterator[Use]:
