@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import json
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,15 +23,14 @@ from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
 
+from manualkit.usercache import read_json, write_json
+
 #: The documents the site had pages for, in the HTML output folder.
 MANIFEST: Final = ".manualkit-pages.json"
 
 
 def _listed(manifest: Path) -> set[str]:
-    try:
-        listed = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
+    listed = read_json(manifest)
     return {name for name in listed if isinstance(name, str)} if isinstance(listed, list) else set()
 
 
@@ -55,8 +53,7 @@ def remove_pages_of_removed_documents(app: Sphinx, env: BuildEnvironment) -> lis
         for page in _pages_of(builder, docname):
             with contextlib.suppress(FileNotFoundError):
                 page.unlink()
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    manifest.write_text(json.dumps(sorted(env.found_docs), ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(manifest, sorted(env.found_docs))
     return []
 
 

@@ -12,13 +12,14 @@ output folder) and put back before a later build writes: the pages it writes rep
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Final
 
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
+
+from manualkit.usercache import read_json, write_json
 
 #: The index entries of the site's pages: {docname: [[entry, target id, main], …]}.
 SAVED: Final = ".manualkit-index-entries.json"
@@ -42,10 +43,7 @@ def restore(app: Sphinx, env: BuildEnvironment) -> list[str]:
     entries = _entries(env)
     if entries is None or not isinstance(app.builder, StandaloneHTMLBuilder):
         return []
-    try:
-        saved = json.loads((Path(app.builder.outdir) / SAVED).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+    saved = read_json(Path(app.builder.outdir) / SAVED)
     if not isinstance(saved, dict):
         return []
     for docname, items in saved.items():
@@ -62,9 +60,7 @@ def save(app: Sphinx, exception: BaseException | None) -> None:
     if entries is None:
         return
     kept = {docname: entries[docname] for docname in sorted(entries) if docname in app.env.found_docs}
-    (Path(app.builder.outdir) / SAVED).write_text(
-        json.dumps(kept, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_json(Path(app.builder.outdir) / SAVED, kept)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

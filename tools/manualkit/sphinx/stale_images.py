@@ -14,7 +14,6 @@ all), nothing is deleted.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Final
@@ -23,6 +22,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.ext.graphviz import GraphvizError, graphviz, render_dot
+
+from manualkit.usercache import read_json, write_json
 
 #: {docname: [chart file names in _images]} of the pages in the HTML output folder.
 MANIFEST: Final = ".manualkit-images.json"
@@ -58,10 +59,7 @@ def note_charts(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 
 def _manifest(outdir: Path) -> dict[str, list[str]] | None:
-    try:
-        value = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    value = read_json(outdir / MANIFEST)
     return value if isinstance(value, dict) else None
 
 
@@ -81,7 +79,7 @@ def remove_stale_images(app: Sphinx, exception: BaseException | None) -> None:
         elif previous is not None and isinstance(previous.get(docname), list):
             charts[docname] = [str(name) for name in previous[docname]]
     complete = found <= set(charts)
-    (outdir / MANIFEST).write_text(json.dumps(charts, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(outdir / MANIFEST, charts)
     if not complete:
         return
     in_use = {name for names in charts.values() for name in names}
