@@ -375,6 +375,53 @@ def test_text_after_a_table_is_spaced_and_properties_in_schema_order(built: Buil
         assert known == sorted(known, key=PPR_ORDER.index), tags
 
 
+def test_every_style_the_text_uses_is_defined(built: Build) -> None:
+    """A paragraph naming a style styles.xml lacks falls back to Normal in Word (the admonition
+    boxes' text did): writers restyling "Note" in Word would change nothing."""
+    with zipfile.ZipFile(built.output) as archive:
+        names = archive.namelist()
+        parts = [
+            etree.fromstring(archive.read(name))
+            for name in names
+            if re.fullmatch(r"word/(document|header\d+|footer\d+|footnotes)\.xml", name)
+        ]
+    styles = built.xml("word/styles.xml")
+    defined = {s.get(W + "styleId") for s in styles.findall("w:style", NS)}
+    used: set[str] = set()
+    for part in parts:
+        for tag in ("pStyle", "rStyle", "tblStyle"):
+            used |= {e.get(W + "val") for e in part.iter(W + tag)}
+    for style in styles.findall("w:style", NS):
+        for tag in ("basedOn", "next", "link"):
+            used |= {e.get(W + "val") for e in style.findall(f"w:{tag}", NS)}
+    assert {"Note", "AdmonitionTitle", "ManualTable"} <= used
+    assert used - defined == set()
+    box_text = [
+        p
+        for p in _paragraphs_with_style(built.xml("word/document.xml"), "Note")
+        if "".join(p.itertext()).strip()
+    ]
+    assert box_text, "the admonition's text is in the Note style"
+
+
+def test_tables_keep_their_computed_column_widths(built: Build) -> None:
+    """``w:tblLayout`` takes ``w:type``: with ``w:val`` Word ignored it and autofitted every table."""
+    document = docx.Document(str(built.output))
+    assert len(document.tables) >= 5
+    assert all(table.autofit is False for table in document.tables)
+
+
+def test_no_stale_copy_of_the_template_styles(built: Build) -> None:
+    """python-docx's template carries Word 2010's ``stylesWithEffects.xml``, which Word 2010
+    reads instead of styles.xml: without this writer's styles and with Japanese defaults."""
+    with zipfile.ZipFile(built.output) as archive:
+        names = archive.namelist()
+        content_types = archive.read("[Content_Types].xml").decode()
+        relationships = archive.read("word/_rels/document.xml.rels").decode()
+    assert "word/styles.xml" in names
+    assert not any("stylesWithEffects" in text for text in (*names, content_types, relationships))
+
+
 def test_flowchart_not_glued_to_the_step_table(built: Build) -> None:
     """A picture line at 1.5 spacing, kept with the table after it, left blank pages."""
     body = built.xml("word/document.xml")

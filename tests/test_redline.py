@@ -168,6 +168,19 @@ def test_rerun_replaces_previous_redline(redline_dir: Path, released: Path) -> N
     assert [p.name for p in again.parent.iterdir()] == ["1.0-1.1"]
 
 
+def test_redline_docx_is_reproducible_and_holds_no_template_leftovers(
+    redline_dir: Path, released: Path
+) -> None:
+    """Two runs give the same bytes (stamped with the release date, not the clock), without
+    python-docx's stale Word 2010 style copy."""
+    first = (redline_dir / "redline.docx").read_bytes()
+    again = write_redline(released, "1.0", "1.1")
+    assert (again / "redline.docx").read_bytes() == first
+    with zipfile.ZipFile(again / "redline.docx") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2025, 3, 1, 0, 0, 0)}
+        assert not [name for name in archive.namelist() if "stylesWithEffects" in name]
+
+
 @pytest.mark.libreoffice
 def test_libreoffice_keeps_tracked_changes(redline_dir: Path, tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")

@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from manualkit.redline.compare import Redline
 from manualkit.redline.textdiff import ParagraphDiff, Segment
+from manualkit.writers.docx.package import package_members, reproducible_zip
 
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
 _STATUS_WORDS = {"added": "新增", "removed": "删除", "changed": "修改", "unchanged": "未修改"}
@@ -73,7 +74,8 @@ def write_docx(redline: Redline, target: Path) -> None:
             _paragraph(document.add_paragraph(), para, revisions)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    document.save(str(tmp))
+    # Packaged like the manual's DOCX: no leftovers of python-docx's template, fixed timestamps.
+    tmp.write_bytes(reproducible_zip(package_members(document), redline.date))
     tmp.replace(target)
 
 

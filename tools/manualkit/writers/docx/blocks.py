@@ -120,6 +120,7 @@ class BlockMixin(DocxTranslatorBase):
         tbl_pr = sub(tbl, "tblPr")
         val(tbl_pr, "tblStyle", BOX_STYLE_ID)
         sub(tbl_pr, "tblW", {"w": "5000", "type": "pct"})
+        sub(tbl_pr, "tblLayout", {"type": "fixed"})
         sub(
             tbl_pr,
             "tblLook",

@@ -37,6 +37,7 @@ def _table(widths: list[int], header: bool) -> Element:
     val(tbl_pr, "tblStyle", TABLE_STYLE_ID)
     sub(tbl_pr, "tblW", {"w": str(sum(widths)), "type": "dxa"})
     val(tbl_pr, "jc", "center")
+    sub(tbl_pr, "tblLayout", {"type": "fixed"})
     sub(
         tbl_pr,
         "tblLook",

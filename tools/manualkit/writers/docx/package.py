@@ -74,11 +74,24 @@ def source_date(data: ManualData) -> dt.datetime:
     return max(stamp, _ZIP_EPOCH)
 
 
-def drop_template_thumbnail(document: Document) -> None:
-    """Remove python-docx's template preview image: it does not show this document."""
-    rels = document.part.package.rels
-    for rel_id in [r for r, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
-        del rels[rel_id]
+#: Word 2010's copy of the styles (``word/stylesWithEffects.xml``) in python-docx's template.
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def drop_template_leftovers(document: Document) -> None:
+    """Remove the parts of python-docx's template that would contradict this document.
+
+    The preview image shows the empty template.  ``stylesWithEffects.xml`` is the template's
+    second copy of its styles, written for Word 2010, which reads it instead of ``styles.xml``:
+    it lacks every style this writer defines (AdmonitionBox, ChecklistItem …) and has the
+    template's Japanese East Asian defaults.  The part is optional; Word writes it again if needed.
+    """
+    package_rels = document.part.package.rels
+    for rel_id in [r for r, rel in package_rels.items() if rel.reltype == RT.THUMBNAIL]:
+        del package_rels[rel_id]
+    document_rels = document.part.rels
+    for rel_id in [r for r, rel in document_rels.items() if rel.reltype == STYLES_WITH_EFFECTS]:
+        del document_rels[rel_id]
 
 
 class _MemberCollector:
@@ -101,7 +114,7 @@ def package_members(document: Document) -> dict[str, bytes]:
     ``reproducible_zip``, instead of being zipped by python-docx and then rewritten.
     """
     package = document.part.package
-    drop_template_thumbnail(document)
+    drop_template_leftovers(document)
     parts = list(package.parts)
     for part in parts:
         part.before_marshal()

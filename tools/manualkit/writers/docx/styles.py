@@ -151,6 +151,8 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
         bold=True,
         align="center",
     ),
+    # Text inside an admonition box (注意, 提示 …): a little smaller and tighter than the body.
+    StyleDef("Note", "Note", size=22, after=60, line=320),
     StyleDef(
         "Admonition Title", "AdmonitionTitle", font="heading", size=22, bold=True, after=60, keep_next=True
     ),

@@ -70,7 +70,7 @@ class TableMixin(DocxTranslatorBase):
         tbl_pr = sub(tbl, "tblPr")
         val(tbl_pr, "tblStyle", TABLE_STYLE_ID)
         sub(tbl_pr, "tblW", {"w": "5000", "type": "pct"})
-        val(tbl_pr, "tblLayout", "fixed")
+        sub(tbl_pr, "tblLayout", {"type": "fixed"})  # CT_TblLayoutType: w:type, not w:val
         has_head = any(
             isinstance(part, nodes.thead)
             for group in node.children
