@@ -23,6 +23,7 @@ import docx
 import pytest
 from docutils import nodes
 from lxml import etree
+from openxml_audit import OpenXmlValidator
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
@@ -420,6 +421,13 @@ def test_no_stale_copy_of_the_template_styles(built: Build) -> None:
         relationships = archive.read("word/_rels/document.xml.rels").decode()
     assert "word/styles.xml" in names
     assert not any("stylesWithEffects" in text for text in (*names, content_types, relationships))
+
+
+def test_word_would_open_it_without_repair(built: Build) -> None:
+    """LibreOffice forgives what Word repairs or rejects ("unreadable content"): the file is
+    checked against the OOXML schemas and Word's semantic constraints (openxml-audit)."""
+    result = OpenXmlValidator(max_errors=0).validate(built.output)
+    assert [str(error) for error in result.errors] == []
 
 
 def test_flowchart_not_glued_to_the_step_table(built: Build) -> None:
