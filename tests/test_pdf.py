@@ -210,6 +210,8 @@ def test_bookmarks_for_chapters_and_sections(built: Build) -> None:
     sections = [title for depth, title, _ in entries if depth == 1]
     assert "2.3 服务时限一览" in sections
     assert FORM_BOOKMARK in sections
+    # Viewers open with the bookmarks panel shown.
+    assert pypdf.PdfReader(built.pdf).trailer["/Root"]["/PageMode"] == "/UseOutlines"
 
 
 @pytest.mark.slow

@@ -256,6 +256,8 @@ def _set_outline(out: pikepdf.Pdf, parts: Sequence[PartResult]) -> None:
                 stack.pop()
             (stack[-1][1].children if stack else outline.root).append(item)
             stack.append((mark.level, item))
+    # A reader opening the manual sees its chapters in the viewer's sidebar, as in the HTML site.
+    out.Root.PageMode = Name.UseOutlines
 
 
 def _copy_document_level(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
