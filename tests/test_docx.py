@@ -23,7 +23,6 @@ import docx
 import pytest
 from docutils import nodes
 from lxml import etree
-from openxml_audit import OpenXmlValidator
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
@@ -33,7 +32,9 @@ import manualkit.builders.docx as docx_builder
 from manualkit.builders.docx import WRITE_PHASE_FILE
 from manualkit.writers.docx.base import _starts_page
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
+from manualkit.writers.docx.numbering import HeadingCounter
 from manualkit.writers.docx.tables import CELL_PADDING, TWIPS_PER_HALF_EM, fit_column_widths
+from ooxml_helpers import numbered_headings, word_would_repair
 
 FIXTURE = Path(__file__).parent / "fixtures" / "docx"
 UNKNOWN_FIXTURE = FIXTURE / "unknown"
@@ -157,18 +158,54 @@ def test_written_manual_is_freed_without_the_garbage_collector(
 
 
 def test_heading_hierarchy_numbered_like_html(built: Build) -> None:
-    document = docx.Document(str(built.output))
-    headings = [
-        (p.style.name, p.text)
-        for p in document.paragraphs
-        if p.style is not None and p.style.name.startswith("Heading")
-    ]
-    level1 = [text for style, text in headings if style == "Heading 1"]
+    """Word numbers the headings (a multilevel list on Heading 1–3), with the HTML's numbers."""
+    headings = numbered_headings(built.output)
+    level1 = [text for style, text in headings if style == "Heading1"]
     assert level1 == [f"{n} {title}" for n, title in enumerate(CHAPTER_TITLES, start=1)]
-    assert ("Heading 2", "1.1 服务理念") in headings
-    assert ("Heading 2", "2.1 投诉受理") in headings
+    assert ("Heading2", "1.1 服务理念") in headings
+    assert ("Heading2", "2.1 投诉受理") in headings
+    # The number is Word's, not typed: inserting a section in Word renumbers the rest.
+    document = docx.Document(str(built.output))
+    typed = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 1"]
+    assert typed == list(CHAPTER_TITLES)
     # The root document's title is on the cover, not a chapter heading.
     assert all("测试）" not in text for _, text in headings)
+
+
+def test_front_matter_stays_out_of_the_heading_numbers(tmp_path: Path) -> None:
+    """An unnumbered Heading 1 (前言 in the root document) is taken out of Word's heading list,
+    so it shows no number and chapter 1 is still 1; the running header repeats the numbers."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    index = project / "manual" / "index.md"
+    source = index.read_text(encoding="utf-8")
+    index.write_text(
+        source.replace("```{toctree}", "## 前言\n\n本手册的前言。\n\n```{toctree}", 1), encoding="utf-8"
+    )
+    result = build(project, tmp_path / "work")
+    assert result.status == 0, result.warnings
+    headings = numbered_headings(result.output)
+    level1 = [text for style, text in headings if style == "Heading1"]
+    assert level1 == ["前言", *(f"{n} {title}" for n, title in enumerate(CHAPTER_TITLES, start=1))]
+    with zipfile.ZipFile(result.output) as archive:
+        headers = [
+            "".join(t.text or "" for t in etree.fromstring(archive.read(name)).iter(W + "t"))
+            for name in sorted(archive.namelist())
+            if name.startswith("word/header")
+        ]
+    assert any(header.endswith("2 投诉处理") for header in headers), headers
+    assert any(header.endswith("前言") for header in headers), headers
+
+
+def test_heading_counter_follows_word_and_refuses_other_numbers() -> None:
+    counter = HeadingCounter()
+    assert not counter.takes(1, "")  # unnumbered front matter
+    assert counter.takes(1, "1") and counter.takes(2, "1.1") and counter.takes(3, "1.1.1")
+    assert counter.takes(2, "1.2") and counter.takes(1, "2") and counter.takes(2, "2.1")
+    assert not counter.takes(2, "2.3")  # Word would show 2.2
+    assert counter.takes(2, "2.2")
+    assert not counter.takes(4, "2.2.1.1")  # Heading 4 is not in the list
+    assert not counter.takes(2, "3.1")  # no chapter 3 yet
 
 
 def test_east_asian_fonts_and_chinese_language(built: Build) -> None:
@@ -325,7 +362,7 @@ def test_revision_marker_is_a_styled_note_under_its_heading(built: Build) -> Non
     assert ["".join(p.itertext()) for p in notes] == ["本节于 v2.1 修订：一般投诉办结时限调整为7个工作日。"]
     heading = notes[0].getprevious()
     assert heading.find("w:pPr/w:pStyle", NS).get(W + "val") == "Heading2"
-    assert "".join(heading.itertext()) == "2.1 投诉受理"
+    assert "".join(heading.itertext()) == "投诉受理"  # numbered 2.1 by Word
     styles = built.xml("word/styles.xml")
     style = styles.find(".//w:style[@w:styleId='RevisionNote']", NS)
     assert style.find("w:pPr/w:pBdr/w:left", NS) is not None  # the marker bar of the HTML/PDF
@@ -405,6 +442,26 @@ def test_every_style_the_text_uses_is_defined(built: Build) -> None:
     assert box_text, "the admonition's text is in the Note style"
 
 
+def test_list_styles_number_what_they_are_applied_to(built: Build) -> None:
+    """A writer applying List Bullet or List Number in Word gets a bullet or a number."""
+    styles = built.xml("word/styles.xml")
+    numbering = built.xml("word/numbering.xml")
+    formats = {}
+    for style_id in ("ListBullet", "ListNumber", "Heading1", "Heading2", "Heading3"):
+        style = styles.find(f"w:style[@w:styleId='{style_id}']", NS)
+        num_id = style.find("w:pPr/w:numPr/w:numId", NS).get(W + "val")
+        abstract_id = numbering.find(f"w:num[@w:numId='{num_id}']/w:abstractNumId", NS).get(W + "val")
+        lvl = numbering.find(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='0']", NS)
+        formats[style_id] = lvl.find("w:numFmt", NS).get(W + "val")
+    assert formats == {
+        "ListBullet": "bullet",
+        "ListNumber": "decimal",
+        "Heading1": "decimal",
+        "Heading2": "decimal",
+        "Heading3": "decimal",
+    }
+
+
 def test_tables_keep_their_computed_column_widths(built: Build) -> None:
     """``w:tblLayout`` takes ``w:type``: with ``w:val`` Word ignored it and autofitted every table."""
     document = docx.Document(str(built.output))
@@ -426,8 +483,7 @@ def test_no_stale_copy_of_the_template_styles(built: Build) -> None:
 def test_word_would_open_it_without_repair(built: Build) -> None:
     """LibreOffice forgives what Word repairs or rejects ("unreadable content"): the file is
     checked against the OOXML schemas and Word's semantic constraints (openxml-audit)."""
-    result = OpenXmlValidator(max_errors=0).validate(built.output)
-    assert [str(error) for error in result.errors] == []
+    assert word_would_repair(built.output) == []
 
 
 def test_flowchart_not_glued_to_the_step_table(built: Build) -> None:
@@ -612,6 +668,9 @@ def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: 
     ).stdout
     for title in CHAPTER_TITLES:
         assert title in text
+    # LibreOffice numbers the headings from Word's heading list.
+    assert re.search(r"^\s*2\s+投诉处理", text, re.MULTILINE), text
+    assert re.search(r"^\s*1\.1\s+服务理念", text, re.MULTILINE), text
     for fact in ("CS-OPS-TEST-001", "个人金融部", "7个工作日", "投诉受理登记表"):
         assert fact.replace("个工作日", "") in text.replace(" ", "")
     ARTIFACTS.mkdir(exist_ok=True)

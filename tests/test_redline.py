@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from openxml_audit import OpenXmlValidator
 
 from manualkit.redline.cli import RedlineError, write_redline
 from manualkit.redline.datadiff import EntryChange, FieldChange
 from manualkit.redline.textdiff import diff_text
+from ooxml_helpers import word_would_repair
 from release_helpers import (
     NEW_PARAGRAPH,
     OLD_PARAGRAPH,
@@ -180,8 +180,7 @@ def test_redline_docx_is_reproducible_and_holds_no_template_leftovers(
     with zipfile.ZipFile(again / "redline.docx") as archive:
         assert {info.date_time for info in archive.infolist()} == {(2025, 3, 1, 0, 0, 0)}
         assert not [name for name in archive.namelist() if "stylesWithEffects" in name]
-    result = OpenXmlValidator(max_errors=0).validate(again / "redline.docx")
-    assert [str(error) for error in result.errors] == []  # Word opens it without repair
+    assert word_would_repair(again / "redline.docx") == []
 
 
 @pytest.mark.libreoffice

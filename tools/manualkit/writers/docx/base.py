@@ -19,6 +19,7 @@ from sphinx.util.docutils import SphinxTranslator
 
 from manualkit.writers.docx.context import RenderContext, TocEntry
 from manualkit.writers.docx.fields import bookmark
+from manualkit.writers.docx.numbering import NUMBERED_HEADING_STYLES, HeadingCounter, set_numbering
 from manualkit.writers.docx.oxml import (
     Element,
     Prototypes,
@@ -107,6 +108,8 @@ class DocxTranslatorBase(SphinxTranslator):
         self.section_level = 0
         self.outer_levels: list[int] = []
         self.root_section_seen = False
+        #: Word's count of the headings it numbers (see ``numbering.HeadingCounter``).
+        self.heading_counter = HeadingCounter()
         self.bold = 0
         self.italic = 0
         self.code = 0
@@ -363,8 +366,15 @@ class DocxTranslatorBase(SphinxTranslator):
             if _starts_page(parent):
                 sub(paragraph_properties(heading), "pageBreakBefore")
             number = self.section_number(parent)
-            if number:
-                self.add_text(number + " ")
+            numbered_by_word = self.heading_counter.takes(level, number)
+            if not numbered_by_word:
+                # Not Word's next number (front matter, Heading 4): out of the list, number as text.
+                if level <= len(NUMBERED_HEADING_STYLES):
+                    set_numbering(paragraph_properties(heading), 0)
+                if number:
+                    self.add_text(number + " ")
+            if level == 1:
+                self.ctx.chapter_numbers.append(number if numbered_by_word else "")
             self.ctx.stats.headings += 1
             ids = parent.get("ids") or [""]
             anchor = self.ctx.bookmarks.name(self.docnames[-1], ids[0])

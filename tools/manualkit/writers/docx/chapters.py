@@ -10,7 +10,7 @@ whose field already holds that chapter's title: right in every client, still a l
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from docx.document import Document
 from docx.opc.constants import CONTENT_TYPE as CT
@@ -59,19 +59,22 @@ def split_chapters(body: Element, section: Element) -> list[str]:
     return titles
 
 
-def add_chapter_headers(document: Document, titles: list[str], make_header: Callable[[str], Element]) -> None:
-    """Give each chapter's section (the last ``len(titles)`` sections) a header naming it.
+def add_chapter_headers(
+    document: Document, chapters: Sequence[tuple[str, str]], make_header: Callable[[str, str], Element]
+) -> None:
+    """Give each chapter's section (the last ``len(chapters)`` sections) a header naming it.
 
-    ``make_header(title)`` builds the ``w:hdr`` content; sections without one inherit the
-    previous section's header and footer, which is what the sections before the chapters rely on.
+    ``chapters`` holds each chapter's (number, title); ``make_header(number, title)`` builds the
+    ``w:hdr`` content.  Sections without one inherit the previous section's header and footer,
+    which is what the sections before the chapters rely on.
     """
     sections = document.sections
-    chapter_sections = list(sections)[len(sections) - len(titles) :] if titles else []
+    chapter_sections = list(sections)[len(sections) - len(chapters) :] if chapters else []
     document_part = document.part
     package = document_part.package
-    for section, title in zip(chapter_sections, titles, strict=True):
+    for section, (number, title) in zip(chapter_sections, chapters, strict=True):
         partname = package.next_partname("/word/header%d.xml")
-        part = HeaderPart(partname, CT.WML_HEADER, make_header(title), package)
+        part = HeaderPart(partname, CT.WML_HEADER, make_header(number, title), package)
         rid = document_part.relate_to(part, RT.HEADER)
         sect_pr = section._sectPr
         for old in sect_pr.findall(w("headerReference")):

@@ -133,6 +133,8 @@ class RenderContext:
     text_width_twips: int
     stats: Stats = dataclasses.field(default_factory=Stats)
     toc: list[TocEntry] = dataclasses.field(default_factory=list)
+    #: Each Heading 1's number as Word's numbering shows it ("" when it is not in the list).
+    chapter_numbers: list[str] = dataclasses.field(default_factory=list)
     _next_bookmark_id: int = 0
     _next_drawing_id: int = 0
 

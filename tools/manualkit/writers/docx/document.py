@@ -86,7 +86,9 @@ def render_docx(
     translated.append(final_sect_pr)
     document.element.replace(body, translated)
 
-    _header_footer(document, data, chapter_titles)
+    if len(context.chapter_numbers) != len(chapter_titles):
+        raise AssertionError("every Heading 1 comes from a section title")  # pragma: no cover
+    _header_footer(document, data, list(zip(context.chapter_numbers, chapter_titles, strict=True)))
     set_core_properties(document, data)
     content = reproducible_zip(package_members(document), source_date(data))
     return RenderResult(content, context.stats)
@@ -146,24 +148,25 @@ def _toc_blocks(context: RenderContext, *, page_break: bool) -> list[Element]:
     return blocks
 
 
-def _header_footer(document: Document, data: ManualData, chapter_titles: list[str]) -> None:
+def _header_footer(document: Document, data: ManualData, chapters: list[tuple[str, str]]) -> None:
     """Header: document number + current chapter (STYLEREF); footer: version + page X / Y.
 
     Defined on the first section after the cover (contents, introduction); each chapter's
-    section gets a header of its own (:mod:`.chapters`) and inherits the footer.
+    section gets a header of its own (:mod:`.chapters`) and inherits the footer.  ``chapters``
+    holds each chapter's (Word-numbered number or "", title).
     """
     section = document.sections[1]
     header = section.header
     header.is_linked_to_previous = False
     hdr: Element = header._element
-    _fill_header(hdr, data, data.meta.title)
+    _fill_header(hdr, data, "", data.meta.title)
 
-    def chapter_header(title: str) -> Element:
+    def chapter_header(number: str, title: str) -> Element:
         own = copy.deepcopy(hdr)
-        _fill_header(own, data, title)
+        _fill_header(own, data, number, title)
         return own
 
-    add_chapter_headers(document, chapter_titles, chapter_header)
+    add_chapter_headers(document, chapters, chapter_header)
 
     footer = section.footer
     footer.is_linked_to_previous = False
@@ -180,8 +183,12 @@ def _header_footer(document: Document, data: ManualData, chapter_titles: list[st
     p.append(text_run(" 页"))
 
 
-def _fill_header(hdr: Element, data: ManualData, title: str) -> None:
-    """The header's one paragraph: document number, then the chapter (``title`` until updated)."""
+def _fill_header(hdr: Element, data: ManualData, number: str, title: str) -> None:
+    """The header's one paragraph: document number, then the chapter (``title`` until updated).
+
+    A chapter numbered by Word's heading list shows its number through a second STYLEREF
+    (``\\n``: the paragraph's number), since the heading's text no longer holds it.
+    """
     for old in hdr.findall(w("p")):
         hdr.remove(old)
     p = sub(hdr, "p")
@@ -192,4 +199,7 @@ def _fill_header(hdr: Element, data: ManualData, title: str) -> None:
     p.append(text_run(data.meta.document_number))
     tab_run = sub(p, "r")
     sub(tab_run, "tab")
+    if number:
+        append_field(p, 'STYLEREF "Heading 1" \\n', number)
+        p.append(text_run(" "))
     append_field(p, 'STYLEREF "Heading 1" \\* MERGEFORMAT', title)

@@ -1,7 +1,12 @@
-"""List numbering: Word numbering definitions (numbering.xml) for bullet and numbered lists.
+"""Word numbering definitions (numbering.xml): headings, bullet and numbered lists.
 
-One multi-level abstract definition per list kind; every docutils list gets its own ``w:num``
-instance so numbered lists restart at their ``start`` value, and nesting maps to ``w:ilvl``.
+Headings 1–3 are numbered by Word itself (``1``, ``1.1``, ``1.1.1``) through a multilevel list
+linked to their styles, so a section a writer inserts in Word is numbered and the later ones
+shift; :class:`HeadingCounter` follows Word's count to keep it identical to Sphinx's numbers.
+Lists use one multi-level abstract definition per kind; every docutils list gets its own
+``w:num`` instance so numbered lists restart at their ``start`` value, and nesting maps to
+``w:ilvl``.  The List Bullet and List Number styles carry their kind's numbering too, so the
+styles do what their names say when a writer applies them in Word.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from manualkit.writers.docx.oxml import Element, new, sub, val, w
 
 BULLET_ABSTRACT_ID = 901
 DECIMAL_ABSTRACT_ID = 902
+HEADING_ABSTRACT_ID = 903
+#: Heading styles numbered by Word, outermost first (``w:ilvl`` 0, 1, 2).
+NUMBERED_HEADING_STYLES = ("Heading1", "Heading2", "Heading3")
 _BULLETS = ("●", "○", "■")
 _LEVELS = 6
 _INDENT_STEP = 420  # twips per nesting level (two Chinese characters at 10.5 pt)
@@ -22,10 +30,32 @@ class ListNumbering:
 
     def __init__(self, document: Document) -> None:
         self._numbering: Element = document.part.numbering_part.element
+        self._style_levels = {}
         used = [int(n.get(w("numId"), "0")) for n in self._numbering.findall(w("num"))]
         self._next_num_id = max(used, default=0) + 1
         self._install_abstract(BULLET_ABSTRACT_ID, bullet=True)
         self._install_abstract(DECIMAL_ABSTRACT_ID, bullet=False)
+        self._install_heading_abstract()
+        #: The ``numId`` the numbered heading styles refer to.
+        self.heading_num_id = self._instance(HEADING_ABSTRACT_ID)
+        #: The ``numId`` of the List Bullet and List Number styles.
+        self.style_num_ids = {
+            "ListBullet": self._instance(BULLET_ABSTRACT_ID),
+            "ListNumber": self._instance(DECIMAL_ABSTRACT_ID),
+        }
+        for level, style_id in enumerate(NUMBERED_HEADING_STYLES):
+            self.style_num_ids[style_id] = self.heading_num_id
+            self._style_levels[style_id] = level
+        link_styles(document.styles.element, self.style_num_ids, self._style_levels)
+
+    _style_levels: dict[str, int]
+
+    def _instance(self, abstract_id: int) -> int:
+        num_id = self._next_num_id
+        self._next_num_id += 1
+        num = sub(self._numbering, "num", {"numId": str(num_id)})
+        val(num, "abstractNumId", str(abstract_id))
+        return num_id
 
     def new_list(self, *, bullet: bool, start: int = 1) -> int:
         """A fresh numbering instance (``numId``) for one list, restarting at ``start``."""
@@ -37,6 +67,22 @@ class ListNumbering:
             override = sub(num, "lvlOverride", {"ilvl": "0"})
             val(override, "startOverride", str(start))
         return num_id
+
+    def _install_heading_abstract(self) -> None:
+        """``1`` / ``1.1`` / ``1.1.1`` followed by a space, linked to Heading 1–3 (``w:pStyle``)."""
+        abstract = new("abstractNum", {"abstractNumId": str(HEADING_ABSTRACT_ID)})
+        val(abstract, "multiLevelType", "multilevel")
+        for level, style_id in enumerate(NUMBERED_HEADING_STYLES):
+            lvl = sub(abstract, "lvl", {"ilvl": str(level)})
+            val(lvl, "start", "1")
+            val(lvl, "numFmt", "decimal")
+            val(lvl, "pStyle", style_id)
+            val(lvl, "suff", "space")
+            val(lvl, "lvlText", ".".join(f"%{n}" for n in range(1, level + 2)))
+            val(lvl, "lvlJc", "left")
+            ppr = sub(lvl, "pPr")
+            sub(ppr, "ind", {"left": "0", "firstLine": "0"})
+        self._numbering.findall(w("abstractNum"))[-1].addnext(abstract)
 
     def _install_abstract(self, abstract_id: int, *, bullet: bool) -> None:
         abstract = new("abstractNum", {"abstractNumId": str(abstract_id)})
@@ -59,6 +105,59 @@ class ListNumbering:
             existing[-1].addnext(abstract)
         else:
             self._numbering.insert(0, abstract)
+
+
+#: ``w:pPr`` children that precede ``w:numPr`` (CT_PPrBase order).
+_BEFORE_NUMPR = frozenset(
+    w(tag) for tag in ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl")
+)
+
+
+def set_numbering(ppr: Element, num_id: int, level: int | None = None) -> None:
+    """Put ``<w:numPr>`` (``numId`` 0: not numbered) into ``ppr`` at its schema position."""
+    for old in ppr.findall(w("numPr")):
+        ppr.remove(old)
+    num_pr = new("numPr")
+    if level is not None:
+        val(num_pr, "ilvl", str(level))
+    val(num_pr, "numId", str(num_id))
+    ppr.insert(sum(1 for child in ppr if child.tag in _BEFORE_NUMPR), num_pr)
+
+
+def link_styles(styles: Element, num_ids: dict[str, int], levels: dict[str, int]) -> None:
+    """Give each style in ``num_ids`` its numbering (at ``levels[style]``, else level 0)."""
+    for style in styles.findall(w("style")):
+        style_id = style.get(w("styleId"))
+        if style_id not in num_ids:
+            continue
+        ppr = style.find(w("pPr"))
+        if ppr is None:
+            ppr = new("pPr")
+            (style.find(w("rPr")) if style.find(w("rPr")) is not None else style[-1]).addprevious(ppr)
+        set_numbering(ppr, num_ids[style_id], levels.get(style_id))
+
+
+class HeadingCounter:
+    """Word's count of the numbered headings, to tell when it agrees with Sphinx's number.
+
+    A heading is left to Word's numbering only when Word would show exactly the number Sphinx
+    gave it (the HTML's and PDF's); any other heading (unnumbered front matter, a numbering
+    Word cannot produce) is taken out of the list and keeps its number as text.
+    """
+
+    def __init__(self) -> None:
+        self._counts = [0] * len(NUMBERED_HEADING_STYLES)
+
+    def takes(self, level: int, number: str) -> bool:
+        """Whether heading ``level`` (1-based) numbered ``number`` is Word's next number there."""
+        if not number or not 1 <= level <= len(self._counts):
+            return False
+        parts = number.split(".")
+        counted = [*self._counts[: level - 1], self._counts[level - 1] + 1]
+        if parts != [str(n) for n in counted]:
+            return False
+        self._counts[:] = counted + [0] * (len(self._counts) - level)
+        return True
 
 
 def indent_for_level(level: int) -> int:
