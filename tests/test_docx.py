@@ -179,8 +179,10 @@ def test_front_matter_stays_out_of_the_heading_numbers(tmp_path: Path) -> None:
     shutil.copytree(FIXTURE, project)
     index = project / "manual" / "index.md"
     source = index.read_text(encoding="utf-8")
+    front_matter = "---\nowner: service.manager\nreview_due: 2027-06-30\n---\n\n"
     index.write_text(
-        source.replace("```{toctree}", "## 前言\n\n本手册的前言。\n\n```{toctree}", 1), encoding="utf-8"
+        front_matter + source.replace("```{toctree}", "## 前言\n\n本手册的前言。\n\n```{toctree}", 1),
+        encoding="utf-8",
     )
     result = build(project, tmp_path / "work")
     assert result.status == 0, result.warnings
@@ -195,6 +197,11 @@ def test_front_matter_stays_out_of_the_heading_numbers(tmp_path: Path) -> None:
         ]
     assert any(header.endswith("2 投诉处理") for header in headers), headers
     assert any(header.endswith("前言") for header in headers), headers
+    # The root's document-control line went to the cover with its title, not before 前言.
+    body = etree.fromstring(zipfile.ZipFile(result.output).read("word/document.xml"))
+    infos = _paragraphs_with_style(body, "ChapterInfo")
+    texts = ["".join(p.itertext()) for p in infos]
+    assert len(texts) == len(CHAPTER_TITLES) and all("2026年1月31日" in text for text in texts), texts
 
 
 def test_heading_counter_follows_word_and_refuses_other_numbers() -> None:

@@ -24,6 +24,8 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
+from manualkit.sphinx.chapter_info import INFO_CLASS
+
 #: Ids docutils invents (``id1``, ``id12``): meaningless and repeated in every document.
 _AUTO_ID = re.compile(r"^id\d+$")
 #: Sections holding a printable form (see the ``form-appendices`` directive).
@@ -228,9 +230,18 @@ def _drop_repeated_ids(tree: nodes.document) -> None:
 
 
 def _unwrap_root_section(tree: nodes.document) -> None:
-    """Replace the root document's section by its content (without its title)."""
+    """Replace the root document's section by its content (without its title).
+
+    The root's document-control line ("本章文档信息：…", see ``manualkit.sphinx.chapter_info``)
+    goes with the title: under no heading it stood alone on a page before 前言, naming a
+    "chapter" the print does not have (the cover carries the manual's own document control).
+    """
     for section in [child for child in tree.children if isinstance(child, nodes.section)]:
-        content = [child for child in section.children if not isinstance(child, nodes.title)]
+        content = [
+            child
+            for child in section.children
+            if not isinstance(child, nodes.title) and INFO_CLASS not in child.get("classes", ())
+        ]
         section.replace_self(content)
 
 

@@ -412,6 +412,10 @@ class DocxTranslatorBase(SphinxTranslator):
         if "mk-signature" in classes:
             style = "SignatureLine"
         elif "mk-chapter-info" in classes:
+            if node.parent.get("mk_root"):
+                # The root's title is on the cover, not a heading: its document-control line
+                # would stand alone before 前言 (the cover has the manual's document control).
+                raise nodes.SkipNode
             style = "ChapterInfo"
         elif REVISED_CLASS in classes:
             style = "RevisionNote"
