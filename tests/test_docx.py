@@ -347,6 +347,14 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     assert any("投诉内容" in alias for alias in aliases)
     text = "".join(body.itertext())
     assert "☐ 已核实客户身份" in text  # checklist items keep their boxes
+    # Room to write by hand: a multi-line field several lines, a seal about 4 cm (in twips).
+    heights = {
+        "".join(row.find("w:tc", NS).itertext()): int(row.find("w:trPr/w:trHeight", NS).get(W + "val"))
+        for row in form_table.findall("w:tr", NS)
+        if row.find("w:trPr/w:trHeight", NS) is not None
+    }
+    assert heights["客户姓名（必填）"] < 600 <= 1100 <= heights["投诉内容（必填）"]
+    assert heights["部门盖章"] >= 2200 and "（盖章）" in "".join(form_table.itertext())
 
 
 def _paragraphs_with_style(body: etree._Element, style: str) -> list[etree._Element]:

@@ -603,6 +603,35 @@ def test_every_page_of_the_form_appendices_carries_their_chapter_in_the_header(b
         assert "3 附录 表单" in header and "MK-TEST-PDF-001" in header, (page, header)
 
 
+def _word_tops(pdf: Path, page: int) -> dict[str, float]:
+    """Top (pt) of the first word starting with each text on ``page`` (pdftotext -bbox)."""
+    command = ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"]
+    html = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    tops: dict[str, float] = {}
+    for match in re.finditer(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([^<]+)</word>', html):
+        tops.setdefault(match.group(2), float(match.group(1)))
+    return tops
+
+
+def _top(tops: dict[str, float], prefix: str) -> float:
+    return next(top for word, top in tops.items() if word.startswith(prefix))
+
+
+def test_paper_forms_leave_room_to_write_sign_and_stamp(built: Build) -> None:
+    """A multi-line field gets several lines of room, a seal about 3 cm; one line each was
+    too small to fill in by hand."""
+    mm = 72 / 25.4
+    tops = _word_tops(built.pdf, page_of(built.pdf, FORM_BOOKMARK))
+    one_line = _top(tops, "联系电话") - _top(tops, "客户姓名")
+    multiline = _top(tops, "投诉类别") - _top(tops, "投诉事由")
+    assert one_line < 10 * mm and multiline >= 14 * mm, (one_line / mm, multiline / mm)
+    reply = page_of(built.pdf, FORM_BOOKMARK) + 1
+    text = pdftotext(built.pdf, page=reply)
+    assert "投诉处理结果反馈函" in text and "（盖章）" in text
+    tops = _word_tops(built.pdf, reply)
+    assert _top(tops, "客服主管签字") - _top(tops, "部门盖章") >= 28 * mm
+
+
 def test_form_options_and_dates_are_never_broken_over_lines(built: Build) -> None:
     """Chinese text breaks anywhere; a paper form must not read "☐ 其" / "他" or "☐" / "其他"."""
     page = page_of(built.pdf, FORM_BOOKMARK)

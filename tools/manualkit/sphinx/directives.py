@@ -46,7 +46,7 @@ from manualkit.sphinx.domain import (
     report_error,
 )
 from manualkit.sphinx.formatting import anchor_for
-from manualkit.sphinx.helpers import MkHelpers, UnknownIdError
+from manualkit.sphinx.helpers import SEAL_CLASS, MkHelpers, UnknownIdError, is_seal
 from manualkit.sphinx.transforms import mark_anchor
 from manualkit.templating import TemplateRenderError
 
@@ -217,6 +217,8 @@ def decorate_form(container: nodes.container, form: Form) -> None:
     table = find_table(container, "mk-fields")
     for row, field in zip(body_rows(table), form.fields, strict=True):
         row["classes"].extend(["mk-field", f"mk-field-{field.type}"])
+        if is_seal(field):
+            row["classes"].append(SEAL_CLASS)
 
 
 class FormDirective(FragmentDirective):

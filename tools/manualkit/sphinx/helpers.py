@@ -68,6 +68,19 @@ _BLANKS: dict[str, str] = {
 }
 
 
+#: Words of a signature field's label that ask for a seal (a round stamp about 4 cm across).
+_SEAL_WORDS = ("盖章", "印章", "公章", "用印")
+
+
+#: Class of a form row stamped with a seal: printed tall enough for the seal.
+SEAL_CLASS = "mk-field-seal"
+
+
+def is_seal(field: FormField) -> bool:
+    """Whether a signature field is stamped with a seal ("部门盖章") rather than signed."""
+    return field.type == "signature" and any(word in field.label for word in _SEAL_WORDS)
+
+
 #: Blanks that read wrongly when broken over lines (a date's 年 / 月 / 日 parts, a time).
 _UNBROKEN_BLANKS = frozenset({"date", "datetime"})
 
@@ -216,6 +229,8 @@ class MkHelpers:
         if field.type == "choice" and field.choices:
             # Each box stays with its whole option: "☐ 其他", never "☐" / "其他" or "☐ 其" / "他".
             return Myst("\u3000".join(unbroken(f"☐\u00a0{choice}") for choice in field.choices))
+        if is_seal(field):
+            return Myst("（盖章）")
         if field.type in _UNBROKEN_BLANKS:
             return unbroken(_BLANKS[field.type])
         return Myst(_BLANKS.get(field.type, _BLANK_LINE))

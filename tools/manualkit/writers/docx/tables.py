@@ -13,6 +13,7 @@ import re
 
 from docutils import nodes
 
+from manualkit.sphinx.helpers import SEAL_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.oxml import Element, clone, new, paragraph, sub, text_run, val
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
@@ -155,8 +156,13 @@ class TableMixin(DocxTranslatorBase):
         tr_pr = sub(tr, "trPr")
         sub(tr_pr, "cantSplit")
         classes = node.get("classes", [])
-        if SIGNATURE_CLASS in classes or "mk-field-multiline" in classes:
-            sub(tr_pr, "trHeight", {"val": "1100", "hRule": "atLeast"})
+        # Room to write in by hand, as in the PDF: a seal is about 4 cm across.
+        if SEAL_CLASS in classes:
+            sub(tr_pr, "trHeight", {"val": "2380", "hRule": "atLeast"})
+        elif SIGNATURE_CLASS in classes or "mk-field-multiline" in classes:
+            sub(tr_pr, "trHeight", {"val": "1250", "hRule": "atLeast"})
+        elif "mk-field-signature" in classes:
+            sub(tr_pr, "trHeight", {"val": "740", "hRule": "atLeast"})
         elif state.form and FIELD_CLASS in classes:
             sub(tr_pr, "trHeight", {"val": "480", "hRule": "atLeast"})
         if state.in_head:
