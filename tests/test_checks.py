@@ -1049,3 +1049,57 @@ def test_check_exit_status_1_for_findings_and_chapters_it_cannot_read(
     chapter.write_bytes(chapter.read_text(encoding="utf-8").encode("gbk"))
     assert main(["check", "--project", str(root), "--today", TODAY.isoformat()]) == 1
     assert "error MK003 not UTF-8 text" in capsys.readouterr().out
+
+
+def test_toctree_entry_naming_no_document(tmp_path: Path) -> None:
+    """A chapter listed in a toctree but missing stops the Sphinx build: MK109 at the entry."""
+    root = make_project(tmp_path)
+    index = root / "manual" / "index.md"
+    index.write_text(
+        "# 客户服务操作手册\n\n"
+        "```{toctree}\n:numbered:\n\n04-complaints\n08-appendix\n09-consumer-protection\n```\n\n"
+        # Valid entries: explicit title, suffix, absolute path, self, URL, generated page, glob.
+        ":::{toctree}\n:glob:\n\n投诉 <04-complaints.md>\n/08-appendix\nself\n"
+        "https://www.example.com/rules\ngenindex\n0*\nzz*\n:::\n",
+        encoding="utf-8",
+    )
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK109"]).diagnostics]
+    assert found == [
+        "manual/index.md:8:1: error MK109 toctree entry '09-consumer-protection' names no document "
+        "(expected manual/09-consumer-protection.md)",
+        "manual/index.md:20:1: error MK109 toctree glob pattern 'zz*' matches no document",
+    ]
+    # The chapter created: clean (the family selects MK109 too).
+    (root / "manual" / "09-consumer-protection.md").write_text("# 消费者权益保护\n", encoding="utf-8")
+    assert findings(root, ["references"]) == {("MK109", "manual/index.md", 20)}
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_toctree_entry_naming_an_untracked_chapter_fails_the_tracked_only_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit stashes unstaged changes but leaves untracked files on disk: the hook's
+    ``--tracked-only`` counts a chapter git does not track as missing (the commit lacks it)."""
+    root = make_project(tmp_path)
+    index = root / "manual" / "index.md"
+    index.write_text(
+        index.read_text(encoding="utf-8").replace("08-appendix\n", "08-appendix\n09-consumer-protection\n"),
+        encoding="utf-8",
+    )
+    (root / "manual" / "09-consumer-protection.md").write_text("# 消费者权益保护\n", encoding="utf-8")
+    # Outside a git repository, --tracked-only has nothing to compare with: the files on disk count.
+    assert run_checks(root, today=TODAY, select=["MK109"], tracked_only=True).diagnostics == ()
+    _git(root, "init", "-q")
+    _git(root, "add", "manual/index.md", "manual/04-complaints.md", "manual/08-appendix.md")
+    assert run_checks(root, today=TODAY, select=["MK109"]).diagnostics == ()
+    args = ["check", "--project", str(root), "--select", "MK109", "--tracked-only"]
+    assert main(args) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "manual/index.md:8:1: error MK109 toctree entry '09-consumer-protection' names "
+        "manual/09-consumer-protection.md, which git does not track (git add it: the commit would lack it)"
+    )
+    _git(root, "add", "manual/09-consumer-protection.md")
+    assert main(args) == 0

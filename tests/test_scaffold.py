@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from manualkit import cli
 from manualkit.loader import load_data
 from manualkit.scaffold import (
     ScaffoldError,
@@ -100,7 +102,7 @@ def test_new_sla_from_prefix_and_citation_hint(project: Path) -> None:
 def test_invalid_entry_is_rolled_back(project: Path) -> None:
     slas = project / "data" / "slas.yaml"
     before = slas.read_text(encoding="utf-8")
-    with pytest.raises(ScaffoldError, match="rolled back"):
+    with pytest.raises(ScaffoldError, match=r"not added \(data/slas\.yaml is unchanged\)"):
         new_sla(
             project,
             prefix="x",
@@ -160,7 +162,7 @@ def test_cli_new_form(project: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert args.handler(args) == 0
     assert "F-02-03" in capsys.readouterr().out
     args = parser.parse_args(["new", "form", "--project", str(project), "--chapter", "9", "--title", "新表"])
-    assert args.handler(args) == 1
+    assert args.handler(args) == 2, "invalid usage exits 2, as `manualkit --help` says"
     assert "no chapter 9" in capsys.readouterr().err
 
 
@@ -173,3 +175,212 @@ def test_mounting_the_writer_commands_stays_light() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "tools")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _data_bytes(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((project / "data").glob("*.yaml"))}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (
+            ["form", "--chapter", "9", "--title", "表"],
+            "--chapter: no chapter 9 in manual/ (chapters: 1, 2, 3)",
+        ),
+        (["form", "--title", "表"], "expected --chapter N or --section LABEL"),
+        (["form", "--chapter", "2", "--title", ""], "--title: expected a non-empty title, found ''"),
+        (["form", "--chapter", "2", "--title", "表", "--owner", "nobody"], "--owner: unknown role 'nobody'"),
+        (["checklist", "--chapter", "2", "--title", "  "], "--title: expected a non-empty title, found '  '"),
+        (
+            ["sla", "x.y", "--name", "n", "--value", "0", "--unit", "hours", "--start", "a", "--end", "b"],
+            "--value: expected a positive whole number, found 0",
+        ),
+        (
+            [
+                "sla",
+                "Bad Prefix!",
+                "--name",
+                "n",
+                "--value",
+                "1",
+                "--unit",
+                "hours",
+                "--start",
+                "a",
+                "--end",
+                "b",
+            ],
+            "id prefix: expected lowercase dotted words like complaint.general, found 'Bad Prefix!'",
+        ),
+        (
+            [
+                *("sla", "--id", "complaint.general.resolve", "--name", "n", "--value", "1"),
+                *("--unit", "hours", "--start", "a", "--end", "b", "--owner", "cs.agent"),
+            ],
+            "--id: expected a new SLA id, found 'complaint.general.resolve'",
+        ),
+        (
+            ["chapter", "--title", "章", "--slug", "genindex", "--owner", "cs.manager"],
+            "--slug: expected a name",
+        ),
+        (
+            ["chapter", "--title", "", "--slug", "new-one", "--owner", "cs.manager"],
+            "--title: expected a non-empty",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line_and_write_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], expected: str
+) -> None:
+    """README and `manualkit --help`: exit 2 means invalid sources or usage (1 is a failed check/build)."""
+    before = _data_bytes(project)
+    manual = sorted(p.name for p in (project / "manual").iterdir())
+
+    assert cli.main(["--project", str(project), "new", *arguments]) == 2
+
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "data/forms.yaml:" not in err, "the message names the argument, not a rolled-back line"
+    assert _data_bytes(project) == before
+    assert sorted(p.name for p in (project / "manual").iterdir()) == manual
+
+
+def test_existing_data_error_is_shown_and_nothing_is_added(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forms = project / "data" / "forms.yaml"
+    forms.write_text(
+        forms.read_text(encoding="utf-8").replace("  purpose: 记录客户投诉", "  purpse: 记录客户投诉", 1),
+        encoding="utf-8",
+    )
+    before = forms.read_bytes()
+
+    with pytest.raises(ScaffoldError) as refused:
+        new_form(project, chapter=2, title="测试表")
+    message = str(refused.value)
+    assert message.startswith("data/ already has 1 error(s); nothing was added. Fix them first")
+    assert "data/forms.yaml:4:3: error DATA003" in message and "'purpse'" in message
+    assert "F-02-03" not in message, "the new entry is not blamed"
+    assert forms.read_bytes() == before
+
+    assert cli.main(["--project", str(project), "new", "form", "--chapter", "2", "--title", "测试表"]) == 2
+    assert "data/forms.yaml:4:3: error DATA003" in capsys.readouterr().err
+
+
+def test_error_of_the_new_entry_itself_is_precise(project: Path) -> None:
+    """A project template that renders an invalid entry: its errors are shown with the rejected entry."""
+    templates = project / "templates" / "scaffold"
+    templates.mkdir(parents=True)
+    (templates / "form.yaml.j2").write_text(
+        "- id: {{ id }}\n  title: {{ title | yq }}\n  section: {{ section }}\n  owner: {{ owner }}\n"
+        "  colour: red\n  fields: []\n",
+        encoding="utf-8",
+    )
+    forms = project / "data" / "forms.yaml"
+    before = forms.read_bytes()
+    first_new_line = forms.read_text(encoding="utf-8").count("\n") + 2  # after one blank line
+
+    with pytest.raises(ScaffoldError) as rejected:
+        new_form(project, chapter=2, title="测试表")
+    message = str(rejected.value)
+    assert "not added (data/forms.yaml is unchanged)" in message
+    assert f"data/forms.yaml:{first_new_line + 4}:3: error DATA003" in message and "'colour'" in message
+    assert f"{first_new_line + 4:>5} |   colour: red" in message, "the rejected line is shown"
+    assert forms.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "slug", ["genindex", "search", "modindex", "py-modindex", "index", "complaint-handling"]
+)
+def test_new_chapter_refuses_reserved_and_taken_names(project: Path, slug: str) -> None:
+    index = project / "manual" / "index.md"
+    before = index.read_bytes()
+    with pytest.raises(ScaffoldError, match=rf"--slug: expected a (name Sphinx|new label).*{slug!r}"):
+        new_chapter(project, title="新章", slug=slug, owner="cs.manager")
+    assert index.read_bytes() == before
+    assert not list((project / "manual").glob("04-*.md"))
+
+
+def test_new_chapter_refuses_an_empty_title(project: Path) -> None:
+    with pytest.raises(ScaffoldError, match=r"--title: expected a non-empty chapter title, found ''"):
+        new_chapter(project, title="", slug="new-one", owner="cs.manager")
+    assert not list((project / "manual").glob("04-*.md"))
+
+
+def test_new_chapter_owner_is_required_and_help_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new chapter has no front matter to take an owner from: --owner is required, as help says."""
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["--project", str(project), "new", "chapter", "--title", "新章", "--slug", "new-one"])
+    assert usage.value.code == 2
+    assert "--owner" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["new", "chapter", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "required: role id from data/roles.yaml" in shown
+    assert "front matter owner" not in shown and "default: the owner" not in shown
+
+
+def test_crlf_line_endings_and_bom_are_kept(project: Path) -> None:
+    """Appending to a CRLF (or BOM) file keeps every existing byte: git shows only the new lines."""
+    forms = project / "data" / "forms.yaml"
+    forms.write_bytes(b"\xef\xbb\xbf" + forms.read_bytes().replace(b"\n", b"\r\n"))
+    index = project / "manual" / "index.md"
+    index.write_bytes(index.read_bytes().replace(b"\n", b"\r\n"))
+    forms_before, index_before = forms.read_bytes(), index.read_bytes()
+
+    result = new_form(project, chapter=2, title="新表")
+    after = forms.read_bytes()
+    assert after.startswith(forms_before)
+    assert b"\n" not in after.replace(b"\r\n", b""), "no LF-only line"
+    assert after.decode("utf-8-sig").split("\r\n")[result.line - 1] == "- id: F-02-03"
+    data, diagnostics = load_data(project / "data")
+    assert diagnostics == [] and data is not None and data.form("F-02-03").title == "新表"
+
+    chapter = new_chapter(project, title="新章", slug="new-one", owner="cs.manager")
+    new_index = index.read_bytes()
+    assert b"\n" not in new_index.replace(b"\r\n", b"")
+    assert new_index == index_before.replace(b"03-appendices\r\n", b"03-appendices\r\n04-new-one\r\n")
+    assert b"\n" not in chapter.path.read_bytes().replace(b"\r\n", b""), "new chapter follows index.md"
+
+
+def test_form_message_says_check_fails_until_the_chapter_references_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = new_form(project, chapter=2, title="新表")
+    message = result.message
+    assert "must be referenced in chapter 2 (manual/02-complaints.md)" in message
+    assert "`manualkit check` fails with MK107" in message
+    assert "section (complaint-handling), which starts at manual/02-complaints.md:6" in message
+    assert ":::{form} F-02-03\n:::" in message
+
+    def mk107() -> list[str]:
+        cli.main(["--project", str(project), "check", "--format", "json", "--select", "MK107"])
+        return [line for line in capsys.readouterr().out.splitlines() if "F-02-03" in line]
+
+    assert mk107(), "the message tells the truth: check reports MK107"
+    chapter = project / "manual" / "02-complaints.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n:::{form} F-02-03\n:::\n", encoding="utf-8")
+    assert mk107() == [], "the printed snippet, pasted into the chapter, is what check wants"
+
+
+def test_readme_form_example_is_true(tmp_path: Path) -> None:
+    """README's `manualkit new form … # → F-CC-NN` example gives that id on the real manual's data."""
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"manualkit new form --chapter (\d+) --title (\S+)\s+# → (F-\d\d-\d\d)", readme)
+    assert example is not None
+    for part in ("conf.py", "data", "manual"):
+        source = repo / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
+    result = new_form(tmp_path, chapter=int(example.group(1)), title=example.group(2))
+    assert result.new_id == example.group(3)
+
+
+def test_chapter_not_in_utf8_is_explained(project: Path) -> None:
+    (project / "manual" / "01-basics.md").write_bytes("# 基础\n".encode("gb18030"))
+    with pytest.raises(ScaffoldError, match=r"01-basics\.md: expected UTF-8 text, found byte 0xbb"):
+        new_form(project, chapter=2, title="表")

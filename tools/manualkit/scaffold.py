@@ -2,9 +2,14 @@
 
 A writer adding a form should not have to know the YAML schema, the id scheme or where the form is
 printed.  Each scaffold picks the next free id, renders a template from ``templates/scaffold/``,
-*appends* it as text (the data file's comments and layout stay as the writer left them), re-loads
-``data/`` with the real loader and rolls the file back if the new entry made it invalid.  It then
-says where the new entry is to be cited, in the writer's terms (a role to type, a file to open).
+*appends* it as text (the data file's comments, layout, line endings and BOM stay as the writer
+left them), re-loads ``data/`` with the real loader and rolls the file back if the new entry made it
+invalid.  It then says where the new entry is to be cited, in the writer's terms (a role to type, a
+file to open).
+
+Everything the writer typed is checked before any file is touched, and ``data/`` must load cleanly
+before anything is appended: otherwise a rollback would report an error the writer's own request
+never caused, or name a line of an entry that no longer exists.
 """
 
 from __future__ import annotations
@@ -33,14 +38,24 @@ _BOUNDS: tuple[Bound, ...] = ("within", "at_least", "at_most")
 _KINDS: tuple[SlaKind, ...] = ("deadline", "interval", "advance", "retention", "period")
 _CHAPTER_FILE = re.compile(r"^(\d{2,})-([a-z0-9][a-z0-9\-]*)\.md$")
 _LABEL_LINE = re.compile(r"^\(([a-z][a-z0-9\-]*)\)=\s*$", re.MULTILINE)
+#: Any MyST target a label could collide with: ``(label)=`` lines and directives' ``:name:`` option.
+_ANY_LABEL = re.compile(r"^\s*(?:\((?P<target>[^()\s]+)\)=|:name:\s*(?P<name>\S+))\s*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 _FENCE_OPEN = re.compile(r"^\s*(?P<fence>:{3,}|`{3,})\{(?P<name>[a-z][a-z0-9\-]*)\}")
 _SLUG = re.compile(r"^[a-z][a-z0-9\-]*$")
 _DOTTED = re.compile(r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$")
+#: Labels and page names Sphinx defines itself (its standard domain's ``genindex``, ``modindex``,
+#: ``search`` and the Python module index page): a chapter label with one of these names makes
+#: the build fail with "duplicate label".
+RESERVED_NAMES = frozenset({"genindex", "modindex", "search", "py-modindex"})
 
 
 class ScaffoldError(Exception):
-    """A scaffold request that cannot be fulfilled; the message says what to change."""
+    """A scaffold request that cannot be fulfilled; the message says what to change.
+
+    Always the writer's input (an option, ``data/``, ``manual/``, a template) and always raised
+    before anything is left written: ``manualkit new`` exits 2 (invalid sources or usage) on it.
+    """
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +80,84 @@ class Scaffolded:
     new_id: str
     line: int
     message: str
+
+
+# --------------------------------------------------------------------------- files as the writer saved them
+
+
+@dataclasses.dataclass(frozen=True)
+class TextFile:
+    """A UTF-8 text file read without translating its line endings, so an edit can keep them.
+
+    ``Path.read_text`` turns CRLF into LF and ``write_text`` writes LF: appending one entry to a
+    CRLF file that way rewrote every line of it (a 9-line addition showed as 183 changed lines).
+    """
+
+    text: str
+    newline: str
+    bom: bool
+
+    @classmethod
+    def read(cls, path: Path) -> TextFile:
+        raw = path.read_bytes()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ScaffoldError(
+                f"{path.as_posix()}: expected UTF-8 text, found byte {raw[exc.start]:#04x} at offset "
+                f"{exc.start}; save the file as UTF-8"
+            ) from exc
+        return cls(text, detect_newline(text), bom)
+
+    def encode(self, text: str) -> bytes:
+        """``text`` as this file stores text: its BOM (if it had one) and UTF-8."""
+        return (b"\xef\xbb\xbf" if self.bom else b"") + text.encode("utf-8")
+
+    def lines(self, text: str) -> str:
+        """``text`` written with ``\\n`` line ends, converted to this file's line ends."""
+        return text.replace("\r\n", "\n").replace("\n", self.newline)
+
+
+def detect_newline(text: str) -> str:
+    """The line ending most lines of ``text`` use (LF for a file without any)."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf > text.count("\n") - crlf else "\n"
+
+
+# --------------------------------------------------------------------------- checking the writer's input
+
+
+def require_text(option: str, value: str | None, what: str) -> str:
+    """``value`` if it is a usable one-line text; why not otherwise.
+
+    Checked before anything is written: the data loader would reject an empty title too, but
+    only after the entry was appended, and its message then named a line of the rolled-back
+    entry instead of the option the writer typed.
+    """
+    if value is None or not value.strip():
+        raise ScaffoldError(f"{option}: expected a non-empty {what}, found {value!r}")
+    if "\n" in value or "\r" in value:
+        raise ScaffoldError(f"{option}: expected a {what} on one line, found a line break in {value!r}")
+    return value
+
+
+def require_valid_data(root: Path) -> None:
+    """Refuse to scaffold while ``data/`` already has errors, and list them.
+
+    The new entry is checked by re-loading ``data/``; with an error already there the load
+    fails whatever the entry is, and the scaffold would blame (and roll back) a good entry
+    while hiding the real ``file:line:col`` error.
+    """
+    from manualkit.loader import load_data
+
+    _, diagnostics = load_data(root / "data", root=root)
+    errors = sorted(_errors(diagnostics))
+    if errors:
+        raise ScaffoldError(
+            f"data/ already has {len(errors)} error(s); nothing was added. Fix them first "
+            "(manualkit data lists them), then run this command again:\n" + "\n".join(errors)
+        )
 
 
 # --------------------------------------------------------------------------- toctree helpers
@@ -94,15 +187,19 @@ def toctree_entries(index_text: str) -> list[str]:
 
 
 def add_to_toctree(index_text: str, new_entries: Iterable[str], after: str) -> str:
-    """Insert toctree entries right after the entry ``after`` (keeping its indentation)."""
+    """Insert toctree entries right after the entry ``after`` (keeping its indentation and line end)."""
     out: list[str] = []
     pending = list(new_entries)
     for line in index_text.splitlines(keepends=True):
-        out.append(line)
         if pending and line.strip() == after:
+            body = line.rstrip("\r\n")
+            ending = line[len(body) :] or detect_newline(index_text)
             indent = line[: len(line) - len(line.lstrip())]
-            out.extend(f"{indent}{entry}\n" for entry in pending)
+            out.append(body + ending)
+            out.extend(f"{indent}{entry}{ending}" for entry in pending)
             pending = []
+        else:
+            out.append(line)
     if pending:
         raise ScaffoldError(f"manual/index.md: toctree entry {after!r} not found")
     return "".join(out)
@@ -118,7 +215,7 @@ def chapters(root: Path) -> list[Chapter]:
         match = _CHAPTER_FILE.match(path.name)
         if not match:
             continue
-        text = path.read_text(encoding="utf-8")
+        text = TextFile.read(path).text.replace("\r\n", "\n")
         owner: str | None = None
         front = _FRONT_MATTER.match(text)
         if front:
@@ -142,8 +239,8 @@ def locate(root: Path, chapter: int | None, section: str | None) -> tuple[Chapte
             if section in ch.labels:
                 if chapter is not None and ch.number != chapter:
                     raise ScaffoldError(
-                        f"section {section!r} is in {_rel(root, ch.path)} (chapter {ch.number}), "
-                        f"not chapter {chapter}"
+                        f"--section {section}: expected a section of chapter {chapter}, found it in "
+                        f"{_rel(root, ch.path)} (chapter {ch.number})"
                     )
                 return ch, section
         every = [label for ch in known for label in ch.labels]
@@ -153,16 +250,27 @@ def locate(root: Path, chapter: int | None, section: str | None) -> tuple[Chapte
             if close
             else ("see the (label)= lines of manual/*.md")
         )
-        raise ScaffoldError(f"no section label ({section})= in manual/*.md; {hint}")
+        raise ScaffoldError(f"--section: no section label ({section})= in manual/*.md; {hint}")
     if chapter is None:
-        raise ScaffoldError("say where the entry belongs: --chapter N or --section LABEL")
+        raise ScaffoldError(
+            "expected --chapter N or --section LABEL (where the entry belongs), found neither"
+        )
     for ch in known:
         if ch.number == chapter:
             if not ch.labels:
-                raise ScaffoldError(f"{_rel(root, ch.path)} has no section label to attach the entry to")
+                raise ScaffoldError(
+                    f"--chapter {chapter}: {_rel(root, ch.path)} has no (label)= line to attach the entry "
+                    "to; add one or pass --section LABEL"
+                )
             return ch, ch.labels[0]
     numbers = ", ".join(str(ch.number) for ch in known) or "none"
-    raise ScaffoldError(f"no chapter {chapter} in manual/ (chapters: {numbers})")
+    raise ScaffoldError(f"--chapter: no chapter {chapter} in manual/ (chapters: {numbers})")
+
+
+def label_line(path: Path, label: str) -> int:
+    """1-based line of the ``(label)=`` line in a chapter (1 if it is not found)."""
+    lines = TextFile.read(path).text.splitlines()
+    return next((i for i, line in enumerate(lines, 1) if line.strip() == f"({label})="), 1)
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -187,7 +295,7 @@ def existing_ids(root: Path, collection: str) -> list[str]:
     if not path.exists():
         return []
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(TextFile.read(path).text)
     except yaml.YAMLError as exc:
         raise ScaffoldError(f"{_rel(root, path)}: not valid YAML, fix it first ({exc})") from exc
     if not isinstance(raw, list):
@@ -210,7 +318,7 @@ def next_prefixed_id(prefix: str, existing: Iterable[str]) -> str:
     prefix = prefix.rstrip(".")
     if not _DOTTED.match(prefix):
         raise ScaffoldError(
-            f"SLA id prefix must be lowercase dotted words like complaint.general, found {prefix!r}"
+            f"id prefix: expected lowercase dotted words like complaint.general, found {prefix!r}"
         )
     pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)$")
     numbers = [int(m.group(1)) for i in existing if (m := pattern.match(i))]
@@ -252,8 +360,11 @@ def _errors(diagnostics: Iterable[Diagnostic]) -> set[str]:
 def append_entry(root: Path, collection: str, entry_text: str, new_id: str) -> int:
     """Append ``entry_text`` to the collection's data file; return the 1-based line of the new entry.
 
-    The file is re-loaded with the real loader afterwards; any error that was not there before
-    (or the new id not loading) restores the previous text and raises ``ScaffoldError``.
+    ``data/`` must load without errors before (see :func:`require_valid_data`), so every error
+    of the re-load afterwards is the new entry's.  On one (or the new id not loading) the file
+    gets back its exact previous bytes and ``ScaffoldError`` lists the errors with the rejected
+    entry, numbered as it would have stood in the file, since those lines are gone.  The file's
+    line endings and BOM are kept: the entry is written with the ones the file already uses.
     """
     import yaml
 
@@ -261,48 +372,77 @@ def append_entry(root: Path, collection: str, entry_text: str, new_id: str) -> i
 
     data_dir = root / "data"
     path = data_file(root, collection)
-    before_text = path.read_text(encoding="utf-8") if path.exists() else None
-    _, before_diags = load_data(data_dir)
-    before = _errors(before_diags)
+    before_bytes = path.read_bytes() if path.exists() else None
+    stored = TextFile.read(path) if path.exists() else TextFile("", "\n", False)
+    nl = stored.newline
 
-    text = before_text or ""
+    text = stored.text
     if text.strip() and yaml.safe_load(text) in (None, []):
         # ``[]`` (flow style) cannot be continued with a block entry: keep only the comments.
         text = "".join(line for line in text.splitlines(keepends=True) if line.lstrip().startswith("#"))
-    text = text.rstrip("\n") + "\n" if text.strip() else text
-    separator = "\n" if text.strip() else ""
-    start_line = text.count("\n") + separator.count("\n") + 1
-    path.write_text(text + separator + entry_text.rstrip("\n") + "\n", encoding="utf-8")
-
-    data, after_diags = load_data(data_dir)
-    new_errors = sorted(_errors(after_diags) - before)
+    text = text.rstrip("\r\n") + nl if text.strip() else text
+    separator = nl if text.strip() else ""
+    start_line = text.count("\n") + (1 if separator else 0) + 1
+    # The separator is the blank line before the entry; a template's leading newlines would add more.
+    entry = entry_text.replace("\r\n", "\n").strip("\n") + "\n"
+    try:
+        path.write_bytes(stored.encode(text + separator + stored.lines(entry)))
+        data, diagnostics = load_data(data_dir, root=root)
+    except BaseException:
+        _restore(path, before_bytes)
+        raise
+    errors = sorted(_errors(diagnostics))
     loaded = data is not None and new_id in {e.id for e in getattr(data, collection)}
-    if new_errors or not loaded:
-        if before_text is None:
-            path.unlink()
-        else:
-            path.write_text(before_text, encoding="utf-8")
-        details = "\n".join(new_errors) or f"{new_id} did not load from {_rel(root, path)}"
-        raise ScaffoldError(f"the new entry was rolled back, it made data/ invalid:\n{details}")
+    if errors or not loaded:
+        _restore(path, before_bytes)
+        shown = _rel(root, path)
+        numbered = "\n".join(
+            f"{start_line + i:>5} | {line}" for i, line in enumerate(entry.rstrip("\n").split("\n"))
+        )
+        details = "\n".join(errors) or f"{new_id} did not load from {shown}"
+        raise ScaffoldError(
+            f"the new entry was not added ({shown} is unchanged): it would have made data/ invalid:\n"
+            f"{details}\nThe rejected entry, with the line numbers it would have had in {shown}:\n"
+            f"{numbered}"
+        )
     entry_line = next(
-        (start_line + i for i, line in enumerate(entry_text.splitlines()) if line.startswith("- ")),
+        (start_line + i for i, line in enumerate(entry.splitlines()) if line.startswith("- ")),
         start_line,
     )
     return entry_line
 
 
-def _known_role(root: Path, role: str) -> None:
+def _restore(path: Path, before: bytes | None) -> None:
+    """Put a data file back byte for byte (or remove it if the scaffold created it)."""
+    if before is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(before)
+
+
+def _known_role(root: Path, role: str, source: str = "--owner") -> None:
+    """Refuse a role that is not in ``data/roles.yaml`` (``source`` says where the role came from)."""
     roles = existing_ids(root, "roles")
     if roles and role not in roles:
-        raise ScaffoldError(f"unknown role {role!r}; roles in data/roles.yaml: {', '.join(roles)}")
+        close = difflib.get_close_matches(role, roles, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ScaffoldError(
+            f"{source}: unknown role {role!r}{hint}; expected one of data/roles.yaml: {', '.join(roles)}"
+        )
 
 
 def _owner(root: Path, owner: str | None, chapter: Chapter) -> str:
-    chosen = owner or chapter.owner
-    if not chosen:
-        raise ScaffoldError(f"{_rel(root, chapter.path)} has no owner in its front matter: pass --owner ROLE")
-    _known_role(root, chosen)
-    return chosen
+    """``--owner`` if given, else the owner in the chapter's front matter."""
+    if owner is not None:
+        _known_role(root, require_text("--owner", owner, "role id"))
+        return owner
+    if not chapter.owner:
+        raise ScaffoldError(
+            f"--owner: expected a role id, found none: {_rel(root, chapter.path)} has no owner in its "
+            "front matter to take it from"
+        )
+    _known_role(root, chapter.owner, f"{_rel(root, chapter.path)} front matter owner")
+    return chapter.owner
 
 
 # --------------------------------------------------------------------------- the four scaffolds
@@ -317,7 +457,17 @@ def new_form(
     purpose: str | None = None,
     owner: str | None = None,
 ) -> Scaffolded:
+    """Append form ``F-CC-NN`` (next free number of the chapter) to ``data/forms.yaml``.
+
+    The chapter's prose is not edited: where the form is printed is the writer's decision.  Until
+    the chapter references it, ``manualkit check`` fails with MK107, so the message says so.
+    """
+    require_text("--title", title, "title")
+    if purpose is not None:
+        require_text("--purpose", purpose, "sentence saying what the form records")
+    require_valid_data(root)
     ch, label = locate(root, chapter, section)
+    chosen_owner = _owner(root, owner, ch)
     form_id = next_numbered_id("F", ch.number, existing_ids(root, "forms"))
     text = render_template(
         root,
@@ -326,15 +476,18 @@ def new_form(
         title=title,
         purpose=purpose or f"{title}，用于记录办理情况",
         section=label,
-        owner=_owner(root, owner, ch),
+        owner=chosen_owner,
     )
     line = append_entry(root, "forms", text, form_id)
     path = data_file(root, "forms")
-    where = _rel(root, ch.path)
+    where = f"{_rel(root, ch.path)}:{label_line(ch.path, label)}"
     message = (
         f"Added form {form_id} {title} at {_rel(root, path)}:{line} (replace its sample fields).\n"
-        f"Print it in {where}, section ({label}), with:\n\n:::{{form}} {form_id}\n:::\n\n"
-        f"Cite it in prose with {{form}}`{form_id}`. The form appendices list it automatically."
+        f"The form must be referenced in chapter {ch.number} ({_rel(root, ch.path)}): until it is, "
+        f'`manualkit check` fails with MK107 ("… that chapter never references it").\n'
+        f"Print it in section ({label}), which starts at {where}, with:\n\n:::{{form}} {form_id}\n:::\n\n"
+        f"or cite it in that chapter's prose with {{form}}`{form_id}`. "
+        "The form appendices list it automatically."
     )
     return Scaffolded(path, form_id, line, message)
 
@@ -356,32 +509,46 @@ def new_sla(
     owner: str | None = None,
     tags: Sequence[str] = (),
 ) -> Scaffolded:
-    existing = existing_ids(root, "slas")
+    """Append an SLA with id ``sla_id`` or the next ``<prefix>.N`` to ``data/slas.yaml``."""
+    require_text("--name", name, "name")
+    require_text("--start", start, "start event")
+    require_text("--end", end, "end event")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ScaffoldError(f"--value: expected a positive whole number, found {value!r}")
     if sla_id:
         if not _DOTTED.match(sla_id):
             raise ScaffoldError(
-                f"SLA ids are lowercase dotted words like complaint.general.resolve, found {sla_id!r}"
+                f"--id: expected lowercase dotted words like complaint.general.callback, found {sla_id!r}"
             )
-        if sla_id in existing:
-            raise ScaffoldError(f"SLA {sla_id!r} already exists in data/slas.yaml")
-        new_id = sla_id
     elif prefix:
-        new_id = next_prefixed_id(prefix, existing)
+        next_prefixed_id(prefix, ())  # checks the prefix before data/ is read
     else:
-        raise ScaffoldError("give an id prefix (manualkit new sla complaint.general …) or --id")
+        raise ScaffoldError(
+            "expected an id prefix (manualkit new sla complaint.general …) or --id ID, found neither"
+        )
+    require_valid_data(root)
+    existing = existing_ids(root, "slas")
+    if sla_id:
+        if sla_id in existing:
+            raise ScaffoldError(
+                f"--id: expected a new SLA id, found {sla_id!r}, which data/slas.yaml already has"
+            )
+        new_id = sla_id
+    else:
+        new_id = next_prefixed_id(prefix or "", existing)
     ch: Chapter | None = None
     label: str | None = None
     if chapter is not None or section is not None:
         ch, label = locate(root, chapter, section)
     if ch is not None:
         chosen_owner = _owner(root, owner, ch)
-    elif owner:
-        _known_role(root, owner)
+    elif owner is not None:
+        _known_role(root, require_text("--owner", owner, "role id"))
         chosen_owner = owner
     else:
-        raise ScaffoldError("pass --owner ROLE (or --section/--chapter to take the chapter's owner)")
-    if value <= 0:
-        raise ScaffoldError(f"--value must be a positive whole number, found {value}")
+        raise ScaffoldError(
+            "--owner: expected a role id (or --section/--chapter to take the chapter's owner), found none"
+        )
     text = render_template(
         root,
         "sla.yaml.j2",
@@ -421,14 +588,20 @@ def new_checklist(
     owner: str | None = None,
     items: Sequence[str] = (),
 ) -> Scaffolded:
+    """Append checklist ``CL-CC-NN`` (next free number of the chapter) to ``data/checklists.yaml``."""
+    require_text("--title", title, "title")
+    for item in items:
+        require_text("--item", item, "checklist item")
+    require_valid_data(root)
     ch, label = locate(root, chapter, section)
+    chosen_owner = _owner(root, owner, ch)
     checklist_id = next_numbered_id("CL", ch.number, existing_ids(root, "checklists"))
     text = render_template(
         root,
         "checklist.yaml.j2",
         id=checklist_id,
         title=title,
-        owner=_owner(root, owner, ch),
+        owner=chosen_owner,
         section=label,
         items=list(items) or ["（待补充检查事项）"],
     )
@@ -436,7 +609,7 @@ def new_checklist(
     path = data_file(root, "checklists")
     message = (
         f"Added checklist {checklist_id} {title} at {_rel(root, path)}:{line}.\n"
-        f"Print it in {_rel(root, ch.path)}, section ({label}), with:\n\n"
+        f"Print it in section ({label}) at {_rel(root, ch.path)}:{label_line(ch.path, label)} with:\n\n"
         f":::{{checklist}} {checklist_id}\n:::"
     )
     return Scaffolded(path, checklist_id, line, message)
@@ -445,38 +618,60 @@ def new_checklist(
 def new_chapter(
     root: Path, *, title: str, slug: str, owner: str | None, review_due: dt.date | None = None
 ) -> Scaffolded:
-    if not owner:
-        raise ScaffoldError("pass --owner ROLE: the role responsible for reviewing the new chapter")
+    """Create ``manual/NN-<slug>.md`` (labelled ``(slug)=``) and add it to the index toctree.
+
+    ``owner`` is required: a new chapter has no front matter to take it from, and the review
+    cycle (MK5xx) needs a responsible role for every chapter.
+    """
+    require_text("--title", title, "chapter title")
+    if not owner or not owner.strip():
+        raise ScaffoldError(
+            f"--owner: expected the role responsible for reviewing the new chapter, found {owner!r}"
+        )
     if not _SLUG.match(slug):
         raise ScaffoldError(
-            f"--slug must be lowercase ASCII words with dashes (e.g. complaints), found {slug!r}"
+            f"--slug: expected lowercase ASCII words with dashes (e.g. complaints), found {slug!r}"
+        )
+    if slug in RESERVED_NAMES:
+        raise ScaffoldError(
+            f"--slug: expected a name Sphinx does not reserve ({', '.join(sorted(RESERVED_NAMES))}), "
+            f"found {slug!r}"
         )
     _known_role(root, owner)
-    known = chapters(root)
-    taken = {label for ch in known for label in ch.labels}
+    taken = taken_names(root)
     if slug in taken:
-        raise ScaffoldError(f"section label ({slug})= already exists; choose another --slug")
+        raise ScaffoldError(
+            f"--slug: expected a new label, found {slug!r}, which already exists in {taken[slug]}; "
+            "choose another"
+        )
     index = root / "manual" / "index.md"
     if not index.exists():
         raise ScaffoldError(f"{_rel(root, index)} not found: is {root} a manualkit project?")
-    index_text = index.read_text(encoding="utf-8")
-    entries = toctree_entries(index_text)
+    stored = TextFile.read(index)
+    entries = toctree_entries(stored.text)
     numbered = [e for e in entries if _CHAPTER_FILE.match(Path(e).name + ".md")]
     if not numbered:
         raise ScaffoldError(f"{_rel(root, index)}: no numbered chapter (NN-name) in its toctree")
+    known = chapters(root)
     number = max(ch.number for ch in known) + 1 if known else 1
     doc = f"{number:02d}-{slug}"
     path = root / "manual" / f"{doc}.md"
+    if path.exists():
+        raise ScaffoldError(f"--slug: {_rel(root, path)} already exists; choose another --slug")
+    new_index = stored.encode(add_to_toctree(stored.text, [doc], numbered[-1]))
     due = review_due or _one_year_after(dt.date.today())
-    path.write_text(
-        render_template(
-            root, "chapter.md.j2", owner=owner, review_due=due.isoformat(), label=slug, title=title
-        ),
-        encoding="utf-8",
+    body = render_template(
+        root, "chapter.md.j2", owner=owner, review_due=due.isoformat(), label=slug, title=title
     )
-    index.write_text(add_to_toctree(index_text, [doc], numbered[-1]), encoding="utf-8")
+    # The new file follows manual/index.md's line endings, so the manual keeps one convention.
+    path.write_bytes(stored.lines(body).encode("utf-8"))
+    try:
+        index.write_bytes(new_index)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     last = root / "manual" / f"{numbered[-1]}.md"
-    back_matter = last.exists() and _lists_everything(last.read_text(encoding="utf-8"))
+    back_matter = last.exists() and _lists_everything(TextFile.read(last).text)
     note = (
         f"\nNote: it comes after {numbered[-1]}, which holds the appendices; if it belongs before them, "
         "renumber the files and the toctree entries."
@@ -489,6 +684,23 @@ def new_chapter(
         f"Link to it from other chapters with {{ref}}`{slug}`.{note}"
     )
     return Scaffolded(path, doc, 6, message)
+
+
+def taken_names(root: Path) -> dict[str, str]:
+    """Labels and document names already used in ``manual/`` → the file that uses them.
+
+    A chapter's slug becomes a section label; Sphinx fails the build on a duplicate label, and
+    a label equal to a document name makes ``{ref}`` and ``{doc}`` links easy to confuse.
+    """
+    manual = root / "manual"
+    taken: dict[str, str] = {}
+    for path in sorted(manual.rglob("*.md")):
+        shown = _rel(root, path)
+        taken.setdefault(path.relative_to(manual).with_suffix("").as_posix(), f"{shown} (its document name)")
+        for match in _ANY_LABEL.finditer(TextFile.read(path).text.replace("\r\n", "\n")):
+            name = (match.group("target") or match.group("name")).lower()
+            taken.setdefault(name, shown)
+    return taken
 
 
 def _lists_everything(text: str) -> bool:
@@ -509,6 +721,12 @@ def _one_year_after(day: dt.date) -> dt.date:
 # --------------------------------------------------------------------------- CLI
 
 
+_EXIT_STATUS = (
+    "Exit status: 0 scaffolded; 2 invalid usage or sources (a bad option, data/ already invalid, an "
+    "entry that would not load): nothing is written; 1 a file could not be read or written."
+)
+
+
 def _project(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "project", None) or ".")
 
@@ -525,6 +743,9 @@ def _tags(value: str) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Run one scaffold; exit 2 for invalid usage or sources, 1 only when a file cannot be written."""
+    from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+
     root = _project(args)
     try:
         if args.kind == "form":
@@ -567,10 +788,18 @@ def _run(args: argparse.Namespace) -> int:
                 root, title=args.title, slug=args.slug, owner=args.owner, review_due=args.review_due
             )
     except ScaffoldError as exc:
+        # The writer's input: an option, data/, manual/ or a template (nothing was left written).
         print(f"manualkit new {args.kind}: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_INVALID
+    except OSError as exc:
+        # Not the input: the disk or permissions refused a read or write the input was fine for.
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"manualkit new {args.kind}: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return EXIT_FAILED
     print(result.message)
-    return 0
+    return EXIT_OK
 
 
 def add_new_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -579,23 +808,26 @@ def add_new_parser(subparsers: Any) -> argparse.ArgumentParser:
         "new",
         help="start a new form, SLA, checklist or chapter with the next free id",
         description="Scaffold a valid entry in data/ or a new chapter in manual/, then say where to cite it.",
+        epilog=_EXIT_STATUS,
     )
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="{form,sla,checklist,chapter}")
 
-    def common(p: argparse.ArgumentParser, *, where: bool = True) -> None:
+    def common(p: argparse.ArgumentParser, *, owner_help: str, where: bool = True) -> None:
+        p.epilog = _EXIT_STATUS
         p.add_argument(
             "--project", default=argparse.SUPPRESS, help="project root (default: current directory)"
         )
         if where:
             p.add_argument("--chapter", type=int, help="chapter number (its first section label is used)")
             p.add_argument("--section", help="section label the entry belongs to, e.g. complaint-intake")
-        p.add_argument("--owner", help="owning role id (default: the chapter's front-matter owner)")
+        p.add_argument("--owner", required=not where, metavar="ROLE", help=owner_help)
         p.set_defaults(handler=_run)
 
+    chapter_owner = "owning role id from data/roles.yaml (default: the owner in the chapter's front matter)"
     form = kinds.add_parser("form", help="a printable form F-CC-NN")
     form.add_argument("--title", required=True, help="form title, e.g. 投诉受理登记表")
     form.add_argument("--purpose", help="one sentence: what the form records")
-    common(form)
+    common(form, owner_help=chapter_owner)
 
     sla = kinds.add_parser("sla", help="a service level (duration between two events)")
     sla.add_argument("prefix", nargs="?", help="id prefix, e.g. complaint.general → complaint.general.N")
@@ -608,16 +840,25 @@ def add_new_parser(subparsers: Any) -> argparse.ArgumentParser:
     sla.add_argument("--start", required=True, help="start event, e.g. 受理投诉")
     sla.add_argument("--end", required=True, help="end event, e.g. 答复客户")
     sla.add_argument("--tags", type=_tags, help="comma-separated tags (SLA tables filter on them)")
-    common(sla)
+    common(
+        sla,
+        owner_help="owning role id from data/roles.yaml (default with --chapter/--section: the owner "
+        "in that chapter's front matter; required without them)",
+    )
 
     checklist = kinds.add_parser("checklist", help="a checklist CL-CC-NN")
     checklist.add_argument("--title", required=True)
     checklist.add_argument("--item", action="append", help="a checklist item (repeat)")
-    common(checklist)
+    common(checklist, owner_help=chapter_owner)
 
     chapter = kinds.add_parser("chapter", help="a new numbered chapter file, added to the index toctree")
     chapter.add_argument("--title", required=True, help="chapter title, e.g. 消费者权益保护")
     chapter.add_argument("--slug", required=True, help="file name and label, e.g. consumer-protection")
     chapter.add_argument("--review-due", type=_date, help="YYYY-MM-DD (default: one year from today)")
-    common(chapter, where=False)
+    common(
+        chapter,
+        owner_help="required: role id from data/roles.yaml responsible for reviewing the new chapter "
+        "(written to its front matter)",
+        where=False,
+    )
     return parser

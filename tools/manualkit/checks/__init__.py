@@ -81,13 +81,17 @@ def run_checks(
     today: dt.date | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
+    tracked_only: bool = False,
 ) -> CheckReport:
-    """Check one manual project (``conf.py``, ``manual/``, ``data/`` under ``project_root``)."""
+    """Check one manual project (``conf.py``, ``manual/``, ``data/`` under ``project_root``).
+
+    ``tracked_only``: a chapter git does not track counts as missing (what a commit contains).
+    """
     from manualkit.loader import relaxed_gc
 
     # The rules walk the same long-lived objects the loader made: see ``LOAD_GC_THRESHOLD``.
     with relaxed_gc():
-        return _run_checks(project_root, today=today, select=select, ignore=ignore)
+        return _run_checks(project_root, today=today, select=select, ignore=ignore, tracked_only=tracked_only)
 
 
 def _run_checks(
@@ -96,6 +100,7 @@ def _run_checks(
     today: dt.date | None,
     select: Sequence[str] | None,
     ignore: Sequence[str] | None,
+    tracked_only: bool = False,
 ) -> CheckReport:
     from manualkit.checks.context import CheckContext
     from manualkit.checks.datapos import DataPositions
@@ -120,6 +125,7 @@ def _run_checks(
         documents=documents,
         today=today or dt.date.today(),
         positions=DataPositions.from_source(root, data_dir, source),
+        tracked_only=tracked_only,
     )
     ruleset = collect(RULE_MODULES)
     base.extend(

@@ -26,6 +26,9 @@ class CheckContext:
     documents: tuple[Document, ...]
     today: dt.date
     positions: DataPositions
+    #: Count a chapter git does not track as missing (``check --tracked-only``, the pre-commit hook:
+    #: pre-commit stashes unstaged changes but leaves untracked files, which the commit lacks).
+    tracked_only: bool = False
 
     @property
     def data_dir(self) -> Path:
@@ -37,6 +40,21 @@ class CheckContext:
         from manualkit.revisions import released_versions
 
         return frozenset(released_versions(self.root) or ())
+
+    @cached_property
+    def tracked_manual_files(self) -> frozenset[str] | None:
+        """Paths (relative to the root, POSIX) of the files under ``manual/`` in git's index, or
+        ``None`` when the project is not in a git repository (or git is missing)."""
+        from manualkit.gitrepo import GitError, Repo
+
+        repo = Repo(self.root)
+        try:
+            if not repo.is_repo():
+                return None
+            listed = repo.run("ls-files", "-z", "--", "manual")
+        except GitError:
+            return None
+        return frozenset(p for p in listed.split("\0") if p)
 
     def where(self, collection: str, item_id: str | None = None, *path: PathPart) -> Location:
         """``data/<file>:line:col`` of an entry (or one of its fields) in a data file."""

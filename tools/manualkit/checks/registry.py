@@ -118,7 +118,7 @@ def all_rules() -> tuple[Rule, ...]:
 #: Rule families usable in ``--select``/``--ignore`` (case-insensitive), e.g. ``--select style``.
 FAMILIES: dict[str, tuple[str, ...]] = {
     "META": ("MK0",),
-    "REFERENCES": ("MK101", "MK102", "MK106", "MK107", "MK108"),
+    "REFERENCES": ("MK101", "MK102", "MK106", "MK107", "MK108", "MK109"),
     "DEADLINES": ("MK103", "MK104", "MK105"),
     "CALENDAR": ("MK11",),
     "FORMS": ("MK201", "MK202"),

@@ -1,9 +1,13 @@
-"""MK101/MK102/MK106–MK109: ids used in prose and data exist; defined ids are used; appendices."""
+"""MK101/MK102/MK106–MK109: ids used in prose and data exist; defined ids are used; appendices;
+toctree entries name existing chapters."""
 
 from __future__ import annotations
 
 import difflib
+import posixpath
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
@@ -191,3 +195,134 @@ def duplicate_labels(ctx: CheckContext) -> Iterator[Diagnostic]:
                 )
             else:
                 seen[h.label] = doc.path
+
+
+#: Source suffixes of the manual's chapters (myst_parser's ``.md``, Sphinx's own ``.rst``).
+_SOURCE_SUFFIXES = (".md", ".rst")
+#: Documents Sphinx generates, which a toctree may name (``StandardDomain._virtual_doc_names``).
+_GENERATED_DOCS = frozenset({"genindex", "modindex", "search"})
+#: Sphinx's own patterns (``sphinx.util.url_re``, ``sphinx.util.nodes.explicit_title_re``,
+#: ``glob_re`` of ``sphinx.directives.other``): Sphinx is not imported on the check path.
+_URL_RE = re.compile(r"\w+:/+")
+_EXPLICIT_TITLE_RE = re.compile(r"^(.+?)\s*(?<!\x00)<([^<]*?)>$", re.DOTALL)
+_GLOB_RE = re.compile(r".*[*?\[].*")
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A toctree ``:glob:`` pattern as Sphinx reads it (``sphinx.util.matching``): ``*`` and ``?``
+    stay within one path segment, ``**`` crosses them, ``[...]`` is a character class."""
+    out, i, n = "", 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            if i < n and pattern[i] == "*":
+                i += 1
+                out += ".*"
+            else:
+                out += "[^/]*"
+        elif c == "?":
+            out += "[^/]"
+        elif c == "[":
+            j = i + (1 if i < n and pattern[i] == "!" else 0)
+            j += 1 if j < n and pattern[j] == "]" else 0
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                out += "\\["
+            else:
+                stuff = pattern[i:j].replace("\\", "\\\\")
+                i = j + 1
+                if stuff.startswith("!"):
+                    stuff = "^/" + stuff[1:]
+                elif stuff.startswith("^"):
+                    stuff = "\\" + stuff
+                out += f"[{stuff}]"
+        else:
+            out += re.escape(c)
+    return re.compile(out + "$")
+
+
+def _docname_join(base: str, name: str) -> str:
+    """``sphinx.util.docname_join``: ``name`` relative to the document ``base`` (``/x`` from the top)."""
+    return posixpath.normpath(posixpath.join("/" + base, "..", name))[1:]
+
+
+def _chapters_on_disk(root: Path) -> dict[str, str]:
+    """Docname (``04-complaints``, ``sub/page``) → path of every chapter Sphinx would read."""
+    manual = root / "manual"
+    found: dict[str, str] = {}
+    for path in sorted(manual.rglob("*")) if manual.is_dir() else []:
+        if path.suffix in _SOURCE_SUFFIXES and path.is_file():
+            rel = path.relative_to(manual).as_posix()
+            found.setdefault(rel[: -len(path.suffix)], f"manual/{rel}")
+    return found
+
+
+@rule(
+    "MK109",
+    "error",
+    "toctree entry names no document",
+    """
+    What: every entry of a `{toctree}` directive (the chapter list in manual/index.md) names a
+    chapter that exists: `09-consumer-protection` needs manual/09-consumer-protection.md (an entry
+    is relative to the chapter holding the toctree; `/x` is relative to manual/). `self`, URLs
+    (`https://…`) and the generated `genindex`/`search` pages are fine; with `:glob:`, a pattern
+    (`0*`) must match at least one chapter. With `--tracked-only` (the pre-commit hook) a chapter
+    git does not track counts as missing: an untracked file stays on disk during the hook but is
+    not in the commit.
+    Why: Sphinx stops the build ("toctree contains reference to nonexisting document"), so the
+    whole manual is not published; the usual cause is a new chapter added to the toctree but not
+    to git, or a chapter renamed or deleted.
+    Fix: create the chapter (and `git add` it), correct the entry's name, or remove the entry.
+    """,
+)
+def toctree_entries(ctx: CheckContext) -> Iterator[Diagnostic]:
+    on_disk: dict[str, str] | None = None
+    docnames: dict[str, str] = {}
+    for doc in ctx.documents:
+        toctrees = [d for d in doc.directives if d.name == "toctree"]
+        if not toctrees:
+            continue
+        if on_disk is None:
+            on_disk = _chapters_on_disk(ctx.root)
+            tracked = ctx.tracked_manual_files if ctx.tracked_only else None
+            docnames = on_disk if tracked is None else {n: p for n, p in on_disk.items() if p in tracked}
+        current = doc.path.removeprefix("manual/").rsplit(".", 1)[0]
+        others = {name for name in docnames if name != current}
+        for toctree in toctrees:
+            glob = toctree.option("glob") is not None
+            for line, column, entry in toctree.content:
+                explicit = _EXPLICIT_TITLE_RE.match(entry)
+                is_url = _URL_RE.match(entry) is not None
+                where = Location(doc.path, line, column)
+                if glob and _GLOB_RE.match(entry) and not explicit and not is_url:
+                    pattern = _glob_regex(_docname_join(current, entry))
+                    if not any(pattern.match(name) for name in others):
+                        yield Diagnostic(
+                            "MK109", "error", f"toctree glob pattern {entry!r} matches no document", where
+                        )
+                    continue
+                ref = explicit.group(2) if explicit else entry
+                if is_url or ref == "self":
+                    continue
+                name = ref
+                for suffix in _SOURCE_SUFFIXES:
+                    if name.endswith(suffix):
+                        name = name.removesuffix(suffix)
+                        break
+                name = _docname_join(current, name)
+                if name in others or name in _GENERATED_DOCS:
+                    continue
+                if name == current:
+                    message = f"toctree entry {entry!r} names the document that holds the toctree"
+                else:
+                    expected = on_disk.get(name)
+                    if expected is not None:
+                        message = (
+                            f"toctree entry {entry!r} names {expected}, which git does not track "
+                            "(git add it: the commit would lack it)"
+                        )
+                    else:
+                        message = f"toctree entry {entry!r} names no document (expected manual/{name}.md)"
+                yield Diagnostic("MK109", "error", message, where)

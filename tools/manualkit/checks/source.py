@@ -73,6 +73,9 @@ class DirectiveUse:
     line: int
     column: int
     section: str | None
+    #: The non-blank lines of the body after the options: (1-based line, column, stripped text),
+    #: e.g. the entries of a toctree.
+    content: tuple[tuple[int, int, str], ...] = ()
 
     def option(self, key: str) -> str | None:
         for k, v in self.options:
@@ -358,7 +361,15 @@ class _Walker:
                 options.append((om["key"], om["value"].strip()))
                 skip += 1
         col = self.lines[start].index("{") if "{" in self.lines[start] else 0
-        self.directives.append(DirectiveUse(name, arg, tuple(options), start + 1, col + 1, self.section))
+        content: list[tuple[int, int, str]] = []
+        for k in range(skip, len(body)):
+            text = body[k].strip()
+            if text and start + 1 + k < len(self.lines):
+                line = self.lines[start + 1 + k]
+                content.append((start + 2 + k, max(line.find(text), 0) + 1, text))
+        self.directives.append(
+            DirectiveUse(name, arg, tuple(options), start + 1, col + 1, self.section, tuple(content))
+        )
         if (name not in NON_PROSE_DIRECTIVES and tok.type == "colon_fence") or name in _PROSE_FENCES:
             inner = "\n".join(body[skip:])
             if inner.strip():
