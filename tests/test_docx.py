@@ -31,6 +31,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 import manualkit.builders.docx as docx_builder
 from manualkit.builders.docx import WRITE_PHASE_FILE
 from manualkit.writers.docx.base import _starts_page
+from manualkit.writers.docx.blocks import keep_together
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
 from manualkit.writers.docx.numbering import HeadingCounter
 from manualkit.writers.docx.tables import CELL_PADDING, TWIPS_PER_HALF_EM, fit_column_widths
@@ -357,6 +358,33 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     assert heights["部门盖章"] >= 2200 and "（盖章）" in "".join(form_table.itertext())
 
 
+def _form_blocks(rows: int, row_height: int) -> list[etree._Element]:
+    tbl = etree.Element(W + "tbl")
+    for _ in range(rows):
+        tr = etree.SubElement(tbl, W + "tr")
+        height = etree.SubElement(etree.SubElement(tr, W + "trPr"), W + "trHeight")
+        height.set(W + "val", str(row_height))
+        etree.SubElement(etree.SubElement(tr, W + "tc"), W + "p")
+    return [tbl, etree.Element(W + "p"), etree.Element(W + "p")]
+
+
+def _keeps_with_next(p: etree._Element) -> bool:
+    return p.find("w:pPr/w:keepNext", NS) is not None
+
+
+def test_a_form_taller_than_a_page_keeps_its_last_rows_with_the_signatures() -> None:
+    """Chaining a whole form taller than a page made the break fall before the signature lines,
+    which then printed on a sheet of their own."""
+    short = _form_blocks(rows=8, row_height=480)
+    keep_together(short)
+    paragraphs = [p for block in short for p in block.iter(W + "p")]
+    assert [_keeps_with_next(p) for p in paragraphs] == [True] * 9 + [False]
+    tall = _form_blocks(rows=20, row_height=1250)
+    keep_together(tall)
+    paragraphs = [p for block in tall for p in block.iter(W + "p")]
+    assert [_keeps_with_next(p) for p in paragraphs] == [False] * 17 + [True] * 4 + [False]
+
+
 def _paragraphs_with_style(body: etree._Element, style: str) -> list[etree._Element]:
     return [p for p in body.iter(W + "p") if p.find(f"w:pPr/w:pStyle[@w:val='{style}']", NS) is not None]
 
@@ -369,6 +397,11 @@ def test_checklist_items_hang_after_their_box(built: Build) -> None:
     styles = built.xml("word/styles.xml")
     ind = styles.find(".//w:style[@w:styleId='ChecklistItem']/w:pPr/w:ind", NS)
     assert ind is not None and ind.get(W + "hanging") == ind.get(W + "left")
+    # The checklist stays on one page: its title never ends a page alone.
+    items = _paragraphs_with_style(body, "ChecklistItem")
+    title = items[0].getprevious().getprevious()
+    assert "受理检查清单" in "".join(title.itertext()) or "CL-" in "".join(title.itertext())
+    assert all(_keeps_with_next(p) for p in [title, *items[:-1]])
 
 
 def test_revision_marker_is_a_styled_note_under_its_heading(built: Build) -> None:

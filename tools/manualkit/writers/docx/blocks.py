@@ -7,7 +7,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.locale import admonitionlabels
 
-from manualkit.writers.docx.base import DocxTranslatorBase, ListState
+from manualkit.writers.docx.base import CHECKLIST_CLASS, DocxTranslatorBase, ListState
 from manualkit.writers.docx.oxml import Element, new, paragraph_properties, sub, val, w
 from manualkit.writers.docx.styles import BOX_STYLE_ID
 
@@ -234,14 +234,18 @@ class BlockMixin(DocxTranslatorBase):
 
     def visit_container(self, node: nodes.container) -> None:
         self.close_paragraph()
-        if FORM_CLASS in node.get("classes", []):
+        classes = node.get("classes", [])
+        if FORM_CLASS in classes:
             self.ctx.stats.forms += 1
+        if FORM_CLASS in classes or CHECKLIST_CLASS in classes:
             container = self.blocks[-1]
             self.form_starts.append((container, len(container)))
 
     def depart_container(self, node: nodes.container) -> None:
         self.close_paragraph()
-        if FORM_CLASS in node.get("classes", []):
+        classes = node.get("classes", [])
+        if FORM_CLASS in classes or CHECKLIST_CLASS in classes:
+            # A checklist is used in one go, like a form: its title never ends a page alone.
             container, start = self.form_starts.pop()
             keep_together(container[start:])
 
@@ -286,15 +290,46 @@ class BlockMixin(DocxTranslatorBase):
         self.styles.pop()
 
 
+#: Height of a page's text area (A4, 2.54 cm margins) less a heading's, in twips.
+_PAGE_BODY_TWIPS = 16838 - 2 * 1440 - 1200
+#: A paragraph's height when nothing says more: one line of body text with its spacing.
+_LINE_TWIPS = 420
+#: Rows kept with a too-tall form's signature lines.
+_TAIL_ROWS = 3
+
+
 def keep_together(blocks: list[Element]) -> None:
-    """Keep a form on one page: every paragraph but the last keeps with the next.
+    """Keep a form (or checklist) on one page: every paragraph but the last keeps with the next.
 
     A paper form split over two sheets gets its last rows or signature lines lost; Word and
     LibreOffice keep table rows whose paragraphs are "keep with next" on the page of the next
-    row, and a form that is taller than a page still breaks where it must.
+    row.  A form taller than a page must break: chaining it all made LibreOffice break before
+    the signature lines, which then filled a sheet of their own; so only its last rows, the
+    note and the signature lines are kept together.
     """
     paragraphs = [p for block in blocks for p in block.iter(w("p"))]
+    if _estimated_height(blocks) > _PAGE_BODY_TWIPS:
+        tables = [block for block in blocks if block.tag == w("tbl")]
+        if tables:
+            last = tables[-1]
+            tail_rows = last.findall(w("tr"))[-_TAIL_ROWS:]
+            after = blocks[blocks.index(last) + 1 :]
+            paragraphs = [p for block in (*tail_rows, *after) for p in block.iter(w("p"))]
     for p in paragraphs[:-1]:
         ppr = paragraph_properties(p)
         if ppr.find(w("keepNext")) is None:
             ppr.insert(1 if len(ppr) and ppr[0].tag == w("pStyle") else 0, new("keepNext"))
+
+
+def _estimated_height(blocks: list[Element]) -> int:
+    """A lower bound of the blocks' height (twips): row heights, else a line per paragraph."""
+    total = 0
+    for block in blocks:
+        if block.tag != w("tbl"):
+            total += _LINE_TWIPS * sum(1 for _ in block.iter(w("p")))
+            continue
+        for row in block.iter(w("tr")):
+            height = row.find(f"{w('trPr')}/{w('trHeight')}")
+            lines = max((sum(1 for _ in cell.iter(w("p"))) for cell in row.iter(w("tc"))), default=1)
+            total += max(int(height.get(w("val"), "0")) if height is not None else 0, _LINE_TWIPS * lines)
+    return total
