@@ -566,8 +566,11 @@ def test_cross_references_are_hyperlinks_to_bookmarks(built: Build) -> None:
     assert "complaint_intake" in anchors  # {ref}`complaint-intake` from chapter 1
     assert "service_principles" in anchors
     assert set(anchors) <= bookmarks, set(anchors) - bookmarks
-    for name in bookmarks:  # Word's rules for bookmark names
-        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", name), name
+    for name in bookmarks:  # Word's rules for bookmark names; "_…" ones are hidden (as _Toc…)
+        assert re.fullmatch(r"_?[A-Za-z][A-Za-z0-9_]{0,38}", name) and len(name) <= 40, name
+    # Generated names stay out of Word's bookmark list, the manual's labels are in it.
+    assert any(name.startswith("_mk_") for name in bookmarks)
+    assert not [name for name in bookmarks if name.startswith("mk_")]
     sla_link = next(h for h in body.iter(W + "hyperlink") if "".join(h.itertext()) == "7个工作日")
     assert sla_link.get(W + "anchor") in bookmarks
 
@@ -579,11 +582,42 @@ def test_footnote_admonition_flowchart_and_code(built: Build) -> None:
     assert body.find(".//w:footnoteReference", NS) is not None
     box = next(t for t in body.iter(W + "tbl") if "节假日服务时间" in "".join(t.itertext()))
     assert box.find("w:tblPr/w:tblStyle", NS).get(W + "val") == "AdmonitionBox"
+    # A warning is not read as a note: its own box style; the look lives in the styles only,
+    # so restyling a box style in Word changes every box.
+    warning = next(t for t in body.iter(W + "tbl") if "警告" in "".join(t.itertext()))
+    assert warning.find("w:tblPr/w:tblStyle", NS).get(W + "val") == "WarningBox"
+    assert box.find(".//w:tcPr/w:shd", NS) is None and warning.find(".//w:tcPr/w:shd", NS) is None
+    styles = built.xml("word/styles.xml")
+    fills = {
+        style_id: styles.find(f"w:style[@w:styleId='{style_id}']/w:tcPr/w:shd", NS).get(W + "fill")
+        for style_id in ("AdmonitionBox", "WarningBox")
+    }
+    assert len(set(fills.values())) == 2, fills
     with zipfile.ZipFile(built.output) as archive:
         images = [n for n in archive.namelist() if n.startswith("word/media/") and n.endswith(".png")]
     assert images, "the process flowchart should be embedded as PNG"
     code = [p for p in body.iter(W + "p") if p.find("w:pPr/w:pStyle[@w:val='SourceCode']", NS) is not None]
     assert "CS-YYYYMMDD-NNNN" in "".join(code[0].itertext())
+
+
+def test_word_sees_this_tool_and_current_layout_rules(built: Build) -> None:
+    """python-docx's template said "Microsoft Macintosh Word", Normal.dotm, one page, no words,
+    and Word 2010 compatibility mode (Word shows 兼容模式 in the title bar)."""
+    app = built.xml("docProps/app.xml")
+    ns = {"ep": "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"}
+    assert app.findtext("ep:Application", namespaces=ns) == "manualkit"
+    assert app.findtext("ep:Company", namespaces=ns) == "测试银行股份有限公司"
+    for absent in ("Template", "Pages", "Words", "AppVersion"):
+        assert app.find(f"ep:{absent}", ns) is None
+    settings = built.xml("word/settings.xml")
+    mode = settings.find(".//w:compatSetting[@w:name='compatibilityMode']", NS)
+    assert mode is not None and mode.get(W + "val") == "15"
+    assert (
+        built.xml("docProps/core.xml").find(
+            "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}lastPrinted"
+        )
+        is None
+    )
 
 
 def test_core_properties_from_data(built: Build) -> None:

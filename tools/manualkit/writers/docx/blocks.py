@@ -9,7 +9,10 @@ from sphinx.locale import admonitionlabels
 
 from manualkit.writers.docx.base import CHECKLIST_CLASS, DocxTranslatorBase, ListState
 from manualkit.writers.docx.oxml import Element, new, paragraph_properties, sub, val, w
-from manualkit.writers.docx.styles import BOX_STYLE_ID
+from manualkit.writers.docx.styles import BOX_STYLE_ID, WARNING_BOX_STYLE_ID
+
+#: Admonitions that warn (警告, 注意, 危险, 错误, 重要 …): boxed in the Warning Box style.
+_WARNINGS = (nodes.warning, nodes.caution, nodes.danger, nodes.error, nodes.attention, nodes.important)
 
 #: Containers produced by the manualkit directives that are counted as forms in the summary.
 FORM_CLASS = "mk-form"
@@ -113,12 +116,12 @@ class BlockMixin(DocxTranslatorBase):
 
     # -- admonitions, topics, sidebars: shaded one-cell boxes --------------------------------------
 
-    def open_box(self) -> None:
-        """A one-cell table in the Admonition Box style; content goes into its cell."""
+    def open_box(self, style_id: str = BOX_STYLE_ID) -> None:
+        """A one-cell table in a box style (Admonition Box, Warning Box); content goes into its cell."""
         self.close_paragraph()
         tbl = new("tbl")
         tbl_pr = sub(tbl, "tblPr")
-        val(tbl_pr, "tblStyle", BOX_STYLE_ID)
+        val(tbl_pr, "tblStyle", style_id)
         sub(tbl_pr, "tblW", {"w": "5000", "type": "pct"})
         sub(tbl_pr, "tblLayout", {"type": "fixed"})
         sub(
@@ -142,12 +145,11 @@ class BlockMixin(DocxTranslatorBase):
         tc = sub(tr, "tc")
         tc_pr = sub(tc, "tcPr")
         sub(tc_pr, "tcW", {"w": str(self.ctx.text_width_twips), "type": "dxa"})
-        sub(tc_pr, "shd", {"val": "clear", "color": "auto", "fill": "EEF3FA"})
         self.add_block(tbl)
         self.push_container(tc, "Note")
 
     def visit_admonition(self, node: nodes.Element) -> None:
-        self.open_box()
+        self.open_box(WARNING_BOX_STYLE_ID if isinstance(node, _WARNINGS) else BOX_STYLE_ID)
         label = admonitionlabels.get(node.tagname)
         if label and not isinstance(node, nodes.admonition):
             self.open_paragraph("AdmonitionTitle")

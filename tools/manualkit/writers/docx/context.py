@@ -38,7 +38,9 @@ class Bookmarks:
 
     Word bookmark names allow only letters, digits and underscores and at most 40 characters,
     while docutils ids are unique only per source document; names are made readable when
-    possible (``complaint-intake`` → ``complaint_intake``) and unique otherwise (``mk_12``).
+    possible (``complaint-intake`` → ``complaint_intake``) and unique otherwise (``_mk_12``).
+    A name starting with "_" is a hidden bookmark in Word: the generated ones stay out of the
+    Insert › Bookmark list, which then shows only the manual's own labels.
     """
 
     def __init__(self) -> None:
@@ -61,7 +63,7 @@ class Bookmarks:
             return self._by_doc[key]
         candidate = _BOOKMARK_SAFE.sub("_", node_id)
         if not candidate[:1].isalpha() or len(candidate) > 40 or candidate in self._used:
-            candidate = f"mk_{len(self._used) + 1}"
+            candidate = f"_mk_{len(self._used) + 1}"
         self._used.add(candidate)
         self._by_doc[key] = candidate
         self._by_id.setdefault(node_id, candidate)

@@ -26,7 +26,13 @@ from manualkit.writers.docx.footnotes import Footnotes
 from manualkit.writers.docx.graphs import GraphRenderer
 from manualkit.writers.docx.numbering import ListNumbering
 from manualkit.writers.docx.oxml import Element, paragraph, sub, text_run, val, w
-from manualkit.writers.docx.package import package_members, reproducible_zip, set_core_properties, source_date
+from manualkit.writers.docx.package import (
+    package_members,
+    reproducible_zip,
+    set_app_properties,
+    set_core_properties,
+    source_date,
+)
 from manualkit.writers.docx.styles import Fonts, apply_styles
 from manualkit.writers.docx.translator import DocxTranslator
 
@@ -90,6 +96,7 @@ def render_docx(
         raise AssertionError("every Heading 1 comes from a section title")  # pragma: no cover
     _header_footer(document, data, list(zip(context.chapter_numbers, chapter_titles, strict=True)))
     set_core_properties(document, data)
+    set_app_properties(document, data)
     content = reproducible_zip(package_members(document), source_date(data))
     return RenderResult(content, context.stats)
 

@@ -9,6 +9,7 @@ byte-identical.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import os
 import zipfile
@@ -56,9 +57,33 @@ def set_core_properties(document: Document, data: ManualData) -> None:
     last = newest.approved_on if newest is not None else meta.effective
     props.created = _at_noon(first)
     props.modified = _at_noon(last)
-    props.last_printed = props.modified
     if newest is not None:
         props.comments = newest.summary
+
+
+_APP_XML = """<?xml version='1.0' encoding='UTF-8' standalone='yes'?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">
+  <Application>manualkit</Application>
+  <DocSecurity>0</DocSecurity>
+  <Company>{company}</Company>
+  <LinksUpToDate>false</LinksUpToDate>
+  <SharedDoc>false</SharedDoc>
+  <HyperlinksChanged>false</HyperlinksChanged>
+</Properties>
+"""
+
+
+def set_app_properties(document: Document, data: ManualData) -> None:
+    """``docProps/app.xml``: this tool and the institution, not python-docx's template's.
+
+    The template claimed "Microsoft Macintosh Word", the Normal.dotm template, one page and no
+    words; Word shows those in File › Info until it saves the file again.  Page and word counts
+    are left out (Word computes them), as the specification allows.
+    """
+    for rel in document.part.package.rels.values():
+        if rel.reltype == RT.EXTENDED_PROPERTIES and not rel.is_external:
+            company = html.escape(data.meta.organisation, quote=False)
+            rel.target_part._blob = _APP_XML.format(company=company).encode("utf-8")
 
 
 def source_date(data: ManualData) -> dt.datetime:

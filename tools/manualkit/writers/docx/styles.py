@@ -237,20 +237,31 @@ _TABLE_STYLE_XML = f"""
 """
 #: Shaded one-cell box around admonitions (note, warning …).
 BOX_STYLE_ID = "AdmonitionBox"
-_BOX_STYLE_XML = f"""
-<w:style xmlns:w="{W_NS}" w:type="table" w:customStyle="1" w:styleId="{BOX_STYLE_ID}">
-  <w:name w:val="Admonition Box"/><w:basedOn w:val="TableNormal"/><w:uiPriority w:val="59"/><w:qFormat/>
+#: The box of a warning (警告, 注意, 危险 …): amber, so it is not read as a mere note.
+WARNING_BOX_STYLE_ID = "WarningBox"
+
+
+def _box_style(style_id: str, name: str, border: str, fill: str) -> str:
+    """A shaded one-cell table style with a bar on the left: the boxes' look lives in the style,
+    so restyling it in Word changes every box (no shading written on the cells)."""
+    return f"""
+<w:style xmlns:w="{W_NS}" w:type="table" w:customStyle="1" w:styleId="{style_id}">
+  <w:name w:val="{name}"/><w:basedOn w:val="TableNormal"/><w:uiPriority w:val="59"/><w:qFormat/>
   <w:pPr><w:spacing w:before="60" w:after="60"/></w:pPr>
   <w:tblPr>
     <w:tblBorders>
-      <w:left w:val="single" w:sz="24" w:space="0" w:color="2F5496"/>
+      <w:left w:val="single" w:sz="24" w:space="0" w:color="{border}"/>
     </w:tblBorders>
     <w:tblCellMar><w:top w:w="80" w:type="dxa"/><w:left w:w="160" w:type="dxa"/>
       <w:bottom w:w="80" w:type="dxa"/><w:right w:w="160" w:type="dxa"/></w:tblCellMar>
   </w:tblPr>
-  <w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="EEF3FA"/></w:tcPr>
+  <w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr>
 </w:style>
 """
+
+
+_BOX_STYLE_XML = _box_style(BOX_STYLE_ID, "Admonition Box", "2F5496", "EEF3FA")
+_WARNING_BOX_STYLE_XML = _box_style(WARNING_BOX_STYLE_ID, "Warning Box", "C55A11", "FFF4E5")
 
 
 def apply_styles(document: Document, fonts: Fonts) -> None:
@@ -264,7 +275,7 @@ def apply_styles(document: Document, fonts: Fonts) -> None:
             element = _new_style(styles_el, style_def)
             by_id[style_def.style_id] = element
         _define(element, style_def, fonts)
-    for xml in (_TABLE_STYLE_XML, _BOX_STYLE_XML):
+    for xml in (_TABLE_STYLE_XML, _BOX_STYLE_XML, _WARNING_BOX_STYLE_XML):
         table_style = parse_xml(xml.encode())
         old = by_id.get(table_style.get(w("styleId")))
         if old is not None:
@@ -465,7 +476,7 @@ _AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat",
 
 
 def _set_settings(document: Document) -> None:
-    """zh-CN theme language, fields refreshed on open (TOC, NUMPAGES), no stale rsids."""
+    """zh-CN theme language, fields refreshed on open (TOC, NUMPAGES), current compatibility mode."""
     settings: Element = document.settings.element
     theme_lang = settings.find(w("themeFontLang"))
     if theme_lang is None:
@@ -479,3 +490,8 @@ def _set_settings(document: Document) -> None:
             follower.addprevious(update)
         else:
             settings.append(update)
+    # Word 2013+ layout: with the template's mode 14, current Word opens the file in
+    # "Compatibility Mode" (兼容模式) and keeps Word 2010's table and spacing rules.
+    for setting in settings.iter(w("compatSetting")):
+        if setting.get(w("name")) == "compatibilityMode":
+            setting.set(w("val"), "15")
