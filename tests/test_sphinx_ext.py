@@ -14,7 +14,7 @@ from manualkit.durations import render_sla
 from manualkit.models import ManualData
 from manualkit.sphinx.domain import get_domain, get_manual_data
 from manualkit.sphinx.formatting import render_reference, render_target, render_window
-from manualkit.sphinx.helpers import COLLECTIONS, DataIndex, UnknownIdError, lookup
+from manualkit.sphinx.helpers import COLLECTIONS, DataIndex, UnknownIdError, document_number, lookup
 
 
 def resolved(run: SphinxRun, docname: str) -> nodes.document:
@@ -558,3 +558,10 @@ def test_long_branch_labels_are_set_on_short_lines() -> None:
     label = str(dot_edge_label(["A&B <新>", "（理财）"]))
     assert label.endswith("<tr><td>A&amp;B &lt;新&gt;<br/>（理财）</td></tr></table>>")
     assert "".join(flowchart_label_lines("一二三四五六七八九十" * 3)) == "一二三四五六七八九十" * 3
+
+
+def test_document_numbers_break_only_between_their_latin_parts() -> None:
+    """In the reference list's narrow 文号 column "GB/T 35273-2020" printed as "35273-202" / "0"."""
+    assert document_number("GB/T 35273-2020") == "{nowrap}`GB/T` {nowrap}`35273-2020`"
+    chinese = document_number("中国人民银行令〔2020〕第5号")
+    assert "nowrap" not in chinese and "第5号" in chinese

@@ -76,6 +76,12 @@ _SEAL_WORDS = ("盖章", "印章", "公章", "用印")
 SEAL_CLASS = "mk-field-seal"
 
 
+def document_number(value: str) -> Myst:
+    """A document number whose Latin parts never break: "GB/T" / "35273-2020", never
+    "GB/T 35273-202" / "0" (read as another standard); Chinese numbers break as text does."""
+    return Myst(" ".join(unbroken(part) if part.isascii() else escape_myst(part) for part in value.split()))
+
+
 def is_seal(field: FormField) -> bool:
     """Whether a signature field is stamped with a seal ("部门盖章") rather than signed."""
     return field.type == "signature" and any(word in field.label for word in _SEAL_WORDS)
@@ -214,6 +220,9 @@ class MkHelpers:
     def unbroken(self, value: object) -> Myst:
         """``value`` kept on one line (dates, document numbers in narrow table columns)."""
         return unbroken(value)
+
+    def document_number(self, value: str) -> Myst:
+        return document_number(value)
 
     def number(self, value: float) -> str:
         return formatting.render_number(value)
