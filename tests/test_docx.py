@@ -342,7 +342,7 @@ def test_merged_cells_and_repeated_header_rows(built: Build) -> None:
 def test_form_is_a_fillable_table(built: Build) -> None:
     body = built.xml("word/document.xml")
     form_table = next(t for t in body.iter(W + "tbl") if "客户姓名" in "".join(t.itertext()))
-    controls = form_table.findall(".//w:sdt", NS)
+    controls = form_table.xpath(".//w:sdt[w:sdtPr/w:text]", namespaces=NS)
     aliases = {c.find("w:sdtPr/w:alias", NS).get(W + "val") for c in controls}
     assert any("客户姓名" in alias for alias in aliases)
     assert any("投诉内容" in alias for alias in aliases)
@@ -356,6 +356,12 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     }
     assert heights["客户姓名（必填）"] < 600 <= 1100 <= heights["投诉内容（必填）"]
     assert heights["部门盖章"] >= 2200 and "（盖章）" in "".join(form_table.itertext())
+    # Every box can be ticked in Word: a check box content control, showing ☐ as printed.
+    w14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+    boxes = list(form_table.iter(w14 + "checkbox"))
+    assert boxes and len(boxes) == "".join(form_table.itertext()).count("☐")
+    items = _paragraphs_with_style(body, "ChecklistItem")
+    assert all(len(list(p.iter(w14 + "checkbox"))) == 1 for p in items)
 
 
 def _form_blocks(rows: int, row_height: int) -> list[etree._Element]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from docutils import nodes
+from lxml import etree
 from sphinx.builders import Builder
 from sphinx.util.docutils import SphinxTranslator
 
@@ -21,6 +22,7 @@ from manualkit.writers.docx.context import RenderContext, TocEntry
 from manualkit.writers.docx.fields import bookmark
 from manualkit.writers.docx.numbering import NUMBERED_HEADING_STYLES, HeadingCounter, set_numbering
 from manualkit.writers.docx.oxml import (
+    W14_NS,
     Element,
     Prototypes,
     new,
@@ -28,6 +30,7 @@ from manualkit.writers.docx.oxml import (
     paragraph_properties,
     run_properties,
     sub,
+    text_run,
     val,
     w,
 )
@@ -108,6 +111,8 @@ class DocxTranslatorBase(SphinxTranslator):
         self.section_level = 0
         self.outer_levels: list[int] = []
         self.root_section_seen = False
+        #: Inside a form's fill-in cell or a checklist: "☐" becomes a check box control (> 0).
+        self.tickable = 0
         #: Word's count of the headings it numbers (see ``numbering.HeadingCounter``).
         self.heading_counter = HeadingCounter()
         self.bold = 0
@@ -303,6 +308,16 @@ class DocxTranslatorBase(SphinxTranslator):
             return
         if not self.literal_text and "\n" in text:
             text = _CJK_NEWLINE.sub("", text).replace("\n", " ")
+        if self.tickable and CHECKBOX in text:
+            # Each box of a form's options or a checklist is a Word check box (click to tick).
+            first, *rest = text.split(CHECKBOX)
+            self.add_text(first)
+            self.tickable, tickable = 0, self.tickable
+            for part in rest:
+                self.add_run(checkbox_control(self.ctx.fonts.east_asia("body")))
+                self.add_text(part)
+            self.tickable = tickable
+            return
         target = self.links[-1] if self.links else self.ensure_paragraph()
         key = self._format_key()
         target.append(self.protos.run(key, self._rpr(key), text))
@@ -438,6 +453,22 @@ class DocxTranslatorBase(SphinxTranslator):
         from manualkit.writers.docx.numbering import indent_for_level
 
         sub(p[0], "ind", {"left": str(indent_for_level(level))})
+
+
+def checkbox_control(font: str) -> Element:
+    """An inline check box content control (Word 2010+, ``w14:checkbox``) showing ☐ / ☒.
+
+    Older clients and LibreOffice show the stored ☐ run, as printed.
+    """
+    sdt = new("sdt")
+    sdt_pr = sub(sdt, "sdtPr")
+    box = etree.SubElement(sdt_pr, f"{{{W14_NS}}}checkbox")
+    etree.SubElement(box, f"{{{W14_NS}}}checked", {f"{{{W14_NS}}}val": "0"})
+    for state, code in (("checkedState", "2612"), ("uncheckedState", "2610")):
+        etree.SubElement(box, f"{{{W14_NS}}}{state}", {f"{{{W14_NS}}}val": code, f"{{{W14_NS}}}font": font})
+    content = sub(sdt, "sdtContent")
+    content.append(text_run(CHECKBOX))
+    return sdt
 
 
 def space_before(p: Element, twips: int) -> None:

@@ -242,10 +242,14 @@ class BlockMixin(DocxTranslatorBase):
         if FORM_CLASS in classes or CHECKLIST_CLASS in classes:
             container = self.blocks[-1]
             self.form_starts.append((container, len(container)))
+        if CHECKLIST_CLASS in classes:
+            self.tickable += 1
 
     def depart_container(self, node: nodes.container) -> None:
         self.close_paragraph()
         classes = node.get("classes", [])
+        if CHECKLIST_CLASS in classes:
+            self.tickable -= 1
         if FORM_CLASS in classes or CHECKLIST_CLASS in classes:
             # A checklist is used in one go, like a form: its title never ends a page alone.
             container, start = self.form_starts.pop()

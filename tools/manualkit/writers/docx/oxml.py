@@ -19,6 +19,8 @@ from lxml import etree
 
 W_NS = nsmap["w"]
 R_NS = nsmap["r"]
+#: Word 2010's extensions (check box content controls), declared by python-docx's template.
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 #: Characters that make Word treat a run as East Asian text (CJK, full-width punctuation, quotes).

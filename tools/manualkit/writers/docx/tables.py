@@ -232,10 +232,15 @@ class TableMixin(DocxTranslatorBase):
                 self._fillable(tc, state.label)
             if state.field_row and text:
                 state.label = text
+            if state.field_row and state.col == state.fill_column:
+                node["mk_tickable"] = True
+                self.tickable += 1
         self.push_container(tc, style)
 
     def depart_entry(self, node: nodes.entry) -> None:
         self.pop_container()
+        if node.get("mk_tickable"):
+            self.tickable -= 1
         self.tables[-1].col += int(node.get("mk_span", 1))
 
     def _fillable(self, tc: Element, label: str) -> None:
