@@ -586,6 +586,14 @@ def test_footnote_admonition_flowchart_and_code(built: Build) -> None:
     assert "消费者权益保护法" in "".join(footnotes.itertext())
     body = built.xml("word/document.xml")
     assert body.find(".//w:footnoteReference", NS) is not None
+    # The mark is raised by its style (restyling it in Word changes every mark), not run by run.
+    styles = built.xml("word/styles.xml")
+    mark_style = styles.find("w:style[@w:styleId='FootnoteReference']", NS)
+    assert mark_style.find("w:rPr/w:vertAlign", NS).get(W + "val") == "superscript"
+    for part in (body, footnotes):
+        for rpr in part.iter(W + "rPr"):
+            if rpr.find("w:rStyle[@w:val='FootnoteReference']", NS) is not None:
+                assert rpr.find("w:vertAlign", NS) is None
     box = next(t for t in body.iter(W + "tbl") if "节假日服务时间" in "".join(t.itertext()))
     assert box.find("w:tblPr/w:tblStyle", NS).get(W + "val") == "AdmonitionBox"
     # A warning is not read as a note: its own box style; the look lives in the styles only,

@@ -71,7 +71,6 @@ def footnote_mark() -> Element:
     run = new("r")
     rpr = sub(run, "rPr")
     val(rpr, "rStyle", "FootnoteReference")
-    val(rpr, "vertAlign", "superscript")
     sub(run, "footnoteRef")
     return run
 

@@ -123,7 +123,6 @@ class InlineMixin(DocxTranslatorBase):
         run = new("r")
         rpr = sub(run, "rPr")
         val(rpr, "rStyle", "FootnoteReference")
-        val(rpr, "vertAlign", "superscript")
         sub(run, "footnoteReference", {"id": str(number)})
         self.add_run(run)
         raise nodes.SkipNode

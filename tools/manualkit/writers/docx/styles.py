@@ -71,6 +71,8 @@ class StyleDef:
     border_bottom: bool = False
     #: Colour of a thick rule at the paragraph's left edge (a marker bar, as in the HTML).
     border_left: str | None = None
+    #: Raised and smaller (footnote marks): in the style, so restyling it changes every mark.
+    superscript: bool = False
 
 
 #: Body text 小四 (12 pt), headings in 黑体 sizes 三号/四号/小四, title 二号.
@@ -165,7 +167,9 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     # "本章文档信息：责任岗位 …；下次复核日期 …" under a chapter's title, small and grey as in the PDF.
     StyleDef("Chapter Info", "ChapterInfo", size=18, color="555555", before=0, after=240),
     # Right-aligned like the HTML and PDF: the date blanks line up whatever the signer's title.
-    StyleDef("Signature Line", "SignatureLine", before=360, after=120, align="right"),
+    # 五号 (10.5 pt): "消费者权益保护负责人签字：＿…＿　日期：＿＿＿＿年＿＿月＿＿日" is 39 full-width
+    # characters, one line at this size (at 12 pt the last "日" wrapped onto a line of its own).
+    StyleDef("Signature Line", "SignatureLine", size=21, before=360, after=120, align="right"),
     # Checklist items ("☐ …", class mk-checklist): wrapped lines start under the text, not the box.
     StyleDef("Checklist Item", "ChecklistItem", after=60, indent_left=360, hanging=360),
     # "本节于 vX.Y 修订：…" under a changed section's heading (class mk-revised), styled like the
@@ -194,7 +198,7 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     StyleDef("header", "Header", size=18, after=0, line=240, border_bottom=True),
     StyleDef("footer", "Footer", size=18, after=0, line=240, align="center"),
     StyleDef("footnote text", "FootnoteText", size=18, after=0, line=240),
-    StyleDef("footnote reference", "FootnoteReference", kind="character", based_on=None),
+    StyleDef("footnote reference", "FootnoteReference", kind="character", based_on=None, superscript=True),
     StyleDef("Hyperlink", "Hyperlink", kind="character", based_on=None, color="0563C1", underline=True),
     StyleDef("Verbatim Char", "VerbatimChar", kind="character", based_on=None, font="mono", size=21),
     StyleDef("Strong", "Strong", kind="character", based_on=None, bold=True),
@@ -403,6 +407,8 @@ def _run_properties(d: StyleDef, fonts: Fonts) -> Element:
         val(rpr, "szCs", str(d.size))
     if d.underline:
         val(rpr, "u", "single")
+    if d.superscript:
+        val(rpr, "vertAlign", "superscript")
     sub(rpr, "lang", {"val": "en-US", "eastAsia": "zh-CN"})
     return rpr
 
