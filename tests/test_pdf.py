@@ -593,6 +593,21 @@ def test_parts_typeset_separately_join_into_one_pdf_with_working_links(built: Bu
 
 
 @pytest.mark.slow
+def test_every_link_is_one_annotation(built: Build) -> None:
+    """WeasyPrint annotated every span inside a link as a link of its own: each cross-reference
+    was there twice (same area, same target), and a screen reader reads it twice."""
+    reader = pypdf.PdfReader(built.pdf)
+    links = [
+        (number, tuple(round(float(x), 1) for x in annotation["/Rect"]), str(annotation.get("/Dest")))
+        for number, page in enumerate(reader.pages)
+        for annotation in (a.get_object() for a in page.get("/Annots") or [])
+        if annotation.get("/Subtype") == "/Link"
+    ]
+    assert len(links) > 10
+    assert len(links) == len(set(links))
+
+
+@pytest.mark.slow
 def test_every_page_of_the_form_appendices_carries_their_chapter_in_the_header(built: Build) -> None:
     """Form appendices after the first are typeset in parts of their own: the header must follow."""
     total = int(pdfinfo(built.pdf)["Pages"])
