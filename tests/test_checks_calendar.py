@@ -77,3 +77,33 @@ def test_due_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["due", "complaint.general.resolve", "--from", "2026-12-28", "--project", str(root)]) == 1
     assert "2027" in capsys.readouterr().err
     assert main(["due", "no.such.sla", "--from", "2026-09-30", "--project", str(root)]) == 2
+
+
+BAD_HOLIDAYS = "- year: 2027\n  source: x\n  holidays: [2027-01-01, 2027-02-30]\n  workdays: []\n"
+
+
+def test_an_impossible_date_in_holidays_yaml_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "holidays.yaml").write_text(BAD_HOLIDAYS, encoding="utf-8")
+    cal = BusinessCalendar.load(tmp_path)
+    assert cal.problems == (
+        "line 3, column 26: DATA002 holidays[0].holidays[1] (2027): "
+        "expected a valid date YYYY-MM-DD, found '2027-02-30'",
+    )
+    assert 2027 not in cal.years  # a schedule with an error is never used
+
+
+def test_check_and_due_report_a_bad_holidays_file_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README, Exit status: invalid sources exit 2, with the file:line:col, never a traceback."""
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "clean", root)
+    (root / "data" / "holidays.yaml").write_text(BAD_HOLIDAYS, encoding="utf-8")
+    line = (
+        "data/holidays.yaml:3:26: error DATA002 holidays[0].holidays[1] (2027): "
+        "expected a valid date YYYY-MM-DD, found '2027-02-30'"
+    )
+    assert main(["check", "--project", str(root)]) == 2
+    assert line in capsys.readouterr().out.splitlines()
+    assert main(["due", "complaint.general.resolve", "--from", "2026-12-30", "--project", str(root)]) == 2
+    assert line in capsys.readouterr().err.splitlines()

@@ -242,6 +242,91 @@ def test_serve_watches_data_and_templates(basic: Path) -> None:
     assert "--pre-build" not in argv
 
 
+BAD_HOLIDAYS = "- year: 2027\n  source: x\n  holidays: [2027-01-01, 2027-02-30]\n  workdays: []\n"
+BAD_HOLIDAYS_LINE = (
+    "data/holidays.yaml:3:26: error DATA002 holidays[0].holidays[1] (2027): "
+    "expected a valid date YYYY-MM-DD, found '2027-02-30'"
+)
+
+
+def test_data_and_build_report_a_bad_holidays_file(basic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """holidays.yaml is a data file like the others: `data` and `build` stop on it (exit 2)."""
+    (basic / "data" / "holidays.yaml").write_text(BAD_HOLIDAYS, encoding="utf-8")
+    result = run_manualkit("--project", str(basic), "data")
+    assert result.returncode == 2
+    assert result.stdout.splitlines() == [BAD_HOLIDAYS_LINE, "1 error(s), 0 warning(s), 0 info"]
+    assert cli.main(["--project", str(basic), "build", "html"]) == 2
+    err = capsys.readouterr().err
+    assert BAD_HOLIDAYS_LINE in err.splitlines()
+    assert "Traceback" not in err and "checker failed" not in err
+    assert not (basic / "build").exists()
+
+
+class _FakeAutobuild:
+    """Stands in for sphinx-autobuild's builder: records each build it is asked for."""
+
+    uri = "http://127.0.0.1:8765"
+
+    def __init__(self) -> None:
+        self.calls: list[list[Path]] = []
+
+    def __call__(self, *, changed_paths: list[Path]) -> None:
+        self.calls.append(list(changed_paths))
+
+
+def test_serve_rebuilds_only_valid_data_and_prints_its_errors_once(basic: Path) -> None:
+    """Invalid data: its errors once, no Sphinx run (whose crash report had a traceback), an error
+    page while no build exists yet; valid again: the page goes and the build runs."""
+    import pickle
+
+    html_dir = basic / "build" / ".work" / "serve" / "html"
+    fake = _FakeAutobuild()
+    build = cli.ServeBuild(fake, basic, html_dir)
+    # sphinx-autobuild pickles the builder into a worker process for every rebuild.
+    assert pickle.loads(pickle.dumps(build)).root == basic
+    slas = basic / "data" / "slas.yaml"
+    good = slas.read_text(encoding="utf-8")
+    slas.write_text(good.replace("working_days", "workdays", 1), encoding="utf-8")
+    out = io.StringIO()
+    assert not cli.serve_data_ok(basic, out, url=fake.uri, html_dir=html_dir)
+    printed = out.getvalue().splitlines()
+    assert [line for line in printed if "error DATA002" in line] == [
+        next(line for line in printed if line.startswith("data/slas.yaml:"))
+    ]
+    assert printed[-1].startswith(
+        "manualkit: invalid data, not rebuilt: the preview at http://127.0.0.1:8765"
+    )
+    assert "Traceback" not in out.getvalue()
+    page = (html_dir / "index.html").read_text(encoding="utf-8")
+    assert "found &#x27;workdays&#x27;" in page
+    build(changed_paths=[slas])
+    assert fake.calls == []
+    slas.write_text(good, encoding="utf-8")
+    build(changed_paths=[slas])
+    assert fake.calls == [[slas]]
+    assert not (html_dir / "index.html").exists()
+
+
+def test_serve_runs_sphinx_autobuild_with_the_checking_builder(
+    basic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    autobuild = pytest.importorskip("sphinx_autobuild.__main__")
+    made: list[Any] = []
+
+    def fake_main(argv: list[str]) -> None:
+        made.append(autobuild.Builder(["-q"], url_host="h:1", pre_build_commands=[], post_build_commands=[]))
+
+    monkeypatch.setattr(autobuild, "main", fake_main)
+    args = argparse.Namespace(project=str(basic), host="127.0.0.1", port=0, no_check=True, open_browser=False)
+    assert cli.run_serve_command(args) == 0
+    assert isinstance(made[0], cli.ServeBuild)
+    assert made[0].root == basic.resolve()
+    from sphinx_autobuild.build import Builder
+
+    assert isinstance(made[0].build, Builder)
+    assert autobuild.Builder is Builder  # restored afterwards
+
+
 @pytest.mark.slow
 def test_build_html_publishes_the_site(basic: Path) -> None:
     result = run_manualkit("--project", str(basic), "build", "html", "--no-check")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from manualkit.diagnostics import Diagnostic, SourceError
 from manualkit.loader import DATA_CODES, load_data, load_or_raise, load_source
-from manualkit.models import DATA_FILES
+from manualkit.models import DATA_FILES, HOLIDAYS_FILE
 
 VALID = Path(__file__).parent / "fixtures" / "loader" / "valid"
 
@@ -383,7 +383,7 @@ def test_every_code_is_documented() -> None:
 
 
 def _check_locations(root: Path, diagnostics: list[Diagnostic]) -> None:
-    known = {f"data/{name}" for name in DATA_FILES.values()}
+    known = {f"data/{name}" for name in (*DATA_FILES.values(), HOLIDAYS_FILE)}
     for diagnostic in diagnostics:
         assert diagnostic.code in DATA_CODES
         loc = diagnostic.location
@@ -395,7 +395,7 @@ def _check_locations(root: Path, diagnostics: list[Diagnostic]) -> None:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    name=st.sampled_from(["slas.yaml", "manual.yaml", "processes.yaml"]),
+    name=st.sampled_from(["slas.yaml", "manual.yaml", "processes.yaml", "holidays.yaml"]),
     text=st.text(alphabet=st.sampled_from([*"- :{}[]\n\t#&*!|>'\"%@`,?abyno01.\\投诉"]), max_size=80),
 )
 def test_arbitrary_yaml_text_never_raises(project: Path, name: str, text: str) -> None:
@@ -572,3 +572,96 @@ def test_yaml_messages_never_quote_pyyaml_internals() -> None:
         "check the indentation: the keys of the mapping starting at line 2 are in column 1"
     )
     assert "<unicode string>" not in message
+
+
+# --------------------------------------------------------------------------- syntax errors at their cause
+
+
+def test_an_unclosed_quote_is_reported_at_the_opening_quote(project: Path) -> None:
+    """YAML reads on to the end of the file (or to the next quote mark): the writer must see the
+    line where the quote was opened, not the end of the file."""
+    write(project, "slas.yaml", SLA_HEAD.replace("name: 一般投诉办结", 'name: "一般投诉办结') + "  x: 1\n")
+    assert lines(project, "slas.yaml") == [
+        "data/slas.yaml:2:9: error DATA001 YAML syntax error: the quote \" before '一般投诉办结' is never "
+        "closed (the file ends inside it): close it at the end of the text"
+    ]
+    roles = '- id: a\n  name: "经理\n- id: b\n  name: 主管\n- id: c\n  name: "专员"\n'
+    write(project, "roles.yaml", roles)
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:2:9: error DATA001 YAML syntax error: the quote \" before '经理' is not closed on "
+        'its line: YAML read everything up to the next " (line 6) as one text; close the quote on this line'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "hint"),
+    [
+        ("  name：经理", 7, "a full-width colon '：' is not a YAML separator; use ': '"),
+        ("  name:经理", 7, "YAML needs a space after ':'; use ': '"),
+    ],
+)
+def test_a_key_without_its_separator_is_reported_on_its_own_line(
+    project: Path, line: str, column: int, hint: str
+) -> None:
+    """YAML only notices on the next line; the line to fix is the one with the key."""
+    write(project, "roles.yaml", f"- id: a\n{line}\n  description: 说明\n")
+    assert lines(project, "roles.yaml") == [
+        f"data/roles.yaml:2:{column}: error DATA001 YAML syntax error: no ': ' after the key 'name', "
+        f"so YAML reads the line as text: {hint}"
+    ]
+    write(project, "roles.yaml", "- id：a\n  name: 经理\n")
+    assert lines(project, "roles.yaml") == [
+        "data/roles.yaml:1:5: error DATA001 YAML syntax error: no ': ' after the key 'id', so YAML reads "
+        "the line as text: a full-width colon '：' is not a YAML separator; use ': '"
+    ]
+
+
+# --------------------------------------------------------------------------- holidays.yaml
+
+
+def test_holidays_file_is_validated_with_positions(project: Path) -> None:
+    """data/holidays.yaml is read like every data file: an impossible date, a misspelt key, a year
+    chinesecalendar already has and a date outside its year are each an error at its position."""
+    write(
+        project,
+        "holidays.yaml",
+        """
+        - year: 2027
+          source: 国务院办公厅通知
+          holidays: [2027-01-01, 2027-02-30]
+          workdays: [2028-01-02]
+        - year: 2028
+          source: 通知
+          holidys: [2028-01-01]
+        - year: 2026
+          source: 通知
+        """,
+    )
+    assert lines(project, "holidays.yaml") == [
+        "data/holidays.yaml:3:26: error DATA002 holidays[0].holidays[1] (2027): "
+        "expected a valid date YYYY-MM-DD, found '2027-02-30'",
+        "data/holidays.yaml:7:3: error DATA003 holidays[1].holidys (2028): "
+        "unknown key 'holidys' (did you mean 'holidays'?)",
+        "data/holidays.yaml:8:9: error DATA002 holidays[2].year (2026): year 2026 is already covered by "
+        "chinesecalendar (2004–2026); remove this entry",
+    ]
+    write(project, "holidays.yaml", "- {year: 2027, source: 通知, workdays: [2028-01-02]}\n")
+    assert lines(project, "holidays.yaml") == [
+        "data/holidays.yaml:1:39: error DATA002 holidays[0].workdays[0] (2027): "
+        "expected a date in 2027, found 2028-01-02"
+    ]
+    write(project, "holidays.yaml", "- year: 2027\n  source: 通知\n- year: 2027\n  source: 通知\n")
+    assert lines(project, "holidays.yaml") == [
+        "data/holidays.yaml:3:9: error DATA007 holidays[1].year (2027): duplicate year 2027 (first at line 1)"
+    ]
+
+
+def test_holidays_syntax_error_is_one_line_and_an_empty_file_is_fine(project: Path) -> None:
+    write(project, "holidays.yaml", "- year: 2027\n  source: [通知\n")
+    assert lines(project, "holidays.yaml") == [
+        "data/holidays.yaml:3:1: error DATA001 YAML syntax error: "
+        "did not find expected ',' or ']' (while parsing a flow sequence)"
+    ]
+    for empty in ("", "# nothing announced yet\n", "[]\n"):
+        write(project, "holidays.yaml", empty)
+        assert load_data(project / "data") == load_data(VALID / "data")

@@ -23,12 +23,10 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-from manualkit.models import Duration, Sla
+from manualkit.models import HOLIDAYS_FILE, Duration, Sla
 
-#: Name of the data file with announced schedules for years chinesecalendar lacks.
-HOLIDAYS_FILE = "holidays.yaml"
+__all__ = ["HOLIDAYS_FILE", "BusinessCalendar", "CalendarError", "add_months", "builtin_years", "due_for_sla"]
 
 
 class CalendarError(Exception):
@@ -46,18 +44,32 @@ class BusinessCalendar:
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> BusinessCalendar:
-        """chinesecalendar's schedules plus ``data_dir/holidays.yaml`` (problems kept, not raised)."""
+        """chinesecalendar's schedules plus ``data_dir/holidays.yaml`` (problems kept, not raised).
+
+        The file is read and validated by the loader (``manualkit.loader.load_holidays``), which
+        reports its errors at their line and column whenever the data is loaded (``manualkit
+        data``, ``check``, ``due``, builds); here an entry with an error is left out and its
+        problem kept in :attr:`problems`.
+        """
         from chinese_calendar import constants
 
         holidays = set(constants.holidays)
         workdays = set(constants.workdays)
-        years = set(range(min(d.year for d in holidays), max(d.year for d in holidays) + 1))
+        years = set(builtin_years())
         problems: list[str] = []
         if data_dir is not None and (data_dir / HOLIDAYS_FILE).exists():
-            extra_years, extra_h, extra_w, problems = _read_holidays_file(data_dir / HOLIDAYS_FILE, years)
-            years |= extra_years
-            holidays |= extra_h
-            workdays |= extra_w
+            from manualkit.loader import load_holidays
+
+            schedules, diagnostics = load_holidays(data_dir)
+            problems = [
+                f"line {d.location.line}, column {d.location.column}: {d.code} {d.message}"
+                for d in diagnostics
+                if d.severity == "error"
+            ]
+            for schedule in schedules:
+                years.add(schedule.year)
+                holidays.update(schedule.holidays or ())
+                workdays.update(schedule.workdays or ())
         return cls(frozenset(years), frozenset(holidays), frozenset(workdays), tuple(problems))
 
     @property
@@ -178,6 +190,14 @@ class BusinessCalendar:
         return result
 
 
+def builtin_years() -> frozenset[int]:
+    """The years whose schedules the installed chinesecalendar announces (2004–2026 when pinned)."""
+    from chinese_calendar import constants
+
+    days = constants.holidays
+    return frozenset(range(min(d.year for d in days), max(d.year for d in days) + 1))
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Same day ``months`` later, clamped to the month's last day (1-31 + 1 month → 2-28/29)."""
     index = day.month - 1 + months
@@ -210,53 +230,3 @@ def _ranges(years: list[int]) -> str:
         if y is not None:
             start = prev = y
     return ", ".join(parts)
-
-
-def _read_holidays_file(
-    path: Path, known_years: set[int]
-) -> tuple[set[int], set[dt.date], set[dt.date], list[str]]:
-    """Read announced schedules: a list of ``{year, source, holidays: [...], workdays: [...]}``."""
-    import yaml
-
-    problems: list[str] = []
-    years: set[int] = set()
-    holidays: set[dt.date] = set()
-    workdays: set[dt.date] = set()
-    try:
-        entries: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        return years, holidays, workdays, [f"{path.name}: invalid YAML: {exc}"]
-    if entries is None:
-        return years, holidays, workdays, problems
-    if not isinstance(entries, list):
-        return (
-            years,
-            holidays,
-            workdays,
-            [f"{path.name}: expected a list of years, found {type(entries).__name__}"],
-        )
-    for i, entry in enumerate(entries):
-        where = f"{path.name}: entry {i + 1}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("year"), int):
-            problems.append(f"{where}: expected a mapping with an integer `year`")
-            continue
-        year = entry["year"]
-        if year in known_years:
-            problems.append(f"{where}: year {year} is already covered by chinesecalendar; remove it")
-            continue
-        if not entry.get("source"):
-            problems.append(f"{where}: `source` (the State Council notice) is required for {year}")
-        unknown = set(entry) - {"year", "source", "holidays", "workdays", "note"}
-        if unknown:
-            problems.append(f"{where}: unknown keys {sorted(unknown)}")
-        ok = True
-        for key, target in (("holidays", holidays), ("workdays", workdays)):
-            for value in entry.get(key) or ():
-                if not isinstance(value, dt.date) or value.year != year:
-                    problems.append(f"{where}: {key} must be dates in {year}, found {value!r}")
-                    ok = False
-                else:
-                    target.add(value)
-        if ok:
-            years.add(year)
-    return years, holidays, workdays, problems

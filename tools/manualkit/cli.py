@@ -665,9 +665,101 @@ def serve_arguments(args: argparse.Namespace) -> list[str]:
 
 def run_serve_command(args: argparse.Namespace) -> int:
     try:
-        from sphinx_autobuild.__main__ import main as autobuild_main
+        import sphinx_autobuild.__main__ as autobuild
+        from sphinx_autobuild.build import Builder
     except ModuleNotFoundError:
         print("manualkit: serve needs sphinx-autobuild (pip install -e '.[dev]')", file=sys.stderr)
         return EXIT_INVALID
-    autobuild_main(serve_arguments(args))
+    from manualkit.project import locate_project
+
+    argv = serve_arguments(args)
+    project = locate_project(args.project)
+    html_dir = project.work_dir / "serve" / "html"
+
+    def make_builder(*arguments: Any, **options: Any) -> ServeBuild:
+        return ServeBuild(Builder(*arguments, **options), project.root, html_dir)
+
+    # sphinx-autobuild makes its builder from the name in its __main__ module: ours checks the data
+    # before each build (see ServeBuild).
+    saved = autobuild.Builder
+    autobuild.Builder = make_builder
+    try:
+        autobuild.main(argv)
+    finally:
+        autobuild.Builder = saved
     return EXIT_OK
+
+
+@dataclasses.dataclass(frozen=True)
+class ServeBuild:
+    """sphinx-autobuild's builder (``build``), run only when the data is valid.
+
+    On invalid data Sphinx stops with its crash report (a traceback and "please open an issue"),
+    after the pre-build checker printed the same errors: the writer saw the errors twice and a
+    crash.  This validates the data first; on errors it prints them once (see
+    :func:`serve_data_ok`) and runs neither the checker nor Sphinx, so the preview keeps serving
+    the last good build — or, before there is one, a page listing the errors.  A module-level
+    class: sphinx-autobuild pickles its builder into a worker process for every rebuild.
+    """
+
+    build: Callable[..., Any]
+    root: Path
+    html_dir: Path
+
+    def __call__(self, *, changed_paths: Sequence[Path]) -> None:
+        url = str(getattr(self.build, "uri", ""))
+        if serve_data_ok(self.root, sys.stdout, url=url, html_dir=self.html_dir):
+            self.build(changed_paths=changed_paths)
+
+
+#: Marks the page ``serve`` shows while no build succeeded (so a real build replaces it).
+_SERVE_ERROR_MARK = "<!-- manualkit serve: invalid data -->"
+
+
+def serve_data_ok(root: Path, stream: TextIO, *, url: str = "", html_dir: Path | None = None) -> bool:
+    """Whether the data is valid for a preview rebuild; if not, its errors are printed on ``stream``.
+
+    With ``html_dir`` (the preview's folder) and no earlier build in it, the errors are also
+    written to its ``index.html``, removed again once the data is valid.
+    """
+    from manualkit.loader import load_data
+    from manualkit.project import locate_project
+
+    project = locate_project(root)
+    data, diagnostics = load_data(project.data_dir, root=project.root)
+    page = html_dir / "index.html" if html_dir is not None else None
+    ours = page is not None and page.is_file() and _SERVE_ERROR_MARK in page.read_text(encoding="utf-8")
+    if data is not None:
+        if page is not None and ours:
+            page.unlink()
+        return True
+    shown = [d for d in diagnostics if d.severity != "info"]
+    _report(shown, project.root, stream)
+    where = f" at {url}" if url else ""
+    print(
+        f"manualkit: invalid data, not rebuilt: the preview{where} still shows the last good build; "
+        "fix the errors above and save",
+        file=stream,
+        flush=True,
+    )
+    if page is not None and (ours or not page.exists()):
+        _write_serve_error_page(page, shown, project.root)
+    return False
+
+
+def _write_serve_error_page(page: Path, diagnostics: Sequence[Diagnostic], root: Path) -> None:
+    import html
+
+    items = "".join(
+        f"<li><code>{html.escape(dataclasses.replace(d, location=d.location.relative_to(root)).format())}"
+        "</code></li>\n"
+        for d in diagnostics
+    )
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(
+        f'<!DOCTYPE html>\n{_SERVE_ERROR_MARK}\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>manualkit: invalid data</title></head><body>\n"
+        "<h1>The manual cannot be built: the data files have errors</h1>\n"
+        f"<ul>\n{items}</ul>\n<p>Fix them and save: this page reloads with the manual.</p>\n</body></html>\n",
+        encoding="utf-8",
+    )

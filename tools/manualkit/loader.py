@@ -52,7 +52,7 @@ from manualkit.dataschema import (
     unknown_key_message,
 )
 from manualkit.diagnostics import Diagnostic, Location, Severity, SourceError, has_errors, sort_diagnostics
-from manualkit.models import DATA_FILES, ManualData, ManualMeta
+from manualkit.models import DATA_FILES, HOLIDAYS_FILE, HolidaySchedule, ManualData, ManualMeta
 from manualkit.yamlsource import NodeInfo, YamlDocument, YamlPath, format_path, read_yaml
 
 #: Loader diagnostic codes: ``code → (summary, explanation)`` (shown by ``--explain``-style help).
@@ -60,7 +60,9 @@ DATA_CODES: dict[str, tuple[str, str]] = {
     "DATA001": (
         "YAML syntax error",
         "The file is not valid YAML (bad indentation, an unclosed bracket or quote, a tab used for "
-        "indentation …). The position is where the YAML parser gave up; the mistake is often just above.",
+        "indentation, a full-width colon '：' …). An unclosed quote is reported at the opening quote and a "
+        "key without ': ' at its own line; otherwise the position is where the YAML parser gave up, and "
+        "the mistake is often just above.",
     ),
     "DATA002": (
         "wrong value",
@@ -204,6 +206,19 @@ def _files_stamp(data_dir: Path, root: Path) -> tuple[object, ...] | None:
         return None
 
 
+def load_holidays(
+    data_dir: Path, *, root: Path | None = None
+) -> tuple[tuple[HolidaySchedule, ...], list[Diagnostic]]:
+    """Read and validate ``data_dir/holidays.yaml`` alone (for the business calendar).
+
+    The same checks as a full load: the schedules returned are the entries without any error;
+    the diagnostics say what is wrong with the others.  A missing or empty file has none.
+    """
+    run = _LoadRun(data_dir, root if root is not None else data_dir.parent)
+    with relaxed_gc():
+        return run.load_holidays()
+
+
 def load_or_raise(data_dir: Path, *, root: Path | None = None) -> ManualData:
     """Like :func:`load_data` but raise :class:`SourceError` carrying every diagnostic."""
     data, diags = load_data(data_dir, root=root)
@@ -223,7 +238,13 @@ def _entry_models() -> dict[str, type[pydantic.BaseModel]]:
         model = model_in(hints[name])
         if model is not None:
             result[name] = model
+    result[_HOLIDAYS] = HolidaySchedule
     return result
+
+
+#: The collection name of data/holidays.yaml (validated and reported like a collection, but the
+#: business calendar's, not :class:`ManualData`'s).
+_HOLIDAYS = "holidays"
 
 
 # --------------------------------------------------------------------------- the run
@@ -290,12 +311,15 @@ class _LoadRun:
         if not self.data_dir.is_dir():
             self.add("DATA009", "data directory not found", self.display(self.data_dir))
             return None, self.diags
-        files = [fd for fd in (self.read(name, file) for name, file in DATA_FILES.items()) if fd is not None]
+        sources = {**DATA_FILES, _HOLIDAYS: HOLIDAYS_FILE}
+        files = [fd for fd in (self.read(name, file) for name, file in sources.items()) if fd is not None]
         self.files = files
         self.unknown_files()
         validated: dict[str, list[pydantic.BaseModel]] = {}
         for fd in files:
             validated[fd.collection] = self.validate(fd)
+            if fd.collection == _HOLIDAYS:
+                self.calendar_rules(fd)
         by_collection = {fd.collection: fd for fd in files}
         self.unique_ids(files)
         self.references(by_collection)
@@ -304,7 +328,9 @@ class _LoadRun:
         meta = validated.get("meta")
         if not meta:
             return None, sort_diagnostics(self.diags)
-        fields: dict[str, Any] = {name: tuple(models) for name, models in validated.items() if name != "meta"}
+        fields: dict[str, Any] = {
+            name: tuple(models) for name, models in validated.items() if name in DATA_FILES and name != "meta"
+        }
         try:
             data = ManualData(meta=typing.cast(ManualMeta, meta[0]), **fields)
         except pydantic.ValidationError as exc:  # whole-data rules (model validators on ManualData)
@@ -312,6 +338,17 @@ class _LoadRun:
                 self.assembly_error(by_collection, error)
             return None, sort_diagnostics(self.diags)
         return data, sort_diagnostics(self.diags)
+
+    def load_holidays(self) -> tuple[tuple[HolidaySchedule, ...], list[Diagnostic]]:
+        """:func:`load_holidays`: data/holidays.yaml only, with the checks of a full load."""
+        if not self.data_dir.is_dir():
+            return (), []
+        fd = self.read(_HOLIDAYS, HOLIDAYS_FILE)
+        if fd is None:
+            return (), sort_diagnostics(self.diags)
+        self.files = [fd]
+        self.validate(fd)
+        return self.calendar_rules(fd), sort_diagnostics(self.diags)
 
     def read(self, collection: str, file_name: str) -> _FileData | None:
         path = self.data_dir / file_name
@@ -365,11 +402,12 @@ class _LoadRun:
             return fd  # an empty file: an empty collection
         if not isinstance(value, list):
             self.broken.add(collection)
+            what = "yearly schedules" if collection == _HOLIDAYS else collection
             self.add_at(
                 fd,
                 "DATA002",
                 (),
-                f"expected a list of {collection} (each entry starting with '- '), "
+                f"expected a list of {what} (each entry starting with '- '), "
                 f"found {describe_found(value, doc.info(()))}",
             )
             return fd
@@ -377,7 +415,7 @@ class _LoadRun:
         return fd
 
     def unknown_files(self) -> None:
-        known = set(DATA_FILES.values())
+        known = {*DATA_FILES.values(), HOLIDAYS_FILE}
         try:
             present = sorted(p for p in self.data_dir.iterdir() if p.suffix in _KNOWN_SUFFIXES)
         except OSError:
@@ -385,8 +423,8 @@ class _LoadRun:
         for path in present:
             if path.name in known:
                 continue
-            # Other YAML files may be read by other tools (holidays.yaml); only a near miss of a
-            # data file name is worth a word — that is a typo that silently drops a collection.
+            # Other YAML files may be read by other tools; only a near miss of a data file
+            # name is worth a word — that is a typo that silently drops a collection.
             guess = difflib.get_close_matches(path.name, sorted(known), n=1, cutoff=0.8)
             if guess and not (self.data_dir / guess[0]).exists():
                 message = f"not a manualkit data file, ignored (did you mean {guess[0]!r}?)"
@@ -471,10 +509,70 @@ class _LoadRun:
     def already_reported(self, fd: _FileData, path: YamlPath) -> bool:
         return any(path[: len(done)] == done for done in fd.reported if len(done) <= len(path))
 
+    # -- the business calendar's schedules
+    def calendar_rules(self, fd: _FileData) -> tuple[HolidaySchedule, ...]:
+        """Check data/holidays.yaml beyond its schema; return the schedules without any error.
+
+        A year chinesecalendar already covers is refused (two sources for one year would
+        silently disagree), each year is listed once, every date lies in its entry's year and no
+        day is both a holiday and a make-up working day.
+        """
+        from manualkit.business_calendar import builtin_years
+
+        builtin = builtin_years()
+        first_of_year: dict[int, YamlPath] = {}
+        schedules: list[HolidaySchedule] = []
+        for entry_path, raw in fd.entries:
+            if self.already_reported(fd, entry_path) or _has_reported_inside(fd, entry_path):
+                continue
+            try:
+                schedule = HolidaySchedule.model_validate(raw)
+            except pydantic.ValidationError:
+                continue  # reported by validate()
+            before = len(self.diags)
+            year_path = (*entry_path, "year")
+            if schedule.year in first_of_year:
+                info = fd.doc.info(first_of_year[schedule.year])
+                line = info.line if info else 0
+                self.add_at(
+                    fd, "DATA007", year_path, f"duplicate year {schedule.year} (first at line {line})"
+                )
+            else:
+                first_of_year[schedule.year] = year_path
+            if schedule.year in builtin:
+                self.add_at(
+                    fd,
+                    "DATA002",
+                    year_path,
+                    f"year {schedule.year} is already covered by chinesecalendar "
+                    f"({min(builtin)}–{max(builtin)}); remove this entry",
+                )
+            holidays = set(schedule.holidays or ())
+            for key in ("holidays", "workdays"):
+                for index, day in enumerate(getattr(schedule, key) or ()):
+                    path = (*entry_path, key, index)
+                    if day.year != schedule.year:
+                        self.add_at(
+                            fd,
+                            "DATA002",
+                            path,
+                            f"expected a date in {schedule.year}, found {day.isoformat()}",
+                        )
+                    elif key == "workdays" and day in holidays:
+                        self.add_at(
+                            fd,
+                            "DATA002",
+                            path,
+                            f"{day.isoformat()} is listed both as a holiday and as a make-up working day",
+                        )
+            if len(self.diags) == before:
+                schedules.append(schedule)
+        return tuple(schedules)
+
     # -- ids
     def unique_ids(self, files: list[_FileData]) -> None:
         for fd in files:
-            if fd.collection == "meta":
+            if fd.collection in ("meta", _HOLIDAYS):
                 continue
             self._report_duplicates(fd, fd.entries, ID_KEYS.get(fd.collection, "id"), fd.collection)
             for collection, field in NESTED_IDS:
@@ -531,6 +629,11 @@ class _LoadRun:
 
 
 # --------------------------------------------------------------------------- small helpers
+
+
+def _has_reported_inside(fd: _FileData, entry_path: YamlPath) -> bool:
+    """Whether a problem inside the entry at ``entry_path`` was reported already."""
+    return any(done[: len(entry_path)] == entry_path for done in fd.reported)
 
 
 def _position(info: NodeInfo | None, at_key: bool) -> tuple[int, int]:
@@ -596,4 +699,7 @@ def entry_path_label(collection: str, value: Any, path: YamlPath) -> str:
         entry_id = entry.get("id") if isinstance(entry, dict) else None
         if isinstance(entry_id, str) and entry_id.strip():
             return f"{shown} ({entry_id.strip()})"
+        year = entry.get("year") if collection == _HOLIDAYS and isinstance(entry, dict) else None
+        if isinstance(year, int) and not isinstance(year, bool):
+            return f"{shown} ({year})"
     return shown

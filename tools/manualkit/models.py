@@ -306,6 +306,23 @@ class ManualData(Model):
         return self.revisions[-1] if self.revisions else None
 
 
+class HolidaySchedule(Model):
+    """One year's official schedule (data/holidays.yaml) for a year chinesecalendar does not cover.
+
+    Read by the business calendar (``manualkit.business_calendar``), validated by the loader with
+    the other data files; not part of :class:`ManualData`.
+    """
+
+    year: int = Field(ge=1900, le=2999)
+    #: The State Council notice the dates are copied from.
+    source: NonEmpty
+    #: Days off (放假), including weekend days inside a holiday block.
+    holidays: tuple[dt.date, ...] | None = None
+    #: Make-up working days on weekends (调休上班).
+    workdays: tuple[dt.date, ...] | None = None
+    note: str | None = None
+
+
 class _HasId(Protocol):
     @property
     def id(self) -> str: ...
@@ -336,3 +353,7 @@ DATA_FILES: dict[str, str] = {
     "glossary": "glossary.yaml",
     "revisions": "revisions.yaml",
 }
+
+#: The official holiday schedules for years chinesecalendar lacks (``data/<file>``): read by the
+#: business calendar and validated by the loader, but not a collection of :class:`ManualData`.
+HOLIDAYS_FILE = "holidays.yaml"

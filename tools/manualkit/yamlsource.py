@@ -183,9 +183,12 @@ def describe_yaml_error(exc: yaml.YAMLError, text: str, line_offset: int = 0) ->
 
 def _describe_marked(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> tuple[str, int, int]:
     """:func:`describe_yaml_error` for a parser error with a mark (line in ``text``, not offset)."""
+    lines = text.split("\n")
+    cause = _unclosed_quote(exc, text, lines, line_offset) or _missing_separator(exc, text, lines)
+    if cause is not None:
+        return cause
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    lines = text.split("\n")
     row = lines[line - 1] if 0 < line <= len(lines) else ""
     found = row[column - 1] if 0 < column <= len(row) else ""
     problem = exc.problem or "invalid YAML"
@@ -218,6 +221,122 @@ def _describe_marked(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> 
             f"are in column {start.column + 1}"
         )
     return message, line, column
+
+
+def _unclosed_quote(
+    exc: yaml.MarkedYAMLError, text: str, lines: list[str], line_offset: int
+) -> tuple[str, int, int] | None:
+    """A quote not closed on its line, reported at the opening quote (where the writer must look).
+
+    YAML lets a quoted text run over lines, so an unclosed quote shows up far below it: at the end
+    of the file (``found unexpected end of stream``), or wherever the next quote mark happens to
+    close it and the text after that no longer parses (``did not find expected key``).
+    """
+    problem = exc.problem_mark
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        start = exc.context_mark
+        if problem is not None and problem.line == start.line:
+            return None  # a mistake inside a one-line quoted text (a bad escape): its own mark is right
+        quote = _char_at(lines, start.line, start.column) or '"'
+        where = "the file ends inside it"
+        if problem is not None and "end of stream" not in (exc.problem or ""):
+            where = f"YAML read on to line {problem.line + 1 + line_offset}"
+        return (
+            f"the quote {quote} before {_opening(lines, start)!r} is never closed ({where}): "
+            f"close it at the end of the text",
+            start.line + 1,
+            start.column + 1,
+        )
+    before = _token_before(exc, text)
+    if (
+        problem is not None
+        and isinstance(before, yaml.ScalarToken)
+        and before.style in ('"', "'")
+        and before.start_mark.line < before.end_mark.line == problem.line
+    ):
+        start, end = before.start_mark, before.end_mark
+        return (
+            f"the quote {before.style} before {_opening(lines, start)!r} is not closed on its line: "
+            f"YAML read everything up to the next {before.style} (line {end.line + 1 + line_offset}) "
+            f"as one text; close the quote on this line",
+            start.line + 1,
+            start.column + 1,
+        )
+    return None
+
+
+#: ``key：value`` (a full-width colon) or ``key:value`` (no space after the colon): a key without
+#: YAML's separator, so YAML reads the whole line as text.  Group 1 is the faulty colon.
+_BAD_SEPARATOR = re.compile(r"[^\s:：#'\"\[\]{},&*!|>%@`][^:：#]*?(：|:(?=\S))")
+
+
+def _missing_separator(exc: yaml.MarkedYAMLError, text: str, lines: list[str]) -> tuple[str, int, int] | None:
+    """``title：客户信息`` or ``title:客户信息``: the line whose key lacks ``': '``, with a hint.
+
+    YAML reads such a line as plain text continued on the next line and only complains there
+    (``could not find expected ':'``, or ``mapping values are not allowed here``); the line to
+    fix is the one where that text began.
+    """
+    problem = exc.problem or ""
+    expected_colon = problem.startswith("could not find expected ':'")
+    if expected_colon and exc.context_mark is not None:
+        line, column = exc.context_mark.line, exc.context_mark.column
+    elif problem.startswith("mapping values are not allowed") and exc.problem_mark is not None:
+        before = _token_before(exc, text)
+        if (
+            not isinstance(before, yaml.ScalarToken)
+            or before.style
+            or before.start_mark.line >= exc.problem_mark.line
+        ):
+            return None  # a one-line value containing ': ' (the general message says to quote it)
+        line, column = before.start_mark.line, before.start_mark.column
+    else:
+        return None
+    row = lines[line] if 0 <= line < len(lines) else ""
+    found = _BAD_SEPARATOR.match(row, column)
+    if found is None:
+        if expected_colon:
+            return "could not find the ':' after this key: write 'key: value'", line + 1, column + 1
+        return None
+    key = row[column : found.start(1)].strip()
+    if found.group(1) == "：":
+        hint = "a full-width colon '：' is not a YAML separator; use ': '"
+    else:
+        hint = "YAML needs a space after ':'; use ': '"
+    return (
+        f"no ': ' after the key {key!r}, so YAML reads the line as text: {hint}",
+        line + 1,
+        found.start(1) + 1,
+    )
+
+
+def _opening(lines: list[str], quote: yaml.Mark, width: int = 20) -> str:
+    """The text after an opening quote, on its line (shortened), to name the quote in a message."""
+    row = lines[quote.line] if 0 <= quote.line < len(lines) else ""
+    after = row[quote.column + 1 :].rstrip()
+    return after if len(after) <= width else after[:width] + "…"
+
+
+def _char_at(lines: list[str], line: int, column: int) -> str:
+    """The character at a 0-based mark in ``lines`` ('' beyond the text)."""
+    row = lines[line] if 0 <= line < len(lines) else ""
+    return row[column] if 0 <= column < len(row) else ""
+
+
+def _token_before(exc: yaml.MarkedYAMLError, text: str) -> yaml.Token | None:
+    """The last token YAML scanned before the problem mark (for errors whose cause lies earlier)."""
+    mark = exc.problem_mark
+    if mark is None:
+        return None
+    before = None
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if (token.start_mark.line, token.start_mark.column) >= (mark.line, mark.column):
+                break
+            before = token
+    except yaml.YAMLError:
+        pass
+    return before
 
 
 def _text_before(text: str, position: int) -> str:
