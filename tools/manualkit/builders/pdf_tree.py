@@ -24,7 +24,7 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
-from manualkit.sphinx.chapter_info import INFO_CLASS
+from manualkit.node_classes import CHAPTER_INFO_CLASS
 
 #: Ids docutils invents (``id1``, ``id12``): meaningless and repeated in every document.
 _AUTO_ID = re.compile(r"^id\d+$")
@@ -241,7 +241,7 @@ def _unwrap_root_section(tree: nodes.document) -> None:
         content = [
             child
             for child in section.children
-            if not isinstance(child, nodes.title) and INFO_CLASS not in child.get("classes", ())
+            if not isinstance(child, nodes.title) and CHAPTER_INFO_CLASS not in child.get("classes", ())
         ]
         section.replace_self(content)
 

@@ -16,10 +16,9 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from manualkit.node_classes import CHAPTER_INFO_CLASS
 from manualkit.sphinx import formatting
 from manualkit.sphinx.domain import get_runtime
-
-INFO_CLASS = "mk-chapter-info"
 
 
 def info_text(owner: str | None, review_due: str | None) -> str:
@@ -59,9 +58,9 @@ def add_chapter_info(app: Sphinx, doctree: nodes.document) -> None:
     if not owner and not review_due:
         return
     chapter = next(iter(doctree.findall(nodes.section)), None)
-    if chapter is None or any(INFO_CLASS in child.get("classes", ()) for child in chapter.children):
+    if chapter is None or any(CHAPTER_INFO_CLASS in child.get("classes", ()) for child in chapter.children):
         return
-    info = nodes.paragraph("", info_text(owner, review_due), classes=[INFO_CLASS])
+    info = nodes.paragraph("", info_text(owner, review_due), classes=[CHAPTER_INFO_CLASS])
     info.source, info.line = chapter.source, chapter.line
     chapter.insert(1 if chapter.children and isinstance(chapter[0], nodes.title) else 0, info)
 

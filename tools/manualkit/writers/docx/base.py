@@ -18,6 +18,7 @@ from lxml import etree
 from sphinx.builders import Builder
 from sphinx.util.docutils import SphinxTranslator
 
+from manualkit.node_classes import CHAPTER_INFO_CLASS
 from manualkit.writers.docx.context import RenderContext, TocEntry
 from manualkit.writers.docx.fields import bookmark
 from manualkit.writers.docx.numbering import NUMBERED_HEADING_STYLES, HeadingCounter, set_numbering
@@ -425,7 +426,7 @@ class DocxTranslatorBase(SphinxTranslator):
         classes = node.get("classes", [])
         if "mk-signature" in classes:
             style = "SignatureLine"
-        elif "mk-chapter-info" in classes:
+        elif CHAPTER_INFO_CLASS in classes:
             if node.parent.get("mk_root"):
                 # The root's title is on the cover, not a heading: its document-control line
                 # would stand alone before 前言 (the cover has the manual's document control).
