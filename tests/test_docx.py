@@ -516,6 +516,14 @@ def test_list_styles_number_what_they_are_applied_to(built: Build) -> None:
     }
 
 
+def test_a_sentence_introducing_a_list_stays_with_it(built: Build) -> None:
+    """The sentence "处理步骤如下：" never ends a page without the steps it introduces."""
+    body = built.xml("word/document.xml")
+    intro = next(p for p in body.iter(W + "p") if "".join(p.itertext()) == "处理步骤如下：")
+    assert _keeps_with_next(intro)
+    assert not _keeps_with_next(intro.getprevious())
+
+
 def test_tables_keep_their_computed_column_widths(built: Build) -> None:
     """``w:tblLayout`` takes ``w:type``: with ``w:val`` Word ignored it and autofitted every table."""
     document = docx.Document(str(built.output))

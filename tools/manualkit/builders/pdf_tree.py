@@ -24,7 +24,7 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
-from manualkit.node_classes import CHAPTER_INFO_CLASS
+from manualkit.node_classes import CHAPTER_INFO_CLASS, INTRODUCES_CLASS, introduces_next
 
 #: Ids docutils invents (``id1``, ``id12``): meaningless and repeated in every document.
 _AUTO_ID = re.compile(r"^id\d+$")
@@ -70,6 +70,7 @@ def prepare_print_tree(
     _unwrap_root_section(tree)
     _drop_repeated_ids(tree)
     _unwrap_link_spans(tree)
+    _mark_introductions(tree)
     _mark_sections(tree)
     merged_figs: dict[str, dict[str, tuple[int, ...]]] = {}
     for docname, by_type in fignumbers.items():
@@ -261,6 +262,13 @@ def _unwrap_link_spans(tree: nodes.document) -> None:
             if isinstance(child, nodes.inline) and not _STYLED_INLINE_CLASSES & set(child["classes"]):
                 index = reference.index(child)
                 reference[index : index + 1] = child.children
+
+
+def _mark_introductions(tree: nodes.document) -> None:
+    """ "…从以下维度进行：" stays on the page of the table it introduces (print.css)."""
+    for paragraph in tree.findall(nodes.paragraph):
+        if introduces_next(paragraph):
+            paragraph["classes"].append(INTRODUCES_CLASS)
 
 
 def _mark_sections(tree: nodes.document) -> None:

@@ -18,7 +18,7 @@ from lxml import etree
 from sphinx.builders import Builder
 from sphinx.util.docutils import SphinxTranslator
 
-from manualkit.node_classes import CHAPTER_INFO_CLASS
+from manualkit.node_classes import CHAPTER_INFO_CLASS, introduces_next
 from manualkit.writers.docx.context import RenderContext, TocEntry
 from manualkit.writers.docx.fields import bookmark
 from manualkit.writers.docx.numbering import NUMBERED_HEADING_STYLES, HeadingCounter, set_numbering
@@ -439,6 +439,8 @@ class DocxTranslatorBase(SphinxTranslator):
         p = self.open_paragraph(style)
         if style == "ListContinue":
             self.indent_paragraph(p, self.lists[-1].level)
+        if introduces_next(node):
+            keep_with_next(p)  # "…从以下维度进行：" stays on the page of what it introduces
 
     def depart_paragraph(self, node: nodes.paragraph) -> None:
         self.close_paragraph()
@@ -453,6 +455,13 @@ class DocxTranslatorBase(SphinxTranslator):
         from manualkit.writers.docx.numbering import indent_for_level
 
         sub(p[0], "ind", {"left": str(indent_for_level(level))})
+
+
+def keep_with_next(p: Element) -> None:
+    """Set "keep with next" on paragraph ``p`` (``w:keepNext`` in schema position)."""
+    ppr = paragraph_properties(p)
+    if ppr.find(w("keepNext")) is None:
+        ppr.insert(1 if len(ppr) and ppr[0].tag == w("pStyle") else 0, new("keepNext"))
 
 
 def checkbox_control(font: str) -> Element:

@@ -7,8 +7,8 @@ from typing import Any
 from docutils import nodes
 from sphinx.locale import admonitionlabels
 
-from manualkit.writers.docx.base import CHECKLIST_CLASS, DocxTranslatorBase, ListState
-from manualkit.writers.docx.oxml import Element, new, paragraph_properties, sub, val, w
+from manualkit.writers.docx.base import CHECKLIST_CLASS, DocxTranslatorBase, ListState, keep_with_next
+from manualkit.writers.docx.oxml import Element, new, sub, val, w
 from manualkit.writers.docx.styles import BOX_STYLE_ID, WARNING_BOX_STYLE_ID
 
 #: Admonitions that warn (警告, 注意, 危险, 错误, 重要 …): boxed in the Warning Box style.
@@ -322,9 +322,7 @@ def keep_together(blocks: list[Element]) -> None:
             after = blocks[blocks.index(last) + 1 :]
             paragraphs = [p for block in (*tail_rows, *after) for p in block.iter(w("p"))]
     for p in paragraphs[:-1]:
-        ppr = paragraph_properties(p)
-        if ppr.find(w("keepNext")) is None:
-            ppr.insert(1 if len(ppr) and ppr[0].tag == w("pStyle") else 0, new("keepNext"))
+        keep_with_next(p)
 
 
 def _estimated_height(blocks: list[Element]) -> int:
