@@ -30,27 +30,23 @@ class ListNumbering:
 
     def __init__(self, document: Document) -> None:
         self._numbering: Element = document.part.numbering_part.element
-        self._style_levels = {}
         used = [int(n.get(w("numId"), "0")) for n in self._numbering.findall(w("num"))]
         self._next_num_id = max(used, default=0) + 1
         self._install_abstract(BULLET_ABSTRACT_ID, bullet=True)
         self._install_abstract(DECIMAL_ABSTRACT_ID, bullet=False)
         self._install_heading_abstract()
-        #: The ``numId`` the numbered heading styles refer to.
-        self.heading_num_id = self._instance(HEADING_ABSTRACT_ID)
-        #: The ``numId`` of the List Bullet and List Number styles.
-        self.style_num_ids = {
-            "ListBullet": self._instance(BULLET_ABSTRACT_ID),
-            "ListNumber": self._instance(DECIMAL_ABSTRACT_ID),
+        headings = self._instance(HEADING_ABSTRACT_ID)
+        #: The ``numId`` (and list level) each numbered style refers to.
+        style_numbering: dict[str, tuple[int, int | None]] = {
+            "ListBullet": (self._instance(BULLET_ABSTRACT_ID), None),
+            "ListNumber": (self._instance(DECIMAL_ABSTRACT_ID), None),
         }
         for level, style_id in enumerate(NUMBERED_HEADING_STYLES):
-            self.style_num_ids[style_id] = self.heading_num_id
-            self._style_levels[style_id] = level
-        link_styles(document.styles.element, self.style_num_ids, self._style_levels)
-
-    _style_levels: dict[str, int]
+            style_numbering[style_id] = (headings, level)
+        link_styles(document.styles.element, style_numbering)
 
     def _instance(self, abstract_id: int) -> int:
+        """A new ``w:num`` of ``abstract_id`` without overrides; its ``numId``."""
         num_id = self._next_num_id
         self._next_num_id += 1
         num = sub(self._numbering, "num", {"numId": str(num_id)})
@@ -59,10 +55,8 @@ class ListNumbering:
 
     def new_list(self, *, bullet: bool, start: int = 1) -> int:
         """A fresh numbering instance (``numId``) for one list, restarting at ``start``."""
-        num_id = self._next_num_id
-        self._next_num_id += 1
-        num = sub(self._numbering, "num", {"numId": str(num_id)})
-        val(num, "abstractNumId", str(BULLET_ABSTRACT_ID if bullet else DECIMAL_ABSTRACT_ID))
+        num_id = self._instance(BULLET_ABSTRACT_ID if bullet else DECIMAL_ABSTRACT_ID)
+        num = self._numbering.findall(w("num"))[-1]
         if not bullet:
             override = sub(num, "lvlOverride", {"ilvl": "0"})
             val(override, "startOverride", str(start))
@@ -124,17 +118,18 @@ def set_numbering(ppr: Element, num_id: int, level: int | None = None) -> None:
     ppr.insert(sum(1 for child in ppr if child.tag in _BEFORE_NUMPR), num_pr)
 
 
-def link_styles(styles: Element, num_ids: dict[str, int], levels: dict[str, int]) -> None:
-    """Give each style in ``num_ids`` its numbering (at ``levels[style]``, else level 0)."""
+def link_styles(styles: Element, numbering: dict[str, tuple[int, int | None]]) -> None:
+    """Give each style named in ``numbering`` its (``numId``, list level or None for level 0)."""
     for style in styles.findall(w("style")):
         style_id = style.get(w("styleId"))
-        if style_id not in num_ids:
+        if style_id not in numbering:
             continue
         ppr = style.find(w("pPr"))
         if ppr is None:
             ppr = new("pPr")
             (style.find(w("rPr")) if style.find(w("rPr")) is not None else style[-1]).addprevious(ppr)
-        set_numbering(ppr, num_ids[style_id], levels.get(style_id))
+        num_id, level = numbering[style_id]
+        set_numbering(ppr, num_id, level)
 
 
 class HeadingCounter:
