@@ -524,6 +524,26 @@ def test_a_sentence_introducing_a_list_stays_with_it(built: Build) -> None:
     assert not _keeps_with_next(intro.getprevious())
 
 
+def test_unbroken_text_keeps_its_hyphens_and_spaces(built: Build) -> None:
+    """{nowrap}`GB/T 35273-2020` must not print as "35273-" / "2020": Word's non-breaking hyphen
+    and a fixed space."""
+    body = built.xml("word/document.xml")
+    p = next(p for p in body.iter(W + "p") if "信息安全依据" in "".join(p.itertext()))
+    assert "GB/T\u00a035273" in "".join(p.itertext())
+    assert p.find(".//w:noBreakHyphen", NS) is not None
+    assert "35273-" not in "".join(p.itertext())
+
+
+def test_unbreakable_text_sets_its_columns_minimum() -> None:
+    natural = [4, 130, 15, 30, 24, 14, 44]
+    total = 9298
+    free = fit_column_widths(natural, total)
+    held = fit_column_widths(natural, total, [0, 0, 15, 0, 18, 0, 0])
+    assert held[2] >= 15 * TWIPS_PER_HALF_EM + CELL_PADDING > free[2]
+    assert held[4] >= 18 * TWIPS_PER_HALF_EM + CELL_PADDING
+    assert sum(held) <= total + len(held)
+
+
 def test_tables_keep_their_computed_column_widths(built: Build) -> None:
     """``w:tblLayout`` takes ``w:type``: with ``w:val`` Word ignored it and autofitted every table."""
     document = docx.Document(str(built.output))

@@ -20,6 +20,17 @@ def test_a_colon_before_a_table_or_list_introduces_it() -> None:
     intro = nodes.paragraph(text="处理步骤如下:")
     _section(intro, nodes.enumerated_list())
     assert introduces_next(intro)
+    checklist = nodes.container(
+        "", nodes.paragraph(text="CL-04-01 投诉办结检查清单"), classes=["mk-checklist"]
+    )
+    intro = nodes.paragraph(text="按以下清单逐项核对：")
+    _section(intro, checklist)
+    assert introduces_next(intro)
+    chart = nodes.Element()
+    chart.tagname = "graphviz"
+    intro = nodes.paragraph(text="流程如下：")
+    _section(intro, chart)
+    assert introduces_next(intro)
 
 
 def test_other_paragraphs_do_not() -> None:

@@ -10,17 +10,32 @@ from docutils import nodes
 
 #: The "本章文档信息：…" line under a chapter's title (``manualkit.sphinx.chapter_info``).
 CHAPTER_INFO_CLASS = "mk-chapter-info"
-#: A paragraph that introduces the table or list right after it ("…从以下维度进行："): kept on
-#: the page of what it introduces, in the PDF and the DOCX.
+#: Text kept on one line (the ``{nowrap}`` role: dates, document numbers, a form's "☐ 其他").
+NOWRAP_CLASS = "mk-nowrap"
+#: A paragraph that introduces the table, list, chart or checklist right after it ("…从以下维度
+#: 进行："): kept on the page of what it introduces, in the PDF and the DOCX.
 INTRODUCES_CLASS = "mk-introduces"
 
 
+#: What a sentence ending in a colon introduces: tables, lists, figures, code, and the blocks
+#: manualkit's directives make (containers: checklists, forms, SLA tables, process flows).
+_INTRODUCED = (
+    nodes.table,
+    nodes.bullet_list,
+    nodes.enumerated_list,
+    nodes.definition_list,
+    nodes.figure,
+    nodes.image,
+    nodes.literal_block,
+    nodes.container,
+)
+
+
 def introduces_next(paragraph: nodes.paragraph) -> bool:
-    """Whether ``paragraph`` ends with a colon and a table or list follows it."""
+    """Whether ``paragraph`` ends with a colon and a table, list, chart or checklist follows."""
     text = paragraph.astext().rstrip()
     if not text.endswith(("：", ":")):
         return False
     following = paragraph.next_node(descend=False, siblings=True, ascend=False)
-    while isinstance(following, nodes.container) and following.children:
-        following = following[0]
-    return isinstance(following, nodes.table | nodes.bullet_list | nodes.enumerated_list)
+    # Sphinx's graphviz node (a flowchart) is matched by name: this module stays Sphinx-free.
+    return isinstance(following, _INTRODUCED) or getattr(following, "tagname", "") == "graphviz"

@@ -24,7 +24,7 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
-from manualkit.node_classes import CHAPTER_INFO_CLASS, INTRODUCES_CLASS, introduces_next
+from manualkit.node_classes import CHAPTER_INFO_CLASS, INTRODUCES_CLASS, NOWRAP_CLASS, introduces_next
 
 #: Ids docutils invents (``id1``, ``id12``): meaningless and repeated in every document.
 _AUTO_ID = re.compile(r"^id\d+$")
@@ -248,7 +248,7 @@ def _unwrap_root_section(tree: nodes.document) -> None:
 
 
 #: Inline classes the print stylesheet styles inside a link: those spans must stay.
-_STYLED_INLINE_CLASSES = frozenset({"mk-nowrap"})
+_STYLED_INLINE_CLASSES = frozenset({NOWRAP_CLASS})
 
 
 def _unwrap_link_spans(tree: nodes.document) -> None:

@@ -25,6 +25,7 @@ from sphinx.util.nodes import split_explicit_title
 
 from manualkit.durations import render_sla
 from manualkit.held_errors import UNKNOWN_ID
+from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.sphinx import formatting
 from manualkit.sphinx.domain import get_runtime, report_error
 from manualkit.sphinx.helpers import DEPENDENCIES, UnknownIdError, lookup
@@ -116,7 +117,7 @@ class NowrapRole(SphinxRole):
 
     def run(self) -> tuple[list[Node], list[system_message]]:
         text = LINE_SPACE.sub(" ", self.text).strip(" ")  # no-break spaces (U+00A0) stay
-        inline = nodes.inline(text, text, classes=["mk-nowrap"])
+        inline = nodes.inline(text, text, classes=[NOWRAP_CLASS])
         self.set_source_info(inline)
         return [inline], []
 

@@ -113,6 +113,8 @@ class DocxTranslatorBase(SphinxTranslator):
         self.root_section_seen = False
         #: Inside a form's fill-in cell or a checklist: "☐" becomes a check box control (> 0).
         self.tickable = 0
+        #: Inside {nowrap} text (> 0): no line break at its spaces and hyphens.
+        self.unbroken = 0
         #: Word's count of the headings it numbers (see ``numbering.HeadingCounter``).
         self.heading_counter = HeadingCounter()
         self.bold = 0
@@ -308,6 +310,23 @@ class DocxTranslatorBase(SphinxTranslator):
             return
         if not self.literal_text and "\n" in text:
             text = _CJK_NEWLINE.sub("", text).replace("\n", " ")
+        if self.unbroken:
+            text = text.replace(" ", "\u00a0")
+            if "-" in text:
+                # {nowrap} (a date, "35273-2020"): Word's non-breaking hyphen, spaces made fixed.
+                first, *rest = text.split("-")
+                self.unbroken, unbroken = 0, self.unbroken
+                self.add_text(first)
+                for part in rest:
+                    key = self._format_key()
+                    run = self.protos.run(key, self._rpr(key), "")
+                    for t in run.findall(w("t")):
+                        run.remove(t)
+                    sub(run, "noBreakHyphen")
+                    self.add_run(run)
+                    self.add_text(part)
+                self.unbroken = unbroken
+                return
         if self.tickable and CHECKBOX in text:
             # Each box of a form's options or a checklist is a Word check box (click to tick).
             first, *rest = text.split(CHECKBOX)

@@ -10,6 +10,7 @@ from sphinx.locale import admonitionlabels
 from manualkit.writers.docx.base import CHECKLIST_CLASS, DocxTranslatorBase, ListState, keep_with_next
 from manualkit.writers.docx.oxml import Element, new, sub, val, w
 from manualkit.writers.docx.styles import BOX_STYLE_ID, WARNING_BOX_STYLE_ID
+from manualkit.writers.docx.tables import display_width
 
 #: Admonitions that warn (警告, 注意, 危险, 错误, 重要 …): boxed in the Warning Box style.
 _WARNINGS = (nodes.warning, nodes.caution, nodes.danger, nodes.error, nodes.attention, nodes.important)
@@ -296,10 +297,14 @@ class BlockMixin(DocxTranslatorBase):
         self.styles.pop()
 
 
-#: Height of a page's text area (A4, 2.54 cm margins) less a heading's, in twips.
-_PAGE_BODY_TWIPS = 16838 - 2 * 1440 - 1200
-#: A paragraph's height when nothing says more: one line of body text with its spacing.
-_LINE_TWIPS = 420
+#: Height of a page's text area (A4, 2.54 cm margins), in twips.
+_PAGE_BODY_TWIPS = 16838 - 2 * 1440
+#: A form chained whole must be well under a page (its headings, the estimate's error margin).
+_WHOLE_FORM_TWIPS = _PAGE_BODY_TWIPS * 3 // 4
+#: Body text: 12 pt at 1.5 lines with 6 pt after; half-ems (120 twips each) per line of the page.
+_BODY_LINE_TWIPS, _BODY_AFTER_TWIPS, _BODY_HALF_EMS = 360, 120, (11906 - 2 * 1304) // 120
+#: Table text: 10.5 pt at 1.25 lines (half-ems of 105 twips), cell margins and borders.
+_CELL_LINE_TWIPS, _CELL_PADDING_TWIPS, _CELL_MARGINS_TWIPS = 300, 100, 216
 #: Rows kept with a too-tall form's signature lines.
 _TAIL_ROWS = 3
 
@@ -309,12 +314,12 @@ def keep_together(blocks: list[Element]) -> None:
 
     A paper form split over two sheets gets its last rows or signature lines lost; Word and
     LibreOffice keep table rows whose paragraphs are "keep with next" on the page of the next
-    row.  A form taller than a page must break: chaining it all made LibreOffice break before
+    row.  A form near or over a page must break: chaining it all made LibreOffice break before
     the signature lines, which then filled a sheet of their own; so only its last rows, the
     note and the signature lines are kept together.
     """
     paragraphs = [p for block in blocks for p in block.iter(w("p"))]
-    if _estimated_height(blocks) > _PAGE_BODY_TWIPS:
+    if _estimated_height(blocks) > _WHOLE_FORM_TWIPS:
         tables = [block for block in blocks if block.tag == w("tbl")]
         if tables:
             last = tables[-1]
@@ -326,14 +331,29 @@ def keep_together(blocks: list[Element]) -> None:
 
 
 def _estimated_height(blocks: list[Element]) -> int:
-    """A lower bound of the blocks' height (twips): row heights, else a line per paragraph."""
+    """The blocks' height in twips, from their text's wrapped lines and the rows' set heights."""
     total = 0
     for block in blocks:
         if block.tag != w("tbl"):
-            total += _LINE_TWIPS * sum(1 for _ in block.iter(w("p")))
+            for p in block.iter(w("p")):
+                lines = _lines(p, _BODY_HALF_EMS)
+                total += lines * _BODY_LINE_TWIPS + _BODY_AFTER_TWIPS
             continue
         for row in block.iter(w("tr")):
             height = row.find(f"{w('trPr')}/{w('trHeight')}")
-            lines = max((sum(1 for _ in cell.iter(w("p"))) for cell in row.iter(w("tc"))), default=1)
-            total += max(int(height.get(w("val"), "0")) if height is not None else 0, _LINE_TWIPS * lines)
+            tallest = 0
+            for cell in row.iter(w("tc")):
+                width = cell.find(f"{w('tcPr')}/{w('tcW')}")
+                twips = int(width.get(w("w"), "0")) if width is not None else 0
+                half_ems = max(1, (twips - _CELL_MARGINS_TWIPS) // 105)
+                lines = sum(_lines(p, half_ems) for p in cell.iter(w("p")))
+                tallest = max(tallest, lines * _CELL_LINE_TWIPS + _CELL_PADDING_TWIPS)
+            set_height = int(height.get(w("val"), "0")) if height is not None else 0
+            total += max(set_height, tallest)
     return total
+
+
+def _lines(p: Element, half_ems_per_line: int) -> int:
+    """How many lines paragraph ``p``'s text wraps to (at least one)."""
+    text = "".join(t.text or "" for t in p.iter(w("t")))
+    return max(1, -(-display_width(text) // half_ems_per_line))

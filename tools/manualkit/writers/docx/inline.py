@@ -8,6 +8,7 @@ from typing import Any
 from docutils import nodes
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
+from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.fields import external_hyperlink, internal_hyperlink
 from manualkit.writers.docx.oxml import new, sub, val
@@ -57,19 +58,27 @@ class InlineMixin(DocxTranslatorBase):
         self.subscript -= 1
 
     def visit_inline(self, node: nodes.inline) -> None:
-        pass
+        if NOWRAP_CLASS in node["classes"]:
+            self.unbroken += 1
 
     def depart_inline(self, node: nodes.inline) -> None:
+        if NOWRAP_CLASS in node["classes"]:
+            self.unbroken -= 1
+
+    def visit_transparent(self, node: nodes.Element) -> None:
         pass
 
-    visit_abbreviation = visit_inline
-    depart_abbreviation = depart_inline
-    visit_problematic = visit_inline
-    depart_problematic = depart_inline
-    visit_pending_xref = visit_inline
-    depart_pending_xref = depart_inline
-    visit_download_reference = visit_inline
-    depart_download_reference = depart_inline
+    def depart_transparent(self, node: nodes.Element) -> None:
+        pass
+
+    visit_abbreviation = visit_transparent
+    depart_abbreviation = depart_transparent
+    visit_problematic = visit_transparent
+    depart_problematic = depart_transparent
+    visit_pending_xref = visit_transparent
+    depart_pending_xref = depart_transparent
+    visit_download_reference = visit_transparent
+    depart_download_reference = depart_transparent
 
     def visit_math(self, node: Any) -> None:
         self.code += 1

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 from docutils import nodes
 
+from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.sphinx.helpers import SEAL_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.oxml import Element, clone, new, paragraph, sub, text_run, val
@@ -47,6 +49,8 @@ class TableState:
     field_row: bool = False
     label: str = ""
     content_widths: list[int] = dataclasses.field(default_factory=list)
+    #: Per column, the widest text that must stay on one line ({nowrap}: a date, "35273-2020").
+    unbreakable_widths: list[int] = dataclasses.field(default_factory=list)
     #: Column that people fill in (header 填写); blank cells there become content controls.
     fill_column: int = 1
 
@@ -111,7 +115,9 @@ class TableMixin(DocxTranslatorBase):
         return str(prefix % ".".join(map(str, numbers[ids[0]])))
 
     def visit_tgroup(self, node: nodes.tgroup) -> None:
-        self.tables[-1].content_widths = content_widths(node, int(node.get("cols", 0)))
+        cols = int(node.get("cols", 0))
+        self.tables[-1].content_widths = content_widths(node, cols)
+        self.tables[-1].unbreakable_widths = content_widths(node, cols, unbreakable_text)
 
     def depart_tgroup(self, node: nodes.tgroup) -> None:
         pass
@@ -127,7 +133,7 @@ class TableMixin(DocxTranslatorBase):
         width = self.ctx.text_width_twips
         if len(set(state.colwidths)) <= 1 and len(state.content_widths) == len(state.colwidths):
             # No widths given by the author: size columns by their content, as browsers do.
-            state.twips = fit_column_widths(state.content_widths, width)
+            state.twips = fit_column_widths(state.content_widths, width, state.unbreakable_widths)
         else:
             total = sum(state.colwidths) or 1
             state.twips = [max(300, width * c // total) for c in state.colwidths]
@@ -280,8 +286,28 @@ def display_width(text: str) -> int:
     return len(text) + len(_WIDE.findall(text))
 
 
-def content_widths(tgroup: nodes.tgroup, cols: int) -> list[int]:
-    """Display width (half-ems) of the longest line in each column.
+#: Where Chinese meets Latin letters or digits ("2020年10月1日"): Word and LibreOffice add a
+#: little space there (autospacing), which a width that must hold the text on one line counts.
+_SCRIPT_BOUNDARY = re.compile(r"(?<=[0-9A-Za-z])(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])(?=[0-9A-Za-z])")
+
+
+def unbreakable_text(entry: nodes.Element) -> list[str]:
+    """The parts of a cell that must stay on one line ({nowrap} spans), with autospacing."""
+    return [
+        _SCRIPT_BOUNDARY.sub(" ", node.astext())
+        for node in entry.findall(nodes.inline)
+        if NOWRAP_CLASS in node["classes"]
+    ]
+
+
+def _cell_lines(entry: nodes.Element) -> list[str]:
+    return entry.astext().splitlines() or [""]
+
+
+def content_widths(
+    tgroup: nodes.tgroup, cols: int, texts: Callable[[nodes.Element], list[str]] = _cell_lines
+) -> list[int]:
+    """Display width (half-ems) of the longest line in each column (of ``texts(cell)``).
 
     Cells spanning several columns are ignored; rows shortened by a vertical merge above are
     placed correctly by tracking the merge like the cell writer does.
@@ -303,7 +329,7 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> list[int]:
                 for offset in range(span):
                     pending[col + offset] = int(entry["morerows"])
             if span == 1 and col < cols:
-                lines = entry.astext().splitlines() or [""]
+                lines = texts(entry) or [""]
                 longest[col] = max(longest[col], *(display_width(line) for line in lines))
             col += span
         for rest in [c for c in pending if c >= col]:
@@ -324,20 +350,25 @@ WEIGHT_CAP = 48
 NOWRAP_LIMITS = (12, 8, 6, 4)
 
 
-def fit_column_widths(natural: list[int], total: int) -> list[int]:
+def fit_column_widths(natural: list[int], total: int, unbreakable: list[int] | None = None) -> list[int]:
     """Column widths in twips from each column's longest line (``natural``, in half-ems).
 
     Like a browser's automatic table layout: spare width goes to the columns with the most
     text, but no column is squeezed below a minimum that keeps short content on one line —
     short columns (序号, 版本, dates, roles) used to be cut to a character per line because
-    the long columns took the width in proportion to their text.
+    the long columns took the width in proportion to their text.  Text that must not break
+    (``unbreakable``, in half-ems: "35273-2020") sets a minimum of its own while it fits.
     """
     if not natural:
         return []
     weight = [min(n, WEIGHT_CAP) * TWIPS_PER_HALF_EM + CELL_PADDING for n in natural]
+    must = unbreakable if unbreakable and len(unbreakable) == len(natural) else [0] * len(natural)
     floor = [0] * len(natural)
     for limit in NOWRAP_LIMITS:
-        floor = [min(n, limit) * TWIPS_PER_HALF_EM + CELL_PADDING for n in natural]
+        floor = [
+            max(min(n, limit), m) * TWIPS_PER_HALF_EM + CELL_PADDING
+            for n, m in zip(natural, must, strict=True)
+        ]
         if sum(floor) <= total:
             break
     else:
