@@ -507,6 +507,10 @@ def test_list_styles_number_what_they_are_applied_to(built: Build) -> None:
         abstract_id = numbering.find(f"w:num[@w:numId='{num_id}']/w:abstractNumId", NS).get(W + "val")
         lvl = numbering.find(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='0']", NS)
         formats[style_id] = lvl.find("w:numFmt", NS).get(W + "val")
+    # One list per style: no other list claims these styles (w:lvl/w:pStyle).
+    claims = [link.get(W + "val") for link in numbering.iter(W + "pStyle")]
+    assert all(claims.count(style_id) <= 1 for style_id in formats), claims
+    assert all(claims.count(f"Heading{n}") == 1 for n in (1, 2, 3)), claims
     assert formats == {
         "ListBullet": "bullet",
         "ListNumber": "decimal",

@@ -44,6 +44,15 @@ class ListNumbering:
         for level, style_id in enumerate(NUMBERED_HEADING_STYLES):
             style_numbering[style_id] = (headings, level)
         link_styles(document.styles.element, style_numbering)
+        # python-docx's template lists claim List Bullet and List Number too (w:lvl/w:pStyle):
+        # two lists linked to one style, which Word may re-link when a writer edits a list.
+        ours = {str(i) for i in (BULLET_ABSTRACT_ID, DECIMAL_ABSTRACT_ID, HEADING_ABSTRACT_ID)}
+        for abstract in self._numbering.findall(w("abstractNum")):
+            if abstract.get(w("abstractNumId")) in ours:
+                continue
+            for link in abstract.findall(f"{w('lvl')}/{w('pStyle')}"):
+                if link.get(w("val")) in style_numbering:
+                    link.getparent().remove(link)
 
     def _instance(self, abstract_id: int) -> int:
         """A new ``w:num`` of ``abstract_id`` without overrides; its ``numId``."""
