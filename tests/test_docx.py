@@ -501,16 +501,22 @@ def test_list_styles_number_what_they_are_applied_to(built: Build) -> None:
     styles = built.xml("word/styles.xml")
     numbering = built.xml("word/numbering.xml")
     formats = {}
+    linked_abstract = {}
     for style_id in ("ListBullet", "ListNumber", "Heading1", "Heading2", "Heading3"):
         style = styles.find(f"w:style[@w:styleId='{style_id}']", NS)
         num_id = style.find("w:pPr/w:numPr/w:numId", NS).get(W + "val")
         abstract_id = numbering.find(f"w:num[@w:numId='{num_id}']/w:abstractNumId", NS).get(W + "val")
+        linked_abstract[style_id] = abstract_id
         lvl = numbering.find(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='0']", NS)
         formats[style_id] = lvl.find("w:numFmt", NS).get(W + "val")
     # One list per style: no other list claims these styles (w:lvl/w:pStyle).
     claims = [link.get(W + "val") for link in numbering.iter(W + "pStyle")]
     assert all(claims.count(style_id) <= 1 for style_id in formats), claims
     assert all(claims.count(f"Heading{n}") == 1 for n in (1, 2, 3)), claims
+    for abstract in numbering.iterfind("w:abstractNum", NS):
+        for link in abstract.iterfind("w:lvl/w:pStyle", NS):
+            if link.get(W + "val") in linked_abstract:
+                assert abstract.get(W + "abstractNumId") == linked_abstract[link.get(W + "val")]
     assert formats == {
         "ListBullet": "bullet",
         "ListNumber": "decimal",
