@@ -33,8 +33,10 @@ _INTRODUCED = (
 
 def introduces_next(paragraph: nodes.paragraph) -> bool:
     """Whether ``paragraph`` ends with a colon and a table, list, chart or checklist follows."""
-    text = paragraph.astext().rstrip()
-    if not text.endswith(("：", ":")):
+    last: nodes.Node = paragraph
+    while last.children:  # the paragraph's last text, without joining all of it
+        last = last.children[-1]
+    if not last.astext().rstrip().endswith(("：", ":")):
         return False
     following = paragraph.next_node(descend=False, siblings=True, ascend=False)
     # Sphinx's graphviz node (a flowchart) is matched by name: this module stays Sphinx-free.

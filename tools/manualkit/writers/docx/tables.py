@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 
 from docutils import nodes
 
+from manualkit.doctree_walk import walk
 from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.sphinx.helpers import SEAL_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
@@ -115,9 +115,8 @@ class TableMixin(DocxTranslatorBase):
         return str(prefix % ".".join(map(str, numbers[ids[0]])))
 
     def visit_tgroup(self, node: nodes.tgroup) -> None:
-        cols = int(node.get("cols", 0))
-        self.tables[-1].content_widths = content_widths(node, cols)
-        self.tables[-1].unbreakable_widths = content_widths(node, cols, unbreakable_text)
+        state = self.tables[-1]
+        state.content_widths, state.unbreakable_widths = content_widths(node, int(node.get("cols", 0)))
 
     def depart_tgroup(self, node: nodes.tgroup) -> None:
         pass
@@ -295,26 +294,21 @@ def unbreakable_text(entry: nodes.Element) -> list[str]:
     """The parts of a cell that must stay on one line ({nowrap} spans), with autospacing."""
     return [
         _SCRIPT_BOUNDARY.sub(" ", node.astext())
-        for node in entry.findall(nodes.inline)
-        if NOWRAP_CLASS in node["classes"]
+        for node in walk(entry)
+        if node.__class__ is nodes.inline and NOWRAP_CLASS in node["classes"]
     ]
 
 
-def _cell_lines(entry: nodes.Element) -> list[str]:
-    return entry.astext().splitlines() or [""]
-
-
-def content_widths(
-    tgroup: nodes.tgroup, cols: int, texts: Callable[[nodes.Element], list[str]] = _cell_lines
-) -> list[int]:
-    """Display width (half-ems) of the longest line in each column (of ``texts(cell)``).
+def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int]]:
+    """Display width (half-ems) of each column's longest line and of its widest unbreakable text.
 
     Cells spanning several columns are ignored; rows shortened by a vertical merge above are
     placed correctly by tracking the merge like the cell writer does.
     """
     if cols <= 0:
-        return []
+        return [], []
     longest = [0] * cols
+    unbreakable = [0] * cols
     pending: dict[int, int] = {}
     for row in tgroup.findall(nodes.row):
         col = 0
@@ -329,14 +323,16 @@ def content_widths(
                 for offset in range(span):
                     pending[col + offset] = int(entry["morerows"])
             if span == 1 and col < cols:
-                lines = texts(entry) or [""]
+                lines = entry.astext().splitlines() or [""]
                 longest[col] = max(longest[col], *(display_width(line) for line in lines))
+                for text in unbreakable_text(entry):
+                    unbreakable[col] = max(unbreakable[col], display_width(text))
             col += span
         for rest in [c for c in pending if c >= col]:
             pending[rest] -= 1
             if pending[rest] == 0:
                 del pending[rest]
-    return longest
+    return longest, unbreakable
 
 
 #: Table text is 10.5 pt: one half-em (a Latin character) is 105 twips.
