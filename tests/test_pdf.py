@@ -593,6 +593,15 @@ def test_parts_typeset_separately_join_into_one_pdf_with_working_links(built: Bu
 
 
 @pytest.mark.slow
+def test_a_reference_to_a_section_prints_its_number(built: Build) -> None:
+    """On paper a link cannot be followed: "见“投诉受理”" gives the reader the section's number;
+    a link with text of its own stays as written."""
+    text = "".join(pdftotext(built.pdf).split())
+    assert "投诉的受理见“2.1投诉受理”" in text
+    assert "时限见“时限一览”" in text
+
+
+@pytest.mark.slow
 def test_every_link_is_one_annotation(built: Build) -> None:
     """WeasyPrint annotated every span inside a link as a link of its own: each cross-reference
     was there twice (same area, same target), and a screen reader reads it twice."""
