@@ -132,3 +132,47 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = parser.parse_args(["import-docx", str(tmp_path / "missing.docx")])
     assert args.handler(args) == 1
     assert "file not found" in capsys.readouterr().err
+
+
+def _content_control(child: object) -> object:
+    """``child`` wrapped in a content control (``w:sdt``), as Word's forms and templates have them."""
+    sdt = OxmlElement("w:sdt")
+    sdt.append(OxmlElement("w:sdtPr"))
+    content = OxmlElement("w:sdtContent")
+    content.append(child)
+    sdt.append(content)
+    return sdt
+
+
+def test_text_inside_content_controls_is_imported(tmp_path: Path) -> None:
+    """python-docx's ``Paragraph.text`` skips content controls: a filled-in field, a check box's
+    ☐ and a whole section inside a block control vanished from the import without a word."""
+    document = docx.Document()
+    document.add_heading("第1章 投诉处理", level=1)
+    paragraph = document.add_paragraph("受理渠道：")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "☐"
+    run.append(text)
+    paragraph._p.append(_content_control(run))
+    paragraph.add_run(" 电话")
+    inner = document.add_paragraph("客服专员应在7个工作日内答复客户。")
+    document.element.body.remove(inner._p)
+    marker = document.add_paragraph("")
+    marker._p.addprevious(_content_control(inner._p))
+    document.element.body.remove(marker._p)
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "客户姓名"
+    filled = OxmlElement("w:r")
+    value = OxmlElement("w:t")
+    value.text = "示例客户"
+    filled.append(value)
+    table.cell(0, 1).paragraphs[0]._p.append(_content_control(filled))
+    source = tmp_path / "controls.docx"
+    document.save(str(source))
+    out = tmp_path / "out"
+    import_docx(source, out)
+    chapter = next(p for p in out.glob("*.md") if p.name != "index.md").read_text(encoding="utf-8")
+    assert "受理渠道：☐ 电话" in chapter
+    assert "7个工作日内答复客户" in chapter
+    assert "示例客户" in chapter

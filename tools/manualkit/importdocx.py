@@ -161,8 +161,45 @@ def _numbering_format(paragraph: Any) -> tuple[str, int] | None:
     return fmt, int(ilvl)
 
 
+_TEXT_TAGS = {f"{{{_W_NS}}}t": None, f"{{{_W_NS}}}tab": "\t", f"{{{_W_NS}}}br": "\n", f"{{{_W_NS}}}cr": "\n"}
+
+
+def paragraph_text(paragraph: Any) -> str:
+    """The paragraph's visible text, content controls included.
+
+    python-docx's ``Paragraph.text`` reads only runs and hyperlinks: the text inside inline
+    content controls (a filled-in field, a check box's ☐, a date picker) was silently dropped.
+    Deleted text (``w:delText``) and field instructions (``w:instrText``) are not visible text.
+    """
+    parts: list[str] = []
+    for element in paragraph._p.iter(*_TEXT_TAGS):
+        fixed = _TEXT_TAGS[element.tag]
+        parts.append(element.text or "" if fixed is None else fixed)
+    return "".join(parts)
+
+
 def _cell_text(cell: Any) -> str:
-    return " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
+    texts = (paragraph_text(p).strip() for p in cell.paragraphs)
+    return " ".join(text for text in texts if text)
+
+
+def _body_items(document: Any) -> Iterator[Any]:
+    """The body's paragraphs and tables in order, also those inside block content controls."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    body = document.element.body
+    stack = list(reversed(body))
+    while stack:
+        element = stack.pop()
+        if element.tag == f"{{{_W_NS}}}p":
+            yield Paragraph(element, document._body)
+        elif element.tag == f"{{{_W_NS}}}tbl":
+            yield Table(element, document._body)
+        elif element.tag == f"{{{_W_NS}}}sdt":
+            content = element.find(f"{{{_W_NS}}}sdtContent")
+            if content is not None:
+                stack.extend(reversed(content))
 
 
 def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
@@ -190,13 +227,13 @@ def read_blocks(path: Path) -> list[Block]:
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise DocxImportError(f"{path}: not a readable .docx file ({exc})") from exc
     blocks: list[Block] = []
-    for item in document.iter_inner_content():
+    for item in _body_items(document):
         if isinstance(item, Table):
             rows = _table_rows(item)
             if rows and any(any(c for c in r) for r in rows):
                 blocks.append(Block("table", rows=rows))
             continue
-        text = item.text.strip()
+        text = paragraph_text(item).strip()
         if not text or _generated(item):
             continue
         level = heading_level(item)
