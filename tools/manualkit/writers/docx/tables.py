@@ -285,18 +285,19 @@ def display_width(text: str) -> int:
     return len(text) + len(_WIDE.findall(text))
 
 
-#: Where Chinese meets Latin letters or digits ("2020年10月1日"): Word and LibreOffice add a
-#: little space there (autospacing), which a width that must hold the text on one line counts.
+#: Where Chinese meets Latin letters or digits ("2020年10月1日"): Word and LibreOffice add about
+#: a quarter em there (autospacing: half a half-em), which a width holding the text on one line counts.
 _SCRIPT_BOUNDARY = re.compile(r"(?<=[0-9A-Za-z])(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])(?=[0-9A-Za-z])")
 
 
-def unbreakable_text(entry: nodes.Element) -> list[str]:
-    """The parts of a cell that must stay on one line ({nowrap} spans), with autospacing."""
-    return [
-        _SCRIPT_BOUNDARY.sub(" ", node.astext())
-        for node in walk(entry)
-        if node.__class__ is nodes.inline and NOWRAP_CLASS in node["classes"]
-    ]
+def unbreakable_widths(entry: nodes.Element) -> list[int]:
+    """Widths (half-ems, autospacing included) of a cell's text that stays on one line ({nowrap})."""
+    widths = []
+    for node in walk(entry):
+        if node.__class__ is nodes.inline and NOWRAP_CLASS in node["classes"]:
+            text = node.astext()
+            widths.append(display_width(text) + len(_SCRIPT_BOUNDARY.findall(text)) // 2)
+    return widths
 
 
 def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int]]:
@@ -325,8 +326,7 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int
             if span == 1 and col < cols:
                 lines = entry.astext().splitlines() or [""]
                 longest[col] = max(longest[col], *(display_width(line) for line in lines))
-                for text in unbreakable_text(entry):
-                    unbreakable[col] = max(unbreakable[col], display_width(text))
+                unbreakable[col] = max(unbreakable[col], *unbreakable_widths(entry), 0)
             col += span
         for rest in [c for c in pending if c >= col]:
             pending[rest] -= 1
