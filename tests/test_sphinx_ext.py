@@ -563,5 +563,8 @@ def test_long_branch_labels_are_set_on_short_lines() -> None:
 def test_document_numbers_break_only_between_their_latin_parts() -> None:
     """In the reference list's narrow 文号 column "GB/T 35273-2020" printed as "35273-202" / "0"."""
     assert document_number("GB/T 35273-2020") == "{nowrap}`GB/T` {nowrap}`35273-2020`"
-    chinese = document_number("中国人民银行令〔2020〕第5号")
-    assert "nowrap" not in chinese and "第5号" in chinese
+    # A Chinese number breaks after its issuer, never inside its year and serial.
+    assert document_number("中国人民银行令〔2020〕第5号") == "中国人民银行令{nowrap}`〔2020〕第5号`"
+    assert document_number("中国银保监会令2020年第3号") == "中国银保监会令{nowrap}`2020年第3号`"
+    long_tail = document_number("某某文件（二〇二〇年度第三批补充规定之一）")
+    assert "nowrap" not in long_tail

@@ -11,6 +11,7 @@ environment escapes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence, Set
 from typing import Any
 
@@ -76,10 +77,31 @@ _SEAL_WORDS = ("盖章", "印章", "公章", "用印")
 SEAL_CLASS = "mk-field-seal"
 
 
+#: The year-and-serial tail of a Chinese document number: "〔2020〕第5号", "2020年第3号".
+_NUMBER_TAIL = re.compile(r"[〔（(\[0-9０-９].*$")
+#: A tail longer than this (characters) may break: kept whole it would widen its column too much.
+_NUMBER_TAIL_MAX = 12
+
+
 def document_number(value: str) -> Myst:
-    """A document number whose Latin parts never break: "GB/T" / "35273-2020", never
-    "GB/T 35273-202" / "0" (read as another standard); Chinese numbers break as text does."""
-    return Myst(" ".join(unbroken(part) if part.isascii() else escape_myst(part) for part in value.split()))
+    """A document number that breaks only where a reader still sees whole numbers.
+
+    Latin parts never break ("GB/T" / "35273-2020", never "GB/T 35273-202" / "0", read as
+    another standard).  A Chinese number may break after its issuer but not inside its year and
+    serial: "中国人民银行令" / "〔2020〕第5号", never "〔2020〕第5" / "号".
+    """
+    parts: list[str] = []
+    for part in value.split():
+        if part.isascii():
+            parts.append(unbroken(part))
+            continue
+        tail = _NUMBER_TAIL.search(part)
+        if tail is None or len(tail.group()) > _NUMBER_TAIL_MAX:
+            parts.append(escape_myst(part))
+        else:
+            head = part[: tail.start()]
+            parts.append((escape_myst(head) if head else "") + unbroken(tail.group()))
+    return Myst(" ".join(parts))
 
 
 def is_seal(field: FormField) -> bool:
