@@ -362,6 +362,13 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     assert boxes and len(boxes) == "".join(form_table.itertext()).count("☐")
     items = _paragraphs_with_style(body, "ChecklistItem")
     assert all(len(list(p.iter(w14 + "checkbox"))) == 1 for p in items)
+    # Options that do not fit one line start a new line whole: never "☐ 电" / "话告知并记录在案".
+    channel = next(row for row in form_table.iter(W + "tr") if "受理渠道" in "".join(row.itertext()))
+    runs = [r for r in channel.iter(W + "r") if r.find("w:br", NS) is not None or "".join(r.itertext())]
+    texts = ["\n" if r.find("w:br", NS) is not None else "".join(r.itertext()) for r in runs]
+    joined = "".join(texts)
+    assert "\n☐\u00a0网点现场登记并留存影像" in joined, joined
+    assert "☐\u00a0电话告知并记录在案" in joined  # each option whole
 
 
 def _form_blocks(rows: int, row_height: int) -> list[etree._Element]:

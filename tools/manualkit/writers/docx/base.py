@@ -115,6 +115,9 @@ class DocxTranslatorBase(SphinxTranslator):
         self.tickable = 0
         #: Inside {nowrap} text (> 0): no line break at its spaces and hyphens.
         self.unbroken = 0
+        #: In a form's fill-in cell: its width in half-ems, and how much of its line is used.
+        self.option_room = 0
+        self.option_line = 0
         #: Word's count of the headings it numbers (see ``numbering.HeadingCounter``).
         self.heading_counter = HeadingCounter()
         self.bold = 0

@@ -12,6 +12,7 @@ from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.fields import external_hyperlink, internal_hyperlink
 from manualkit.writers.docx.oxml import new, sub, val
+from manualkit.writers.docx.tables import display_width
 
 _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
 
@@ -60,6 +61,15 @@ class InlineMixin(DocxTranslatorBase):
     def visit_inline(self, node: nodes.inline) -> None:
         if NOWRAP_CLASS in node["classes"]:
             self.unbroken += 1
+            if self.option_room:
+                # A form's option starts a new line rather than break inside (see tables).
+                width = display_width(node.astext())
+                if self.option_line and self.option_line + width > self.option_room:
+                    run = new("r")
+                    sub(run, "br")
+                    self.add_run(run)
+                    self.option_line = 0
+                self.option_line += width + 2  # the full-width space between options
 
     def depart_inline(self, node: nodes.inline) -> None:
         if NOWRAP_CLASS in node["classes"]:

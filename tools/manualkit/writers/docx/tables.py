@@ -240,12 +240,18 @@ class TableMixin(DocxTranslatorBase):
             if state.field_row and state.col == state.fill_column:
                 node["mk_tickable"] = True
                 self.tickable += 1
+                # Options ("☐ 电话告知并记录") go to the next line whole: Word breaks Chinese
+                # text anywhere, and "☐ 电" / "话告知并记录" misleads whoever ticks the box.
+                width = sum(state.twips[state.col : state.col + span]) if state.twips else 0
+                self.option_room = max(1, (width - CELL_MARGINS) // TWIPS_PER_HALF_EM)
+                self.option_line = 0
         self.push_container(tc, style)
 
     def depart_entry(self, node: nodes.entry) -> None:
         self.pop_container()
         if node.get("mk_tickable"):
             self.tickable -= 1
+            self.option_room = 0
         self.tables[-1].col += int(node.get("mk_span", 1))
 
     def _fillable(self, tc: Element, label: str) -> None:
@@ -337,7 +343,9 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int
 
 #: Table text is 10.5 pt: one half-em (a Latin character) is 105 twips.
 TWIPS_PER_HALF_EM = 105
-#: Word's default cell margins (2 × 108 twips) and a little slack for rounding in layout.
+#: Word's default cell margins (2 × 108 twips).
+CELL_MARGINS = 216
+#: Word's default cell margins and a little slack for rounding in layout.
 CELL_PADDING = 280
 #: A column's share of spare width grows with its content only up to 24 Chinese characters.
 WEIGHT_CAP = 48
