@@ -10,7 +10,6 @@ from sphinx.locale import admonitionlabels
 from manualkit.writers.docx.base import CHECKLIST_CLASS, DocxTranslatorBase, ListState, keep_with_next
 from manualkit.writers.docx.oxml import Element, new, sub, val, w
 from manualkit.writers.docx.styles import BOX_STYLE_ID, WARNING_BOX_STYLE_ID
-from manualkit.writers.docx.tables import display_width
 
 #: Admonitions that warn (警告, 注意, 危险, 错误, 重要 …): boxed in the Warning Box style.
 _WARNINGS = (nodes.warning, nodes.caution, nodes.danger, nodes.error, nodes.attention, nodes.important)
@@ -354,6 +353,11 @@ def _estimated_height(blocks: list[Element]) -> int:
 
 
 def _lines(p: Element, half_ems_per_line: int) -> int:
-    """How many lines paragraph ``p``'s text wraps to (at least one)."""
+    """How many lines paragraph ``p``'s text wraps to at most (at least one).
+
+    Chinese text is counted two half-ems a character throughout (an upper bound, and no regex
+    over every cell of every form): a form judged too tall only keeps its tail together.
+    """
     text = "".join(t.text or "" for t in p.iter(w("t")))
-    return max(1, -(-display_width(text) // half_ems_per_line))
+    width = len(text) if text.isascii() else 2 * len(text)
+    return max(1, -(-width // half_ems_per_line))

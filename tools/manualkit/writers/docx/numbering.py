@@ -56,16 +56,18 @@ class ListNumbering:
 
     def _instance(self, abstract_id: int) -> int:
         """A new ``w:num`` of ``abstract_id`` without overrides; its ``numId``."""
+        return self._new_num(abstract_id)[0]
+
+    def _new_num(self, abstract_id: int) -> tuple[int, Element]:
         num_id = self._next_num_id
         self._next_num_id += 1
         num = sub(self._numbering, "num", {"numId": str(num_id)})
         val(num, "abstractNumId", str(abstract_id))
-        return num_id
+        return num_id, num
 
     def new_list(self, *, bullet: bool, start: int = 1) -> int:
         """A fresh numbering instance (``numId``) for one list, restarting at ``start``."""
-        num_id = self._instance(BULLET_ABSTRACT_ID if bullet else DECIMAL_ABSTRACT_ID)
-        num = self._numbering.findall(w("num"))[-1]
+        num_id, num = self._new_num(BULLET_ABSTRACT_ID if bullet else DECIMAL_ABSTRACT_ID)
         if not bullet:
             override = sub(num, "lvlOverride", {"ilvl": "0"})
             val(override, "startOverride", str(start))

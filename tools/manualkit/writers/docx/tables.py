@@ -296,13 +296,19 @@ def display_width(text: str) -> int:
 _SCRIPT_BOUNDARY = re.compile(r"(?<=[0-9A-Za-z])(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])(?=[0-9A-Za-z])")
 
 
-def unbreakable_widths(entry: nodes.Element) -> list[int]:
-    """Widths (half-ems, autospacing included) of a cell's text that stays on one line ({nowrap})."""
-    widths = []
-    for node in walk(entry):
+def unbreakable_widths(tgroup: nodes.Element) -> dict[int, int]:
+    """Per cell (``id`` of its entry): the widest text that stays on one line ({nowrap}), in
+    half-ems with autospacing.  One walk over the table, not one per cell."""
+    widths: dict[int, int] = {}
+    for node in walk(tgroup):
         if node.__class__ is nodes.inline and NOWRAP_CLASS in node["classes"]:
-            text = node.astext()
-            widths.append(display_width(text) + len(_SCRIPT_BOUNDARY.findall(text)) // 2)
+            entry = node.parent
+            while entry is not None and not isinstance(entry, nodes.entry):
+                entry = entry.parent
+            if entry is not None:
+                text = node.astext()
+                width = display_width(text) + len(_SCRIPT_BOUNDARY.findall(text)) // 2
+                widths[id(entry)] = max(widths.get(id(entry), 0), width)
     return widths
 
 
@@ -316,6 +322,7 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int
         return [], []
     longest = [0] * cols
     unbreakable = [0] * cols
+    held = unbreakable_widths(tgroup)
     pending: dict[int, int] = {}
     for row in tgroup.findall(nodes.row):
         col = 0
@@ -332,7 +339,7 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int
             if span == 1 and col < cols:
                 lines = entry.astext().splitlines() or [""]
                 longest[col] = max(longest[col], *(display_width(line) for line in lines))
-                unbreakable[col] = max(unbreakable[col], *unbreakable_widths(entry), 0)
+                unbreakable[col] = max(unbreakable[col], held.get(id(entry), 0))
             col += span
         for rest in [c for c in pending if c >= col]:
             pending[rest] -= 1
