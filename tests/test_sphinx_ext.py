@@ -48,6 +48,8 @@ def test_roles_render_data_values(basic_html: SphinxRun) -> None:
     assert render_sla(data.sla("complaint.ack")) in inline_texts(tree, "mk-role-sla")
     assert "F-04-01 投诉受理登记表" in inline_texts(tree, "mk-role-form")
     assert render_reference(data.reference("reg.consumer.protection")) in inline_texts(tree, "mk-role-reg")
+    # The number's year and serial stay on one line: "…令" / "〔2020〕第5号", never "第5" / "号".
+    assert "〔2020〕第5号" in inline_texts(tree, "mk-nowrap")
     assert inline_texts(tree, "mk-role-target") == [render_target(data.target("callback.rate"))] == ["100%"]
     assert inline_texts(tree, "mk-role-window") == [render_window(data.window("service.hours"))]
     assert inline_texts(tree, "mk-role-window") == ["工作日9:00—18:00"]

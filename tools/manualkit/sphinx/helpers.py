@@ -83,25 +83,37 @@ _NUMBER_TAIL = re.compile(r"[〔（(\[0-9０-９].*$")
 _NUMBER_TAIL_MAX = 12
 
 
-def document_number(value: str) -> Myst:
-    """A document number that breaks only where a reader still sees whole numbers.
+def number_parts(value: str) -> list[tuple[str, bool]]:
+    """A document number as (text, kept on one line) parts, space-separated in print.
 
     Latin parts never break ("GB/T" / "35273-2020", never "GB/T 35273-202" / "0", read as
     another standard).  A Chinese number may break after its issuer but not inside its year and
     serial: "中国人民银行令" / "〔2020〕第5号", never "〔2020〕第5" / "号".
     """
-    parts: list[str] = []
+    parts: list[tuple[str, bool]] = []
     for part in value.split():
+        if parts:
+            parts.append((" ", False))
+        tail = None if part.isascii() else _NUMBER_TAIL.search(part)
         if part.isascii():
-            parts.append(unbroken(part))
-            continue
-        tail = _NUMBER_TAIL.search(part)
-        if tail is None or len(tail.group()) > _NUMBER_TAIL_MAX:
-            parts.append(escape_myst(part))
+            parts.append((part, True))
+        elif tail is None or len(tail.group()) > _NUMBER_TAIL_MAX:
+            parts.append((part, False))
         else:
-            head = part[: tail.start()]
-            parts.append((escape_myst(head) if head else "") + unbroken(tail.group()))
-    return Myst(" ".join(parts))
+            if tail.start():
+                parts.append((part[: tail.start()], False))
+            parts.append((tail.group(), True))
+    return parts
+
+
+def document_number(value: str) -> Myst:
+    """:func:`number_parts` as MyST (``{nowrap}`` roles for the parts kept on one line)."""
+    return Myst(
+        "".join(
+            unbroken(text) if whole else text if text == " " else escape_myst(text)
+            for text, whole in number_parts(value)
+        )
+    )
 
 
 def is_seal(field: FormField) -> bool:

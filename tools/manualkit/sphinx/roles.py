@@ -28,7 +28,7 @@ from manualkit.held_errors import UNKNOWN_ID
 from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.sphinx import formatting
 from manualkit.sphinx.domain import get_runtime, report_error
-from manualkit.sphinx.helpers import DEPENDENCIES, UnknownIdError, lookup
+from manualkit.sphinx.helpers import DEPENDENCIES, UnknownIdError, lookup, number_parts
 from manualkit.templating import LINE_SPACE
 
 
@@ -41,6 +41,10 @@ class DataRole(SphinxRole):
 
     def render(self, item: Any) -> str:
         raise NotImplementedError
+
+    def render_nodes(self, item: Any, text: str) -> list[Node]:
+        """The nodes showing ``text`` (the rendered item): plain text unless a kind says more."""
+        return [nodes.Text(text)]
 
     def run(self) -> tuple[list[Node], list[system_message]]:
         runtime = get_runtime(self.env)
@@ -56,7 +60,8 @@ class DataRole(SphinxRole):
             report_error(self.env, str(exc), self.get_location(), subtype=UNKNOWN_ID)
             return [nodes.inline(self.rawtext, self.text, classes=["mk-unknown"])], []
         text = title if has_title else self.render(item)
-        inline = nodes.inline(text, text, classes=[f"mk-role-{self.kind}"])
+        content = [nodes.Text(text)] if has_title else self.render_nodes(item, text)
+        inline = nodes.inline(text, "", *content, classes=[f"mk-role-{self.kind}"])
         if not self.linked:
             self.set_source_info(inline)
             return [inline], []
@@ -94,6 +99,17 @@ class RegRole(DataRole):
 
     def render(self, item: Any) -> str:
         return formatting.render_reference(item)
+
+    def render_nodes(self, item: Any, text: str) -> list[Node]:
+        """``《title》（number）`` with the number's year and serial kept on one line, as in the
+        reference list ("中国银保监会令" / "2020年第3号", never "…令2020" / "年第3号")."""
+        if not item.number or not text.endswith(f"（{item.number}）"):
+            return [nodes.Text(text)]
+        out: list[Node] = [nodes.Text(text[: -len(item.number) - 1])]
+        for part, whole in number_parts(item.number):
+            out.append(nodes.inline(part, part, classes=[NOWRAP_CLASS]) if whole else nodes.Text(part))
+        out.append(nodes.Text("）"))
+        return out
 
 
 class TargetRole(DataRole):
