@@ -304,8 +304,9 @@ _WHOLE_FORM_TWIPS = _PAGE_BODY_TWIPS * 3 // 4
 _BODY_LINE_TWIPS, _BODY_AFTER_TWIPS, _BODY_HALF_EMS = 360, 120, (11906 - 2 * 1304) // 120
 #: Table text: 10.5 pt at 1.25 lines (half-ems of 105 twips), cell margins and borders.
 _CELL_LINE_TWIPS, _CELL_PADDING_TWIPS, _CELL_MARGINS_TWIPS = 300, 100, 216
-#: Rows kept with a too-tall form's signature lines.
-_TAIL_ROWS = 3
+#: Rows kept with a too-tall form's signature lines: one, so the page the form breaks on stays
+#: full (with three, a third of it could stay blank) and the signatures never stand alone.
+_TAIL_ROWS = 1
 
 
 def keep_together(blocks: list[Element]) -> None:
@@ -314,7 +315,7 @@ def keep_together(blocks: list[Element]) -> None:
     A paper form split over two sheets gets its last rows or signature lines lost; Word and
     LibreOffice keep table rows whose paragraphs are "keep with next" on the page of the next
     row.  A form near or over a page must break: chaining it all made LibreOffice break before
-    the signature lines, which then filled a sheet of their own; so only its last rows, the
+    the signature lines, which then filled a sheet of their own; so only its last row, the
     note and the signature lines are kept together.
     """
     paragraphs = [p for block in blocks for p in block.iter(w("p"))]
