@@ -26,6 +26,7 @@ from manualkit.writers.docx.oxml import (
     W14_NS,
     Element,
     Prototypes,
+    clone,
     new,
     paragraph,
     paragraph_properties,
@@ -314,35 +315,40 @@ class DocxTranslatorBase(SphinxTranslator):
         if not self.literal_text and "\n" in text:
             text = _CJK_NEWLINE.sub("", text).replace("\n", " ")
         if self.unbroken:
-            text = text.replace(" ", "\u00a0")
-            if "-" in text:
-                # {nowrap} (a date, "35273-2020"): Word's non-breaking hyphen, spaces made fixed.
-                first, *rest = text.split("-")
-                self.unbroken, unbroken = 0, self.unbroken
-                self.add_text(first)
-                for part in rest:
-                    key = self._format_key()
-                    run = self.protos.run(key, self._rpr(key), "")
-                    for t in run.findall(w("t")):
-                        run.remove(t)
-                    sub(run, "noBreakHyphen")
-                    self.add_run(run)
-                    self.add_text(part)
-                self.unbroken = unbroken
-                return
+            # {nowrap} (a date, "35273-2020"): fixed spaces, Word's non-breaking hyphens.
+            for index, piece in enumerate(text.replace(" ", "\u00a0").split("-")):
+                if index:
+                    self.add_run(self._no_break_hyphen())
+                self._add_boxes(piece)
+            return
+        self._add_boxes(text)
+
+    def _add_boxes(self, text: str) -> None:
+        """``text`` as runs; in a form's options or a checklist each ☐ is a Word check box."""
         if self.tickable and CHECKBOX in text:
-            # Each box of a form's options or a checklist is a Word check box (click to tick).
-            first, *rest = text.split(CHECKBOX)
-            self.add_text(first)
-            self.tickable, tickable = 0, self.tickable
-            for part in rest:
-                self.add_run(checkbox_control(self.ctx.fonts.east_asia("body")))
-                self.add_text(part)
-            self.tickable = tickable
+            for index, piece in enumerate(text.split(CHECKBOX)):
+                if index:
+                    self.add_run(checkbox_control(self.ctx.fonts.east_asia("body")))
+                self._add_run_text(piece)
+            return
+        self._add_run_text(text)
+
+    def _add_run_text(self, text: str) -> None:
+        """One run of plain ``text`` in the current paragraph (or hyperlink), formatted as set."""
+        if not text:
             return
         target = self.links[-1] if self.links else self.ensure_paragraph()
         key = self._format_key()
         target.append(self.protos.run(key, self._rpr(key), text))
+
+    def _no_break_hyphen(self) -> Element:
+        """A run holding ``w:noBreakHyphen``, formatted as the text around it."""
+        run = new("r")
+        rpr = self._rpr(self._format_key())
+        if rpr is not None:
+            run.append(clone(rpr))
+        sub(run, "noBreakHyphen")
+        return run
 
     def add_run(self, run: Element) -> None:
         target = self.links[-1] if self.links else self.ensure_paragraph()
