@@ -53,7 +53,65 @@ def assemble_manual(builder: Any, unresolved: list[nodes.Node] | None = None) ->
         unresolved.extend(walk(tree))
     with only_post_transforms_with_work(builder.app, tree):
         env.resolve_references(tree, root, builder)
+    number_section_references(tree, root, env.toc_secnumbers)
     return tree
+
+
+def number_section_references(
+    tree: nodes.document, root: str, secnumbers: dict[str, dict[str, tuple[int, ...]]]
+) -> None:
+    """ "见“服务监督与培训机制”" prints as "见“7.5 服务监督与培训机制”" (PDF and DOCX).
+
+    On paper a link cannot be followed: a reader needs the section's number to find it, and the
+    manual's own rules for citing it ask for number and title.  Only a link that shows its
+    section's title gets the number; links with text of their own stay as written.  Links are
+    ``#document-DOC#id``, ``#document-DOC`` (its first section) or ``#id`` / ``refid`` (same
+    document), as the print builders' ``get_target_uri`` makes them.
+    """
+    numbered: dict[tuple[str, str], tuple[str, str]] = {}
+    first: dict[str, str] = {}
+    references: list[tuple[nodes.reference, str]] = []
+    stack: list[tuple[nodes.Node, str]] = [(tree, root)]
+    while stack:
+        node, docname = stack.pop()
+        if isinstance(node, addnodes.start_of_file):
+            docname = node["docname"]
+        if isinstance(node, nodes.section) and node["ids"]:
+            numbers = secnumbers.get(docname, {})
+            number = numbers.get("#" + node["ids"][0])
+            if number is None and docname not in first:
+                number = numbers.get("")  # Sphinx keys a document's first section by ""
+            first.setdefault(docname, node["ids"][0])
+            title = node.children[0] if node.children else None
+            if number and isinstance(title, nodes.title):
+                for node_id in node["ids"]:
+                    numbered[docname, node_id] = (".".join(map(str, number)), title.astext())
+        elif isinstance(node, nodes.reference):
+            references.append((node, docname))
+        if isinstance(node, nodes.Element):
+            stack.extend((child, docname) for child in reversed(node.children))
+    for reference, docname in references:
+        target = numbered.get(_reference_target(reference, docname, first) or ("", ""))
+        if target is not None and reference.astext() == target[1]:
+            reference.insert(0, nodes.Text(target[0] + " "))
+
+
+def _reference_target(
+    reference: nodes.reference, docname: str, first: dict[str, str]
+) -> tuple[str, str] | None:
+    """(document, id) an internal reference points at, None for an external one."""
+    if reference.get("refid"):
+        return docname, str(reference["refid"])
+    refuri = str(reference.get("refuri", ""))
+    if not refuri.startswith("#"):
+        return None
+    parts = refuri[1:].split("#")
+    if parts[0].startswith("document-"):
+        target_doc = parts[0][len("document-") :]
+        if len(parts) > 1 and parts[1]:
+            return target_doc, parts[1]
+        return (target_doc, first[target_doc]) if target_doc in first else None
+    return docname, parts[0]
 
 
 def inline_toctrees(
@@ -99,4 +157,4 @@ def inline_toctrees(
         toctree.parent.replace(toctree, included)
 
 
-__all__ = ["assemble_manual", "forget_read_doctrees", "inline_toctrees"]
+__all__ = ["assemble_manual", "forget_read_doctrees", "inline_toctrees", "number_section_references"]

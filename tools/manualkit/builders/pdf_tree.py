@@ -70,7 +70,6 @@ def prepare_print_tree(
     _unwrap_root_section(tree)
     _drop_repeated_ids(tree)
     _unwrap_link_spans(tree)
-    _number_section_references(tree)
     _mark_introductions(tree)
     _mark_sections(tree)
     merged_figs: dict[str, dict[str, tuple[int, ...]]] = {}
@@ -263,28 +262,6 @@ def _unwrap_link_spans(tree: nodes.document) -> None:
             if isinstance(child, nodes.inline) and not _STYLED_INLINE_CLASSES & set(child["classes"]):
                 index = reference.index(child)
                 reference[index : index + 1] = child.children
-
-
-def _number_section_references(tree: nodes.document) -> None:
-    """ "见“服务监督与培训机制”" prints as "见“7.5 服务监督与培训机制”".
-
-    On paper a link cannot be followed: a reader needs the section's number to find it, and the
-    manual's own rules for citing it ask for number and title.  Only a link that shows its
-    section's title gets the number; links with text of their own stay as written.
-    """
-    numbered: dict[str, tuple[str, str]] = {}
-    for section in tree.findall(nodes.section):
-        title = section.children[0] if section.children else None
-        if isinstance(title, nodes.title) and title.get("secnumber"):
-            number = ".".join(str(part) for part in title["secnumber"])
-            for node_id in section["ids"]:
-                numbered[node_id] = (number, title.astext())
-    for reference in tree.findall(nodes.reference):
-        refuri = reference.get("refuri", "")
-        anchor = reference.get("refid") or (refuri[1:] if refuri.startswith("#") else "")
-        target = numbered.get(anchor)
-        if target is not None and reference.astext() == target[1]:
-            reference.insert(0, nodes.Text(target[0] + " "))
 
 
 def _mark_introductions(tree: nodes.document) -> None:

@@ -48,8 +48,6 @@ class Bookmarks:
         self._by_id: dict[str, str] = {}
         self._doc_start: dict[str, str] = {}
         self._used: set[str] = set()
-        #: Each section's bookmark → (its document, the section): to number references to it.
-        self.sections: dict[str, tuple[str, nodes.section]] = {}
 
     def collect(self, tree: nodes.document, root_doc: str) -> None:
         """Assign a bookmark name to every id in ``tree`` in document order."""
@@ -58,7 +56,6 @@ class Bookmarks:
                 name = self._register(docname, node_id)
                 if isinstance(node, nodes.section):
                     self._doc_start.setdefault(docname, name)
-                    self.sections.setdefault(name, (docname, node))
 
     def _register(self, docname: str, node_id: str) -> str:
         key = (docname, node_id)
@@ -71,10 +68,6 @@ class Bookmarks:
         self._by_doc[key] = candidate
         self._by_id.setdefault(node_id, candidate)
         return candidate
-
-    def starts(self, docname: str) -> str | None:
-        """The bookmark of ``docname``'s first section (its chapter title)."""
-        return self._doc_start.get(docname)
 
     def name(self, docname: str, node_id: str) -> str | None:
         return self._by_doc.get((docname, node_id))

@@ -113,27 +113,8 @@ class InlineMixin(DocxTranslatorBase):
             anchor = self.ctx.bookmarks.resolve_uri(uri, docname)
         if anchor:
             self.open_link(internal_hyperlink(anchor))
-            self._number_section_reference(node, anchor)
         else:
             node["mk_unlinked"] = True
-
-    def _number_section_reference(self, node: nodes.reference, anchor: str) -> None:
-        """ "见“服务监督与培训机制”" reads "见“7.5 服务监督与培训机制”", as in the PDF: printed, a
-        link cannot be followed.  Only a link showing its section's title gets the number."""
-        target = self.ctx.bookmarks.sections.get(anchor)
-        if target is None:
-            return
-        docname, section = target
-        title = section.children[0] if section.children else None
-        if not isinstance(title, nodes.title) or node.astext() != title.astext():
-            return
-        secnumbers = self.builder.env.toc_secnumbers.get(docname, {})
-        ids = section.get("ids") or [""]
-        number = secnumbers.get("#" + ids[0])
-        if number is None and self.ctx.bookmarks.starts(docname) == anchor:
-            number = secnumbers.get("")  # Sphinx keys a document's first section by ""
-        if number:
-            self.add_text(".".join(map(str, number)) + " ")
 
     def depart_reference(self, node: nodes.reference) -> None:
         if not node.get("mk_unlinked") and self.links:
