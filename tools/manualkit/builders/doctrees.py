@@ -102,16 +102,28 @@ def _reference_target(
     """(document, id) an internal reference points at, None for an external one."""
     if reference.get("refid"):
         return docname, str(reference["refid"])
-    refuri = str(reference.get("refuri", ""))
+    target = local_target(str(reference.get("refuri", "")))
+    if target is None:
+        return None
+    target_doc, node_id = target
+    if node_id is None:
+        return (target_doc, first[target_doc]) if target_doc in first else None
+    return target_doc or docname, node_id
+
+
+def local_target(refuri: str) -> tuple[str | None, str | None] | None:
+    """Where an in-manual link of the print builders points: (document, id).
+
+    ``#document-DOC#id`` → (DOC, id); ``#document-DOC`` → (DOC, None: its start); ``#id`` →
+    (None: the linking document, id); anything else (a web address) → None.
+    """
     if not refuri.startswith("#"):
         return None
     parts = refuri[1:].split("#")
     if parts[0].startswith("document-"):
         target_doc = parts[0][len("document-") :]
-        if len(parts) > 1 and parts[1]:
-            return target_doc, parts[1]
-        return (target_doc, first[target_doc]) if target_doc in first else None
-    return docname, parts[0]
+        return target_doc, parts[1] if len(parts) > 1 and parts[1] else None
+    return None, parts[0]
 
 
 def inline_toctrees(
@@ -157,4 +169,10 @@ def inline_toctrees(
         toctree.parent.replace(toctree, included)
 
 
-__all__ = ["assemble_manual", "forget_read_doctrees", "inline_toctrees", "number_section_references"]
+__all__ = [
+    "assemble_manual",
+    "forget_read_doctrees",
+    "inline_toctrees",
+    "local_target",
+    "number_section_references",
+]

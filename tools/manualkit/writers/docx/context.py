@@ -14,6 +14,7 @@ from docutils import nodes
 from docx.document import Document
 from sphinx import addnodes
 
+from manualkit.builders.doctrees import local_target
 from manualkit.models import ManualData
 from manualkit.writers.docx.footnotes import Footnotes
 from manualkit.writers.docx.graphs import GraphRenderer
@@ -78,15 +79,13 @@ class Bookmarks:
 
     def resolve_uri(self, refuri: str, docname: str) -> str | None:
         """Bookmark for an in-document URI (``#document-<doc>#<id>``, ``#document-<doc>``, ``#<id>``)."""
-        if not refuri.startswith("#"):
+        target = local_target(refuri)
+        if target is None:
             return None
-        parts = refuri[1:].split("#")
-        if parts[0].startswith("document-"):
-            target_doc = parts[0][len("document-") :]
-            if len(parts) > 1 and parts[1]:
-                return self.resolve(target_doc, parts[1])
-            return self._doc_start.get(target_doc)
-        return self.resolve(docname, parts[0])
+        target_doc, node_id = target
+        if node_id is None:
+            return self._doc_start.get(target_doc or docname)
+        return self.resolve(target_doc or docname, node_id)
 
 
 def _walk_ids(tree: nodes.document, root_doc: str) -> Iterator[tuple[str, nodes.Element, list[str]]]:
