@@ -232,7 +232,10 @@ class PdfBuilder(SingleFileHTMLBuilder):
                 self._bodies.append((part.chapter, self._captured_body))
                 part.nodes.clear()
             doctree.clear()
-        self._release_doctrees()
+        if not self.export:
+            # Exporting, this process ends once the job is handed over: nothing to give back
+            # (freeing the doctrees object by object cost 0.15 s of a 8 s ``build pdf``).
+            self._release_doctrees()
 
     def _release_doctrees(self) -> None:
         """Drop the doctrees before WeasyPrint runs: it needs only the print HTML.
