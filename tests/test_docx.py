@@ -310,6 +310,9 @@ def test_cover_shows_document_facts_and_approvals(built: Build) -> None:
     for name in ("陈晨", "李静", "周强", "客户服务经理", "2025年2月20日"):
         assert name in cover_text
     assert "赵刚" not in cover_text
+    # The drafting date of 2.1 is printed in its row; 2.0's is not on the cover.
+    drafted = next(row for row in document.tables[1].rows if row.cells[0].text == "编制")
+    assert drafted.cells[-1].text == "2025年2月10日" and "2024年6月1日" not in cover_text
     title = next(p for p in document.paragraphs if p.style is not None and p.style.name == "Title")
     assert title.text == "客户服务操作手册（测试）"
 

@@ -185,6 +185,8 @@ def test_cover_shows_document_facts_and_newest_approvals(built: Build) -> None:
     for name in ("陈静", "刘洋", "周建国"):
         assert name in cover
     assert "赵敏" not in cover
+    # A sign-off's own date is printed beside it (2.1's review); the older revision's is not.
+    assert "2025年2月18日" in cover and "2024年6月1日" not in cover
 
 
 @pytest.mark.slow

@@ -238,6 +238,31 @@ def test_revision_dates_follow_the_versions(project: Path) -> None:
     ]
 
 
+def test_signoff_dates_follow_drafting_review_and_approval(project: Path) -> None:
+    revisions = project / "data" / "revisions.yaml"
+    replace_in(revisions, "name: 王芳}", "name: 王芳, date: 2024-12-10}")
+    replace_in(revisions, "name: 李强}", "name: 李强, date: 2024-12-15}")
+    assert mk7(project) == [], "drafted, reviewed, approved in order: nothing to report"
+
+    replace_in(revisions, "date: 2024-12-10}", "date: 2024-12-16}")
+    replace_in(revisions, "name: 赵敏}", "name: 赵敏, date: 2024-12-21}")
+    found = [f for f in mk7(project) if "MK709" in f]
+    assert found == [
+        "data/revisions.yaml:2:50: error MK709 revision 1.0 is drafted on 2024-12-16, after its review on "
+        "2024-12-15: a revision is drafted, then reviewed",
+        "data/revisions.yaml:4:53: error MK709 revision 1.0: approved.date 2024-12-21 differs from "
+        "approved_on 2024-12-20; give the approval's day once, as approved_on",
+    ]
+
+    replace_in(revisions, "date: 2024-12-15}", "date: 2024-12-22}")
+    replace_in(revisions, "date: 2024-12-21}", "date: 2024-12-20}")
+    found = [f for f in mk7(project) if "MK709" in f]
+    assert found == [
+        "data/revisions.yaml:3:56: error MK709 revision 1.0 is reviewed on 2024-12-22, after its approval on "
+        "2024-12-20: sign-offs come before the approval"
+    ]
+
+
 def test_sla_table_owns_only_the_slas_its_filters_select() -> None:
     text = (
         "(complaint-deadlines)=\n## 投诉时限\n\n:::{sla-table}\n:tags: complaint\n:::\n\n"

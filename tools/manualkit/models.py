@@ -217,6 +217,10 @@ class Term(Model):
 class Signoff(Model):
     role: DottedId
     name: NonEmpty
+    #: The day this person signed off (drafted / reviewed); the cover's approval block prints it.
+    #: Left out, its date cell stays blank for a handwritten date.  The approval's day is the
+    #: revision's ``approved_on``; a ``date`` on ``approved`` must be that same day (MK709).
+    date: dt.date | None = None
 
 
 class SectionChange(Model):

@@ -108,8 +108,8 @@ def revision_stub(version: str, labels: Iterable[str] = ()) -> str:
     changes = changes or "    - section: （节标签）\n      description: （修订说明）\n"
     return (
         f'- version: "{version}"\n'
-        "  drafted: {role: （角色）, name: （姓名）}\n"
-        "  reviewed: {role: （角色）, name: （姓名）}\n"
+        "  drafted: {role: （角色）, name: （姓名）, date: YYYY-MM-DD}\n"
+        "  reviewed: {role: （角色）, name: （姓名）, date: YYYY-MM-DD}\n"
         "  approved: {role: （角色）, name: （姓名）}\n"
         "  approved_on: YYYY-MM-DD\n"
         "  effective: YYYY-MM-DD\n"

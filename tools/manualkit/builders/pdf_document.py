@@ -90,9 +90,9 @@ def print_document(data: ManualData) -> PrintDocument:
     approvals: tuple[Approval, ...] = ()
     if newest is not None:
         approvals = (
-            _approval("编制", newest.drafted, data, ""),
-            _approval("审核", newest.reviewed, data, ""),
-            _approval("批准", newest.approved, data, _date(newest.approved_on)),
+            _approval("编制", newest.drafted, data, newest.drafted.date),
+            _approval("审核", newest.reviewed, data, newest.reviewed.date),
+            _approval("批准", newest.approved, data, newest.approved_on),
         )
     first_approved = min((rev.approved_on for rev in data.revisions), default=meta.effective)
     last_approved = newest.approved_on if newest is not None else meta.effective
@@ -115,12 +115,13 @@ def print_document(data: ManualData) -> PrintDocument:
     )
 
 
-def _approval(label: str, signoff: Signoff, data: ManualData, date: str) -> Approval:
+def _approval(label: str, signoff: Signoff, data: ManualData, day: dt.date | None) -> Approval:
+    """One row of the approval block; without a day its date cell stays blank (signed by hand)."""
     try:
         role = data.role(signoff.role).name
     except KeyError:
         role = signoff.role
-    return Approval(label=label, role=role, name=signoff.name, date=date)
+    return Approval(label=label, role=role, name=signoff.name, date=_date(day) if day else "")
 
 
 def _date(day: dt.date) -> str:

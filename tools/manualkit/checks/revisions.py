@@ -99,6 +99,49 @@ def dates_follow_versions(ctx: CheckContext) -> Iterable[Diagnostic]:
 
 
 @rule(
+    "MK709",
+    "error",
+    "sign-off dates must follow drafting, review and approval",
+    """
+    A revision is drafted, then reviewed, then approved: ``drafted.date`` must be on or before
+    ``reviewed.date``, and both on or before ``approved_on`` (the cover prints these dates in its
+    approval block).  The approval's day is ``approved_on``; a ``date`` given on ``approved`` as
+    well must be that day.  Either date may be left out (the cover leaves it blank to be filled
+    in by hand).  Fix the dates in data/revisions.yaml.
+    """,
+)
+def signoffs_in_order(ctx: CheckContext) -> Iterable[Diagnostic]:
+    for index, revision in enumerate(ctx.data.revisions):
+        drafted, reviewed = revision.drafted.date, revision.reviewed.date
+        approved = revision.approved.date
+        if approved is not None and approved != revision.approved_on:
+            yield Diagnostic(
+                "MK709",
+                "error",
+                f"revision {revision.version}: approved.date {approved} differs from approved_on "
+                f"{revision.approved_on}; give the approval's day once, as approved_on",
+                ctx.where("revisions", None, index, "approved", "date"),
+            )
+        if drafted is not None and reviewed is not None and drafted > reviewed:
+            yield Diagnostic(
+                "MK709",
+                "error",
+                f"revision {revision.version} is drafted on {drafted}, after its review on {reviewed}: "
+                "a revision is drafted, then reviewed",
+                ctx.where("revisions", None, index, "drafted", "date"),
+            )
+        for key, day, word in (("drafted", drafted, "drafted"), ("reviewed", reviewed, "reviewed")):
+            if day is not None and day > revision.approved_on:
+                yield Diagnostic(
+                    "MK709",
+                    "error",
+                    f"revision {revision.version} is {word} on {day}, after its approval on "
+                    f"{revision.approved_on}: sign-offs come before the approval",
+                    ctx.where("revisions", None, index, key, "date"),
+                )
+
+
+@rule(
     "MK703",
     "error",
     "the newest revision must be the manual's version",
