@@ -143,6 +143,18 @@ def test_missing_simplepdf_is_a_failure_not_a_skip(tmp_path: Path, monkeypatch: 
     assert "sphinx-simplepdf is not installed" in (result.measurement.error or "")
 
 
+def test_unreadable_conf_fails_the_simplepdf_reference_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "conf.py").write_text("extensions = [\n", encoding="utf-8")
+    stage = next(s for s in STAGES if s.name == "simplepdf")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: object())
+    result = run_stage(stage, _workspace(tmp_path), 0, timeout=60)
+    assert not result.measurement.ok
+    error = result.measurement.error or ""
+    assert error.startswith(f"preparation failed: cannot read {tmp_path / 'conf.py'}:"), error
+
+
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc (Debian package) not installed")
 def test_bench_prints_one_table_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "manual-repo"

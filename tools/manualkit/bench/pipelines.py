@@ -145,6 +145,7 @@ def _simplepdf_ready(ws: Workspace, run: int) -> None:
         raise ValueError(
             "sphinx-simplepdf is not installed (make bench installs tools/bench-requirements.txt)"
         )
+    project_extensions(ws.project)  # a conf.py Sphinx cannot read fails here, with its reason
     shutil.rmtree(ws.reference_dir / SIMPLEPDF_DIR, ignore_errors=True)
 
 
@@ -186,8 +187,12 @@ def prepare_reference_sources(ws: Workspace) -> None:
 def project_extensions(project: Path) -> list[str]:
     """The Sphinx extensions the project's ``conf.py`` loads (read the way Sphinx reads it)."""
     from sphinx.config import Config
+    from sphinx.errors import ConfigError
 
-    return [str(name) for name in Config.read(project).extensions]
+    try:
+        return [str(name) for name in Config.read(project).extensions]
+    except ConfigError as exc:  # reported as the stage's failed preparation, not a crash
+        raise ValueError(f"cannot read {project / 'conf.py'}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- stages
