@@ -24,7 +24,21 @@ FORM_CLASS = "mk-form"
 #: Characters set two half-ems wide (CJK and everything after it).
 _WIDE = re.compile("[\u2e80-\U0010ffff]")
 FIELD_CLASS = "mk-field"
-SIGNATURE_CLASS = "mk-signature"
+
+
+def _mm_to_twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
+
+
+#: A form's rows leave the room to write by hand the PDF leaves (templates/pdf/print.css: the
+#: fill-in cell's height plus its 1.2 mm top and bottom padding): a field 6 mm, a multi-line
+#: field 14 mm, a signature 10 mm, a seal 28 mm (about 4 cm across with its label).  Word's
+#: row height includes the cell margins.  Taller rows (22 mm for multi-line fields) pushed the
+#: last row and the signature lines of half the forms onto a second page in Word and LibreOffice.
+FIELD_ROW_TWIPS = _mm_to_twips(6 + 2.4)
+MULTILINE_ROW_TWIPS = _mm_to_twips(14 + 2.4)
+SIGNATURE_ROW_TWIPS = _mm_to_twips(10 + 2.4)
+SEAL_ROW_TWIPS = _mm_to_twips(28 + 2.4)
 #: Header texts of the column a form's user writes into.
 FILL_HEADERS = frozenset({"填写", "填写内容", "内容"})
 
@@ -161,15 +175,9 @@ class TableMixin(DocxTranslatorBase):
         tr_pr = sub(tr, "trPr")
         sub(tr_pr, "cantSplit")
         classes = node.get("classes", [])
-        # Room to write in by hand, as in the PDF: a seal is about 4 cm across.
-        if SEAL_CLASS in classes:
-            sub(tr_pr, "trHeight", {"val": "2380", "hRule": "atLeast"})
-        elif SIGNATURE_CLASS in classes or "mk-field-multiline" in classes:
-            sub(tr_pr, "trHeight", {"val": "1250", "hRule": "atLeast"})
-        elif "mk-field-signature" in classes:
-            sub(tr_pr, "trHeight", {"val": "740", "hRule": "atLeast"})
-        elif state.form and FIELD_CLASS in classes:
-            sub(tr_pr, "trHeight", {"val": "480", "hRule": "atLeast"})
+        height = _row_height(classes, state.form)
+        if height:
+            sub(tr_pr, "trHeight", {"val": str(height), "hRule": "atLeast"})
         if state.in_head:
             sub(tr_pr, "tblHeader")
         state.row = tr
@@ -412,3 +420,16 @@ def _ancestors(node: nodes.Node) -> list[nodes.Element]:
         out.append(parent)
         parent = parent.parent
     return out
+
+
+def _row_height(classes: list[str], in_form: bool) -> int:
+    """The least height of a table row, in twips: room to write in a form's fields, else 0."""
+    if SEAL_CLASS in classes:
+        return SEAL_ROW_TWIPS
+    if "mk-field-multiline" in classes:
+        return MULTILINE_ROW_TWIPS
+    if "mk-field-signature" in classes:
+        return SIGNATURE_ROW_TWIPS
+    if in_form and FIELD_CLASS in classes:
+        return FIELD_ROW_TWIPS
+    return 0
