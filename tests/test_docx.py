@@ -898,3 +898,8 @@ def test_a_form_keeps_together_on_one_page(built: Build) -> None:
     (signature_style,) = [s for s in styles.iter(W + "style") if s.get(W + "styleId") == "SignatureLine"]
     jc = signature_style.find("w:pPr/w:jc", NS)
     assert jc is not None and jc.get(W + "val") == "right"  # the date blanks line up
+    # Spaced like the PDF's (3 mm above, single-and-a-quarter lines): with 18 pt above and 1.5
+    # lines, three signers took 47 mm and pushed a form's tail onto a second page.
+    spacing = signature_style.find("w:pPr/w:spacing", NS)
+    above_mm = int(spacing.get(W + "before")) / 1440 * 25.4
+    assert 2.5 <= above_mm <= 3.5 and int(spacing.get(W + "line")) <= 300

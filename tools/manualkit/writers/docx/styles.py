@@ -169,7 +169,9 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     # Right-aligned like the HTML and PDF: the date blanks line up whatever the signer's title.
     # 五号 (10.5 pt): "消费者权益保护负责人签字：＿…＿　日期：＿＿＿＿年＿＿月＿＿日" is 39 full-width
     # characters, one line at this size (at 12 pt the last "日" wrapped onto a line of its own).
-    StyleDef("Signature Line", "SignatureLine", size=21, before=360, after=120, align="right"),
+    # Spaced as in the PDF (print.css: 3 mm above each line): 18 pt above, 6 pt below and 1.5
+    # lines took 16 mm a line, and three signers pushed the tail of a form onto another page.
+    StyleDef("Signature Line", "SignatureLine", size=21, before=170, after=60, line=300, align="right"),
     # Checklist items ("☐ …", class mk-checklist): wrapped lines start under the text, not the box.
     StyleDef("Checklist Item", "ChecklistItem", after=60, indent_left=360, hanging=360),
     # "本节于 vX.Y 修订：…" under a changed section's heading (class mk-revised), styled like the
