@@ -658,6 +658,24 @@ def test_paper_forms_leave_room_to_write_sign_and_stamp(built: Build) -> None:
     assert _top(tops, "客服主管签字") - _top(tops, "部门盖章") >= 28 * mm
 
 
+def test_a_form_longer_than_a_page_keeps_its_last_rows_with_its_note_and_signatures(built: Build) -> None:
+    """F-02-03…05 (11, 12, 13 rows) end near the foot of their first page: where the note and
+    signature lines do not fit there, the break must come between rows, never leave them on a
+    page of their own (print.css, ``.mk-form > table + p``: the rule depends on the structure of
+    the print HTML, which the site's theme once changed by wrapping every table)."""
+    spanning = 0
+    for number, form, title in ((3, "F-02-03", "（一）"), (4, "F-02-04", "（二）"), (5, "F-02-05", "（三）")):
+        first = page_of(built.pdf, f"3.{number} 附件{number}　{form} 投诉调查记录表{title}")
+        pages = [pdftotext(built.pdf, page=first), pdftotext(built.pdf, page=first + 1)]
+        if "调查记录随投诉档案归档" in pages[0]:
+            assert pages[0].count("签字") == 2 and "调查结论" in pages[0], form  # all on one page
+            continue
+        spanning += 1
+        assert "调查结论" in pages[1] and "调查记录随投诉档案归档" in pages[1], form
+        assert pages[1].count("签字") == 2 and "项目" in pages[1], form  # header row repeated
+    assert spanning >= 2, "the fixture's forms no longer reach the foot of their first page"
+
+
 def test_form_options_and_dates_are_never_broken_over_lines(built: Build) -> None:
     """Chinese text breaks anywhere; a paper form must not read "☐ 其" / "他" or "☐" / "其他"."""
     page = page_of(built.pdf, FORM_BOOKMARK)

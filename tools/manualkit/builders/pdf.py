@@ -169,6 +169,14 @@ class PdfBuilder(SingleFileHTMLBuilder):
         # WeasyPrint is imported by the workers' fork server while Sphinx reads the sources.
         warm_up()
 
+    def get_theme_config(self) -> tuple[str, dict[str, str | int | bool]]:
+        """Sphinx's ``basic`` theme, whatever the site's ``html_theme``.
+
+        The print HTML is written by ``templates/pdf/print.html``, never by the theme's page
+        template; loading the site's theme (furo) only cost its import, 0.08 s of every PDF build.
+        """
+        return "basic", {}
+
     # -- paths -------------------------------------------------------------------------------
 
     def _project_path(self, value: str) -> Path:
