@@ -12,6 +12,7 @@ import dataclasses
 import re
 
 from docutils import nodes
+from docx.shared import Mm
 
 from manualkit.doctree_walk import walk
 from manualkit.node_classes import NOWRAP_CLASS
@@ -24,21 +25,15 @@ FORM_CLASS = "mk-form"
 #: Characters set two half-ems wide (CJK and everything after it).
 _WIDE = re.compile("[\u2e80-\U0010ffff]")
 FIELD_CLASS = "mk-field"
-
-
-def _mm_to_twips(mm: float) -> int:
-    return round(mm / 25.4 * 1440)
-
-
 #: A form's rows leave the room to write by hand the PDF leaves (templates/pdf/print.css: the
 #: fill-in cell's height plus its 1.2 mm top and bottom padding): a field 6 mm, a multi-line
 #: field 14 mm, a signature 10 mm, a seal 28 mm (about 4 cm across with its label).  Word's
 #: row height includes the cell margins.  Taller rows (22 mm for multi-line fields) pushed the
 #: last row and the signature lines of half the forms onto a second page in Word and LibreOffice.
-FIELD_ROW_TWIPS = _mm_to_twips(6 + 2.4)
-MULTILINE_ROW_TWIPS = _mm_to_twips(14 + 2.4)
-SIGNATURE_ROW_TWIPS = _mm_to_twips(10 + 2.4)
-SEAL_ROW_TWIPS = _mm_to_twips(28 + 2.4)
+FIELD_ROW_TWIPS: int = Mm(6 + 2.4).twips
+MULTILINE_ROW_TWIPS: int = Mm(14 + 2.4).twips
+SIGNATURE_ROW_TWIPS: int = Mm(10 + 2.4).twips
+SEAL_ROW_TWIPS: int = Mm(28 + 2.4).twips
 #: Header texts of the column a form's user writes into.
 FILL_HEADERS = frozenset({"填写", "填写内容", "内容"})
 
