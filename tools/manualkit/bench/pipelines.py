@@ -145,7 +145,6 @@ def _simplepdf_ready(ws: Workspace, run: int) -> None:
         raise ValueError(
             "sphinx-simplepdf is not installed (make bench installs tools/bench-requirements.txt)"
         )
-    project_extensions(ws.project)  # a conf.py Sphinx cannot read fails here, with its reason
     shutil.rmtree(ws.reference_dir / SIMPLEPDF_DIR, ignore_errors=True)
 
 
@@ -326,10 +325,11 @@ def run_stage(stage: Stage, ws: Workspace, run: int, *, timeout: float) -> Stage
     """Prepare, then time every command of the stage; the first failure ends the stage."""
     try:
         stage.prepare(ws, run)
+        commands = stage.commands(ws)  # untimed too: a command line may need the project read
     except (OSError, ValueError) as exc:
         return StageRun(Measurement(0.0, 0, -1, f"preparation failed: {exc}"), None)
     total, peak, pss = 0.0, 0, 0
-    for command in stage.commands(ws):
+    for command in commands:
         # A reference Sphinx runs without -W (its warnings are its own); manualkit's exit codes count.
         m = run_measured(command, cwd=ws.project, env=ws.env, timeout=timeout)
         total += m.seconds
