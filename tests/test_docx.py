@@ -362,6 +362,16 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     assert 450 <= heights["客户姓名（必填）"] <= 500
     assert 900 <= heights["投诉内容（必填）"] <= 950
     assert 1700 <= heights["部门盖章"] <= 1750 and "（盖章）" in "".join(form_table.itertext())
+    # Its text set as print.css sets a form's (10 pt, about single spacing), not as a chapter's
+    # tables (10.5 pt, 1.25 lines): with those, four forms ran onto a second page in LibreOffice.
+    cell_styles = {_style(p) for p in form_table.iter(W + "p")}
+    assert {"FormText", "FormHeading"} <= cell_styles and "TableText" not in cell_styles
+    styles = built.xml("word/styles.xml")
+    form_text = next(s for s in styles.iter(W + "style") if s.get(W + "styleId") == "FormText")
+    assert form_text.find("w:rPr/w:sz", NS).get(W + "val") == "20"
+    assert int(form_text.find("w:pPr/w:spacing", NS).get(W + "line")) <= 260
+    plain_table = next(t for t in body.iter(W + "tbl") if t.find(".//w:sdt", NS) is None)
+    assert "TableText" in {_style(p) for p in plain_table.iter(W + "p")}
     # Every box can be ticked in Word: a check box content control, showing ☐ as printed.
     w14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
     boxes = list(form_table.iter(w14 + "checkbox"))

@@ -163,7 +163,12 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     ),
     StyleDef("Definition Term", "DefinitionTerm", font="heading", bold=True, after=0, keep_next=True),
     StyleDef("Definition", "Definition", indent_left=420),
-    StyleDef("Form Field", "FormField", based_on="TableText", line=360),
+    # A printed form's cells: 10 pt, single spacing, as print.css sets them (10 pt, 1.35 lines).  With
+    # the tables' 10.5 pt and 1.25 lines (Noto CJK's single line is 1.45 em: 19 pt a line against
+    # the PDF's 13.5 pt), four forms ran onto a second page in LibreOffice where the PDF needs one.
+    StyleDef("Form Text", "FormText", based_on="TableText", size=20, line=240),
+    StyleDef("Form Heading", "FormHeading", based_on="TableHeading", size=20, line=240),
+    StyleDef("Form Field", "FormField", based_on="FormText", line=360),
     # "本章文档信息：责任岗位 …；下次复核日期 …" under a chapter's title, small and grey as in the PDF.
     StyleDef("Chapter Info", "ChapterInfo", size=18, color="555555", before=0, after=240),
     # Right-aligned like the HTML and PDF: the date blanks line up whatever the signer's title.

@@ -228,6 +228,7 @@ class TableMixin(DocxTranslatorBase):
         node["mk_span"] = span
         style = "TableHeading" if state.in_head else "TableText"
         if state.form:
+            style = "FormHeading" if state.in_head else "FormText"
             text = node.astext().strip()
             if state.in_head and text in FILL_HEADERS:
                 state.fill_column = state.col
