@@ -129,7 +129,7 @@ def render_part(job: PartJob) -> PartResult:
         placeholder_fonts=tuple(sorted(placeholders)),
     )
     del document
-    gc.collect()  # the worker typesets the next part with the memory of this one released
+    gc.collect()  # an in-process caller (pdf_render) gets the layout's memory back now
     return result
 
 
