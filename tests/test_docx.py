@@ -619,6 +619,9 @@ def test_short_columns_keep_their_text_on_one_line() -> None:
     for column in (0, 2, 3):
         assert widths[column] >= natural[column] * TWIPS_PER_HALF_EM + CELL_PADDING
     assert widths[1] == max(widths)  # the spare width goes to the text column
+    # More text, more room: 步骤 (65 characters) against 下一步 (27) of a process's step table.
+    steps = fit_column_widths([4, 130, 12, 11, 22, 54], total)
+    assert steps[1] > 1.4 * steps[5]
     # Seven columns that cannot all stay unwrapped: the tiny one still does.
     crowded = fit_column_widths([4, 130, 30, 24, 44, 14, 14], total)
     assert crowded[0] >= 4 * TWIPS_PER_HALF_EM + CELL_PADDING

@@ -358,8 +358,10 @@ TWIPS_PER_HALF_EM = 105
 CELL_MARGINS = 216
 #: Word's default cell margins and a little slack for rounding in layout.
 CELL_PADDING = 280
-#: A column's share of spare width grows with its content only up to 24 Chinese characters.
-WEIGHT_CAP = 48
+#: A column's share of spare width grows with its content up to 60 Chinese characters (a cell
+#: longer than that wraps anyway).  Capped at 24, a process's 步骤 column (a name and a
+#: sentence, 65 characters) got no more room than 下一步 (27) and ran to seven lines a row.
+WEIGHT_CAP = 120
 #: Text up to this many half-ems (6, then 4, 3, 2 Chinese characters: a date, a role, a deadline)
 #: should not wrap — the first limit whose minimums fit the page applies.
 NOWRAP_LIMITS = (12, 8, 6, 4)
