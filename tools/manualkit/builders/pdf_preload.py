@@ -8,7 +8,7 @@ by the Sphinx process.
 
 Then the garbage collector is set up for the workers (they inherit it):
 
-* what the server holds (WeasyPrint's modules, font caches: a few hundred thousand objects) is
+* what the server holds (WeasyPrint's modules and font caches: about 65,000 objects) is
   *frozen* — left out of every collection.  Otherwise each worker's full collections walk all of
   it again, and touching those objects copies the server's memory pages into the worker
   (copy-on-write) for nothing;
