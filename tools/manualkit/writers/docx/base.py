@@ -107,8 +107,8 @@ class DocxTranslatorBase(SphinxTranslator):
         self.pending_bookmarks: list[str] = []
         #: Body paragraphs that directly follow a table (spaced once their properties are final).
         self.after_tables: list[Element] = []
-        #: Where each open form or checklist began: its container and how many blocks it held then.
-        self.form_starts: list[tuple[Element, int]] = []
+        #: Where each open form or checklist began: its container and the block before it.
+        self.form_starts: list[tuple[Element, Element | None]] = []
         self.section_level = 0
         self.outer_levels: list[int] = []
         self.root_section_seen = False

@@ -240,8 +240,10 @@ class BlockMixin(DocxTranslatorBase):
         if FORM_CLASS in classes:
             self.ctx.stats.forms += 1
         if FORM_CLASS in classes or CHECKLIST_CLASS in classes:
+            # The block before the form, not its index: len() and slicing walk every child of
+            # an lxml element, and the body holds all of the manual's blocks.
             container = self.blocks[-1]
-            self.form_starts.append((container, len(container)))
+            self.form_starts.append((container, next(container.iterchildren(reversed=True), None)))
         if CHECKLIST_CLASS in classes:
             self.tickable += 1
 
@@ -252,8 +254,8 @@ class BlockMixin(DocxTranslatorBase):
             self.tickable -= 1
         if FORM_CLASS in classes or CHECKLIST_CLASS in classes:
             # A checklist is used in one go, like a form: its title never ends a page alone.
-            container, start = self.form_starts.pop()
-            keep_together(container[start:])
+            container, before = self.form_starts.pop()
+            keep_together(list(container) if before is None else list(before.itersiblings()))
 
     def visit_glossary(self, node: Any) -> None:
         pass
