@@ -349,6 +349,12 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     aliases = {c.find("w:sdtPr/w:alias", NS).get(W + "val") for c in controls}
     assert any("客户姓名" in alias for alias in aliases)
     assert any("投诉内容" in alias for alias in aliases)
+    # The field is inside the cell's only paragraph: a block-level control needs an empty
+    # paragraph after it (a cell ends with one), which made a field row 11.8 mm high, not 8.4.
+    for control in controls:
+        cell = control.getparent().getparent()
+        assert control.getparent().tag == W + "p" and cell.tag == W + "tc"
+        assert len(cell.findall("w:p", NS)) == 1
     text = "".join(body.itertext())
     assert "☐ 已核实客户身份" in text  # checklist items keep their boxes
     # Room to write by hand, as much as the PDF leaves (print.css, in twips: 1 mm = 56.7):
@@ -370,6 +376,11 @@ def test_form_is_a_fillable_table(built: Build) -> None:
     form_text = next(s for s in styles.iter(W + "style") if s.get(W + "styleId") == "FormText")
     assert form_text.find("w:rPr/w:sz", NS).get(W + "val") == "20"
     assert int(form_text.find("w:pPr/w:spacing", NS).get(W + "line")) <= 260
+    # The form's own lines (用途, 填写责任, 注：…) are set small like the PDF's, not as body text.
+    purpose = next(p for p in body.iter(W + "p") if "".join(p.itertext()).startswith("用途："))
+    assert _style(purpose) == "FormNote"
+    form_note = next(s for s in styles.iter(W + "style") if s.get(W + "styleId") == "FormNote")
+    assert form_note.find("w:rPr/w:sz", NS).get(W + "val") == "21"
     plain_table = next(t for t in body.iter(W + "tbl") if t.find(".//w:sdt", NS) is None)
     assert "TableText" in {_style(p) for p in plain_table.iter(W + "p")}
     # Every box can be ticked in Word: a check box content control, showing ☐ as printed.

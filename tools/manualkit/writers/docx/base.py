@@ -47,6 +47,8 @@ REVISED_CLASS = "mk-revised"
 #: Checklist items are paragraphs starting with this box inside a ``mk-checklist`` container.
 CHECKBOX = "☐"
 CHECKLIST_CLASS = "mk-checklist"
+#: A printable form's container (``manualkit.sphinx.directives``): counted, kept together, styled.
+FORM_CLASS = "mk-form"
 
 #: Word tables have no bottom margin: text right after one gets this space above it (twips),
 #: as the HTML and PDF have below every table.
@@ -464,6 +466,8 @@ class DocxTranslatorBase(SphinxTranslator):
             style = "RevisionNote"
         elif style is None and _in_checklist(node) and node.astext().startswith(CHECKBOX):
             style = "ChecklistItem"
+        elif style is None and _in_form(node):
+            style = "FormNote"
         p = self.open_paragraph(style)
         if style == "ListContinue":
             self.indent_paragraph(p, self.lists[-1].level)
@@ -555,3 +559,9 @@ def _holds_form_appendices(section: nodes.section) -> bool:
 def _in_checklist(node: nodes.Node) -> bool:
     parent = node.parent
     return isinstance(parent, nodes.container) and CHECKLIST_CLASS in parent.get("classes", [])
+
+
+def _in_form(node: nodes.Node) -> bool:
+    """Whether ``node`` is one of a form's own lines (not inside its table)."""
+    parent = node.parent
+    return isinstance(parent, nodes.container) and FORM_CLASS in parent.get("classes", [])

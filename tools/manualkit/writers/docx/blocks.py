@@ -7,15 +7,18 @@ from typing import Any
 from docutils import nodes
 from sphinx.locale import admonitionlabels
 
-from manualkit.writers.docx.base import CHECKLIST_CLASS, DocxTranslatorBase, ListState, keep_with_next
+from manualkit.writers.docx.base import (
+    CHECKLIST_CLASS,
+    FORM_CLASS,
+    DocxTranslatorBase,
+    ListState,
+    keep_with_next,
+)
 from manualkit.writers.docx.oxml import Element, new, sub, val, w
 from manualkit.writers.docx.styles import BOX_STYLE_ID, WARNING_BOX_STYLE_ID
 
 #: Admonitions that warn (警告, 注意, 危险, 错误, 重要 …): boxed in the Warning Box style.
 _WARNINGS = (nodes.warning, nodes.caution, nodes.danger, nodes.error, nodes.attention, nodes.important)
-
-#: Containers produced by the manualkit directives that are counted as forms in the summary.
-FORM_CLASS = "mk-form"
 
 
 class BlockMixin(DocxTranslatorBase):

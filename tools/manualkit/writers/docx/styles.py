@@ -169,6 +169,10 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     StyleDef("Form Text", "FormText", based_on="TableText", size=20, line=240),
     StyleDef("Form Heading", "FormHeading", based_on="TableHeading", size=20, line=240),
     StyleDef("Form Field", "FormField", based_on="FormText", line=360),
+    # A form's own lines around its table (用途, 填写责任, 注：…), sized as the PDF sets them
+    # (10.5 pt, 1.7 lines of Latin text): as body text (12 pt, 1.5 lines of CJK text) they took
+    # twice the room, and a form of fourteen fields ran onto a second sheet.
+    StyleDef("Form Note", "FormNote", size=21, before=0, after=120, line=300),
     # "本章文档信息：责任岗位 …；下次复核日期 …" under a chapter's title, small and grey as in the PDF.
     StyleDef("Chapter Info", "ChapterInfo", size=18, color="555555", before=0, after=240),
     # Right-aligned like the HTML and PDF: the date blanks line up whatever the signer's title.

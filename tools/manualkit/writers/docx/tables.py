@@ -17,13 +17,13 @@ from docx.shared import Mm
 from manualkit.doctree_walk import walk
 from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.sphinx.helpers import SEAL_CLASS
-from manualkit.writers.docx.base import DocxTranslatorBase
+from manualkit.writers.docx.base import FORM_CLASS, DocxTranslatorBase
 from manualkit.writers.docx.oxml import Element, clone, new, paragraph, sub, text_run, val
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
 
-FORM_CLASS = "mk-form"
 #: Characters set two half-ems wide (CJK and everything after it).
 _WIDE = re.compile("[\u2e80-\U0010ffff]")
+
 FIELD_CLASS = "mk-field"
 #: A form's rows leave the room to write by hand the PDF leaves (templates/pdf/print.css: the
 #: fill-in cell's height plus its 1.2 mm top and bottom padding): a field 6 mm, a multi-line
@@ -238,7 +238,11 @@ class TableMixin(DocxTranslatorBase):
                 and not text
                 and not any(node.findall(nodes.image))
             ):
+                # The blank ("\u3000") becomes the field: the cell holds its one paragraph.
+                self.push_container(tc, style)
                 self._fillable(tc, state.label)
+                self.depart_entry(node)
+                raise nodes.SkipNode
             if state.field_row and text:
                 state.label = text
             if state.field_row and state.col == state.fill_column:
@@ -259,18 +263,22 @@ class TableMixin(DocxTranslatorBase):
         self.tables[-1].col += int(node.get("mk_span", 1))
 
     def _fillable(self, tc: Element, label: str) -> None:
-        """A plain-text content control so the blank cell is a fill-in field in Word."""
-        sdt = sub(tc, "sdt")
+        """A plain-text content control so the blank cell is a fill-in field in Word.
+
+        The control sits inside the cell's one paragraph.  Around the paragraph (a block-level
+        control) the cell needed a second, empty paragraph, since a cell must end with one: a
+        field row then stood 11.8 mm high in LibreOffice against the PDF's 8.4 mm, and two
+        forms that fit a page in the PDF ran onto a second one.
+        """
+        p = sub(tc, "p")
+        val(sub(p, "pPr"), "pStyle", "FormField")
+        sdt = sub(p, "sdt")
         sdt_pr = sub(sdt, "sdtPr")
         if label:
             val(sdt_pr, "alias", label[:60])
             val(sdt_pr, "tag", label[:60])
         sub(sdt_pr, "text", {"multiLine": "1"})
-        content = sub(sdt, "sdtContent")
-        p = sub(content, "p")
-        ppr = sub(p, "pPr")
-        val(ppr, "pStyle", "FormField")
-        p.append(text_run(" "))
+        sub(sdt, "sdtContent").append(text_run(" "))
 
 
 def cell_prototype(width: int, span: int, vmerge: str | None) -> Element:
