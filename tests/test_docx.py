@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +62,19 @@ class Build:
             return etree.fromstring(archive.read(member))
 
 
-def build(project: Path, work: Path, *, warnings_are_errors: bool = False) -> Build:
-    """Run the ``docx`` builder on ``project`` with every output under ``work``."""
+def build(
+    project: Path,
+    work: Path,
+    *,
+    warnings_are_errors: bool = False,
+    overrides: dict[str, str] | None = None,
+    on_env_updated: Callable[[Sphinx, object], None] | None = None,
+) -> Build:
+    """Run the ``docx`` builder on ``project`` with every output under ``work``.
+
+    ``on_env_updated`` is connected to Sphinx's ``env-updated`` event: every document read,
+    nothing written yet.
+    """
     status, warnings = io.StringIO(), io.StringIO()
     threshold = gc.get_threshold()
     out_dir = work / "build"
@@ -75,12 +86,14 @@ def build(project: Path, work: Path, *, warnings_are_errors: bool = False) -> Bu
             str(work / "sphinx"),
             str(work / "doctrees"),
             "docx",
-            confoverrides={"manualkit_output_dir": str(out_dir)},
+            confoverrides={"manualkit_output_dir": str(out_dir), **(overrides or {})},
             status=status,
             warning=warnings,
             freshenv=True,
             warningiserror=warnings_are_errors,
         )
+        if on_env_updated is not None:
+            app.connect("env-updated", on_env_updated)
         app.build()
     return Build(
         app.statuscode, out_dir / "docx" / DOCX_NAME, status.getvalue(), warnings.getvalue(), threshold
@@ -813,6 +826,56 @@ def test_graphviz_failure_is_reported_not_swallowed(tmp_path: Path) -> None:
     png = renderer.png("digraph { 受理 -> 答复 }")
     assert png.startswith(b"\x89PNG")
     assert len(list(tmp_path.glob("graphviz-*.png"))) == 1  # cached for the next build
+
+
+def _logging_dot(tmp_path: Path, *, wait_for: Path | None = None) -> tuple[Path, Path]:
+    """A ``dot`` that logs each start (and first waits for ``wait_for`` to exist, 20 s at most)."""
+    real_dot = shutil.which("dot")
+    assert real_dot is not None, "graphviz is part of the project's system packages"
+    log = tmp_path / "dot-starts.log"
+    wait = (
+        f'for _ in $(seq 400); do [ -e "{wait_for}" ] && break; sleep 0.05; done\n'
+        f'[ -e "{wait_for}" ] || exit 3\n'
+        if wait_for is not None
+        else ""
+    )
+    stub = tmp_path / "dot"
+    stub.write_text(f'#!/bin/sh\necho started >> "{log}"\n{wait}exec "{real_dot}" "$@"\n', encoding="utf-8")
+    stub.chmod(0o755)
+    return stub, log
+
+
+def test_flowcharts_render_while_the_caller_goes_on(tmp_path: Path) -> None:
+    """``prerender`` returns at once; ``png`` waits for the render it needs."""
+    go = tmp_path / "go"
+    dot, log = _logging_dot(tmp_path, wait_for=go)
+    with GraphRenderer(str(dot), tmp_path / "cache") as renderer:
+        # A render run in the caller would wait here for "go" until the stub gives up (exit 3).
+        renderer.prerender(["digraph { 受理 -> 答复 }", "digraph { 答复 -> 归档 }"])
+        assert not go.exists()
+        go.touch()
+        assert renderer.png("digraph { 受理 -> 答复 }").startswith(b"\x89PNG")
+        assert renderer.png("digraph { 答复 -> 归档 }").startswith(b"\x89PNG")
+    assert log.read_text(encoding="utf-8").count("started") == 2
+
+
+def test_flowcharts_start_rendering_while_the_sources_are_read(tmp_path: Path) -> None:
+    """``dot`` runs during the read (another core), not in the write phase after it."""
+    dot, log = _logging_dot(tmp_path)
+    started_before_writing: list[int] = []
+
+    def count_starts(app: Sphinx, env: object) -> None:
+        text = log.read_text(encoding="utf-8") if log.exists() else ""
+        started_before_writing.append(text.count("started"))
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = build(FIXTURE, tmp_path, overrides={"graphviz_dot": str(dot)}, on_env_updated=count_starts)
+    assert result.status == 0, result.warnings
+    flowcharts = len(docx.Document(str(result.output)).inline_shapes)
+    assert flowcharts >= 1
+    assert started_before_writing == [log.read_text(encoding="utf-8").count("started")]
+    assert started_before_writing[0] >= 1
 
 
 @pytest.mark.libreoffice

@@ -23,7 +23,7 @@ from manualkit.writers.docx.context import Bookmarks, RenderContext, Stats
 from manualkit.writers.docx.cover import cover_blocks
 from manualkit.writers.docx.fields import append_field, toc_paragraphs
 from manualkit.writers.docx.footnotes import Footnotes
-from manualkit.writers.docx.graphs import GraphRenderer
+from manualkit.writers.docx.graphs import GraphRenderer, dot_executable
 from manualkit.writers.docx.numbering import ListNumbering
 from manualkit.writers.docx.oxml import Element, paragraph, sub, text_run, val, w
 from manualkit.writers.docx.package import (
@@ -50,9 +50,21 @@ class RenderResult:
 
 
 def render_docx(
-    tree: nodes.document, builder: Builder, data: ManualData, fonts: Fonts, cache_dir: Path | None = None
+    tree: nodes.document,
+    builder: Builder,
+    data: ManualData,
+    fonts: Fonts,
+    cache_dir: Path | None = None,
+    graphs: GraphRenderer | None = None,
 ) -> RenderResult:
-    """Render the assembled doctree ``tree`` into DOCX bytes (flowchart PNGs cached in ``cache_dir``)."""
+    """Render the assembled doctree ``tree`` into DOCX bytes.
+
+    Flowchart PNGs come from ``graphs`` (the builder's, which may have started them while the
+    sources were read), else from a renderer of this call's own, cached in ``cache_dir``.
+    """
+    if graphs is None:
+        with GraphRenderer(dot_executable(builder.config), cache_dir) as own:
+            return render_docx(tree, builder, data, fonts, cache_dir, own)
     document: Document = docx.Document()
     apply_styles(document, fonts)
     body: Element = document.element.body
@@ -61,8 +73,7 @@ def render_docx(
 
     bookmarks = Bookmarks()
     bookmarks.collect(tree, builder.config.root_doc)
-    graphs = GraphRenderer(str(getattr(builder.config, "graphviz_dot", "") or "dot"), cache_dir)
-    graphs.prerender([node["code"] for node in walk(tree) if isinstance(node, graphviz)])
+    graphs.prerender(flowchart_codes(tree))
     context = RenderContext(
         document=document,
         data=data,
@@ -99,6 +110,11 @@ def render_docx(
     set_app_properties(document, data)
     content = reproducible_zip(package_members(document), source_date(data))
     return RenderResult(content, context.stats)
+
+
+def flowchart_codes(tree: nodes.Node) -> list[str]:
+    """The DOT source of every flowchart in ``tree``, in document order."""
+    return [node["code"] for node in walk(tree) if isinstance(node, graphviz)]
 
 
 def _page_setup(sect_pr: Element) -> None:
