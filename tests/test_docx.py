@@ -502,10 +502,11 @@ def test_text_after_a_table_is_spaced_and_properties_in_schema_order(built: Buil
         for p in body.findall("w:p", NS)
         if p.getprevious() is not None
         and p.getprevious().tag == W + "tbl"
-        and p.find("w:pPr/w:pStyle", NS).get(W + "val") == "Normal"
+        and p.find("w:pPr/w:pStyle", NS).get(W + "val") in ("Normal", "FormNote")
         and "".join(p.itertext())
     ]
     assert any("修订内容" in "".join(p.itertext()) for p in after_tables)
+    assert any("".join(p.itertext()).startswith("注：") for p in after_tables)  # under a form
     for p in after_tables:
         assert p.find("w:pPr/w:spacing", NS).get(W + "before") == "180"
     for ppr in body.iter(W + "pPr"):

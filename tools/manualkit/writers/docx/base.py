@@ -55,7 +55,16 @@ FORM_CLASS = "mk-form"
 SPACE_AFTER_TABLE = 180
 #: Styles without space of their own above them (headings and captions have theirs).
 _SPACED_AFTER_TABLE = frozenset(
-    {"Normal", "ListBullet", "ListNumber", "ListContinue", "ChecklistItem", "DefinitionTerm", "Definition"}
+    {
+        "Normal",
+        "ListBullet",
+        "ListNumber",
+        "ListContinue",
+        "ChecklistItem",
+        "DefinitionTerm",
+        "Definition",
+        "FormNote",
+    }
 )
 #: ``w:pPr`` children that come after ``w:spacing`` in the schema (CT_PPrBase order).
 _AFTER_SPACING = frozenset(
