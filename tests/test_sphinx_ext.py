@@ -219,6 +219,8 @@ def test_process_draws_flowchart_and_step_table(basic_html: SphinxRun) -> None:
     tree = basic_html.app.env.get_doctree("01-complaints")
     (box,) = containers(tree, "mk-process")
     (chart,) = list(box.findall(graphviz))
+    # Read out by screen readers and shown when the image fails: "投诉处理流程图", not "…流程流程图".
+    assert process.title == "投诉处理流程" and chart["alt"] == "投诉处理流程图"
     code = chart["code"]
     for step in process.steps:
         assert step.name in code

@@ -372,12 +372,17 @@ class ProcessDirective(FragmentDirective):
         chart = graphviz()
         chart["code"] = code
         chart["options"] = {"docname": self.env.docname}
-        chart["alt"] = f"{process.title}流程图"
+        chart["alt"] = flowchart_alt(process.title)
         chart["align"] = "center"
         chart["classes"] = ["mk-flowchart"]
         self.set_source_info(chart)
         container.insert(0, chart)
         self.anchor(container, "process", process.id)
+
+
+def flowchart_alt(title: str) -> str:
+    """The flowchart's text alternative: "投诉处理流程图" for 投诉处理流程, "开户流程图" for 开户."""
+    return f"{title.removesuffix('流程')}流程图"
 
 
 class ShareTableDirective(FragmentDirective):
