@@ -236,6 +236,23 @@ def test_process_draws_flowchart_and_step_table(basic_html: SphinxRun) -> None:
     assert any(p.suffix == ".svg" for p in (basic_html.outdir / "_images").iterdir())
 
 
+def test_every_id_is_on_one_element_of_its_page(basic_html: SphinxRun) -> None:
+    """furo copies a table's ids onto its scrolling wrapper; each id must stay unique."""
+    from lxml import html
+
+    pages = sorted(basic_html.outdir.glob("*.html"))
+    checked = 0
+    for page in pages:
+        root = html.parse(str(page)).getroot()
+        ids = [element.get("id") for element in root.iter() if element.get("id")]
+        assert len(ids) == len(set(ids)), (page.name, sorted({i for i in ids if ids.count(i) > 1}))
+        for wrapper in root.find_class("table-wrapper"):
+            (table,) = wrapper.findall("table")
+            checked += bool(table.get("id"))
+            assert wrapper.get("id") is None
+    assert checked, "the step table of a process has a caption, so an id"
+
+
 def test_share_table_adds_up(basic_html: SphinxRun) -> None:
     tree = basic_html.app.env.get_doctree("01-complaints")
     (box,) = containers(tree, "mk-share-table")

@@ -28,6 +28,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.search_index_entries")  # glossary terms stay searchable
     app.setup_extension("manualkit.sphinx.stale_images")  # superseded charts leave the site
     app.setup_extension("manualkit.sphinx.outline_changes")  # renamed heading: every page's links follow
+    app.setup_extension("manualkit.sphinx.unique_ids")  # furo's table wrappers copy the table's ids
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.connect("builder-inited", theme_l10n.on_builder_inited)
