@@ -21,6 +21,7 @@ from manualkit.bench.pipelines import (
     prepare_reference_sources,
     project_extensions,
     run_stage,
+    stages_for_factor,
 )
 from manualkit.bench.report import format_table
 from manualkit.bench.targets import StageSummary, evaluate
@@ -141,6 +142,20 @@ def test_missing_simplepdf_is_a_failure_not_a_skip(tmp_path: Path, monkeypatch: 
     result = run_stage(stage, _workspace(tmp_path), 0, timeout=60)
     assert not result.measurement.ok
     assert "sphinx-simplepdf is not installed" in (result.measurement.error or "")
+
+
+def test_the_slowest_reference_stops_where_no_target_uses_it() -> None:
+    """sphinx-simplepdf is compared with on the real and 10× manuals; at 50× it only cost time."""
+    assert "simplepdf" in _names(stages_for_factor(STAGES, 10, None))
+    at_50 = _names(stages_for_factor(STAGES, 50, None))
+    assert "simplepdf" not in at_50 and {"pdf", "docx", "plain-pdf", "pandoc-docx"} <= at_50
+    assert "simplepdf" in _names(stages_for_factor(STAGES, 50, ["pdf", "simplepdf"]))
+    # Nothing else is limited: every other stage feeds the 10× → 50× growth or a ratio at 50×.
+    assert _names(STAGES) - at_50 == {"simplepdf"}
+
+
+def _names(stages: tuple[Stage, ...]) -> set[str]:
+    return {s.name for s in stages}
 
 
 def test_unreadable_conf_fails_the_simplepdf_reference_with_its_reason(

@@ -4,7 +4,8 @@ For the real manual and synthetic 10× / 50× copies (``synth``), every stage (c
 after one edited paragraph, PDF, DOCX, the DOCX builder's write phase, build all) and every
 reference pipeline (pandoc, plain Sphinx + WeasyPrint, sphinx-simplepdf) runs ``--runs`` times as
 a subprocess; medians go into the table and into ``build/bench.json`` with the PASS/FAIL of each
-target.  ``--quick``: one run, 1× and 10× only.
+target.  A stage with a ``largest_factor`` (sphinx-simplepdf: 10) skips larger manuals unless named
+with ``--stages``.  ``--quick``: one run, 1× and 10× only.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from manualkit.bench.pipelines import (
     prepare_reference_sources,
     run_stage,
     select_stages,
+    stages_for_factor,
 )
 from manualkit.bench.report import format_table, write_json
 from manualkit.bench.synth import synthesize
@@ -174,7 +176,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[name] = _failed_manual(stages, f"could not generate the {name} manual: {exc}")
             continue
         ws = Workspace(name, target, work / f"reference-{target.name}", cli, env)
-        results[name], raw[name] = bench_manual(ws, stages, runs, args.timeout, log)
+        here = stages_for_factor(stages, factor, args.stages)
+        for skipped in (s for s in stages if s not in here):
+            print(
+                f"[bench] {name}: {skipped.label} not run (no target uses it at this size; "
+                f"--stages {skipped.name} runs it)",
+                file=log,
+                flush=True,
+            )
+        results[name], raw[name] = bench_manual(ws, here, runs, args.timeout, log)
 
     targets = evaluate(results, real=manual_name(1), x10=manual_name(10), x50=manual_name(50))
     labels = {s.name: s.label for s in stages}

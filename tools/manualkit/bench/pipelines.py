@@ -82,6 +82,9 @@ class Stage:
     #: A JSON record (``seconds``, ``peak_kib``) the command writes about the phase it times
     #: itself; when given, the stage's figures are that phase's, not the whole command's.
     phase_record: Callable[[Workspace], Path] | None = None
+    #: The largest manual (size factor) the stage runs on unless asked for by name: a reference
+    #: no target compares with beyond that size only lengthens the bench.
+    largest_factor: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -315,6 +318,9 @@ STAGES: tuple[Stage, ...] = (
         _simplepdf_ready,
         lambda ws: [_simplepdf(ws)],
         lambda ws: _first(ws.reference_dir / SIMPLEPDF_DIR, "*.pdf"),
+        # The PDF targets compare with it on the real and the 10× manual (one 10× run: 144 s);
+        # no target reads a 50× figure.
+        largest_factor=10,
     ),
 )
 
@@ -360,6 +366,18 @@ def read_phase_record(path: Path) -> tuple[float, int]:
     if not isinstance(seconds, int | float) or not isinstance(peak, int) or seconds <= 0:
         raise ValueError(f"{path.name} has no positive seconds and peak_kib")
     return float(seconds), peak
+
+
+def stages_for_factor(stages: Sequence[Stage], factor: int, named: Sequence[str] | None) -> tuple[Stage, ...]:
+    """The ``stages`` to run on the manual ``factor`` times the real one's size.
+
+    A stage with a ``largest_factor`` below ``factor`` is left out unless ``named`` (the
+    ``--stages`` the user gave) asks for it.
+    """
+    asked = set(named or ())
+    return tuple(
+        s for s in stages if s.largest_factor is None or factor <= s.largest_factor or s.name in asked
+    )
 
 
 def select_stages(names: Sequence[str] | None) -> tuple[Stage, ...]:
