@@ -111,10 +111,10 @@ class DocxBuilder(Builder):
     def start_flowcharts(self, doctree: nodes.document) -> None:
         """Start rasterising ``doctree``'s flowcharts now, while the other documents are read.
 
-        ``dot`` runs in processes of its own: on the reading core's neighbour they cost the
-        build nothing, where rendered at write time they were 40 % of the real manual's write
-        phase.  A parallel reader (a forked process) leaves them to the write phase: its
-        threads would end with it.
+        ``dot`` runs in processes of its own, so the charts are drawn on the second core while
+        this one reads; rendered at write time they were 40 % of the real manual's write phase.
+        A parallel reader (a forked process) leaves them to the write phase, where they are
+        drawn in the background too: its threads would end with it.
         """
         if os.getpid() != self._pid:
             return
