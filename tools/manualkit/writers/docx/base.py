@@ -473,9 +473,9 @@ class DocxTranslatorBase(SphinxTranslator):
             style = "ChapterInfo"
         elif REVISED_CLASS in classes:
             style = "RevisionNote"
-        elif style is None and _in_checklist(node) and node.astext().startswith(CHECKBOX):
+        elif style is None and _directly_in(node, CHECKLIST_CLASS) and node.astext().startswith(CHECKBOX):
             style = "ChecklistItem"
-        elif style is None and _in_form(node):
+        elif style is None and _directly_in(node, FORM_CLASS):
             style = "FormNote"
         p = self.open_paragraph(style)
         if style == "ListContinue":
@@ -565,12 +565,10 @@ def _holds_form_appendices(section: nodes.section) -> bool:
     )
 
 
-def _in_checklist(node: nodes.Node) -> bool:
-    parent = node.parent
-    return isinstance(parent, nodes.container) and CHECKLIST_CLASS in parent.get("classes", [])
+def _directly_in(node: nodes.Node, container_class: str) -> bool:
+    """Whether ``node`` is a direct child of a container classed ``container_class``.
 
-
-def _in_form(node: nodes.Node) -> bool:
-    """Whether ``node`` is one of a form's own lines (not inside its table)."""
+    A form's own lines (用途, 注：…) and a checklist's items are; a form's table cells are not.
+    """
     parent = node.parent
-    return isinstance(parent, nodes.container) and FORM_CLASS in parent.get("classes", [])
+    return isinstance(parent, nodes.container) and container_class in parent.get("classes", [])
