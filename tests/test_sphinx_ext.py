@@ -253,6 +253,34 @@ def test_every_id_is_on_one_element_of_its_page(basic_html: SphinxRun) -> None:
     assert checked, "the step table of a process has a caption, so an id"
 
 
+def test_form_table_keeps_the_column_widths_its_template_gives(basic_html: SphinxRun) -> None:
+    """The label, blank and note columns are 25/45/30 % on screen and paper, not auto-sized."""
+    from lxml import html
+
+    root = html.parse(str(basic_html.outdir / "01-complaints.html")).getroot()
+    (table,) = [t for t in root.iter("table") if "mk-fields" in t.get("class", "").split()]
+    assert "colwidths-auto" not in table.get("class", "").split()
+    widths = [col.get("style", "").removeprefix("width: ").removesuffix("%") for col in table.iter("col")]
+    assert [float(width) for width in widths] == [25, 45, 30]
+
+
+def test_table_cells_hold_data_with_pipes_and_markup_as_text(tmp_path: Path) -> None:
+    """Fragment tables are pipe tables: a "|" or "*" in a data value must stay text in its cell."""
+    project = copy_fixture("basic", tmp_path)
+    forms = project / "data" / "forms.yaml"
+    forms.write_text(
+        forms.read_text(encoding="utf-8").replace("help: 如实记录客户诉求", "help: '记录 A|B 与 *原话* `x`'"),
+        encoding="utf-8",
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    (layout,) = containers(run.app.env.get_doctree("01-complaints"), "mk-form")
+    table = next(layout.findall(nodes.table))
+    rows = [r for r in body_rows(table) if r[0].astext() == "投诉内容"]
+    assert [len(r) for r in rows] == [3]
+    assert rows[0][2].astext() == "记录 A|B 与 *原话* `x`"
+
+
 def test_share_table_adds_up(basic_html: SphinxRun) -> None:
     tree = basic_html.app.env.get_doctree("01-complaints")
     (box,) = containers(tree, "mk-share-table")

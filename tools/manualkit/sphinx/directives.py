@@ -8,6 +8,11 @@ paragraphs, definition lists and a ``graphviz`` node that every builder
 object get an id (``sla-complaint-general-resolve``, ``ref-…``) or a class
 (``mk-field``) afterwards, because MyST tables cannot carry row attributes.
 
+The fragments write their tables as GFM pipe tables inside a ``{table}`` directive (caption,
+class, widths), not as ``list-table``: every cell is one line of inline text, and a pipe row
+parses about four times faster than the nested bullet list a list-table row is (the forms and
+SLA tables were a third of reading the 10× manual).  Both give the same table nodes.
+
 Node shapes other builders can rely on:
 
 * ``container.mk-sla-table`` → table, one row per SLA; the row chosen as the SLA's home
@@ -73,6 +78,19 @@ def find_table(container: nodes.Element, cls: str) -> nodes.table:
     raise LookupError(f"fragment produced no table classed {cls!r}")
 
 
+def given_widths_win(container: nodes.Element) -> None:
+    """A fragment table with ``:widths:`` is laid out with them, not automatically.
+
+    MyST classes every pipe table ``colwidths-auto``; the ``{table}`` directive around it adds
+    ``colwidths-given`` for explicit widths, and with both classes the HTML writer drops the
+    widths (a form's label column would no longer be the 25 % its template asks for).
+    """
+    for table in container.findall(nodes.table):
+        classes = table["classes"]
+        if "colwidths-given" in classes and "colwidths-auto" in classes:
+            classes.remove("colwidths-auto")
+
+
 def body_rows(table: nodes.table) -> list[nodes.row]:
     return [
         row for tbody in table.findall(nodes.tbody) for row in tbody.children if isinstance(row, nodes.row)
@@ -136,6 +154,7 @@ class FragmentDirective(SphinxDirective):
         container = nodes.container(classes=[self.container_class])
         self.set_source_info(container)
         self.state.nested_parse(StringList(text.splitlines(), source=template), 0, container)
+        given_widths_win(container)
         return container
 
     def note_template(self, runtime: ManualkitRuntime, template: str) -> None:
