@@ -35,6 +35,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(transforms.AssignAnchors)
     app.add_transform(transforms.RefuseOutsideFiles)
     app.add_directive("graphviz", transforms.SafeGraphviz, override=True)
+    app.add_directive("table", directives.GivenWidthsTable, override=True)
     for name, role_class in roles.ROLES.items():
         app.add_role(name, role_class())
     app.add_role("nowrap", roles.NowrapRole())

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.nodes import Node
 from docutils.parsers.rst import directives
+from docutils.parsers.rst.directives.tables import RSTTable
 from docutils.statemachine import StringList
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
@@ -78,17 +79,22 @@ def find_table(container: nodes.Element, cls: str) -> nodes.table:
     raise LookupError(f"fragment produced no table classed {cls!r}")
 
 
-def given_widths_win(container: nodes.Element) -> None:
-    """A fragment table with ``:widths:`` is laid out with them, not automatically.
+class GivenWidthsTable(RSTTable):  # type: ignore[misc]  # docutils' directive classes are untyped
+    """``{table}``, whose ``:widths:`` are used, not overruled by automatic layout.
 
-    MyST classes every pipe table ``colwidths-auto``; the ``{table}`` directive around it adds
+    MyST classes every pipe table ``colwidths-auto``; the directive around it adds
     ``colwidths-given`` for explicit widths, and with both classes the HTML writer drops the
-    widths (a form's label column would no longer be the 25 % its template asks for).
+    widths (a form's label column would no longer be the 25 % its template asks for).  Mended
+    here, where the widths are given, for the fragments' tables and any a chapter writes.
     """
-    for table in container.findall(nodes.table):
-        classes = table["classes"]
-        if "colwidths-given" in classes and "colwidths-auto" in classes:
-            classes.remove("colwidths-auto")
+
+    def run(self) -> list[Node]:
+        result: list[Node] = super().run()
+        for node in result:
+            classes = node["classes"] if isinstance(node, nodes.table) else []
+            if "colwidths-given" in classes and "colwidths-auto" in classes:
+                classes.remove("colwidths-auto")
+        return result
 
 
 def body_rows(table: nodes.table) -> list[nodes.row]:
@@ -154,7 +160,6 @@ class FragmentDirective(SphinxDirective):
         container = nodes.container(classes=[self.container_class])
         self.set_source_info(container)
         self.state.nested_parse(StringList(text.splitlines(), source=template), 0, container)
-        given_widths_win(container)
         return container
 
     def note_template(self, runtime: ManualkitRuntime, template: str) -> None:
