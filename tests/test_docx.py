@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import pickle
 import re
 import shutil
 import subprocess
@@ -30,11 +31,20 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 import manualkit.builders.docx as docx_builder
 from manualkit.builders.docx import WRITE_PHASE_FILE
+from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import _starts_page
 from manualkit.writers.docx.blocks import keep_together
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
 from manualkit.writers.docx.numbering import HeadingCounter
-from manualkit.writers.docx.tables import CELL_PADDING, TWIPS_PER_HALF_EM, fit_column_widths
+from manualkit.writers.docx.tables import (
+    CELL_PADDING,
+    COMPACT_TWIPS_PER_HALF_EM,
+    LEAST_ROOM,
+    TWIPS_PER_HALF_EM,
+    fit_column_widths,
+    layout_columns,
+    unbreakable_widths,
+)
 from ooxml_helpers import numbered_headings, word_would_repair
 
 FIXTURE = Path(__file__).parent / "fixtures" / "docx"
@@ -652,6 +662,68 @@ def test_short_columns_keep_their_text_on_one_line() -> None:
     assert crowded[0] >= 4 * TWIPS_PER_HALF_EM + CELL_PADDING
     assert abs(sum(crowded) - total) <= len(crowded)
     assert fit_column_widths([], total) == []
+
+
+def test_a_table_too_dense_for_wuhao_is_set_in_xiaowu(built: Build) -> None:
+    """Seven columns, four holding dates: at 五号 the real revision history's summary was two
+    characters wide and its one row filled a page in LibreOffice.  Set in 小五, the summary has
+    room for six characters a line and more; a roomy table keeps 五号."""
+    body = built.xml("word/document.xml")
+    history = next(t for t in body.iter(W + "tbl") if "修订摘要" in "".join(t.itertext()))
+    cell_styles = {_style(p) for p in history.iter(W + "p")}
+    assert cell_styles == {"TableHeadingCompact", "TableTextCompact"}
+    grid = [int(col.get(W + "w")) for col in history.find("w:tblGrid", NS)]
+    assert grid[1] > max(grid[2:5])  # the summary is wider than each column of names
+    # A date beside a name may break after 年, never inside "2024年" or "6月1日".
+    doctree = pickle.loads((built.output.parents[2] / "doctrees" / "03-forms.doctree").read_bytes())
+    kept = {node.astext() for node in doctree.findall(nodes.inline) if NOWRAP_CLASS in node["classes"]}
+    assert {"2024年", "6月1日", "2025年", "2月14日"} <= kept and "2024年6月1日" not in kept
+    assert (grid[1] - CELL_PADDING) // COMPACT_TWIPS_PER_HALF_EM >= LEAST_ROOM
+    roomy = next(t for t in body.iter(W + "tbl") if "办结时限" in "".join(t.itertext()))
+    assert "TableText" in {_style(p) for p in roomy.iter(W + "p")}
+    styles = {s.get(W + "styleId"): s for s in built.xml("word/styles.xml").iter(W + "style")}
+    for style_id, based_on in (("TableTextCompact", "TableText"), ("TableHeadingCompact", "TableHeading")):
+        style = styles[style_id]
+        assert style.find("w:basedOn", NS).get(W + "val") == based_on
+        assert style.find("w:rPr/w:sz", NS).get(W + "val") == "18"
+        assert style.find("w:rPr/w:rFonts", NS).get(W + "eastAsia")
+
+
+def test_layout_columns_chooses_xiaowu_only_when_wuhao_is_cramped() -> None:
+    total = 9298
+    # The revision history: 版本 | 修订摘要 | 起草 | 审核 | 批准 | 批准日期 | 生效日期.
+    natural, held = [4, 136, 45, 42, 44, 14, 13], [0, 0, 9, 9, 0, 16, 15]
+    regular = fit_column_widths(natural, total, held)
+    assert (regular[1] - CELL_PADDING) // TWIPS_PER_HALF_EM < LEAST_ROOM
+    layout = layout_columns(natural, total, held)
+    assert layout.compact
+    assert (layout.twips[1] - CELL_PADDING) // COMPACT_TWIPS_PER_HALF_EM >= LEAST_ROOM
+    assert layout.twips[5] >= 16 * COMPACT_TWIPS_PER_HALF_EM + CELL_PADDING
+    assert abs(sum(layout.twips) - total) <= len(natural)
+    # A process's step table has room at 五号 and keeps it.
+    steps = layout_columns([4, 130, 12, 11, 22, 54], total)
+    assert not steps.compact
+    assert steps.twips == fit_column_widths([4, 130, 12, 11, 22, 54], total)
+
+
+def test_unbreakable_minimums_that_fill_the_row_are_given_up() -> None:
+    """Four dates kept whole left no room at 五号: every column was then cut to its minimum,
+    the summary to two characters.  Now the dates may wrap and the text column gets the room."""
+    widths = fit_column_widths([4, 136, 45, 42, 44, 14, 13], 9298, [0, 0, 16, 16, 0, 16, 15])
+    assert widths[1] == max(widths)
+    assert (widths[1] - CELL_PADDING) // TWIPS_PER_HALF_EM >= 2 * LEAST_ROOM
+
+
+def test_a_closing_mark_after_unbroken_text_counts_with_it() -> None:
+    """Word never starts a line with "）": "11月13日）" needs the room of both."""
+
+    def width(after: str) -> int:
+        date = nodes.inline("", "11月13日", classes=[NOWRAP_CLASS])
+        entry = nodes.entry("", nodes.paragraph("", "", date, nodes.Text(after)))
+        return unbreakable_widths(nodes.tgroup("", nodes.tbody("", nodes.row("", entry))))[id(entry)]
+
+    assert width("）") == width("起") + 2
+    assert width("起") == width("")
 
 
 def test_cross_references_are_hyperlinks_to_bookmarks(built: Build) -> None:

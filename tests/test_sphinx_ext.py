@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from manualkit.durations import render_sla
 from manualkit.models import ManualData
 from manualkit.sphinx.domain import get_domain, get_manual_data
 from manualkit.sphinx.formatting import render_reference, render_target, render_window
-from manualkit.sphinx.helpers import COLLECTIONS, DataIndex, UnknownIdError, document_number, lookup
+from manualkit.sphinx.helpers import (
+    COLLECTIONS,
+    DataIndex,
+    UnknownIdError,
+    date_in_text,
+    document_number,
+    lookup,
+)
 
 
 def resolved(run: SphinxRun, docname: str) -> nodes.document:
@@ -607,6 +615,13 @@ def test_long_branch_labels_are_set_on_short_lines() -> None:
     label = str(dot_edge_label(["A&B <新>", "（理财）"]))
     assert label.endswith("<tr><td>A&amp;B &lt;新&gt;<br/>（理财）</td></tr></table>>")
     assert "".join(flowchart_label_lines("一二三四五六七八九十" * 3)) == "一二三四五六七八九十" * 3
+
+
+def test_a_date_inside_a_cell_breaks_only_after_its_year() -> None:
+    """Kept whole, the dates in the revision history's 起草 and 审核 cells ran into the next
+    column of the PDF and set the width of those columns in the DOCX."""
+    assert date_in_text(dt.date(2026, 11, 6)) == "{nowrap}`2026年`{nowrap}`11月6日`"
+    assert date_in_text(None) == ""
 
 
 def test_document_numbers_break_only_between_their_latin_parts() -> None:

@@ -116,6 +116,15 @@ def document_number(value: str) -> Myst:
     )
 
 
+def date_in_text(value: dt.date | None) -> Myst:
+    """:meth:`MkHelpers.date_in_text`: the year and the month-and-day as two unbroken parts."""
+    text = formatting.render_date(value)
+    year, sep, rest = text.partition("年")
+    if not sep or not rest:
+        return unbroken(text) if text else Myst("")
+    return Myst(unbroken(year + sep) + unbroken(rest))
+
+
 def is_seal(field: FormField) -> bool:
     """Whether a signature field is stamped with a seal ("部门盖章") rather than signed."""
     return field.type == "signature" and any(word in field.label for word in _SEAL_WORDS)
@@ -254,6 +263,15 @@ class MkHelpers:
     def unbroken(self, value: object) -> Myst:
         """``value`` kept on one line (dates, document numbers in narrow table columns)."""
         return unbroken(value)
+
+    def date_in_text(self, value: dt.date | None) -> Myst:
+        """A date inside a longer cell ("客户服务部（客户服务中心经理，2026年11月6日）").
+
+        It may break after 年 but never within "2026年" or "11月6日": kept whole, the date
+        set the width of a column of names, and four such columns left the revision history's
+        summary two characters wide in the DOCX (and ran into the next column in the PDF).
+        """
+        return date_in_text(value)
 
     def document_number(self, value: str) -> Myst:
         return document_number(value)

@@ -153,6 +153,17 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
         bold=True,
         align="center",
     ),
+    # 小五 for a table too dense for 五号 (seven columns with dates: the revision history).
+    StyleDef("Table Text Compact", "TableTextCompact", based_on="TableText", size=18),
+    StyleDef(
+        "Table Heading Compact",
+        "TableHeadingCompact",
+        based_on="TableHeading",
+        font="heading",
+        size=18,
+        bold=True,
+        align="center",
+    ),
     # Text inside an admonition box (注意, 提示 …): a little smaller and tighter than the body.
     StyleDef("Note", "Note", size=22, after=60, line=320),
     StyleDef(

@@ -58,6 +58,8 @@ class TableState:
     field_row: bool = False
     label: str = ""
     content_widths: list[int] = dataclasses.field(default_factory=list)
+    #: Set in 小五 (``TableTextCompact``): too many columns for 五号 (see ``layout_columns``).
+    compact: bool = False
     #: Per column, the widest text that must stay on one line ({nowrap}: a date, "35273-2020").
     unbreakable_widths: list[int] = dataclasses.field(default_factory=list)
     #: Column that people fill in (header 填写); blank cells there become content controls.
@@ -141,7 +143,8 @@ class TableMixin(DocxTranslatorBase):
         width = self.ctx.text_width_twips
         if len(set(state.colwidths)) <= 1 and len(state.content_widths) == len(state.colwidths):
             # No widths given by the author: size columns by their content, as browsers do.
-            state.twips = fit_column_widths(state.content_widths, width, state.unbreakable_widths)
+            layout = layout_columns(state.content_widths, width, state.unbreakable_widths)
+            state.twips, state.compact = layout.twips, layout.compact and not state.form
         else:
             total = sum(state.colwidths) or 1
             state.twips = [max(300, width * c // total) for c in state.colwidths]
@@ -227,6 +230,8 @@ class TableMixin(DocxTranslatorBase):
             state.merges[state.col] = _Merge(rows_left=rows, span=span)
         node["mk_span"] = span
         style = "TableHeading" if state.in_head else "TableText"
+        if state.compact:
+            style += "Compact"
         if state.form:
             style = "FormHeading" if state.in_head else "FormText"
             text = node.astext().strip()
@@ -308,9 +313,14 @@ def display_width(text: str) -> int:
 _SCRIPT_BOUNDARY = re.compile(r"(?<=[0-9A-Za-z])(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])(?=[0-9A-Za-z])")
 
 
+#: Punctuation that never starts a line: after {nowrap} text it goes on that text's line.
+_CLOSING = frozenset("）】」』》〉，。、；：！？)")
+
+
 def unbreakable_widths(tgroup: nodes.Element) -> dict[int, int]:
     """Per cell (``id`` of its entry): the widest text that stays on one line ({nowrap}), in
-    half-ems with autospacing.  One walk over the table, not one per cell."""
+    half-ems with autospacing and a closing mark right after it ("2026年11月6日）": Word
+    never starts a line with "）").  One walk over the table, not one per cell."""
     widths: dict[int, int] = {}
     for node in walk(tgroup):
         if node.__class__ is nodes.inline and NOWRAP_CLASS in node["classes"]:
@@ -318,10 +328,22 @@ def unbreakable_widths(tgroup: nodes.Element) -> dict[int, int]:
             while entry is not None and not isinstance(entry, nodes.entry):
                 entry = entry.parent
             if entry is not None:
-                text = node.astext()
+                text = node.astext() + _closing_mark_after(node)
                 width = display_width(text) + len(_SCRIPT_BOUNDARY.findall(text)) // 2
                 widths[id(entry)] = max(widths.get(id(entry), 0), width)
     return widths
+
+
+def _closing_mark_after(node: nodes.Element) -> str:
+    """The closing punctuation mark right after ``node`` in its paragraph, if any."""
+    parent = node.parent
+    if parent is None:
+        return ""
+    index = parent.index(node)
+    following = parent.children[index + 1] if index + 1 < len(parent.children) else None
+    if isinstance(following, nodes.Text) and following[:1] in _CLOSING:
+        return str(following[:1])
+    return ""
 
 
 def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int]]:
@@ -360,8 +382,10 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int
     return longest, unbreakable
 
 
-#: Table text is 10.5 pt: one half-em (a Latin character) is 105 twips.
+#: Table text is 10.5 pt (五号): one half-em (a Latin character) is 105 twips.
 TWIPS_PER_HALF_EM = 105
+#: A table too dense for 五号 is set in 小五 (9 pt): 90 twips a half-em.
+COMPACT_TWIPS_PER_HALF_EM = 90
 #: Word's default cell margins (2 × 108 twips).
 CELL_MARGINS = 216
 #: Word's default cell margins and a little slack for rounding in layout.
@@ -373,31 +397,66 @@ WEIGHT_CAP = 120
 #: Text up to this many half-ems (6, then 4, 3, 2 Chinese characters: a date, a role, a deadline)
 #: should not wrap — the first limit whose minimums fit the page applies.
 NOWRAP_LIMITS = (12, 8, 6, 4)
+#: A column of long text (more than 12 Chinese characters on a line) given room for fewer
+#: than 6 a line reads as a strip of characters: its table is too dense for 五号.
+LONG_TEXT, LEAST_ROOM = 24, 12
 
 
-def fit_column_widths(natural: list[int], total: int, unbreakable: list[int] | None = None) -> list[int]:
-    """Column widths in twips from each column's longest line (``natural``, in half-ems).
+@dataclasses.dataclass(frozen=True)
+class ColumnLayout:
+    """A table's column widths (twips) and whether it is set in the compact 小五 text."""
+
+    twips: list[int]
+    compact: bool
+
+
+def layout_columns(natural: list[int], total: int, unbreakable: list[int] | None = None) -> ColumnLayout:
+    """Column widths for a table without given widths, in 五号 or, when that is too dense, 小五.
+
+    Why: a table of seven columns at 五号 has room for 44 Chinese characters a row, and dates
+    and document numbers kept whole take a third of it.  The reference list then had its titles
+    four characters wide (a title over seven lines) and the revision history its summary two,
+    one row filling a page.  Word documents set such tables in 小五, as a typesetter would.
+    """
+    regular = fit_column_widths(natural, total, unbreakable)
+    if not _cramped(natural, regular, TWIPS_PER_HALF_EM):
+        return ColumnLayout(regular, compact=False)
+    smaller = fit_column_widths(natural, total, unbreakable, COMPACT_TWIPS_PER_HALF_EM)
+    return ColumnLayout(smaller, compact=True)
+
+
+def _cramped(natural: list[int], widths: list[int], half_em: int) -> bool:
+    """Whether a column of long text got room for fewer than ``LEAST_ROOM`` half-ems a line."""
+    return any(
+        n > LONG_TEXT and (width - CELL_PADDING) // half_em < LEAST_ROOM
+        for n, width in zip(natural, widths, strict=True)
+    )
+
+
+def fit_column_widths(
+    natural: list[int],
+    total: int,
+    unbreakable: list[int] | None = None,
+    half_em: int = TWIPS_PER_HALF_EM,
+) -> list[int]:
+    """Column widths in twips from each column's longest line (``natural``, in half-ems of
+    ``half_em`` twips: the table text's size).
 
     Like a browser's automatic table layout: spare width goes to the columns with the most
     text, but no column is squeezed below a minimum that keeps short content on one line —
     short columns (序号, 版本, dates, roles) used to be cut to a character per line because
     the long columns took the width in proportion to their text.  Text that must not break
-    (``unbreakable``, in half-ems: "35273-2020") sets a minimum of its own while it fits.
+    (``unbreakable``, in half-ems: "35273-2020") sets a minimum of its own while it fits; when
+    such minimums alone would fill the row they are given up (Word breaks that text then)
+    rather than pressing every other column to a few characters.
     """
     if not natural:
         return []
-    weight = [min(n, WEIGHT_CAP) * TWIPS_PER_HALF_EM + CELL_PADDING for n in natural]
-    must = unbreakable if unbreakable and len(unbreakable) == len(natural) else [0] * len(natural)
-    floor = [0] * len(natural)
-    for limit in NOWRAP_LIMITS:
-        floor = [
-            max(min(n, limit), m) * TWIPS_PER_HALF_EM + CELL_PADDING
-            for n, m in zip(natural, must, strict=True)
-        ]
-        if sum(floor) <= total:
-            break
-    else:
-        return _proportional(floor, total)
+    weight = [min(n, WEIGHT_CAP) * half_em + CELL_PADDING for n in natural]
+    held = unbreakable if unbreakable and len(unbreakable) == len(natural) else [0] * len(natural)
+    floor = _floors(natural, held, total, half_em) or _floors(natural, [0] * len(natural), total, half_em)
+    if floor is None:
+        return _proportional([min(n, NOWRAP_LIMITS[-1]) * half_em + CELL_PADDING for n in natural], total)
     widths = _proportional(weight, total)
     fixed: set[int] = set()
     while True:
@@ -411,6 +470,15 @@ def fit_column_widths(natural: list[int], total: int, unbreakable: list[int] | N
             widths[i] = floor[i]
         for i, share in zip(free, _proportional([weight[i] for i in free], rest), strict=True):
             widths[i] = share
+
+
+def _floors(natural: list[int], held: list[int], total: int, half_em: int) -> list[int] | None:
+    """Each column's least width under the first of ``NOWRAP_LIMITS`` whose minimums fit ``total``."""
+    for limit in NOWRAP_LIMITS:
+        floor = [max(min(n, limit), m) * half_em + CELL_PADDING for n, m in zip(natural, held, strict=True)]
+        if sum(floor) <= total:
+            return floor
+    return None
 
 
 def _proportional(weights: list[int], total: int) -> list[int]:
