@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import SphinxRun, copy_fixture, run_sphinx, touch_later
+from conftest import CHROMIUM, CHROMIUM_ARGS, SphinxRun, copy_fixture, run_sphinx, touch_later
 from manualkit.sphinx import search, zhsearch
 from manualkit.sphinx.domain import get_manual_data
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def index_terms(outdir: Path) -> set[str]:
@@ -98,23 +84,6 @@ def test_rebuild_indexes_from_the_cached_dictionary_as_a_fresh_build_does(
     assert "复核" in index_terms(project / "_build" / "html")
     # … and the cache now covers them: the next edit is indexed from it alone.
     assert rebuild_with("饕餮客户申请复核的，按投诉处理。").full is None
-
-
-@pytest.fixture(scope="module")
-def site(basic_html: SphinxRun) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(basic_html.outdir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.browser
