@@ -118,11 +118,10 @@ def document_number(value: str) -> Myst:
 
 def date_in_text(value: dt.date | None) -> Myst:
     """:meth:`MkHelpers.date_in_text`: the year and the month-and-day as two unbroken parts."""
-    text = formatting.render_date(value)
-    year, sep, rest = text.partition("年")
-    if not sep or not rest:
-        return unbroken(text) if text else Myst("")
-    return Myst(unbroken(year + sep) + unbroken(rest))
+    if value is None:
+        return Myst("")
+    year, _, month_day = formatting.render_date(value).partition("年")
+    return Myst(unbroken(year + "年") + unbroken(month_day))
 
 
 def is_seal(field: FormField) -> bool:

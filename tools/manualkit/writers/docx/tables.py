@@ -453,10 +453,11 @@ def fit_column_widths(
     if not natural:
         return []
     weight = [min(n, WEIGHT_CAP) * half_em + CELL_PADDING for n in natural]
-    held = unbreakable if unbreakable and len(unbreakable) == len(natural) else [0] * len(natural)
-    floor = _floors(natural, held, total, half_em) or _floors(natural, [0] * len(natural), total, half_em)
+    none_held = [0] * len(natural)
+    held = unbreakable if unbreakable and len(unbreakable) == len(natural) else none_held
+    floor = _floors(natural, held, total, half_em) or _floors(natural, none_held, total, half_em)
     if floor is None:
-        return _proportional([min(n, NOWRAP_LIMITS[-1]) * half_em + CELL_PADDING for n in natural], total)
+        return _proportional(_floor(natural, none_held, NOWRAP_LIMITS[-1], half_em), total)
     widths = _proportional(weight, total)
     fixed: set[int] = set()
     while True:
@@ -475,10 +476,15 @@ def fit_column_widths(
 def _floors(natural: list[int], held: list[int], total: int, half_em: int) -> list[int] | None:
     """Each column's least width under the first of ``NOWRAP_LIMITS`` whose minimums fit ``total``."""
     for limit in NOWRAP_LIMITS:
-        floor = [max(min(n, limit), m) * half_em + CELL_PADDING for n, m in zip(natural, held, strict=True)]
+        floor = _floor(natural, held, limit, half_em)
         if sum(floor) <= total:
             return floor
     return None
+
+
+def _floor(natural: list[int], held: list[int], limit: int, half_em: int) -> list[int]:
+    """Each column's least width (twips) keeping text up to ``limit`` half-ems and ``held`` whole."""
+    return [max(min(n, limit), m) * half_em + CELL_PADDING for n, m in zip(natural, held, strict=True)]
 
 
 def _proportional(weights: list[int], total: int) -> list[int]:
