@@ -40,3 +40,31 @@ def test_generated_table_heads_stay_on_one_line(site: str, width: int) -> None:
     names = {name for name, _lines in heads}
     assert {"版本", "状态", "生效日期", "附件"} <= names, names
     assert [(name, lines) for name, lines in heads if lines != 1] == []
+
+
+#: The first cell of each body row of a chapter's own (prose) tables, not the generated ones.
+_PROSE_FIRST_CELLS = (
+    "table.docutils:not(.mk-sla-rows, .mk-process-steps, .mk-share-rows, .mk-reference-rows, "
+    ".mk-revision-rows, .mk-attachment-rows, .mk-fields) > tbody > tr > td:first-child"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_prose_table_labels_stay_whole(site: str, width: int) -> None:
+    """A chapter's table of 类别 | 含义 | … printed "服务投" over "诉" at desktop width: the long
+    columns took the row and Chromium cut the label column to its min-content width."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": width, "height": 900})
+            tab.goto(f"{site}/01-complaints.html")
+            labels = tab.eval_on_selector_all(_PROSE_FIRST_CELLS, _HEAD_LINES)
+        finally:
+            browser.close()
+    assert {"服务投诉", "产品投诉"} <= {name for name, _lines in labels}, labels
+    assert [(name, lines) for name, lines in labels if len(name) <= 4 and lines != 1] == []
