@@ -43,6 +43,7 @@ from manualkit.writers.docx.tables import (
     TWIPS_PER_HALF_EM,
     fit_column_widths,
     layout_columns,
+    starts_own_line,
     unbreakable_widths,
 )
 from ooxml_helpers import numbered_headings, word_would_repair
@@ -726,6 +727,27 @@ def test_a_closing_mark_after_unbroken_text_counts_with_it() -> None:
     assert width("起") == width("")
 
 
+def test_a_date_that_would_cross_the_line_end_starts_a_line() -> None:
+    """Word fills a cell's line and breaks Chinese anywhere: "人员，2026年11" / "月13日）".
+
+    A cell of 11.7 half-ems holds "法律合规部（合规管理人员，" as 5 + 5 + 3 characters; "2026年"
+    does not fit after the last three, so it starts a line, and "11月13日）" the next."""
+    year = nodes.inline("", "2026年", classes=[NOWRAP_CLASS])
+    month_day = nodes.inline("", "11月13日", classes=[NOWRAP_CLASS])
+    nodes.paragraph("", "", nodes.Text("法律合规部（合规管理人员，"), year, month_day, nodes.Text("）"))
+    assert starts_own_line(year, 11.7)
+    assert starts_own_line(month_day, 11.7)
+    # Room for the whole text on one line, or for the name and the year: no break.
+    assert not starts_own_line(year, 60) and not starts_own_line(month_day, 60)
+    assert not starts_own_line(year, 34)
+    # Too wide for any line of the cell: it breaks anyway, a line of its own would not help.
+    assert not starts_own_line(month_day, 8)
+    # Nothing before it on the line: it already starts one.
+    alone = nodes.inline("", "2026年11月20日", classes=[NOWRAP_CLASS])
+    nodes.paragraph("", "", alone)
+    assert not starts_own_line(alone, 16)
+
+
 def test_cross_references_are_hyperlinks_to_bookmarks(built: Build) -> None:
     body = built.xml("word/document.xml")
     bookmarks = {b.get(W + "name") for b in body.iter(W + "bookmarkStart")}
@@ -984,6 +1006,10 @@ def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: 
     assert re.search(r"^\s*1\.1\s+服务理念", text, re.MULTILINE), text
     for fact in ("CS-OPS-TEST-001", "个人金融部", "7个工作日", "投诉受理登记表"):
         assert fact.replace("个工作日", "") in text.replace(" ", "")
+    # The revision history's dates beside names break after 年 at most, never inside "2月14日".
+    lines = [line.replace(" ", "") for line in text.splitlines()]
+    for date in ("2024年", "6月1日", "2025年", "2月10日", "2月14日"):
+        assert any(date in line for line in lines), date
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(pdf, ARTIFACTS / "docx-fixture.pdf")
     subprocess.run(

@@ -130,6 +130,8 @@ class DocxTranslatorBase(SphinxTranslator):
         #: In a form's fill-in cell: its width in half-ems, and how much of its line is used.
         self.option_room = 0
         self.option_line = 0
+        #: In a table cell: room for text on one of its lines, in half-ems (0: not in a cell).
+        self.cell_room = 0.0
         #: Word's count of the headings it numbers (see ``numbering.HeadingCounter``).
         self.heading_counter = HeadingCounter()
         self.bold = 0

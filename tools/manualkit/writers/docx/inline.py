@@ -12,7 +12,7 @@ from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.fields import external_hyperlink, internal_hyperlink
 from manualkit.writers.docx.oxml import new, sub, val
-from manualkit.writers.docx.tables import display_width
+from manualkit.writers.docx.tables import display_width, starts_own_line
 
 _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
 
@@ -70,6 +70,11 @@ class InlineMixin(DocxTranslatorBase):
                     self.add_run(run)
                     self.option_line = 0
                 self.option_line += width + 2  # the full-width space between options
+            elif self.unbroken == 1 and self.cell_room and starts_own_line(node, self.cell_room):
+                # A date beside a name: the line breaks before it rather than inside it.
+                run = new("r")
+                sub(run, "br")
+                self.add_run(run)
 
     def depart_inline(self, node: nodes.inline) -> None:
         if NOWRAP_CLASS in node["classes"]:

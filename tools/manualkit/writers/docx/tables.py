@@ -258,6 +258,8 @@ class TableMixin(DocxTranslatorBase):
                 width = sum(state.twips[state.col : state.col + span]) if state.twips else 0
                 self.option_room = max(1, (width - CELL_MARGINS) // TWIPS_PER_HALF_EM)
                 self.option_line = 0
+        node["mk_outer_room"] = self.cell_room
+        self.cell_room = _cell_room(state, span)
         self.push_container(tc, style)
 
     def depart_entry(self, node: nodes.entry) -> None:
@@ -265,6 +267,7 @@ class TableMixin(DocxTranslatorBase):
         if node.get("mk_tickable"):
             self.tickable -= 1
             self.option_room = 0
+        self.cell_room = float(node.get("mk_outer_room", 0.0))
         self.tables[-1].col += int(node.get("mk_span", 1))
 
     def _fillable(self, tc: Element, label: str) -> None:
@@ -334,6 +337,79 @@ def unbreakable_widths(tgroup: nodes.Element) -> dict[int, int]:
     return widths
 
 
+def _cell_room(state: TableState, span: int) -> float:
+    """Room for text on one line of the current cell, in half-ems of the cell's text size."""
+    if not state.twips:
+        return 0.0
+    width = sum(state.twips[state.col : state.col + span]) - CELL_MARGINS
+    if state.form:
+        half_em = FORM_TWIPS_PER_HALF_EM
+    else:
+        half_em = COMPACT_TWIPS_PER_HALF_EM if state.compact else TWIPS_PER_HALF_EM
+    return max(0.0, width / half_em)
+
+
+#: A piece of a line Word never breaks: a Latin word or a number, else one character.
+_TOKEN = re.compile(r"[0-9A-Za-z]+|.", re.DOTALL)
+
+
+def text_width(text: str) -> float:
+    """Width of ``text`` on one line in half-ems, with a quarter em where scripts meet."""
+    return display_width(text) + 0.5 * len(_SCRIPT_BOUNDARY.findall(text))
+
+
+def starts_own_line(node: nodes.Element, room: float) -> bool:
+    """Whether {nowrap} ``node`` has to begin a new line of its cell to stay whole.
+
+    Word and LibreOffice fill a line as far as it goes and break Chinese text between any two
+    characters; a column wide enough for "11月13日" therefore still printed "（合规管理人员，
+    2026年11" / "月13日）".  The DOCX has no no-break span, so the writer follows the line
+    filling of the cell's paragraph up to ``node`` (``room`` half-ems a line, each earlier
+    {nowrap} piece kept whole the same way) and says whether ``node`` would cross the line's
+    end: it then gets a line break of its own.  Text wider than a whole line breaks anyway.
+    """
+    width = text_width(node.astext() + _closing_mark_after(node))
+    paragraph = node.parent
+    while paragraph is not None and not isinstance(paragraph, nodes.paragraph):
+        paragraph = paragraph.parent
+    if paragraph is None or room <= 0 or width > room:
+        return False
+    fill = 0.0
+    last = ""
+    for piece, whole in _pieces_before(paragraph, node):
+        for token in (piece,) if whole else _TOKEN.findall(piece):
+            gap = 0.5 if last and _SCRIPT_BOUNDARY.search(last + token[0]) else 0.0
+            size = text_width(token)
+            if fill and fill + gap + size > room and token not in _CLOSING:
+                fill = min(size, room)
+            else:
+                fill += gap + size
+            last = token[-1]
+    gap = 0.5 if last and _SCRIPT_BOUNDARY.search(last + node.astext()[:1]) else 0.0
+    return fill > 0 and fill + gap + width > room
+
+
+def _pieces_before(paragraph: nodes.Element, stop: nodes.Element) -> list[tuple[str, bool]]:
+    """The text of ``paragraph`` before ``stop`` in reading order, each {nowrap} part whole (True).
+
+    A loop over an explicit stack: a recursive closure would be a reference cycle holding
+    ``stop``, and the written doctree is freed by reference counting (see ``dismantle``).
+    """
+    pieces: list[tuple[str, bool]] = []
+    stack: list[nodes.Node] = list(reversed(paragraph.children))
+    while stack:
+        node = stack.pop()
+        if node is stop:
+            break
+        if isinstance(node, nodes.Text):
+            pieces.append((str(node), False))
+        elif isinstance(node, nodes.inline) and NOWRAP_CLASS in node["classes"]:
+            pieces.append((node.astext(), True))
+        elif isinstance(node, nodes.Element):
+            stack.extend(reversed(node.children))
+    return pieces
+
+
 def _closing_mark_after(node: nodes.Element) -> str:
     """The closing punctuation mark right after ``node`` in its paragraph, if any."""
     parent = node.parent
@@ -384,6 +460,8 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int
 
 #: Table text is 10.5 pt (五号): one half-em (a Latin character) is 105 twips.
 TWIPS_PER_HALF_EM = 105
+#: A form's text is 10 pt (styles: FormText).
+FORM_TWIPS_PER_HALF_EM = 100
 #: A table too dense for 五号 is set in 小五 (9 pt): 90 twips a half-em.
 COMPACT_TWIPS_PER_HALF_EM = 90
 #: Word's default cell margins (2 × 108 twips).
