@@ -176,3 +176,39 @@ def test_text_inside_content_controls_is_imported(tmp_path: Path) -> None:
     assert "受理渠道：☐ 电话" in chapter
     assert "7个工作日内答复客户" in chapter
     assert "示例客户" in chapter
+
+
+def _run_with(paragraph: object, *parts: str) -> None:
+    """Append a run of ``parts``: text, or "<br>" / "<nbh>" for a line break / non-breaking hyphen."""
+    run = OxmlElement("w:r")
+    for part in parts:
+        if part == "<br>":
+            run.append(OxmlElement("w:br"))
+        elif part == "<nbh>":
+            run.append(OxmlElement("w:noBreakHyphen"))
+        else:
+            text = OxmlElement("w:t")
+            text.set(qn("xml:space"), "preserve")
+            text.text = part
+            run.append(text)
+    paragraph._p.append(run)  # type: ignore[attr-defined]
+
+
+def test_hyphens_and_line_breaks_read_as_the_text_shows(tmp_path: Path) -> None:
+    """Importing manualkit's own DOCX wrote "GB/T 352732020" (the non-breaking hyphen was read as
+    nothing) and "经理， 2026年 11月6日）" (each line break in a cell read as a space)."""
+    document = docx.Document()
+    document.add_heading("第1章 信息安全", level=1)
+    _run_with(document.add_paragraph(), "依据《个人信息安全规范》（GB/T\u00a035273", "<nbh>", "2020）执行。")
+    _run_with(document.add_paragraph(), "Service", "<br>", "Standards 与服务", "<br>", "用语")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "起草"
+    _run_with(table.cell(0, 1).paragraphs[0], "客户服务部（经理，", "<br>", "2026年", "<br>", "11月6日）")
+    source = tmp_path / "breaks.docx"
+    document.save(str(source))
+    out = tmp_path / "out"
+    import_docx(source, out)
+    chapter = next(p for p in out.glob("*.md") if p.name != "index.md").read_text(encoding="utf-8")
+    assert "GB/T 35273-2020" in chapter
+    assert "客户服务部（经理，2026年11月6日）" in chapter
+    assert "Service Standards 与服务用语" in chapter

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from manualkit.cjk_text import WIDE_CHARACTERS
+
 if TYPE_CHECKING:
     from manualkit.models import SlaKind
 
@@ -161,7 +163,37 @@ def _numbering_format(paragraph: Any) -> tuple[str, int] | None:
     return fmt, int(ilvl)
 
 
-_TEXT_TAGS = {f"{{{_W_NS}}}t": None, f"{{{_W_NS}}}tab": "\t", f"{{{_W_NS}}}br": "\n", f"{{{_W_NS}}}cr": "\n"}
+#: What each text-bearing element reads as.  Word's non-breaking hyphen (Ctrl+Shift+-, and
+#: manualkit's own DOCX in "35273-2020") is a hyphen: read as nothing, "GB/T 35273-2020" came
+#: in as "GB/T 352732020".  An optional hyphen shows only where Word breaks a line there.
+_TEXT_TAGS = {
+    f"{{{_W_NS}}}t": None,
+    f"{{{_W_NS}}}tab": "\t",
+    f"{{{_W_NS}}}br": "\n",
+    f"{{{_W_NS}}}cr": "\n",
+    f"{{{_W_NS}}}noBreakHyphen": "-",
+    f"{{{_W_NS}}}softHyphen": "",
+}
+
+#: A line break inside a paragraph and the blanks around it.
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+_NARROW = re.compile(rf"[^\s{WIDE_CHARACTERS}]")
+
+
+def join_line_breaks(text: str) -> str:
+    """``text`` with its manual line breaks (Shift+Enter) joined as the words they separate.
+
+    Chinese text runs on without a space across a break ("经理，" / "2026年" / "11月6日）" is
+    "经理，2026年11月6日）", where the import used to write "经理， 2026年 11月6日）"); only
+    between two Latin words or numbers does a break stand for a space.
+    """
+
+    def join(match: re.Match[str]) -> str:
+        before = text[match.start() - 1 : match.start()]
+        after = text[match.end() : match.end() + 1]
+        return " " if _NARROW.match(before) and _NARROW.match(after) else ""
+
+    return _LINE_BREAK.sub(join, text)
 
 
 def paragraph_text(paragraph: Any) -> str:
@@ -175,7 +207,7 @@ def paragraph_text(paragraph: Any) -> str:
     for element in paragraph._p.iter(*_TEXT_TAGS):
         fixed = _TEXT_TAGS[element.tag]
         parts.append(element.text or "" if fixed is None else fixed)
-    return "".join(parts)
+    return join_line_breaks("".join(parts))
 
 
 def _cell_text(cell: Any) -> str:
