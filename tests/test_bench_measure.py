@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
+from manualkit.bench import measure
 from manualkit.bench.measure import run_measured
 
 #: Two worker processes, each holding about 120 MB at the same time (as the PDF builder's do).
@@ -58,3 +61,26 @@ def test_shared_pages_count_once_in_the_pss_sum_and_per_process_in_the_rss_sum(t
     rss, pss = measured.peak_kib // 1024, measured.peak_pss_kib // 1024
     assert rss > 400, (rss, pss)  # three processes, each resident on the same 150 MB
     assert 140 < pss < 260, (rss, pss)  # the 150 MB once, plus three interpreters
+
+
+def test_pss_is_read_near_the_peak_and_not_every_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each PSS reading walks a process's page tables: read every 0.1 s from every worker, the
+    sampling took 0.9 s of CPU from a 7 s PDF build on two cores.  The peak is still found."""
+    reads: list[str] = []
+    real = measure._pss_kib
+
+    def counted(proc_dir: str) -> int:
+        reads.append(proc_dir)
+        return real(proc_dir)
+
+    monkeypatch.setattr(measure, "_pss_kib", counted)
+    script = tmp_path / "shared.py"
+    script.write_text(_SHARED, encoding="utf-8")
+    measured = run_measured([sys.executable, str(script)], cwd=tmp_path, timeout=60)
+    assert measured.ok, measured.error
+    samples = measured.seconds / measure._GroupMemorySampler.INTERVAL
+    rounds = measured.seconds / measure._GroupMemorySampler.PSS_INTERVAL + 1
+    assert len(reads) <= 3 * rounds < 3 * samples, (len(reads), measured.seconds)
+    assert 140 < measured.peak_pss_kib // 1024 < 260
