@@ -134,6 +134,15 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "file not found" in capsys.readouterr().err
 
 
+def _imported_chapter(document: docx.document.Document, tmp_path: Path) -> str:
+    """``document`` saved, imported, and its one chapter's MyST text."""
+    source = tmp_path / "source.docx"
+    document.save(str(source))
+    out = tmp_path / "out"
+    import_docx(source, out)
+    return next(p for p in out.glob("*.md") if p.name != "index.md").read_text(encoding="utf-8")
+
+
 def _content_control(child: object) -> object:
     """``child`` wrapped in a content control (``w:sdt``), as Word's forms and templates have them."""
     sdt = OxmlElement("w:sdt")
@@ -168,11 +177,7 @@ def test_text_inside_content_controls_is_imported(tmp_path: Path) -> None:
     value.text = "示例客户"
     filled.append(value)
     table.cell(0, 1).paragraphs[0]._p.append(_content_control(filled))
-    source = tmp_path / "controls.docx"
-    document.save(str(source))
-    out = tmp_path / "out"
-    import_docx(source, out)
-    chapter = next(p for p in out.glob("*.md") if p.name != "index.md").read_text(encoding="utf-8")
+    chapter = _imported_chapter(document, tmp_path)
     assert "受理渠道：☐ 电话" in chapter
     assert "7个工作日内答复客户" in chapter
     assert "示例客户" in chapter
@@ -204,11 +209,7 @@ def test_hyphens_and_line_breaks_read_as_the_text_shows(tmp_path: Path) -> None:
     table = document.add_table(rows=1, cols=2)
     table.cell(0, 0).text = "起草"
     _run_with(table.cell(0, 1).paragraphs[0], "客户服务部（经理，", "<br>", "2026年", "<br>", "11月6日）")
-    source = tmp_path / "breaks.docx"
-    document.save(str(source))
-    out = tmp_path / "out"
-    import_docx(source, out)
-    chapter = next(p for p in out.glob("*.md") if p.name != "index.md").read_text(encoding="utf-8")
+    chapter = _imported_chapter(document, tmp_path)
     assert "GB/T 35273-2020" in chapter
     assert "客户服务部（经理，2026年11月6日）" in chapter
     assert "Service Standards 与服务用语" in chapter

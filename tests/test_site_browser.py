@@ -6,8 +6,8 @@ import pytest
 
 from conftest import CHROMIUM, CHROMIUM_ARGS
 
-#: Every line box of each column head of the generated tables: its text and how many lines it takes.
-_HEAD_LINES = """els => els.map(e => {
+#: Each element's text and the number of its line boxes (lines of text it takes).
+_LINES = """els => els.map(e => {
   const tops = new Set();
   const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
   for (let text = walker.nextNode(); text; text = walker.nextNode()) {
@@ -19,10 +19,8 @@ _HEAD_LINES = """els => els.map(e => {
 })"""
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("width", [1280, 390])
-def test_generated_table_heads_stay_on_one_line(site: str, width: int) -> None:
-    """The revision history's narrowest column printed its head as "版" over "本"."""
+def _line_boxes(site: str, width: int, page: str, selector: str) -> list[tuple[str, int]]:
+    """Each element matching ``selector`` on ``page`` at ``width`` px: its text and its line count."""
     if not CHROMIUM.exists():
         pytest.skip("needs /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
@@ -31,12 +29,19 @@ def test_generated_table_heads_stay_on_one_line(site: str, width: int) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             tab = browser.new_page(viewport={"width": width, "height": 900})
-            tab.goto(f"{site}/02-appendix.html")
-            heads = tab.eval_on_selector_all(
-                ".mk-revisions th, .mk-references th, .mk-attachments th, .mk-sla-table th", _HEAD_LINES
-            )
+            tab.goto(f"{site}/{page}")
+            found = [(str(text), int(lines)) for text, lines in tab.eval_on_selector_all(selector, _LINES)]
         finally:
             browser.close()
+    return found
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_generated_table_heads_stay_on_one_line(site: str, width: int) -> None:
+    """The revision history's narrowest column printed its head as "版" over "本"."""
+    generated = ".mk-revisions th, .mk-references th, .mk-attachments th, .mk-sla-table th"
+    heads = _line_boxes(site, width, "02-appendix.html", generated)
     names = {name for name, _lines in heads}
     assert {"版本", "状态", "生效日期", "附件"} <= names, names
     assert [(name, lines) for name, lines in heads if lines != 1] == []
@@ -54,17 +59,6 @@ _PROSE_FIRST_CELLS = (
 def test_prose_table_labels_stay_whole(site: str, width: int) -> None:
     """A chapter's table of 类别 | 含义 | … printed "服务投" over "诉" at desktop width: the long
     columns took the row and Chromium cut the label column to its min-content width."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": width, "height": 900})
-            tab.goto(f"{site}/01-complaints.html")
-            labels = tab.eval_on_selector_all(_PROSE_FIRST_CELLS, _HEAD_LINES)
-        finally:
-            browser.close()
+    labels = _line_boxes(site, width, "01-complaints.html", _PROSE_FIRST_CELLS)
     assert {"服务投诉", "产品投诉"} <= {name for name, _lines in labels}, labels
     assert [(name, lines) for name, lines in labels if len(name) <= 4 and lines != 1] == []
