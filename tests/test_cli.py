@@ -219,6 +219,23 @@ def test_pdf_and_docx_are_not_published_when_the_checker_reports_errors(
     assert not (basic / "build" / output).exists()
 
 
+def test_the_checker_beside_a_build_yields_the_cpu_to_it(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At equal priority the checker took a third of a core from a large manual's two readers."""
+
+    def reporting_niceness(root: Path, **_: Any) -> _FakeReport:
+        niceness = os.nice(0)
+        return _FakeReport((Diagnostic("MK999", "warning", f"niceness {niceness}", Location("data/x.yaml")),))
+
+    monkeypatch.setattr(cli, "_checker", lambda: reporting_niceness)
+    assert cli.main(["--project", str(basic), "build", "html"]) == 0
+    found = re.search(r"niceness (\d+)", capsys.readouterr().err)
+    assert found, "the checker's finding was not printed"
+    # The checker runs CHECKER_NICENESS below the build (which keeps its own priority).
+    assert int(found.group(1)) == min(19, os.nice(0) + cli.CHECKER_NICENESS) and cli.CHECKER_NICENESS > 0
+
+
 def test_a_checker_process_that_dies_stops_publication(
     basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
