@@ -31,6 +31,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 import manualkit.builders.docx as docx_builder
 from manualkit.builders.docx import WRITE_PHASE_FILE
+from manualkit.cjk_text import display_width
 from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import _starts_page
 from manualkit.writers.docx.blocks import keep_together
@@ -1089,3 +1090,12 @@ def test_a_form_keeps_together_on_one_page(built: Build) -> None:
     spacing = signature_style.find("w:pPr/w:spacing", NS)
     above_mm = int(spacing.get(W + "before")) / 1440 * 25.4
     assert 2.5 <= above_mm <= 3.5 and int(spacing.get(W + "line")) <= 300
+
+
+def test_short_row_labels_keep_their_column_wide_enough(built: Build) -> None:
+    """A prose table's labels stay on one line in every output: "业务办理准确性" (7 characters) is
+    more than the five or six a sentence-filled row otherwise leaves its first column."""
+    body = built.xml("word/document.xml")
+    table = next(t for t in body.iter(W + "tbl") if "业务办理准确性" in "".join(t.itertext()))
+    grid = [int(col.get(W + "w")) for col in table.find("w:tblGrid", NS)]
+    assert grid[0] >= display_width("业务办理准确性") * TWIPS_PER_HALF_EM + CELL_PADDING, grid

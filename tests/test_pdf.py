@@ -722,3 +722,12 @@ def test_cli_pdf_builds_when_tmpdir_is_too_deep_for_the_fork_servers_socket(tmp_
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert (project / "build" / "pdf" / PDF_NAME).is_file()
+
+
+@pytest.mark.slow
+def test_short_row_labels_stay_on_one_line(built: Build) -> None:
+    """A two-column table of 岗位 | 职责 printed "投诉处理" / "专员": the sentences took the row and
+    the label column kept its minimum only.  Labels of up to eight characters stay whole."""
+    text = pdftotext(built.pdf, page=page_of(built.pdf, "2.2 职责"), layout=True)
+    lines = [line.replace(" ", "") for line in text.splitlines()]
+    assert any(line.startswith("投诉处理专员负责") for line in lines), text

@@ -20,6 +20,17 @@ WIDE_CHARACTERS = "\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 #: CJK symbols and punctuation, full-width forms: no space on either side.
 FULL_WIDTH_PUNCTUATION = "\u3000-\u303f\uff00-\uffef"
 
+#: Characters set two half-ems wide (CJK and everything after it).
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
+
+
+def display_width(text: str) -> int:
+    """Width in half-ems: CJK and full-width characters count two, others one."""
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_WIDE.findall(text))
+
+
 _NEEDLESS_SPACE = re.compile(
     rf"(?<=[{WIDE_CHARACTERS}]) (?=[{WIDE_CHARACTERS}])"
     rf"|(?<=[{FULL_WIDTH_PUNCTUATION}]) (?=\S)|(?<=\S) (?=[{FULL_WIDTH_PUNCTUATION}])"

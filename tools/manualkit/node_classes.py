@@ -17,6 +17,13 @@ NOWRAP_CLASS = "mk-nowrap"
 INTRODUCES_CLASS = "mk-introduces"
 
 
+#: A chapter's own table whose first column holds short labels (类别, 系统与技术类): each kept on
+#: one line in every output (``manualkit.sphinx.label_columns``).
+SHORT_LABELS_CLASS = "mk-short-labels"
+#: Longest label (half-ems: 8 Chinese characters) that a label column keeps on one line.
+LABEL_MAX_WIDTH = 16
+
+
 #: What a sentence ending in a colon introduces: tables, lists, figures, code, and the blocks
 #: manualkit's directives make (containers: checklists, forms, SLA tables, process flows).
 _INTRODUCED = (

@@ -10,7 +10,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 #: Bump when the doctree/domain data produced by this extension changes shape.
-ENV_VERSION = 7
+ENV_VERSION = 8
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -29,6 +29,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.stale_images")  # superseded charts leave the site
     app.setup_extension("manualkit.sphinx.outline_changes")  # renamed heading: every page's links follow
     app.setup_extension("manualkit.sphinx.unique_ids")  # furo's table wrappers copy the table's ids
+    app.setup_extension("manualkit.sphinx.label_columns")  # short row labels stay on one line
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.connect("builder-inited", theme_l10n.on_builder_inited)

@@ -8,11 +8,12 @@ from typing import Any
 from docutils import nodes
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
+from manualkit.cjk_text import display_width
 from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.fields import external_hyperlink, internal_hyperlink
 from manualkit.writers.docx.oxml import new, sub, val
-from manualkit.writers.docx.tables import display_width, starts_own_line
+from manualkit.writers.docx.tables import starts_own_line
 
 _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
 

@@ -14,15 +14,13 @@ import re
 from docutils import nodes
 from docx.shared import Mm
 
+from manualkit.cjk_text import display_width
 from manualkit.doctree_walk import walk
-from manualkit.node_classes import NOWRAP_CLASS
+from manualkit.node_classes import NOWRAP_CLASS, SHORT_LABELS_CLASS
 from manualkit.sphinx.helpers import SEAL_CLASS
 from manualkit.writers.docx.base import FORM_CLASS, DocxTranslatorBase
 from manualkit.writers.docx.oxml import Element, clone, new, paragraph, sub, text_run, val
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
-
-#: Characters set two half-ems wide (CJK and everything after it).
-_WIDE = re.compile("[\u2e80-\U0010ffff]")
 
 FIELD_CLASS = "mk-field"
 #: A form's rows leave the room to write by hand the PDF leaves (templates/pdf/print.css: the
@@ -128,6 +126,10 @@ class TableMixin(DocxTranslatorBase):
     def visit_tgroup(self, node: nodes.tgroup) -> None:
         state = self.tables[-1]
         state.content_widths, state.unbreakable_widths = content_widths(node, int(node.get("cols", 0)))
+        table = node.parent
+        if isinstance(table, nodes.table) and SHORT_LABELS_CLASS in table["classes"] and state.content_widths:
+            # Short row labels (类别 …) stay on one line, as in the site and the PDF.
+            state.unbreakable_widths[0] = max(state.unbreakable_widths[0], state.content_widths[0])
 
     def depart_tgroup(self, node: nodes.tgroup) -> None:
         pass
@@ -302,13 +304,6 @@ def cell_prototype(width: int, span: int, vmerge: str | None) -> Element:
         sub(tc_pr, "vMerge")
     val(tc_pr, "vAlign", "center")
     return tc
-
-
-def display_width(text: str) -> int:
-    """Width in half-ems: CJK and full-width characters count two, others one."""
-    if text.isascii():
-        return len(text)
-    return len(text) + len(_WIDE.findall(text))
 
 
 #: Where Chinese meets Latin letters or digits ("2020年10月1日"): Word and LibreOffice add about
