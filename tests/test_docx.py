@@ -1099,3 +1099,18 @@ def test_short_row_labels_keep_their_column_wide_enough(built: Build) -> None:
     table = next(t for t in body.iter(W + "tbl") if "业务办理准确性" in "".join(t.itertext()))
     grid = [int(col.get(W + "w")) for col in table.find("w:tblGrid", NS)]
     assert grid[0] >= display_width("业务办理准确性") * TWIPS_PER_HALF_EM + CELL_PADDING, grid
+
+
+def test_a_column_a_little_too_narrow_takes_room_the_text_column_can_spare() -> None:
+    """措施 | 要求 | 责任岗位: proportional shares left "信息科技运维人" / "员", a line for one
+    character, while 要求's longest line had room to spare on its last line."""
+    natural = [10, 63, 16]  # 数据加密 | a 63 half-em requirement | 信息科技运维人员
+    widths = fit_column_widths(natural, 9298)
+    assert widths[2] >= 16 * TWIPS_PER_HALF_EM + CELL_PADDING
+    room = (widths[1] - CELL_PADDING) // TWIPS_PER_HALF_EM
+    assert -(-63 // room) == 2  # the requirement still takes two lines
+    assert abs(sum(widths) - 9298) <= len(widths)
+    # A requirement that would take a third line for it gives nothing: the role wraps instead.
+    tight = fit_column_widths([10, 110, 16], 9298)
+    assert tight[2] < 16 * TWIPS_PER_HALF_EM + CELL_PADDING
+    assert -(-110 // ((tight[1] - CELL_PADDING) // TWIPS_PER_HALF_EM)) == 2

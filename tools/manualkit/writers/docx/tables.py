@@ -470,6 +470,9 @@ WEIGHT_CAP = 120
 #: Text up to this many half-ems (6, then 4, 3, 2 Chinese characters: a date, a role, a deadline)
 #: should not wrap — the first limit whose minimums fit the page applies.
 NOWRAP_LIMITS = (12, 8, 6, 4)
+#: A column whose longest line misses its width by at most this many half-ems (two Chinese
+#: characters) is widened to hold it (see ``_close_small_gaps``).
+ORPHAN_GAP = 4
 #: A column of long text (more than 12 Chinese characters on a line) given room for fewer
 #: than 6 a line reads as a strip of characters: its table is too dense for 五号.
 LONG_TEXT, LEAST_ROOM = 24, 12
@@ -536,7 +539,7 @@ def fit_column_widths(
     while True:
         short = {i for i in range(len(widths)) if i not in fixed and widths[i] < floor[i]}
         if not short:
-            return widths
+            return _close_small_gaps(widths, natural, floor, half_em)
         fixed |= short
         free = [i for i in range(len(widths)) if i not in fixed]
         rest = total - sum(floor[i] for i in fixed)
@@ -544,6 +547,38 @@ def fit_column_widths(
             widths[i] = floor[i]
         for i, share in zip(free, _proportional([weight[i] for i in free], rest), strict=True):
             widths[i] = share
+
+
+def _close_small_gaps(widths: list[int], natural: list[int], floor: list[int], half_em: int) -> list[int]:
+    """Widen a column whose longest line misses by at most ``ORPHAN_GAP`` half-ems, taking the
+    room from the widest column whose longest line takes no more lines without it.
+
+    Why: proportional shares left "信息科技运维人" / "员" in a 责任岗位 column, a line for one
+    character, while the 要求 column beside it had room to spare on its last line.
+    """
+    need = [n * half_em + CELL_PADDING for n in natural]
+    for i in sorted(range(len(widths)), key=lambda k: need[k] - widths[k]):
+        gap = need[i] - widths[i]
+        if gap <= 0 or gap > ORPHAN_GAP * half_em:
+            continue
+        donors = [
+            j
+            for j in range(len(widths))
+            if j != i
+            and widths[j] - gap >= floor[j]
+            and _lines(natural[j], widths[j] - gap, half_em) == _lines(natural[j], widths[j], half_em)
+        ]
+        if donors:
+            donor = max(donors, key=lambda j: widths[j])
+            widths[donor] -= gap
+            widths[i] += gap
+    return widths
+
+
+def _lines(half_ems: int, width: int, half_em: int) -> int:
+    """Lines a text of ``half_ems`` takes in a column ``width`` twips wide."""
+    room = max(1, width - CELL_PADDING)
+    return max(1, -(-half_ems * half_em // room))
 
 
 def _floors(natural: list[int], held: list[int], total: int, half_em: int) -> list[int] | None:
