@@ -32,21 +32,19 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 import manualkit.builders.docx as docx_builder
 from manualkit.builders.docx import WRITE_PHASE_FILE
 from manualkit.cjk_text import display_width
+from manualkit.column_layout import (
+    CELL_PADDING,
+    LEAST_ROOM,
+    TWIPS_PER_HALF_EM,
+    fit_column_widths,
+    unbreakable_widths,
+)
 from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import _starts_page
 from manualkit.writers.docx.blocks import keep_together
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
 from manualkit.writers.docx.numbering import HeadingCounter
-from manualkit.writers.docx.tables import (
-    CELL_PADDING,
-    COMPACT_TWIPS_PER_HALF_EM,
-    LEAST_ROOM,
-    TWIPS_PER_HALF_EM,
-    fit_column_widths,
-    layout_columns,
-    starts_own_line,
-    unbreakable_widths,
-)
+from manualkit.writers.docx.tables import COMPACT_TWIPS_PER_HALF_EM, layout_columns, starts_own_line
 from ooxml_helpers import numbered_headings, word_would_repair
 
 FIXTURE = Path(__file__).parent / "fixtures" / "docx"
