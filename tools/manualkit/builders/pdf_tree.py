@@ -24,7 +24,7 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
-from manualkit.column_layout import content_widths, cramped, fit_column_widths
+from manualkit.column_layout import fit_generated_tables
 from manualkit.node_classes import CHAPTER_INFO_CLASS, INTRODUCES_CLASS, NOWRAP_CLASS, introduces_next
 
 #: Ids docutils invents (``id1``, ``id12``): meaningless and repeated in every document.
@@ -32,10 +32,6 @@ _AUTO_ID = re.compile(r"^id\d+$")
 #: Sections holding a printable form (see the ``form-appendices`` directive).
 _FORM_SECTION_ID = re.compile(r"^form-f-\d{2}-\d{2}$")
 
-#: Tables the directives generate from data whose columns the print layout fits to their content.
-#: The reference list and the revision history (seven columns of titles, numbers, names and
-#: dates) keep the widths print.css sets for them by hand: no fit read better.
-FITTED_TABLE_CLASSES = frozenset({"mk-sla-rows", "mk-process-steps", "mk-share-rows", "mk-attachment-rows"})
 #: The printed page's text width (A4 less its 20 mm side margins, templates/pdf/print.css) in
 #: twips, and half an em of the tables' 9.5 pt text in twips.
 PRINT_TEXT_TWIPS = round(170 / 25.4 * 1440)
@@ -283,34 +279,14 @@ def _mark_introductions(tree: nodes.document) -> None:
 
 
 def fit_generated_columns(tree: nodes.document) -> None:
-    """Give each generated table column widths fitted to its content (``manualkit.column_layout``).
+    """Give each generated table column widths fitted to its content, for the printed page.
 
     The tables keep WeasyPrint's fixed layout (automatic layout measures every cell's
     min-content width, a fifth of the manual's rendering time), but fixed percentages per kind
     of table fitted no table well: an SLA table's 时限 column held "每年" in 12 % of the row
     while its 依据 ran to four lines, and "信息安全管理员" broke before its last character.
-    The widths the DOCX writer computes from the same doctree go to ``<colgroup>``.
     """
-    for table in tree.findall(nodes.table):
-        if FITTED_TABLE_CLASSES.isdisjoint(table["classes"]):
-            continue
-        groups = [child for child in table.children if isinstance(child, nodes.tgroup)]
-        if len(groups) != 1:
-            continue
-        specs = [child for child in groups[0].children if isinstance(child, nodes.colspec)]
-        natural, held = content_widths(groups[0], len(specs))
-        if not specs or len(natural) != len(specs):
-            continue
-        widths = fit_column_widths(natural, PRINT_TEXT_TWIPS, held, PRINT_TABLE_HALF_EM)
-        if cramped(natural, widths, PRINT_TABLE_HALF_EM):
-            continue  # a table too dense for its text keeps the style sheet's widths
-        for spec, width in zip(specs, widths, strict=True):
-            spec["colwidth"] = width
-        classes = table["classes"]
-        if "colwidths-auto" in classes:
-            classes.remove("colwidths-auto")
-        if "colwidths-given" not in classes:
-            classes.append("colwidths-given")
+    fit_generated_tables(tree, PRINT_TEXT_TWIPS, PRINT_TABLE_HALF_EM)
 
 
 def _mark_sections(tree: nodes.document) -> None:
