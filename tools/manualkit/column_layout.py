@@ -22,9 +22,13 @@ from manualkit.node_classes import NOWRAP_CLASS
 #: a quarter em there (autospacing: half a half-em), which a width holding the text on one line counts.
 SCRIPT_BOUNDARY = re.compile(r"(?<=[0-9A-Za-z])(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])(?=[0-9A-Za-z])")
 
-
 #: Punctuation that never starts a line: after {nowrap} text it goes on that text's line.
 CLOSING_MARKS = frozenset("）】」』》〉，。、；：！？)")
+
+
+def text_width(text: str) -> float:
+    """Width of ``text`` on one line in half-ems, with a quarter em where scripts meet."""
+    return display_width(text) + 0.5 * len(SCRIPT_BOUNDARY.findall(text))
 
 
 def unbreakable_widths(tgroup: nodes.Element) -> dict[int, int]:
@@ -39,7 +43,7 @@ def unbreakable_widths(tgroup: nodes.Element) -> dict[int, int]:
                 entry = entry.parent
             if entry is not None:
                 text = node.astext() + closing_mark_after(node)
-                width = display_width(text) + len(SCRIPT_BOUNDARY.findall(text)) // 2
+                width = int(text_width(text))
                 widths[id(entry)] = max(widths.get(id(entry), 0), width)
     return widths
 

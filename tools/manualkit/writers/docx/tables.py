@@ -14,7 +14,6 @@ import re
 from docutils import nodes
 from docx.shared import Mm
 
-from manualkit.cjk_text import display_width
 from manualkit.column_layout import (
     CLOSING_MARKS,
     SCRIPT_BOUNDARY,
@@ -23,6 +22,7 @@ from manualkit.column_layout import (
     content_widths,
     cramped,
     fit_column_widths,
+    text_width,
 )
 from manualkit.node_classes import NOWRAP_CLASS, SHORT_LABELS_CLASS
 from manualkit.sphinx.helpers import SEAL_CLASS
@@ -330,9 +330,9 @@ def _cell_room(state: TableState, span: int) -> float:
 _TOKEN = re.compile(r"[0-9A-Za-z]+|.", re.DOTALL)
 
 
-def text_width(text: str) -> float:
-    """Width of ``text`` on one line in half-ems, with a quarter em where scripts meet."""
-    return display_width(text) + 0.5 * len(SCRIPT_BOUNDARY.findall(text))
+def _gap(before: str, after: str) -> float:
+    """The autospace (a quarter em) where a line's last character ``before`` meets ``after``."""
+    return 0.5 if before and after and SCRIPT_BOUNDARY.search(before + after) else 0.0
 
 
 def starts_own_line(node: nodes.Element, room: float) -> bool:
@@ -355,15 +355,14 @@ def starts_own_line(node: nodes.Element, room: float) -> bool:
     last = ""
     for piece, whole in _pieces_before(paragraph, node):
         for token in (piece,) if whole else _TOKEN.findall(piece):
-            gap = 0.5 if last and SCRIPT_BOUNDARY.search(last + token[0]) else 0.0
+            gap = _gap(last, token[0])
             size = text_width(token)
             if fill and fill + gap + size > room and token not in CLOSING_MARKS:
                 fill = min(size, room)
             else:
                 fill += gap + size
             last = token[-1]
-    gap = 0.5 if last and SCRIPT_BOUNDARY.search(last + node.astext()[:1]) else 0.0
-    return fill > 0 and fill + gap + width > room
+    return fill > 0 and fill + _gap(last, node.astext()[:1]) + width > room
 
 
 def _pieces_before(paragraph: nodes.Element, stop: nodes.Element) -> list[tuple[str, bool]]:
