@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conftest import CHROMIUM, CHROMIUM_ARGS
@@ -19,8 +21,8 @@ _LINES = """els => els.map(e => {
 })"""
 
 
-def _line_boxes(site: str, width: int, page: str, selector: str) -> list[tuple[str, int]]:
-    """Each element matching ``selector`` on ``page`` at ``width`` px: its text and its line count."""
+def _evaluate(site: str, width: int, page: str, selector: str, script: str, *, dark: bool = False) -> Any:
+    """``script`` run on the elements matching ``selector`` on ``page`` at ``width`` px."""
     if not CHROMIUM.exists():
         pytest.skip("needs /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
@@ -28,12 +30,18 @@ def _line_boxes(site: str, width: int, page: str, selector: str) -> list[tuple[s
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page(viewport={"width": width, "height": 900})
+            tab = browser.new_page(
+                viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light"
+            )
             tab.goto(f"{site}/{page}")
-            found = [(str(text), int(lines)) for text, lines in tab.eval_on_selector_all(selector, _LINES)]
+            return tab.eval_on_selector_all(selector, script)
         finally:
             browser.close()
-    return found
+
+
+def _line_boxes(site: str, width: int, page: str, selector: str) -> list[tuple[str, int]]:
+    """Each element matching ``selector`` on ``page`` at ``width`` px: its text and its line count."""
+    return [(str(text), int(lines)) for text, lines in _evaluate(site, width, page, selector, _LINES)]
 
 
 @pytest.mark.browser
@@ -63,3 +71,80 @@ def test_prose_table_labels_stay_whole(site: str, width: int) -> None:
     labels = _line_boxes(site, width, "01-complaints.html", _PROSE_FIRST_CELLS)
     assert {"服务投诉", "产品投诉", "系统与技术投诉"} <= {name for name, _lines in labels}, labels
     assert [(name, lines) for name, lines in labels if lines != 1] == []
+
+
+@pytest.mark.browser
+def test_prose_table_columns_keep_four_characters_on_a_phone(site: str) -> None:
+    """With its labels whole, the 类别 table's last column (牵头岗位) got one character a line
+    on a phone ("客" over "户" over "服" …): every column keeps room for four."""
+    script = """cells => cells.map(c => [c.textContent.trim(), c.getBoundingClientRect().width,
+        parseFloat(getComputedStyle(c).fontSize)])"""
+    cells = _evaluate(site, 390, "01-complaints.html", "table.mk-short-labels td", script)
+    assert any(text == "客户服务中心经理" for text, _width, _size in cells), cells
+    assert [text for text, width, size in cells if width < 4 * size] == []
+
+
+#: Each checklist item: the left of its first line (the box) and the leftmost of its other lines.
+_HANGING = """items => items.map(p => {
+  const range = document.createRange();
+  range.selectNodeContents(p);
+  const rects = [...range.getClientRects()].filter(r => r.width > 0);
+  const first = Math.min(...rects.map(r => r.top));
+  const firstLeft = Math.min(...rects.filter(r => r.top === first).map(r => r.left));
+  const rest = rects.filter(r => r.top > first + 2).map(r => r.left);
+  return [p.textContent.trim(), firstLeft, rest.length ? Math.min(...rest) : null,
+          parseFloat(getComputedStyle(p.parentElement).paddingLeft)];
+})"""
+
+
+@pytest.mark.browser
+def test_checklist_items_hang_under_their_text(site: str) -> None:
+    """A wrapped item's next lines start under its text, not under its box, and the list keeps
+    clear of its coloured bar (furo's container rule had set its padding to 0)."""
+    items = _evaluate(site, 390, "01-complaints.html", ".mk-checklist p.mk-checklist-item", _HANGING)
+    wrapped = [(text, box, rest) for text, box, rest, _pad in items if rest is not None]
+    assert wrapped, items
+    assert [text for text, box, rest in wrapped if rest < box + 8] == []
+    assert all(pad > 0 for *_rest, pad in items)
+
+
+_FIELD_WIDTHS = """rows => rows.map(r => [r.cells[0].textContent.trim(),
+    r.cells[0].getBoundingClientRect().width / r.getBoundingClientRect().width])"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_form_fields_read_as_blocks_on_a_phone(site: str, width: int) -> None:
+    """On a phone a form's label column was two characters wide ("（必" over "填）") and its
+    notes off-screen: each field is then a block, its label across the form's width.  On a
+    desktop the form keeps its three columns."""
+    rows = _evaluate(site, width, "01-complaints.html", ".mk-form tr.mk-field", _FIELD_WIDTHS)
+    assert len(rows) > 3
+    shares = [share for _label, share in rows]
+    if width == 390:
+        assert min(shares) > 0.85, rows
+        labels = _line_boxes(site, width, "01-complaints.html", ".mk-form tr.mk-field > td:first-child")
+        assert [(label, lines) for label, lines in labels if lines != 1] == []
+    else:
+        assert max(shares) < 0.4, rows
+
+
+_CONTRAST = """rows => rows.map(row => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const back = lum(getComputedStyle(row).backgroundColor);
+  const text = lum(getComputedStyle(row.cells[0]).color);
+  return (Math.max(back, text) + 0.05) / (Math.min(back, text) + 0.05);
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_row_a_deadline_links_to_stays_readable(site: str, dark: bool) -> None:
+    """A deadline's link lands on its row, highlighted: in the dark theme the highlight was pale
+    yellow under light grey text (contrast 1.4:1)."""
+    page = "02-appendix.html#sla-complaint-general-resolve"
+    (contrast,) = _evaluate(site, 1280, page, "tr:target", _CONTRAST, dark=dark)
+    assert contrast >= 4.5

@@ -58,6 +58,11 @@ def test_roles_render_data_values(basic_html: SphinxRun) -> None:
     assert render_reference(data.reference("reg.consumer.protection")) in inline_texts(tree, "mk-role-reg")
     # The number's year and serial stay on one line: "…令" / "〔2020〕第5号", never "第5" / "号".
     assert "〔2020〕第5号" in inline_texts(tree, "mk-nowrap")
+    # A duration and a form's id are never broken ("15个工作" / "日", "F-04-" / "01"); a form's
+    # title may be.
+    assert "7个工作日" in inline_texts(tree, "mk-nowrap")
+    assert "F-04-01" in inline_texts(tree, "mk-nowrap")
+    assert "F-04-01 投诉受理登记表" not in inline_texts(tree, "mk-nowrap")
     assert inline_texts(tree, "mk-role-target") == [render_target(data.target("callback.rate"))] == ["100%"]
     assert inline_texts(tree, "mk-role-window") == [render_window(data.window("service.hours"))]
     assert inline_texts(tree, "mk-role-window") == ["工作日9:00—18:00"]
@@ -177,6 +182,9 @@ def test_form_is_printable(basic_html: SphinxRun) -> None:
     assert layout["ids"] == []  # the form's appendix section carries its anchor
     rows = [r for r in layout.findall(nodes.row) if "mk-field" in r["classes"]]
     assert [r[0].astext().removesuffix("（必填）") for r in rows] == [f.label for f in form.fields]
+    # "（必填）" is one piece: a narrow label column printed "（必" / "填）".
+    required = [r for r, f in zip(rows, form.fields, strict=True) if f.required]
+    assert required and all(inline_texts(r[0], "mk-nowrap") == ["（必填）"] for r in required)
     phone = next(r for r, f in zip(rows, form.fields, strict=True) if f.type == "phone")
     assert "mk-field-phone" in phone["classes"] and phone[1].astext() == "□" * 11
     deadline = next(r for r, f in zip(rows, form.fields, strict=True) if f.sla)
@@ -218,6 +226,9 @@ def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:
     ] == [i.text for i in checklist.items]
     assert "客服专员" in box.astext()  # owner role name
     assert any("24小时" in item for item in items)  # related SLA via render_sla
+    # Each item is classed, so that its wrapped lines hang under its text, not under its box.
+    classed = [p.astext() for p in box.findall(nodes.paragraph) if "mk-checklist-item" in p["classes"]]
+    assert classed == items
 
 
 def test_process_draws_flowchart_and_step_table(basic_html: SphinxRun) -> None:
@@ -240,6 +251,9 @@ def test_process_draws_flowchart_and_step_table(basic_html: SphinxRun) -> None:
     rows = body_rows(table)
     assert len(rows) == len(process.steps)
     assert "客服主管" in rows[2].astext()  # owner role name, not id
+    # "转第2步" is one piece in the 下一步 column: "转第" / "2步" read as a broken cell.
+    successors = [text for row in rows for text in inline_texts(row[-1], "mk-nowrap")]
+    assert successors and all(re.fullmatch(r"转第\d+步", text) for text in successors)
     assert (basic_html.outdir / "_images").is_dir()
     assert any(p.suffix == ".svg" for p in (basic_html.outdir / "_images").iterdir())
 

@@ -75,10 +75,10 @@ def prepare_print_tree(
     _hoist_included_documents(tree)
     _unwrap_root_section(tree)
     _drop_repeated_ids(tree)
+    fit_generated_columns(tree)  # before the links lose their {nowrap} spans
     _unwrap_link_spans(tree)
     _mark_introductions(tree)
     _mark_sections(tree)
-    fit_generated_columns(tree)
     merged_figs: dict[str, dict[str, tuple[int, ...]]] = {}
     for docname, by_type in fignumbers.items():
         for figtype, numbers in by_type.items():
@@ -256,19 +256,36 @@ def _unwrap_root_section(tree: nodes.document) -> None:
 
 #: Inline classes the print stylesheet styles inside a link: those spans must stay.
 _STYLED_INLINE_CLASSES = frozenset({NOWRAP_CLASS})
+#: Text the line breaker never breaks by itself (UAX #14 keeps "F-04-01" whole: no break
+#: before a hyphen, nor between a hyphen and a digit): a {nowrap} span around it adds nothing.
+_UNBREAKABLE_BY_ITSELF = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 
 
 def _unwrap_link_spans(tree: nodes.document) -> None:
-    """Drop the unstyled spans links wrap their text in (``std-ref``, ``mk-role-sla`` …).
+    """Leave a link with no span inside: the role spans it wraps its text in (``std-ref``,
+    ``mk-role-sla`` …) are dropped, a {nowrap} span that is the whole link becomes the link's
+    own class ("15个工作日"), and one around a form's id, which never breaks anyway, is dropped.
 
     WeasyPrint gives every inline box inside a link an annotation of its own: each span made a
-    second, identical link (419 of 1,166 in the manual), which a screen reader announces twice.
+    second link over the same text (419 of 1,166 in the manual), which a screen reader
+    announces twice.
     """
     for reference in list(tree.findall(nodes.reference)):
-        for child in list(reference.children):
-            if isinstance(child, nodes.inline) and not _STYLED_INLINE_CLASSES & set(child["classes"]):
-                index = reference.index(child)
-                reference[index : index + 1] = child.children
+        index = 0
+        while index < len(reference.children):
+            child = reference[index]
+            if isinstance(child, nodes.inline) and (
+                not _STYLED_INLINE_CLASSES & set(child["classes"])
+                or _UNBREAKABLE_BY_ITSELF.fullmatch(child.astext())
+            ):
+                reference[index : index + 1] = child.children  # its own spans are looked at next
+            else:
+                index += 1
+        if len(reference.children) == 1 and isinstance(reference[0], nodes.inline):
+            (only,) = reference.children
+            if _STYLED_INLINE_CLASSES & set(only["classes"]):
+                reference["classes"].extend(c for c in only["classes"] if c not in reference["classes"])
+                reference[:] = only.children
 
 
 def _mark_introductions(tree: nodes.document) -> None:

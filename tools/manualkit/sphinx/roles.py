@@ -84,6 +84,10 @@ class SlaRole(DataRole):
     def render(self, item: Any) -> str:
         return render_sla(item)
 
+    def render_nodes(self, item: Any, text: str) -> list[Node]:
+        """The duration on one line: "每7" / "天" or "15个工作" / "日" misreads a deadline."""
+        return [nodes.inline(text, text, classes=[NOWRAP_CLASS])]
+
 
 class FormRole(DataRole):
     kind = "form"
@@ -91,6 +95,12 @@ class FormRole(DataRole):
 
     def render(self, item: Any) -> str:
         return f"{item.id} {item.title}"
+
+    def render_nodes(self, item: Any, text: str) -> list[Node]:
+        """The form id on one line ("F-04-" / "01" is no id); the title may break."""
+        if not text.startswith(f"{item.id} "):
+            return [nodes.Text(text)]
+        return [nodes.inline(item.id, item.id, classes=[NOWRAP_CLASS]), nodes.Text(text[len(item.id) :])]
 
 
 class RegRole(DataRole):
