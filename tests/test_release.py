@@ -316,6 +316,16 @@ def test_old_pages_show_superseded_banner(project: Path) -> None:
             with page.expect_navigation():
                 banner.click()
             assert page.url.rstrip("/") in (f"{base}/1.1", f"{base}/1.1/index.html")
+
+            # A page outside <site>/<version>/ (build/html, a preview) has no version list to read:
+            # asking for one logged a 404 on every page.
+            shutil.copytree(site / "1.0", site / "preview")
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(f"{base}/preview/02-complaints.html", wait_until="networkidle")
+            assert any("manualkit-versions.js" in url for url in requested)
+            assert [url for url in requested if "versions.json" in url] == []
+            assert page.query_selector(".mk-version-bar") is None
             browser.close()
     finally:
         server.shutdown()

@@ -148,3 +148,43 @@ def test_the_row_a_deadline_links_to_stays_readable(site: str, dark: bool) -> No
     page = "02-appendix.html#sla-complaint-general-resolve"
     (contrast,) = _evaluate(site, 1280, page, "tr:target", _CONTRAST, dark=dark)
     assert contrast >= 4.5
+
+
+@pytest.mark.browser
+def test_heading_links_take_no_room_on_a_touch_screen(site: str) -> None:
+    """A heading's "¶" link shows on hover, which a touch screen has not: hidden there, it still
+    took its place and, after a heading that filled its line, wrapped onto a blank line of its own."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    boxes = "links => links.map(a => a.getClientRects().length)"
+    counts: dict[bool, list[int]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for touch in (False, True):
+                context = browser.new_context(
+                    viewport={"width": 390, "height": 844}, is_mobile=touch, has_touch=touch
+                )
+                tab = context.new_page()
+                tab.goto(f"{site}/01-complaints.html")
+                counts[touch] = tab.eval_on_selector_all("h1 > a.headerlink, h2 > a.headerlink", boxes)
+                context.close()
+        finally:
+            browser.close()
+    assert counts[False] and all(counts[False])  # a mouse can still reach them
+    assert counts[True] and not any(counts[True])
+
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_reference_titles_get_room(site: str, width: int) -> None:
+    """Left to the automatic layout, the reference list's unbroken dates and numbers took the
+    row and a law's title ran two or three characters a line ("《中" / "华人" / "民共" …)."""
+    script = """heads => heads.map(h => [h.textContent.trim(), h.getBoundingClientRect().width,
+        parseFloat(getComputedStyle(h).fontSize)])"""
+    heads = _evaluate(site, width, "02-appendix.html", ".mk-references thead th", script)
+    (title,) = [(head_width, size) for text, head_width, size in heads if text == "名称"]
+    assert title[0] >= 8 * title[1], heads

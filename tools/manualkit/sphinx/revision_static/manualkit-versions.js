@@ -3,8 +3,8 @@
  * Published releases live at <site>/<version>/ next to <site>/versions.json (written by
  * `manualkit release`).  This script sits at <site>/<version>/_static/ and reads that file, so a
  * release published later updates every older page: they show a "superseded" banner linking to
- * the same page in the latest version, without being rebuilt.  Outside a published site (no
- * versions.json, file:// URLs) it does nothing.  DOM APIs only: no HTML strings.
+ * the same page in the latest version, without being rebuilt.  Outside a published site (a
+ * page not in a <version>/ or latest/ folder, no versions.json, file:// URLs) it does nothing.  DOM APIs only: no HTML strings.
  */
 (function () {
   "use strict";
@@ -15,6 +15,11 @@
   var siteRoot = new URL("../../", script.src);      // <site>/
   var pagePath = window.location.href.indexOf(versionRoot.href) === 0
     ? window.location.href.slice(versionRoot.href.length) : "";
+  // Only a published page sits in <site>/<version>/ (or <site>/latest/): anywhere else (build/html,
+  // the live preview) there is no versions.json to read, and asking for one logged a 404 on
+  // every page.
+  var folder = decodeURIComponent(versionRoot.pathname.replace(/\/$/, "").split("/").pop() || "");
+  if (!current || (folder !== current && folder !== "latest")) { return; }
 
   function link(entry) {
     return new URL(entry.path + pagePath, siteRoot).href;
