@@ -177,7 +177,6 @@ def test_heading_links_take_no_room_on_a_touch_screen(site: str) -> None:
     assert counts[True] and not any(counts[True])
 
 
-
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 def test_reference_titles_get_room(site: str, width: int) -> None:
