@@ -117,3 +117,30 @@ def test_chinese_queries_find_pages(site: str, query: str, expected: str) -> Non
         finally:
             browser.close()
     assert any((href or "").startswith(expected) for href in links), (query, summary, links)
+
+
+@pytest.mark.browser
+def test_result_summaries_quote_the_manual_not_its_document_line(site: str) -> None:
+    """Every summary began with the chapter's "本章文档信息：责任岗位 …" line when the query was
+    found near the top of the page."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(f"{site}/search.html?q=投诉")
+            tab.wait_for_function(
+                "document.querySelectorAll('ul.search li p.context').length > 0", timeout=20000
+            )
+            tab.wait_for_load_state("networkidle")
+            summaries = tab.eval_on_selector_all(
+                "ul.search li p.context", "els => els.map(e => e.textContent)"
+            )
+        finally:
+            browser.close()
+    assert summaries
+    assert [text for text in summaries if "本章文档信息" in text] == []
+    assert any("投诉" in text for text in summaries)

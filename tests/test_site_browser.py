@@ -187,3 +187,30 @@ def test_reference_titles_get_room(site: str, width: int) -> None:
     heads = _evaluate(site, width, "02-appendix.html", ".mk-references thead th", script)
     (title,) = [(head_width, size) for text, head_width, size in heads if text == "名称"]
     assert title[0] >= 8 * title[1], heads
+
+
+@pytest.mark.browser
+def test_the_search_box_shows_keyboard_focus(site: str) -> None:
+    """furo draws no outline on the focused search box: tabbing to it showed nothing."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 1280, "height": 900})
+            tab.goto(f"{site}/01-complaints.html")
+            for _ in range(40):  # the keyboard's way there: Tab until the search box has focus
+                tab.keyboard.press("Tab")
+                if tab.evaluate("document.activeElement.classList.contains('sidebar-search')"):
+                    break
+            outline = tab.evaluate(
+                "(() => { const s = getComputedStyle(document.activeElement);"
+                " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+            )
+            focused = tab.evaluate("document.activeElement.className")
+        finally:
+            browser.close()
+    assert "sidebar-search" in focused
+    assert outline[0] != "none" and outline[1] >= 2

@@ -56,3 +56,19 @@ var splitQuery = (query) => {
   }
   return result.length ? result : tokens;
 };
+
+/*
+ * A result's summary is cut from the page's main text, which opens with the chapter's document
+ * line ("本章文档信息：责任岗位 …；下次复核日期 …"): a query found near the top showed that line in
+ * every summary instead of the manual's text.  Once searchtools.js has defined ``Search`` (it
+ * loads after this file), its ``htmlToText`` gets the page without that line.
+ */
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof Search === "undefined" || typeof Search.htmlToText !== "function") return;
+  const htmlToText = Search.htmlToText;
+  Search.htmlToText = (htmlString, anchor) => {
+    const page = new DOMParser().parseFromString(htmlString, "text/html");
+    page.querySelectorAll(".mk-chapter-info").forEach((line) => line.remove());
+    return htmlToText(page.documentElement.outerHTML, anchor);
+  };
+});
