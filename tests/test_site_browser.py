@@ -214,3 +214,37 @@ def test_the_search_box_shows_keyboard_focus(site: str) -> None:
             browser.close()
     assert "sidebar-search" in focused
     assert outline[0] != "none" and outline[1] >= 2
+
+
+#: Each line of each element's text, as the browser set it.
+_LINE_TEXTS = """els => els.map(e => {
+  const lines = new Map();
+  const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    for (let i = 0; i < text.data.length; i++) {
+      const range = document.createRange();
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      const box = range.getClientRects()[0];
+      if (!box || !text.data[i].trim()) continue;
+      const top = Math.round(box.top);
+      lines.set(top, (lines.get(top) || "") + text.data[i]);
+    }
+  }
+  return [...lines.keys()].sort((a, b) => a - b).map(top => lines.get(top));
+})"""
+
+
+@pytest.mark.browser
+def test_role_names_in_generated_tables_stay_readable(site: str) -> None:
+    """ "投诉处理专" over "员": a role column at its minimum held five characters a line."""
+    cells = ".mk-process table td:nth-child(3), .mk-sla-table td:nth-child(5)"
+    lines = [
+        line
+        for page in ("01-complaints.html", "02-appendix.html")
+        for line in _evaluate(site, 1280, page, cells, _LINE_TEXTS)
+    ]
+    roles = [cell for cell in lines if len("".join(cell)) <= 6]
+    assert any("".join(cell) == "投诉处理专员" for cell in roles), lines
+    assert [cell for cell in roles if len(cell) != 1] == []
+    assert [cell for cell in lines if len(cell) > 1 and min(len(line) for line in cell) < 2] == []
