@@ -37,14 +37,21 @@ from manualkit.column_layout import (
     LEAST_ROOM,
     TWIPS_PER_HALF_EM,
     fit_column_widths,
+    text_width,
     unbreakable_widths,
 )
 from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.writers.docx.base import _starts_page
 from manualkit.writers.docx.blocks import keep_together
+from manualkit.writers.docx.document import TEXT_WIDTH
 from manualkit.writers.docx.graphs import GraphRenderer, GraphvizError, render_dot_png
 from manualkit.writers.docx.numbering import HeadingCounter
-from manualkit.writers.docx.tables import COMPACT_TWIPS_PER_HALF_EM, layout_columns, starts_own_line
+from manualkit.writers.docx.tables import (
+    COMPACT_TWIPS_PER_HALF_EM,
+    keep_rows_together,
+    layout_columns,
+    starts_own_line,
+)
 from ooxml_helpers import numbered_headings, word_would_repair
 
 FIXTURE = Path(__file__).parent / "fixtures" / "docx"
@@ -221,6 +228,13 @@ def test_front_matter_stays_out_of_the_heading_numbers(tmp_path: Path) -> None:
         ]
     assert any(header.endswith("2 投诉处理") for header in headers), headers
     assert any(header.endswith("前言") for header in headers), headers
+    # 前言 has a section of its own: its header's STYLEREF finds 前言 on the page, while the
+    # contents before it name the manual in plain text (see the next test).
+    _, contents, preface, *_ = docx.Document(str(result.output)).sections
+    assert _visible_text(contents.header._element).endswith("客户服务操作手册（测试）")
+    assert "STYLEREF" not in _instructions(contents.header._element)
+    assert 'STYLEREF "Heading 1"' in _instructions(preface.header._element)
+    assert _visible_text(preface.header._element).endswith("前言")
     # The root's document-control line went to the cover with its title, not before 前言.
     body = etree.fromstring(zipfile.ZipFile(result.output).read("word/document.xml"))
     infos = _paragraphs_with_style(body, "ChapterInfo")
@@ -292,7 +306,7 @@ def test_toc_page_fields_and_section_break(built: Build) -> None:
     assert not cover.header._has_definition and not cover.footer._has_definition
     header_xml = etree.tostring(contents.header._element, encoding="unicode")
     footer_xml = etree.tostring(contents.footer._element, encoding="unicode")
-    assert "STYLEREF" in header_xml and "CS-OPS-TEST-001" in header_xml
+    assert "CS-OPS-TEST-001" in header_xml
     assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml and "版本 2.1" in footer_xml
     for number, (section, title) in enumerate(zip(chapters, CHAPTER_TITLES, strict=True), start=1):
         # A live STYLEREF for Word whose stored result already names the chapter (LibreOffice
@@ -301,6 +315,19 @@ def test_toc_page_fields_and_section_break(built: Build) -> None:
         header = section.header._element
         assert 'STYLEREF "Heading 1"' in "".join(header.itertext())
         assert f"CS-OPS-TEST-001\t{number} {title}" in _visible_text(header)
+
+
+def test_contents_header_names_the_manual_not_the_first_heading(built: Build) -> None:
+    """Word updates a STYLEREF "Heading 1" that finds no such heading before it by searching
+    forward: in the contents' header it would have named the first chapter (or 前言) over the
+    contents.  That header is plain text; the chapters' headers keep their fields."""
+    document = docx.Document(str(built.output))
+    contents = document.sections[1].header._element
+    for field in ("w:fldChar", "w:instrText", "w:fldSimple"):
+        assert contents.find(f".//{field}", NS) is None, field
+    assert _visible_text(contents).endswith("CS-OPS-TEST-001\t客户服务操作手册（测试）")
+    for section in document.sections[2:]:
+        assert 'STYLEREF "Heading 1"' in _instructions(section.header._element)
 
 
 def _visible_text(element: etree._Element) -> str:
@@ -450,6 +477,101 @@ def test_a_form_taller_than_a_page_keeps_its_last_row_with_the_signatures() -> N
 
 def _paragraphs_with_style(body: etree._Element, style: str) -> list[etree._Element]:
     return [p for p in body.iter(W + "p") if p.find(f"w:pPr/w:pStyle[@w:val='{style}']", NS) is not None]
+
+
+def _plain_table(body_rows: int, text: str = "一行", header: bool = True) -> etree._Element:
+    """A one-column table as the writer makes it (cell width, row properties), ``text`` a cell."""
+    tbl = etree.Element(W + "tbl")
+    for index in range(body_rows + header):
+        tr = etree.SubElement(tbl, W + "tr")
+        tr_pr = etree.SubElement(tr, W + "trPr")
+        if header and index == 0:
+            etree.SubElement(tr_pr, W + "tblHeader")
+        tc = etree.SubElement(tr, W + "tc")
+        etree.SubElement(etree.SubElement(tc, W + "tcPr"), W + "tcW").set(W + "w", "3000")
+        etree.SubElement(etree.SubElement(etree.SubElement(tc, W + "p"), W + "r"), W + "t").text = text
+    return tbl
+
+
+def _rows_kept(tbl: etree._Element) -> list[bool]:
+    """Per row: whether all its paragraphs keep with the next (the row stays with the next row)."""
+    return [all(_keeps_with_next(p) for p in row.iter(W + "p")) for row in tbl.findall("w:tr", NS)]
+
+
+def test_short_tables_keep_whole_and_long_ones_keep_two_rows_at_either_end() -> None:
+    """Pages held only a table's repeated header and one row, or only its 合计 row."""
+    short = _plain_table(8)
+    keep_rows_together(short)
+    assert _rows_kept(short) == [True] * 8 + [False]
+    assert all(row.find("w:trPr/w:cantSplit", NS) is not None for row in short.findall("w:tr", NS))
+    # Over eight body rows: the header with two rows, and the last two rows, stay together.
+    long = _plain_table(9)
+    keep_rows_together(long)
+    assert _rows_kept(long) == [True, True] + [False] * 6 + [True, False]
+    # A 3000-twip cell holds 13 characters a line.  Rows of over three lines make no short
+    # table, nor do rows of three that add up to more than a third of a page (1000 twips each).
+    tall = _plain_table(4)
+    tall.findall("w:tr", NS)[2].find(".//w:t", NS).text = "长" * 40
+    keep_rows_together(tall)
+    assert _rows_kept(tall) == [True, True, False, True, False]
+    within_a_third = _plain_table(3, text="长" * 39)
+    keep_rows_together(within_a_third)
+    assert _rows_kept(within_a_third) == [True] * 3 + [False]
+    over_a_third = _plain_table(4, text="长" * 39)
+    keep_rows_together(over_a_third)
+    assert _rows_kept(over_a_third) == [True, True, False, True, False]
+    # Nothing keeps the last row with what follows the table.
+    single = _plain_table(1, text="长" * 100)
+    keep_rows_together(single)
+    assert _rows_kept(single) == [True, False]
+    headless = _plain_table(3, header=False)
+    keep_rows_together(headless)
+    assert _rows_kept(headless) == [True, True, False]
+
+
+def test_tables_keep_their_rows_together_and_forms_as_before(built: Build) -> None:
+    body = built.xml("word/document.xml")
+    tables = {"".join(t.find("w:tr", NS).itertext()): t for t in body.iter(W + "tbl")}
+    deadlines = tables["投诉类型渠道办结时限"]
+    assert _rows_kept(deadlines) == [True, True, True, False]
+    revisions = next(t for text, t in tables.items() if text.startswith("版本"))
+    assert _rows_kept(revisions) == [True, True, False]  # its rows are long: the header and row 1
+    form = next(t for t in body.iter(W + "tbl") if t.find(".//w:sdt", NS) is not None)
+    assert all(_rows_kept(form))  # kept with the form's notes and signatures (blocks.keep_together)
+
+
+def test_cover_columns_hold_names_and_the_controlled_copy_note_on_one_line(tmp_path: Path) -> None:
+    """Fixed widths printed "消费者权益保护委" / "员会", "消费者权益保护负责" / "人" and
+    "…书面许可不得复" / "制、外传" on the cover; every cover cell now holds its text on one line."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    for name, old, new in (
+        ("roles.yaml", "name: 部门负责人", "name: 消费者权益保护负责人"),
+        ("revisions.yaml", "name: 周强", "name: 消费者权益保护委员会"),
+        ("manual.yaml", "受控副本，未经批准不得复制", "受控文本，未经客户服务部书面许可不得复制、外传"),
+    ):
+        path = project / "data" / name
+        source = path.read_text(encoding="utf-8")
+        assert old in source
+        path.write_text(source.replace(old, new), encoding="utf-8")
+    result = build(project, tmp_path / "work")
+    assert result.status == 0, result.warnings
+    facts, approvals = list(result.xml("word/document.xml").iter(W + "tbl"))[:2]
+    texts = "".join(approvals.itertext()) + "".join(facts.itertext())
+    assert "消费者权益保护负责人" in texts and "消费者权益保护委员会" in texts and "外传" in texts
+    for table in (facts, approvals):
+        grid = [int(col.get(W + "w")) for col in table.findall("w:tblGrid/w:gridCol", NS)]
+        assert sum(grid) <= TEXT_WIDTH
+        for row in table.findall("w:tr", NS):
+            cells = row.findall("w:tc", NS)
+            widths = [int(tc.find("w:tcPr/w:tcW", NS).get(W + "w")) for tc in cells]
+            assert widths == grid
+            for tc, width in zip(cells, widths, strict=True):
+                text = "".join(tc.itertext())
+                # Word's cell margins are 108 twips a side.
+                assert text_width(text) * TWIPS_PER_HALF_EM <= width - 216, (text, width)
+    signature = approvals.findall("w:tblGrid/w:gridCol", NS)[3]
+    assert int(signature.get(W + "w")) >= 1300  # room to sign (print.css: 16 % of the row)
 
 
 def test_checklist_items_hang_after_their_box(built: Build) -> None:
@@ -636,13 +758,20 @@ def test_word_would_open_it_without_repair(built: Build) -> None:
     assert word_would_repair(built.output) == []
 
 
-def test_flowchart_not_glued_to_the_step_table(built: Build) -> None:
-    """A picture line at 1.5 spacing, kept with the table after it, left blank pages."""
+def test_flowchart_keeps_with_the_step_table_caption(built: Build) -> None:
+    """A flowchart left at a page's foot had the step table's caption on the next page, where it
+    read as the title of the table alone: the chart keeps with the caption, the caption (by its
+    style) with the table's first rows.  A picture line at 1.5 spacing left blank pages."""
     body = built.xml("word/document.xml")
     picture = next(p for p in body.iter(W + "p") if p.find(".//w:drawing", NS) is not None)
     ppr = picture.find("w:pPr", NS)
-    assert ppr.find("w:keepNext", NS) is None
+    assert _keeps_with_next(picture)
     assert ppr.find("w:spacing", NS).get(W + "line") == "240"
+    caption = picture.getnext()
+    assert _style(caption) == "Caption" and "投诉处理流程" in "".join(caption.itertext())
+    assert caption.getnext().tag == W + "tbl"
+    styles = built.xml("word/styles.xml")
+    assert styles.find("w:style[@w:styleId='Caption']/w:pPr/w:keepNext", NS) is not None
 
 
 def test_short_columns_keep_their_text_on_one_line() -> None:
@@ -1009,6 +1138,14 @@ def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: 
     lines = [line.replace(" ", "") for line in text.splitlines()]
     for date in ("2024年", "6月1日", "2025年", "2月10日", "2月14日"):
         assert any(date in line for line in lines), date
+    # The flowchart shares its page with the step table's caption: without "keep with next" the
+    # chart ended page 6 and the caption began page 7, above the table as if its title alone.
+    images = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    (chart_page,) = {int(row.split()[0]) for row in images if row.split()[2] == "image"}
+    pages = text.split("\f")
+    assert "表2.2投诉处理流程" in pages[chart_page - 1].replace(" ", ""), pages[chart_page - 1]
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(pdf, ARTIFACTS / "docx-fixture.pdf")
     subprocess.run(

@@ -302,9 +302,9 @@ class BlockMixin(DocxTranslatorBase):
 
 
 #: Height of a page's text area (A4, 2.54 cm margins), in twips.
-_PAGE_BODY_TWIPS = 16838 - 2 * 1440
+PAGE_BODY_TWIPS = 16838 - 2 * 1440
 #: A form chained whole must be well under a page (its headings, the estimate's error margin).
-_WHOLE_FORM_TWIPS = _PAGE_BODY_TWIPS * 3 // 4
+_WHOLE_FORM_TWIPS = PAGE_BODY_TWIPS * 3 // 4
 #: Body text: 12 pt at 1.5 lines with 6 pt after; half-ems (120 twips each) per line of the page.
 _BODY_LINE_TWIPS, _BODY_AFTER_TWIPS, _BODY_HALF_EMS = 360, 120, (11906 - 2 * 1304) // 120
 #: Table text: 10.5 pt at 1.25 lines (half-ems of 105 twips), cell margins and borders.
@@ -344,18 +344,38 @@ def _estimated_height(blocks: list[Element]) -> int:
                 lines = _lines(p, _BODY_HALF_EMS)
                 total += lines * _BODY_LINE_TWIPS + _BODY_AFTER_TWIPS
             continue
-        for row in block.iter(w("tr")):
-            height = row.find(f"{w('trPr')}/{w('trHeight')}")
-            tallest = 0
-            for cell in row.iter(w("tc")):
-                width = cell.find(f"{w('tcPr')}/{w('tcW')}")
-                twips = int(width.get(w("w"), "0")) if width is not None else 0
-                half_ems = max(1, (twips - _CELL_MARGINS_TWIPS) // 105)
-                lines = sum(_lines(p, half_ems) for p in cell.iter(w("p")))
-                tallest = max(tallest, lines * _CELL_LINE_TWIPS + _CELL_PADDING_TWIPS)
-            set_height = int(height.get(w("val"), "0")) if height is not None else 0
-            total += max(set_height, tallest)
+        total += sum(row_height(row) for row in block.iter(w("tr")))
     return total
+
+
+def row_height(row: Element, twips_per_half_em: int = 105) -> int:
+    """Table row ``row``'s height in twips: its wrapped text's or its set least height."""
+    height = row.find(f"{w('trPr')}/{w('trHeight')}")
+    set_height = int(height.get(w("val"), "0")) if height is not None else 0
+    return max(set_height, lines_height(row_lines(row, twips_per_half_em)))
+
+
+def lines_height(lines: int) -> int:
+    """Height in twips of a table row holding ``lines`` lines of table text."""
+    return lines * _CELL_LINE_TWIPS + _CELL_PADDING_TWIPS
+
+
+_TC, _TC_WIDTH, _W, _P = w("tc"), f"{w('tcPr')}/{w('tcW')}", w("w"), w("p")
+
+
+def row_lines(row: Element, twips_per_half_em: int = 105) -> int:
+    """Lines of text in table row ``row``'s tallest cell, as wrapped at the cells' widths.
+
+    ``twips_per_half_em``: half an em of the cells' text (105 for 五号).  It runs for the rows of
+    most tables (``tables.keep_rows_together``), so the tag names are looked up once.
+    """
+    tallest = 0
+    for cell in row.iter(_TC):
+        width = cell.find(_TC_WIDTH)
+        twips = int(width.get(_W, "0")) if width is not None else 0
+        half_ems = max(1, (twips - _CELL_MARGINS_TWIPS) // twips_per_half_em)
+        tallest = max(tallest, sum(_lines(p, half_ems) for p in cell.iter(_P)))
+    return tallest
 
 
 def _lines(p: Element, half_ems_per_line: int) -> int:

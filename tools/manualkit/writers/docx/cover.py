@@ -7,10 +7,52 @@ revision and the issuer line — all as styled paragraphs and tables so a writer
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 from manualkit.builders.pdf_document import print_document
+from manualkit.column_layout import CELL_PADDING, TWIPS_PER_HALF_EM, fit_column_widths, text_width
 from manualkit.models import ManualData
 from manualkit.writers.docx.oxml import Element, new, paragraph, sub, text_run, val
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
+
+#: The facts table's label column, and its value column unless a value needs more room.
+FACT_LABEL_TWIPS = 1900
+FACT_VALUE_TWIPS = 4400
+#: Room for a handwritten signature, in half-ems (six characters: print.css gives 16 %).
+SIGNATURE_HALF_EMS = 12
+APPROVAL_HEADINGS = ("环节", "岗位", "署名", "签字", "日期")
+_SIGNATURE_COLUMN = APPROVAL_HEADINGS.index("签字")
+
+
+def _one_line(texts: Sequence[str]) -> float:
+    """Half-ems of the widest of ``texts`` on one line (the cover tables' text is 五号)."""
+    return max((text_width(text) for text in texts), default=0.0)
+
+
+def fact_widths(values: Sequence[str], total: int) -> list[int]:
+    """Label and value column widths: every value on one line while the page allows.
+
+    A 4400-twip value column broke the controlled-copy note as "…不得复" / "制、外传".
+    """
+    need = math.ceil(_one_line(values) * TWIPS_PER_HALF_EM) + CELL_PADDING
+    return [FACT_LABEL_TWIPS, min(max(FACT_VALUE_TWIPS, need), total - FACT_LABEL_TWIPS)]
+
+
+def approval_widths(rows: Sequence[Sequence[str]], total: int) -> list[int]:
+    """Column widths of the approval block (headings and ``rows``) filling ``total`` twips.
+
+    Roles and organisation names are the longest texts and must read whole: fixed widths left
+    "消费者权益保护委" / "员会".  Each text column is held to its widest text on one line (as
+    the PDF's automatic layout does), the signature column gets room to sign in, and the rest
+    is shared as ``fit_column_widths`` shares any table's.
+    """
+    columns = list(zip(APPROVAL_HEADINGS, *rows, strict=True))
+    natural = [math.ceil(_one_line(texts)) for texts in columns]
+    natural[_SIGNATURE_COLUMN] = SIGNATURE_HALF_EMS
+    held = list(natural)
+    held[_SIGNATURE_COLUMN] = 0
+    return fit_column_widths(natural, total, held)
 
 
 def _text_paragraph(style: str, text: str, align: str | None = None) -> Element:
@@ -65,8 +107,10 @@ def _row(tbl: Element, height: int = 480) -> Element:
     return tr
 
 
-def cover_blocks(data: ManualData) -> list[Element]:
+def cover_blocks(data: ManualData, total: int) -> list[Element]:
     """Body blocks of the cover page, in order (the section break is added by the caller).
+
+    ``total`` is the text width (twips), which the approval block fills.
 
     The facts come from ``print_document`` — the same function the PDF cover uses — so both
     covers always agree (labels, date format, newest revision's approvals).
@@ -90,24 +134,25 @@ def cover_blocks(data: ManualData) -> list[Element]:
     ]
     if doc.controlled_copy:
         facts.append(("受控状态", doc.controlled_copy))
-    facts_table = _table([1900, 4400], header=False)
+    label_width, value_width = fact_widths([value for _, value in facts], total)
+    facts_table = _table([label_width, value_width], header=False)
     for label, value in facts:
         row = _row(facts_table)
-        _cell(row, label, 1900, "TableHeading")
-        _cell(row, value, 4400)
+        _cell(row, label, label_width, "TableHeading")
+        _cell(row, value, value_width)
     blocks.append(_text_paragraph("CoverFacts", ""))
     blocks.append(facts_table)
     if doc.approvals:
         blocks.append(_text_paragraph("CoverFacts", ""))
-        widths = (1300, 2600, 1900, 1600, 1900)
-        approvals = _table(list(widths), header=True)
+        rows = [(a.label, a.role, a.name, "", a.date) for a in doc.approvals]
+        widths = approval_widths(rows, total)
+        approvals = _table(widths, header=True)
         head = _row(approvals)
         sub(head[0], "tblHeader")
-        for text, width in zip(("环节", "岗位", "署名", "签字", "日期"), widths, strict=True):
+        for text, width in zip(APPROVAL_HEADINGS, widths, strict=True):
             _cell(head, text, width, "TableHeading")
-        for approval in doc.approvals:
+        for values in rows:
             row = _row(approvals, 560)
-            values = (approval.label, approval.role, approval.name, "", approval.date)
             for index, (text, width) in enumerate(zip(values, widths, strict=True)):
                 _cell(row, text, width, "TableHeading" if index == 0 else "TableText")
         blocks.append(approvals)

@@ -95,7 +95,7 @@ def render_docx(
     translated = translator.body
     opens_with_chapter = _starts_new_page(next(iter(translated), None))
     chapter_titles = split_chapters(translated, bare_section(final_sect_pr))
-    front: list[Element] = cover_blocks(data)
+    front: list[Element] = cover_blocks(data, TEXT_WIDTH)
     front.append(_section_break(final_sect_pr))
     front.extend(_toc_blocks(context, page_break=not opens_with_chapter))
     for index, block in enumerate(front):
@@ -172,21 +172,24 @@ def _toc_blocks(context: RenderContext, *, page_break: bool) -> list[Element]:
 
 
 def _header_footer(document: Document, data: ManualData, chapters: list[tuple[str, str]]) -> None:
-    """Header: document number + current chapter (STYLEREF); footer: version + page X / Y.
+    """Header: document number + what the page holds; footer: version + page X / Y.
 
-    Defined on the first section after the cover (contents, introduction); each chapter's
-    section gets a header of its own (:mod:`.chapters`) and inherits the footer.  ``chapters``
-    holds each chapter's (Word-numbered number or "", title).
+    Defined on the first section after the cover (the contents); each Heading 1 — front matter
+    such as 前言 as well as the chapters — starts a section with a header of its own
+    (:mod:`.chapters`) that inherits the footer.  ``chapters`` holds each one's (Word-numbered
+    number or "", title).  The contents' header names the manual in plain text: a STYLEREF
+    there finds no Heading 1 before it, so Word would search forward and head the contents
+    with the first chapter's title.
     """
     section = document.sections[1]
     header = section.header
     header.is_linked_to_previous = False
     hdr: Element = header._element
-    _fill_header(hdr, data, "", data.meta.title)
+    _fill_header(hdr, data, "", data.meta.title, running=False)
 
     def chapter_header(number: str, title: str) -> Element:
         own = copy.deepcopy(hdr)
-        _fill_header(own, data, number, title)
+        _fill_header(own, data, number, title, running=True)
         return own
 
     add_chapter_headers(document, chapters, chapter_header)
@@ -206,11 +209,13 @@ def _header_footer(document: Document, data: ManualData, chapters: list[tuple[st
     p.append(text_run(" 页"))
 
 
-def _fill_header(hdr: Element, data: ManualData, number: str, title: str) -> None:
-    """The header's one paragraph: document number, then the chapter (``title`` until updated).
+def _fill_header(hdr: Element, data: ManualData, number: str, title: str, *, running: bool) -> None:
+    """The header's one paragraph: document number, then ``title``.
 
-    A chapter numbered by Word's heading list shows its number through a second STYLEREF
-    (``\\n``: the paragraph's number), since the heading's text no longer holds it.
+    ``running``: the title is a STYLEREF field holding ``title`` until updated, so that Word
+    follows a renamed heading; else plain text.  A chapter numbered by Word's heading list
+    shows its number through a second STYLEREF (``\\n``: the paragraph's number), since the
+    heading's text no longer holds it.
     """
     for old in hdr.findall(w("p")):
         hdr.remove(old)
@@ -222,6 +227,9 @@ def _fill_header(hdr: Element, data: ManualData, number: str, title: str) -> Non
     p.append(text_run(data.meta.document_number))
     tab_run = sub(p, "r")
     sub(tab_run, "tab")
+    if not running:
+        p.append(text_run(title))
+        return
     if number:
         append_field(p, 'STYLEREF "Heading 1" \\n', number)
         p.append(text_run(" "))

@@ -3,7 +3,8 @@
 Spans (``morecols``/``morerows``) become ``w:gridSpan`` and ``w:vMerge``; Word needs an explicit
 continuation cell in every row a vertical merge covers, so open merges are tracked per column.
 Tables inside form containers (class ``mk-form``) get fillable content controls in their
-empty value cells.
+empty value cells.  Rows keep together so that no page holds a lone row of a table
+(``keep_rows_together``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from manualkit.column_layout import (
 )
 from manualkit.node_classes import NOWRAP_CLASS, SHORT_LABELS_CLASS
 from manualkit.sphinx.helpers import SEAL_CLASS
-from manualkit.writers.docx.base import FORM_CLASS, DocxTranslatorBase
-from manualkit.writers.docx.oxml import Element, clone, new, paragraph, sub, text_run, val
+from manualkit.writers.docx.base import FORM_CLASS, DocxTranslatorBase, keep_with_next
+from manualkit.writers.docx.blocks import PAGE_BODY_TWIPS, lines_height, row_height
+from manualkit.writers.docx.oxml import Element, clone, new, paragraph, sub, text_run, val, w
 from manualkit.writers.docx.styles import TABLE_STYLE_ID
 
 FIELD_CLASS = "mk-field"
@@ -118,7 +120,10 @@ class TableMixin(DocxTranslatorBase):
         self.ctx.stats.tables += 1
 
     def depart_table(self, node: nodes.table) -> None:
-        self.tables.pop()
+        state = self.tables.pop()
+        if not state.form:
+            # A form keeps together as a whole, its notes and signatures with it (blocks.py).
+            keep_rows_together(state.tbl, COMPACT_TWIPS_PER_HALF_EM if state.compact else TWIPS_PER_HALF_EM)
         self.close_paragraph()
 
     def table_number(self, node: nodes.table) -> str:
@@ -297,6 +302,63 @@ class TableMixin(DocxTranslatorBase):
             val(sdt_pr, "tag", label[:60])
         sub(sdt_pr, "text", {"multiLine": "1"})
         sub(sdt, "sdtContent").append(text_run(" "))
+
+
+#: A table of at most this many body rows, none over ``SHORT_ROW_LINES`` lines and all together
+#: at most ``SHORT_TABLE_TWIPS`` high, stays on one page: moving it whole leaves less blank than a
+#: page holding a row or two of it.  A third of a page, since a process's step table is chained
+#: through its caption to the flowchart above it (up to 120 mm, half a page) and the heading
+#: above that: a whole six-row step table with its chart did not fit a page, and LibreOffice
+#: then put the chart on one page and the table on the next.
+SHORT_TABLE_ROWS = 8
+SHORT_ROW_LINES = 3
+SHORT_TABLE_TWIPS = PAGE_BODY_TWIPS // 3
+
+
+def keep_rows_together(tbl: Element, twips_per_half_em: int = TWIPS_PER_HALF_EM) -> None:
+    """Keep a short table on one page, and never leave one row of a longer one alone.
+
+    Word and LibreOffice broke tables anywhere their rows allow: a page held only the repeated
+    header and one row, or only a table's last row (合计).  "Keep with next" on a row's
+    paragraphs keeps the row on the page of the next row (Word's documented way to keep a
+    table together).  A short table gets it on every row but the last; a longer one on its
+    header rows, its first body row and its second-to-last row, so that at least two body rows
+    go together at either end and the rows in between break where the page ends.
+    """
+    rows = tbl.findall(w("tr"))
+    head = [row for row in rows if row.find(f"{w('trPr')}/{w('tblHeader')}") is not None]
+    body = rows[len(head) :]  # header rows are a table's first rows
+    kept = rows[:-1] if _short(head, body, twips_per_half_em) else [*head, *body[:1], *body[-2:-1]]
+    for row in rows:
+        _cant_split(row)
+    for row in kept:
+        if row is not rows[-1]:  # the last row would keep the table with what follows it
+            for p in row.iter(w("p")):
+                keep_with_next(p)
+
+
+def _short(head: list[Element], body: list[Element], twips_per_half_em: int) -> bool:
+    """Whether a table of rows ``head`` and ``body`` is short enough to keep on one page."""
+    if len(body) > SHORT_TABLE_ROWS:
+        return False
+    heights = [row_height(row, twips_per_half_em) for row in body]
+    if max(heights, default=0) > lines_height(SHORT_ROW_LINES):
+        return False
+    return sum(heights) + sum(row_height(row, twips_per_half_em) for row in head) <= SHORT_TABLE_TWIPS
+
+
+def _cant_split(row: Element) -> None:
+    """Keep ``row`` itself on one page: ``w:cantSplit`` (``trPr`` children come in any order)."""
+    tr_pr = row.find(w("trPr"))
+    if tr_pr is None:
+        tr_pr = new("trPr")
+        exceptions = row.find(w("tblPrEx"))
+        if exceptions is None:
+            row.insert(0, tr_pr)
+        else:
+            exceptions.addnext(tr_pr)
+    if tr_pr.find(w("cantSplit")) is None:
+        sub(tr_pr, "cantSplit")
 
 
 def cell_prototype(width: int, span: int, vmerge: str | None) -> Element:
