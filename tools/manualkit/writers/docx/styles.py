@@ -174,11 +174,12 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     ),
     StyleDef("Definition Term", "DefinitionTerm", font="heading", bold=True, after=0, keep_next=True),
     StyleDef("Definition", "Definition", indent_left=420),
-    # A printed form's cells: 10 pt, single spacing, as print.css sets them (10 pt, 1.35 lines).  With
-    # the tables' 10.5 pt and 1.25 lines (Noto CJK's single line is 1.45 em: 19 pt a line against
-    # the PDF's 13.5 pt), four forms ran onto a second page in LibreOffice where the PDF needs one.
-    StyleDef("Form Text", "FormText", based_on="TableText", size=20, line=240),
-    StyleDef("Form Heading", "FormHeading", based_on="TableHeading", size=20, line=240),
+    # A printed form's cells: 9.5 pt, single spacing, as print.css sets them (9.5 pt, 1.35 lines).
+    # With the tables' 10.5 pt and 1.25 lines (Noto CJK's single line is 1.45 em: 19 pt a line
+    # against the PDF's 13.5 pt), four forms ran onto a second page in LibreOffice where the PDF
+    # needs one; at 10 pt the longest (F-04-01) still did.
+    StyleDef("Form Text", "FormText", based_on="TableText", size=19, line=240),
+    StyleDef("Form Heading", "FormHeading", based_on="TableHeading", size=19, line=240),
     StyleDef("Form Field", "FormField", based_on="FormText", line=360),
     # A form's own lines around its table (用途, 填写责任, 注：…), sized as the PDF sets them
     # (10.5 pt, 1.7 lines of Latin text): as body text (12 pt, 1.5 lines of CJK text) they took
@@ -189,9 +190,9 @@ STYLE_DEFS: tuple[StyleDef, ...] = (
     # Right-aligned like the HTML and PDF: the date blanks line up whatever the signer's title.
     # 五号 (10.5 pt): "消费者权益保护负责人签字：＿…＿　日期：＿＿＿＿年＿＿月＿＿日" is 39 full-width
     # characters, one line at this size (at 12 pt the last "日" wrapped onto a line of its own).
-    # Spaced as in the PDF (print.css: 3 mm above each line): 18 pt above, 6 pt below and 1.5
+    # Spaced as in the PDF (print.css: 2 mm above each line): 18 pt above, 6 pt below and 1.5
     # lines took 16 mm a line, and three signers pushed the tail of a form onto another page.
-    StyleDef("Signature Line", "SignatureLine", size=21, before=170, after=60, line=300, align="right"),
+    StyleDef("Signature Line", "SignatureLine", size=21, before=113, after=60, line=300, align="right"),
     # Checklist items ("☐ …", class mk-checklist): wrapped lines start under the text, not the box.
     StyleDef("Checklist Item", "ChecklistItem", after=60, indent_left=360, hanging=360),
     # "本节于 vX.Y 修订：…" under a changed section's heading (class mk-revised), styled like the

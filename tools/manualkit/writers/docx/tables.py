@@ -34,14 +34,14 @@ from manualkit.writers.docx.styles import TABLE_STYLE_ID
 
 FIELD_CLASS = "mk-field"
 #: A form's rows leave the room to write by hand the PDF leaves (templates/pdf/print.css: the
-#: fill-in cell's height plus its 1.2 mm top and bottom padding): a field 6 mm, a multi-line
+#: fill-in cell's height plus its 0.8 mm top and bottom padding): a field 5.5 mm, a multi-line
 #: field 14 mm, a signature 10 mm, a seal 28 mm (about 4 cm across with its label).  Word's
 #: row height includes the cell margins.  Taller rows (22 mm for multi-line fields) pushed the
 #: last row and the signature lines of half the forms onto a second page in Word and LibreOffice.
-FIELD_ROW_TWIPS: int = Mm(6 + 2.4).twips
-MULTILINE_ROW_TWIPS: int = Mm(14 + 2.4).twips
-SIGNATURE_ROW_TWIPS: int = Mm(10 + 2.4).twips
-SEAL_ROW_TWIPS: int = Mm(28 + 2.4).twips
+FIELD_ROW_TWIPS: int = Mm(5.5 + 1.6).twips
+MULTILINE_ROW_TWIPS: int = Mm(14 + 1.6).twips
+SIGNATURE_ROW_TWIPS: int = Mm(10 + 1.6).twips
+SEAL_ROW_TWIPS: int = Mm(28 + 1.6).twips
 #: Header texts of the column a form's user writes into.
 FILL_HEADERS = frozenset({"填写", "填写内容", "内容"})
 
@@ -448,8 +448,8 @@ def _pieces_before(paragraph: nodes.Element, stop: nodes.Element) -> list[tuple[
     return pieces
 
 
-#: A form's text is 10 pt (styles: FormText).
-FORM_TWIPS_PER_HALF_EM = 100
+#: A form's text is 9.5 pt (styles: FormText).
+FORM_TWIPS_PER_HALF_EM = 95
 #: A table too dense for 五号 is set in 小五 (9 pt): 90 twips a half-em.
 COMPACT_TWIPS_PER_HALF_EM = 90
 #: Word's default cell margins (2 × 108 twips).
