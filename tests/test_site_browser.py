@@ -248,3 +248,30 @@ def test_role_names_in_generated_tables_stay_readable(site: str) -> None:
     assert any("".join(cell) == "投诉处理专员" for cell in roles), lines
     assert [cell for cell in roles if len(cell) != 1] == []
     assert [cell for cell in lines if len(cell) > 1 and min(len(line) for line in cell) < 2] == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("dark", [False, True])
+def test_flowcharts_follow_the_theme(site: str, dark: bool) -> None:
+    """In the dark theme a flowchart was a white box in a dark page: it is drawn light on dark."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    import io
+
+    from PIL import Image, ImageStat
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(
+                viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light"
+            )
+            tab.goto(f"{site}/01-complaints.html", wait_until="networkidle")
+            chart = tab.locator("object.graphviz, img.graphviz").first
+            chart.scroll_into_view_if_needed()
+            shot = chart.screenshot()
+        finally:
+            browser.close()
+    (brightness,) = ImageStat.Stat(Image.open(io.BytesIO(shot)).convert("L")).mean
+    assert (brightness < 96) if dark else (brightness > 160), brightness
