@@ -299,3 +299,23 @@ def test_sla_rows_show_their_deadline_on_a_phone(site: str, width: int) -> None:
         assert all(right <= width and below and label == '"时限："' for _text, right, below, label in rows)
     else:
         assert not any(below for _text, _right, below, _label in rows)
+
+
+_STEP_ROWS = """rows => rows.map(row => {
+  const cells = [...row.cells].map(c => c.getBoundingClientRect());
+  const caption = row.closest("table").querySelector("caption").getBoundingClientRect();
+  return [Math.max(...cells.map(c => c.right)), cells[3].top > cells[1].top, caption.height];
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_process_steps_read_as_cards_on_a_phone(site: str, width: int) -> None:
+    """A process's six columns scrolled on a phone, its 时限 and 下一步 off-screen: each step is
+    then a card, with every value in view and the table's caption across the card's width."""
+    rows = _evaluate(site, width, "01-complaints.html", "table.mk-process-steps > tbody > tr", _STEP_ROWS)
+    assert len(rows) >= 3
+    if width == 390:
+        assert all(right <= width and below and caption < 40 for right, below, caption in rows), rows
+    else:
+        assert not any(below for _right, below, _caption in rows)
