@@ -256,7 +256,7 @@ def _unwrap_root_section(tree: nodes.document) -> None:
 
 #: Inline classes the print stylesheet styles inside a link: those spans must stay.
 _STYLED_INLINE_CLASSES = frozenset({NOWRAP_CLASS})
-#: Text the line breaker never breaks by itself (UAX #14 keeps "F-04-01" whole: no break
+#: Text the line breaker never breaks by itself (UAX #14 keeps "35273-2020" whole: no break
 #: before a hyphen, nor between a hyphen and a digit): a {nowrap} span around it adds nothing.
 _UNBREAKABLE_BY_ITSELF = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 
@@ -264,7 +264,7 @@ _UNBREAKABLE_BY_ITSELF = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 def _unwrap_link_spans(tree: nodes.document) -> None:
     """Leave a link with no span inside: the role spans it wraps its text in (``std-ref``,
     ``mk-role-sla`` …) are dropped, a {nowrap} span that is the whole link becomes the link's
-    own class ("15个工作日"), and one around a form's id, which never breaks anyway, is dropped.
+    own class ("15个工作日"), and one around a number that never breaks anyway is dropped.
 
     WeasyPrint gives every inline box inside a link an annotation of its own: each span made a
     second link over the same text (419 of 1,166 in the manual), which a screen reader

@@ -96,12 +96,6 @@ class FormRole(DataRole):
     def render(self, item: Any) -> str:
         return f"{item.id} {item.title}"
 
-    def render_nodes(self, item: Any, text: str) -> list[Node]:
-        """The form id on one line ("F-04-" / "01" is no id); the title may break."""
-        if not text.startswith(f"{item.id} "):
-            return [nodes.Text(text)]
-        return [nodes.inline(item.id, item.id, classes=[NOWRAP_CLASS]), nodes.Text(text[len(item.id) :])]
-
 
 class RegRole(DataRole):
     kind = "reg"

@@ -30,12 +30,15 @@ MAX_PICTURE_HEIGHT_EMU = 120 * 36_000
 
 class MediaMixin(DocxTranslatorBase):
     def add_picture(
-        self, data: bytes, width_emu: int, height_emu: int, description: str, *, keep_next: bool = False
+        self, data: bytes, width_emu: int, height_emu: int, description: str, *, captioned: bool = False
     ) -> None:
         """Embed ``data`` as an inline picture in its own centred paragraph.
 
-        ``keep_next`` keeps the picture on the page of the paragraph after it (see
-        :func:`_kept_with_next`).
+        Only a figure's picture is kept with the next paragraph (its caption): a flowchart
+        kept with the step table after it moved to the next page whenever the two did not
+        fit together, leaving most of a page blank (a third to two thirds of three pages of
+        the manual in LibreOffice).  Its step table's caption may begin the next page: it is
+        the table's title, set above the table and kept with it.
         """
         max_width = self.ctx.text_width_twips * EMU_PER_TWIP
         if width_emu > max_width:
@@ -55,7 +58,7 @@ class MediaMixin(DocxTranslatorBase):
             doc_pr.set("descr", description)
         p = self.open_paragraph()
         ppr = p[0]
-        if keep_next:
+        if captioned:
             sub(ppr, "keepNext")
         # Single line spacing: with the body's 1.5 lines the picture's line is 1.5 times its
         # height, so a flowchart that fits the page was pushed to the next one (blank page).
@@ -87,7 +90,7 @@ class MediaMixin(DocxTranslatorBase):
             width_px * emu_per_px,
             height_px * emu_per_px,
             str(alt),
-            keep_next=_kept_with_next(node),
+            captioned=isinstance(node.parent, nodes.figure),
         )
         raise nodes.SkipNode
 
@@ -105,7 +108,9 @@ class MediaMixin(DocxTranslatorBase):
             logger.warning("cannot put image %s into the DOCX: %s", uri, exc, location=node)
             self.add_text(str(node.get("alt", uri)))
             raise nodes.SkipNode from None
-        self.add_picture(data, width, height, str(node.get("alt", "")), keep_next=_kept_with_next(node))
+        self.add_picture(
+            data, width, height, str(node.get("alt", "")), captioned=isinstance(node.parent, nodes.figure)
+        )
         raise nodes.SkipNode
 
     def visit_figure(self, node: nodes.figure) -> None:
@@ -141,18 +146,3 @@ class MediaMixin(DocxTranslatorBase):
 
     def depart_legend(self, node: nodes.legend) -> None:
         self.close_paragraph()
-
-
-def _kept_with_next(node: nodes.Element) -> bool:
-    """Whether a picture keeps with the paragraph after it: a figure's caption, or a table's.
-
-    A process's flowchart comes right before its step table, whose caption is set above the
-    table and kept with it.  A flowchart left at a page's foot had that caption on the next
-    page, where it read as the title of the table alone.  The chain ends with the table's first
-    two rows, or with a short table's last row (see ``tables.keep_rows_together``): the picture
-    moves to the next page with what belongs to it, never with a long table.
-    """
-    if isinstance(node.parent, nodes.figure):
-        return True
-    following = node.next_node(descend=False, siblings=True)
-    return isinstance(following, nodes.table)
