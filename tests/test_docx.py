@@ -406,7 +406,7 @@ def test_form_is_a_fillable_table(built: Build) -> None:
         assert control.getparent().tag == W + "p" and cell.tag == W + "tc"
         assert len(cell.findall("w:p", NS)) == 1
     text = "".join(body.itertext())
-    assert "☐ 已核实客户身份" in text  # checklist items keep their boxes
+    assert "☐已核实客户身份" in text  # checklist items keep their boxes (a tab after each)
     # Room to write by hand, as much as the PDF leaves (print.css, in twips: 1 mm = 56.7):
     # a field 7.1 mm, a multi-line field 15.6 mm, a seal 29.6 mm — no more, or the last row and
     # the signature lines of the longest form (seventeen fields) no longer fit its page.
@@ -577,8 +577,13 @@ def test_cover_columns_hold_names_and_the_controlled_copy_note_on_one_line(tmp_p
 def test_checklist_items_hang_after_their_box(built: Build) -> None:
     body = built.xml("word/document.xml")
     items = ["".join(p.itertext()) for p in _paragraphs_with_style(body, "ChecklistItem")]
-    assert items and all(text.startswith("☐ ") for text in items)
+    assert items and all(text.startswith("☐") and not text.startswith("☐ ") for text in items)
     assert any("已核实客户身份" in text for text in items)
+    # A tab, not a space, after the box: the text starts at the hanging indent, where its wrapped
+    # lines start (after a space it began 4 pt further right in LibreOffice).
+    for item in _paragraphs_with_style(body, "ChecklistItem"):
+        box = next(child for child in item if child.tag == W + "sdt")
+        assert box.getnext().find("w:tab", NS) is not None
     styles = built.xml("word/styles.xml")
     ind = styles.find(".//w:style[@w:styleId='ChecklistItem']/w:pPr/w:ind", NS)
     assert ind is not None and ind.get(W + "hanging") == ind.get(W + "left")

@@ -125,6 +125,8 @@ class DocxTranslatorBase(SphinxTranslator):
         self.root_section_seen = False
         #: Inside a form's fill-in cell or a checklist: "☐" becomes a check box control (> 0).
         self.tickable = 0
+        #: A checklist item's paragraph until its box is written: the space after the box is a tab.
+        self.box_then_tab = False
         #: Inside {nowrap} text (> 0): no line break at its spaces and hyphens.
         self.unbroken = 0
         #: In a form's fill-in cell: its width in half-ems, and how much of its line is used.
@@ -342,6 +344,12 @@ class DocxTranslatorBase(SphinxTranslator):
             for index, piece in enumerate(text.split(CHECKBOX)):
                 if index:
                     self.add_run(checkbox_control(self.ctx.fonts.east_asia("body")))
+                    if self.box_then_tab and piece.startswith(" "):
+                        # The item's text starts at the hanging indent whatever the box's width:
+                        # after a space it started 4 pt right of its wrapped lines.
+                        self.add_run(tab_run())
+                        piece = piece[1:]
+                    self.box_then_tab = False
                 self._add_run_text(piece)
             return
         self._add_run_text(text)
@@ -477,6 +485,7 @@ class DocxTranslatorBase(SphinxTranslator):
             style = "RevisionNote"
         elif style is None and _directly_in(node, CHECKLIST_CLASS) and node.astext().startswith(CHECKBOX):
             style = "ChecklistItem"
+            self.box_then_tab = True
         elif style is None and _directly_in(node, FORM_CLASS):
             style = "FormNote"
         p = self.open_paragraph(style)
@@ -505,6 +514,13 @@ def keep_with_next(p: Element) -> None:
     ppr = paragraph_properties(p)
     if ppr.find(w("keepNext")) is None:
         ppr.insert(1 if len(ppr) and ppr[0].tag == w("pStyle") else 0, new("keepNext"))
+
+
+def tab_run() -> Element:
+    """A run holding a tab (to the next tab stop; in a hanging paragraph, its hanging indent)."""
+    run = new("r")
+    sub(run, "tab")
+    return run
 
 
 def checkbox_control(font: str) -> Element:
