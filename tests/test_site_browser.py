@@ -319,3 +319,30 @@ def test_process_steps_read_as_cards_on_a_phone(site: str, width: int) -> None:
         assert all(right <= width and below and caption < 40 for right, below, caption in rows), rows
     else:
         assert not any(below for _right, below, _caption in rows)
+
+
+_LAST_LINES = """cells => cells.map(c => {
+  const lines = new Map();
+  const walker = document.createTreeWalker(c, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    for (let i = 0; i < text.data.length; i++) {
+      if (!text.data[i].trim()) continue;
+      const range = document.createRange();
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      const box = range.getClientRects()[0];
+      if (box) lines.set(Math.round(box.top), (lines.get(Math.round(box.top)) || "") + text.data[i]);
+    }
+  }
+  const ordered = [...lines.keys()].sort((a, b) => a - b).map(top => lines.get(top));
+  return [c.textContent.trim(), ordered.length, ordered[ordered.length - 1] || ""];
+})"""
+
+
+@pytest.mark.browser
+def test_no_table_cell_ends_with_one_character_alone(site: str) -> None:
+    """ "…并形成处理结" over "论": a line for one character at the end of a cell."""
+    cells = _evaluate(site, 390, "01-complaints.html", "[role=main] td", _LAST_LINES)
+    wrapped = [(text, last) for text, lines, last in cells if lines > 1]
+    assert wrapped, cells
+    assert [(text, last) for text, last in wrapped if len(last.strip("。，；、）》")) <= 1] == []
