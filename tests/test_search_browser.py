@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,6 +89,24 @@ def test_rebuild_indexes_from_the_cached_dictionary_as_a_fresh_build_does(
     assert rebuild_with("饕餮客户申请复核的，按投诉处理。").full is None
 
 
+@contextlib.contextmanager
+def _results(site: str, query: str, ready: str) -> Iterator[Any]:
+    """The search page for ``query`` in Chromium, once the JavaScript condition ``ready`` holds."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(f"{site}/search.html?q={query}")
+            tab.wait_for_function(ready, timeout=20000)
+            yield tab
+        finally:
+            browser.close()
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize(
     ("query", "expected"),
@@ -98,24 +119,13 @@ def test_rebuild_indexes_from_the_cached_dictionary_as_a_fresh_build_does(
     ],
 )
 def test_chinese_queries_find_pages(site: str, query: str, expected: str) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page()
-            tab.goto(f"{site}/search.html?q={query}")
-            tab.wait_for_function(
-                "(() => { const s = document.querySelector('#search-results .search-summary');"
-                " return s !== null && s.textContent.trim().length > 0; })()",
-                timeout=20000,
-            )
-            links = tab.eval_on_selector_all("ul.search li a", "els => els.map(e => e.getAttribute('href'))")
-            summary = tab.inner_text("#search-results .search-summary")
-        finally:
-            browser.close()
+    summarised = (
+        "(() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s !== null && s.textContent.trim().length > 0; })()"
+    )
+    with _results(site, query, summarised) as tab:
+        links = tab.eval_on_selector_all("ul.search li a", "els => els.map(e => e.getAttribute('href'))")
+        summary = tab.inner_text("#search-results .search-summary")
     assert any((href or "").startswith(expected) for href in links), (query, summary, links)
 
 
@@ -123,24 +133,9 @@ def test_chinese_queries_find_pages(site: str, query: str, expected: str) -> Non
 def test_result_summaries_quote_the_manual_not_its_document_line(site: str) -> None:
     """Every summary began with the chapter's "本章文档信息：责任岗位 …" line when the query was
     found near the top of the page."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page()
-            tab.goto(f"{site}/search.html?q=投诉")
-            tab.wait_for_function(
-                "document.querySelectorAll('ul.search li p.context').length > 0", timeout=20000
-            )
-            tab.wait_for_load_state("networkidle")
-            summaries = tab.eval_on_selector_all(
-                "ul.search li p.context", "els => els.map(e => e.textContent)"
-            )
-        finally:
-            browser.close()
+    with _results(site, "投诉", "document.querySelectorAll('ul.search li p.context').length > 0") as tab:
+        tab.wait_for_load_state("networkidle")
+        summaries = tab.eval_on_selector_all("ul.search li p.context", "els => els.map(e => e.textContent)")
     assert summaries
     assert [text for text in summaries if "本章文档信息" in text] == []
     assert any("投诉" in text for text in summaries)

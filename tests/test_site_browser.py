@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,8 +23,11 @@ _LINES = """els => els.map(e => {
 })"""
 
 
-def _evaluate(site: str, width: int, page: str, selector: str, script: str, *, dark: bool = False) -> Any:
-    """``script`` run on the elements matching ``selector`` on ``page`` at ``width`` px."""
+@contextlib.contextmanager
+def _tab(
+    site: str, page: str, *, width: int = 1280, dark: bool = False, touch: bool = False, idle: bool = False
+) -> Iterator[Any]:
+    """``page`` of ``site`` open in Chromium at ``width`` px (a phone's touch screen with ``touch``)."""
     if not CHROMIUM.exists():
         pytest.skip("needs /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
@@ -30,13 +35,23 @@ def _evaluate(site: str, width: int, page: str, selector: str, script: str, *, d
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page(
-                viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light"
+            context = browser.new_context(
+                viewport={"width": width, "height": 900},
+                color_scheme="dark" if dark else "light",
+                is_mobile=touch,
+                has_touch=touch,
             )
-            tab.goto(f"{site}/{page}")
-            return tab.eval_on_selector_all(selector, script)
+            tab = context.new_page()
+            tab.goto(f"{site}/{page}", wait_until="networkidle" if idle else "load")
+            yield tab
         finally:
             browser.close()
+
+
+def _evaluate(site: str, width: int, page: str, selector: str, script: str, *, dark: bool = False) -> Any:
+    """``script`` run on the elements matching ``selector`` on ``page`` at ``width`` px."""
+    with _tab(site, page, width=width, dark=dark) as tab:
+        return tab.eval_on_selector_all(selector, script)
 
 
 def _line_boxes(site: str, width: int, page: str, selector: str) -> list[tuple[str, int]]:
@@ -155,25 +170,11 @@ def test_the_row_a_deadline_links_to_stays_readable(site: str, dark: bool) -> No
 def test_heading_links_take_no_room_on_a_touch_screen(site: str) -> None:
     """A heading's "¶" link shows on hover, which a touch screen has not: hidden there, it still
     took its place and, after a heading that filled its line, wrapped onto a blank line of its own."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
     boxes = "links => links.map(a => a.getClientRects().length)"
     counts: dict[bool, list[int]] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            for touch in (False, True):
-                context = browser.new_context(
-                    viewport={"width": 390, "height": 844}, is_mobile=touch, has_touch=touch
-                )
-                tab = context.new_page()
-                tab.goto(f"{site}/01-complaints.html")
-                counts[touch] = tab.eval_on_selector_all("h1 > a.headerlink, h2 > a.headerlink", boxes)
-                context.close()
-        finally:
-            browser.close()
+    for touch in (False, True):
+        with _tab(site, "01-complaints.html", width=390, touch=touch) as tab:
+            counts[touch] = tab.eval_on_selector_all("h1 > a.headerlink, h2 > a.headerlink", boxes)
     assert counts[False] and all(counts[False])  # a mouse can still reach them
     assert counts[True] and not any(counts[True])
 
@@ -193,26 +194,16 @@ def test_reference_titles_get_room(site: str, width: int) -> None:
 @pytest.mark.browser
 def test_the_search_box_shows_keyboard_focus(site: str) -> None:
     """furo draws no outline on the focused search box: tabbing to it showed nothing."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 900})
-            tab.goto(f"{site}/01-complaints.html")
-            for _ in range(40):  # the keyboard's way there: Tab until the search box has focus
-                tab.keyboard.press("Tab")
-                if tab.evaluate("document.activeElement.classList.contains('sidebar-search')"):
-                    break
-            outline = tab.evaluate(
-                "(() => { const s = getComputedStyle(document.activeElement);"
-                " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
-            )
-            focused = tab.evaluate("document.activeElement.className")
-        finally:
-            browser.close()
+    with _tab(site, "01-complaints.html") as tab:
+        for _ in range(40):  # the keyboard's way there: Tab until the search box has focus
+            tab.keyboard.press("Tab")
+            if tab.evaluate("document.activeElement.classList.contains('sidebar-search')"):
+                break
+        outline = tab.evaluate(
+            "(() => { const s = getComputedStyle(document.activeElement);"
+            " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+        )
+        focused = tab.evaluate("document.activeElement.className")
     assert "sidebar-search" in focused
     assert outline[0] != "none" and outline[1] >= 2
 
@@ -255,25 +246,14 @@ def test_role_names_in_generated_tables_stay_readable(site: str) -> None:
 @pytest.mark.parametrize("dark", [False, True])
 def test_flowcharts_follow_the_theme(site: str, dark: bool) -> None:
     """In the dark theme a flowchart was a white box in a dark page: it is drawn light on dark."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
     import io
 
     from PIL import Image, ImageStat
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(
-                viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light"
-            )
-            tab.goto(f"{site}/01-complaints.html", wait_until="networkidle")
-            chart = tab.locator("object.graphviz, img.graphviz").first
-            chart.scroll_into_view_if_needed()
-            shot = chart.screenshot()
-        finally:
-            browser.close()
+    with _tab(site, "01-complaints.html", dark=dark, idle=True) as tab:
+        chart = tab.locator("object.graphviz, img.graphviz").first
+        chart.scroll_into_view_if_needed()
+        shot = chart.screenshot()
     (brightness,) = ImageStat.Stat(Image.open(io.BytesIO(shot)).convert("L")).mean
     assert (brightness < 96) if dark else (brightness > 160), brightness
 
