@@ -139,3 +139,21 @@ def test_result_summaries_quote_the_manual_not_its_document_line(site: str) -> N
     assert summaries
     assert [text for text in summaries if "本章文档信息" in text] == []
     assert any("投诉" in text for text in summaries)
+
+
+@pytest.mark.browser
+def test_the_search_page_has_a_box_of_its_own(site: str) -> None:
+    """Opened without a query, or on a phone where the sidebar's box hides behind the menu
+    button, the search page was empty: it has a box of its own, which finds 投诉."""
+    page_ready = "document.querySelector('[role=main] form[role=search] input[name=q]') !== null"
+    with _results(site, "", page_ready) as tab:
+        tab.set_viewport_size({"width": 390, "height": 844})
+        box = tab.locator("[role=main] form[role=search] input[name=q]")
+        assert box.is_visible()
+        box.fill("投诉")
+        box.press("Enter")
+        tab.wait_for_selector("ul.search li a", timeout=20000)
+        links = tab.eval_on_selector_all("ul.search li a", "els => els.map(e => e.getAttribute('href'))")
+        query = box.input_value()
+    assert query == "投诉"
+    assert any((href or "").startswith("01-complaints.html") for href in links), links
