@@ -792,6 +792,28 @@ def test_short_columns_keep_their_text_on_one_line() -> None:
     assert fit_column_widths([], total) == []
 
 
+def test_no_cell_ends_with_one_character_alone_where_a_column_can_spare_the_room() -> None:
+    """ "投诉处理完毕并形成处理结" / "论": a column one character short of a cell's last line gets
+    that character from a column that needs no more lines for it; none is taken from a column
+    that would need one."""
+    total = 9298
+    # 事项 | 截止 (a 13-character cell) | 依据 (a 60-character note, room to spare on its last line)
+    natural = [20, 26, 120]
+    texts = [[20, 12], [26, 10, 14], [120, 40]]
+    before = fit_column_widths(natural, total)
+    after = fit_column_widths(natural, total, texts=texts)
+
+    def room(width: int) -> int:  # Chinese characters a line
+        return (width - CELL_PADDING) // TWIPS_PER_HALF_EM // 2
+
+    assert 13 % room(before[1]) == 1  # the last line held "论" alone
+    assert 13 % room(after[1]) != 1 and sum(after) == sum(before)
+    assert -(-60 // room(after[2])) == -(-60 // room(before[2]))  # 依据 took no more lines
+    # No column can spare the room: nothing moves.
+    tight = [[16], [26], [40, 40, 40]]
+    assert fit_column_widths([16, 26, 40], 3000, texts=tight) == fit_column_widths([16, 26, 40], 3000)
+
+
 def test_a_table_too_dense_for_wuhao_is_set_in_xiaowu(built: Build) -> None:
     """Seven columns, four holding dates: at 五号 the real revision history's summary was two
     characters wide and its one row filled a page in LibreOffice.  Set in 小五, the summary has

@@ -60,16 +60,18 @@ def closing_mark_after(node: nodes.Element) -> str:
     return ""
 
 
-def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int]]:
-    """Display width (half-ems) of each column's longest line and of its widest unbreakable text.
+def column_texts(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int], list[list[int]]]:
+    """Display width (half-ems) of each column's longest line, of its widest unbreakable text,
+    and of every line of text in it (which cells end with one character alone depends on them).
 
     Cells spanning several columns are ignored; rows shortened by a vertical merge above are
     placed correctly by tracking the merge like the cell writer does.
     """
     if cols <= 0:
-        return [], []
+        return [], [], []
     longest = [0] * cols
     unbreakable = [0] * cols
+    texts: list[list[int]] = [[] for _ in range(cols)]
     held = unbreakable_widths(tgroup)
     pending: dict[int, int] = {}
     for row in tgroup.findall(nodes.row):
@@ -85,15 +87,16 @@ def content_widths(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int
                 for offset in range(span):
                     pending[col + offset] = int(entry["morerows"])
             if span == 1 and col < cols:
-                lines = entry.astext().splitlines() or [""]
-                longest[col] = max(longest[col], *(display_width(line) for line in lines))
+                widths = [display_width(line) for line in entry.astext().splitlines()] or [0]
+                longest[col] = max(longest[col], *widths)
+                texts[col].extend(widths)
                 unbreakable[col] = max(unbreakable[col], held.get(id(entry), 0))
             col += span
         for rest in [c for c in pending if c >= col]:
             pending[rest] -= 1
             if pending[rest] == 0:
                 del pending[rest]
-    return longest, unbreakable
+    return longest, unbreakable, texts
 
 
 #: Table text is 10.5 pt (五号): one half-em (a Latin character) is 105 twips.
@@ -130,6 +133,7 @@ def fit_column_widths(
     total: int,
     unbreakable: list[int] | None = None,
     half_em: int = TWIPS_PER_HALF_EM,
+    texts: list[list[int]] | None = None,
 ) -> list[int]:
     """Column widths in twips from each column's longest line (``natural``, in half-ems of
     ``half_em`` twips: the table text's size).
@@ -140,7 +144,9 @@ def fit_column_widths(
     the long columns took the width in proportion to their text.  Text that must not break
     (``unbreakable``, in half-ems: "35273-2020") sets a minimum of its own while it fits; when
     such minimums alone would fill the row they are given up (Word breaks that text then)
-    rather than pressing every other column to a few characters.
+    rather than pressing every other column to a few characters.  With ``texts`` (each
+    column's lines of text, in half-ems), a cell that would end with one character alone on its
+    last line gets that character's room where another column can spare it.
     """
     if not natural:
         return []
@@ -155,7 +161,8 @@ def fit_column_widths(
     while True:
         short = {i for i in range(len(widths)) if i not in fixed and widths[i] < floor[i]}
         if not short:
-            return _close_small_gaps(widths, natural, floor, half_em)
+            widths = _close_small_gaps(widths, natural, floor, half_em)
+            return _avoid_orphans(widths, texts, floor, half_em) if texts else widths
         fixed |= short
         free = [i for i in range(len(widths)) if i not in fixed]
         rest = total - sum(floor[i] for i in fixed)
@@ -189,6 +196,62 @@ def _close_small_gaps(widths: list[int], natural: list[int], floor: list[int], h
             widths[donor] -= gap
             widths[i] += gap
     return widths
+
+
+def _avoid_orphans(widths: list[int], texts: list[list[int]], floor: list[int], half_em: int) -> list[int]:
+    """Widen a column whose cells end with one character on a line of its own ("…并形成处理结"
+    / "论"), by at most ``ORPHAN_GAP`` half-ems, taken from the widest columns that keep their
+    line counts and gain no such cell themselves.  Each column is looked at once, left to right."""
+    if len(texts) != len(widths):
+        return widths
+    for i in range(len(widths)):
+        extra = max((_orphan_room(width, widths[i], half_em) for width in texts[i]), default=0)
+        if not 0 < extra <= ORPHAN_GAP * half_em:
+            continue
+        others = [j for j in range(len(widths)) if j != i]
+        spare = {j: _spare(texts[j], widths[j], extra, floor[j], half_em) for j in others}
+        if sum(spare.values()) < extra:
+            continue
+        needed = extra
+        for j in sorted(spare, key=lambda k: widths[k], reverse=True):
+            taken = min(spare[j], needed)
+            widths[j] -= taken
+            needed -= taken
+        widths[i] += extra
+    return widths
+
+
+def _spare(texts: list[int], width: int, most: int, floor: int, half_em: int) -> int:
+    """The most twips (up to ``most``, in steps of a half-em) a column of ``texts`` can give up."""
+    for giving in range(most, 0, -half_em):
+        if width - giving >= floor and _can_spare(texts, width, giving, half_em):
+            return giving
+    return 0
+
+
+def _can_spare(texts: list[int], width: int, extra: int, half_em: int) -> bool:
+    """Whether a column of ``texts`` takes no more lines, nor more lone last characters, when
+    ``extra`` twips narrower."""
+    narrower = width - extra
+    lines_now = sum(_lines(text, width, half_em) for text in texts)
+    lines_then = sum(_lines(text, narrower, half_em) for text in texts)
+    return lines_then == lines_now and _orphans(texts, narrower, half_em) <= _orphans(texts, width, half_em)
+
+
+def _orphan_room(half_ems: int, width: int, half_em: int) -> int:
+    """Twips a column ``width`` wide needs so a text of ``half_ems`` does not end with one
+    character alone on its last line (0 when it does not).  A line holds whole Chinese
+    characters: an even number of half-ems."""
+    room = max(2, (width - CELL_PADDING) // half_em // 2 * 2)
+    lines = -(-half_ems // room)
+    if lines < 2 or half_ems - (lines - 1) * room > 2:
+        return 0
+    need = -(-half_ems // (lines - 1))
+    return (need + need % 2) * half_em + CELL_PADDING - width
+
+
+def _orphans(texts: list[int], width: int, half_em: int) -> int:
+    return sum(1 for half_ems in texts if _orphan_room(half_ems, width, half_em))
 
 
 def _lines(half_ems: int, width: int, half_em: int) -> int:
@@ -239,10 +302,10 @@ def fit_generated_tables(tree: nodes.Element, total: int, half_em: int) -> None:
         if len(groups) != 1:
             continue
         specs = [child for child in groups[0].children if isinstance(child, nodes.colspec)]
-        natural, held = content_widths(groups[0], len(specs))
+        natural, held, texts = column_texts(groups[0], len(specs))
         if not specs or len(natural) != len(specs):
             continue
-        widths = fit_column_widths(natural, total, held, half_em)
+        widths = fit_column_widths(natural, total, held, half_em, texts)
         if cramped(natural, widths, half_em):
             continue
         for spec, width in zip(specs, widths, strict=True):

@@ -20,7 +20,7 @@ from manualkit.column_layout import (
     SCRIPT_BOUNDARY,
     TWIPS_PER_HALF_EM,
     closing_mark_after,
-    content_widths,
+    column_texts,
     cramped,
     fit_column_widths,
     text_width,
@@ -66,6 +66,8 @@ class TableState:
     field_row: bool = False
     label: str = ""
     content_widths: list[int] = dataclasses.field(default_factory=list)
+    #: Per column, the width of every line of its cells (half-ems): see ``column_texts``.
+    texts: list[list[int]] = dataclasses.field(default_factory=list)
     #: Set in 小五 (``TableTextCompact``): too many columns for 五号 (see ``layout_columns``).
     compact: bool = False
     #: Per column, the widest text that must stay on one line ({nowrap}: a date, "35273-2020").
@@ -138,7 +140,9 @@ class TableMixin(DocxTranslatorBase):
 
     def visit_tgroup(self, node: nodes.tgroup) -> None:
         state = self.tables[-1]
-        state.content_widths, state.unbreakable_widths = content_widths(node, int(node.get("cols", 0)))
+        state.content_widths, state.unbreakable_widths, state.texts = column_texts(
+            node, int(node.get("cols", 0))
+        )
         table = node.parent
         if isinstance(table, nodes.table) and SHORT_LABELS_CLASS in table["classes"] and state.content_widths:
             # Short row labels (类别 …) stay on one line, as in the site and the PDF.
@@ -158,7 +162,7 @@ class TableMixin(DocxTranslatorBase):
         width = self.ctx.text_width_twips
         if len(set(state.colwidths)) <= 1 and len(state.content_widths) == len(state.colwidths):
             # No widths given by the author: size columns by their content, as browsers do.
-            layout = layout_columns(state.content_widths, width, state.unbreakable_widths)
+            layout = layout_columns(state.content_widths, width, state.unbreakable_widths, state.texts)
             state.twips, state.compact = layout.twips, layout.compact and not state.form
         else:
             total = sum(state.colwidths) or 1
@@ -464,7 +468,9 @@ class ColumnLayout:
     compact: bool
 
 
-def layout_columns(natural: list[int], total: int, unbreakable: list[int] | None = None) -> ColumnLayout:
+def layout_columns(
+    natural: list[int], total: int, unbreakable: list[int] | None = None, texts: list[list[int]] | None = None
+) -> ColumnLayout:
     """Column widths for a table without given widths, in 五号 or, when that is too dense, 小五.
 
     Why: a table of seven columns at 五号 has room for 44 Chinese characters a row, and dates
@@ -472,10 +478,10 @@ def layout_columns(natural: list[int], total: int, unbreakable: list[int] | None
     four characters wide (a title over seven lines) and the revision history its summary two,
     one row filling a page.  Word documents set such tables in 小五, as a typesetter would.
     """
-    regular = fit_column_widths(natural, total, unbreakable)
+    regular = fit_column_widths(natural, total, unbreakable, texts=texts)
     if not cramped(natural, regular, TWIPS_PER_HALF_EM):
         return ColumnLayout(regular, compact=False)
-    smaller = fit_column_widths(natural, total, unbreakable, COMPACT_TWIPS_PER_HALF_EM)
+    smaller = fit_column_widths(natural, total, unbreakable, COMPACT_TWIPS_PER_HALF_EM, texts)
     return ColumnLayout(smaller, compact=True)
 
 
