@@ -69,7 +69,6 @@ def column_texts(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int],
     """
     if cols <= 0:
         return [], [], []
-    longest = [0] * cols
     unbreakable = [0] * cols
     texts: list[list[int]] = [[] for _ in range(cols)]
     held = unbreakable_widths(tgroup)
@@ -87,16 +86,14 @@ def column_texts(tgroup: nodes.tgroup, cols: int) -> tuple[list[int], list[int],
                 for offset in range(span):
                     pending[col + offset] = int(entry["morerows"])
             if span == 1 and col < cols:
-                widths = [display_width(line) for line in entry.astext().splitlines()] or [0]
-                longest[col] = max(longest[col], *widths)
-                texts[col].extend(widths)
+                texts[col].extend(display_width(line) for line in entry.astext().splitlines() or [""])
                 unbreakable[col] = max(unbreakable[col], held.get(id(entry), 0))
             col += span
         for rest in [c for c in pending if c >= col]:
             pending[rest] -= 1
             if pending[rest] == 0:
                 del pending[rest]
-    return longest, unbreakable, texts
+    return [max(lines, default=0) for lines in texts], unbreakable, texts
 
 
 #: Table text is 10.5 pt (五号): one half-em (a Latin character) is 105 twips.

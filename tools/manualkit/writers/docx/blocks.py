@@ -7,6 +7,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.locale import admonitionlabels
 
+from manualkit.column_layout import TWIPS_PER_HALF_EM
 from manualkit.writers.docx.base import (
     CHECKLIST_CLASS,
     FORM_CLASS,
@@ -348,7 +349,7 @@ def _estimated_height(blocks: list[Element]) -> int:
     return total
 
 
-def row_height(row: Element, twips_per_half_em: int = 105) -> int:
+def row_height(row: Element, twips_per_half_em: int = TWIPS_PER_HALF_EM) -> int:
     """Table row ``row``'s height in twips: its wrapped text's or its set least height."""
     height = row.find(f"{w('trPr')}/{w('trHeight')}")
     set_height = int(height.get(w("val"), "0")) if height is not None else 0
@@ -363,7 +364,7 @@ def lines_height(lines: int) -> int:
 _TC, _TC_WIDTH, _W, _P = w("tc"), f"{w('tcPr')}/{w('tcW')}", w("w"), w("p")
 
 
-def row_lines(row: Element, twips_per_half_em: int = 105) -> int:
+def row_lines(row: Element, twips_per_half_em: int = TWIPS_PER_HALF_EM) -> int:
     """Lines of text in table row ``row``'s tallest cell, as wrapped at the cells' widths.
 
     ``twips_per_half_em``: half an em of the cells' text (105 for 五号).  It runs for the rows of
