@@ -216,6 +216,27 @@ def test_each_chapter_shows_its_owner_and_review_date_under_its_title(basic_html
     assert not [p for p in index.findall(nodes.paragraph) if "mk-chapter-info" in p["classes"]]
 
 
+def test_home_page_document_control_says_page_not_chapter(tmp_path: Path) -> None:
+    """The root page (前言, 使用说明) is no chapter: its line must not say "本章"."""
+    project = copy_fixture("basic", tmp_path)
+    index = project / "manual" / "index.md"
+    index.write_text(
+        "---\nowner: cs.supervisor\nreview_due: 2026-01-01\n---\n\n" + index.read_text("utf-8"), "utf-8"
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    (info,) = [
+        p for p in resolved(run, "index").findall(nodes.paragraph) if "mk-chapter-info" in p["classes"]
+    ]
+    assert info.astext().startswith("本页文档信息：责任岗位 ")
+    chapter = next(
+        p
+        for p in resolved(run, "01-complaints").findall(nodes.paragraph)
+        if "mk-chapter-info" in p["classes"]
+    )
+    assert chapter.astext().startswith("本章文档信息：")
+
+
 def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:
     checklist = data_of(basic_html).checklist("CL-04-01")
     tree = resolved(basic_html, "01-complaints")

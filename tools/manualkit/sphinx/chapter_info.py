@@ -20,15 +20,20 @@ from manualkit.node_classes import CHAPTER_INFO_CLASS
 from manualkit.sphinx import formatting
 from manualkit.sphinx.domain import get_runtime
 
+#: Whose document control the line gives: a chapter's, or the root page's (前言 and 使用说明 on
+#: the site's home page, which is no chapter; the PDF and the DOCX leave that line out).
+CHAPTER_SCOPE = "本章"
+ROOT_SCOPE = "本页"
 
-def info_text(owner: str | None, review_due: str | None) -> str:
+
+def info_text(owner: str | None, review_due: str | None, scope: str = CHAPTER_SCOPE) -> str:
     """``本章文档信息：责任岗位 客户服务部经理；下次复核日期 2027年11月30日``."""
     parts = []
     if owner:
         parts.append(f"责任岗位 {owner}")
     if review_due:
         parts.append(f"下次复核日期 {review_due}")
-    return "本章文档信息：" + "；".join(parts)
+    return f"{scope}文档信息：" + "；".join(parts)
 
 
 def _review_date(value: Any) -> str | None:
@@ -60,7 +65,8 @@ def add_chapter_info(app: Sphinx, doctree: nodes.document) -> None:
     chapter = next(iter(doctree.findall(nodes.section)), None)
     if chapter is None or any(CHAPTER_INFO_CLASS in child.get("classes", ()) for child in chapter.children):
         return
-    info = nodes.paragraph("", info_text(owner, review_due), classes=[CHAPTER_INFO_CLASS])
+    scope = ROOT_SCOPE if app.env.docname == app.config.root_doc else CHAPTER_SCOPE
+    info = nodes.paragraph("", info_text(owner, review_due, scope), classes=[CHAPTER_INFO_CLASS])
     info.source, info.line = chapter.source, chapter.line
     chapter.insert(1 if chapter.children and isinstance(chapter[0], nodes.title) else 0, info)
 
