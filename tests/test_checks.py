@@ -1102,3 +1102,46 @@ def test_toctree_entry_naming_an_untracked_chapter_fails_the_tracked_only_check(
     )
     _git(root, "add", "manual/09-consumer-protection.md")
     assert main(args) == 0
+
+
+def test_role_markers_that_did_not_become_roles_are_errors_where_typed(tmp_path: Path) -> None:
+    """{sla} without backticks, with a space, unclosed or with full-width ｀ is printed as text."""
+    root = make_project(tmp_path)
+    line = append_paragraph(
+        root,
+        "一般投诉{sla}complaint.general.resolve内办结，或{sla} `complaint.general.resolve`，"
+        "或{sla}`complaint.general.resolve\n\n"
+        "填写{form}｀F-04-01｀；转义\\{sla}、代码`{sla}x`和{ref}`跨行\ncomplaint-intake`都不报。",
+    )
+    report = run_checks(root, today=TODAY, select=["MK613"])
+    found = [(d.location.line, d.location.column, d.severity) for d in report.diagnostics]
+    assert found == [(line, 5, "error"), (line, 40, "error"), (line, 75, "error"), (line + 2, 3, "error")]
+    messages = [d.message for d in report.diagnostics]
+    assert "found '{sla}complaint.general.resolve', expected {sla}`complaint.general.resolve`" in messages[0]
+    assert "a space separates it" in messages[1]
+    assert "never closed" in messages[2]
+    assert "found '{form}｀F-04-01｀', expected {form}`F-04-01`" in messages[3]
+
+
+def test_html_comment_in_a_chapter_is_an_error_naming_the_myst_comment(tmp_path: Path) -> None:
+    """<!-- … --> is meant to be hidden; every output prints it, so it is MK611 as an error."""
+    root = make_project(tmp_path)
+    line = append_paragraph(root, "<!-- TODO 待核实 -->")
+    report = run_checks(root, today=TODAY, select=["MK611"])
+    assert [d.format() for d in report.diagnostics] == [
+        f"manual/04-complaints.md:{line}:1: error MK611 HTML comment '<!-- TODO 待核实 -->' is shown as "
+        "literal text in every output; expected a MyST comment line starting with '%' (% TODO …), "
+        "which no output prints"
+    ]
+
+
+def test_label_typed_with_full_width_parentheses_is_an_error(tmp_path: Path) -> None:
+    """（service-goals）= from a Chinese input method is a paragraph: the label is lost."""
+    root = make_project(tmp_path)
+    line = append_paragraph(root, "（service-goals）=\n## 服务目标\n\n(service-ok)=\n## 好的标签")
+    report = run_checks(root, today=TODAY, select=["MK614"])
+    assert [d.format() for d in report.diagnostics] == [
+        f"manual/04-complaints.md:{line}:1: error MK614 this line looks like a section label but is "
+        "printed as text: found '（service-goals）=', expected (service-goals)= with ASCII parentheses "
+        "and equals sign, nothing in between"
+    ]

@@ -252,6 +252,8 @@ def _changed(old: str, new: str) -> tuple[str, str, int]:
 #: An HTML tag as a writer pastes it: <span style="…">, </div>, <br/>, <script>.  Not an autolink
 #: (<https://…>: a colon follows the name) and not a comparison (< 5%, <5天: no letter after <).
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+#: An HTML comment, closed in the same block or not (a blank line inside it splits the block).
+_HTML_COMMENT_RE = re.compile(r"<!--(?:.*?-->)?", re.S)
 
 
 @rule(
@@ -260,16 +262,20 @@ _HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
     "raw HTML in a chapter is published as literal text",
     """
     What: an HTML tag in a chapter's prose (<span style="…">, <br>, <font>, <script> …) outside
-    inline code.
-    Why: raw HTML is disabled in every output (sources are untrusted), so the tag is printed as
-    text: readers of the site, the PDF and the Word document see "<span style=…>".
+    inline code (a warning), and an HTML comment <!-- … --> (an error: it is meant to be hidden,
+    and a hidden note — "TODO 待核实" — must not reach readers).
+    Why: raw HTML is disabled in every output (sources are untrusted), so the tag or comment is
+    printed as text: readers of the site, the PDF and the Word document see "<span style=…>" or
+    "<!-- TODO 待核实 -->".
     Fix: use Markdown (**bold**, lists, tables) or a manualkit directive; to show a tag as an
-    example, put it in inline code (`<br>`).
+    example, put it in inline code (`<br>`). Write a note for editors as a MyST comment line,
+    `% TODO 待核实` (a line starting with %), which no output prints.
     """,
 )
 def raw_html(ctx: CheckContext) -> Iterator[Diagnostic]:
     for doc in ctx.documents:
         for block in doc.blocks:
+            yield from _html_comments(doc, block)
             for m in _HTML_TAG_RE.finditer(block.masked):
                 line, col = block.position(m.start())
                 tag = m.group(0) if len(m.group(0)) <= 40 else m.group(0)[:37] + "…"
@@ -279,6 +285,22 @@ def raw_html(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"raw HTML {tag!r} is shown as literal text in every output; write Markdown instead",
                     Location(doc.path, line, col),
                 )
+
+
+def _html_comments(doc: Document, block: Block) -> Iterator[Diagnostic]:
+    """HTML comments in a prose block: an error, since the writer meant the text to be hidden and
+    every output shows it; the MyST comment line is the way to hide a note."""
+    for m in _HTML_COMMENT_RE.finditer(block.masked):
+        line, col = block.position(m.start())
+        text = " ".join(block.source[m.start() : m.end()].split())
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        yield Diagnostic(
+            "MK611",
+            "error",
+            f"HTML comment {shown!r} is shown as literal text in every output; expected a MyST comment "
+            "line starting with '%' (% TODO …), which no output prints",
+            Location(doc.path, line, col),
+        )
 
 
 #: A Markdown image: ![alt](target "title") — the target up to a space or the closing parenthesis.
@@ -322,4 +344,130 @@ def svg_scripts(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"{target} contains {active.what} (line {active.line} of the SVG): the build refuses "
                     "to publish it; export the drawing again without scripts",
                     Location(doc.path, line, col),
+                )
+
+
+#: A role marker as MyST's role rule accepts it (``mdit_py_plugins.myst_role``: ``{name}`` with
+#: letters, digits, ``_ - + :``), not escaped by an odd number of backslashes.
+_ROLE_MARKER_RE = re.compile(r"(?<!\\)(?:\\\\)*\{(?P<name>[A-Za-z0-9_\-+:]+)\}")
+#: What a writer most likely meant as the role's target right after a broken marker.
+_GUESSED_TARGET_RE = re.compile(r"[\s｀`]*(?P<target>[A-Za-z0-9_.:\-]*[A-Za-z0-9_])")
+_FULLWIDTH_BACKQUOTE = "｀"
+
+
+def _becomes_role(source: str, end: int) -> bool:
+    """Whether MyST makes a role of the marker ending at ``end``: backticks follow at once and a
+    run of as many backticks closes them later in the block (MyST searches across lines)."""
+    ticks = len(source[end:]) - len(source[end:].lstrip("`"))
+    return ticks > 0 and ("`" * ticks) in source[end + ticks + 1 :]
+
+
+def _broken_role_reason(source: str, end: int) -> str:
+    """Why the text after a role marker is not its backtick-quoted target, in the writer's terms."""
+    rest = source[end:].split("\n", 1)[0]
+    if rest.startswith("`"):
+        return "the backtick after it is never closed"
+    if rest.startswith(_FULLWIDTH_BACKQUOTE):
+        return "the target is quoted with full-width backquotes ｀…｀, which a Chinese input method types"
+    if rest[:1].isspace() and rest.lstrip().startswith(("`", _FULLWIDTH_BACKQUOTE)):
+        return "a space separates it from the backtick-quoted target"
+    if not rest.strip():
+        return "nothing follows it on its line"
+    return "its target is not in backticks"
+
+
+def _found_text(source: str, start: int, guess: re.Match[str] | None) -> str:
+    """The marker and what the writer typed as its target (with a closing quote, if any), on one
+    line and shortened: the part of the text to retype, not the whole sentence."""
+    end = guess.end() if guess and guess.group("target") else source.find("}", start) + 1
+    if source[end : end + 1] in ("`", _FULLWIDTH_BACKQUOTE):
+        end += 1
+    text = source[start:end].split("\n", 1)[0].rstrip()
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+@rule(
+    "MK613",
+    "error",
+    "role marker {name} that did not become a role is published as literal text",
+    """
+    What: a role marker such as {sla}, {form}, {checklist}, {ref}, {term}, {doc} or {nowrap} in a
+    chapter's prose that is not immediately followed by its backtick-quoted target:
+    {sla}complaint.general.resolve (no backticks), {sla} `complaint.general.resolve` (a space),
+    {sla}`complaint.general.resolve (the backtick never closed), {form}｀F-04-01｀ (full-width
+    backquotes from a Chinese input method). Role markers in inline code and escaped ones
+    (\\{sla}) are not reported.
+    Why: MyST only makes a role of {name} followed at once by backticks; anything else is ordinary
+    text, so the site, the PDF and the Word document print "{sla} complaint.general.resolve"
+    instead of the deadline, and no link or check sees the id.
+    Fix: write the role as {sla}`complaint.general.resolve`: ASCII backticks (`) right after the
+    closing brace, around the id.
+    """,
+)
+def broken_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        for block in doc.blocks:
+            yield from _broken_roles_in(doc, block)
+
+
+def _broken_roles_in(doc: Document, block: Block) -> Iterator[Diagnostic]:
+    """Markers left in ``block.masked``: roles and inline code are blanked there, so a marker that
+    survives is either text or a role MyST accepts but the checker's pattern does not (one that
+    spans lines), which :func:`_becomes_role` tells apart."""
+    for m in _ROLE_MARKER_RE.finditer(block.masked):
+        start = m.start("name") - 1
+        if _becomes_role(block.source, m.end()):
+            continue
+        name = m.group("name")
+        guess = _GUESSED_TARGET_RE.match(block.source, m.end())
+        target = guess.group("target") if guess and guess.group("target") else "id"
+        line, col = block.position(start)
+        reason = _broken_role_reason(block.source, m.end())
+        yield Diagnostic(
+            "MK613",
+            "error",
+            f"role marker {{{name}}} did not become a role ({reason}), so "
+            f"every output prints it as text: found {_found_text(block.source, start, guess)!r}, expected "
+            f"{{{name}}}`{target}` (ASCII backticks right after the brace)",
+            Location(doc.path, line, col),
+        )
+
+
+#: A line that looks like a MyST target label but is not one: full-width parentheses or equals
+#: sign (a Chinese input method types them), or spaces around the parts.
+_LABEL_LIKE_RE = re.compile(r"^(?P<indent>\s*)[(（]\s*(?P<label>[^\s()（）=＝]+)\s*[)）]\s*[=＝]\s*$")
+
+
+@rule(
+    "MK614",
+    "error",
+    "a label line typed with full-width parentheses is published as text",
+    """
+    What: a line that looks like a section label but is not one, such as （service-goals）= typed
+    with full-width parentheses （）or a full-width equals sign ＝ (a Chinese input method types
+    them), or (service-goals) = with a space.
+    Why: only (label)= with ASCII parentheses and equals sign, nothing between them, is a label;
+    anything else is an ordinary paragraph, so every output prints "（service-goals）=" above the
+    heading and the label is lost: links to it ({ref}`service-goals`, an SLA's or a form's
+    section) have nothing to point at.
+    Fix: retype the line as (service-goals)= with ASCII characters (switch the input method to
+    English, or to half-width punctuation).
+    """,
+)
+def label_lookalikes(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        for block in doc.blocks:
+            if block.kind != "paragraph":
+                continue
+            for index, text in enumerate(block.source.split("\n")):
+                m = _LABEL_LIKE_RE.match(text)
+                if m is None:
+                    continue
+                yield Diagnostic(
+                    "MK614",
+                    "error",
+                    f"this line looks like a section label but is printed as text: found "
+                    f"{text.strip()!r}, expected ({m['label']})= with ASCII parentheses and "
+                    "equals sign, nothing in between",
+                    Location(doc.path, block.start_line + index, len(m["indent"]) + 1),
                 )
