@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS
+from conftest import CHROMIUM, CHROMIUM_ARGS, copy_fixture, run_sphinx
 
 #: Each element's text and the number of its line boxes (lines of text it takes).
 _LINES = """els => els.map(e => {
@@ -161,7 +163,7 @@ _CONTRAST = """rows => rows.map(row => {
 def test_the_row_a_deadline_links_to_stays_readable(site: str, dark: bool) -> None:
     """A deadline's link lands on its row, highlighted: in the dark theme the highlight was pale
     yellow under light grey text (contrast 1.4:1)."""
-    page = "02-appendix.html#sla-complaint-general-resolve"
+    page = "01-complaints.html#sla-complaint-general-resolve"
     (contrast,) = _evaluate(site, 1280, page, "tr:target", _CONTRAST, dark=dark)
     assert contrast >= 4.5
 
@@ -326,3 +328,50 @@ def test_no_table_cell_ends_with_one_character_alone(site: str) -> None:
     wrapped = [(text, last) for text, lines, last in cells if lines > 1]
     assert wrapped, cells
     assert [(text, last) for text, last in wrapped if len(last.strip("。，；、）》")) <= 1] == []
+
+
+def _printed_pages(page: Any) -> list[str]:
+    """The text of each A4 sheet Chromium prints ``page`` on (what "Print" in the browser gives)."""
+    import io
+
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4")))
+    # pypdf gives some CJK characters as their Kangxi radical twins (⽤ for 用) and spaces
+    # around digits: compare compatibility-normalised text without spaces.
+    return ["".join(unicodedata.normalize("NFKC", sheet.extract_text()).split()) for sheet in reader.pages]
+
+
+@pytest.mark.browser
+def test_a_printed_form_keeps_its_signatures_on_its_sheet(tmp_path: Path) -> None:
+    """Printed from the site, a long form (as long as the manual's F-04-01) ran its signature
+    lines, or its whole table, onto a sheet of their own: unusable as a signed record."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    project = copy_fixture("basic", tmp_path)
+    forms = project / "data" / "forms.yaml"
+    extra = "".join(
+        f"    - {{id: extra.{n}, label: 补充事项{n}, type: {'multiline' if n % 5 == 0 else 'text'}}}\n"
+        for n in range(1, 11)
+    )
+    text = forms.read_text(encoding="utf-8")
+    anchor = "    - {id: reply.due,"
+    forms.write_text(text.replace(anchor, extra + anchor, 1), encoding="utf-8")
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto((run.outdir / "02-appendix.html").as_uri())
+            sheets = _printed_pages(tab)
+        finally:
+            browser.close()
+    (sheet,) = [s for s in sheets if "F-04-01" in s and "投诉受理登记表" in s and "补充事项1" in s]
+    # The form's title, its last field and both signature lines on that one sheet.
+    assert "答复期限" in sheet
+    assert sheet.count("签字:") == 2, sheet  # (NFKC: "：" is ":")
+    # The next form starts a sheet of its own.
+    assert "F-04-02" not in sheet.split("投诉受理登记表", 1)[1]

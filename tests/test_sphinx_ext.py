@@ -71,12 +71,12 @@ def test_roles_render_data_values(basic_html: SphinxRun) -> None:
 def test_linked_roles_point_at_table_rows_and_appendices(basic_html: SphinxRun) -> None:
     tree = resolved(basic_html, "01-complaints")
     targets = {
-        ref.astext(): ref["refuri"]
+        ref.astext(): ref.get("refuri") or "#" + ref["refid"]
         for ref in tree.findall(nodes.reference)
         if any("mk-" in c for inline in ref.findall(nodes.inline) for c in inline["classes"])
     }
-    # The complete table in the appendix wins over the chapter's filtered table.
-    assert targets["7个工作日"] == "02-appendix.html#sla-complaint-general-resolve"
+    # The chapter's own (filtered) table wins over the appendix's complete overview.
+    assert targets["7个工作日"] == "#sla-complaint-general-resolve"
     assert targets["F-04-01 投诉受理登记表"] == "02-appendix.html#form-f-04-01"
     reg = next(text for text in targets if text.startswith("《金融消费者"))
     assert targets[reg] == "02-appendix.html#ref-reg-consumer-protection"
@@ -95,10 +95,13 @@ def test_sla_table_filters_and_anchors_rows(basic_html: SphinxRun) -> None:
     assert 0 < len(tagged) < len(data.slas)
     chapter_rows = body_rows(next(filtered.findall(nodes.table)))
     assert [r[0].astext() for r in chapter_rows] == [s.name for s in tagged]
-    # Each anchor exists once: on the complete table, which beats a tag selection.
-    assert all(not r["ids"] for r in chapter_rows)
+    # Each anchor exists once: on the chapter's selection, which beats the complete overview;
+    # the overview keeps the anchors of the SLAs no chapter table lists.
+    assert [r["ids"] for r in chapter_rows] == [["sla-" + s.id.replace(".", "-")] for s in tagged]
     rows = body_rows(next(complete.findall(nodes.table)))
-    assert [r["ids"] for r in rows] == [["sla-" + s.id.replace(".", "-")] for s in data.slas]
+    assert [r["ids"] for r in rows] == [
+        [] if s in tagged else ["sla-" + s.id.replace(".", "-")] for s in data.slas
+    ]
     retention = next(r for r in rows if r["ids"] == ["sla-record-retention"])
     assert render_sla(data.sla("record.retention")) in retention.astext()  # 至少3年
     assert "至少3年" in retention.astext()
@@ -138,7 +141,7 @@ def test_home_section_table_wins_the_anchor(tmp_path: Path) -> None:
     appendix = (run.outdir / "02-appendix.html").read_text(encoding="utf-8")
     assert 'id="sla-complaint-general-resolve"' not in appendix
     assert 'href="01-complaints.html#sla-complaint-general-resolve"' in appendix
-    assert 'id="sla-complaint-ack"' in appendix  # not in that section: the complete table keeps it
+    assert 'id="sla-complaint-ack"' in html  # not in that section: the chapter's selection keeps it
 
 
 def test_sla_table_chapter_filter(tmp_path: Path) -> None:
@@ -235,6 +238,31 @@ def test_home_page_document_control_says_page_not_chapter(tmp_path: Path) -> Non
         if "mk-chapter-info" in p["classes"]
     )
     assert chapter.astext().startswith("本章文档信息：")
+
+
+def test_site_references_to_sections_show_their_numbers(tmp_path: Path) -> None:
+    """ "见“4.2.3 监管期限”" as in the PDF and the DOCX: the manual asks to cite sections by number
+    and title.  A reference with text of its own keeps it; an unnumbered section has no number."""
+    project = copy_fixture("basic", tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8")
+        + "\n见“{ref}`glossary`”和“{ref}`appendix`”，另见{ref}`术语的说明 <glossary>`。\n",
+        encoding="utf-8",
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    texts = [
+        r.astext() for r in resolved(run, "01-complaints").findall(nodes.reference) if "std-ref" in str(r)
+    ]
+    assert {"2.2. 术语", "2. 附录", "术语的说明"} <= set(texts), texts
+
+
+def test_pages_name_the_site_icon(basic_html: SphinxRun) -> None:
+    """Without an icon link every page made the browser request /favicon.ico, a 404."""
+    html = (basic_html.outdir / "index.html").read_text(encoding="utf-8")
+    (href,) = re.findall(r'<link rel="shortcut icon" href="([^"]+)"', html)
+    assert (basic_html.outdir / href).read_text(encoding="utf-8").startswith("<svg")
 
 
 def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:
@@ -336,8 +364,9 @@ def test_appendix_lists(basic_html: SphinxRun) -> None:
     tree = resolved(basic_html, "02-appendix")
     (glossary,) = containers(tree, "mk-glossary")
     assert {t.astext() for t in glossary.findall(nodes.term)} == {t.term for t in data.glossary}
-    # Dictionary (pinyin) order — gōngzuòrì before kèhù tóusù — not data or code-point order.
-    assert [t.astext() for t in glossary.findall(nodes.term)] == ["工作日", "客户投诉"]
+    # Dictionary (pinyin) order — gōngzuòrì, jìng tuījiànzhí, kèhù tóusù — not data or code-point
+    # order (净 U+51C0 < 客 U+5BA2 < 工 U+5DE5).
+    assert [t.astext() for t in glossary.findall(nodes.term)] == ["工作日", "净推荐值", "客户投诉"]
     (refs,) = containers(tree, "mk-references")
     assert [r["ids"] for r in body_rows(next(refs.findall(nodes.table)))] == [
         ["ref-" + r.id.replace(".", "-")] for r in data.references
@@ -461,8 +490,9 @@ def test_general_index_is_in_pinyin_order_under_latin_initials(basic_html: Sphin
 
     html = (basic_html.outdir / "genindex.html").read_text(encoding="utf-8")
     headings = re.findall(r"<h2>([^<]+)</h2>", html)
-    assert headings == ["G", "K"]
-    assert html.index("工作日") < html.index("<h2>K</h2>") < html.index("客户投诉")
+    assert headings == ["G", "J", "K"]
+    assert html.index("工作日") < html.index("<h2>J</h2>") < html.index("净推荐值")
+    assert html.index("净推荐值") < html.index("<h2>K</h2>") < html.index("客户投诉")
     entry = ("SLA", ([], [], None))
     groups = [("工", [("工作日", ([], [], None))]), ("S", [entry]), ("7", [("7天", ([], [], None))])]
     assert [(letter, [name for name, _ in group]) for letter, group in regroup(groups)] == [

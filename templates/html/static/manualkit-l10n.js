@@ -27,6 +27,9 @@
       "Search Results": "搜索结果",
       "Searching": "正在搜索",
       "Preparing search...": "正在准备搜索……",
+      // The site's search has no categories to select (Sphinx's catalog says "选择了合适的分类").
+      "Your search did not match any documents. Please make sure that all words are spelled correctly and that you've selected enough categories.":
+        "没有找到匹配的内容。请检查关键词是否正确，或改用较短、较常用的词（如“投诉”“工作日”）再试。",
     },
   });
 })();

@@ -72,3 +72,24 @@ document.addEventListener("DOMContentLoaded", () => {
     return htmlToText(page.documentElement.outerHTML, anchor);
   };
 });
+
+/*
+ * Abbreviations (NPS, TLS) are indexed unstemmed: Sphinx's Chinese indexer
+ * (SearchChinese.stem) keeps a Latin word of three or more letters whole when
+ * stemming would leave fewer than three ("nps" → "np").  The Porter stemmer in
+ * language_data.js does not, so a query for NPS looked up "np" and found
+ * nothing.  language_data.js is loaded after this file; its Stemmer is wrapped
+ * once every script has run, before searchtools.js's own start-up (both wait
+ * for DOMContentLoaded, and this listener was registered first).
+ */
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof Stemmer !== "function") return;
+  const Porter = Stemmer;
+  Stemmer = function () {
+    const porter = new Porter();
+    this.stemWord = (word) => {
+      const stemmed = porter.stemWord(word);
+      return word.length >= 3 && stemmed.length < 3 ? word : stemmed;
+    };
+  };
+});

@@ -61,6 +61,10 @@ def register(app: Sphinx) -> None:
     app.connect("build-finished", on_build_finished)
 
 
+#: The site's icon, looked up like the other static files (a project's own wins).
+FAVICON = "favicon.svg"
+
+
 def project_path(app: Sphinx, value: str) -> Path:
     """A path from ``conf.py`` relative to the confdir (the project root)."""
     root = Path(app.confdir)
@@ -80,6 +84,12 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
         str(d / "html" / "static") for d in reversed(search_path) if (d / "html" / "static").is_dir()
     ]
     config.html_static_path = [*(p for p in config.html_static_path if p not in static_dirs), *static_dirs]
+    # A page without an icon makes every browser ask for /favicon.ico, which the site lacks.
+    icons = [
+        d / "html" / "static" / FAVICON for d in search_path if (d / "html" / "static" / FAVICON).is_file()
+    ]
+    if not config.html_favicon and icons:
+        config.html_favicon = str(icons[0])
     # Sources are untrusted: raw HTML stays disabled whatever conf.py says.
     if hasattr(config, "myst_disable_syntax"):
         disabled = list(config.myst_disable_syntax)

@@ -226,9 +226,10 @@ class SlaTableDirective(FragmentDirective):
                 f"no SLA matches tags={sorted(tags)} section={section!r}"
                 + ("" if chapter is None else f" chapter={chapter.strip() or self.env.docname!r}")
             )
-        # Links prefer the SLA's home-section table, then a complete table, then a selection.
+        # Links prefer the SLA's home-section table, then a selection in a chapter, then a
+        # complete table (the overview).
         filtered = bool(tags) or labels is not None
-        priority = PRIORITY_PRIMARY if section else PRIORITY_TERTIARY if filtered else PRIORITY_SECONDARY
+        priority = PRIORITY_PRIMARY if section else PRIORITY_SECONDARY if filtered else PRIORITY_TERTIARY
         return {"slas": slas, "priority": priority}
 
     def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:

@@ -41,7 +41,9 @@ logger = logging.getLogger(__name__)
 ObjectMap = dict[str, tuple[str, str, int]]
 
 #: Priorities: a form's own appendix beats the printable copy inside a chapter; an SLA's
-#: home-section table beats a complete table, which beats a tag selection.
+#: home-section table beats a selection in a chapter (tags, chapter), which beats a complete
+#: table: a complete table is the overview (8.4 服务时限一览), while a link should take the reader
+#: to the chapter whose text explains the deadline.
 PRIORITY_PRIMARY = 0
 PRIORITY_SECONDARY = 1
 PRIORITY_TERTIARY = 2
