@@ -82,3 +82,12 @@ def test_edit_one_paragraph_touches_prose_only(tmp_path: Path) -> None:
     assert edited.name == "01-basics.md"
     assert "柜面服务时间为{window}`service.hours`。（已修订）\n" in text
     assert text.startswith("---\nowner: cs.manager\n")
+
+
+def test_copied_forms_and_checklists_are_numbered_for_their_copied_chapter(tmp_path: Path) -> None:
+    """F-cc-nn names the chapter of its section (MK208): a copy in chapter 5 is F-05-…, not F-02-…."""
+    from manualkit.checks import run_checks
+
+    result = synthesize(FIXTURE, tmp_path / "x10", 10)
+    report = run_checks(result.root, select=["MK208"])
+    assert [d.format() for d in report.diagnostics] == []

@@ -1145,3 +1145,24 @@ def test_label_typed_with_full_width_parentheses_is_an_error(tmp_path: Path) -> 
         "printed as text: found '（service-goals）=', expected (service-goals)= with ASCII parentheses "
         "and equals sign, nothing in between"
     ]
+
+
+def test_form_and_checklist_numbers_name_the_chapter_of_their_section(tmp_path: Path) -> None:
+    """F-04-01 owned by a section of chapter 8 contradicts 表单编号的第一组数字为使用该表单的章."""
+    root = make_project(tmp_path)
+    for name in ("forms.yaml", "checklists.yaml"):
+        path = root / "data" / name
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("section: complaint-intake", "section: appendix", 1)
+        path.write_text(
+            text.replace("section: complaint-handling", "section: references", 1), encoding="utf-8"
+        )
+    report = run_checks(root, today=TODAY, select=["MK208"])
+    assert [d.format() for d in report.diagnostics] == [
+        "data/checklists.yaml:4:12: error MK208 checklist CL-04-01 is numbered for chapter 4, but its "
+        "section 'references' is in chapter 8 (manual/08-appendix.md): expected a section of chapter 4, "
+        "or an id numbered for chapter 8",
+        "data/forms.yaml:4:12: error MK208 form F-04-01 is numbered for chapter 4, but its section "
+        "'appendix' is in chapter 8 (manual/08-appendix.md): expected a section of chapter 4, or an id "
+        "numbered for chapter 8",
+    ]

@@ -444,6 +444,7 @@ def test_two_thousand_lines_load_cleanly(project: Path) -> None:
             template.replace("id: complaint.general.resolve", f"id: complaint.general.resolve{n}")
             .replace("id: complaint.callback", f"id: complaint.callback{n}")
             .replace("id: records.retention", f"id: records.retention{n}")
+            .replace("  name: ", f"  name: 第{n}组")  # names are unique too (DATA011)
         )
     write(project, "slas.yaml", "".join(copies))
     total = sum(p.read_text(encoding="utf-8").count("\n") for p in (project / "data").glob("*.yaml"))
@@ -665,3 +666,40 @@ def test_holidays_syntax_error_is_one_line_and_an_empty_file_is_fine(project: Pa
     for empty in ("", "# nothing announced yet\n", "[]\n"):
         write(project, "holidays.yaml", empty)
         assert load_data(project / "data") == load_data(VALID / "data")
+
+
+def test_duplicate_names_and_titles_are_errors_at_both_entries(project: Path) -> None:
+    """Two SLAs named alike contradict each other; forms, checklists and terms are found by title."""
+    data = project / "data"
+    for name, old, new in [
+        (
+            "slas.yaml",
+            "- id: complaint.callback\n  name: 投诉回访",
+            "- id: complaint.callback\n  name: 一般投诉办结",
+        ),
+        ("glossary.yaml", "", "- {id: sla.again, term: 服务时限, definition: 又一条。}\n"),
+    ]:
+        path = data / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(old, new) if old else text + new, encoding="utf-8")
+    for name, old_id, new_id in [
+        ("forms.yaml", "F-04-01", "F-04-02"),
+        ("checklists.yaml", "CL-04-01", "CL-04-02"),
+    ]:
+        path = data / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + text.replace(f"- id: {old_id}", f"- id: {new_id}"), encoding="utf-8")
+    _, diagnostics = load_data(data)
+    assert [d.format() for d in diagnostics if d.code == "DATA011"] == [
+        "data/checklists.yaml:13:10: error DATA011 checklists[1].title (CL-04-02): duplicate checklist title "
+        "'投诉受理检查表' (first at line 2, CL-04-01): expected a title no other entry of "
+        "data/checklists.yaml has",
+        "data/forms.yaml:17:10: error DATA011 forms[1].title (F-04-02): duplicate form title "
+        "'投诉受理登记表' (first at line 2, F-04-01): expected a title no other entry of data/forms.yaml has",
+        "data/glossary.yaml:6:25: error DATA011 glossary[1].term (sla.again): duplicate glossary term "
+        "'服务时限' (first at line 2, sla): expected a term no other entry of data/glossary.yaml has",
+        "data/slas.yaml:19:9: error DATA011 slas[1].name (complaint.callback): duplicate SLA name "
+        "'一般投诉办结' (first at line 2, complaint.general.resolve): expected a name no other entry of "
+        "data/slas.yaml has",
+    ]
+    assert "DATA011" in DATA_CODES

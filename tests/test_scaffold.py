@@ -161,7 +161,9 @@ def test_cli_new_form(project: Path, capsys: pytest.CaptureFixture[str]) -> None
     args = parser.parse_args(["new", "form", "--project", str(project), "--chapter", "2", "--title", "新表"])
     assert args.handler(args) == 0
     assert "F-02-03" in capsys.readouterr().out
-    args = parser.parse_args(["new", "form", "--project", str(project), "--chapter", "9", "--title", "新表"])
+    args = parser.parse_args(
+        ["new", "form", "--project", str(project), "--chapter", "9", "--title", "另一新表"]
+    )
     assert args.handler(args) == 2, "invalid usage exits 2, as `manualkit --help` says"
     assert "no chapter 9" in capsys.readouterr().err
 
@@ -219,6 +221,26 @@ def _data_bytes(project: Path) -> dict[str, bytes]:
                 *("--unit", "hours", "--start", "a", "--end", "b", "--owner", "cs.agent"),
             ],
             "--id: expected a new SLA id, found 'complaint.general.resolve'",
+        ),
+        (
+            ["sla", "x.y", "--name", "n", "--value", "3.5", "--unit", "hours", "--start", "a", "--end", "b"],
+            "--value: expected a positive whole number, found 3.5",
+        ),
+        (
+            [
+                *("sla", "complaint.general", "--name", "一般投诉办结时限", "--value", "5"),
+                *("--unit", "working_days", "--start", "a", "--end", "b", "--owner", "cs.agent"),
+            ],
+            "--name: expected a new SLA name, found '一般投诉办结时限', which complaint.general.resolve "
+            "at line 3 of data/slas.yaml already has; nothing was added",
+        ),
+        (
+            ["form", "--chapter", "2", "--title", "投诉回访记录表"],
+            "--title: expected a new form title, found '投诉回访记录表', which F-02-02 at line 18 of",
+        ),
+        (
+            ["checklist", "--chapter", "2", "--title", "投诉受理检查清单"],
+            "--title: expected a new checklist title, found '投诉受理检查清单', which CL-02-01 at line 2",
         ),
         (
             ["chapter", "--title", "章", "--slug", "genindex", "--owner", "cs.manager"],

@@ -46,6 +46,17 @@ NESTED_IDS: tuple[tuple[str, str], ...] = (("processes", "steps"), ("forms", "fi
 #: The key that identifies an entry of each collection (for duplicate detection).
 ID_KEYS: dict[str, str] = {"revisions": "version"}
 
+#: Texts a reader tells entries apart by, unique within their file: ``(collection, key, what)``.
+#: Two SLAs named 一般投诉处理时限 with 7 and 5 working days contradict each other in every
+#: table; two forms or checklists with one title, or two glossary entries for one term, leave
+#: the reader to guess which one applies.
+UNIQUE_TEXTS: tuple[tuple[str, str, str], ...] = (
+    ("slas", "name", "SLA name"),
+    ("forms", "title", "form title"),
+    ("checklists", "title", "checklist title"),
+    ("glossary", "term", "glossary term"),
+)
+
 WHAT: dict[str, str] = {
     "roles": "role",
     "slas": "SLA",
@@ -94,6 +105,30 @@ def duplicates(entries: Sequence[tuple[YamlPath, Any]], key: str) -> Iterator[tu
             yield (*path, key), value, first[value]
         else:
             first[value] = (*path, key)
+
+
+def same_text(text: str) -> str:
+    """The form two names are compared in: without surrounding or repeated white space, so that
+    "一般投诉处理时限 " and "一般投诉处理时限" count as the same name."""
+    return " ".join(text.split())
+
+
+def duplicate_texts(
+    entries: Sequence[tuple[YamlPath, Any]], key: str
+) -> Iterator[tuple[YamlPath, str, YamlPath]]:
+    """``(path of the repeated text, text, path of its first use)`` for entries whose ``key``
+    texts are the same once white space is normalised (:func:`same_text`)."""
+    first: dict[str, YamlPath] = {}
+    for path, raw in entries:
+        if not isinstance(raw, dict) or not isinstance(raw.get(key), str):
+            continue
+        text = same_text(raw[key])
+        if not text:
+            continue
+        if text in first:
+            yield (*path, key), raw[key], first[text]
+        else:
+            first[text] = (*path, key)
 
 
 def dangling_message(value: str, known: Sequence[str], what: str, where: str) -> str:

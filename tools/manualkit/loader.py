@@ -35,8 +35,10 @@ from manualkit.datarefs import (
     ID_KEYS,
     NESTED_IDS,
     REFERENCES,
+    UNIQUE_TEXTS,
     WHAT,
     dangling_message,
+    duplicate_texts,
     duplicates,
     known_ids,
     walk,
@@ -96,6 +98,14 @@ DATA_CODES: dict[str, tuple[str, str]] = {
     "DATA010": (
         "unknown data file",
         "A YAML file in the data directory that manualkit does not read — often a misspelt file name.",
+    ),
+    "DATA011": (
+        "duplicate name or title",
+        "Two SLAs in data/slas.yaml share a name, two forms or two checklists a title, or two entries "
+        "of data/glossary.yaml a term (white space aside). Readers find an SLA, form or term by its "
+        "name: two SLAs named 一般投诉处理时限 with different durations contradict each other. The "
+        "message is at the second entry and names the line of the first. Fix: merge the two entries, "
+        "or give the second a name that says how it differs.",
     ),
 }
 
@@ -322,6 +332,7 @@ class _LoadRun:
                 self.calendar_rules(fd)
         by_collection = {fd.collection: fd for fd in files}
         self.unique_ids(files)
+        self.unique_texts(by_collection)
         self.references(by_collection)
         if has_errors(self.diags):
             return None, sort_diagnostics(self.diags)
@@ -584,6 +595,25 @@ class _LoadRun:
                         nested = [((*entry_path, field, i), item) for i, item in enumerate(items)]
                         self._report_duplicates(fd, nested, "id", field)
 
+    def unique_texts(self, files: dict[str, _FileData]) -> None:
+        """DATA011: a name or title used twice in one file (``datarefs.UNIQUE_TEXTS``)."""
+        for collection, key, what in UNIQUE_TEXTS:
+            fd = files.get(collection)
+            if fd is None:
+                continue
+            for path, text, first in duplicate_texts(fd.entries, key):
+                info = fd.doc.info(first)
+                line = info.line if info else 0
+                first_id = _entry_id(fd.doc.value, first)
+                whose = f", {first_id}" if first_id else ""
+                self.add_at(
+                    fd,
+                    "DATA011",
+                    path,
+                    f"duplicate {what} {text!r} (first at line {line}{whose}): expected a {key} no "
+                    f"other entry of {fd.display} has",
+                )
+
     def _report_duplicates(
         self, fd: _FileData, entries: list[tuple[YamlPath, Any]], key: str, what: str
     ) -> None:
@@ -629,6 +659,16 @@ class _LoadRun:
 
 
 # --------------------------------------------------------------------------- small helpers
+
+
+def _entry_id(value: Any, path: YamlPath) -> str | None:
+    """The id of the top-level entry a path lies in (``None`` when it has none)."""
+    if path and isinstance(path[0], int) and isinstance(value, list) and 0 <= path[0] < len(value):
+        entry = value[path[0]]
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(entry_id, str) and entry_id.strip():
+            return entry_id.strip()
+    return None
 
 
 def _has_reported_inside(fd: _FileData, entry_path: YamlPath) -> bool:

@@ -303,6 +303,31 @@ def existing_ids(root: Path, collection: str) -> list[str]:
     return [e["id"] for e in raw if isinstance(e, dict) and isinstance(e.get("id"), str)]
 
 
+def refuse_taken_text(root: Path, collection: str, key: str, text: str, option: str) -> None:
+    """Refuse a name or title another entry of the collection already has (``loader`` DATA011).
+
+    The re-load after appending would refuse it too, but name a line that is gone by then; here
+    the message names the option and the existing entry, which is what the writer must look at.
+    """
+    from manualkit.datarefs import UNIQUE_TEXTS, same_text
+    from manualkit.loader import load_source
+
+    what = next(w for c, k, w in UNIQUE_TEXTS if (c, k) == (collection, key))
+    source = load_source(root / "data", root=root)
+    doc = source.documents.get(collection)
+    entries = doc.value if doc is not None and isinstance(doc.value, list) else []
+    wanted = same_text(text)
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and isinstance(entry.get(key), str) and same_text(entry[key]) == wanted:
+            where = source.locate(collection, index, key)
+            at = f" at line {where.line}" if where else ""
+            entry_id = entry["id"] if isinstance(entry.get("id"), str) else "the entry"
+            raise ScaffoldError(
+                f"{option}: expected a new {what}, found {text!r}, which {entry_id}{at} of "
+                f"{_rel(root, data_file(root, collection))} already has; nothing was added"
+            )
+
+
 def next_numbered_id(prefix: str, chapter: int, existing: Iterable[str]) -> str:
     """``F-04-03`` after ``F-04-02``: one past the highest number used in that chapter."""
     pattern = re.compile(rf"^{re.escape(prefix)}-{chapter:02d}-(\d{{2}})$")
@@ -466,6 +491,7 @@ def new_form(
     if purpose is not None:
         require_text("--purpose", purpose, "sentence saying what the form records")
     require_valid_data(root)
+    refuse_taken_text(root, "forms", "title", title, "--title")
     ch, label = locate(root, chapter, section)
     chosen_owner = _owner(root, owner, ch)
     form_id = next_numbered_id("F", ch.number, existing_ids(root, "forms"))
@@ -527,6 +553,7 @@ def new_sla(
             "expected an id prefix (manualkit new sla complaint.general …) or --id ID, found neither"
         )
     require_valid_data(root)
+    refuse_taken_text(root, "slas", "name", name, "--name")
     existing = existing_ids(root, "slas")
     if sla_id:
         if sla_id in existing:
@@ -593,6 +620,7 @@ def new_checklist(
     for item in items:
         require_text("--item", item, "checklist item")
     require_valid_data(root)
+    refuse_taken_text(root, "checklists", "title", title, "--title")
     ch, label = locate(root, chapter, section)
     chosen_owner = _owner(root, owner, ch)
     checklist_id = next_numbered_id("CL", ch.number, existing_ids(root, "checklists"))
@@ -738,6 +766,20 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {value!r}") from exc
 
 
+def whole_number(option: str, text: str) -> int:
+    """An option's text as a positive whole number, refused in the words ``new_sla`` uses for
+    ``-3`` (argparse's ``type=int`` would print its usage and "invalid int value" for ``3.5``)."""
+    stripped = text.strip()
+    if re.fullmatch(r"[+-]?\d+", stripped) and int(stripped) > 0:
+        return int(stripped)
+    try:
+        float(stripped)
+        shown = stripped
+    except ValueError:
+        shown = repr(text)
+    raise ScaffoldError(f"{option}: expected a positive whole number, found {shown}")
+
+
 def _tags(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -761,7 +803,7 @@ def _run(args: argparse.Namespace) -> int:
             result = new_sla(
                 root,
                 name=args.name,
-                value=args.value,
+                value=whole_number("--value", args.value),
                 unit=args.unit,
                 start=args.start,
                 end=args.end,
@@ -833,7 +875,7 @@ def add_new_parser(subparsers: Any) -> argparse.ArgumentParser:
     sla.add_argument("prefix", nargs="?", help="id prefix, e.g. complaint.general → complaint.general.N")
     sla.add_argument("--id", help="full id instead of a prefix, e.g. complaint.general.callback")
     sla.add_argument("--name", required=True, help="SLA name, e.g. 投诉回访时限")
-    sla.add_argument("--value", type=int, required=True, help="amount, e.g. 7")
+    sla.add_argument("--value", required=True, help="amount, a positive whole number, e.g. 7")
     sla.add_argument("--unit", choices=_UNITS, required=True)
     sla.add_argument("--bound", choices=_BOUNDS, default="within")
     sla.add_argument("--kind", dest="sla_kind", choices=_KINDS, default="deadline")

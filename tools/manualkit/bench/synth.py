@@ -109,12 +109,15 @@ class _NumberedIds:
     def __init__(self, used: Iterable[str]) -> None:
         self._used = set(used)
 
-    def allocate(self, original: str) -> str:
+    def allocate(self, original: str, chapter: int | None = None) -> str:
+        """A fresh id for a copy of ``original``, numbered for ``chapter`` (the copy's chapter, so
+        the checker's MK208 holds) when that chapter has a two-digit number and a free id."""
         match = _NUMBERED_ID.match(original)
         if match is None:
             raise ValueError(f"not a numbered id: {original!r}")
-        prefix, chapter = match.group(1), int(match.group(2))
-        chapters = [chapter, *[c for c in range(99, 0, -1) if c != chapter]]
+        prefix, own = match.group(1), int(match.group(2))
+        preferred = [c for c in (chapter, own) if c is not None and 1 <= c <= 99]
+        chapters = [*dict.fromkeys(preferred), *[c for c in range(99, 0, -1) if c not in preferred]]
         for ch in chapters:
             for seq in range(1, 100):
                 candidate = f"{prefix}-{ch:02d}-{seq:02d}"
@@ -141,9 +144,18 @@ def _entry_tags(raw: Mapping[str, Any]) -> set[str]:
 
 
 def build_mapping(
-    raw: Mapping[str, Any], labels: Iterable[str], replica: int, numbered: _NumberedIds
+    raw: Mapping[str, Any],
+    labels: Iterable[str],
+    replica: int,
+    numbered: _NumberedIds,
+    chapter_of: Mapping[str, int] | None = None,
 ) -> dict[str, str]:
-    """Old → new name of every id, step id, tag and section label, for one replica."""
+    """Old → new name of every id, step id, tag and section label, for one replica.
+
+    ``chapter_of`` maps a section label to the number of this replica's copy of its chapter: a
+    form or checklist copy is numbered for that chapter where it can be.
+    """
+    chapter_of = chapter_of or {}
     suffix = copy_suffix(replica)
     mapping: dict[str, str] = {}
     for label in labels:
@@ -155,7 +167,10 @@ def build_mapping(
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
                 continue
             old = entry["id"]
-            mapping[old] = numbered.allocate(old) if _NUMBERED_ID.match(old) else old + suffix
+            if _NUMBERED_ID.match(old):
+                mapping[old] = numbered.allocate(old, chapter_of.get(str(entry.get("section"))))
+            else:
+                mapping[old] = old + suffix
             for step in entry.get("steps") or []:
                 if isinstance(step, dict) and isinstance(step.get("id"), str):
                     mapping.setdefault(step["id"], step["id"] + suffix)
@@ -293,8 +308,11 @@ def synthesize(source: Path, dest: Path, factor: int) -> SynthResult:
     next_number = 1 + max((int(_CHAPTER_FILE.match(Path(d).name).group(1)) for d in docs), default=0)  # type: ignore[union-attr]
     new_docs: list[str] = []
     extra: dict[str, list[Any]] = {key: [] for key in COPIED_COLLECTIONS}
+    doc_labels = {doc: _section_labels([texts[doc]]) for doc in copied_docs}
     for replica in range(2, factor + 1):
-        mapping = build_mapping(raw, labels, replica, numbered)
+        numbers = {doc: next_number + k for k, doc in enumerate(copied_docs)}
+        chapter_of = {label: numbers[doc] for doc in copied_docs for label in doc_labels[doc]}
+        mapping = build_mapping(raw, labels, replica, numbered, chapter_of)
         for key in COPIED_COLLECTIONS:
             extra[key].extend(rename_entry(e, mapping, replica) for e in raw.get(key) or [])
         for doc in copied_docs:
