@@ -375,3 +375,32 @@ def test_a_printed_form_keeps_its_signatures_on_its_sheet(tmp_path: Path) -> Non
     assert sheet.count("签字:") == 2, sheet  # (NFKC: "：" is ":")
     # The next form starts a sheet of its own.
     assert "F-04-02" not in sheet.split("投诉受理登记表", 1)[1]
+
+
+#: Each link's underline (as painted over the page background) against that background.
+_UNDERLINE_CONTRAST = """links => links.map(link => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 1;
+  const pen = canvas.getContext("2d");
+  const paint = colour => { pen.fillStyle = colour; pen.fillRect(0, 0, 1, 1);
+    return [...pen.getImageData(0, 0, 1, 1).data].slice(0, 3); };
+  const back = paint(getComputedStyle(document.body).backgroundColor);
+  const line = paint(getComputedStyle(link).textDecorationColor);
+  const lum = rgb => { const [r, g, b] = rgb.map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const [a, b] = [lum(back), lum(line)];
+  return [getComputedStyle(link).textDecorationLine, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("dark", [False, True])
+def test_links_are_told_from_text_without_colour(site: str, dark: bool) -> None:
+    """In the dark theme a deadline link differed from the text around it by colour alone
+    (1.6:1), its underline drawn in the border colour (#303335 on #131416)."""
+    links = _evaluate(
+        site, 1280, "01-complaints.html", "article a.reference.internal", _UNDERLINE_CONTRAST, dark=dark
+    )
+    assert links
+    assert [(line, ratio) for line, ratio in links if "underline" not in line or ratio < 3] == []
