@@ -130,7 +130,7 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "Durations that should become SLAs: 5" in out
     assert "No --owner given" in out
     args = parser.parse_args(["import-docx", str(tmp_path / "missing.docx")])
-    assert args.handler(args) == 1
+    assert args.handler(args) == 2, "README: 2 is invalid input or usage"
     assert "file not found" in capsys.readouterr().err
 
 
@@ -213,3 +213,81 @@ def test_hyphens_and_line_breaks_read_as_the_text_shows(tmp_path: Path) -> None:
     assert "GB/T 35273-2020" in chapter
     assert "客户服务部（经理，2026年11月6日）" in chapter
     assert "Service Standards 与服务用语" in chapter
+
+
+def _rewritten(source: Path, target: Path, keep: dict[str, bytes | None]) -> Path:
+    """``source``'s package with the parts in ``keep`` replaced (``None``: left out)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = keep.get(info.filename, old.read(info.filename))
+            if data is not None:
+                new.writestr(info, data)
+    return target
+
+
+def _damaged(kind: str, tmp_path: Path) -> Path:
+    """A .docx damaged as a writer's file can be: ``kind`` names the damage."""
+    import zipfile
+
+    good = _word_manual(tmp_path / "good.docx")
+    path = tmp_path / f"{kind}.docx"
+    if kind == "truncated-xml":
+        with zipfile.ZipFile(good) as package:
+            body = package.read("word/document.xml")
+        return _rewritten(good, path, {"word/document.xml": body[: len(body) // 2]})
+    if kind == "stub":
+        with zipfile.ZipFile(path, "w") as package:
+            package.writestr("[Content_Types].xml", "<Types/>")
+        return path
+    if kind == "no-document":
+        return _rewritten(good, path, {"word/document.xml": None})
+    if kind == "text":
+        path.write_text("这不是 Word 文件", encoding="utf-8")
+        return path
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # a download cut short
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("truncated-xml", "(word/document.xml is damaged: "),
+        ("stub", "(_rels/.rels is missing: the file is not a complete Word package)"),
+        ("no-document", "(word/document.xml is missing: the package holds no Word document)"),
+        ("text", "(expected a ZIP package, as every .docx is, found another kind of file"),
+        ("truncated-zip", "(the ZIP package is truncated or damaged;"),
+    ],
+)
+def test_damaged_docx_is_one_line_exit_2_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, reason: str
+) -> None:
+    source = _damaged(kind, tmp_path)
+    parser = argparse.ArgumentParser(prog="manualkit")
+    add_import_docx_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["import-docx", str(source), "--out", str(tmp_path / "out")])
+    assert args.handler(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"manualkit import-docx: {source}: not a readable .docx file {reason}")
+    assert err.count("\n") == 1 and "Package not found" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_that_is_a_file_is_refused_before_importing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _word_manual(tmp_path / "m.docx")
+    taken = tmp_path / "notes.txt"
+    taken.write_text("x", encoding="utf-8")
+    parser = argparse.ArgumentParser(prog="manualkit")
+    add_import_docx_parser(parser.add_subparsers(dest="command"))
+    for out, message in [
+        (taken, f"--out {taken}: is a file, expected a directory"),
+        (taken / "sub", f"--out {taken / 'sub'}: expected a directory path, found that {taken} is a file"),
+    ]:
+        args = parser.parse_args(["import-docx", str(source), "--out", str(out)])
+        assert args.handler(args) == 2
+        assert capsys.readouterr().err == f"manualkit import-docx: {message}\n"
+    assert taken.read_text(encoding="utf-8") == "x"

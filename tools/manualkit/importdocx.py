@@ -51,7 +51,7 @@ _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 class DocxImportError(Exception):
-    """The DOCX cannot be imported (not a DOCX, or output would overwrite files)."""
+    """The DOCX cannot be imported (not a DOCX, or output would overwrite files): exit status 2."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,16 +248,94 @@ def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
     return tuple(r + ("",) * (width - len(r)) for r in rows)
 
 
+#: The relationship type of a package's main document part (``_rels/.rels``).
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+
+
+def package_problem(path: Path) -> None:
+    """Raise :class:`DocxImportError` saying what is wrong with the package at ``path``, if anything.
+
+    python-docx reports a file that is no ZIP as "Package not found", which reads like a missing
+    file, and a package without its Word document or with damaged XML as an ``AttributeError`` or
+    an lxml ``XMLSyntaxError`` traceback.  Opening the ZIP and parsing the parts python-docx reads
+    first names the part and the damage instead.
+    """
+    import zipfile
+
+    from lxml import etree
+
+    def refuse(reason: str) -> DocxImportError:
+        return DocxImportError(f"{path}: not a readable .docx file ({reason})")
+
+    try:
+        package = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        if _starts_like_zip(path):
+            raise refuse(
+                "the ZIP package is truncated or damaged; copy the file again from where it came from"
+            ) from exc
+        raise refuse(
+            "expected a ZIP package, as every .docx is, found another kind of file (a .doc or a text "
+            "file renamed to .docx?); save it from Word as .docx"
+        ) from exc
+    except OSError as exc:
+        raise DocxImportError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with package:
+        names = set(package.namelist())
+        main = "word/document.xml"
+        for part in ("[Content_Types].xml", "_rels/.rels"):
+            if part not in names:
+                raise refuse(f"{part} is missing: the file is not a complete Word package")
+        for part in ("[Content_Types].xml", "_rels/.rels", main):
+            if part not in names:
+                raise refuse(f"{part} is missing: the package holds no Word document")
+            try:
+                root = etree.fromstring(package.read(part))
+            except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise refuse(f"{part} is damaged: {_first_line(exc)}") from exc
+            if part == "_rels/.rels":
+                main = _main_part(root) or main
+
+
+def _starts_like_zip(path: Path) -> bool:
+    """Whether the file begins with a ZIP signature (a truncated .docx rather than another format)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _main_part(rels: Any) -> str | None:
+    """The package path of the main document part named by ``_rels/.rels`` (``None`` if unnamed)."""
+    for rel in rels:
+        if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("Target"):
+            return str(rel.get("Target")).lstrip("/")
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    """The parser's reason on one line, without lxml's "(<string>, line 2)" (the part is named)."""
+    text = str(exc).strip().split("\n", 1)[0]
+    return re.sub(r"\s*\(<string>, line \d+\)$", "", text) or type(exc).__name__
+
+
 def read_blocks(path: Path) -> list[Block]:
     """The body of a DOCX as blocks in reading order (headings, paragraphs, list items, tables)."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
+    package_problem(path)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise DocxImportError(f"{path}: not a readable .docx file ({exc})") from exc
+    except Exception as exc:  # python-docx on a package it cannot make sense of: never a traceback
+        raise DocxImportError(
+            f"{path}: not a readable .docx file ({type(exc).__name__}: {exc}); open it in Word and "
+            "save it again as .docx"
+        ) from exc
     blocks: list[Block] = []
     for item in _body_items(document):
         if isinstance(item, Table):
@@ -461,6 +539,7 @@ def import_docx(
         )
     if not source.is_file():
         raise DocxImportError(f"{source}: file not found")
+    output_directory_problem(out_dir)
     blocks = read_blocks(source)
     due = review_due or dt.date.today() + dt.timedelta(days=365)
     front_matter = _front_matter(owner, due)
@@ -489,6 +568,20 @@ def import_docx(
     report = format_report(source, planned, findings, owner)
     (out_dir / "import-report.txt").write_text(report, encoding="utf-8")
     return ImportResult(tuple(planned), tuple(findings), report)
+
+
+def output_directory_problem(out_dir: Path) -> None:
+    """Refuse an ``--out`` that cannot be a directory before anything is read or written
+    (``mkdir`` would fail with a FileExistsError traceback after the import's work)."""
+    for candidate in (out_dir, *out_dir.parents):
+        if candidate.exists():
+            if candidate.is_dir():
+                return
+            if candidate == out_dir:
+                raise DocxImportError(f"--out {out_dir}: is a file, expected a directory")
+            raise DocxImportError(
+                f"--out {out_dir}: expected a directory path, found that {candidate} is a file"
+            )
 
 
 def _index(
@@ -534,7 +627,13 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = import_docx(source, out, owner=args.owner, review_due=args.review_due, force=args.force)
     except DocxImportError as exc:
+        # The input (the .docx or --out) is wrong: README's exit status 2, as for every command.
         print(f"manualkit import-docx: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # Not the input: the disk or permissions refused a read or write.
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"manualkit import-docx: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(result.report, end="")
     print(
