@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import functools
 import hashlib
+import http.server
 import json
 import os
-from collections.abc import Sequence
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from manualkit.checks import run_checks
 from manualkit.diagnostics import Diagnostic
-from manualkit.release import BuildRequest, ReleaseError, release, sphinx_build
-from release_helpers import IDENTITY, commit_all, git, make_project, make_v1_1, replace_in
+from manualkit.release import BuildRequest, InvalidReleaseInput, ReleaseError, release, sphinx_build
+from manualkit.revisions import version_problem
+from release_helpers import IDENTITY, REVISION_1_1, commit_all, git, make_project, make_v1_1, replace_in, tag
 
 
 def document_control_checks(root: Path) -> Sequence[Diagnostic]:
@@ -40,6 +50,25 @@ def tree_state(directory: Path) -> dict[str, str]:
     return state
 
 
+def html_only(request: BuildRequest) -> None:
+    """A stand-in for the Sphinx build: one page, in a moment (for tests of the publication)."""
+    request.outdir.mkdir(parents=True, exist_ok=True)
+    (request.outdir / "index.html").write_text(
+        f"<html>{request.overrides['version']}</html>", encoding="utf-8"
+    )
+
+
+def epoch(day: str) -> str:
+    """``SOURCE_DATE_EPOCH`` for noon UTC of ``day`` (YYYY-MM-DD): the day a release is dated."""
+    return str(int(dt.datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp()))
+
+
+def site_listing(project: Path) -> dict[str, dict[str, object]]:
+    """build/site/versions.json's entries by version."""
+    versions = json.loads((project / "build" / "site" / "versions.json").read_text(encoding="utf-8"))
+    return {str(v["version"]): v for v in versions["versions"]}
+
+
 # --------------------------------------------------------------------------- refusals (fast)
 
 
@@ -52,12 +81,55 @@ def test_refuses_dirty_tree(project: Path) -> None:
     assert git(project, "tag", "--list") == ""
 
 
-@pytest.mark.parametrize("version", ["v1.0", "1", "1.x", "1.0 "])
+@pytest.mark.parametrize("version", ["v1.0", "1", "1.x", "1.0 ", "01.0", "1.01", "v01.0"])
 def test_refuses_malformed_version(project: Path, version: str) -> None:
     with pytest.raises(ReleaseError, match="numbers separated by dots") as info:
         release(project, version, check=document_control_checks)
     assert ("drop the leading 'v' (1.0)" in str(info.value)) == (version == "v1.0")
     assert git(project, "tag", "--list") == ""
+
+
+def test_versions_may_have_several_digits_but_no_leading_zeros() -> None:
+    assert version_problem("1.10") is None and version_problem("10.0") is None
+    assert version_problem("1.0") is None and version_problem("0.9") is None
+    assert "numbers separated by dots" in str(version_problem("01.0"))
+
+
+@pytest.mark.parametrize("version", ["v1.0", "01.0", "1.01"])
+def test_a_leading_zero_is_refused_like_a_leading_v(
+    project: Path, capsys: pytest.CaptureFixture[str], version: str
+) -> None:
+    from manualkit import cli
+
+    assert cli.main(["--project", str(project), "release", version]) == 2
+    assert "version must be numbers separated by dots" in capsys.readouterr().err
+    assert git(project, "tag", "--list") == ""
+
+
+def test_a_release_writes_no_pikepdf_log_line_to_stderr(project: Path) -> None:
+    """pikepdf logs "logger bridge initialized" at INFO on import; the HTML theme's a11y_pygments
+    turns on INFO logging to stderr (``logging.basicConfig``): every release printed that line."""
+    script = textwrap.dedent(
+        """
+        import logging, sys
+        from pathlib import Path
+        from manualkit.release import release
+
+        logging.basicConfig(level=logging.INFO)  # what a11y_pygments does on import
+
+        def build(request):
+            import manualkit.builders.pdf_merge  # the PDF builder imports pikepdf
+            request.outdir.mkdir(parents=True, exist_ok=True)
+            (request.outdir / "index.html").write_text("<html></html>", encoding="utf-8")
+
+        release(Path(sys.argv[1]), "1.0", formats=("html",), check=None, build=build, create_tag=False)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(project)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "pikepdf" not in proc.stderr
 
 
 def test_a_malformed_version_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,9 +162,9 @@ def test_builds_are_dated_by_the_released_commit_however_the_release_is_run(
     release(project, "1.0", formats=("html",), check=None, build=recording_build, create_tag=False)
     commit_time = git(project, "log", "-1", "--format=%ct").strip()
     assert seen == [commit_time] and "SOURCE_DATE_EPOCH" not in os.environ
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the caller's choice stands
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1750000000")  # the caller's choice stands
     release(project, "1.0", formats=("html",), check=None, build=recording_build, create_tag=False)
-    assert seen[-1] == "1700000000"
+    assert seen[-1] == "1750000000"
 
 
 def test_refuses_when_previous_release_tag_is_missing(project: Path) -> None:
@@ -130,6 +202,158 @@ def test_refuses_failing_check(project: Path) -> None:
         release(project, "1.1", check=document_control_checks)
     assert "manual/01-overview.md:17" in str(info.value)
     assert "v1.1" not in git(project, "tag", "--list")
+
+
+# --------------------------------------------------------------------------- dates (fast)
+
+
+def test_refuses_to_publish_before_the_recorded_approval(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Released 2025-02-10 with approved_on 2025-02-20: the cover would print an approval to come."""
+    from manualkit import cli
+
+    tag(project, "1.0")
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-02-10"))
+    assert cli.main(["--project", str(project), "release", "1.1"]) == 2  # invalid input (README)
+    err = capsys.readouterr().err
+    assert "approved_on: 2025-02-20, later than the release date 2025-02-10 (SOURCE_DATE_EPOCH)" in err
+    assert not (project / "build" / "site").exists()
+    assert "v1.1" not in git(project, "tag", "--list")
+
+
+def test_without_source_date_epoch_the_commit_dates_the_release(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    make_v1_1(project)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2025-02-19T12:00:00+00:00")
+    commit_all(project, "手册 v1.1, committed the day before its approval")
+    with pytest.raises(InvalidReleaseInput, match=r"approved_on: 2025-02-20, later than .* 2025-02-19"):
+        release(project, "1.1", formats=("html",), check=None, build=html_only)
+    assert not (project / "build" / "site").exists()
+    assert "v1.1" not in git(project, "tag", "--list")
+
+
+@pytest.mark.parametrize("field", ["drafted", "reviewed"])
+def test_refuses_to_publish_before_a_recorded_sign_off(
+    project: Path, monkeypatch: pytest.MonkeyPatch, field: str
+) -> None:
+    make_v1_1(project, record=False)
+    signoff = {
+        "drafted": "{role: service.agent, name: 陈静",
+        "reviewed": "{role: compliance.officer, name: 刘洋",
+    }
+    record = REVISION_1_1.replace(signoff[field] + "}", signoff[field] + ", date: 2025-03-05}")
+    with (project / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(record)
+    commit_all(project, "手册 v1.1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-02-25"))
+    with pytest.raises(
+        InvalidReleaseInput, match=rf"{field}: 2025-03-05, later than the release date 2025-02-25"
+    ):
+        release(project, "1.1", formats=("html",), check=None, build=html_only)
+    assert not (project / "build" / "site").exists()
+
+
+def test_a_version_published_before_it_takes_effect_leaves_its_predecessor_in_force(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.1 (effective 2025-03-01) released on 2025-02-25: until March, 1.0 is the version in force."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-02-25"))
+    release(project, "1.0", formats=("html",), check=None, build=html_only)
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    release(project, "1.1", formats=("html",), check=None, build=html_only)
+
+    site = project / "build" / "site"
+    listing = json.loads((site / "versions.json").read_text(encoding="utf-8"))
+    assert (listing["latest"], listing["newest"], listing["as_of"]) == ("1.0", "1.1", "2025-02-25")
+    entries = site_listing(project)
+    assert list(entries) == ["1.1", "1.0"]
+    assert entries["1.1"]["effective"] == "2025-03-01" and entries["1.0"]["effective"] == "2025-01-01"
+    # Pages published before the date logic read only these flags: 1.0 is not superseded yet.
+    assert (entries["1.1"]["latest"], entries["1.1"]["superseded"]) == (False, False)
+    assert (entries["1.0"]["latest"], entries["1.0"]["superseded"]) == (True, False)
+    assert os.readlink(site / "latest") == "1.0"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=1.0/index.html">' in index  # without JavaScript
+    assert 'fetch("versions.json"' in index  # with it: chosen on the reader's date
+
+    # Published again on its effective day, 1.1 is in force and 1.0 superseded.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-03-01"))
+    release(project, "1.1", formats=("html",), check=None, build=html_only, create_tag=False)
+    entries = site_listing(project)
+    assert (entries["1.1"]["latest"], entries["1.0"]["superseded"]) == (True, True)
+    assert os.readlink(site / "latest") == "1.1"
+    assert 'content="0; url=1.1/index.html"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- publication (fast)
+
+
+def test_a_latest_that_is_no_symlink_is_refused_before_anything_changes(project: Path) -> None:
+    release(project, "1.0", formats=("html",), check=None, build=html_only)
+    site = project / "build" / "site"
+    (site / "latest").unlink()
+    (site / "latest").mkdir()
+    (site / "latest" / "index.html").write_text("a copy someone made", encoding="utf-8")
+    before = tree_state(site)
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    built: list[str] = []
+
+    def recording(request: BuildRequest) -> None:
+        built.append(request.builder)
+        html_only(request)
+
+    with pytest.raises(ReleaseError, match="latest exists and is not a symlink; remove it"):
+        release(project, "1.1", formats=("html",), check=None, build=recording)
+    assert built == []  # refused before the build, not after it
+    assert tree_state(site) == before  # no 1.1/, versions.json as it was, no .latest.tmp
+    assert "v1.1" not in git(project, "tag", "--list")
+    assert [p.name for p in (project / "build").iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("failing", ["versions.json", "latest", "index.html"])
+def test_a_failure_while_publishing_puts_the_previous_site_back(
+    project: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    release(project, "1.0", formats=("html",), check=None, build=html_only)
+    site = project / "build" / "site"
+    before = tree_state(site)
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    real_replace = os.replace
+    armed = [True]
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if armed[0] and Path(dst).name == failing and Path(src).name.endswith(".tmp"):
+            raise OSError(28, "No space left on device (injected)")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(ReleaseError, match=r"publishing to .* failed: .*injected.*left as it was"):
+        release(project, "1.1", formats=("html",), check=None, build=html_only)
+    assert tree_state(site) == before
+    assert "v1.1" not in git(project, "tag", "--list")
+    assert [p.name for p in (project / "build").iterdir() if p.name.startswith(".")] == []
+
+    # Publishing again a version the site already has: its previous folder is put back too.
+    armed[0] = False
+    release(project, "1.1", formats=("html",), check=None, build=html_only, create_tag=False)
+    before = tree_state(site)
+
+    def rebuilt(request: BuildRequest) -> None:
+        html_only(request)
+        (request.outdir / "index.html").write_text("<html>rebuilt</html>", encoding="utf-8")
+
+    armed[0] = True
+    with pytest.raises(ReleaseError, match="injected"):
+        release(project, "1.1", formats=("html",), check=None, build=rebuilt, create_tag=False)
+    assert tree_state(site) == before
 
 
 # --------------------------------------------------------------------------- whole releases (slow)
@@ -262,6 +486,127 @@ def test_republish_rebuilds_a_tagged_version_into_another_site(project: Path, tm
         release(project, "1.1", formats=("html",), republish=True, site=site)
 
 
+@pytest.mark.slow
+def test_sections_and_forms_new_in_a_revision_are_marked_added(project: Path) -> None:
+    """A section or form that the previous release did not have was 新增 (added), not 修订."""
+    from lxml import etree
+
+    from conftest import run_sphinx
+
+    tag(project, "1.0")
+    make_v1_1(project, record=False)
+    with (project / "manual" / "02-complaints.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n(complaint-forms)=\n## 投诉表单\n\n:::{form-appendices}\n:::\n")
+    with (project / "data" / "forms.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "- id: F-02-02\n  title: 投诉回访记录表\n  purpose: 记录投诉回访结果\n"
+            "  section: complaint-resolution\n  owner: service.supervisor\n"
+            "  fields:\n    - {id: customer.name, label: 客户姓名, required: true}\n"
+        )
+    record = REVISION_1_1 + (
+        "    - {section: complaint-forms, description: 收录投诉表单。, covers: [F-02-01, F-02-02]}\n"
+    )
+    with (project / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(record)
+    commit_all(project, "手册 v1.1：新增投诉表单一节和回访记录表")
+
+    run = run_sphinx(project, "html")
+    assert run.error is None, run.warnings
+    page = etree.parse(str(run.outdir / "02-complaints.html"), etree.HTMLParser())
+    markers = {p.getparent().get("id"): p.text for p in page.xpath("//p[contains(@class, 'mk-revised')]")}
+    assert markers == {
+        "complaint-resolution": "本节于 v1.1 修订：一般投诉办结时限由7个工作日缩短为5个工作日。",
+        "complaint-forms": "本节于 v1.1 新增：收录投诉表单。",
+        "form-f-02-01": "本表于 v1.1 修订：收录投诉表单。",
+        "form-f-02-02": "本表于 v1.1 新增：收录投诉表单。",
+    }
+
+
+@contextlib.contextmanager
+def served(site: Path) -> Iterator[str]:
+    """``site`` over HTTP on a free local port (the version switcher needs http://, not file://)."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_pages_tell_the_version_in_force_on_the_readers_date(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.1 (effective 2025-03-01) published on 2025-02-25: 1.0 stays in force until March 1st, and
+    the same static pages say so in February and say otherwise in March."""
+    from playwright.sync_api import Page, sync_playwright
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-02-25"))
+    release(project, "1.0", formats=("html",), check=document_control_checks)
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    release(project, "1.1", formats=("html",), check=document_control_checks)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+
+    def open_on(browser: object, day: dt.datetime, url: str) -> Page:
+        page: Page = browser.new_page()  # type: ignore[attr-defined]
+        page.clock.set_fixed_time(day)
+        page.goto(url)
+        page.wait_for_selector(".mk-version-bar", timeout=10_000)
+        return page
+
+    def options(page: Page) -> list[str]:
+        return list(page.eval_on_selector_all(".mk-version-bar option", "els => els.map(e => e.textContent)"))
+
+    february, march = dt.datetime(2025, 2, 26, 10), dt.datetime(2025, 3, 1, 10)
+    with served(project / "build" / "site") as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        # February: 1.0 is in force; it names the approved 1.1 but is not superseded.
+        page = open_on(browser, february, f"{base}/1.0/02-complaints.html")
+        assert page.query_selector(".mk-superseded") is None and page.query_selector(".mk-pending") is None
+        assert options(page) == [
+            "v1.1 · 批准待施行（自2025年3月1日起施行）",
+            "v1.0（2025年1月1日起施行） · 现行",
+        ]
+        upcoming = page.inner_text(".mk-version-bar .mk-upcoming")
+        assert "v1.1 已批准，自2025年3月1日起施行。" in upcoming
+        # ... and 1.1's pages say it is not in force yet, pointing to the version that is.
+        page = open_on(browser, february, f"{base}/1.1/02-complaints.html")
+        assert page.query_selector(".mk-superseded") is None
+        notice = page.inner_text(".mk-pending")
+        assert "本版本（v1.1）批准待施行（自2025年3月1日起施行），现行版本为 v1.0。查看现行版本" in notice
+        assert page.get_attribute(".mk-pending a", "href") == f"{base}/1.0/02-complaints.html"
+        # The site's address leads to the version in force.
+        page = browser.new_page()
+        page.clock.set_fixed_time(february)
+        page.goto(f"{base}/")
+        page.wait_for_url(f"{base}/1.0/index.html", timeout=10_000)
+
+        # March 1st: the same pages, unchanged on the server, now say 1.1 is in force.
+        page = open_on(browser, march, f"{base}/1.0/02-complaints.html")
+        assert "本版本（v1.0）已被 v1.1 取代，仅供查阅。查看现行版本" in page.inner_text(".mk-superseded")
+        assert page.get_attribute(".mk-superseded a", "href") == f"{base}/1.1/02-complaints.html"
+        assert options(page) == [
+            "v1.1（2025年3月1日起施行） · 现行",
+            "v1.0（2025年1月1日起施行） · 已被 v1.1 取代",
+        ]
+        page = open_on(browser, march, f"{base}/1.1/02-complaints.html")
+        assert page.query_selector(".mk-pending") is None and page.query_selector(".mk-superseded") is None
+        assert page.query_selector(".mk-upcoming") is None
+        page = browser.new_page()
+        page.clock.set_fixed_time(march)
+        page.goto(f"{base}/")
+        page.wait_for_url(f"{base}/1.1/index.html", timeout=10_000)
+        browser.close()
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_old_pages_show_superseded_banner(project: Path) -> None:
@@ -296,7 +641,7 @@ def test_old_pages_show_superseded_banner(project: Path) -> None:
             options = page.eval_on_selector_all(
                 ".mk-version-bar option", "els => els.map(e => e.textContent)"
             )
-            assert len(options) == 2 and "最新" in options[0]
+            assert len(options) == 2 and "现行" in options[0]
 
             with page.expect_navigation():
                 link.click()

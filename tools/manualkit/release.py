@@ -6,13 +6,20 @@ built), a version that data/revisions.yaml does not record as the newest
 approved revision, or any checker error.  Everything is built into a scratch
 directory under build/ and moved into build/site/ with renames at the end, so
 a failed release never leaves a half-published site; older versions stay
-published and learn they are superseded from build/site/versions.json.
+published and learn of their successors from build/site/versions.json.
+
+A version is usually published before it takes effect (批准待施行): the one in force is the
+newest whose effective date has come.  The site is static, so which version a reader is shown
+as in force is decided in the reader's browser from each version's ``effective`` date
+(manualkit-versions.js and the root index.html); the flags written here are the same decision
+as of the release date, the fallback for browsers without JavaScript and for pages published
+before the date logic existed.
 
 Site layout::
 
-    build/site/versions.json           every published version, newest first, "latest" flag
-    build/site/index.html              redirect to the latest version
-    build/site/latest -> 1.1           symlink to the latest version
+    build/site/versions.json           every published version, newest first, with effective dates
+    build/site/index.html              redirect to the version in force (chosen by date)
+    build/site/latest -> 1.0           symlink to the version in force on the release date
     build/site/1.1/                    HTML site, <doc>-v1.1.pdf, <doc>-v1.1.docx, SHA256SUMS
 """
 
@@ -22,6 +29,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -61,6 +69,10 @@ LATEST = "latest"
 
 class ReleaseError(Exception):
     """The release was refused or failed; the message tells the writer what to do."""
+
+
+class InvalidReleaseInput(ReleaseError):
+    """Refused because of what the writer gave (version, revision record): README's exit status 2."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,6 +174,18 @@ def _quiet_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
 
 
+def _quiet_pikepdf() -> None:
+    """pikepdf logs "C++ to Python logger bridge initialized" at INFO when it is first imported.
+
+    It reached stderr on every release: the HTML theme's a11y_pygments calls
+    ``logging.basicConfig(level=INFO)`` on import, and the PDF builder imports pikepdf after it.
+    Only that logger is quieted: its warnings and errors still show.
+    """
+    import logging
+
+    logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
+
+
 def release(
     root: Path,
     version: str,
@@ -183,19 +207,22 @@ def release(
     """
     problem = version_problem(version)
     if problem:
-        raise ReleaseError(problem)
+        raise InvalidReleaseInput(problem)
+    _quiet_pikepdf()
     root = root.resolve()
     repo = Repo(root)
     tag = release_tag(version)
     make_tag = _refuse_unclean(repo, tag, create_tag=create_tag and not republish, must_exist=republish)
     data = _load(root)
     revision = _revision(data, version)
+    released, dated_by = _release_date(repo)
+    if not republish:  # a tagged version passed this when it was tagged
+        _refuse_unapproved(revision, released, dated_by)
     if check is not None and not republish:
         _refuse_failing_checks(root, check)
         _refuse_unverifiable(root, data)
     site = (site or root / "build" / SITE_DIR).resolve()
-    if site.exists() and not site.is_dir():
-        raise ReleaseError(f"--site {site}: not a directory (the published site goes there)")
+    _refuse_unpublishable(site, version)
     site.parent.mkdir(parents=True, exist_ok=True)
     # Scratch space beside the site (same file system), so publishing is a rename.
     scratch = Path(tempfile.mkdtemp(prefix=f".release-{version}-", dir=site.parent))
@@ -206,12 +233,14 @@ def release(
         if make_tag:
             repo.tag_annotated(tag, _tag_message(data, revision))
         try:
-            released = dt.datetime.fromtimestamp(repo.commit_time(), dt.UTC).date()
             _publish(site, stage, data, revision, files, released)
-        except BaseException:
+        except BaseException as exc:
             if make_tag:
                 with contextlib.suppress(GitError):
                     repo.delete_tag(tag)
+            if isinstance(exc, OSError):  # a full disk, a permission: a message, not a traceback
+                notes = "; ".join(getattr(exc, "__notes__", ())) or "the published site was left as it was"
+                raise ReleaseError(f"publishing to {site} failed: {exc}; {notes}") from exc
             raise
     except GitError as exc:
         raise ReleaseError(str(exc)) from exc
@@ -239,7 +268,61 @@ def _commit_epoch(repo: Repo) -> Iterator[None]:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+def _release_date(repo: Repo) -> tuple[dt.date, str]:
+    """The day this release is dated (UTC), and what dates it, for messages.
+
+    The day the builds are stamped with: ``SOURCE_DATE_EPOCH`` when the caller set it (``make
+    release`` and CI set it to the released commit's time), else the released commit's time —
+    never the wall clock, so that the same commit released twice publishes the same site.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date(), "SOURCE_DATE_EPOCH"
+    return dt.datetime.fromtimestamp(repo.commit_time(), dt.UTC).date(), "the released commit's date"
+
+
 # --------------------------------------------------------------------------- refusals
+
+
+def _refuse_unapproved(revision: Revision, released: dt.date, dated_by: str) -> None:
+    """Refuse to publish a version before the sign-offs its record (and its cover) claim.
+
+    The cover prints the drafting, review and approval dates: published on 2026-11-30 with
+    "批准 2026年12月20日", the controlled copy would state an approval that had not happened.
+    """
+    signoffs = (
+        ("drafted", revision.drafted.date),
+        ("reviewed", revision.reviewed.date),
+        ("approved", revision.approved.date),
+        ("approved_on", revision.approved_on),
+    )
+    for field, day in signoffs:
+        if day is not None and day > released:
+            raise InvalidReleaseInput(
+                f"revision {revision.version} in data/revisions.yaml says {field}: {day.isoformat()}, "
+                f"later than the release date {released.isoformat()} ({dated_by}); a version cannot be "
+                f"published before it is approved. Release it from a commit made on or after "
+                f"{day.isoformat()}, or correct the date"
+            )
+
+
+def _refuse_unpublishable(site: Path, version: str) -> None:
+    """Refuse, before anything is built, tagged or moved, a site the release could not update.
+
+    Publishing changes several entries of the site; finding one of them unusable half-way
+    (after the new version was already renamed into place) left a half-updated site.
+    """
+    if site.exists() and not site.is_dir():
+        raise ReleaseError(f"--site {site}: not a directory (the published site goes there)")
+    link = site / LATEST
+    if link.exists() and not link.is_symlink():
+        raise ReleaseError(f"{link} exists and is not a symlink; remove it")
+    for name in (VERSIONS_JSON, "index.html"):
+        if (site / name).is_dir():
+            raise ReleaseError(f"{site / name} is a directory; remove it")
+    if (site / version).exists() and not (site / version).is_dir():
+        raise ReleaseError(f"{site / version} is not a directory; remove it")
+    read_versions(site)  # invalid JSON is refused now, not after the build
 
 
 def _refuse_unclean(repo: Repo, tag: str, *, create_tag: bool, must_exist: bool) -> bool:
@@ -398,29 +481,60 @@ def _tag_message(data: ManualData, revision: Revision) -> str:
 def _publish(
     site: Path, stage: Path, data: ManualData, revision: Revision, files: tuple[str, ...], released: dt.date
 ) -> None:
-    """Move the staged version into the site and update versions.json, latest and index.html."""
+    """Move the staged version into the site and update versions.json, latest and index.html.
+
+    Everything is written to temporary names first; then each entry of the site is replaced by a
+    rename, and a failure at any step renames back what was already replaced, so a failed
+    publication leaves the site as it was (README: "a failed release leaves the previously
+    published site exactly as it was").
+    """
     site.mkdir(parents=True, exist_ok=True)
-    target = site / revision.version
     entries = [e for e in read_versions(site) if e.get("version") != revision.version]
     entries.append(_entry(revision, files, released))
-    entries.sort(key=lambda e: version_key(str(e["version"])), reverse=True)
-    for index, entry in enumerate(entries):
-        entry["latest"] = index == 0
-        entry["superseded"] = index != 0
-    latest = str(entries[0]["version"])
-    if target.exists():
-        trash = Path(tempfile.mkdtemp(prefix=".superseded-", dir=site.parent))
-        target.rename(trash / revision.version)
-        stage.rename(target)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        stage.rename(target)
-    _write_atomic(
-        site / VERSIONS_JSON,
-        json.dumps({"latest": latest, "versions": entries}, ensure_ascii=False, indent=2) + "\n",
-    )
-    _point_latest(site, latest)
-    _write_atomic(site / "index.html", _redirect_page(data.meta.title, latest))
+    entries = version_entries(entries, released)
+    current = in_force(entries, released)
+    listing = {"latest": current, "newest": entries[0]["version"], "as_of": released.isoformat()}
+    versions_text = json.dumps({**listing, "versions": entries}, ensure_ascii=False, indent=2) + "\n"
+    with _Publication(site) as publication:
+        versions_tmp = publication.prepare_file(VERSIONS_JSON, versions_text)
+        index_tmp = publication.prepare_file("index.html", _redirect_page(data.meta.title, current))
+        latest_tmp = publication.prepare_link(LATEST, current)
+        publication.replace_dir(stage, site / revision.version)
+        publication.replace(versions_tmp, site / VERSIONS_JSON)
+        publication.replace(latest_tmp, site / LATEST)
+        publication.replace(index_tmp, site / "index.html")
+
+
+def version_entries(entries: list[dict[str, Any]], on: dt.date) -> list[dict[str, Any]]:
+    """``entries`` newest first, with ``latest`` and ``superseded`` as they stand on ``on``.
+
+    Pages published before the reader's date decided the status read only these flags, so they
+    must never send a reader to a version not yet in force: ``latest`` marks the version in force
+    on the release date (:func:`in_force`), ``superseded`` the versions older than it.  A newer
+    version that is approved but not yet effective is neither.
+    """
+    ordered = sorted(entries, key=lambda e: version_key(str(e["version"])), reverse=True)
+    current = version_key(in_force(ordered, on))
+    for entry in ordered:
+        key = version_key(str(entry["version"]))
+        entry["latest"] = key == current
+        entry["superseded"] = key < current
+    return ordered
+
+
+def in_force(entries: Sequence[dict[str, Any]], on: dt.date) -> str:
+    """The version in force on ``on``: the newest whose effective date has come.
+
+    Before any has (a first issue published ahead of its effective date), the oldest: it is the
+    first to take effect, and nothing else could be shown.  An entry without ``effective``
+    (never written by a release) counts as in force.  The same rule as manualkit-versions.js.
+    """
+    ordered = sorted(entries, key=lambda e: version_key(str(e["version"])), reverse=True)
+    day = on.isoformat()
+    for entry in ordered:
+        if str(entry.get("effective") or "") <= day:
+            return str(entry["version"])
+    return str(ordered[-1]["version"])
 
 
 def read_versions(site: Path) -> list[dict[str, Any]]:
@@ -457,30 +571,131 @@ def _entry(revision: Revision, files: tuple[str, ...], released: dt.date) -> dic
     return entry
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+class _Publication:
+    """Replaces entries of the site one rename at a time; on any failure, renames them all back.
 
+    What a replaced entry held is kept in a folder beside the site (same file system, so keeping
+    and restoring are renames) until the publication is complete.  Temporary files are written
+    inside the site so that each replacement is one atomic ``os.replace``.
+    """
 
-def _point_latest(site: Path, latest: str) -> None:
-    link = site / LATEST
-    tmp = site / f".{LATEST}.tmp"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(latest, target_is_directory=True)
-    if link.exists() and not link.is_symlink():
-        raise ReleaseError(f"{link} exists and is not a symlink; remove it")
-    os.replace(tmp, link)
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        self.kept = Path(tempfile.mkdtemp(prefix=".previous-", dir=site.parent))
+        self.temporaries: list[Path] = []
+        self.undo: list[Callable[[], object]] = []
+
+    def __enter__(self) -> _Publication:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        for temporary in self.temporaries:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        failed: list[str] = []
+        if exc is not None:
+            for step in reversed(self.undo):
+                try:
+                    step()
+                except OSError as error:
+                    failed.append(str(error))
+        if failed and exc is not None:
+            exc.add_note(
+                f"the site could not be fully restored ({'; '.join(failed)}); "
+                f"what it held before is in {self.kept}"
+            )
+        else:
+            shutil.rmtree(self.kept, ignore_errors=True)
+
+    def prepare_file(self, name: str, text: str) -> Path:
+        """Write ``text`` to a temporary name in the site (nothing published yet)."""
+        temporary = self.site / f".{name}.tmp"
+        self._clear(temporary)
+        self.temporaries.append(temporary)
+        temporary.write_text(text, encoding="utf-8")
+        return temporary
+
+    def prepare_link(self, name: str, target: str) -> Path:
+        """Make a symlink to ``target`` under a temporary name in the site."""
+        temporary = self.site / f".{name}.tmp"
+        self._clear(temporary)
+        self.temporaries.append(temporary)
+        temporary.symlink_to(target, target_is_directory=True)
+        return temporary
+
+    def replace_dir(self, new: Path, target: Path) -> None:
+        """Put directory ``new`` at ``target``, keeping the one it replaces until the end."""
+        if target.exists() or target.is_symlink():
+            kept = self.kept / target.name
+            target.rename(kept)
+            self.undo.append(functools.partial(kept.rename, target))
+        new.rename(target)
+        self.undo.append(functools.partial(target.rename, new))
+
+    def replace(self, temporary: Path, path: Path) -> None:
+        """Replace file or symlink ``path`` by ``temporary`` in one rename."""
+        if path.exists() or path.is_symlink():
+            kept = self.kept / path.name
+            if path.is_symlink():
+                kept.symlink_to(os.readlink(path))
+            else:
+                shutil.copy2(path, kept)
+            os.replace(temporary, path)
+            self.undo.append(functools.partial(os.replace, kept, path))
+        else:
+            os.replace(temporary, path)
+            self.undo.append(path.unlink)
+        self.temporaries.remove(temporary)
+
+    @staticmethod
+    def _clear(path: Path) -> None:
+        """Remove a temporary left by an interrupted release (never a published entry)."""
+        if path.is_symlink() or path.is_file():
+            path.unlink()
 
 
 _REDIRECT_PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="refresh" content="0; url={{ url }}">
+<noscript><meta http-equiv="refresh" content="0; url={{ url }}"></noscript>
 <link rel="canonical" href="{{ url }}">
 <title>{{ title }}</title>
+<script>
+/* The version in force is the newest whose effective date has come: decided on the reader's
+   date from versions.json (the same rule as manualkit-versions.js), since this page is static.
+   Without versions.json (file://, an error) the release date's choice below stands. */
+(function () {
+  "use strict";
+  var fallback = {{ url|tojson }};
+  function go(href) { window.location.replace(href); }
+  function key(version) { return String(version).split(".").map(Number); }
+  function newer(a, b) {
+    var x = key(a.version), y = key(b.version);
+    for (var i = 0; i < Math.max(x.length, y.length); i++) {
+      if ((x[i] || 0) !== (y[i] || 0)) { return (x[i] || 0) - (y[i] || 0); }
+    }
+    return 0;
+  }
+  function today() {
+    var d = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
+  }
+  if (!window.fetch) { go(fallback); return; }
+  fetch("versions.json", { cache: "no-cache" })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (data) {
+      var versions = data && Array.isArray(data.versions) ? data.versions.slice() : [];
+      versions.sort(function (a, b) { return newer(b, a); });
+      var day = today();
+      var current = versions.filter(function (v) { return !v.effective || v.effective <= day; })[0]
+        || versions[versions.length - 1];
+      go(current && current.path ? current.path + "index.html" : fallback);
+    })
+    .catch(function () { go(fallback); });
+})();
+</script>
 </head>
 <body>
 <p><a href="{{ url }}">{{ title }} v{{ version }}</a></p>
@@ -489,10 +704,14 @@ _REDIRECT_PAGE = """<!DOCTYPE html>
 """
 
 
-def _redirect_page(title: str, latest: str) -> str:
-    """The site's index.html: a redirect to the latest version (autoescaped Jinja2)."""
+def _redirect_page(title: str, current: str) -> str:
+    """The site's index.html: a redirect to the version in force (autoescaped Jinja2).
+
+    Chosen in the browser by the reader's date; ``current`` (in force on the release date) is
+    the fallback without JavaScript or without versions.json.
+    """
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(_REDIRECT_PAGE).render(url=f"{latest}/index.html", title=title, version=latest)
+    return env.from_string(_REDIRECT_PAGE).render(url=f"{current}/index.html", title=title, version=current)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -545,7 +764,7 @@ def run_release(args: argparse.Namespace) -> int:
         )
     except ReleaseError as exc:
         print(f"manualkit release: {exc}", file=sys.stderr)
-        return EXIT_INVALID if version_problem(args.version) else EXIT_FAILED
+        return EXIT_INVALID if isinstance(exc, InvalidReleaseInput) else EXIT_FAILED
     tagged = f", tagged {result.tag}" if result.tag and not args.republish else ""
     print(f"released v{result.version}: {result.version_dir} ({len(result.files)} files{tagged})")
     return 0

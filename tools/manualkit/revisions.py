@@ -17,6 +17,8 @@ diagnostics or messages.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
@@ -53,18 +55,25 @@ _RELEASE_KEYS = frozenset({"version", "effective"})
 
 #: What data/revisions.yaml accepts as a version (models.Version): ``1.1`` or ``1.1.2``.
 VERSION_RE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
+#: What a release (and a redline) accepts: the same without leading zeros.  ``01.0`` and ``1.01``
+#: would tag ``v01.0`` / ``v1.01`` and publish folders that sort and compare as 1.0 and 1.1 do
+#: (``version_key``), so two names could denote one version.  ``1.10`` is fine.
+RELEASE_VERSION_RE = re.compile(r"^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*))?$")
 
 
 def version_problem(version: str) -> str | None:
     """Why ``version`` cannot name a release (None if it can): the CLI's first check."""
-    if VERSION_RE.match(version):
+    if RELEASE_VERSION_RE.match(version):
         return None
     hint = (
         f"; drop the leading 'v' ({version[1:]})"
-        if version[:1] in "vV" and VERSION_RE.match(version[1:])
+        if version[:1] in "vV" and RELEASE_VERSION_RE.match(version[1:])
         else ""
     )
-    return f"version must be numbers separated by dots, like 1.1, found {version!r}{hint}"
+    return (
+        f"version must be numbers separated by dots, without leading zeros, like 1.1 or 1.10, "
+        f"found {version!r}{hint}"
+    )
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -150,6 +159,65 @@ def sections_of(root: Path) -> list[Section]:
 def label_locations(root: Path) -> dict[str, tuple[str, int]]:
     """Label → ``(chapter path, line)`` of its ``(label)=`` line."""
     return {s.label: (s.path, s.start_line) for s in sections_of(root) if s.label is not None}
+
+
+# --------------------------------------------------------------------------- new items since a release
+
+
+@dataclasses.dataclass(frozen=True)
+class Introduced:
+    """What a revision's change entries name that the previous release did not have.
+
+    ``sections``: section labels; ``forms``: form ids (their appendix is marked through ``covers``).
+    """
+
+    sections: frozenset[str] = frozenset()
+    forms: frozenset[str] = frozenset()
+
+
+def introduced_items(root: Path, data: ManualData) -> dict[str, Introduced]:
+    """Version → the sections and forms its changes name that its previous release lacked.
+
+    Why: the marker under a section or form added in a revision must say 新增, not 修订 — and only
+    the previous release's own sources (its tag, as the MK7xx rules compare) tell whether it
+    existed.  A revision whose previous tag cannot be read (no git, a shallow clone without tags)
+    is left out, so its markers keep saying 修订: that is never false for an existing item.
+    """
+    ordered = sorted(data.revisions, key=lambda r: version_key(r.version))
+    result: dict[str, Introduced] = {}
+    for previous, revision in itertools.pairwise(ordered):
+        released = _released_items(str(root.resolve()), release_tag(previous.version))
+        if released is None:
+            continue
+        labels, forms = released
+        result[revision.version] = Introduced(
+            frozenset(c.section for c in revision.changes if c.section not in labels),
+            frozenset(item for c in revision.changes for item in c.covers if item not in forms),
+        )
+    return result
+
+
+@functools.lru_cache(maxsize=16)
+def _released_items(root: str, tag: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Section labels and form ids at ``tag`` (None when git cannot show it).
+
+    Cached: the marker transform asks once per document, and a release tag does not move.
+    """
+    repo = Repo(Path(root))
+    try:
+        if not repo.is_repo() or not repo.has_tag(tag):
+            return None
+        labels = {
+            section.label
+            for path in repo.list_files(tag, MANUAL_DIR)
+            if path.endswith(".md")
+            for section in split_sections(repo.show(tag, path), path)
+            if section.label is not None
+        }
+        forms = _entries(_yaml_or_none(_show_or_empty(repo, tag, f"{DATA_DIR}/{DATA_FILES['forms']}")))
+    except GitError:
+        return None
+    return frozenset(labels), frozenset(forms)
 
 
 # --------------------------------------------------------------------------- coverage against git

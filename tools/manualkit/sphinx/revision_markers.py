@@ -13,8 +13,9 @@ old release as superseded, so old releases never need rebuilding.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from docutils import nodes
@@ -28,6 +29,9 @@ from manualkit.models import DATA_FILES, ManualMeta, Revision
 from manualkit.sphinx.domain import get_manual_data
 from manualkit.sphinx.formatting import anchor_for
 
+if TYPE_CHECKING:
+    from manualkit.revisions import Introduced
+
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "revision_static"
@@ -36,12 +40,13 @@ CSS_FILE = "manualkit-revisions.css"
 MARKER_CLASS = "mk-revised"
 
 
-def marker_text(version: str, description: str | None, subject: str = "本节") -> str:
+def marker_text(version: str, description: str | None, subject: str = "本节", added: bool = False) -> str:
     """The words of the marker (one place, so every output reads the same).
 
-    ``subject``: 本节 for a section, 本表 for a form's appendix.
+    ``subject``: 本节 for a section, 本表 for a form's appendix.  ``added``: the item did not exist
+    in the previous release, so it was 新增 (added), not 修订 (revised).
     """
-    text = f"{subject}于 v{version} 修订"
+    text = f"{subject}于 v{version} {'新增' if added else '修订'}"
     return f"{text}：{description}" if description else text
 
 
@@ -50,9 +55,14 @@ def data_dir(app_config: Config, confdir: Path) -> Path:
 
 
 def latest_changes(
-    revisions: tuple[Revision, ...], form_ids: frozenset[str] = frozenset()
-) -> dict[str, tuple[str, str, str]]:
-    """Label → ``(version, description, subject)`` of the newest revision that changed it.
+    revisions: tuple[Revision, ...],
+    form_ids: frozenset[str] = frozenset(),
+    introduced: Mapping[str, Introduced] | None = None,
+) -> dict[str, tuple[str, str, str, bool]]:
+    """Label → ``(version, description, subject, added)`` of the newest revision that changed it.
+
+    ``introduced`` (:func:`manualkit.revisions.introduced_items`) tells which sections and forms a
+    revision added rather than revised.
 
     A change's ``covers`` naming a form marks that form's appendix too (its section's label is
     ``form-<id>``): a reader of the form learns it was amended, as a reader of a section does.
@@ -60,16 +70,19 @@ def latest_changes(
     marking every section "revised" would drown the real revisions.  Markers
     start with the second revision.
     """
-    from manualkit.revisions import version_key
+    from manualkit.revisions import Introduced, version_key
 
     ordered = sorted(revisions, key=lambda r: version_key(r.version))
-    result: dict[str, tuple[str, str, str]] = {}
+    result: dict[str, tuple[str, str, str, bool]] = {}
     for revision in ordered[1:]:
+        new = (introduced or {}).get(revision.version, Introduced())
         for change in revision.changes:
-            result[change.section] = (revision.version, change.description, "本节")
+            added = change.section in new.sections
+            result[change.section] = (revision.version, change.description, "本节", added)
             for item in change.covers:
                 if item in form_ids:
-                    result[anchor_for("form", item)] = (revision.version, change.description, "本表")
+                    entry = (revision.version, change.description, "本表", item in new.forms)
+                    result[anchor_for("form", item)] = entry
     return result
 
 
@@ -83,7 +96,10 @@ class RevisionMarkers(SphinxTransform):
         path = data_dir(self.config, Path(self.app.confdir)) / DATA_FILES["revisions"]
         self.env.note_dependency(str(path))
         data = get_manual_data(self.env)
-        changes = latest_changes(data.revisions, frozenset(form.id for form in data.forms))
+        from manualkit.revisions import introduced_items
+
+        introduced = introduced_items(Path(self.app.confdir), data) if len(data.revisions) > 1 else {}
+        changes = latest_changes(data.revisions, frozenset(form.id for form in data.forms), introduced)
         if not changes:
             return
         for section in list(self.document.findall(nodes.section)):
@@ -91,8 +107,8 @@ class RevisionMarkers(SphinxTransform):
             hit = next((changes[name] for name in names if name in changes), None)
             if hit is None or any(MARKER_CLASS in child.get("classes", ()) for child in section.children):
                 continue
-            version, description, subject = hit
-            text = marker_text(version, description, subject)
+            version, description, subject, added = hit
+            text = marker_text(version, description, subject, added)
             marker = nodes.paragraph("", text, classes=[MARKER_CLASS])
             marker.source, marker.line = section.source, section.line
             position = 1 if section.children and isinstance(section[0], nodes.title) else 0

@@ -2,9 +2,17 @@
  *
  * Published releases live at <site>/<version>/ next to <site>/versions.json (written by
  * `manualkit release`).  This script sits at <site>/<version>/_static/ and reads that file, so a
- * release published later updates every older page: they show a "superseded" banner linking to
- * the same page in the latest version, without being rebuilt.  Outside a published site (a
- * page not in a <version>/ or latest/ folder, no versions.json, file:// URLs) it does nothing.  DOM APIs only: no HTML strings.
+ * release published later updates every older page without rebuilding it.
+ *
+ * A version is usually published before it takes effect.  The version in force is the newest
+ * whose effective date has come, decided here on the reader's own date (the site is static: a page
+ * published today must say the right thing next month).  A newer version shows as 批准待施行 until
+ * its date; an older one says it was superseded only once its successor is in force.  The
+ * "latest"/"superseded" flags in versions.json are the same decision as of the release date, kept
+ * for pages published before this logic existed.
+ *
+ * Outside a published site (a page not in a <version>/ or latest/ folder, no versions.json,
+ * file:// URLs) it does nothing.  DOM APIs only: no HTML strings.
  */
 (function () {
   "use strict";
@@ -35,9 +43,79 @@
       .then(function (href) { window.location.href = href; });
   }
 
+  // Versions compare as numbers (1.10 follows 1.9), as `manualkit release` sorts them.
+  function compare(a, b) {
+    var x = String(a).split(".").map(Number), y = String(b).split(".").map(Number);
+    for (var i = 0; i < Math.max(x.length, y.length); i++) {
+      if ((x[i] || 0) !== (y[i] || 0)) { return (x[i] || 0) - (y[i] || 0); }
+    }
+    return 0;
+  }
+
+  // The reader's calendar day as YYYY-MM-DD (local time: the day the reader is living in).
+  function today() {
+    var d = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
+  }
+
+  // "2027-01-04" → "2027年1月4日".
+  function chineseDate(iso) {
+    var parts = String(iso || "").split("-");
+    if (parts.length !== 3) { return String(iso || ""); }
+    return Number(parts[0]) + "年" + Number(parts[1]) + "月" + Number(parts[2]) + "日";
+  }
+
+  // The newest version whose effective date has come (an entry without one counts as in force);
+  // null while none has.
+  function inForce(versions, day) {
+    return versions.filter(function (v) { return !v.effective || v.effective <= day; })[0] || null;
+  }
+
+  // "in-force", "pending" (approved, not yet effective) or "superseded" (older than the one in force).
+  function status(entry, force) {
+    if (force && entry.version === force.version) { return "in-force"; }
+    if (!force || compare(entry.version, force.version) > 0) { return "pending"; }
+    return "superseded";
+  }
+
+  function pendingText(entry) {
+    return "批准待施行（自" + chineseDate(entry.effective) + "起施行）";
+  }
+
+  function optionText(entry, force) {
+    var state = status(entry, force);
+    if (state === "pending") { return "v" + entry.version + " · " + pendingText(entry); }
+    var since = entry.effective ? "（" + chineseDate(entry.effective) + "起施行）" : "";
+    var label = state === "in-force" ? " · 现行" : " · 已被 v" + force.version + " 取代";
+    return "v" + entry.version + since + label;
+  }
+
+  function anchor(text, entry) {
+    var a = document.createElement("a");
+    a.href = link(entry);
+    a.textContent = text;
+    a.addEventListener("click", function (event) { event.preventDefault(); go(entry); });
+    return a;
+  }
+
+  // A banner fixed at the bottom of the window: a reader arriving at a deep link must see that
+  // this page is not the version in force.
+  function banner(className, text, target, linkText, bar) {
+    var box = document.createElement("div");
+    box.className = className;
+    box.setAttribute("role", "alert");
+    box.appendChild(document.createTextNode(text));
+    if (target) { box.appendChild(anchor(linkText, target)); }
+    document.body.insertBefore(box, bar.nextSibling);
+    document.body.classList.add("mk-is-superseded");
+  }
+
   function render(data) {
     if (!data || !Array.isArray(data.versions)) { return; }
-    var latest = data.versions.filter(function (v) { return v.latest; })[0];
+    var versions = data.versions.filter(function (v) { return v && v.version && v.path; });
+    versions.sort(function (a, b) { return compare(b.version, a.version); });
+    var force = inForce(versions, today());
     var bar = document.createElement("div");
     bar.className = "mk-version-bar";
     bar.setAttribute("role", "navigation");
@@ -45,32 +123,44 @@
     label.textContent = "手册版本：";
     var select = document.createElement("select");
     select.setAttribute("aria-label", "手册版本");
-    data.versions.forEach(function (entry) {
+    versions.forEach(function (entry) {
       var option = document.createElement("option");
       option.value = link(entry);
-      option.textContent = "v" + entry.version + "（" + entry.effective + " 施行）" + (entry.latest ? " · 最新" : "");
+      option.textContent = optionText(entry, force);
       option.selected = entry.version === current;
       select.appendChild(option);
     });
     select.addEventListener("change", function () {
-      var chosen = data.versions[select.selectedIndex];
+      var chosen = versions[select.selectedIndex];
       if (chosen) { go(chosen); }
     });
     label.appendChild(select);
     bar.appendChild(label);
     document.body.insertBefore(bar, document.body.firstChild);
-    if (latest && current && latest.version !== current) {
-      var banner = document.createElement("div");
-      banner.className = "mk-superseded";
-      banner.setAttribute("role", "alert");
-      banner.appendChild(document.createTextNode("本版本（v" + current + "）已被 v" + latest.version + " 取代，仅供查阅。"));
-      var a = document.createElement("a");
-      a.href = link(latest);
-      a.textContent = "查看最新版本";
-      a.addEventListener("click", function (event) { event.preventDefault(); go(latest); });
-      banner.appendChild(a);
-      document.body.insertBefore(banner, bar.nextSibling);
-      document.body.classList.add("mk-is-superseded");
+
+    var mine = versions.filter(function (v) { return v.version === current; })[0];
+    if (!mine) { return; }
+    var state = status(mine, force);
+    if (state === "superseded") {
+      banner("mk-superseded", "本版本（v" + current + "）已被 v" + force.version + " 取代，仅供查阅。",
+             force, "查看现行版本", bar);
+    } else if (state === "pending") {
+      banner("mk-pending",
+             "本版本（v" + current + "）" + pendingText(mine) +
+             (force ? "，现行版本为 v" + force.version + "。" : "。"),
+             force, "查看现行版本", bar);
+    } else {
+      // The version in force may point to the approved version that will replace it.
+      var upcoming = versions.filter(function (v) { return status(v, force) === "pending"; });
+      var next = upcoming[upcoming.length - 1];   // the first to take effect
+      if (next) {
+        var note = document.createElement("span");
+        note.className = "mk-upcoming";
+        note.appendChild(document.createTextNode(
+          "v" + next.version + " 已批准，自" + chineseDate(next.effective) + "起施行。"));
+        note.appendChild(anchor("查看 v" + next.version, next));
+        bar.insertBefore(note, label);
+      }
     }
   }
 
