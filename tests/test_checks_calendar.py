@@ -107,3 +107,22 @@ def test_check_and_due_report_a_bad_holidays_file_at_its_line(
     assert line in capsys.readouterr().out.splitlines()
     assert main(["due", "complaint.general.resolve", "--from", "2026-12-30", "--project", str(root)]) == 2
     assert line in capsys.readouterr().err.splitlines()
+
+
+def test_due_says_a_date_does_not_exist_and_names_the_sla_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """2026-02-30 has the right shape: the message says the day does not exist, not the format."""
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "clean", root)
+    for start, reason in [
+        ("2026-02-30", "the date 2026-02-30 does not exist: 2026-02 has 28 days"),
+        ("2026-13-01T09:00", "the date 2026-13-01 does not exist: expected a month 01–12, found 13"),
+        ("2026/02/03", "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, found '2026/02/03'"),
+    ]:
+        with pytest.raises(SystemExit) as exited:
+            main(["due", "complaint.general.resolve", "--from", start, "--project", str(root)])
+        assert exited.value.code == 2
+        assert capsys.readouterr().err.endswith(f"error: argument --from: {reason}\n")
+    assert main(["due", "complaint.review.period", "--from", "2026-09-30", "--project", str(root)]) == 1
+    assert "complaint.review.period is an interval (" in capsys.readouterr().err

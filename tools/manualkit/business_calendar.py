@@ -212,7 +212,8 @@ def due_for_sla(sla: Sla, start: dt.date | dt.datetime, data_dir: Path | None = 
 
     cal = BusinessCalendar.load(data_dir)
     if sla.kind not in ("deadline",):
-        raise CalendarError(f"{sla.id} is a {sla.kind} ({render_sla(sla)}), not a deadline")
+        article = "an" if sla.kind[0] in "aeiou" else "a"
+        raise CalendarError(f"{sla.id} is {article} {sla.kind} ({render_sla(sla)}), not a deadline")
     end = cal.due(start, sla.duration)
     shown = end.isoformat(sep=" ", timespec="minutes") if isinstance(end, dt.datetime) else end.isoformat()
     origin = start.isoformat(sep=" ", timespec="minutes") if isinstance(start, dt.datetime) else start

@@ -9,8 +9,10 @@ Nothing heavy is imported here: the check path must start fast (pre-commit hook)
 from __future__ import annotations
 
 import argparse
+import calendar
 import dataclasses
 import datetime as dt
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +32,9 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {value!r}") from exc
+        raise argparse.ArgumentTypeError(
+            _missing_day(value) or f"expected a date YYYY-MM-DD, found {value!r}"
+        ) from exc
 
 
 def _moment(value: str) -> dt.date | dt.datetime:
@@ -39,7 +43,31 @@ def _moment(value: str) -> dt.date | dt.datetime:
             return dt.datetime.fromisoformat(value)
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, found {value!r}") from exc
+        raise argparse.ArgumentTypeError(
+            _missing_day(value) or f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, found {value!r}"
+        ) from exc
+
+
+_DATE_SHAPE = re.compile(r"^\s*(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?![\d])")
+
+
+def _missing_day(value: str) -> str | None:
+    """Why a date written in the right shape is still refused: it is not in the calendar.
+
+    "expected YYYY-MM-DD, found '2026-02-30'" tells the writer the format is wrong when it is
+    not; the day itself does not exist.  ``None`` when the shape is wrong or the day exists.
+    """
+    m = _DATE_SHAPE.match(value)
+    if m is None:
+        return None
+    year, month, day = int(m["year"]), int(m["month"]), int(m["day"])
+    date = f"{m['year']}-{m['month']}-{m['day']}"
+    if not 1 <= month <= 12:
+        return f"the date {date} does not exist: expected a month 01–12, found {m['month']}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"the date {date} does not exist: {m['year']}-{m['month']} has {days} days"
+    return None
 
 
 def _project(args: argparse.Namespace) -> Path:
