@@ -160,3 +160,47 @@ def test_the_search_page_has_a_box_of_its_own(site: str) -> None:
         query = box.input_value()
     assert query == "投诉"
     assert any((href or "").startswith("01-complaints.html") for href in links), links
+
+
+def _listed(site: str, query: str) -> list[tuple[str, str, str]]:
+    """Each result for ``query`` once its summary is in: (link text, link target, summary)."""
+    script = """els => els.map(li => {
+      const link = li.querySelector("a");
+      const summary = li.querySelector(":scope > p.context") || li.querySelector(":scope > span");
+      return [link.textContent, link.getAttribute("href"), summary ? summary.textContent : ""];
+    })"""
+    ready = "document.querySelectorAll('ul.search li').length > 0"
+    with _results(site, query, ready) as tab:
+        tab.wait_for_load_state("networkidle")
+        tab.wait_for_timeout(300)
+        return [(str(a), str(b), str(c)) for a, b, c in tab.eval_on_selector_all("ul.search li", script)]
+
+
+@pytest.mark.browser
+def test_a_glossary_term_is_listed_as_a_term_with_its_definition(site: str) -> None:
+    """It was listed as the appendix's title ("2 附录") with the bare term under it."""
+    results = _listed(site, "客户投诉")
+    title, href, summary = results[0]
+    assert title == "术语：客户投诉", results
+    assert href.startswith("02-appendix.html#term-")
+    assert "客户对本行产品或服务不满而提出的诉求" in summary
+
+
+@pytest.mark.browser
+def test_a_word_found_in_the_text_leads_to_its_section(site: str) -> None:
+    """A text match linked to the top of the chapter and quoted the text 120 characters before
+    it; it now links to the section holding it and quotes its table row."""
+    results = _listed(site, "录音录像")
+    chapter = [(href, summary) for _title, href, summary in results if href.startswith("01-complaints.html")]
+    assert chapter, results
+    href, summary = chapter[0]
+    assert href == "01-complaints.html#complaint-intake"
+    assert summary.startswith("服务投诉｜客户对服务态度"), summary
+
+
+@pytest.mark.browser
+def test_a_term_that_only_contains_the_query_ranks_after_the_pages(site: str) -> None:
+    """For 投诉 the glossary's 客户投诉 came first, above the chapter about complaints."""
+    titles = [title for title, _href, _summary in _listed(site, "投诉")]
+    assert "术语：客户投诉" in titles
+    assert titles.index("术语：客户投诉") > titles.index("1. 投诉处理"), titles

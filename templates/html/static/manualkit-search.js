@@ -58,18 +58,120 @@ var splitQuery = (query) => {
 };
 
 /*
- * A result's summary is cut from the page's main text, which opens with the chapter's document
- * line ("本章文档信息：责任岗位 …；下次复核日期 …"): a query found near the top showed that line in
- * every summary instead of the manual's text.  Once searchtools.js has defined ``Search`` (it
- * loads after this file), its ``htmlToText`` gets the page without that line.
+ * Results that take the reader to the place and say what it is.
+ *
+ * - A summary is cut from the page's main text, which opens with the chapter's document line
+ *   ("本章文档信息：责任岗位 …"): a query found near the top showed that line in every summary.
+ *   The line is left out.
+ * - A word found in a page's text linked to the top of a long chapter: the link now goes to the
+ *   section holding the first match, and the summary quotes the paragraph, list item or cell
+ *   around it from its start (Sphinx cut 120 characters before it: "....1.2 服务目标" for 1.1.2).
+ * - A glossary term (an index entry, anchor #term-N) was listed as "8 附则与附件" with the bare
+ *   term under it, four times for 投诉: it is now "术语：投诉" with its definition, and a term
+ *   that merely contains the query (重大投诉 for 投诉) ranks after the pages that use the word.
+ *
+ * searchtools.js loads after this file; its ``Search`` and ``Scorer`` are adjusted once every
+ * script has run, before its own start-up (both wait for DOMContentLoaded).
  */
+const mkBlocks = "p, li, td, th, dd, dt, h1, h2, h3, h4, h5, h6, caption, figcaption";
+
+const mkMainOf = (htmlString) => {
+  const page = new DOMParser().parseFromString(htmlString, "text/html");
+  page.querySelectorAll(".mk-chapter-info, .headerlink").forEach((node) => node.remove());
+  return page;
+};
+
+/**
+ * The text node under ``root`` that best matches the query: the first holding the whole query,
+ * else the first holding every keyword, else the first holding any (keywords in lower case).
+ */
+const mkFirstMatch = (root, keywords, query) => {
+  const nodes = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode())
+    if (!node.parentElement.closest("h1")) nodes.push(node); // the page's title says nothing of where
+  const tests = [
+    (text) => query && text.includes(query),
+    (text) => keywords.every((word) => text.includes(word)),
+    (text) => keywords.some((word) => word && text.includes(word)),
+  ];
+  for (const test of tests) {
+    const found = nodes.find((node) => test(node.nodeValue.toLowerCase()));
+    if (found) return found;
+  }
+  return null;
+};
+
+const mkSummary = (text) => {
+  const summary = document.createElement("p");
+  summary.classList.add("context");
+  const clean = text.replace(/\s+/g, " ").trim();
+  summary.textContent = clean.length > 240 ? clean.slice(0, 240) + "……" : clean;
+  return summary;
+};
+
 document.addEventListener("DOMContentLoaded", () => {
-  if (typeof Search === "undefined" || typeof Search.htmlToText !== "function") return;
-  const htmlToText = Search.htmlToText;
-  Search.htmlToText = (htmlString, anchor) => {
-    const page = new DOMParser().parseFromString(htmlString, "text/html");
-    page.querySelectorAll(".mk-chapter-info").forEach((line) => line.remove());
-    return htmlToText(page.documentElement.outerHTML, anchor);
+  if (typeof Search === "undefined" || typeof Search.makeSearchSummary !== "function") return;
+  const original = Search.makeSearchSummary;
+  Search.makeSearchSummary = (htmlText, keywords, anchor) => {
+    const page = mkMainOf(htmlText);
+    const main = page.querySelector('[role="main"]');
+    const target = anchor ? page.getElementById(anchor.slice(1)) : null;
+    if (target && target.tagName === "DT" && anchor.startsWith("#term-")) {
+      const definition = target.nextElementSibling;
+      if (definition && definition.tagName === "DD")
+        return mkSummary(`${target.textContent.trim()}：${definition.textContent}`);
+    }
+    const words = [...keywords].map((word) => word.toLowerCase());
+    const query = (new URLSearchParams(window.location.search).get("q") || "").trim().toLowerCase();
+    const found = main ? mkFirstMatch(target || main, words, query) : null;
+    const block = found ? found.parentElement.closest(mkBlocks) : null;
+    if (!block) return original(page.documentElement.outerHTML, keywords, anchor);
+    // Under a heading, the heading and the text that follows it; in a table, the whole row.
+    const next = /^H[2-6]$/.test(block.tagName) ? block.nextElementSibling : null;
+    const row = block.closest("td, th") ? block.closest("tr") : null;
+    const text = row
+      ? [...row.cells].map((cell) => cell.textContent.trim()).join("｜")
+      : block.textContent + (next ? " " + next.textContent : "");
+    const summary = mkSummary(text);
+    const section = anchor ? null : found.parentElement.closest("section[id]");
+    if (section) {
+      // The item's link is made before its summary is fetched: point it at the section.
+      queueMicrotask(() => {
+        const link = summary.parentElement && summary.parentElement.querySelector("a");
+        const href = link ? link.getAttribute("href") : null;
+        if (href && !href.includes("#")) link.setAttribute("href", `${href}#${section.id}`);
+      });
+    }
+    return summary;
+  };
+
+  if (typeof Scorer === "undefined") return;
+  const query = (new URLSearchParams(window.location.search).get("q") || "").trim().toLowerCase();
+  const escape = (text) =>
+    text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  let terms = null; // "docname#id" → glossary term
+  const termAt = (docName, anchor) => {
+    if (terms === null) {
+      terms = new Map();
+      const index = Search._index || {};
+      for (const [entry, places] of Object.entries(index.indexentries || {}))
+        for (const [file, id] of places) terms.set(`${index.docnames[file]}#${id}`, entry);
+    }
+    return terms.get(`${docName}${anchor}`);
+  };
+  const score = Scorer.score;
+  Scorer.score = (item) => {
+    const [docName, , anchor, , value, , kind] = item;
+    let result = score ? score(item) : value;
+    if (kind === "index" && anchor.startsWith("#term-")) {
+      const term = termAt(docName, anchor);
+      if (term) {
+        item[1] = `术语：${escape(term)}`;
+        if (query && term.toLowerCase() !== query) result = Math.min(result, Scorer.partialTerm || 3);
+      }
+    }
+    return result;
   };
 });
 
