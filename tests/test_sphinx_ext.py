@@ -265,6 +265,32 @@ def test_pages_name_the_site_icon(basic_html: SphinxRun) -> None:
     assert (basic_html.outdir / href).read_text(encoding="utf-8").startswith("<svg")
 
 
+def test_glossary_anchors_are_named_after_the_terms_data_ids(tmp_path: Path) -> None:
+    """Sphinx numbered them (#term-0, #term-1 …) in page order: a new term renumbered the ones
+    after it, breaking bookmarks and links between versions.  {term} links and the search
+    index's entries follow the new anchors."""
+    project = copy_fixture("basic", tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n时限按{term}`工作日`计算。\n", encoding="utf-8"
+    )
+    run = run_sphinx(project)
+    assert run.error is None, run.warnings
+    (glossary,) = containers(resolved(run, "02-appendix"), "mk-glossary")
+    anchors = {term.astext(): term["ids"] for term in glossary.findall(nodes.term)}
+    assert anchors == {
+        "工作日": ["term-working-day"],
+        "净推荐值": ["term-nps"],
+        "客户投诉": ["term-complaint"],
+    }
+    links = [
+        r["refuri"] for r in resolved(run, "01-complaints").findall(nodes.reference) if r.astext() == "工作日"
+    ]
+    assert links == ["02-appendix.html#term-working-day"]
+    index = (run.outdir / "searchindex.js").read_text(encoding="utf-8")
+    assert '"term-working-day"' in index and '"term-0"' not in index
+
+
 def test_checklist_items_are_tick_boxes(basic_html: SphinxRun) -> None:
     checklist = data_of(basic_html).checklist("CL-04-01")
     tree = resolved(basic_html, "01-complaints")

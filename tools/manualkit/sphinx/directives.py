@@ -36,6 +36,7 @@ from docutils.nodes import Node
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.tables import RSTTable
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
 
@@ -433,6 +434,33 @@ class GlossaryListDirective(FragmentDirective):
             raise DirectiveInputError("data/glossary.yaml has no terms")
         keys = pinyin_keys(term.term for term in data.glossary)
         return {"terms": sorted(data.glossary, key=lambda term: keys[term.term])}
+
+    def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
+        """Each term's anchor is made from its data id: ``#term-working-day``, not ``#term-5``.
+
+        Sphinx numbers the anchors of terms it cannot spell in ASCII in page order, so adding
+        one term renumbered every term after it and broke bookmarks, links from other versions
+        and search results saved by staff.  The term's node, the page's id map, its index entry
+        and the standard domain's record of it (what ``{term}`` resolves to) move together.
+        """
+        std = self.env.domains.standard_domain
+        for node, term in zip(container.findall(nodes.term), context["terms"], strict=True):
+            old, new = node["ids"][0], anchor_for("term", term.id.removeprefix("term."))
+            node["ids"] = [new, *node["ids"][1:]]
+            document = self.state.document
+            if document.ids.get(old) is node:
+                del document.ids[old]
+            document.ids[new] = node
+            for index in node.findall(addnodes.index):
+                index["entries"] = [
+                    (*entry[:2], new if entry[2] == old else entry[2], *entry[3:])
+                    for entry in index["entries"]
+                ]
+            text = node.astext()
+            if std.objects.get(("term", text), ("", ""))[1] == old:
+                std.objects["term", text] = (self.env.docname, new)
+            if std._terms.get(text.lower(), ("", ""))[1] == old:
+                std._terms[text.lower()] = (self.env.docname, new)
 
 
 class ReferenceListDirective(FragmentDirective):
