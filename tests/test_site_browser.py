@@ -404,3 +404,28 @@ def test_links_are_told_from_text_without_colour(site: str, dark: bool) -> None:
     )
     assert links
     assert [(line, ratio) for line, ratio in links if "underline" not in line or ratio < 3] == []
+
+
+#: Each row's status (references) or effective date (revisions): its text, right edge, label.
+_LAST_CELLS = """rows => rows.map(row => {
+  const revision = row.closest("table").classList.contains("mk-revision-rows");
+  const cell = revision ? row.cells[6] : row.cells[5];
+  return [cell.textContent.trim(), cell.getBoundingClientRect().right,
+          getComputedStyle(cell, "::before").content];
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("rows", "label"),
+    [
+        (".mk-references table.mk-reference-rows", '"状态："'),
+        (".mk-revisions table.mk-revision-rows", '"生效日期："'),
+    ],
+)
+def test_reference_and_revision_rows_read_as_cards_on_a_phone(site: str, rows: str, label: str) -> None:
+    """On a phone the reference list scrolled and its 状态 column (现行有效 / 待核实) started
+    off-screen; so did a revision's dates."""
+    cells = _evaluate(site, 390, "02-appendix.html", f"{rows} > tbody > tr", _LAST_CELLS)
+    assert cells
+    assert [(text, right, shown) for text, right, shown in cells if right > 390 or shown != label] == []
