@@ -377,8 +377,9 @@ def test_front_matter_and_toctree_read_as_words_not_markup() -> None:
         "---\nowner: service.manager\nreview_due: 2027-11-30\n---\n\n正文。\n\n"
         "```{toctree}\n:numbered:\n:maxdepth: 2\n\n01-overview\n02-complaints\n```\n"
     )
-    assert readable(body, {}).split("\n") == [
-        "〔本章文档信息：责任岗位 service.manager；下次复核日期 2027-11-30〕",
+    # As the manual prints it under the chapter title: the role's name, the date in words.
+    assert readable(body, {}, {"service.manager": "客户服务中心经理"}).split("\n") == [
+        "〔本章文档信息：责任岗位 客户服务中心经理；下次复核日期 2027年11月30日〕",
         "",
         "正文。",
         "",
@@ -404,3 +405,278 @@ def test_a_subsection_shows_the_note_recorded_on_its_enclosing_section(released:
     page = etree.parse(str(write_redline(released, "1.1", "1.2") / "redline.html"), etree.HTMLParser())
     (note,) = page.xpath("//div[@id='s-complaint-intake']//p[@class='mk-note']")
     assert note.xpath("string(.)") == "修订说明：v1.2：调整投诉受理用语。（记于上级章节）"
+
+
+# --------------------------------------------------------------------------- a reviewed release
+# One redline 1.0 → 1.1 of a manual with what a reviewer's release had: a section added and one
+# removed, two sections titled 处理要求, a reference repealed, a checklist item dropped, a form
+# added (the attachment list prints it) and a revision recorded (the revision history prints it).
+
+LEGACY_SECTION = "(complaint-legacy)=\n## 旧版投诉台账\n\n纸质台账按月归档。\n\n"
+ELDERLY_SECTION = "(complaint-elderly)=\n## 老年客户投诉保护\n\n老年客户投诉优先受理。\n\n"
+REVIEWED_APPENDIX = """
+(complaint-rules)=
+### 处理要求
+
+投诉处理要求。
+
+(complaint-attachments)=
+## 附件清单
+
+:::{attachment-list}
+:::
+
+(complaint-history)=
+## 修订记录
+
+:::{revision-history}
+:::
+"""
+REVIEWED_DATA = {
+    "references.yaml": """\
+- id: law.consumer
+  title: 中华人民共和国消费者权益保护法
+  issuer: 全国人民代表大会常务委员会
+  status: in_force
+  kind: law
+- id: cited.notice
+  title: 关于规范客户服务行为的通知
+  issuer: 原银保监会（据原稿）
+  status: unverified
+""",
+    "checklists.yaml": """\
+- id: CL-02-01
+  title: 投诉受理检查清单
+  owner: service.agent
+  section: complaint-intake
+  items:
+    - text: 已登记客户姓名和联系方式
+    - text: 已熟悉本岗位使用的表单和检查清单
+""",
+}
+REVIEWED_FORM = """\
+- id: F-02-02
+  title: 老年客户投诉优先处理单
+  purpose: 登记老年客户的优先处理
+  section: complaint-elderly
+  owner: service.agent
+  fields:
+    - {id: customer.name, label: 客户姓名, required: true}
+"""
+REVIEWED_CHANGES = """\
+    - {section: complaint-elderly, description: 新增老年客户投诉保护。}
+    - {section: complaint-legacy, description: 删除旧版投诉台账。}
+"""
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The project (tags v1.0, v1.1) and its redline 1.0 → 1.1, written once for the module."""
+    root = make_project(tmp_path_factory.mktemp("reviewed"))
+    overview = root / "manual" / "01-overview.md"
+    replace_in(overview, "合法权益。\n", "合法权益。\n\n(overview-rules)=\n### 处理要求\n\n总则处理要求。\n")
+    chapter = root / "manual" / "02-complaints.md"
+    replace_in(chapter, "(complaint-resolution)=", f"{LEGACY_SECTION}(complaint-resolution)=")
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write(REVIEWED_APPENDIX)
+    for name, text in REVIEWED_DATA.items():
+        (root / "data" / name).write_text(text, encoding="utf-8")
+    commit_all(root, "1.0")
+    tag(root, "1.0")
+    make_v1_1(root)
+    replace_in(chapter, LEGACY_SECTION, "")
+    replace_in(chapter, "(complaint-attachments)=", f"{ELDERLY_SECTION}(complaint-attachments)=")
+    replace_in(
+        root / "data" / "references.yaml",
+        "status: unverified",
+        "status: repealed\n  superseded_by: law.consumer",
+    )
+    replace_in(root / "data" / "checklists.yaml", "    - text: 已熟悉本岗位使用的表单和检查清单\n", "")
+    with (root / "data" / "forms.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(REVIEWED_FORM)
+    with (root / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(REVIEWED_CHANGES)
+    commit_all(root, "1.1")
+    tag(root, "1.1")
+    return root, write_redline(root, "1.0", "1.1")
+
+
+def _reviewed_html(reviewed: tuple[Path, Path]) -> etree._ElementTree:
+    return etree.parse(str(reviewed[1] / "redline.html"), etree.HTMLParser())
+
+
+def _docx_parts(target: Path) -> tuple[etree._Element, etree._Element | None]:
+    """document.xml's body and comments.xml (None if the DOCX has no comments)."""
+    with zipfile.ZipFile(target / "redline.docx") as archive:
+        body = etree.fromstring(archive.read("word/document.xml")).find(f"{W}body")
+        names = archive.namelist()
+        comments = (
+            etree.fromstring(archive.read("word/comments.xml")) if "word/comments.xml" in names else None
+        )
+    assert body is not None
+    return body, comments
+
+
+def _front_and_text(body: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
+    """Paragraphs before the section break that ends the front matter, and the manual text after."""
+    paragraphs = list(body.iter(f"{W}p"))
+    breaks = [i for i, p in enumerate(paragraphs) if p.find(f"{W}pPr/{W}sectPr") is not None]
+    assert breaks, "no section break between the front matter and the manual text"
+    return paragraphs[: breaks[0] + 1], paragraphs[breaks[0] + 1 :]
+
+
+def _resolved(paragraphs: list[etree._Element], *, accept: bool) -> list[str]:
+    """The paragraph texts after Word's Accept all (``accept``) or Reject all.
+
+    Accept all drops deleted runs and unwraps inserted ones; a paragraph whose mark was deleted
+    merges into the next, so an emptied one disappears.  Reject all is the mirror image.
+    """
+    gone = f"{W}del" if accept else f"{W}ins"
+    texts: list[str] = []
+    for p in paragraphs:
+        mark = p.find(f"{W}pPr/{W}rPr/{gone}")
+        parts: list[str] = []
+        for node in p.iter(f"{W}t", f"{W}delText", f"{W}br"):
+            if any(a.tag == gone for a in node.iterancestors()):
+                continue
+            parts.append("\n" if node.tag == f"{W}br" else node.text or "")
+        text = "".join(parts)
+        if mark is not None and not text:
+            continue
+        texts.append(text)
+    return texts
+
+
+def _expected_text(root: Path, version: str) -> list[str]:
+    """One release's manual text as the redline's reader reads it: each heading with its number,
+    then the body's paragraphs, in reading order (computed from that tag's sources)."""
+    import tempfile
+
+    from manualkit.gitrepo import Repo
+    from manualkit.loader import load_data
+    from manualkit.redline.compare import _version, snapshot
+    from manualkit.redline.textdiff import paragraphs
+
+    with tempfile.TemporaryDirectory() as scratch:
+        project = snapshot(Repo(root), f"v{version}", Path(scratch))
+        data, _ = load_data(project / "data")
+        read = _version(project, data)
+    lines: list[str] = []
+    for section in read.reader:
+        if read.levels.get(section.key) is not None:
+            number = read.numbers.get(section.key)
+            lines.append(f"{number} {section.title}" if number else section.title)
+        lines.extend(paragraphs(section.body))
+    return lines
+
+
+def test_docx_accept_all_is_the_new_text_and_reject_all_the_old(reviewed: tuple[Path, Path]) -> None:
+    """Status words, data summaries and notes were written into the tracked text ("（未修改）" on
+    every heading, an added section's heading outside w:ins): Accept all did not give 1.1."""
+    root, target = reviewed
+    body, comments = _docx_parts(target)
+    _front, text = _front_and_text(body)
+    assert _resolved(text, accept=True) == _expected_text(root, "1.1")
+    assert _resolved(text, accept=False) == _expected_text(root, "1.0")
+    # What the reviewer needs beside a change is a comment on the section's heading.
+    assert comments is not None
+    notes = ["\n".join("".join(p.itertext()) for p in c.iter(f"{W}p")) for c in comments.iter(f"{W}comment")]
+    assert any(n.startswith("新增：2.3 老年客户投诉保护") for n in notes)
+    assert any(n.startswith("删除：2.2 旧版投诉台账") for n in notes)
+    assert any("数据变更：投诉受理检查清单（CL-02-01）" in n for n in notes)
+    ranges = {e.get(f"{W}id") for e in body.iter(f"{W}commentRangeStart")}
+    assert ranges == {c.get(f"{W}id") for c in comments.iter(f"{W}comment")}
+    for element in body.iter(f"{W}commentReference", f"{W}commentRangeStart", f"{W}commentRangeEnd"):
+        assert not any(a.tag in (f"{W}ins", f"{W}del") for a in element.iterancestors())
+
+
+def test_redline_headings_carry_the_manuals_section_numbers(reviewed: tuple[Path, Path]) -> None:
+    """Two sections titled 处理要求 could not be told apart, and sign-off cites clause numbers."""
+    page = _reviewed_html(reviewed)
+
+    def heading(key: str) -> str:
+        (element,) = page.xpath(f"//*[@id='s-{key}']/h3 | //*[@id='s-{key}']/summary")
+        return " ".join(element.xpath("string(.)").split())
+
+    assert heading("overview-rules").startswith("1.2.1 处理要求")
+    assert heading("complaint-elderly").startswith("2.3 老年客户投诉保护")
+    assert heading("complaint-legacy").startswith("2.2 旧版投诉台账")  # the old number when removed
+    assert heading("complaints").startswith("2 投诉处理")
+    # Renumbered because 2.2 was removed before it: old number struck through, new one inserted.
+    (rules,) = page.xpath("//*[@id='s-complaint-rules']/*[self::h3 or self::summary]")
+    assert rules.xpath("string(./del[@class='mk-number'])") == "2.3.1"
+    assert rules.xpath("string(./ins[@class='mk-number'])") == "2.2.1"
+    body, _comments = _docx_parts(reviewed[1])
+    headings = [p for p in body.iter(f"{W}p") if _style(p).startswith("Heading")]
+    new = _resolved(headings, accept=True)
+    assert "1.2.1 处理要求" in new and "2.2.1 处理要求" in new and "2.3 老年客户投诉保护" in new
+    assert "2.3.1 处理要求" in _resolved(headings, accept=False)
+
+
+def _style(p: etree._Element) -> str:
+    style = p.find(f"{W}pPr/{W}pStyle")
+    return "" if style is None else str(style.get(f"{W}val"))
+
+
+def test_toctree_gives_chapter_numbers_and_reading_order() -> None:
+    from manualkit.redline.numbering import reading_order, toctree_paths
+
+    index = "# 手册\n\n```{toctree}\n:numbered:\n:maxdepth: 2\n\n02-b\n第一章 <01-a>\n```\n"
+    chapters = toctree_paths(index)
+    assert chapters == ["manual/02-b.md", "manual/01-a.md"]
+    files = ["manual/01-a.md", "manual/index.md", "manual/02-b.md", "manual/zz.md"]
+    assert reading_order(files, chapters) == ["manual/index.md", *chapters, "manual/zz.md"]
+
+
+def test_data_changes_read_as_the_manual_prints_them(reviewed: tuple[Path, Path]) -> None:
+    """Internal ids and raw values ("unverified → repealed", "（text：…）", service.supervisor)."""
+    page = _reviewed_html(reviewed)
+    (reference,) = page.xpath("//tr[@id='references-cited-notice']")
+    assert reference.xpath("string(.//del)") == "状态：待核实"
+    assert reference.xpath("string(.//ins)") == "状态：已废止（由《中华人民共和国消费者权益保护法》替代）"
+    (checklist,) = page.xpath("//tr[@id='checklists-cl-02-01']")
+    assert checklist.xpath("string(.//del)") == "检查项：已熟悉本岗位使用的表单和检查清单"
+    text = "".join(page.xpath("//text()"))
+    for raw in ("unverified", "repealed", "superseded_by", "law.consumer", "text：", "service.supervisor"):
+        assert raw not in text, raw
+    # The chapter's document control as the manual prints it: the role's name, the date in words.
+    assert "〔本章文档信息：责任岗位 客服主管；下次复核日期 2027年3月1日〕" in text
+
+
+def test_history_section_reads_as_title_or_as_removed() -> None:
+    from manualkit.redline.readable import readable
+
+    text = readable("见{history-section}`a`和{history-section}`gone`。", {"a": "投诉受理"})
+    assert text == "见投诉受理和gone（本节已删除）。"
+
+
+def test_docx_front_matter_has_the_approval_and_the_change_notes(reviewed: tuple[Path, Path]) -> None:
+    """The filed DOCX lacked what the HTML header had: the approval line and the change notes."""
+    body, comments = _docx_parts(reviewed[1])
+    front, _text = _front_and_text(body)
+    front_text = ["".join(p.itertext()) for p in front]
+    assert "v1.1 于 2025-02-20 批准（周建国），2025-03-01 起施行。缩短一般投诉办结时限。" in front_text
+    assert "v1.1：新增老年客户投诉保护。" in front_text  # the 修订章节一览 table's note cell
+    assert "2.2 旧版投诉台账" in front_text and "删除" in front_text
+    assert not body.findall(f".//{W}ins//{W}t[.='修订说明']")
+    assert comments is not None
+    notes = "".join(comments.itertext())
+    assert "修订说明：v1.1：一般投诉办结时限由7个工作日缩短为5个工作日。" in notes
+
+
+def test_generated_lists_whose_data_changed_are_changed(reviewed: tuple[Path, Path]) -> None:
+    """The attachment list and the revision history read "〔附件清单〕" on both sides, so a new form
+    and a new revision left their sections "未修改"."""
+    page = _reviewed_html(reviewed)
+    for key, note in (
+        ("complaint-attachments", "数据变更：老年客户投诉优先处理单（F-02-02）："),
+        ("complaint-history", "数据变更：第1.1版（1.1）："),
+    ):
+        (section,) = page.xpath(f"//div[@id='s-{key}']")
+        assert "修改" in section.xpath("string(.//span[@class='mk-status'])"), key
+        notes = [n.xpath("string(.)") for n in section.xpath(".//p[contains(@class, 'mk-data-note')]")]
+        assert any(n.startswith(note) for n in notes), (key, notes)
+    (history,) = page.xpath("//div[@id='s-complaint-history']//p[contains(@class, 'mk-data-note')]")
+    assert "缩短一般投诉办结时限。" in history.xpath("string(.//ins)")
+    changes = json.loads((reviewed[1] / "changes.json").read_text(encoding="utf-8"))
+    assert [(c["id"], c["status"]) for c in changes["revisions"]] == [("1.1", "added")]

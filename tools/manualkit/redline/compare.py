@@ -15,18 +15,27 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from manualkit.durations import render_sla
 from manualkit.gitrepo import Repo
 from manualkit.loader import load_data
 from manualkit.models import ManualData, Revision
 from manualkit.redline.datadiff import DataChanges, EntryChange, compare
+from manualkit.redline.numbering import (
+    ROOT_DOC,
+    numbered_title,
+    reading_order,
+    section_names,
+    section_numbers,
+    toctree_paths,
+)
 from manualkit.redline.readable import readable
 from manualkit.redline.sections import Section, split_sections
 from manualkit.redline.textdiff import Granularity, ParagraphDiff, Segment, diff_text, is_changed
 from manualkit.revisions import (
     DATA_DIR,
+    DIRECTIVE_OWNERSHIP,
     MANUAL_DIR,
     chapter_text,
     release_tag,
@@ -34,6 +43,7 @@ from manualkit.revisions import (
     section_owners,
     version_key,
 )
+from manualkit.sphinx.chapter_info import CHAPTER_SCOPE, ROOT_SCOPE
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed"]
 _ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]+)`")
@@ -53,6 +63,26 @@ class SectionDiff:
     #: Changed data entries this section shows or owns (its SLA table, its form, an SLA whose
     #: ``section`` it is): the section's text may read the same while what it shows changed.
     data_changes: tuple[EntryChange, ...] = ()
+    #: Section number in the new version ("4.2.1"; the old version's for a removed section), and
+    #: in the old version; None for unnumbered sections (the root page, a chapter's preamble).
+    number: str | None = None
+    old_number: str | None = None
+    #: Heading level (1 for a chapter title); None for a stretch of text without a heading.
+    level: int | None = None
+
+    @property
+    def heading(self) -> str:
+        """``4.2.1 分类定级``: how the section is named wherever the redline names it."""
+        return numbered_title(self.number, self.title)
+
+    @property
+    def old_heading(self) -> str:
+        """The heading as the old version printed it (number and title)."""
+        return numbered_title(self.old_number, self.old_title or self.title)
+
+    @property
+    def renumbered(self) -> bool:
+        return self.status in ("changed", "unchanged") and self.old_number != self.number
 
     @property
     def data_paragraphs(self) -> tuple[ParagraphDiff, ...]:
@@ -82,6 +112,21 @@ class Redline:
     revisions: tuple[Revision, ...] = ()
     #: Section label → the labels of the sections it is nested in, nearest first (new version).
     ancestry: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    #: Label → "number title", the new version's and, for labels it lacks, the old version's.
+    names: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def section_name(self, label: str) -> str:
+        """A section named as the manual cites it ("4.2.1 分类定级"), never by its label alone."""
+        return self.names.get(label, label)
+
+    def approval_lines(self) -> list[str]:
+        """``v1.1 于 2026-12-20 批准（消费者权益保护委员会），2027-01-04 起施行。<summary>`` per spanned
+        revision: the facts a filed redline must carry (HTML header and DOCX front matter alike)."""
+        return [
+            f"v{r.version} 于 {r.approved_on.isoformat()} 批准（{r.approved.name}），"
+            f"{r.effective.isoformat()} 起施行。{r.summary}"
+            for r in self.revisions
+        ]
 
     def change_notes(self) -> dict[str, str]:
         """Section label → the change descriptions recorded for it in the spanned revisions.
@@ -127,9 +172,10 @@ def build_redline(
         new_dir = snapshot(repo, release_tag(new_version), Path(scratch) / "new")
         old_data, _ = load_data(old_dir / DATA_DIR)
         new_data, _ = load_data(new_dir / DATA_DIR)
-        old_sections, old_raw = _sections(old_dir, old_data)
-        new_sections, new_raw = _sections(new_dir, new_data)
-    data_changes = compare(old_data, new_data)
+        before = _version(old_dir, old_data)
+        after = _version(new_dir, new_data)
+    names = {**before.names, **after.names}
+    data_changes = compare(old_data, new_data, before.names, after.names)
     new_revision = revision_for(new_data, new_version) if new_data else None
     old_revision = revision_for(old_data, old_version) if old_data else None
     when = (
@@ -147,12 +193,13 @@ def build_redline(
         date=dt.datetime.combine(when, dt.time(0, 0), tzinfo=dt.UTC),
         sections=tuple(
             _with_data_changes(
-                _diff_sections(old_sections, new_sections, granularity), data_changes, [*new_raw, *old_raw]
+                _diff_sections(before, after, granularity), data_changes, [*after.raw, *before.raw]
             )
         ),
         data=data_changes,
         revisions=_spanned(new_data, old_version, new_version),
-        ancestry=_ancestry(new_raw),
+        ancestry=_ancestry(after.raw),
+        names=names,
     )
 
 
@@ -181,21 +228,47 @@ def _spanned(data: ManualData | None, old_version: str, new_version: str) -> tup
     return tuple(sorted(spanned, key=lambda r: version_key(r.version)))
 
 
-def _sections(project: Path, data: ManualData | None) -> tuple[list[Section], list[Section]]:
-    """Sections of one version: bodies as the reader's text (see :mod:`.readable`), and as written
-    (their directives say which data entries each section shows)."""
+@dataclasses.dataclass(frozen=True)
+class _Version:
+    """One release's sections in reading order: as the reader reads them and as written (whose
+    directives say which data entries a section shows), with their numbers and names."""
+
+    reader: list[Section]
+    raw: list[Section]
+    #: Section key → number ("4.2.1").
+    numbers: dict[str, str]
+    #: Label → "number title".
+    names: dict[str, str]
+    #: Section key → heading level (the reader's text has no heading lines left to tell).
+    levels: dict[str, int | None]
+
+
+def _version(project: Path, data: ManualData | None) -> _Version:
+    """Read one snapshot: sections in the order a reader meets them (root page, then the
+    toctree's chapters), numbered as the manual numbers them."""
     manual = project / MANUAL_DIR
+    files = {
+        path.relative_to(project).as_posix(): path
+        for path in (sorted(manual.rglob("*.md")) if manual.is_dir() else [])
+    }
+    index = files.get(ROOT_DOC)
+    chapters = toctree_paths(chapter_text(index)) if index is not None else []
     found: list[Section] = []
-    for path in sorted(manual.rglob("*.md")) if manual.is_dir() else []:
-        rel = path.relative_to(project).as_posix()
-        text = expand_roles(chapter_text(path), data)
-        found.extend(split_sections(text, rel))
+    for rel in reading_order(files, chapters):
+        found.extend(split_sections(expand_roles(chapter_text(files[rel]), data), rel))
+    roles = {role.id: role.name for role in data.roles} if data else {}
     titles = {s.label: readable(s.title, {}) for s in found if s.label}
     reader = [
-        dataclasses.replace(s, text=readable(s.body, titles), title=titles.get(s.label or "", s.title))
+        dataclasses.replace(
+            s,
+            text=readable(s.body, titles, roles, scope=ROOT_SCOPE if s.path == ROOT_DOC else CHAPTER_SCOPE),
+            title=titles.get(s.label or "", s.title),
+        )
         for s in found
     ]
-    return reader, found
+    numbers = section_numbers(found, chapters)
+    levels = {s.key: s.level for s in found}
+    return _Version(reader, found, numbers, section_names(reader, numbers), levels)
 
 
 #: The data collection of an :class:`EntryChange` kind.
@@ -207,7 +280,7 @@ def _with_data_changes(
 ) -> list[SectionDiff]:
     """Give each section the changed entries it shows or owns; a section whose text reads the same
     but whose SLA table or form changed is "changed", not "unchanged" (the summary counted it so)."""
-    owners = section_owners(raw)
+    owners: list[Any] = [*section_owners(raw), *_generated_owners(raw)]
     by_label: dict[str, list[EntryChange]] = {}
     for change in data.all:
         collection = _COLLECTION.get(change.kind, change.kind)
@@ -228,6 +301,34 @@ def _with_data_changes(
             section = dataclasses.replace(section, status="changed", data_changes=owned)
         result.append(section)
     return result
+
+
+#: Directives whose generated content prints a whole collection but which
+#: :data:`manualkit.revisions.DIRECTIVE_OWNERSHIP` (the release check's view) does not list:
+#: the attachment list (8.3.1) prints every form, so a new form changes that section.
+_GENERATED: dict[str, str] = {"attachment-list": "forms"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _CollectionOwner:
+    """A section whose generated content prints every entry of ``collection``."""
+
+    label: str
+    collection: str
+
+    def owns(self, collection: str, entry_id: str, entry: Mapping[str, Any] | None) -> bool:
+        return collection == self.collection
+
+
+def _generated_owners(raw: list[Section]) -> list[_CollectionOwner]:
+    """Owners for the directives of :data:`_GENERATED` the release check does not count."""
+    return [
+        _CollectionOwner(section.label, _GENERATED[name])
+        for section in raw
+        if section.label is not None
+        for name, _arg in section.directives()
+        if name in _GENERATED and name not in DIRECTIVE_OWNERSHIP
+    ]
 
 
 def _data_paragraph(change: EntryChange) -> ParagraphDiff:
@@ -271,24 +372,57 @@ def expand_roles(text: str, data: ManualData | None) -> str:
     return _ROLE_RE.sub(render, text)
 
 
-def _diff_sections(old: list[Section], new: list[Section], granularity: Granularity) -> list[SectionDiff]:
-    old_by_key = {s.key: s for s in old}
-    new_keys = {s.key for s in new}
+def _diff_sections(old: _Version, new: _Version, granularity: Granularity) -> list[SectionDiff]:
+    """Every section of both versions compared, in the new version's reading order, each removed
+    section right after the section it followed in the old version.
+
+    Why that order: the DOCX must read as the new manual once every change is accepted and as
+    the old one once every change is rejected, so a removed section stays where it was.
+    """
+    old_by_key = {s.key: s for s in old.reader}
+    new_by_key = {s.key: s for s in new.reader}
     result: list[SectionDiff] = []
-    paths = list(dict.fromkeys([*(s.path for s in new), *(s.path for s in old)]))
-    for path in paths:
-        for section in (s for s in new if s.path == path):
-            before = old_by_key.get(section.key)
-            if before is None:
-                paragraphs = diff_text("", section.body, granularity)
-                result.append(_section(section, "added", paragraphs))
-                continue
-            paragraphs = diff_text(before.body, section.body, granularity)
-            changed = is_changed(paragraphs) or before.title != section.title
-            result.append(_section(section, "changed" if changed else "unchanged", paragraphs, before.title))
-        for section in (s for s in old if s.path == path and s.key not in new_keys):
-            result.append(_section(section, "removed", diff_text(section.body, "", granularity)))
+    for key in _merged_keys(list(old_by_key), list(new_by_key)):
+        after = new_by_key.get(key)
+        before = old_by_key.get(key)
+        if after is None:
+            assert before is not None
+            removed = _section(before, "removed", diff_text(before.body, "", granularity))
+            number = old.numbers.get(key)
+            result.append(
+                dataclasses.replace(removed, number=number, old_number=number, level=old.levels.get(key))
+            )
+            continue
+        if before is None:
+            added = _section(after, "added", diff_text("", after.body, granularity))
+            result.append(dataclasses.replace(added, number=new.numbers.get(key), level=new.levels.get(key)))
+            continue
+        paragraphs = diff_text(before.body, after.body, granularity)
+        changed = is_changed(paragraphs) or before.title != after.title
+        diff = _section(after, "changed" if changed else "unchanged", paragraphs, before.title)
+        number, old_number = new.numbers.get(key), old.numbers.get(key)
+        result.append(
+            dataclasses.replace(diff, level=new.levels.get(key), number=number, old_number=old_number)
+        )
     return result
+
+
+def _merged_keys(old: list[str], new: list[str]) -> list[str]:
+    """The new keys in order, with each old-only key after the nearest old key before it that the
+    new version still has (at the start if there is none)."""
+    kept = set(new)
+    after: dict[str | None, list[str]] = {}
+    anchor: str | None = None
+    for key in old:
+        if key in kept:
+            anchor = key
+        else:
+            after.setdefault(anchor, []).append(key)
+    merged = list(after.get(None, []))
+    for key in new:
+        merged.append(key)
+        merged.extend(after.get(key, []))
+    return merged
 
 
 def _section(

@@ -15,16 +15,22 @@ for both versions, so every remaining difference is a difference in wording:
   ``| --- |`` rule;
 * directive fences become a bracketed note (``〔时限表：complaint〕``): their
   content comes from data, whose changes the redline lists entry by entry;
-* MyST comments (``% …``) are dropped; a chapter's front matter reads as its document control
-  (``〔本章文档信息：责任岗位 …；下次复核日期 …〕``) and a toctree as ``〔章节目录〕``.
+* MyST comments (``% …``) are dropped; a chapter's front matter reads as the document control
+  the manual prints under the chapter title (``〔本章文档信息：责任岗位 客户服务中心经理；下次复核日期
+  2027年11月30日〕``: the role's name, not its id) and a toctree as ``〔章节目录〕``;
+* ``{history-section}`label``` reads as the section's title, or as the manual prints a label
+  no section has any more (``label（本节已删除）``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 
 from manualkit.redline.sections import DIRECTIVE_RE
+from manualkit.sphinx.chapter_info import CHAPTER_SCOPE, info_text
+from manualkit.sphinx.formatting import render_date
 
 #: How a directive is named in the redline (reader's words, not the directive name).
 DIRECTIVE_WORDS: dict[str, str] = {
@@ -54,30 +60,50 @@ _ROLE_RE = re.compile(r"\{(?P<name>[\w:\-]+)\}`(?P<target>[^`]+)`")
 _EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$")
 
 
-#: Front-matter keys in the reviewer's words (the chapter's document control).
-FRONT_MATTER_WORDS: dict[str, str] = {"owner": "责任岗位", "review_due": "下次复核日期"}
-
-
-def _front_matter(lines: list[str]) -> tuple[str | None, int]:
-    """The chapter's front matter as one reader's line, and the index of the line after it."""
+def _front_matter(lines: list[str], roles: Mapping[str, str], scope: str) -> tuple[str | None, int]:
+    """The chapter's document control as the manual prints it, and the index of the line after
+    the front matter (the line is built by the same helper as the manual's own)."""
     if not lines or lines[0].strip() != "---":
         return None, 0
     for end in range(1, len(lines)):
         if lines[end].strip() == "---":
-            items = []
+            values: dict[str, str] = {}
             for line in lines[1:end]:
                 key, sep, value = line.partition(":")
                 if sep and value.strip():
-                    items.append(f"{FRONT_MATTER_WORDS.get(key.strip(), key.strip())} {value.strip()}")
-            return f"〔本章文档信息：{'；'.join(items)}〕", end + 1
+                    values[key.strip()] = value.strip().strip("'\"")
+            owner = values.get("owner")
+            name = roles.get(owner, owner) if owner else None
+            text = info_text(name, _date(values.get("review_due")), scope)
+            return f"〔{text}〕", end + 1
     return None, 0
 
 
-def readable(body: str, titles: Mapping[str, str]) -> str:
-    """The reviewer's text of one section body (``titles``: label → section title, same version)."""
+def _date(value: str | None) -> str | None:
+    """``2027-11-30`` → ``2027年11月30日`` (the manual's form); anything else as written."""
+    if not value:
+        return None
+    try:
+        return render_date(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def readable(
+    body: str,
+    titles: Mapping[str, str],
+    roles: Mapping[str, str] | None = None,
+    *,
+    scope: str = CHAPTER_SCOPE,
+) -> str:
+    """The reviewer's text of one section body, as that version printed it.
+
+    ``titles``: label → section title; ``roles``: role id → role name (both of the same version);
+    ``scope``: whose document control a front matter is (本章, or 本页 for the root page).
+    """
     out: list[str] = []
     lines = body.split("\n")
-    control, index = _front_matter(lines)
+    control, index = _front_matter(lines, roles or {}, scope)
     if control is not None:
         out.append(control)
     while index < len(lines):
@@ -122,8 +148,10 @@ def _inline(line: str, titles: Mapping[str, str]) -> str:
         explicit = _EXPLICIT_RE.match(target)
         if explicit and explicit.group("text"):
             return explicit.group("text")
-        if name == "ref":
+        if name in ("ref", "history-section"):
             label = explicit.group("target") if explicit else target
+            if name == "history-section" and label not in titles:
+                return f"{label}（本节已删除）"  # as the manual prints it (HistorySectionRole)
             return titles.get(label, label)
         return target
 

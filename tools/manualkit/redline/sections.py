@@ -15,8 +15,10 @@ from collections.abc import Iterator
 
 #: ``(complaint-intake)=`` on a line of its own.
 LABEL_RE = re.compile(r"^\((?P<label>[A-Za-z0-9_.:\-]+)\)=\s*$")
-_HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
-_FENCE_RE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
+#: ``## 投诉受理`` — an ATX heading (``hashes`` gives its level).
+HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
+#: A code fence opening or closing line (headings and labels inside one are code, not structure).
+FENCE_RE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 #: ``:::{form} F-04-01`` / ```` ```{process} x ```` — a directive opening line.
 DIRECTIVE_RE = re.compile(r"^\s*(?::{3,}|`{3,})\{(?P<name>[\w:\-]+)\}\s*(?P<arg>\S*)")
 #: ``:tags: complaint`` — a directive option line right after the opening line.
@@ -62,7 +64,7 @@ class Section:
     def level(self) -> int | None:
         """Heading level (1 for ``#``) of the section's heading, None if it has none."""
         for line in self.text.split("\n"):
-            match = _HEADING_RE.match(line)
+            match = HEADING_RE.match(line)
             if match:
                 return len(match.group("hashes"))
         return None
@@ -94,7 +96,7 @@ def split_sections(text: str, path: str) -> list[Section]:
     starts: list[tuple[int, str | None]] = [(0, None)]
     fence: str | None = None
     for index, line in enumerate(lines):
-        fence_match = _FENCE_RE.match(line)
+        fence_match = FENCE_RE.match(line)
         if fence_match:
             marker = fence_match.group("fence")
             if fence is None:
@@ -140,7 +142,7 @@ def labels_in(text: str) -> dict[str, int]:
 
 def _title(chunk: list[str]) -> str | None:
     for line in chunk:
-        match = _HEADING_RE.match(line)
+        match = HEADING_RE.match(line)
         if match:
             return match.group("title")
     return None
