@@ -1166,3 +1166,89 @@ def test_form_and_checklist_numbers_name_the_chapter_of_their_section(tmp_path: 
         "'appendix' is in chapter 8 (manual/08-appendix.md): expected a section of chapter 4, or an id "
         "numbered for chapter 8",
     ]
+
+
+# --------------------------------------------------------------------------- markup the build refuses
+
+
+def test_markup_snapshot_matches_the_projects_sphinx_setup() -> None:
+    """The checker's list of roles, directives and options is what conf.py's extensions register;
+    regenerate with `python -m manualkit.checks.markup --write` when it is not."""
+    from manualkit.checks.markup import SNAPSHOT, collect, render
+
+    assert SNAPSHOT.read_text(encoding="utf-8") == render(collect(REPO))
+
+
+def test_unknown_roles_directives_and_options_are_errors_where_typed(tmp_path: Path) -> None:
+    """Each stopped `build html` (warnings are errors) while `check` said nothing."""
+    root = make_project(tmp_path)
+    line = append_paragraph(
+        root,
+        "处理时限为{slas}`complaint.general.resolve`，或{SLA}`complaint.general.resolve`，转义\\{slas}。\n\n"
+        ":::{proces} complaint.handling\n:::\n\n:::{sla-table}\n:tag: complaint\n:::",
+    )
+    report = run_checks(root, today=TODAY, select=["MK12"])
+    assert [d.format() for d in report.diagnostics] == [
+        f"manual/04-complaints.md:{line}:6: error MK120 unknown role {{slas}}: expected a role the manual "
+        "defines (sla, form, reg, target, window, nowrap, ref, term, doc …), found "
+        "{slas}`complaint.general.resolve`; did you mean {sla}?",
+        f"manual/04-complaints.md:{line + 2}:4: error MK121 unknown directive {{proces}}: expected a "
+        "directive the manual defines (sla-table, form, checklist, process, share-table, note, figure, "
+        "toctree …); did you mean {process}?",
+        f"manual/04-complaints.md:{line + 6}:1: error MK122 {{sla-table}} has no option :tag: (it takes "
+        ":chapter:, :section:, :tags:); did you mean :tags:?",
+    ]
+
+
+def test_chapter_in_no_toctree_is_an_error(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "manual" / "09-extra.md").write_text("# 附加\n", encoding="utf-8")
+    (root / "manual" / "10-notes.md").write_text("---\norphan: true\n---\n# 说明\n", encoding="utf-8")
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK123"]).diagnostics]
+    assert len(found) == 1
+    assert found[0].startswith(
+        "manual/09-extra.md:1:1: error MK123 chapter manual/09-extra.md is in no toctree, so the build stops"
+    )
+    assert "expected '09-extra' in the chapter list (manual/index.md:" in found[0]
+
+
+def test_missing_absolute_and_outside_images_and_dangling_anchor_links(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "manual" / "img").mkdir()
+    (root / "manual" / "img" / "ok.png").write_bytes(b"\x89PNG")
+    line = append_paragraph(
+        root,
+        "![流程](img/ok.png) ![缺](img/none.png) ![根](/etc/passwd.png) ![外](../../secret.png)\n\n"
+        "见[处理](#complaint-handlin)、[受理](#complaint-intake)，代码`[x](#nowhere)`。\n\n"
+        "```{figure} img/gone.svg\n```",
+    )
+    report = run_checks(root, today=TODAY, select=["MK124", "MK125"])
+    got = [(d.code, d.location.line, d.location.column) for d in report.diagnostics]
+    assert got == [
+        ("MK124", line, 19),
+        ("MK124", line, 38),
+        ("MK124", line, 60),
+        ("MK125", line + 2, 7),
+        ("MK124", line + 4, 4),
+    ]
+    messages = [d.message for d in report.diagnostics]
+    assert messages[1] == (
+        "image '/etc/passwd.png' not found: expected the file manual/etc/passwd.png (a leading / means "
+        "the manual/ folder, not the disk), found no file"
+    )
+    assert "outside the project" in messages[2]
+    assert messages[3] == (
+        "link to '#complaint-handlin': no `(complaint-handlin)=` label in the manual; "
+        "did you mean '#complaint-handling'?"
+    )
+
+
+def test_a_deleted_data_file_behind_a_generated_list_is_an_error(tmp_path: Path) -> None:
+    """data/references.yaml deleted: data and check said OK, the build stopped on the empty list."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "08-appendix.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n:::{glossary-list}\n:::\n", encoding="utf-8")
+    (root / "data" / "glossary.yaml").unlink()
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK126"]).diagnostics]
+    assert len(found) == 1
+    assert ":4: error MK126 {glossary-list} lists data/glossary.yaml, which is missing" in found[0]

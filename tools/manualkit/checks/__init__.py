@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 RULE_MODULES: tuple[str, ...] = (
     "manualkit.checks.rules_meta",
     "manualkit.checks.rules_references",
+    "manualkit.checks.rules_markup",
     "manualkit.checks.rules_deadlines",
     "manualkit.checks.rules_forms",
     "manualkit.checks.rules_processes",

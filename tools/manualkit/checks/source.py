@@ -333,7 +333,7 @@ class _Walker:
         source = "\n".join(self.lines[start:end])
         masked, found = mask(source)
         roles = tuple(
-            RoleUse(name, role_target(content), *_position(source, start + 1, off), offset=off)
+            RoleUse(name.lower(), role_target(content), *_position(source, start + 1, off), offset=off)
             for off, name, content in found
         )
         self.blocks.append(Block(kind, start + 1, end, source, masked, self.section, roles))
@@ -342,7 +342,8 @@ class _Walker:
         m = _DIRECTIVE_INFO_RE.match(tok.info.strip())
         if not m:
             return
-        name, arg = m["name"], m["arg"].strip()
+        # Sphinx looks names up in lower case: {Note} is {note}.
+        name, arg = m["name"].lower(), m["arg"].strip()
         body = tok.content.split("\n")
         options: list[tuple[str, str]] = []
         skip = 0
