@@ -22,7 +22,9 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 class NumberedSectionReferences(SphinxPostTransform):
     """``{ref}`label` `` to a numbered section: its text becomes "number title"."""
 
-    formats = ("html",)
+    #: The site's builders only: the print builders (HTML-based, for WeasyPrint) number
+    #: references in their assembled tree with the print's own number format.
+    builders = ("html", "dirhtml", "singlehtml")
     #: Before Sphinx's ReferencesResolver (10), which turns the pending reference into a link.
     default_priority = 5
 
