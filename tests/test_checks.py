@@ -1030,7 +1030,7 @@ def test_invalid_data_exits_2_like_build_and_data(tmp_path: Path, capsys: pytest
     assert main(args) == 2
     captured = capsys.readouterr()
     assert line in captured.out.splitlines()
-    assert "nothing was checked" in captured.err
+    assert "the checks that need data/ were skipped (MK101–MK107," in captured.err
     assert main([*args, "--select", "MK1"]) == 2
     captured = capsys.readouterr()
     assert line not in captured.out
@@ -1252,3 +1252,24 @@ def test_a_deleted_data_file_behind_a_generated_list_is_an_error(tmp_path: Path)
     found = [d.format() for d in run_checks(root, today=TODAY, select=["MK126"]).diagnostics]
     assert len(found) == 1
     assert ":4: error MK126 {glossary-list} lists data/glossary.yaml, which is missing" in found[0]
+
+
+def test_invalid_data_still_runs_the_checks_of_the_chapters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A data typo hid a mobile number in prose: the rules that need no data/ still report."""
+    root = make_project(tmp_path)
+    slas = root / "data" / "slas.yaml"
+    slas.write_text(slas.read_text(encoding="utf-8").replace("  name: ", "  nmae: ", 1), encoding="utf-8")
+    line = append_paragraph(root, "回访客户13812345678，时限{slas}`complaint.general.reslove`。")
+    assert main(["check", "--project", str(root), "--today", TODAY.isoformat(), "--ignore", "MK7"]) == 2
+    captured = capsys.readouterr()
+    codes = [(row.split(" ")[2], row.split(":")[0]) for row in captured.out.splitlines()[:-1]]
+    assert codes == [
+        ("DATA003", "data/slas.yaml"),
+        ("MK402", "manual/04-complaints.md"),
+        ("MK120", "manual/04-complaints.md"),  # the role name: known without data/
+    ]
+    assert f"manual/04-complaints.md:{line}:5: error MK402" in captured.out
+    # The SLA id cannot be judged while data/slas.yaml is invalid: said, not silently skipped.
+    assert "the checks that need data/ were skipped (MK101–MK107, MK110–MK113, MK126, MK201" in captured.err

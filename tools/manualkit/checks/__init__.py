@@ -16,12 +16,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from manualkit.diagnostics import Diagnostic, Location, sort_diagnostics
 
 if TYPE_CHECKING:
     from manualkit.checks.source import Suppression
+    from manualkit.models import ManualData
 
 #: Modules whose ``@rule`` functions make up the checker (add yours here).
 RULE_MODULES: tuple[str, ...] = (
@@ -49,6 +50,8 @@ class CheckReport:
 
     diagnostics: tuple[Diagnostic, ...]
     suppressed: tuple[Diagnostic, ...] = ()
+    #: Rule ids that did not run because the data files are invalid (empty when data/ loaded).
+    skipped: tuple[str, ...] = ()
 
     @property
     def suppressed_count(self) -> int:
@@ -115,8 +118,10 @@ def _run_checks(
     data = source.data
     base = [dataclasses.replace(d, location=d.location.relative_to(root)) for d in source.diagnostics]
     base = [d for d in base if _selected(d.code, select, ignore)]
+    degraded = data is None
+    domains: tuple[str, ...] | None = ()
     if data is None:
-        return CheckReport(tuple(sort_diagnostics(base)))
+        data, domains = _placeholder_data(data_dir)
     documents, unreadable = parse_manual(root / "manual", root)
     if _selected("MK003", select, ignore):
         base.extend(Diagnostic("MK003", "error", message, Location(path)) for path, message in unreadable)
@@ -134,21 +139,53 @@ def _run_checks(
         for name, error in ruleset.broken
     )
     ran: set[str] = set()
+    skipped: set[str] = set()
     found: list[Diagnostic] = []
     for func, rules in ruleset.functions:
-        codes = {r.code for r in rules}
-        if not any(_selected(c, select, ignore) for c in codes):
+        codes = {r.code for r in rules if _selected(r.code, select, ignore)}
+        if not codes:
             continue
+        if degraded and any(r.needs_data for r in rules):
+            skipped |= codes
+            continue
+        if domains is None:  # the institution's mailboxes are unknown: an address may be one
+            skipped |= codes & {"MK404"}
+            codes -= {"MK404"}
         ran |= codes
+        declared = {r.code for r in rules}
         for diag in func(ctx):
-            if diag.code not in codes:
+            if diag.code not in declared:
                 raise RuntimeError(f"{func.__name__} reported undeclared rule id {diag.code}")
-            if _selected(diag.code, select, ignore):
+            if diag.code in codes:
                 found.append(diag)
     kept, suppressed, unused = _apply_suppressions(found, ctx.suppressions, ran)
     if _selected("MK002", select, ignore):
         kept.extend(unused)
-    return CheckReport(tuple(sort_diagnostics([*base, *kept])), tuple(sort_diagnostics(suppressed)))
+    return CheckReport(
+        tuple(sort_diagnostics([*base, *kept])), tuple(sort_diagnostics(suppressed)), tuple(sorted(skipped))
+    )
+
+
+def _placeholder_data(data_dir: Path) -> tuple[ManualData, tuple[str, ...] | None]:
+    """Stand-in data for the rules that do not need data/ (``needs_data=False``), run while the
+    data files are invalid; and the institution's mailbox domains read leniently from
+    data/manual.yaml (``None`` when unreadable: then e-mail addresses cannot be judged, MK404)."""
+    import yaml
+
+    from manualkit.models import ManualData, ManualMeta
+
+    domains: tuple[str, ...] | None = None
+    try:
+        raw = yaml.safe_load((data_dir / "manual.yaml").read_text(encoding="utf-8"))
+        listed = raw.get("institution_email_domains", []) if isinstance(raw, dict) else None
+        if isinstance(listed, list) and all(isinstance(d, str) for d in listed):
+            domains = tuple(listed)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        domains = None
+    # Only the fields the data-free rules read are set (model_construct skips validation).
+    meta_fields: dict[str, Any] = {"institution_email_domains": domains or ()}
+    data_fields: dict[str, Any] = {"meta": ManualMeta.model_construct(**meta_fields)}
+    return ManualData.model_construct(**data_fields), domains
 
 
 def _apply_suppressions(

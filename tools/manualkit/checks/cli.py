@@ -186,8 +186,24 @@ def _data_invalid(root: Path, report: CheckReport) -> bool:
         diag = dataclasses.replace(diag, location=diag.location.relative_to(root))
         if diag.severity == "error" and diag not in shown:
             print(diag.format(), file=sys.stderr)
-    print("manualkit check: invalid data files; nothing was checked", file=sys.stderr)
+    skipped = f" ({_ranges(report.skipped)})" if report.skipped else ""
+    print(
+        f"manualkit check: invalid data files: the checks that need data/ were skipped{skipped}; "
+        "the checks of the chapters alone ran — fix the data errors and run again",
+        file=sys.stderr,
+    )
     return True
+
+
+def _ranges(codes: Sequence[str]) -> str:
+    """MK101, MK102, MK103, MK106 → "MK101–MK103, MK106": a short list of the skipped rules."""
+    groups: list[list[str]] = []
+    for code in sorted(codes):
+        if groups and code[:2] == groups[-1][-1][:2] and int(code[2:]) == int(groups[-1][-1][2:]) + 1:
+            groups[-1].append(code)
+        else:
+            groups.append([code])
+    return ", ".join(g[0] if len(g) == 1 else f"{g[0]}–{g[-1]}" for g in groups)
 
 
 def run_due_command(args: argparse.Namespace) -> int:

@@ -39,6 +39,9 @@ class Rule:
     severity: Severity
     summary: str
     explanation: str
+    #: False for rules that read only the chapters (and raw files): they still run, and report,
+    #: while data/ does not load, so one data typo does not hide a phone number in prose.
+    needs_data: bool = True
 
     def at(self, location: Location, message: str, severity: Severity | None = None) -> Diagnostic:
         """A finding of this rule (default severity unless overridden)."""
@@ -69,12 +72,18 @@ class RuleSet:
         return None
 
 
-def rule(code: str, severity: Severity, summary: str, explanation: str) -> Callable[[_F], _F]:
-    """Tag a rule function with a rule id (stackable: one function may report several ids)."""
+def rule(
+    code: str, severity: Severity, summary: str, explanation: str, *, needs_data: bool = True
+) -> Callable[[_F], _F]:
+    """Tag a rule function with a rule id (stackable: one function may report several ids).
+
+    ``needs_data=False``: the rule never reads ``ctx.data`` (beyond the institution's mailbox
+    domains), so it runs even when the data files are invalid.
+    """
 
     def decorate(func: _F) -> _F:
         existing: tuple[Rule, ...] = getattr(func, _ATTR, ())
-        setattr(func, _ATTR, (Rule(code, severity, summary, explanation), *existing))
+        setattr(func, _ATTR, (Rule(code, severity, summary, explanation, needs_data), *existing))
         return func
 
     return decorate

@@ -61,6 +61,7 @@ def _escaped(source: str, offset: int) -> bool:
     manual is not published; the role's text would print as a literal anyway.
     Fix: correct the name (the message suggests the closest defined role).
     """,
+    needs_data=False,
 )
 def unknown_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
     known = known_markup()
@@ -89,6 +90,7 @@ def unknown_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
     out of every output.
     Fix: correct the name (the message suggests the closest defined directive).
     """,
+    needs_data=False,
 )
 @rule(
     "MK122",
@@ -101,6 +103,7 @@ def unknown_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
     filter or setting would silently not apply.
     Fix: correct the option's name (the message lists the options the directive takes).
     """,
+    needs_data=False,
 )
 def unknown_directives(ctx: CheckContext) -> Iterator[Diagnostic]:
     known = known_markup()
@@ -158,6 +161,7 @@ def _option_position(lines: list[str], directive: DirectiveUse, key: str) -> tup
     mark a page that is deliberately outside the chapter list with `orphan: true` in its front
     matter.
     """,
+    needs_data=False,
 )
 def chapters_outside_toctrees(ctx: CheckContext) -> Iterator[Diagnostic]:
     on_disk = _chapters_on_disk(ctx.root)
@@ -230,6 +234,7 @@ def _in_prose(block: Block, offset: int) -> bool:
     (the build would copy them into the published site); either fails the build.
     Fix: put the image under manual/ (e.g. manual/img/) and point at it relative to the chapter.
     """,
+    needs_data=False,
 )
 def images(ctx: CheckContext) -> Iterator[Diagnostic]:
     root = ctx.root.resolve()
@@ -281,6 +286,7 @@ def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str
     would lead nowhere.
     Fix: correct the label (the message suggests the closest one), or write {ref}`label`.
     """,
+    needs_data=False,
 )
 def anchor_links(ctx: CheckContext) -> Iterator[Diagnostic]:
     labels = set(ctx.section_documents) | _free_targets(ctx)

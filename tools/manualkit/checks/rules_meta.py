@@ -20,6 +20,7 @@ from manualkit.diagnostics import Diagnostic, Location
     is incomplete, so it fails.
     Fix: a toolkit bug — run `python -c "import <module>"` to see the traceback and fix it.
     """,
+    needs_data=False,
 )
 @rule(
     "MK002",
@@ -30,6 +31,7 @@ from manualkit.diagnostics import Diagnostic, Location
     Why: stale suppressions hide future real problems in that paragraph.
     Fix: delete the comment (or move it directly above the paragraph it is meant for).
     """,
+    needs_data=False,
 )
 @rule(
     "MK001",
@@ -46,6 +48,7 @@ from manualkit.diagnostics import Diagnostic, Location
     Fix: write `% manualkit: ignore MK103 -- why this case is right` on the line before the
     paragraph, or fix the paragraph and remove the comment.
     """,
+    needs_data=False,
 )
 def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
     for path, found in ctx.suppressions.items():
@@ -85,6 +88,7 @@ def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
     Fix: save the file as UTF-8 (Notepad: 另存为 → 编码 UTF-8; VS Code: "Save with Encoding" → UTF-8),
     or fix its permissions.
     """,
+    needs_data=False,
 )
 def unreadable(ctx: CheckContext) -> Iterator[Diagnostic]:
     for path, problem in unreadable_chapters(ctx.root, ctx.documents):

@@ -138,8 +138,12 @@ def _files(ctx: CheckContext) -> Iterator[tuple[str, str]]:
         yield doc.path, doc.text
     for name in DATA_FILES.values():
         path = ctx.data_dir / name
-        if path.exists():
-            yield _rel(ctx, path), path.read_text(encoding="utf-8")
+        try:  # a data file that is not UTF-8 text is the loader's error (DATA009), not a crash here
+            text = path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            text = None
+        if text is not None:
+            yield _rel(ctx, path), text
     templates = ctx.root / "templates"
     for path in sorted(templates.rglob("*")) if templates.is_dir() else []:
         if path.suffix in _TEMPLATE_SUFFIXES and path.is_file():
@@ -173,6 +177,7 @@ _EXPLAIN_TAIL = """
     "What: an e-mail address outside example.com/.org/.net, the reserved .example/.test/.invalid\n"
     "    domains and the institution's own domains (`institution_email_domains` in data/manual.yaml:\n"
     "    its published mailboxes, e.g. tousu@bank.com.cn, are channels, not personal data)." + _EXPLAIN_TAIL,
+    needs_data=False,
 )
 @rule(
     "MK403",
@@ -180,6 +185,7 @@ _EXPLAIN_TAIL = """
     "bank card number in sources",
     "What: 16–19 digits, whole or grouped (6222 0212 3456 7890, 622202 1234567890128), starting with a\n"
     "    card issuer's prefix (3, 4, 5, 6, 9, 2221–2720) and passing the Luhn check." + _EXPLAIN_TAIL,
+    needs_data=False,
 )
 @rule(
     "MK402",
@@ -190,6 +196,7 @@ _EXPLAIN_TAIL = """
     "    (+86, 0086, (+86)).\n"
     "    Not reported: landline numbers (010-12345678) and service hotlines (95588, 400-xxx-xxxx) —\n"
     "    institutional numbers, not personal data." + _EXPLAIN_TAIL,
+    needs_data=False,
 )
 @rule(
     "MK401",
@@ -198,6 +205,7 @@ _EXPLAIN_TAIL = """
     "What: 18 characters with a valid GB 11643 check digit (a real-looking 居民身份证号码), whole or\n"
     "    grouped 6-8-4; and the 15-digit IDs issued before 1999 (a province code and a valid birth\n"
     "    date).  Full-width digits (１１０…) count as digits." + _EXPLAIN_TAIL,
+    needs_data=False,
 )
 def personal_data(ctx: CheckContext) -> Iterator[Diagnostic]:
     for path, text in _files(ctx):

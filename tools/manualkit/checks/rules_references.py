@@ -179,6 +179,7 @@ def forms_referenced(ctx: CheckContext) -> Iterator[Diagnostic]:
     target ambiguous and Sphinx links to an arbitrary one.
     Fix: rename one of the labels.
     """,
+    needs_data=False,
 )
 def duplicate_labels(ctx: CheckContext) -> Iterator[Diagnostic]:
     seen: dict[str, str] = {}
@@ -276,6 +277,7 @@ def _chapters_on_disk(root: Path) -> dict[str, str]:
     to git, or a chapter renamed or deleted.
     Fix: create the chapter (and `git add` it), correct the entry's name, or remove the entry.
     """,
+    needs_data=False,
 )
 def toctree_entries(ctx: CheckContext) -> Iterator[Diagnostic]:
     on_disk: dict[str, str] | None = None

@@ -35,6 +35,7 @@ def _style_text(block: Block) -> str:
     Why: a broken style file silently disables the house style.
     Fix: correct the file named in the message.
     """,
+    needs_data=False,
 )
 @rule(
     "MK602",
@@ -47,6 +48,7 @@ def _style_text(block: Block) -> str:
     Why: a duty without a deadline cannot be audited; banned promises breach conduct rules.
     Fix: state the deadline with {sla}`id`; rephrase banned wording.
     """,
+    needs_data=False,
 )
 @rule(
     "MK601",
@@ -62,6 +64,7 @@ def _style_text(block: Block) -> str:
     documents; auditors ask whether they are different things.
     Fix: use the suggested term.
     """,
+    needs_data=False,
 )
 def vale_rules(ctx: CheckContext) -> Iterator[Diagnostic]:
     from manualkit.checks.vale import load_vale
@@ -136,6 +139,7 @@ def autocorrect_config_problems(text: str) -> list[str]:
     which are not the house style.
     Fix: correct the file named in the message.
     """,
+    needs_data=False,
 )
 @rule(
     "MK610",
@@ -151,6 +155,7 @@ def autocorrect_config_problems(text: str) -> list[str]:
     Why: consistent typography is part of a controlled document's quality.
     Fix: apply the suggested text.
     """,
+    needs_data=False,
 )
 @rule(
     "MK603",
@@ -163,6 +168,7 @@ def autocorrect_config_problems(text: str) -> list[str]:
     numbers, so prose and generated text look the same.
     Fix: remove the space.
     """,
+    needs_data=False,
 )
 def typography(ctx: CheckContext) -> Iterator[Diagnostic]:
     import autocorrect_py
@@ -271,6 +277,7 @@ _HTML_COMMENT_RE = re.compile(r"<!--(?:.*?-->)?", re.S)
     example, put it in inline code (`<br>`). Write a note for editors as a MyST comment line,
     `% TODO 待核实` (a line starting with %), which no output prints.
     """,
+    needs_data=False,
 )
 def raw_html(ctx: CheckContext) -> Iterator[Diagnostic]:
     for doc in ctx.documents:
@@ -318,6 +325,7 @@ _MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)")
     bank's intranet) with the reader's session; the build refuses to publish it.
     Fix: export the drawing again without scripts or interactivity (a plain SVG, or PNG).
     """,
+    needs_data=False,
 )
 def svg_scripts(ctx: CheckContext) -> Iterator[Diagnostic]:
     from manualkit.svg_safety import find_active_content
@@ -403,6 +411,7 @@ def _found_text(source: str, start: int, guess: re.Match[str] | None) -> str:
     Fix: write the role as {sla}`complaint.general.resolve`: ASCII backticks (`) right after the
     closing brace, around the id.
     """,
+    needs_data=False,
 )
 def broken_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
     for doc in ctx.documents:
@@ -453,6 +462,7 @@ _LABEL_LIKE_RE = re.compile(r"^(?P<indent>\s*)[(（]\s*(?P<label>[^\s()（）=�
     Fix: retype the line as (service-goals)= with ASCII characters (switch the input method to
     English, or to half-width punctuation).
     """,
+    needs_data=False,
 )
 def label_lookalikes(ctx: CheckContext) -> Iterator[Diagnostic]:
     for doc in ctx.documents:
