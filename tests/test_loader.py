@@ -703,3 +703,27 @@ def test_duplicate_names_and_titles_are_errors_at_both_entries(project: Path) ->
         "data/slas.yaml has",
     ]
     assert "DATA011" in DATA_CODES
+
+
+@pytest.mark.parametrize("state", ["missing", "empty", "directory"])
+def test_a_missing_empty_or_directory_slas_file_is_one_error_at_that_file(project: Path, state: str) -> None:
+    """Deleting data/slas.yaml gave dozens of DATA008 in the files citing SLAs and none at slas.yaml."""
+    path = project / "data" / "slas.yaml"
+    path.unlink()
+    if state == "empty":
+        path.write_text("# 时限\n", encoding="utf-8")
+    elif state == "directory":
+        path.mkdir()
+    data, diagnostics = load_data(project / "data", root=project)
+    assert data is None
+    found = [d.format() for d in diagnostics]
+    assert len(found) == 1, found
+    assert found[0].startswith(
+        {
+            "missing": "data/slas.yaml: error DATA009 missing, but ",
+            "empty": "data/slas.yaml:1:1: error DATA009 empty (no entries), but ",
+            "directory": "data/slas.yaml: error DATA009 expected a YAML file, found a directory",
+        }[state]
+    )
+    if state != "directory":
+        assert "reference(s) in data/" in found[0] and "name SLAs (first: data/" in found[0]

@@ -94,7 +94,11 @@ DATA_CODES: dict[str, tuple[str, str]] = {
         "An id that should name an entry of another collection (an owner role, an SLA, a form, a "
         "reference, a process step) names none.",
     ),
-    "DATA009": ("missing or unreadable data file", "A required data file is missing or not UTF-8 text."),
+    "DATA009": (
+        "missing or unreadable data file",
+        "A required data file is missing, not UTF-8 text or a directory; or a data file other "
+        "entries refer to is missing or empty (one error at that file, naming the references).",
+    ),
     "DATA010": (
         "unknown data file",
         "A YAML file in the data directory that manualkit does not read — often a misspelt file name.",
@@ -364,6 +368,10 @@ class _LoadRun:
     def read(self, collection: str, file_name: str) -> _FileData | None:
         path = self.data_dir / file_name
         shown = self.display(path)
+        if path.is_dir():
+            self.broken.add(collection)
+            self.add("DATA009", "expected a YAML file, found a directory", shown)
+            return None
         if not path.is_file():
             if collection == "meta":
                 self.add("DATA009", "missing: the manual's title, number, version and dates live here", shown)
@@ -626,6 +634,8 @@ class _LoadRun:
         ids = {
             name: known_ids([raw for _, raw in fd.entries]) for name, fd in files.items() if name != "meta"
         }
+        # Ids pointing into a collection whose file is missing or empty: one error at that file.
+        emptied: dict[str, list[tuple[_FileData, YamlPath, str]]] = {}
         for collection, pattern, target in REFERENCES:
             source = files.get(collection)
             if source is None or target in self.broken:
@@ -633,12 +643,37 @@ class _LoadRun:
             where = f"in {self.display(self.data_dir / DATA_FILES[target])}"
             for entry_path, raw in source.entries:
                 for sub_path, value in walk(raw, pattern, ()):
-                    self._check_ref(
-                        source, (*entry_path, *sub_path), value, ids.get(target, []), WHAT[target], where
-                    )
+                    path = (*entry_path, *sub_path)
+                    if not ids.get(target) and isinstance(value, str):
+                        emptied.setdefault(target, []).append((source, path, value))
+                        continue
+                    self._check_ref(source, path, value, ids.get(target, []), WHAT[target], where)
+        for target, uses in emptied.items():
+            self._empty_target(target, files.get(target), uses)
         processes = files.get("processes")
         if processes is not None:
             self._check_branches(processes)
+
+    def _empty_target(
+        self, target: str, fd: _FileData | None, uses: list[tuple[_FileData, YamlPath, str]]
+    ) -> None:
+        """DATA009 once at a missing or empty data file that other entries refer to — not one
+        dangling-reference error (DATA008) per reference, which hides the cause."""
+        file = self.data_dir / DATA_FILES[target]
+        state = "missing" if fd is None else "empty (no entries)"
+        places = []
+        for source, path, value in uses:
+            _, info = source.doc.nearest(path)
+            places.append((source.display, *_position(info, False), value))
+        shown, line, column, value = min(places)
+        sources = sorted({source.display for source, _, _ in uses})
+        self.add(
+            "DATA009",
+            f"{state}, but {len(uses)} reference(s) in {', '.join(sources)} name {WHAT[target]}s "
+            f"(first: {shown}:{line}:{column} {value!r}): restore the file",
+            self.display(file),
+            *((1, 1) if fd is not None else ()),
+        )
 
     def _check_branches(self, processes: _FileData) -> None:
         """``next: [{to: …}]`` must name a step of the same process."""

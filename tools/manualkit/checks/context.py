@@ -132,8 +132,12 @@ class CheckContext:
         result = {doc.path: doc.suppressions for doc in self.documents if doc.suppressions}
         for key, name in DATA_FILES.items():
             path = self.data_dir / name
-            if path.exists():
-                found = yaml_suppressions(path.read_text(encoding="utf-8"))
+            try:  # an unreadable data file is the loader's error (DATA009), not a crash here
+                text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            if text:
+                found = yaml_suppressions(text)
                 if found:
                     result[self.positions.file(key)] = found
         return result
