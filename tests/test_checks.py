@@ -1273,3 +1273,25 @@ def test_invalid_data_still_runs_the_checks_of_the_chapters(
     assert f"manual/04-complaints.md:{line}:5: error MK402" in captured.out
     # The SLA id cannot be judged while data/slas.yaml is invalid: said, not silently skipped.
     assert "the checks that need data/ were skipped (MK101–MK107, MK110–MK113, MK126, MK201" in captured.err
+
+
+def test_front_matter_typos_unknown_keys_and_no_closing_line(tmp_path: Path) -> None:
+    """`ownr:` was "must declare owner" at 1:1; `contact:` and an unclosed block were silent."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    assert text.startswith("---\nowner: ")
+    chapter.write_text(
+        text.replace("owner: ", "ownr: ", 1).replace("\n---\n", "\ncontact: 张三\n---\n", 1), encoding="utf-8"
+    )
+    report = run_checks(root, today=TODAY, select=["MK5"])
+    assert [d.format() for d in report.diagnostics] == [
+        "manual/04-complaints.md:2:1: error MK501 unknown front-matter key 'ownr'; did you mean 'owner'? "
+        "(front matter must declare `owner: <role id>`)",
+        "manual/04-complaints.md:4:1: warning MK504 unknown front-matter key 'contact': expected one of "
+        "owner, review_due (or Sphinx's orphan, nosearch, tocdepth, nocomments, myst, html_meta)",
+    ]
+    chapter.write_text(text.replace("\n---\n", "\n\n", 1), encoding="utf-8")
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK501"]).diagnostics]
+    assert len(found) == 1
+    assert "the front matter opened with '---' on line 1 is never closed" in found[0]

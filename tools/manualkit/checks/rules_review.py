@@ -1,12 +1,14 @@
-"""MK501–MK503: every chapter names its owner role and its next review date."""
+"""MK501–MK504: every chapter names its owner role and its next review date, and nothing else."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import difflib
+from collections.abc import Iterator, Sequence
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
+from manualkit.checks.source import Document
 from manualkit.diagnostics import Diagnostic, Location
 
 
@@ -52,7 +54,6 @@ def review_cycle(ctx: CheckContext) -> Iterator[Diagnostic]:
     for doc in ctx.documents:
         if not doc.name[:2].isdigit():
             continue
-        top = Location(doc.path, 1, 1)
         problem = doc.front_matter_problem
         if problem is not None:
             where = Location(doc.path, problem.line, problem.column)
@@ -61,7 +62,7 @@ def review_cycle(ctx: CheckContext) -> Iterator[Diagnostic]:
         fm, lines = doc.front_matter, doc.front_matter_lines
         owner = fm.get("owner")
         if not owner:
-            yield Diagnostic("MK501", "error", "front matter must declare `owner: <role id>`", top)
+            yield _missing_key(doc, "owner", "front matter must declare `owner: <role id>`")
         elif str(owner) not in roles:
             yield Diagnostic(
                 "MK502",
@@ -72,7 +73,7 @@ def review_cycle(ctx: CheckContext) -> Iterator[Diagnostic]:
         due = fm.get("review_due")
         where = Location(doc.path, lines.get("review_due", 1), 1)
         if due is None:
-            yield Diagnostic("MK501", "error", "front matter must declare `review_due: YYYY-MM-DD`", top)
+            yield _missing_key(doc, "review_due", "front matter must declare `review_due: YYYY-MM-DD`")
         elif not isinstance(due, dt.date) or isinstance(due, dt.datetime):
             yield Diagnostic("MK501", "error", f"review_due must be a date YYYY-MM-DD, found {due!r}", where)
         elif due < ctx.today:
@@ -82,3 +83,65 @@ def review_cycle(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"review was due on {due.isoformat()} ({(ctx.today - due).days} days ago)",
                 where,
             )
+
+
+@rule(
+    "MK504",
+    "warning",
+    "unknown key in a chapter's front matter",
+    """
+    What: a key in a chapter's front matter other than owner and review_due (and the keys Sphinx
+    and MyST read: orphan, nosearch, tocdepth, nocomments, myst, html_meta), e.g. `contact:`.
+    A key that is a misspelling of owner or review_due (`ownr:`) is reported as MK501 at its line.
+    Why: no output prints it and nothing reads it, so what the writer meant to record is lost.
+    Fix: correct the key's name, or remove it (put notes in a `% …` comment line).
+    """,
+    needs_data=False,
+)
+def front_matter_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        if not doc.name[:2].isdigit() or doc.front_matter_problem is not None:
+            continue
+        for key, line in doc.front_matter_lines.items():
+            if key in _ALLOWED_KEYS or _misspelt_required(doc, key):
+                continue
+            yield Diagnostic(
+                "MK504",
+                "warning",
+                f"unknown front-matter key {key!r}: expected one of {', '.join(_REQUIRED_KEYS)} "
+                f"(or Sphinx's {', '.join(_SPHINX_KEYS)}){_did_you_mean(key, _ALLOWED_KEYS)}",
+                Location(doc.path, line, 1),
+            )
+
+
+#: Front-matter keys manualkit reads, and those Sphinx and MyST read.
+_REQUIRED_KEYS = ("owner", "review_due")
+_SPHINX_KEYS = ("orphan", "nosearch", "tocdepth", "nocomments", "myst", "html_meta")
+_ALLOWED_KEYS = (*_REQUIRED_KEYS, *_SPHINX_KEYS)
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _misspelt_required(doc: Document, key: str) -> str | None:
+    """The missing required key that ``key`` misspells (``ownr`` → ``owner``), if any."""
+    if key in _ALLOWED_KEYS:
+        return None
+    missing = [k for k in _REQUIRED_KEYS if k not in doc.front_matter]
+    close = difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _missing_key(doc: Document, key: str, message: str) -> Diagnostic:
+    """MK501 for a required key: at the key that misspells it when there is one, else at 1:1."""
+    for typo, line in doc.front_matter_lines.items():
+        if _misspelt_required(doc, typo) == key:
+            return Diagnostic(
+                "MK501",
+                "error",
+                f"unknown front-matter key {typo!r}; did you mean {key!r}? ({message})",
+                Location(doc.path, line, 1),
+            )
+    return Diagnostic("MK501", "error", message, Location(doc.path, 1, 1))

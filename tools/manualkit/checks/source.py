@@ -492,6 +492,8 @@ def parse_text(
     if walker.front_matter is not None:
         content, first_line = walker.front_matter
         front, front_lines, problem = _front_matter(content, first_line)
+    elif lines and lines[0].rstrip() == "---":
+        problem = _unclosed_front_matter(lines)
     return Document(
         path=path,
         text=text,
@@ -503,6 +505,24 @@ def parse_text(
         headings=tuple(walker.headings),
         suppressions=tuple(walker.suppressions),
         read_problem=read_problem,
+    )
+
+
+def _unclosed_front_matter(lines: Sequence[str]) -> FrontMatterProblem:
+    """A first line ``---`` with no closing ``---``: MyST then reads a horizontal rule and the keys
+    as a paragraph, so the owner and review date are lost and every output prints them."""
+    last = 1
+    for index in range(1, len(lines)):
+        text = lines[index].strip()
+        if not text or text.startswith("#"):
+            break
+        last = index + 1
+    return FrontMatterProblem(
+        f"the front matter opened with '---' on line 1 is never closed: expected a '---' line after "
+        f"its last key (line {last}), found "
+        + (f"{lines[last].strip()!r}" if last < len(lines) and lines[last].strip() else "a blank line"),
+        last + 1 if last < len(lines) else last,
+        1,
     )
 
 
