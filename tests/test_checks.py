@@ -1295,3 +1295,27 @@ def test_front_matter_typos_unknown_keys_and_no_closing_line(tmp_path: Path) -> 
     found = [d.format() for d in run_checks(root, today=TODAY, select=["MK501"]).diagnostics]
     assert len(found) == 1
     assert "the front matter opened with '---' on line 1 is never closed" in found[0]
+
+
+def test_suppressions_that_cannot_work_are_errors(tmp_path: Path) -> None:
+    """`MK1O3` (letter O) and `ingore` silenced nothing without a word; personal data must never be
+    suppressed (a real number would be published)."""
+    root = make_project(tmp_path)
+    line = append_paragraph(
+        root,
+        "% manualkit: ignore MK1O3 -- 引述原文\n引述。\n\n% manualkit: ingore MK103 -- 引述原文\n引述。\n\n"
+        "% manualkit: ignore MK402 -- 客户同意\n客户电话13812345678。",
+    )
+    report = run_checks(root, today=TODAY, select=["MK0", "MK4"])
+    assert [d.format() for d in report.diagnostics] == [
+        f"manual/04-complaints.md:{line}:1: error MK001 suppression names no rule: found 'MK1O3'; "
+        "did you mean 'MK103'?",
+        f"manual/04-complaints.md:{line + 3}:1: error MK001 found 'manualkit: ingore MK103 -- 引述原文', "
+        "which suppresses nothing: expected `% manualkit: ignore MK103 -- reason`",
+        f"manual/04-complaints.md:{line + 6}:1: error MK001 personal data (MK402) cannot be suppressed: "
+        "a real customer's number must never be published; replace it with a masked placeholder "
+        "(138****0000)",
+        f"manual/04-complaints.md:{line + 7}:5: error MK402 real-looking personal data: mobile number "
+        "138… — use a masked placeholder",
+    ]
+    assert report.suppressed_count == 0

@@ -193,6 +193,7 @@ def _apply_suppressions(
 ) -> tuple[list[Diagnostic], list[Diagnostic], list[Diagnostic]]:
     """Split findings into kept/suppressed; report suppressions that silenced nothing (MK002)."""
     from manualkit.checks.registry import expand
+    from manualkit.checks.source import UNSUPPRESSIBLE
 
     used: set[tuple[str, int]] = set()
     kept: list[Diagnostic] = []
@@ -218,6 +219,8 @@ def _apply_suppressions(
                 and s.codes
                 and not s.too_broad
                 and all(any(r.startswith(c) for r in ran) for c in expand(s.codes))
+                # MK001 already says a personal-data suppression cannot work.
+                and not any(c.startswith(UNSUPPRESSIBLE) for c in expand(s.codes))
             )
             if relevant and (path, s.line) not in used:
                 unused.append(

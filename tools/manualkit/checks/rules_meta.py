@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
-from manualkit.checks.registry import rule
-from manualkit.checks.source import unreadable_chapters
+from manualkit.checks.registry import all_rules, expand, rule
+from manualkit.checks.source import UNSUPPRESSIBLE, unreadable_chapters
 from manualkit.diagnostics import Diagnostic, Location
 
 
@@ -42,7 +43,10 @@ from manualkit.diagnostics import Diagnostic, Location
     the listed rule ids (or id prefixes) in the block that directly follows it; in data files a
     YAML comment `# manualkit: ignore MK112 -- reason` does the same for the YAML node below it
     (for `- id: …`, the whole entry). A suppression without rule ids, naming no rule family
-    (`ignore MK`) or without a reason after `--` is an error (and silences nothing).
+    (`ignore MK`) or without a reason after `--` is an error (and silences nothing), as is one
+    naming no rule (`MK1O3` with a letter O: the message suggests MK103), a `% manualkit …`
+    comment that is no suppression (`ingore`), and one of personal data (MK4xx), which can never
+    be suppressed: a real customer's number must not be published.
     Why: every deviation from the rules must be justified in the source, next to the text, so a
     reviewer sees why the checker was overruled.
     Fix: write `% manualkit: ignore MK103 -- why this case is right` on the line before the
@@ -51,10 +55,19 @@ from manualkit.diagnostics import Diagnostic, Location
     needs_data=False,
 )
 def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
+    known = {r.code for r in all_rules()} | {"DATA"}
     for path, found in ctx.suppressions.items():
         for s in found:
             loc = Location(path, s.line, s.column)
-            if not s.codes:
+            if s.malformed:
+                yield Diagnostic(
+                    "MK001",
+                    "error",
+                    f"found {s.malformed!r}, which suppresses nothing: expected "
+                    "`% manualkit: ignore MK103 -- reason`",
+                    loc,
+                )
+            elif not s.codes:
                 yield Diagnostic("MK001", "error", "suppression names no rule id (e.g. MK103)", loc)
             elif s.too_broad:
                 yield Diagnostic(
@@ -63,6 +76,21 @@ def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"suppression of {', '.join(s.too_broad)} names no rule: it would silence every "
                     "rule (personal data and deadlines alike) and is not applied; name the rule "
                     "(MK103) or its family (MK1)",
+                    loc,
+                )
+            elif unknown := [c for c in s.codes if not _names_rules(c, known)]:
+                for code in unknown:
+                    close = _closest_rule(code, known)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    yield Diagnostic(
+                        "MK001", "error", f"suppression names no rule: found {code!r}{hint}", loc
+                    )
+            elif personal := [c for c in s.codes if any(k.startswith(UNSUPPRESSIBLE) for k in expand([c]))]:
+                yield Diagnostic(
+                    "MK001",
+                    "error",
+                    f"personal data ({', '.join(personal)}) cannot be suppressed: a real customer's "
+                    "number must never be published; replace it with a masked placeholder (138****0000)",
                     loc,
                 )
             elif not s.reason:
@@ -93,3 +121,21 @@ def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
 def unreadable(ctx: CheckContext) -> Iterator[Diagnostic]:
     for path, problem in unreadable_chapters(ctx.root, ctx.documents):
         yield Diagnostic("MK003", "error", problem.message, Location(path, problem.line, problem.column))
+
+
+def _names_rules(code: str, known: set[str]) -> bool:
+    """Whether a suppression's code is a rule id, an id prefix (MK1) or a family (style) —
+    `MK1O3` (letter O) names none and silenced nothing without a word."""
+    return any(k.startswith(p) for p in expand([code]) for k in known)
+
+
+#: Letters typed for the digits they look like (MK1O3 → MK103, MK1l0 → MK110).
+_LOOKALIKE_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+
+
+def _closest_rule(code: str, known: set[str]) -> list[str]:
+    """The rule id a mistyped code most likely meant: a look-alike letter first, then spelling."""
+    fixed = code[:2] + code[2:].translate(_LOOKALIKE_DIGITS)
+    if fixed in known:
+        return [fixed]
+    return difflib.get_close_matches(code, sorted(known), n=1, cutoff=0.6)

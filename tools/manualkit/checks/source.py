@@ -27,6 +27,8 @@ ROLE_RE = re.compile(r"\{(?P<name>[A-Za-z][\w:.\-]*)\}(?P<ticks>`+)(?P<content>.
 _CODE_RE = re.compile(r"(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)")
 _LINK_TARGET_RE = re.compile(r"\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)|<(?:https?|mailto):[^>\s]+>")
 _SUPPRESS_RE = re.compile(r"^\s*%\s*manualkit:\s*ignore\b(?P<rest>.*)$")
+#: Any comment addressed to the checker, to report the ones that are not a well-formed suppression.
+_MANUALKIT_COMMENT_RE = re.compile(r"^\s*%\s*manualkit\b(?P<text>.*)$", re.IGNORECASE)
 _OPTION_RE = re.compile(r"^:(?P<key>[\w\-]+):\s*(?P<value>.*)$")
 _DIRECTIVE_INFO_RE = re.compile(r"^\{(?P<name>[\w:\-]+)\}\s*(?P<arg>.*)$")
 
@@ -112,6 +114,10 @@ def _position(source: str, start_line: int, offset: int) -> tuple[int, int]:
     return line, column
 
 
+#: Rules no comment may silence: a real customer's mobile or ID number must never be published.
+UNSUPPRESSIBLE = ("MK4",)
+
+
 @dataclasses.dataclass(frozen=True)
 class Suppression:
     """``% manualkit: ignore MK103 -- reason`` covering the next block (lines inclusive)."""
@@ -122,6 +128,8 @@ class Suppression:
     column: int
     first_line: int
     last_line: int
+    #: Set for a `% manualkit…` comment that is no suppression (`ingore`, no colon): the text found.
+    malformed: str = ""
 
     @property
     def too_broad(self) -> tuple[str, ...]:
@@ -132,7 +140,9 @@ class Suppression:
     def covers(self, code: str, line: int) -> bool:
         from manualkit.checks.registry import expand
 
-        if self.too_broad:
+        if self.too_broad or self.malformed:
+            return False
+        if code.startswith(UNSUPPRESSIBLE):
             return False
         return self.first_line <= line <= self.last_line and any(
             code.startswith(c) for c in expand(self.codes)
@@ -316,6 +326,10 @@ class _Walker:
                     m = _SUPPRESS_RE.match(self.lines[ln])
                     if m:
                         self._pending_suppressions.append((ln + 1, self.lines[ln].index("%") + 1, m["rest"]))
+                    elif odd := _MANUALKIT_COMMENT_RE.match(self.lines[ln]):
+                        col = self.lines[ln].index("%") + 1
+                        text = "manualkit" + odd["text"]
+                        self.suppressions.append(Suppression((), "", ln + 1, col, ln + 1, ln, text.strip()))
             elif tok.type in ("colon_fence", "fence"):
                 self._directive(tok, start, end)
 
