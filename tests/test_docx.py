@@ -905,7 +905,11 @@ def test_cross_references_are_hyperlinks_to_bookmarks(built: Build) -> None:
     # Printed, a link cannot be followed: it shows the section's number with its title.
     citing = next(p for p in body.iter(W + "p") if "投诉处理要求见" in "".join(p.itertext()))
     intake = next(h for h in citing.iter(W + "hyperlink") if h.get(W + "anchor") == "complaint_intake")
-    assert "".join(intake.itertext()) == "2.1 投诉受理"
+    assert "".join(t.text or "" for t in intake.iter(W + "t")) == "2.1 投诉受理"
+    # The number is a field Word recomputes from the heading's numbering, not typed-in text: a
+    # section a writer inserts in Word would otherwise leave it naming the wrong section.
+    (instruction,) = [i.text for i in intake.iter(W + "instrText")]
+    assert instruction == " REF complaint_intake \\w "
     assert "service_principles" in anchors
     assert set(anchors) <= bookmarks, set(anchors) - bookmarks
     for name in bookmarks:  # Word's rules for bookmark names; "_…" ones are hidden (as _Toc…)
@@ -1165,6 +1169,37 @@ def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: 
         ["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / "docx-fixture-page")], check=True
     )
     assert list(ARTIFACTS.glob("docx-fixture-page-*.png"))
+
+
+@pytest.mark.libreoffice
+def test_a_section_inserted_in_word_renumbers_the_references_to_those_after_it(
+    built: Build, tmp_path: Path
+) -> None:
+    """A writer inserts a section before 投诉受理 (2.1): the reference "2.1 投诉受理" in chapter 1
+    follows it to 2.2, as Word's cross-references do (LibreOffice computes the REF field)."""
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler-utils not installed")
+    import docx
+
+    document = docx.Document(str(built.output))
+    intake = next(p for p in document.paragraphs if p.style.name == "Heading 2" and p.text == "投诉受理")
+    intake.insert_paragraph_before("新增小节", style="Heading 2")
+    edited = tmp_path / "edited.docx"
+    document.save(str(edited))
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(edited)],
+        capture_output=True, timeout=180, check=True,
+    )  # fmt: skip
+    text = (
+        subprocess.run(
+            ["pdftotext", str(tmp_path / "edited.pdf"), "-"], capture_output=True, text=True, check=True
+        )
+        .stdout.replace(" ", "")
+        .replace("\n", "")
+    )
+    assert "投诉处理要求见2.2投诉受理" in text, text
 
 
 def test_form_appendices_start_a_new_page_with_their_first_form(built: Build) -> None:

@@ -12,6 +12,10 @@ from docutils import nodes
 CHAPTER_INFO_CLASS = "mk-chapter-info"
 #: Text kept on one line (the ``{nowrap}`` role: dates, document numbers, a form's "☐ 其他").
 NOWRAP_CLASS = "mk-nowrap"
+#: A section's number that the print builders put before a reference's title ("4.2.3" in
+#: "见“4.2.3 监管期限”"): the DOCX writes it as a REF field, which Word renumbers with the
+#: headings; the PDF prints it as text.
+SECTION_NUMBER_CLASS = "mk-section-number"
 #: A paragraph that introduces the table, list, chart or checklist right after it ("…从以下维度
 #: 进行："): kept on the page of what it introduces, in the PDF and the DOCX.
 INTRODUCES_CLASS = "mk-introduces"

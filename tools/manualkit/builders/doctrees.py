@@ -21,6 +21,7 @@ from sphinx.util import logging
 
 from manualkit.builders.post_transforms import only_post_transforms_with_work
 from manualkit.doctree_walk import walk
+from manualkit.node_classes import SECTION_NUMBER_CLASS
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ def number_section_references(
     manual's own rules for citing it ask for number and title.  Only a link that shows its
     section's title gets the number; links with text of their own stay as written.  Links are
     ``#document-DOC#id``, ``#document-DOC`` (its first section) or ``#id`` / ``refid`` (same
-    document), as the print builders' ``get_target_uri`` makes them.
+    document), as the print builders' ``get_target_uri`` makes them.  The number is an inline of
+    class ``SECTION_NUMBER_CLASS``: the DOCX makes it a field that follows the headings' numbering
+    when a writer inserts a section in Word (the PDF's text is the same).
     """
     numbered: dict[tuple[str, str], tuple[str, str]] = {}
     first: dict[str, str] = {}
@@ -93,7 +96,8 @@ def number_section_references(
     for reference, docname in references:
         target = numbered.get(_reference_target(reference, docname, first) or ("", ""))
         if target is not None and reference.astext() == target[1]:
-            reference.insert(0, nodes.Text(target[0] + " "))
+            number = nodes.inline(target[0], target[0], classes=[SECTION_NUMBER_CLASS])
+            reference[0:0] = [number, nodes.Text(" ")]
 
 
 def _reference_target(

@@ -9,10 +9,10 @@ from docutils import nodes
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from manualkit.cjk_text import display_width
-from manualkit.node_classes import NOWRAP_CLASS
+from manualkit.node_classes import NOWRAP_CLASS, SECTION_NUMBER_CLASS
 from manualkit.writers.docx.base import DocxTranslatorBase
-from manualkit.writers.docx.fields import external_hyperlink, internal_hyperlink
-from manualkit.writers.docx.oxml import new, sub, val
+from manualkit.writers.docx.fields import append_field, external_hyperlink, internal_hyperlink
+from manualkit.writers.docx.oxml import W_NS, new, sub, val
 from manualkit.writers.docx.tables import starts_own_line
 
 _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
@@ -60,6 +60,8 @@ class InlineMixin(DocxTranslatorBase):
         self.subscript -= 1
 
     def visit_inline(self, node: nodes.inline) -> None:
+        if SECTION_NUMBER_CLASS in node["classes"] and self._section_number_field(node.astext()):
+            raise nodes.SkipNode
         if NOWRAP_CLASS in node["classes"]:
             self.unbroken += 1
             if self.option_room:
@@ -76,6 +78,19 @@ class InlineMixin(DocxTranslatorBase):
                 run = new("r")
                 sub(run, "br")
                 self.add_run(run)
+
+    def _section_number_field(self, number: str) -> bool:
+        """A section number "4.2.3" in a link to a heading, as ``REF <bookmark> \\w``: the
+        heading's number in full context, which Word recomputes when fields update.  Typed in as
+        text, it went on naming the old section after a writer inserted one in Word (the headings
+        renumber themselves).  The cached result is the number as built; False when the link has
+        no bookmark.
+        """
+        anchor = self.links[-1].get(f"{{{W_NS}}}anchor") if self.links else None
+        if not anchor:
+            return False
+        append_field(self.links[-1], f"REF {anchor} \\w", number, self.current_rpr())
+        return True
 
     def depart_inline(self, node: nodes.inline) -> None:
         if NOWRAP_CLASS in node["classes"]:
