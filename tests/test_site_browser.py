@@ -182,10 +182,11 @@ def test_heading_links_take_no_room_on_a_touch_screen(site: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("width", [1280, 800])
 def test_reference_titles_get_room(site: str, width: int) -> None:
     """Left to the automatic layout, the reference list's unbroken dates and numbers took the
-    row and a law's title ran two or three characters a line ("《中" / "华人" / "民共" …)."""
+    row and a law's title ran two or three characters a line ("《中" / "华人" / "民共" …).
+    (On a phone each reference is a card: see the test of the cards.)"""
     script = """heads => heads.map(h => [h.textContent.trim(), h.getBoundingClientRect().width,
         parseFloat(getComputedStyle(h).fontSize)])"""
     heads = _evaluate(site, width, "02-appendix.html", ".mk-references thead th", script)
