@@ -392,6 +392,27 @@ def test_merged_cells_and_repeated_header_rows(built: Build) -> None:
     assert len(document.tables) >= 5
 
 
+def test_a_forms_date_blanks_are_a_date_picker_showing_them(built: Build) -> None:
+    """Typed over, "＿＿＿＿年＿＿月＿＿日" broke its line: the blanks are now a date control's
+    placeholder (a click selects them, typing or the picker replaces them), named after the
+    field — printed unfilled, the form still shows the blanks."""
+    body = built.xml("word/document.xml")
+    controls = [
+        c
+        for c in body.iter(W + "sdt")
+        if c.find("w:sdtPr/w:alias", NS) is not None
+        and c.find("w:sdtPr/w:alias", NS).get(W + "val") == "应办结日期"
+    ]
+    assert controls  # (the form printed in its chapter and in the appendix)
+    for control in controls:
+        properties = control.find("w:sdtPr", NS)
+        assert properties.find("w:showingPlcHdr", NS) is not None
+        assert properties.find("w:date/w:dateFormat", NS).get(W + "val") == "yyyy'年'M'月'd'日'"
+        assert properties.find("w:date/w:lid", NS).get(W + "val") == "zh-CN"
+        assert "".join(t.text or "" for t in control.iter(W + "t")) == "＿＿＿＿年＿＿月＿＿日"
+        assert control.getparent().tag == W + "p"  # in the cell's paragraph, as the text fields
+
+
 def test_form_is_a_fillable_table(built: Build) -> None:
     body = built.xml("word/document.xml")
     form_table = next(t for t in body.iter(W + "tbl") if "客户姓名" in "".join(t.itertext()))

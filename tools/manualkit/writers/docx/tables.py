@@ -64,6 +64,8 @@ class TableState:
     merges: dict[int, _Merge] = dataclasses.field(default_factory=dict)
     form: bool = False
     field_row: bool = False
+    #: The field type of the current form row (``date``, ``datetime`` …: the row's mk-field-* class).
+    field_type: str = ""
     label: str = ""
     content_widths: list[int] = dataclasses.field(default_factory=list)
     #: Per column, the width of every line of its cells (half-ems): see ``column_texts``.
@@ -200,6 +202,9 @@ class TableMixin(DocxTranslatorBase):
         state.row = tr
         state.col = 0
         state.field_row = state.form and not state.in_head
+        state.field_type = next(
+            (c[len(FIELD_CLASS) + 1 :] for c in classes if c.startswith(FIELD_CLASS + "-")), ""
+        )
         state.label = ""
 
     def depart_row(self, node: nodes.row) -> None:
@@ -267,8 +272,8 @@ class TableMixin(DocxTranslatorBase):
                 self._fillable(tc, state.label)
                 self.depart_entry(node)
                 raise nodes.SkipNode
-            if state.field_row and text:
-                state.label = text
+            if state.field_row and text and state.col < state.fill_column:
+                state.label = text  # (the field's name, not what its blanks say)
             if state.field_row and state.col == state.fill_column:
                 node["mk_tickable"] = True
                 self.tickable += 1
@@ -282,7 +287,10 @@ class TableMixin(DocxTranslatorBase):
         self.push_container(tc, style)
 
     def depart_entry(self, node: nodes.entry) -> None:
-        self.pop_container()
+        state = self.tables[-1]
+        cell = self.pop_container()
+        if state.field_row and state.col == state.fill_column and state.field_type in DATE_FIELDS:
+            blanks_as_control(cell, state.label, with_time=state.field_type == "datetime")
         if node.get("mk_tickable"):
             self.tickable -= 1
             self.option_room = 0
@@ -306,6 +314,46 @@ class TableMixin(DocxTranslatorBase):
             val(sdt_pr, "tag", label[:60])
         sub(sdt_pr, "text", {"multiLine": "1"})
         sub(sdt, "sdtContent").append(text_run(" "))
+
+
+#: Form fields whose blanks ("＿＿＿＿年＿＿月＿＿日") become a content control in Word.
+DATE_FIELDS = frozenset({"date", "datetime"})
+#: Word's picture of a date as the blanks show it (``w:dateFormat``).
+DATE_FORMAT = "yyyy'年'M'月'd'日'"
+
+
+def blanks_as_control(tc: Element, label: str, *, with_time: bool) -> None:
+    """A date field's blanks as a content control showing them as its placeholder.
+
+    Typed over, the underscores of "＿＿＿＿年＿＿月＿＿日" broke the line's layout; now a click
+    selects the whole placeholder and typing replaces it.  A date is a date picker that writes
+    "2026年12月1日"; a date and time, which no picker gives, a plain-text control.  Printed
+    unfilled, the form shows the blanks as before (as does LibreOffice).
+    """
+    p = tc.find(w("p"))
+    if p is None:
+        return
+    runs = [child for child in p if child.tag != w("pPr")]
+    if not runs:
+        return
+    sdt = new("sdt")
+    sdt_pr = sub(sdt, "sdtPr")
+    if label:
+        val(sdt_pr, "alias", label[:60])
+        val(sdt_pr, "tag", label[:60])
+    sub(sdt_pr, "showingPlcHdr")
+    if with_time:
+        sub(sdt_pr, "text")
+    else:
+        date = sub(sdt_pr, "date")
+        val(date, "dateFormat", DATE_FORMAT)
+        val(date, "lid", "zh-CN")
+        val(date, "storeMappedDataAs", "dateTime")
+        val(date, "calendar", "gregorian")
+    content = sub(sdt, "sdtContent")
+    for run in runs:
+        content.append(run)  # (lxml moves it out of the paragraph)
+    p.append(sdt)
 
 
 #: A table of at most this many body rows, none over ``SHORT_ROW_LINES`` lines and all together
