@@ -691,6 +691,17 @@ def test_a_headings_linked_character_style_looks_like_the_heading(built: Build) 
     assert linked >= 3  # Heading 1–3 at least
 
 
+def test_flowcharts_declare_their_print_resolution(built: Build) -> None:
+    """Without a resolution Word takes a picture for 96 dpi: "Reset picture" blew a 200-dpi
+    flowchart up to twice the page's width."""
+    import docx
+
+    document = docx.Document(str(built.output))
+    images = [rel.target_part.image for rel in document.part.rels.values() if "image" in rel.reltype]
+    assert images
+    assert {(image.horz_dpi, image.vert_dpi) for image in images} == {(200, 200)}
+
+
 def test_every_style_the_text_uses_is_defined(built: Build) -> None:
     """A paragraph naming a style styles.xml lacks falls back to Normal in Word (the admonition
     boxes' text did): writers restyling "Note" in Word would change nothing."""

@@ -18,7 +18,7 @@ from sphinx.util import logging
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.graphs import GRAPHVIZ_DPI, GraphvizError, png_size
 from manualkit.writers.docx.oxml import Element, sub, val
-from manualkit.writers.docx.pictures import PictureError, raster_size, svg_picture
+from manualkit.writers.docx.pictures import PictureError, raster_size, svg_picture, with_resolution
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ class MediaMixin(DocxTranslatorBase):
             self.literal_text -= 1
             self.close_paragraph()
             raise nodes.SkipNode from None
+        data = with_resolution(data, GRAPHVIZ_DPI)
         width_px, height_px = png_size(data)
         emu_per_px = EMU_PER_INCH // GRAPHVIZ_DPI
         alt = node.get("alt") or node.get("caption") or ""

@@ -8,6 +8,9 @@ line (never an internal error that stops the build).
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 #: Rasterising scale: the SVG's CSS pixels (96 per inch) set at 192 dpi, print quality.
 SVG_SCALE = 2
 EMU_PER_INCH = 914400
@@ -50,4 +53,24 @@ def svg_picture(data: bytes) -> tuple[bytes, int, int]:
     image = Image.from_blob(png)
     width = int(image.px_width) * EMU_PER_CSS_PX // SVG_SCALE
     height = int(image.px_height) * EMU_PER_CSS_PX // SVG_SCALE
-    return png, width, height
+    return with_resolution(png, 96 * SVG_SCALE), width, height
+
+
+#: A PNG file's signature and the length of its first chunk, IHDR (length, type, 13 bytes, CRC).
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_IHDR_END = len(_PNG_SIGNATURE) + 4 + 4 + 13 + 4
+INCHES_PER_METRE = 39.3701
+
+
+def with_resolution(png: bytes, dpi: int) -> bytes:
+    """``png`` declaring ``dpi`` (a ``pHYs`` chunk) unless it declares a resolution already.
+
+    Graphviz and CairoSVG write none, so Word took the picture for 96 dpi: "Reset picture"
+    (重设图片大小) blew a 200-dpi flowchart up to twice the page's width.
+    """
+    if not png.startswith(_PNG_SIGNATURE) or b"pHYs" in png[: _IHDR_END + 64]:
+        return png
+    per_metre = round(dpi * INCHES_PER_METRE)
+    body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
+    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    return png[:_IHDR_END] + chunk + png[_IHDR_END:]
