@@ -430,3 +430,33 @@ def test_reference_and_revision_rows_read_as_cards_on_a_phone(site: str, rows: s
     cells = _evaluate(site, 390, "02-appendix.html", f"{rows} > tbody > tr", _LAST_CELLS)
     assert cells
     assert [(text, right, shown) for text, right, shown in cells if right > 390 or shown != label] == []
+
+
+#: Where the keyboard focus is: the element's classes, whether it is in a drawer, and on screen.
+_FOCUS = """() => {
+  const el = document.activeElement;
+  const r = el.getBoundingClientRect();
+  return [el.tagName + "." + el.className, !!el.closest(".sidebar-drawer, .toc-drawer"),
+          r.right > 0 && r.left < innerWidth && r.width > 0];
+}"""
+
+
+@pytest.mark.browser
+def test_a_keyboard_opens_the_navigation_on_a_phone(site: str) -> None:
+    """On a phone ☰ was a label no Tab stop reached, and Tab went on into the closed drawer's
+    links, off-screen: now Tab reaches ☰, Enter opens the drawer and moves into it."""
+    with _tab(site, "01-complaints.html", width=390, touch=True) as tab:
+        stops = []
+        for _ in range(8):
+            tab.keyboard.press("Tab")
+            stops.append(tab.evaluate(_FOCUS))
+        assert [stop for stop in stops if stop[1] or not stop[2]] == [], stops
+        assert any("nav-overlay-icon" in name for name, _in_drawer, _shown in stops), stops
+        tab.focus("label.nav-overlay-icon")
+        tab.keyboard.press("Enter")
+        tab.wait_for_timeout(600)
+        name, in_drawer, shown = tab.evaluate(_FOCUS)
+        assert in_drawer and shown, name
+        tab.keyboard.press("Escape")
+        tab.wait_for_timeout(400)
+        assert "nav-overlay-icon" in tab.evaluate(_FOCUS)[0]

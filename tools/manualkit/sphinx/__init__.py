@@ -46,6 +46,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_directive(name, directive_class)
     app.add_css_file("manualkit.css")
     app.add_js_file("manualkit-search.js")
+    app.add_js_file("manualkit-keyboard.js")
     # After translations.js (priority 500): it merges into the catalog that file loads.
     app.add_js_file("manualkit-l10n.js", priority=600)
     return {
