@@ -410,7 +410,10 @@ def test_a_subsection_shows_the_note_recorded_on_its_enclosing_section(released:
 # --------------------------------------------------------------------------- a reviewed release
 # One redline 1.0 → 1.1 of a manual with what a reviewer's release had: a section added and one
 # removed, two sections titled 处理要求, a reference repealed, a checklist item dropped, a form
-# added (the attachment list prints it) and a revision recorded (the revision history prints it).
+# added (the attachment list prints it), a revision recorded (the revision history prints it)
+# and an SLA shortened (7 → 5 working days) that its section's SLA table prints.
+
+SLA_TABLE = "\n\n:::{sla-table}\n:section: complaint-resolution\n:::\n"
 
 LEGACY_SECTION = "(complaint-legacy)=\n## 旧版投诉台账\n\n纸质台账按月归档。\n\n"
 ELDERLY_SECTION = "(complaint-elderly)=\n## 老年客户投诉保护\n\n老年客户投诉优先受理。\n\n"
@@ -477,6 +480,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     replace_in(overview, "合法权益。\n", "合法权益。\n\n(overview-rules)=\n### 处理要求\n\n总则处理要求。\n")
     chapter = root / "manual" / "02-complaints.md"
     replace_in(chapter, "(complaint-resolution)=", f"{LEGACY_SECTION}(complaint-resolution)=")
+    replace_in(chapter, OLD_PARAGRAPH, OLD_PARAGRAPH + SLA_TABLE)
     with chapter.open("a", encoding="utf-8") as handle:
         handle.write(REVIEWED_APPENDIX)
     for name, text in REVIEWED_DATA.items():
@@ -576,8 +580,12 @@ def test_docx_accept_all_is_the_new_text_and_reject_all_the_old(reviewed: tuple[
     root, target = reviewed
     body, comments = _docx_parts(target)
     _front, text = _front_and_text(body)
-    assert _resolved(text, accept=True) == _expected_text(root, "1.1")
-    assert _resolved(text, accept=False) == _expected_text(root, "1.0")
+    new, old = _expected_text(root, "1.1"), _expected_text(root, "1.0")
+    assert _resolved(text, accept=True) == new
+    assert _resolved(text, accept=False) == old
+    # Generated tables are part of that text: the SLA row as each version's data prints it.
+    assert any("一般投诉办结 ｜ 受理投诉 ｜ 答复客户 ｜ 5个工作日" in p for p in new)
+    assert any("一般投诉办结 ｜ 受理投诉 ｜ 答复客户 ｜ 7个工作日" in p for p in old)
     # What the reviewer needs beside a change is a comment on the section's heading.
     assert comments is not None
     notes = ["\n".join("".join(p.itertext()) for p in c.iter(f"{W}p")) for c in comments.iter(f"{W}comment")]
@@ -680,3 +688,70 @@ def test_generated_lists_whose_data_changed_are_changed(reviewed: tuple[Path, Pa
     assert "缩短一般投诉办结时限。" in history.xpath("string(.//ins)")
     changes = json.loads((reviewed[1] / "changes.json").read_text(encoding="utf-8"))
     assert [(c["id"], c["status"]) for c in changes["revisions"]] == [("1.1", "added")]
+
+
+def _section_rows(page: etree._ElementTree, key: str) -> list[etree._Element]:
+    """The paragraphs of a section's text in the HTML redline."""
+    return list(page.xpath(f"//div[@id='s-{key}']//div[@class='mk-text']/p"))
+
+
+def test_sla_change_shows_inside_its_row_of_the_sla_table(reviewed: tuple[Path, Path]) -> None:
+    """The SLA table read "〔时限表：complaint-resolution〕" on both sides: the shortened SLA was
+    listed apart from the text, not where the manual prints it."""
+    page = _reviewed_html(reviewed)
+    (table,) = [
+        p for p in _section_rows(page, "complaint-resolution") if "一般投诉办结 ｜" in p.xpath("string(.)")
+    ]
+    row = "一般投诉办结 ｜ 受理投诉 ｜ 答复客户 ｜ 75个工作日 ｜ 客服专员 ｜ 本行规定"
+    assert row in table.xpath("string(.)").split("\n")  # one line per row, cells as printed
+    assert [d.text for d in table.xpath("./del")] == ["7"] and [i.text for i in table.xpath("./ins")] == ["5"]
+    assert "投诉回访 ｜ 答复客户 ｜ 完成回访 ｜ 24小时 ｜ 客服主管 ｜ 本行规定" in table.xpath("string(.)")
+    assert "〔时限表" not in "".join(page.xpath("//div[@id='s-complaint-resolution']//text()"))
+    body, _comments = _docx_parts(reviewed[1])
+    (paragraph,) = [p for p in body.iter(f"{W}p") if "一般投诉办结 ｜ 受理投诉" in "".join(p.itertext())]
+    assert ["".join(d.itertext()) for d in paragraph.iter(f"{W}del")] == ["7"]
+    assert ["".join(i.itertext()) for i in paragraph.iter(f"{W}ins")] == ["5"]
+
+
+def test_new_form_is_a_new_row_of_the_attachment_list(reviewed: tuple[Path, Path]) -> None:
+    page = _reviewed_html(reviewed)
+    (table,) = [p for p in _section_rows(page, "complaint-attachments") if "附件1 ｜" in p.xpath("string(.)")]
+    assert "附件1 ｜ F-02-01 ｜ 投诉受理登记表 ｜ 投诉受理" in table.xpath("string(.)")
+    (inserted,) = table.xpath("./ins")
+    assert inserted.text.strip("\n") == "附件2 ｜ F-02-02 ｜ 老年客户投诉优先处理单 ｜ 老年客户投诉保护"
+
+
+def test_new_revision_is_a_new_row_of_the_revision_history(reviewed: tuple[Path, Path]) -> None:
+    page = _reviewed_html(reviewed)
+    rows = _section_rows(page, "complaint-history")
+    (table,) = [p for p in rows if p.xpath("string(.)").startswith("版本 ｜ 修订摘要")]
+    assert "1.0 ｜ 首次发布。 ｜ 王芳（客服专员）" in table.xpath("string(.)")
+    (inserted,) = table.xpath("./ins")
+    assert inserted.text.strip("\n") == (
+        "1.1 ｜ 缩短一般投诉办结时限。 ｜ 陈静（客服专员） ｜ 刘洋（合规专员） ｜ "
+        "周建国（客户服务部负责人） ｜ 2025年2月20日 ｜ 2025年3月1日"
+    )
+    # Its change notes print below the table, each section by its title.
+    notes = "".join(t for p in rows for t in p.xpath(".//ins/text()"))
+    assert "投诉办结：一般投诉办结时限由7个工作日缩短为5个工作日。" in notes
+
+
+def test_generated_text_reads_without_markup_and_a_flowchart_keeps_its_note() -> None:
+    from manualkit.redline.readable import readable
+
+    printed = (
+        ":::{table} 投诉处理流程\n:class: x\n\n| 序号 | 步骤 |\n| --- | --- |\n"
+        "| 1 | **受理**：a\\|b\\*c\\* |\n:::\n"
+    )
+    body = ":::{process} complaint.handling\n:::\n"
+    assert readable(body, {}, expand=lambda name, arg, options: printed).split("\n") == [
+        "〔流程图：complaint.handling〕",
+        "",
+        "投诉处理流程",  # the table's caption
+        "",
+        "序号 ｜ 步骤",
+        "1 ｜ 受理：a|b*c*",  # a value's escaped pipe and asterisks are text, not markup
+        "",
+    ]
+    # Nothing to render (no data, an unknown id): the placeholder, as before.
+    assert readable(":::{sla-table}\n:tags: x\n:::\n", {}, expand=lambda *_: None) == "〔时限表：x〕\n"

@@ -2,9 +2,10 @@
 
 Both versions are read from git (``git show v1.0:manual/…``) into scratch
 directories, so the working tree is never touched and uncommitted edits never
-leak into a redline.  Roles that render data (``{sla}`id` `` …) are expanded with
-*that version's* data, so a changed SLA shows up in the text as
-"<del>7个工作日</del><ins>5个工作日</ins>" wherever it is cited.
+leak into a redline.  Roles that render data (``{sla}`id` `` …) and directives that print
+data (an SLA table, the attachment list …) are expanded with *that version's* data, so a
+changed SLA shows up in the text as "<del>7个工作日</del><ins>5个工作日</ins>" wherever it is
+cited and inside its row of every SLA table that prints it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from manualkit.gitrepo import Repo
 from manualkit.loader import load_data
 from manualkit.models import ManualData, Revision
 from manualkit.redline.datadiff import DataChanges, EntryChange, compare
+from manualkit.redline.generated import Generator, renderer_for
 from manualkit.redline.numbering import (
     ROOT_DOC,
     numbered_title,
@@ -30,8 +32,8 @@ from manualkit.redline.numbering import (
     section_numbers,
     toctree_paths,
 )
-from manualkit.redline.readable import readable
-from manualkit.redline.sections import Section, split_sections
+from manualkit.redline.readable import Expander, readable
+from manualkit.redline.sections import Section, labels_in, split_sections
 from manualkit.redline.textdiff import Granularity, ParagraphDiff, Segment, diff_text, is_changed
 from manualkit.revisions import (
     DATA_DIR,
@@ -44,6 +46,7 @@ from manualkit.revisions import (
     version_key,
 )
 from manualkit.sphinx.chapter_info import CHAPTER_SCOPE, ROOT_SCOPE
+from manualkit.templating import TemplateRenderer
 
 SectionStatus = Literal["unchanged", "changed", "added", "removed"]
 _ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]+)`")
@@ -172,8 +175,9 @@ def build_redline(
         new_dir = snapshot(repo, release_tag(new_version), Path(scratch) / "new")
         old_data, _ = load_data(old_dir / DATA_DIR)
         new_data, _ = load_data(new_dir / DATA_DIR)
-        before = _version(old_dir, old_data)
-        after = _version(new_dir, new_data)
+        renderer = renderer_for(root)
+        before = _version(old_dir, old_data, renderer)
+        after = _version(new_dir, new_data, renderer)
     names = {**before.names, **after.names}
     data_changes = compare(old_data, new_data, before.names, after.names)
     new_revision = revision_for(new_data, new_version) if new_data else None
@@ -243,9 +247,10 @@ class _Version:
     levels: dict[str, int | None]
 
 
-def _version(project: Path, data: ManualData | None) -> _Version:
+def _version(project: Path, data: ManualData | None, renderer: TemplateRenderer | None = None) -> _Version:
     """Read one snapshot: sections in the order a reader meets them (root page, then the
-    toctree's chapters), numbered as the manual numbers them."""
+    toctree's chapters), numbered as the manual numbers them; directives print with
+    ``renderer``'s fragment templates (default: the snapshot's, then the shipped ones)."""
     manual = project / MANUAL_DIR
     files = {
         path.relative_to(project).as_posix(): path
@@ -258,10 +263,18 @@ def _version(project: Path, data: ManualData | None) -> _Version:
         found.extend(split_sections(expand_roles(chapter_text(files[rel]), data), rel))
     roles = {role.id: role.name for role in data.roles} if data else {}
     titles = {s.label: readable(s.title, {}) for s in found if s.label}
+    texts = {rel: chapter_text(path) for rel, path in files.items()}
+    generator = Generator(data, renderer or renderer_for(project), lambda _: None) if data else None
     reader = [
         dataclasses.replace(
             s,
-            text=readable(s.body, titles, roles, scope=ROOT_SCOPE if s.path == ROOT_DOC else CHAPTER_SCOPE),
+            text=readable(
+                s.body,
+                titles,
+                roles,
+                scope=ROOT_SCOPE if s.path == ROOT_DOC else CHAPTER_SCOPE,
+                expand=_expander(generator, texts, s.path),
+            ),
             title=titles.get(s.label or "", s.title),
         )
         for s in found
@@ -269,6 +282,25 @@ def _version(project: Path, data: ManualData | None) -> _Version:
     numbers = section_numbers(found, chapters)
     levels = {s.key: s.level for s in found}
     return _Version(reader, found, numbers, section_names(reader, numbers), levels)
+
+
+def _expander(generator: Generator | None, texts: Mapping[str, str], path: str) -> Expander | None:
+    """What the directives of chapter ``path`` print, data roles in words (``texts``: every
+    chapter's source, whose labels an SLA table's ``:chapter:`` selects by)."""
+    if generator is None:
+        return None
+
+    def chapter_labels(docname: str) -> set[str] | None:
+        text = texts.get(f"{MANUAL_DIR}/{docname}.md" if docname else path)
+        return None if text is None else set(labels_in(text))
+
+    bound = dataclasses.replace(generator, chapter_labels=chapter_labels)
+
+    def expand(name: str, arg: str, options: Mapping[str, str]) -> str | None:
+        printed = bound.render(name, arg, options)
+        return None if printed is None else expand_roles(printed, bound.data)
+
+    return expand
 
 
 #: The data collection of an :class:`EntryChange` kind.
@@ -349,7 +381,10 @@ def expand_roles(text: str, data: ManualData | None) -> str:
 
     def render(match: re.Match[str]) -> str:
         name, target = match.group("name"), match.group("target").strip()
-        target = target.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in target else target
+        title, _, explicit = target.rpartition("<")
+        if explicit and title.strip() and name in ("form", "reg"):
+            return title.strip()  # {form}`登记表 <F-04-01>` prints its own words, as the role does
+        target = explicit.rstrip(">").strip() if "<" in target else target
         try:
             if name == "sla":
                 return render_sla(data.sla(target))

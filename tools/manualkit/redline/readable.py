@@ -13,8 +13,12 @@ for both versions, so every remaining difference is a difference in wording:
   version's own data);
 * Markdown tables become one line per row, cells joined by " ｜ ", without the
   ``| --- |`` rule;
-* directive fences become a bracketed note (``〔时限表：complaint〕``): their
-  content comes from data, whose changes the redline lists entry by entry;
+* a directive that prints data (an SLA table, a form, the attachment list …) reads as the
+  lines it prints, rendered from that version's data (:mod:`manualkit.redline.generated`):
+  one line per table row, so a changed SLA shows inside its row; a flowchart keeps its
+  bracketed note (``〔流程图：complaint.handling〕``, an image has no words) above its step
+  table; any other directive reads as a bracketed note (``〔注〕``, ``〔时限表：complaint〕``
+  when there is nothing to render);
 * MyST comments (``% …``) are dropped; a chapter's front matter reads as the document control
   the manual prints under the chapter title (``〔本章文档信息：责任岗位 客户服务中心经理；下次复核日期
   2027年11月30日〕``: the role's name, not its id) and a toctree as ``〔章节目录〕``;
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from manualkit.redline.sections import DIRECTIVE_RE
 from manualkit.sphinx.chapter_info import CHAPTER_SCOPE, info_text
@@ -58,6 +62,25 @@ _STRONG_RE = re.compile(r"\*\*(?P<text>[^*]+?)\*\*")
 _EMPHASIS_RE = re.compile(r"(?<![*\w])\*(?P<text>[^*\s][^*]*?)\*(?!\*)")
 _ROLE_RE = re.compile(r"\{(?P<name>[\w:\-]+)\}`(?P<target>[^`]+)`")
 _EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$")
+#: A rendered fragment's structural lines, which print nothing: ``:::{table} caption`` (its
+#: caption prints), ``:class: …``, an ``{rst-class}`` or ``{glossary}`` fence, fence closes.
+_FRAGMENT_TABLE_RE = re.compile(r"^\s*:{3,}\{table\}\s*(?P<caption>.*?)\s*$")
+_FRAGMENT_SILENT_RE = re.compile(r"^\s*(?::{3,}|`{3,})\{(?:rst-class|glossary)\}")
+#: A cell boundary in a rendered row: a pipe not escaped by the template (``\|`` is a value's).
+_CELL_RE = re.compile(r"(?<!\\)\|")
+#: A backslash-escaped ASCII punctuation mark (``escape_myst``): the mark itself in print.
+_ESCAPED_RE = re.compile(r"\\(?P<mark>[!-/:-@\[-`{-~])")
+_BULLET_RE = re.compile(r"^\s*[-*+]\s+")
+#: Private-use stand-in for an escaped mark while inline markup is read (``\*`` is no emphasis).
+_SHIELD = 0xE000
+
+#: Directives whose placeholder stays above their text: a flowchart is an image, only its step
+#: table has words.
+KEEP_PLACEHOLDER = frozenset({"process"})
+
+#: ``(name, argument, options)`` of a directive → the MyST it prints (data roles already in
+#: words), or None to read it as a bracketed note.
+Expander = Callable[[str, str, Mapping[str, str]], str | None]
 
 
 def _front_matter(lines: list[str], roles: Mapping[str, str], scope: str) -> tuple[str | None, int]:
@@ -95,11 +118,13 @@ def readable(
     roles: Mapping[str, str] | None = None,
     *,
     scope: str = CHAPTER_SCOPE,
+    expand: Expander | None = None,
 ) -> str:
     """The reviewer's text of one section body, as that version printed it.
 
     ``titles``: label → section title; ``roles``: role id → role name (both of the same version);
-    ``scope``: whose document control a front matter is (本章, or 本页 for the root page).
+    ``scope``: whose document control a front matter is (本章, or 本页 for the root page);
+    ``expand``: what a directive prints, from the same version's data.
     """
     out: list[str] = []
     lines = body.split("\n")
@@ -114,12 +139,12 @@ def readable(
             continue
         directive = DIRECTIVE_RE.match(line)
         if directive:
-            options: list[str] = []
+            options: dict[str, str] = {}
             while index < len(lines):
                 option = _OPTION_RE.match(lines[index])
                 if option is None:
                     break
-                options.append(option.group("value"))
+                options[option.group("key")] = option.group("value")
                 index += 1
             name = directive.group("name")
             if name == "toctree":  # its entries are the chapters themselves, compared one by one
@@ -127,9 +152,16 @@ def readable(
                     index += 1
                 out.append(f"〔{DIRECTIVE_WORDS[name]}〕")
                 continue
-            detail = "，".join(v for v in [directive.group("arg"), *options] if v)
+            detail = "，".join(v for v in [directive.group("arg"), *options.values()] if v)
             word = DIRECTIVE_WORDS.get(name, name)
-            out.append(f"〔{word}：{detail}〕" if detail else f"〔{word}〕")
+            placeholder = f"〔{word}：{detail}〕" if detail else f"〔{word}〕"
+            printed = expand(name, directive.group("arg"), options) if expand else None
+            if printed is None:
+                out.append(placeholder)
+                continue
+            if name in KEEP_PLACEHOLDER:
+                out.extend([placeholder, ""])
+            out.extend(fragment_lines(printed, titles))
             continue
         if _FENCE_CLOSE_RE.match(line):
             continue
@@ -158,3 +190,45 @@ def _inline(line: str, titles: Mapping[str, str]) -> str:
     line = _ROLE_RE.sub(role, line)
     line = _STRONG_RE.sub(lambda m: m.group("text"), line)
     return _EMPHASIS_RE.sub(lambda m: m.group("text"), line)
+
+
+def fragment_lines(myst: str, titles: Mapping[str, str]) -> list[str]:
+    """A rendered fragment as the reader's lines: a table row per line, cells joined by " ｜ "
+    like a hand-written table; the fragment's own structure (table fences, classes, rules,
+    bullets, escapes) gone.  Blank lines stay: they separate the paragraphs the diff aligns."""
+    out: list[str] = []
+    for line in myst.split("\n"):
+        stripped = line.strip()
+        table = _FRAGMENT_TABLE_RE.match(line)
+        if table:
+            if table.group("caption"):
+                out.append(_fragment_inline(table.group("caption"), titles))
+            continue
+        if _FRAGMENT_SILENT_RE.match(line) or _FENCE_CLOSE_RE.match(line) or _OPTION_RE.match(line):
+            continue
+        if stripped.startswith("|"):
+            if not _TABLE_RULE_RE.match(stripped):
+                cells = _CELL_RE.split(stripped.removeprefix("|").removesuffix("|"))
+                out.append(" ｜ ".join(_fragment_inline(cell.strip(), titles) for cell in cells))
+            continue
+        out.append(_fragment_inline(_BULLET_RE.sub("", line).strip(), titles))
+    return _squeeze_blank_lines(out)
+
+
+def _fragment_inline(text: str, titles: Mapping[str, str]) -> str:
+    """Inline markup read as for chapter text, escaped marks kept literal (a value's ``*`` or
+    ``<`` must not be taken for emphasis or an explicit title)."""
+    shielded = _ESCAPED_RE.sub(lambda m: chr(_SHIELD + ord(m.group("mark"))), text)
+    read = _inline(shielded, titles)
+    return "".join(chr(ord(c) - _SHIELD) if _SHIELD <= ord(c) < _SHIELD + 128 else c for c in read)
+
+
+def _squeeze_blank_lines(lines: list[str]) -> list[str]:
+    """No leading, trailing or repeated blank lines (the template's spacing is layout)."""
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return out
