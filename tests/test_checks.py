@@ -330,6 +330,100 @@ def test_regulatory_ceiling_lists_the_late_receipt_dates(tmp_path: Path) -> None
     assert f"worst case {worst} days (receipt on {worst_day.isoformat()})" in by_code["MK112"].message
 
 
+def _set_duration(root: Path, sla_id: str, duration: str) -> None:
+    """Give SLA ``sla_id`` of the project's data/slas.yaml the flow mapping ``duration``."""
+    slas = root / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    head, _, rest = text.partition(f"- id: {sla_id}\n")
+    assert rest, sla_id
+    line_start = rest.index("  duration: ")
+    line_end = rest.index("\n", line_start)
+    rest = f"{rest[:line_start]}  duration: {duration}{rest[line_end:]}"
+    slas.write_text(f"{head}- id: {sla_id}\n{rest}", encoding="utf-8")
+
+
+def _set_limit(root: Path, duration: str, extended: str | None = None) -> None:
+    """Replace complaint.general.resolve's regulatory limit (30 calendar days in the fixture)."""
+    slas = root / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    old = "    duration: {value: 30, unit: calendar_days}\n"
+    assert text.count(old) == 1
+    new = f"    duration: {duration}\n" + (f"    extended: {extended}\n" if extended else "")
+    slas.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_deadline_beyond_the_calendar_is_still_judged_against_its_limit(tmp_path: Path) -> None:
+    """1000 working days run past every covered year, yet are longer than 30 calendar days."""
+    root = make_project(tmp_path)
+    _set_duration(root, "complaint.general.resolve", "{value: 1000, unit: working_days}")
+    report = run_checks(root, today=TODAY, select=["MK112", "MK113"])
+    assert [(d.code, d.severity, d.location.path, d.location.line) for d in report.diagnostics] == [
+        ("MK112", "error", "data/slas.yaml", 10)
+    ]
+    message = report.diagnostics[0].message
+    assert "whatever the holidays: 1000个工作日 lasts at least 1000 days, 30天 at most 30" in message
+    assert "official holiday schedules for 2004–2026" in message
+
+
+def test_a_ceiling_the_calendar_and_the_bounds_cannot_decide_is_a_warning(tmp_path: Path) -> None:
+    """1000 working days take 1000–1480 calendar days: against 1450 days only a calendar could tell."""
+    root = make_project(tmp_path)
+    _set_duration(root, "complaint.general.resolve", "{value: 1000, unit: working_days}")
+    _set_limit(root, "{value: 1450, unit: calendar_days}")
+    report = run_checks(root, today=TODAY, select=["MK112", "MK113"])
+    assert [
+        (d.code, d.severity, d.location.path, d.location.line, d.location.column) for d in report.diagnostics
+    ] == [("MK112", "warning", "data/slas.yaml", 10, 13)]
+    message = report.diagnostics[0].message
+    assert message.startswith(
+        "complaint.general.resolve (1000个工作日) could not be checked against the regulatory limit "
+        "1450天 of rule.complaints: "
+    )
+    assert "official holiday schedules for 2004–2026" in message
+    assert "without it 1000个工作日 can take 1000–1480 days, 1450天 1450." in message
+    assert "data/holidays.yaml" in message
+
+
+def test_the_ordinary_limit_that_cannot_be_decided_is_a_warning_too(tmp_path: Path) -> None:
+    """Within the extension whatever the holidays (MK112 silent), undecided against the ordinary limit."""
+    root = make_project(tmp_path)
+    _set_duration(root, "complaint.general.resolve", "{value: 1000, unit: working_days}")
+    _set_limit(root, "{value: 1450, unit: calendar_days}", extended="{value: 2000, unit: calendar_days}")
+    report = run_checks(root, today=TODAY, select=["MK112", "MK113"])
+    assert [(d.code, d.severity, d.location.line) for d in report.diagnostics] == [("MK113", "warning", 10)]
+    assert "could not be checked against the ordinary limit 1450天" in report.diagnostics[0].message
+
+
+@pytest.mark.parametrize("unit", ["months", "years"])
+def test_a_process_path_beyond_the_calendar_is_still_judged(tmp_path: Path, unit: str) -> None:
+    """3 years + 7 working days: the working days start past the covered years, as 3 months' do not."""
+    root = make_project(tmp_path)
+    _set_duration(root, "complaint.general.respond", f"{{value: 3, unit: {unit}}}")
+    report = run_checks(root, today=TODAY, select=["MK203"])
+    found = [(d.severity, d.location.path, d.location.line) for d in report.diagnostics]
+    assert found == [("error", "data/processes.yaml", 5)] * 2  # via escalate and via resolve
+    if unit == "years":
+        assert all("whatever the holidays: it takes at least" in d.message for d in report.diagnostics)
+
+
+def test_a_process_path_the_calendar_and_the_bounds_cannot_decide_is_a_warning(tmp_path: Path) -> None:
+    """24 hours + 1000 working days take 1001–1481 days: against 1450 days only a calendar could tell."""
+    root = make_project(tmp_path)
+    _set_duration(root, "complaint.general.resolve", "{value: 1000, unit: working_days}")
+    _set_duration(root, "complaint.handling.total", "{value: 1450, unit: calendar_days}")
+    report = run_checks(root, today=TODAY, select=["MK203"])
+    assert [(d.severity, d.location.path, d.location.line) for d in report.diagnostics] == [
+        ("warning", "data/processes.yaml", 5)
+    ]
+    message = report.diagnostics[0].message
+    assert message.startswith(
+        "path receive → assess → resolve → close (24小时 + 1000个工作日) could not be checked against the "
+        "process SLA complaint.handling.total (1450天): "
+    )
+    assert "official holiday schedules for 2004–2026" in message
+    assert "without it the path can take 1001–1481 days, the SLA 1450." in message
+
+
 def test_calendar_coverage_warning(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     report = run_checks(root, today=dt.date(2026, 6, 1), select=["MK110"])

@@ -126,3 +126,21 @@ def test_due_says_a_date_does_not_exist_and_names_the_sla_kind(
         assert capsys.readouterr().err.endswith(f"error: argument --from: {reason}\n")
     assert main(["due", "complaint.review.period", "--from", "2026-09-30", "--project", str(root)]) == 1
     assert "complaint.review.period is an interval (" in capsys.readouterr().err
+
+
+def test_working_day_bounds_hold_on_the_official_calendar() -> None:
+    """No run of n working days in 2004–2026 takes more calendar days than the bound allows.
+
+    MK205/MK206 and the MK112/MK203 fallbacks beyond the calendar trust the bound as "certain";
+    before it counted the holidays of long spans, 250 working days were bounded by 360 days.
+    """
+    from manualkit.checks.timing import hour_bounds, working_days_span
+
+    cal = BusinessCalendar.load(None)
+    ordinals = cal._working_ordinals
+    for n in [*range(1, 120), *range(120, 2001, 13), 2000]:
+        # From the day after a working day, the n-th working day is the farthest it can be.
+        worst = max(later - earlier for earlier, later in zip(ordinals, ordinals[n:], strict=False))
+        assert worst <= working_days_span(n), n
+        low, high = hour_bounds(Duration(value=n, unit="working_days"))
+        assert (low, high) == (24.0 * n, 24.0 * working_days_span(n))

@@ -80,6 +80,11 @@ class BusinessCalendar:
     def last_year(self) -> int:
         return max(self.years)
 
+    @property
+    def coverage(self) -> str:
+        """The covered years for a message: ``2004–2026`` (gaps shown: ``2004–2026, 2028``)."""
+        return _ranges(sorted(self.years))
+
     def covers(self, day: dt.date) -> bool:
         return day.year in self.years
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
+from typing import Literal
 
 from manualkit.business_calendar import HOLIDAYS_FILE
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import magnitude, unit_family
 from manualkit.checks.registry import rule
-from manualkit.checks.timing import HORIZON_DAYS, as_days, compact_dates, judged_days
+from manualkit.checks.timing import (
+    HORIZON_DAYS,
+    as_days,
+    compact_dates,
+    hour_bounds,
+    judged_days,
+    render_day_range,
+    render_days,
+    undated_reason,
+)
 from manualkit.diagnostics import Diagnostic, Location
 from manualkit.durations import render_amount, render_sla
 from manualkit.models import Duration, Sla
@@ -78,29 +89,47 @@ def _minimum(sla: Sla) -> bool:
     return sla.kind == "retention" or sla.duration.bound == "at_least"
 
 
-def _overruns(ctx: CheckContext, sla: Sla, limit: Duration, days: list[dt.date]) -> dict[dt.date, int]:
-    """Receipt day → calendar days the internal deadline takes, where it is looser than ``limit``.
+def _overruns(
+    ctx: CheckContext, sla: Sla, limit: Duration, days: list[dt.date]
+) -> tuple[dict[dt.date, int], int]:
+    """(receipt day → calendar days the internal deadline takes where looser than ``limit``,
+    how many receipt days the calendar could date at all).
 
-    Days the calendar cannot answer for are skipped: MK110 reports the gap; never guess.
+    Days the calendar cannot answer for are not guessed (MK110 reports the gap); the count lets
+    the caller tell "never looser" from "nothing could be dated".
     """
     ours = ctx.calendar.due_many(days, as_days(sla.duration))
     theirs = ctx.calendar.due_many(days, as_days(limit))
     minimum = _minimum(sla)
     found: dict[dt.date, int] = {}
+    dated = 0
     for start, mine, limit_end in zip(days, ours, theirs, strict=True):
         if mine is None or limit_end is None:
             continue
+        dated += 1
         if (mine < limit_end) if minimum else (mine > limit_end):
             found[start] = (mine - start).days
-    return found
+    return found, dated
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """An SLA against a limit: ``looser`` (detail: how and when), ``within``, or ``unknown``.
+
+    ``unknown`` (detail: why) exists so that a comparison the calendar cannot date is reported
+    as not evaluated instead of passing silently as "never looser".
+    """
+
+    outcome: Literal["looser", "within", "unknown"]
+    detail: str = ""
 
 
 #: What a verdict depends on: the SLA's duration and bound, whether it is a minimum, the limit.
 _VerdictKey = tuple[str, int, str, bool, str, int]
 
 
-def _judge(ctx: CheckContext, sla: Sla, limit: Duration, memo: dict[_VerdictKey, str | None]) -> str | None:
-    """None when never looser than ``limit``; else how and when (for the message).
+def _judge(ctx: CheckContext, sla: Sla, limit: Duration, memo: dict[_VerdictKey, Verdict]) -> Verdict:
+    """How ``sla`` compares with ``limit`` (see :class:`Verdict`).
 
     ``memo`` (one per run) shares verdicts between SLAs with the same duration and limit:
     a manual repeats the same few pairs (every complaint class against the same regulation).
@@ -112,21 +141,51 @@ def _judge(ctx: CheckContext, sla: Sla, limit: Duration, memo: dict[_VerdictKey,
     return memo[key]
 
 
-def _judge_once(ctx: CheckContext, sla: Sla, limit: Duration) -> str | None:
+def _judge_once(ctx: CheckContext, sla: Sla, limit: Duration) -> Verdict:
     if unit_family(sla.duration.unit) == unit_family(limit.unit):
-        return "always" if _looser(sla, sla.duration, limit) else None
+        return Verdict("looser", "always") if _looser(sla, sla.duration, limit) else Verdict("within")
     upcoming, recent = judged_days(ctx)
-    soon = _overruns(ctx, sla, limit, upcoming)
-    past = _overruns(ctx, sla, limit, recent)
+    soon, dated_soon = _overruns(ctx, sla, limit, upcoming)
+    past, dated_past = _overruns(ctx, sla, limit, recent)
     if not soon and not past:
-        return None
+        return Verdict("within") if dated_soon + dated_past else _judge_by_bounds(ctx, sla, limit)
     worst_day, worst = max({**past, **soon}.items(), key=lambda kv: (kv[1], kv[0]))
     text = f"worst case {worst} days (receipt on {worst_day.isoformat()})"
     if soon:
-        return f"{text}; in the next twelve months for receipt on {compact_dates(list(soon))}"
-    return (
+        return Verdict(
+            "looser", f"{text}; in the next twelve months for receipt on {compact_dates(list(soon))}"
+        )
+    return Verdict(
+        "looser",
         f"{text}; none found in the next twelve months as far as the calendar covers them "
-        f"(to {ctx.calendar.last_year}-12-31)"
+        f"(to {ctx.calendar.last_year}-12-31)",
+    )
+
+
+def _judge_by_bounds(ctx: CheckContext, sla: Sla, limit: Duration) -> Verdict:
+    """The verdict when the calendar dates no receipt day: sound bounds decide, else ``unknown``.
+
+    1000 working days are longer than 30 calendar days whatever the holidays, so a deadline far
+    beyond the covered years is still judged; only what the bounds leave open is not evaluated.
+    """
+    (mine_lo, mine_hi), (lim_lo, lim_hi) = hour_bounds(sla.duration), hour_bounds(limit)
+    ours, theirs = render_amount(sla.duration), render_amount(limit)
+    if _minimum(sla):
+        looser, within = mine_hi < lim_lo, mine_lo >= lim_hi
+        how = f"{ours} lasts at most {render_days(mine_hi)} days, {theirs} at least {render_days(lim_lo)}"
+    else:
+        looser, within = mine_lo > lim_hi, mine_hi <= lim_lo
+        how = f"{ours} lasts at least {render_days(mine_lo)} days, {theirs} at most {render_days(lim_hi)}"
+    if looser:
+        return Verdict("looser", f"whatever the holidays: {how}; {undated_reason(ctx)}")
+    if within:
+        return Verdict("within")
+    return Verdict(
+        "unknown",
+        f"{undated_reason(ctx)}, and without it {ours} can take {render_day_range(mine_lo, mine_hi)} "
+        f"days, {theirs} {render_day_range(lim_lo, lim_hi)}. "
+        f"Add the later years' official schedules to data/{HOLIDAYS_FILE}, or express the SLA in "
+        "the limit's unit",
     )
 
 
@@ -137,7 +196,8 @@ def _judge_once(ctx: CheckContext, sla: Sla, limit: Duration) -> str | None:
     """
     What: an SLA whose `limit` allows an extension (`extended`, e.g. 30 calendar days for complex
     cases) is looser than the ordinary limit but within the extended one, on the listed receipt
-    dates (same simulation as MK112).
+    dates (same simulation as MK112). As for MK112, a comparison the calendar cannot date and
+    the bounds cannot decide is a warning that it could not be checked.
     Why: the extension is lawful only when its conditions are met (approval, telling the customer
     the new date and the reason); the procedure must say so.
     Fix: make sure the section describes the extension procedure, or tighten the SLA.
@@ -157,13 +217,18 @@ def _judge_once(ctx: CheckContext, sla: Sla, limit: Duration) -> str | None:
     regulatory one (compacted into ranges). Across Spring Festival or National Day 7 working days
     can exceed 15 calendar days. Hours round up to whole days. For minimums (retention,
     `at_least`) looser means shorter.
+    Where the calendar dates none of those receipt dates (a deadline years long runs past the
+    covered years), bounds valid on any calendar decide instead (n working days last at least n
+    calendar days; months 28–31 days, years 365–366): 1000 working days are looser than 30 calendar
+    days whatever the holidays. What the bounds leave open is reported as a warning, MK112 too,
+    saying the limit could not be checked and why — never passed silently.
     Why: the internal deadline is the one staff follow; if it can end after the regulator's,
     the bank breaches the regulation while staff are "on time".
     Fix: tighten the internal SLA, or express it in the regulation's unit.
     """,
 )
 def regulatory_ceiling(ctx: CheckContext) -> Iterator[Diagnostic]:
-    memo: dict[_VerdictKey, str | None] = {}
+    memo: dict[_VerdictKey, Verdict] = {}
     for sla in ctx.data.slas:
         if sla.limit is None:
             continue
@@ -171,24 +236,49 @@ def regulatory_ceiling(ctx: CheckContext) -> Iterator[Diagnostic]:
         loc = ctx.where("slas", sla.id, "duration")
         outer = sla.limit.extended or sla.limit.duration
         verdict = _judge(ctx, sla, outer, memo)
-        if verdict:
-            yield Diagnostic(
-                "MK112",
-                "error",
-                f"{sla.id} ({render_sla(sla)}) is looser than the regulatory limit {render_amount(outer)} "
-                f"of {ref}: {verdict}",
-                loc,
-            )
+        if verdict.outcome != "within":
+            yield _ceiling_finding(sla, ref, outer, verdict, loc)
             continue
         if sla.limit.extended is None:
             continue
         verdict = _judge(ctx, sla, sla.limit.duration, memo)
-        if verdict:
+        if verdict.outcome == "unknown":
+            yield Diagnostic(
+                "MK113",
+                "warning",
+                f"{sla.id} ({render_sla(sla)}) could not be checked against the ordinary limit "
+                f"{render_amount(sla.limit.duration)} of {ref}: {verdict.detail}",
+                loc,
+            )
+        elif verdict.outcome == "looser":
             yield Diagnostic(
                 "MK113",
                 "warning",
                 f"{sla.id} ({render_sla(sla)}) exceeds the ordinary limit "
                 f"{render_amount(sla.limit.duration)} of {ref} and relies on the extension to "
-                f"{render_amount(sla.limit.extended)}: {verdict}",
+                f"{render_amount(sla.limit.extended)}: {verdict.detail}",
                 loc,
             )
+
+
+def _ceiling_finding(sla: Sla, ref: str, outer: Duration, verdict: Verdict, loc: Location) -> Diagnostic:
+    """MK112 for a looser SLA (error), or a warning that the ceiling could not be evaluated.
+
+    Not evaluated is a warning, not an error: nothing is known to be wrong, but the check that
+    protects against a regulatory breach did not run, and the writer must know that.
+    """
+    if verdict.outcome == "unknown":
+        return Diagnostic(
+            "MK112",
+            "warning",
+            f"{sla.id} ({render_sla(sla)}) could not be checked against the regulatory limit "
+            f"{render_amount(outer)} of {ref}: {verdict.detail}",
+            loc,
+        )
+    return Diagnostic(
+        "MK112",
+        "error",
+        f"{sla.id} ({render_sla(sla)}) is looser than the regulatory limit {render_amount(outer)} "
+        f"of {ref}: {verdict.detail}",
+        loc,
+    )

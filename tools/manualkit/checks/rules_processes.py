@@ -5,12 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import magnitude, unit_family
 from manualkit.checks.registry import rule
-from manualkit.checks.timing import as_days, at_most, compact_dates, judged_days, shorter
-from manualkit.diagnostics import Diagnostic
+from manualkit.checks.timing import (
+    as_days,
+    at_most,
+    compact_dates,
+    hour_bounds,
+    judged_days,
+    path_bounds,
+    render_day_range,
+    render_days,
+    shorter,
+    undated_reason,
+)
+from manualkit.diagnostics import Diagnostic, Severity
 from manualkit.durations import render_amount, render_sla
 from manualkit.models import Duration, Process, Sla
 
@@ -107,15 +119,17 @@ def process_graph(ctx: CheckContext) -> Iterator[Diagnostic]:
     the path ends late.
     Why: if the steps' own deadlines can legitimately take longer than the promise made to the
     customer, the promise will be broken by people who did everything on time.
+    Where the calendar dates none of those receipt dates (a step years long runs past the covered
+    years), bounds valid on any calendar decide (n working days last at least n calendar days;
+    months 28–31 days, years 365–366); what they leave open is a warning, MK203 too, that the path
+    could not be checked — never passed silently.
     Fix: shorten step SLAs, lengthen the end-to-end SLA (within any regulatory limit) or run
     steps in parallel (model them on separate branches).
     """,
 )
 def process_budget(ctx: CheckContext) -> Iterator[Diagnostic]:
     slas = {s.id: s for s in ctx.data.slas}
-    memo: dict[
-        tuple[tuple[tuple[str, int], ...], str, int], tuple[list[dt.date], tuple[dt.date, int] | None]
-    ] = {}
+    memo: dict[tuple[tuple[tuple[str, int], ...], str, int], _Late] = {}
     for p in ctx.data.processes:
         total = slas.get(p.sla or "")
         if total is None:
@@ -144,57 +158,100 @@ def process_budget(ctx: CheckContext) -> Iterator[Diagnostic]:
             key = (tuple((d.unit, d.value) for d in durations), total.duration.unit, total.duration.value)
             if key not in memo:  # copies of a process share paths: simulate each combination once
                 memo[key] = _late_dates(ctx, durations, total.duration)
-            bad, worst = memo[key]
-            if worst is None:
-                continue
-            worst_day, worst_days = worst
-            when = f"worst case {worst_days} days (receipt on {worst_day.isoformat()})"
-            if bad:
-                when += f"; in the next twelve months for receipt on {compact_dates(list(bad))}"
-            else:
-                when += (
-                    "; none in the next twelve months as far as the calendar covers them "
-                    f"(to {ctx.calendar.last_year}-12-31)"
-                )
-            yield Diagnostic(
-                "MK203",
-                "error",
-                f"path {names} ({' + '.join(render_amount(d) for d in durations)}) can end after the "
-                f"process SLA {total.id} ({render_sla(total)}): {when}",
-                ctx.where("processes", p.id, "sla"),
-            )
+            finding = _budget_finding(ctx, names, durations, total, memo[key])
+            if finding is not None:
+                yield Diagnostic("MK203", finding[0], finding[1], ctx.where("processes", p.id, "sla"))
 
 
-#: (coming late receipt dates, worst case as (receipt day, calendar days taken) or None).
-_Late = tuple[list[dt.date], tuple[dt.date, int] | None]
+class _Late(NamedTuple):
+    """What the simulation of one path found."""
+
+    #: Coming receipt dates on which the path ends late.
+    bad: list[dt.date]
+    #: Worst late case as (receipt day, calendar days taken); None when never late.
+    worst: tuple[dt.date, int] | None
+    #: Receipt days the calendar could date at all: 0 means the simulation judged nothing.
+    dated: int
+
+
+def _budget_finding(
+    ctx: CheckContext, names: str, durations: list[Duration], total: Sla, late: _Late
+) -> tuple[Severity, str] | None:
+    """(severity, message) of MK203 for a mixed-unit path, or None when it fits.
+
+    Split from the rule so that "the calendar dated nothing" goes to :func:`_budget_by_bounds`
+    instead of reading as "never late".
+    """
+    parts = " + ".join(render_amount(d) for d in durations)
+    if late.worst is None:
+        return None if late.dated else _budget_by_bounds(ctx, names, parts, durations, total)
+    worst_day, worst_days = late.worst
+    when = f"worst case {worst_days} days (receipt on {worst_day.isoformat()})"
+    if late.bad:
+        when += f"; in the next twelve months for receipt on {compact_dates(list(late.bad))}"
+    else:
+        when += (
+            "; none in the next twelve months as far as the calendar covers them "
+            f"(to {ctx.calendar.last_year}-12-31)"
+        )
+    return "error", (
+        f"path {names} ({parts}) can end after the process SLA {total.id} ({render_sla(total)}): {when}"
+    )
+
+
+def _budget_by_bounds(
+    ctx: CheckContext, names: str, parts: str, durations: list[Duration], total: Sla
+) -> tuple[Severity, str] | None:
+    """MK203 when the calendar dates no receipt day: bounds valid on any calendar decide, else a
+    warning that the path could not be checked (years-long steps run past the covered years)."""
+    lo, hi = path_bounds(durations)
+    total_lo, total_hi = hour_bounds(total.duration)
+    budget = f"{total.id} ({render_sla(total)})"
+    if hi <= total_lo:
+        return None
+    if lo > total_hi:
+        return "error", (
+            f"path {names} ({parts}) ends after the process SLA {budget} whatever the holidays: it "
+            f"takes at least {render_days(lo)} days, the SLA at most {render_days(total_hi)}"
+            f"; {undated_reason(ctx)}"
+        )
+    return "warning", (
+        f"path {names} ({parts}) could not be checked against the process SLA {budget}: "
+        f"{undated_reason(ctx)}, and without it the path can take {render_day_range(lo, hi)} days, "
+        f"the SLA {render_day_range(total_lo, total_hi)}. Add the later years' "
+        "official schedules to data/holidays.yaml, or express the SLAs in one unit"
+    )
 
 
 def _late_dates(ctx: CheckContext, durations: list[Duration], total: Duration) -> _Late:
-    """Coming receipt dates on which the path ends after ``total``, and the worst late case.
+    """Coming receipt dates on which the path ends after ``total``, the worst late case, and how
+    many receipt days could be dated.
 
     The worst case is (receipt day, calendar days the path takes) over the coming twelve months
-    and the recent covered years; ``None`` when the path never ends late.  Steps run one after
-    the other: each step's deadline counts from the previous step's due date.  Days the calendar
-    cannot answer for are skipped (MK110 reports the gap; never guess).
+    and the recent covered years.  Steps run one after the other: each step's deadline counts
+    from the previous step's due date.  Days the calendar cannot answer for are not guessed
+    (MK110 reports the gap); the count tells the caller whether anything was judged at all.
     """
     cal = ctx.calendar
     upcoming, recent = judged_days(ctx)
 
-    def late(days: list[dt.date]) -> dict[dt.date, int]:
+    def late(days: list[dt.date]) -> tuple[dict[dt.date, int], int]:
         ends: list[dt.date | None] = list(days)
         for d in durations:
             ends = cal.due_many(ends, as_days(d))
         limits = cal.due_many(days, as_days(total))
-        return {
-            day: (end - day).days
+        dated = [
+            (day, end, limit)
             for day, end, limit in zip(days, ends, limits, strict=True)
-            if end is not None and limit is not None and end > limit
-        }
+            if end is not None and limit is not None
+        ]
+        return {day: (end - day).days for day, end, limit in dated if end > limit}, len(dated)
 
-    soon = late(upcoming)
-    found = {**late(recent), **soon}
+    soon, dated_soon = late(upcoming)
+    past, dated_past = late(recent)
+    found = {**past, **soon}
     worst = max(found.items(), key=lambda kv: (kv[1], kv[0])) if found else None
-    return list(soon), worst
+    return _Late(list(soon), worst, dated_soon + dated_past)
 
 
 _CLASS_RE = re.compile(r"^(?P<cls>.+)\.(?P<what>respond|resolve|repair)$")

@@ -10,6 +10,7 @@ case, never the average.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from manualkit.checks.duration_text import magnitude, unit_family
@@ -26,10 +27,30 @@ HISTORY_YEARS = 3
 #: Longest run of consecutive non-working days in the official calendar (Spring Festival /
 #: National Day: 8 days plus adjoining weekend) — an upper bound used when no calendar is consulted.
 MAX_DAYS_OFF_RUN = 10
+#: Weekday holidays beyond that one long run, per 100 working days: a count of a year or more
+#: crosses every holiday of the year (13 statutory days since 2025, plus bridge days whose make-up
+#: Saturday falls outside the count).  The official calendar 2004–2026 needs at most 6.5; the
+#: test suite checks the bound against chinesecalendar for counts up to 2000 working days.
+HOLIDAYS_PER_100_WORKING_DAYS = 7
+
+
+def working_days_span(n: int) -> int:
+    """Most calendar days ``n`` working days can take, whatever the official holidays.
+
+    Weekends (2 per 5 working days), one long holiday run, and the other holidays of the years a
+    long count crosses.  Without the last term 250 working days were bounded by 360 calendar days
+    while a real year of them takes up to 375, so comparisons judged "certain" were not.
+    """
+    weeks = (n + 4) // 5
+    return n + 2 * weeks + MAX_DAYS_OFF_RUN + n * HOLIDAYS_PER_100_WORKING_DAYS // 100
 
 
 def hour_bounds(d: Duration) -> tuple[float, float]:
-    """(shortest, longest) possible length in hours."""
+    """(shortest, longest) possible length in hours, on any calendar (no schedule consulted).
+
+    Sound both ways: a working day is at least a calendar day, and :func:`working_days_span`
+    bounds the holidays; months are 28–31 days, years 365–366.
+    """
     n = d.value
     if d.unit == "minutes":
         return n / 60, n / 60
@@ -38,8 +59,7 @@ def hour_bounds(d: Duration) -> tuple[float, float]:
     if d.unit == "calendar_days":
         return 24.0 * n, 24.0 * n
     if d.unit == "working_days":
-        weeks = (n + 4) // 5
-        return 24.0 * n, 24.0 * (n + 2 * weeks + MAX_DAYS_OFF_RUN)
+        return 24.0 * n, 24.0 * working_days_span(n)
     if d.unit == "months":
         return 24.0 * 28 * n, 24.0 * 31 * n
     return 24.0 * 365 * n, 24.0 * 366 * n
@@ -93,3 +113,34 @@ def judged_days(ctx: CheckContext) -> tuple[list[dt.date], list[dt.date]]:
     last = min(dt.date(cal.last_year, 12, 31), ctx.today - dt.timedelta(days=1))
     recent = [first + dt.timedelta(days=i) for i in range(max(0, (last - first).days + 1))]
     return upcoming, recent
+
+
+def path_bounds(durations: Sequence[Duration]) -> tuple[float, float]:
+    """(shortest, longest) hours of durations run one after the other, on any calendar.
+
+    Each step's length lies in its own bounds wherever it starts, so the bounds add up: what a
+    simulation on the official calendar cannot date can still be decided when the bounds do.
+    """
+    bounds = [hour_bounds(d) for d in durations]
+    return sum(lo for lo, _ in bounds), sum(hi for _, hi in bounds)
+
+
+def render_days(hours: float) -> str:
+    """Hours as days for a message: ``15``, ``0.5`` (bounds are whole days except clock units)."""
+    return f"{hours / 24:g}"
+
+
+def render_day_range(low: float, high: float) -> str:
+    """Bounds in hours as a day range for a message: ``1000–1480``, or ``1450`` when they agree."""
+    return render_days(low) if low == high else f"{render_days(low)}–{render_days(high)}"
+
+
+def undated_reason(ctx: CheckContext) -> str:
+    """Why a simulation dated nothing: which receipt dates were judged, what the calendar covers."""
+    upcoming, recent = judged_days(ctx)
+    judged = sorted([*upcoming, *recent])
+    span = f"{judged[0].isoformat()} to {judged[-1].isoformat()}" if judged else "none"
+    return (
+        f"the business calendar, with the official holiday schedules for {ctx.calendar.coverage}, "
+        f"dates none of the receipt dates judged, {span}"
+    )
