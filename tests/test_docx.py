@@ -702,6 +702,20 @@ def test_flowcharts_declare_their_print_resolution(built: Build) -> None:
     assert {(image.horz_dpi, image.vert_dpi) for image in images} == {(200, 200)}
 
 
+def test_words_own_styles_are_not_marked_custom(built: Build) -> None:
+    """Marked custom, "toc 1" and "Hyperlink" stood beside Word's built-in styles of the same
+    name, which a TOC update uses; the manual's own styles (Form Text …) are custom."""
+    styles = built.xml("word/styles.xml")
+    custom = {
+        s.find("w:name", NS).get(W + "val"): s.get(W + "customStyle") == "1"
+        for s in styles.findall("w:style", NS)
+    }
+    assert not [
+        name for name in ("toc 1", "toc 2", "toc 3", "Hyperlink", "footnote text") if custom.get(name)
+    ]
+    assert custom["Form Text"] and custom["Checklist Item"]
+
+
 def test_every_style_the_text_uses_is_defined(built: Build) -> None:
     """A paragraph naming a style styles.xml lacks falls back to Normal in Word (the admonition
     boxes' text did): writers restyling "Note" in Word would change nothing."""

@@ -364,10 +364,25 @@ def _fonts_element(rpr: Element, fonts: Fonts, role: FontRole) -> Element:
     )
 
 
+#: Word's own styles that python-docx's template lacks (Word knows them by these names).
+WORD_BUILTIN_STYLES = frozenset(
+    {"Hyperlink", "footnote text", "footnote reference", "header", "footer", "Caption", "TOC Heading"}
+    | {f"toc {level}" for level in range(1, 10)}
+)
+
+
 def _new_style(styles_el: Element, style_def: StyleDef) -> Element:
-    element = sub(
-        styles_el, "style", {"type": style_def.kind, "customStyle": "1", "styleId": style_def.style_id}
-    )
+    """A style the template lacks; ``customStyle`` only if Word has no style of that name.
+
+    Marked custom, "toc 1" or "Hyperlink" were taken for styles of the writer's own beside
+    Word's, which regenerates its built-in ones (a TOC update used Word's "TOC 1", not ours).
+    """
+    latent = styles_el.find(w("latentStyles"))
+    known = {e.get(w("name")) for e in latent.iter(w("lsdException"))} if latent is not None else set()
+    attrs = {"type": style_def.kind, "styleId": style_def.style_id}
+    if style_def.name not in WORD_BUILTIN_STYLES | known:
+        attrs = {"type": style_def.kind, "customStyle": "1", "styleId": style_def.style_id}
+    element = sub(styles_el, "style", attrs)
     val(element, "name", style_def.name)
     return element
 
