@@ -669,7 +669,8 @@ def test_holidays_syntax_error_is_one_line_and_an_empty_file_is_fine(project: Pa
 
 
 def test_duplicate_names_and_titles_are_errors_at_both_entries(project: Path) -> None:
-    """Two SLAs named alike contradict each other; forms, checklists and terms are found by title."""
+    """Two SLAs named alike contradict each other; forms, checklists, processes and terms are
+    found by title."""
     data = project / "data"
     for name, old, new in [
         (
@@ -685,6 +686,7 @@ def test_duplicate_names_and_titles_are_errors_at_both_entries(project: Path) ->
     for name, old_id, new_id in [
         ("forms.yaml", "F-04-01", "F-04-02"),
         ("checklists.yaml", "CL-04-01", "CL-04-02"),
+        ("processes.yaml", "complaint.handling", "complaint.again"),
     ]:
         path = data / name
         text = path.read_text(encoding="utf-8")
@@ -698,6 +700,9 @@ def test_duplicate_names_and_titles_are_errors_at_both_entries(project: Path) ->
         "'投诉受理登记表' (first at line 2, F-04-01): expected a title no other entry of data/forms.yaml has",
         "data/glossary.yaml:6:25: error DATA011 glossary[1].term (sla.again): duplicate glossary term "
         "'服务时限' (first at line 2, sla): expected a term no other entry of data/glossary.yaml has",
+        "data/processes.yaml:26:10: error DATA011 processes[1].title (complaint.again): duplicate process "
+        "title '投诉处理流程' (first at line 2, complaint.handling): expected a title no other entry of "
+        "data/processes.yaml has",
         "data/slas.yaml:19:9: error DATA011 slas[1].name (complaint.callback): duplicate SLA name "
         "'一般投诉办结' (first at line 2, complaint.general.resolve): expected a name no other entry of "
         "data/slas.yaml has",

@@ -54,6 +54,7 @@ UNIQUE_TEXTS: tuple[tuple[str, str, str], ...] = (
     ("slas", "name", "SLA name"),
     ("forms", "title", "form title"),
     ("checklists", "title", "checklist title"),
+    ("processes", "title", "process title"),
     ("glossary", "term", "glossary term"),
 )
 

@@ -105,7 +105,7 @@ DATA_CODES: dict[str, tuple[str, str]] = {
     ),
     "DATA011": (
         "duplicate name or title",
-        "Two SLAs in data/slas.yaml share a name, two forms or two checklists a title, or two entries "
+        "Two SLAs in data/slas.yaml share a name, two forms, checklists or processes a title, or two entries "
         "of data/glossary.yaml a term (white space aside). Readers find an SLA, form or term by its "
         "name: two SLAs named 一般投诉处理时限 with different durations contradict each other. The "
         "message is at the second entry and names the line of the first. Fix: merge the two entries, "
