@@ -1413,3 +1413,33 @@ def test_suppressions_that_cannot_work_are_errors(tmp_path: Path) -> None:
         "138… — use a masked placeholder",
     ]
     assert report.suppressed_count == 0
+
+
+# --------------------------------------------------------------------------- false positives (review)
+
+
+def test_braces_in_templates_urls_and_math_are_no_role_markers(tmp_path: Path) -> None:
+    """SMS templates, {x} and URL templates build as written: only a role name (or one close to it)
+    typed as an attempted role is MK613."""
+    root = make_project(tmp_path)
+    line = append_paragraph(
+        root,
+        "短信模板：尊敬的{name}客户，您的投诉编号为{1}，请于{date}前补充材料。\n\n"
+        "设{x}为金额，{sla}为时限。\n\n"
+        "接口 https://api.example.com/v1/customers/{id}/orders?q={keyword} 与 "
+        "https://example.com/{sla}complaint 可用。\n\n"
+        "时限{slas}complaint.general.resolve，表单{Form} `F-04-01`。",
+    )
+    report = run_checks(root, today=TODAY, select=["MK613"])
+    found = [(d.location.line, d.location.column) for d in report.diagnostics]
+    assert found == [(line + 6, 3), (line + 6, 37)]
+    assert "expected {slas}`complaint.general.resolve`" in report.diagnostics[0].message
+
+
+def test_inline_code_with_braces_is_no_role(tmp_path: Path) -> None:
+    """`{name}` in inline code was read as an unknown role (roles were masked before code spans)."""
+    root = make_project(tmp_path)
+    append_paragraph(root, '在代码中写 `{name}` 或 `{"a": 1}`，或 ``{sla}`x` ``。')
+    report = run_checks(root, today=TODAY, select=["MK120", "MK613"])
+    assert [d.format() for d in report.diagnostics] == []
+

@@ -8,21 +8,21 @@ import re
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
+from manualkit.checks.markup import close_names, known_markup
 from manualkit.checks.registry import rule
-from manualkit.checks.source import ROLE_RE, Block, Document
+from manualkit.checks.source import ROLE_OR_CODE_RE, Block, Document
 from manualkit.diagnostics import Diagnostic, Location
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _DIGIT_SPACE_RE = re.compile(rf"(?<=[{_CJK}]) +(?=\d)|(?<=\d) +(?=[{_CJK}])")
-_INLINE_CODE_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 #: Neutral placeholder for generated text (roles, inline code) when linting typography.
 _PLACEHOLDER = "〇"
 
 
 def _style_text(block: Block) -> str:
     """The block source with roles and inline code replaced by same-length placeholders."""
-    text = ROLE_RE.sub(lambda m: _PLACEHOLDER * len(m.group(0)), block.source)
-    return _INLINE_CODE_RE.sub(lambda m: _PLACEHOLDER * len(m.group(0)), text)
+    # Scanned as source.mask() does: `{name}` in inline code is code, not a role.
+    return ROLE_OR_CODE_RE.sub(lambda m: _PLACEHOLDER * len(m.group(0)), block.source)
 
 
 @rule(
@@ -363,6 +363,40 @@ _GUESSED_TARGET_RE = re.compile(r"[\s｀`]*(?P<target>[A-Za-z0-9_.:\-]*[A-Za-z0-
 _FULLWIDTH_BACKQUOTE = "｀"
 
 
+#: Roles whose target is an id: an id typed right after such a marker ({sla}complaint.x) is an
+#: attempted role, while an ASCII word after any other {name} is as likely a template placeholder.
+_ID_ROLES = ("sla", "form", "checklist", "reg", "term", "ref", "doc", "target", "window", "download")
+_ID_AFTER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")
+#: A bare URL in prose: URL templates ({id}, {keyword}) are no role markers.
+_BARE_URL_RE = re.compile(r"(?:https?|ftp)://[^\s<>()（）]+|www\.[^\s<>()（）]+", re.IGNORECASE)
+
+
+def _role_like(name: str) -> bool:
+    """Whether ``name`` is a role (or a data role) or a likely typo of one: {name}, {1}, {x} in an
+    SMS template or a formula are text the writer means, not markers to report."""
+    known = known_markup()
+    return known.has_role(name) or name.lower() in _ID_ROLES or bool(close_names(name, known.roles))
+
+
+def _attempted_role(source: str, end: int, name: str) -> bool:
+    """Whether the text after the marker ending at ``end`` shows the writer meant a role: a
+    backtick (unclosed) or full-width backquote at once, a backtick after a space, or an id right
+    after a data role's marker. ``{sla}为时限`` or ``{name}客户`` is ordinary text."""
+    rest = source[end:]
+    quotes = ("`", _FULLWIDTH_BACKQUOTE)
+    if rest.startswith(quotes):
+        return True
+    stripped = rest.lstrip()
+    if stripped != rest and stripped.startswith(quotes):
+        return True
+    return bool(_ID_AFTER_RE.match(rest)) and bool(name.lower() in _ID_ROLES or close_names(name, _ID_ROLES))
+
+
+def _in_url(source: str, offset: int) -> bool:
+    """Whether ``offset`` lies inside a bare URL (``https://…/{id}/orders``)."""
+    return any(m.start() <= offset < m.end() for m in _BARE_URL_RE.finditer(source))
+
+
 def _becomes_role(source: str, end: int) -> bool:
     """Whether MyST makes a role of the marker ending at ``end``: backticks follow at once and a
     run of as many backticks closes them later in the block (MyST searches across lines)."""
@@ -403,8 +437,9 @@ def _found_text(source: str, start: int, guess: re.Match[str] | None) -> str:
     chapter's prose that is not immediately followed by its backtick-quoted target:
     {sla}complaint.general.resolve (no backticks), {sla} `complaint.general.resolve` (a space),
     {sla}`complaint.general.resolve (the backtick never closed), {form}｀F-04-01｀ (full-width
-    backquotes from a Chinese input method). Role markers in inline code and escaped ones
-    (\\{sla}) are not reported.
+    backquotes from a Chinese input method). Only names that are roles, or close to one ({slas}),
+    typed like an attempted role are reported; braces in templates and formulas ({name}客户, {1},
+    {x}), in URLs, in inline code and escaped ones (\\{sla}) are text and are not reported.
     Why: MyST only makes a role of {name} followed at once by backticks; anything else is ordinary
     text, so the site, the PDF and the Word document print "{sla} complaint.general.resolve"
     instead of the deadline, and no link or check sees the id.
@@ -425,9 +460,14 @@ def _broken_roles_in(doc: Document, block: Block) -> Iterator[Diagnostic]:
     spans lines), which :func:`_becomes_role` tells apart."""
     for m in _ROLE_MARKER_RE.finditer(block.masked):
         start = m.start("name") - 1
-        if _becomes_role(block.source, m.end()):
-            continue
         name = m.group("name")
+        if (
+            _becomes_role(block.source, m.end())
+            or not _role_like(name)
+            or not _attempted_role(block.source, m.end(), name)
+            or _in_url(block.source, start)
+        ):
+            continue
         guess = _GUESSED_TARGET_RE.match(block.source, m.end())
         target = guess.group("target") if guess and guess.group("target") else "id"
         line, col = block.position(start)

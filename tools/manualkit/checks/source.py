@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 #: ``{name}`content` `` — a MyST role (content may use more backticks).
 ROLE_RE = re.compile(r"\{(?P<name>[A-Za-z][\w:.\-]*)\}(?P<ticks>`+)(?P<content>.+?)(?P=ticks)")
-_CODE_RE = re.compile(r"(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)")
+_CODE_RE = re.compile(r"(?P<cticks>`+)(?!`).+?(?<!`)(?P=cticks)(?!`)")
+#: A role or an inline code span, whichever starts first (the ``role`` group is set for a role).
+ROLE_OR_CODE_RE = re.compile(f"(?P<role>{ROLE_RE.pattern})|(?P<code>{_CODE_RE.pattern})")
 _LINK_TARGET_RE = re.compile(r"\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)|<(?:https?|mailto):[^>\s]+>")
 _SUPPRESS_RE = re.compile(r"^\s*%\s*manualkit:\s*ignore\b(?P<rest>.*)$")
 #: Any comment addressed to the checker, to report the ones that are not a well-formed suppression.
@@ -245,11 +247,11 @@ def mask(text: str) -> tuple[str, list[tuple[int, str, str]]]:
             if chars[i] != "\n":
                 chars[i] = " "
 
-    for m in ROLE_RE.finditer(text):
-        roles.append((m.start(), m.group("name"), m.group("content").strip()))
-        blank(m.start(), m.end())
-    partly = "".join(chars)
-    for m in _CODE_RE.finditer(partly):
+    # One left-to-right scan, as MyST reads inline markup: whichever of a role and a code span
+    # starts first wins, so `{name}` in inline code is code, and {sla}`id` is a role (not a code span).
+    for m in ROLE_OR_CODE_RE.finditer(text):
+        if m.group("role") is not None:
+            roles.append((m.start(), m.group("name"), m.group("content").strip()))
         blank(m.start(), m.end())
     for m in _LINK_TARGET_RE.finditer(text):
         start = m.start("url") if m.group("url") is not None else m.start()
