@@ -1443,3 +1443,13 @@ def test_inline_code_with_braces_is_no_role(tmp_path: Path) -> None:
     report = run_checks(root, today=TODAY, select=["MK120", "MK613"])
     assert [d.format() for d in report.diagnostics] == []
 
+
+def test_docutils_english_role_names_are_known(tmp_path: Path) -> None:
+    """docutils falls back to its English names: {sup}, {sub}, {ab}, {t}, {url} build fine."""
+    root = make_project(tmp_path)
+    append_paragraph(
+        root, "面积 10 m{sup}`2`，H{sub}`2`O，{ab}`PBOC`，{t}`书名`，{url}`https://example.com`。"
+    )
+    report = run_checks(root, today=TODAY, select=["MK120"])
+    assert [d.format() for d in report.diagnostics] == []
+

@@ -78,6 +78,16 @@ def _registry_items(registry: Mapping[str, Any], loaded: Mapping[str, Any], kind
     return found
 
 
+def _add_aliases(language: Any, found_directives: dict[str, Any], found_roles: dict[str, Any]) -> None:
+    """Add a docutils language module's names for the registered directives and roles."""
+    for local, canonical in getattr(language, "directives", {}).items():
+        if canonical in found_directives:
+            found_directives.setdefault(local, found_directives[canonical])
+    for local, canonical in getattr(language, "roles", {}).items():
+        if canonical in found_roles:
+            found_roles.setdefault(local, True)
+
+
 def collect(project_root: Path) -> dict[str, Any]:
     """Everything a chapter may use under the project's ``conf.py`` (imports Sphinx)."""
     from docutils.parsers.rst import directives, roles
@@ -116,12 +126,10 @@ def collect(project_root: Path) -> dict[str, Any]:
                 if unqualified:
                     found_roles.setdefault(name, True)
         language = get_language(app.config.language.replace("_", "-").lower())
-        for local, canonical in getattr(language, "directives", {}).items():
-            if canonical in found_directives:
-                found_directives.setdefault(local, found_directives[canonical])
-        for local, canonical in getattr(language, "roles", {}).items():
-            if canonical in found_roles:
-                found_roles.setdefault(local, True)
+        _add_aliases(language, found_directives, found_roles)
+        # docutils looks a name up in the document's language, then in English (its fallback),
+        # so {sup}, {sub}, {ab} and {url} work in a zh_CN manual too.
+        _add_aliases(get_language("en"), found_directives, found_roles)
     # docutils' placeholders for untranslated names ("code (translation required)") are no names.
     directive_options = {
         name.lower(): _option_keys(cls) for name, cls in sorted(found_directives.items()) if " " not in name
