@@ -1453,3 +1453,58 @@ def test_docutils_english_role_names_are_known(tmp_path: Path) -> None:
     report = run_checks(root, today=TODAY, select=["MK120"])
     assert [d.format() for d in report.diagnostics] == []
 
+
+def test_links_to_directive_names_and_labels_in_another_case_resolve(tmp_path: Path) -> None:
+    """Sphinx resolves [x](#fig-a) to a figure's :name: and compares labels in lower case."""
+    root = make_project(tmp_path)
+    (root / "manual" / "img").mkdir()
+    (root / "manual" / "img" / "a.png").write_bytes(b"\x89PNG")
+    line = append_paragraph(
+        root,
+        ":::{figure} img/a.png\n:name: fig-a\n\n图题\n:::\n\n"
+        "```{list-table}\n:name: Tab-Fees\n\n* - 甲\n```\n\n(Neg-Mixed)=\n## 混合大小写\n\n"
+        "见[到图](#fig-a)、[表](#tab-fees)、[节](#neg-mixed)、[缺](#fig-b)。",
+    )
+    report = run_checks(root, today=TODAY, select=["MK125"])
+    assert [(d.location.line, d.location.column) for d in report.diagnostics] == [(line + 15, 50)]
+
+
+def test_orphan_key_without_a_value_marks_an_orphan(tmp_path: Path) -> None:
+    """Sphinx only tests that `orphan` is present, so `orphan:` (no value) is an orphan page."""
+    root = make_project(tmp_path)
+    (root / "manual" / "10-notes.md").write_text("---\norphan:\n---\n# 说明\n", encoding="utf-8")
+    assert run_checks(root, today=TODAY, select=["MK123"]).diagnostics == ()
+
+
+def test_numref_is_an_error_while_numfig_is_off(tmp_path: Path) -> None:
+    """numfig off (the manual's conf.py): "numfig is disabled. :numref: is ignored." fails the build."""
+    root = make_project(tmp_path)
+    line = append_paragraph(root, "见{numref}`complaint-intake`。")
+    report = run_checks(root, today=TODAY, select=["MK120"])
+    assert [(d.code, d.location.line, d.location.column) for d in report.diagnostics] == [("MK120", line, 2)]
+    assert "numfig" in report.diagnostics[0].message
+    assert "{ref}`complaint-intake`" in report.diagnostics[0].message
+    (root / "conf.py").write_text("project = 'x'\nnumfig = True\n", encoding="utf-8")
+    assert run_checks(root, today=TODAY, select=["MK120"]).diagnostics == ()
+
+
+def test_image_path_with_a_space_is_named_whole(tmp_path: Path) -> None:
+    """`<img/流程 图.png>` was reported as 'img/流程'; MyST percent-encodes the space."""
+    root = make_project(tmp_path)
+    (root / "manual" / "img").mkdir()
+    (root / "manual" / "img" / "流程 图.png").write_bytes(b"\x89PNG")
+    line = append_paragraph(root, "![x](<img/流程 图.png>)")
+    report = run_checks(root, today=TODAY, select=["MK124"])
+    assert [(d.location.line, d.location.column) for d in report.diagnostics] == [(line, 1)]
+    assert "'img/流程 图.png'" in report.diagnostics[0].message
+    assert "space" in report.diagnostics[0].message
+
+
+def test_editor_note_mentioning_manualkit_is_no_suppression_attempt(tmp_path: Path) -> None:
+    """`% manualkit 生成的表格，请勿手改` is a note; `% manualkit ignroe MK103` is a typo."""
+    root = make_project(tmp_path)
+    line = append_paragraph(
+        root, "% manualkit 生成的表格，请勿手改\n正文。\n\n% manualkit ignroe MK103 -- 引述原文\n引述。"
+    )
+    report = run_checks(root, today=TODAY, select=["MK001"])
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [("MK001", line + 3)]

@@ -9,6 +9,7 @@ project's Sphinx setup: Sphinx is not imported here).
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,19 +56,34 @@ def _escaped(source: str, offset: int) -> bool:
     """
     What: a role {name}`…` whose name the manual's Sphinx setup does not define, e.g. {slas}`…`
     for {sla}`…`. Defined are the manual's own roles (sla, form, reg, target, window, nowrap,
-    history-section), Sphinx's (ref, doc, term, numref, download …) and docutils' (sub, sup …);
-    names are case-insensitive, as in Sphinx.
-    Why: Sphinx warns 'Unknown interpreted text role' and builds treat warnings as errors, so the
-    manual is not published; the role's text would print as a literal anyway.
-    Fix: correct the name (the message suggests the closest defined role).
+    history-section), Sphinx's (ref, doc, term, download …) and docutils' (sub, sup, abbreviation
+    …, in English or Chinese); names are case-insensitive, as in Sphinx. {numref} is reported too
+    while conf.py leaves `numfig` off (the manual's setting).
+    Why: Sphinx warns 'Unknown interpreted text role' (or "numfig is disabled. :numref: is
+    ignored.") and builds treat warnings as errors, so the manual is not published; the role's
+    text would print as a literal anyway.
+    Fix: correct the name (the message suggests the closest defined role); write {ref}`label`
+    for {numref}`label`.
     """,
     needs_data=False,
 )
 def unknown_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
     known = known_markup()
+    numfig = _numfig_enabled(ctx.root)
     for doc in ctx.documents:
         for block, role in doc.roles():
-            if known.has_role(role.name) or _escaped(block.source, role.offset):
+            if _escaped(block.source, role.offset):
+                continue
+            if role.name in _NUMREF_ROLES and not numfig:
+                yield Diagnostic(
+                    "MK120",
+                    "error",
+                    f'{{{role.name}}} needs numfig, which conf.py leaves off: Sphinx warns "numfig is '
+                    f'disabled. :numref: is ignored." and the build stops; expected {{ref}}`{role.target}`',
+                    Location(doc.path, role.line, role.column),
+                )
+                continue
+            if known.has_role(role.name):
                 continue
             hint = _did_you_mean(role.name, sorted(known.roles), "{{{}}}")
             yield Diagnostic(
@@ -77,6 +93,35 @@ def unknown_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"found {{{role.name}}}`{role.target}`{hint}",
                 Location(doc.path, role.line, role.column),
             )
+
+
+#: Roles that number a figure or table: Sphinx ignores them (with a warning) while numfig is off.
+_NUMREF_ROLES = frozenset({"numref", "std:numref"})
+
+
+def _numfig_enabled(root: Path) -> bool:
+    """Whether the project's ``conf.py`` sets ``numfig = True`` (Sphinx's default is off).
+
+    Read with :mod:`ast`, not imported: the checker must not run the project's configuration.
+    A ``conf.py`` that cannot be read counts as on, so nothing is reported that may be right.
+    """
+    conf = root / "conf.py"
+    if not conf.is_file():
+        return False
+    try:
+        tree = ast.parse(conf.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return True
+    enabled = False
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "numfig" for t in node.targets
+        ):
+            try:
+                enabled = bool(ast.literal_eval(node.value))
+            except ValueError:
+                return True
+    return enabled
 
 
 @rule(
@@ -174,7 +219,8 @@ def chapters_outside_toctrees(ctx: CheckContext) -> Iterator[Diagnostic]:
         for toctree in (d for d in doc.directives if d.name == "toctree"):
             where = where or Location(doc.path, toctree.line, toctree.column)
             listed |= _toctree_names(toctree, current, set(on_disk))
-    orphans = {doc.path for doc in ctx.documents if doc.front_matter.get("orphan")}
+    # Sphinx tests only that the key is there (`orphan:` with no value is an orphan too).
+    orphans = {doc.path for doc in ctx.documents if "orphan" in doc.front_matter}
     # An unreadable chapter is MK003's; its toctree place cannot be judged from a guessed reading.
     readable = {doc.path for doc in ctx.documents if doc.read_problem is None}
     for name, path in sorted(on_disk.items()):
@@ -213,7 +259,7 @@ def _toctree_names(toctree: DirectiveUse, current: str, docnames: set[str]) -> s
 
 
 #: A Markdown image ``![alt](target "title")`` and a link to an anchor ``[text](#label)``.
-_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)")
+_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*(?:<(?P<angled>[^>\n]+)>|(?P<target>[^)\s>]+))")
 _ANCHOR_LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?#(?P<anchor>[^)\s>]*)")
 
 
@@ -251,7 +297,7 @@ def _image_uses(doc: Document) -> Iterator[tuple[str, int, int]]:
     for block in doc.blocks:
         for m in _IMAGE_RE.finditer(block.source):
             if _in_prose(block, m.start()):
-                yield (m.group("target"), *block.position(m.start()))
+                yield (m.group("angled") or m.group("target"), *block.position(m.start()))
     for d in doc.directives:
         if d.name in ("image", "figure") and d.argument:
             yield d.argument, d.line, d.column
@@ -259,6 +305,11 @@ def _image_uses(doc: Document) -> Iterator[tuple[str, int, int]]:
 
 def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str | None:
     """Why the build cannot publish the image at ``target`` (``None`` when it can)."""
+    if any(c.isspace() for c in target):
+        return (
+            f"image {target!r} has a space in its path: MyST percent-encodes it, so the build finds "
+            "no file; expected a file name without spaces (rename the file and the link)"
+        )
     manual = project / "manual"
     absolute = target.startswith("/")
     path = manual / target.lstrip("/") if absolute else (project / doc.path).parent / target
@@ -280,8 +331,8 @@ def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str
     "error",
     "link to an anchor no section label defines: the build stops",
     """
-    What: a Markdown link to an anchor, [text](#label), whose label no `(label)=` line in the
-    manual defines.
+    What: a Markdown link to an anchor, [text](#label), whose label no `(label)=` line and no
+    directive's `:name:` option in the manual defines (compared in lower case, as Sphinx does).
     Why: Sphinx warns "cross-reference target not found" (a warning fails the build); the link
     would lead nowhere.
     Fix: correct the label (the message suggests the closest one), or write {ref}`label`.
@@ -289,12 +340,13 @@ def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str
     needs_data=False,
 )
 def anchor_links(ctx: CheckContext) -> Iterator[Diagnostic]:
-    labels = set(ctx.section_documents) | _free_targets(ctx)
+    # Sphinx compares labels in lower case: (Neg-Mixed)= answers [x](#neg-mixed).
+    labels = {label.lower() for label in ctx.section_documents} | _free_targets(ctx)
     for doc in ctx.documents:
         for block in doc.blocks:
             for m in _ANCHOR_LINK_RE.finditer(block.source):
                 anchor = m.group("anchor")
-                if not anchor or anchor in labels or not _in_prose(block, m.start()):
+                if not anchor or anchor.lower() in labels or not _in_prose(block, m.start()):
                     continue
                 hint = _did_you_mean(anchor, sorted(labels), "'#{}'")
                 line, column = block.position(m.start("anchor") - 1)
@@ -310,8 +362,16 @@ _TARGET_LINE_RE = re.compile(r"^\s*\((?P<label>[^\s()]+)\)=\s*$", re.MULTILINE)
 
 
 def _free_targets(ctx: CheckContext) -> set[str]:
-    """``(label)=`` lines that label something other than a heading (a table, a directive)."""
-    return {m["label"] for doc in ctx.documents for m in _TARGET_LINE_RE.finditer(doc.text)}
+    """Labels other than a heading's, lower-cased as Sphinx stores them: ``(label)=`` lines (before
+    a table, a directive) and the ``:name:`` option of any directive ({figure}, {list-table} …)."""
+    lines = {m["label"].lower() for doc in ctx.documents for m in _TARGET_LINE_RE.finditer(doc.text)}
+    names = {
+        name.strip().lower()
+        for doc in ctx.documents
+        for directive in doc.directives
+        if (name := directive.option("name"))
+    }
+    return lines | names
 
 
 #: Directive → (collection, data file, what it lists): the build stops when there is nothing.

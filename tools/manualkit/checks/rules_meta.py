@@ -45,7 +45,9 @@ from manualkit.diagnostics import Diagnostic, Location
     (for `- id: …`, the whole entry). A suppression without rule ids, naming no rule family
     (`ignore MK`) or without a reason after `--` is an error (and silences nothing), as is one
     naming no rule (`MK1O3` with a letter O: the message suggests MK103), a `% manualkit …`
-    comment that is no suppression (`ingore`), and one of personal data (MK4xx), which can never
+    comment meant as a suppression that is none (`ingore`, no colon; a note such as
+    `% manualkit 生成的表格` that names no rule and says no `ignore` is left alone), and one of
+    personal data (MK4xx), which can never
     be suppressed: a real customer's number must not be published.
     Why: every deviation from the rules must be justified in the source, next to the text, so a
     reviewer sees why the checker was overruled.

@@ -259,6 +259,23 @@ def mask(text: str) -> tuple[str, list[tuple[int, str, str]]]:
     return "".join(chars), roles
 
 
+_WORD_RE = re.compile(r"[A-Za-z]+")
+
+
+def _meant_as_suppression(text: str) -> bool:
+    """Whether a ``% manualkit …`` comment's text (after "manualkit") looks like a suppression
+    typed wrong: ``manualkit:``, a rule id, or a word like ``ignore`` (``ingore``, ``ignroe``).
+    An editor's note (``% manualkit 生成的表格，请勿手改``) is none and is left alone."""
+    import difflib
+
+    if text.lstrip().startswith((":", "：")) or re.search(r"\b(?:MK|DATA)\d", text, re.IGNORECASE):
+        return True
+    return any(
+        difflib.SequenceMatcher(None, word.lower(), "ignore").ratio() >= 0.7
+        for word in _WORD_RE.findall(text)
+    )
+
+
 def role_target(content: str) -> str:
     """``text <id>`` → ``id``; plain ``id`` → ``id`` (MyST explicit-title form)."""
     m = re.match(r"^.*<([^<>]+)>$", content, re.S)
@@ -328,7 +345,9 @@ class _Walker:
                     m = _SUPPRESS_RE.match(self.lines[ln])
                     if m:
                         self._pending_suppressions.append((ln + 1, self.lines[ln].index("%") + 1, m["rest"]))
-                    elif odd := _MANUALKIT_COMMENT_RE.match(self.lines[ln]):
+                    elif (odd := _MANUALKIT_COMMENT_RE.match(self.lines[ln])) and _meant_as_suppression(
+                        odd["text"]
+                    ):
                         col = self.lines[ln].index("%") + 1
                         text = "manualkit" + odd["text"]
                         self.suppressions.append(Suppression((), "", ln + 1, col, ln + 1, ln, text.strip()))
