@@ -1508,3 +1508,23 @@ def test_editor_note_mentioning_manualkit_is_no_suppression_attempt(tmp_path: Pa
     )
     report = run_checks(root, today=TODAY, select=["MK001"])
     assert [(d.code, d.location.line) for d in report.diagnostics] == [("MK001", line + 3)]
+
+
+def test_roles_and_images_in_list_table_cells_and_figure_captions_are_checked(tmp_path: Path) -> None:
+    """Cells of a {list-table} and a {figure}'s caption are prose Sphinx builds: an unknown role or
+    a missing image there stopped the build while the checker was silent."""
+    root = make_project(tmp_path)
+    (root / "manual" / "img").mkdir()
+    (root / "manual" / "img" / "a.png").write_bytes(b"\x89PNG")
+    line = append_paragraph(
+        root,
+        ":::{list-table}\n:header-rows: 1\n\n* - 事项\n  - 时限\n"
+        "* - 一般投诉\n  - {slas}`complaint.general.resolve` ![缺图](img/missing.png)\n:::\n\n"
+        "```{figure} img/a.png\n:name: fig-a\n\n图题见{slaz}`complaint.general.resolve`。\n```",
+    )
+    report = run_checks(root, today=TODAY, select=["MK120", "MK124"])
+    assert [(d.code, d.location.line, d.location.column) for d in report.diagnostics] == [
+        ("MK120", line + 6, 5),
+        ("MK124", line + 6, 39),
+        ("MK120", line + 12, 4),
+    ]

@@ -49,10 +49,8 @@ NON_PROSE_DIRECTIVES = frozenset(
         "raw",
         "eval-rst",
         "csv-table",
-        "list-table",
         "include",
         "image",
-        "figure",
     }
 )
 
@@ -412,9 +410,21 @@ class _Walker:
                 self.walk(inner, start + 1 + skip)
 
 
-#: Backtick-fenced directives whose body is still prose (admonitions).
+#: Directives whose body is prose in either fence: admonitions, and the cells of a {list-table}
+#: and the caption of a {figure}, where Sphinx resolves roles, images and links as anywhere else.
 _PROSE_FENCES = frozenset(
-    {"note", "warning", "tip", "important", "attention", "caution", "admonition", "hint"}
+    {
+        "note",
+        "warning",
+        "tip",
+        "important",
+        "attention",
+        "caution",
+        "admonition",
+        "hint",
+        "list-table",
+        "figure",
+    }
 )
 
 
