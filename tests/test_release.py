@@ -290,6 +290,14 @@ def test_a_version_published_before_it_takes_effect_leaves_its_predecessor_in_fo
     assert os.readlink(site / "latest") == "1.1"
     assert 'content="0; url=1.1/index.html"' in (site / "index.html").read_text(encoding="utf-8")
 
+    # CI republishes every earlier tag with its own date: that must not move the site back in time.
+    git(project, "checkout", "-q", "v1.0")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-02-25"))
+    release(project, "1.0", formats=("html",), check=None, build=html_only, republish=True, site=site)
+    listing = json.loads((site / "versions.json").read_text(encoding="utf-8"))
+    assert (listing["latest"], listing["as_of"]) == ("1.1", "2025-03-01")
+    assert os.readlink(site / "latest") == "1.1"
+
 
 # --------------------------------------------------------------------------- publication (fast)
 
@@ -604,6 +612,11 @@ def test_pages_tell_the_version_in_force_on_the_readers_date(
         page.clock.set_fixed_time(march)
         page.goto(f"{base}/")
         page.wait_for_url(f"{base}/1.1/index.html", timeout=10_000)
+        # latest/ still names 1.0 (published in February): its pages go on to 1.1's.
+        page = browser.new_page()
+        page.clock.set_fixed_time(march)
+        page.goto(f"{base}/latest/02-complaints.html")
+        page.wait_for_url(f"{base}/1.1/02-complaints.html", timeout=10_000)
         browser.close()
 
 

@@ -478,6 +478,15 @@ def _tag_message(data: ManualData, revision: Revision) -> str:
 # --------------------------------------------------------------------------- publish
 
 
+def _published_as_of(site: Path) -> dt.date | None:
+    """The date the site's versions.json states its flags for (``as_of``), if it has one."""
+    try:
+        listing = json.loads((site / VERSIONS_JSON).read_text(encoding="utf-8"))
+        return dt.date.fromisoformat(str(listing["as_of"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _publish(
     site: Path, stage: Path, data: ManualData, revision: Revision, files: tuple[str, ...], released: dt.date
 ) -> None:
@@ -491,9 +500,12 @@ def _publish(
     site.mkdir(parents=True, exist_ok=True)
     entries = [e for e in read_versions(site) if e.get("version") != revision.version]
     entries.append(_entry(revision, files, released))
-    entries = version_entries(entries, released)
-    current = in_force(entries, released)
-    listing = {"latest": current, "newest": entries[0]["version"], "as_of": released.isoformat()}
+    # Republishing an older tag (CI re-runs every tag) must not move the site back in time: the
+    # flags, latest/ and the root's fallback are as of the latest date the site was published.
+    as_of = max(released, _published_as_of(site) or released)
+    entries = version_entries(entries, as_of)
+    current = in_force(entries, as_of)
+    listing = {"latest": current, "newest": entries[0]["version"], "as_of": as_of.isoformat()}
     versions_text = json.dumps({**listing, "versions": entries}, ensure_ascii=False, indent=2) + "\n"
     with _Publication(site) as publication:
         versions_tmp = publication.prepare_file(VERSIONS_JSON, versions_text)

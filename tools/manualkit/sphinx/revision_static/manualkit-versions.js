@@ -141,6 +141,12 @@
     var mine = versions.filter(function (v) { return v.version === current; })[0];
     if (!mine) { return; }
     var state = status(mine, force);
+    // latest/ names the version in force when the site was last published; once a successor
+    // takes effect, an address under latest/ goes on to the same page of the version in force.
+    if (state === "superseded" && folder === "latest") {
+      go(force);
+      return;
+    }
     if (state === "superseded") {
       banner("mk-superseded", "本版本（v" + current + "）已被 v" + force.version + " 取代，仅供查阅。",
              force, "查看现行版本", bar);
