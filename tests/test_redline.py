@@ -269,7 +269,7 @@ def test_redline_compares_reader_text_not_markup(tmp_path: Path) -> None:
     section = page.xpath("//div[@id='s-complaint-resolution']")[0]
     text = "".join(section.xpath(".//div[@class='mk-text']//text()"))
     assert "一般投诉 ｜ 75个工作日" in text  # one line per table row, old and new digit side by side
-    assert "受理要求见投诉受理。" in text  # {ref} reads as the referenced section's title
+    assert "受理要求见2.1 投诉受理。" in text  # {ref} reads as the manual prints it: number and title
     for markup in ("**", "| ---", "## ", "{ref}"):
         assert markup not in text, markup
     # The reworded heading is itself a change: old title deleted, new title inserted.
@@ -716,9 +716,9 @@ def test_sla_change_shows_inside_its_row_of_the_sla_table(reviewed: tuple[Path, 
 def test_new_form_is_a_new_row_of_the_attachment_list(reviewed: tuple[Path, Path]) -> None:
     page = _reviewed_html(reviewed)
     (table,) = [p for p in _section_rows(page, "complaint-attachments") if "附件1 ｜" in p.xpath("string(.)")]
-    assert "附件1 ｜ F-02-01 ｜ 投诉受理登记表 ｜ 投诉受理" in table.xpath("string(.)")
+    assert "附件1 ｜ F-02-01 ｜ 投诉受理登记表 ｜ 2.1 投诉受理" in table.xpath("string(.)")
     (inserted,) = table.xpath("./ins")
-    assert inserted.text.strip("\n") == "附件2 ｜ F-02-02 ｜ 老年客户投诉优先处理单 ｜ 老年客户投诉保护"
+    assert inserted.text.strip("\n") == "附件2 ｜ F-02-02 ｜ 老年客户投诉优先处理单 ｜ 2.3 老年客户投诉保护"
 
 
 def test_new_revision_is_a_new_row_of_the_revision_history(reviewed: tuple[Path, Path]) -> None:

@@ -263,6 +263,10 @@ def _version(project: Path, data: ManualData | None, renderer: TemplateRenderer 
         found.extend(split_sections(expand_roles(chapter_text(files[rel]), data), rel))
     roles = {role.id: role.name for role in data.roles} if data else {}
     titles = {s.label: readable(s.title, {}) for s in found if s.label}
+    numbers = section_numbers(found, chapters)
+    # A reference reads as the manual prints it: "见“4.2.3 监管期限”" (every output numbers
+    # references to numbered sections), so a renumbered section shows in every reference to it.
+    cited = {s.label: numbered_title(numbers.get(s.key), titles[s.label]) for s in found if s.label}
     texts = {rel: chapter_text(path) for rel, path in files.items()}
     generator = Generator(data, renderer or renderer_for(project), lambda _: None) if data else None
     reader = [
@@ -270,7 +274,7 @@ def _version(project: Path, data: ManualData | None, renderer: TemplateRenderer 
             s,
             text=readable(
                 s.body,
-                titles,
+                cited,
                 roles,
                 scope=ROOT_SCOPE if s.path == ROOT_DOC else CHAPTER_SCOPE,
                 expand=_expander(generator, texts, s.path),
@@ -279,7 +283,6 @@ def _version(project: Path, data: ManualData | None, renderer: TemplateRenderer 
         )
         for s in found
     ]
-    numbers = section_numbers(found, chapters)
     levels = {s.key: s.level for s in found}
     return _Version(reader, found, numbers, section_names(reader, numbers), levels)
 
