@@ -155,6 +155,21 @@ def test_data_change_in_section_not_recorded(project: Path) -> None:
     assert "complaint-intake" in found[0]
 
 
+def test_recording_the_enclosing_section_covers_the_data_its_subsections_own(project: Path) -> None:
+    """As for a chapter's text: the form of complaint-intake (a ##) is covered by a change
+    recorded for the chapter (complaints, the # above it)."""
+    tag(project, "1.0")
+    make_v1_1(project)
+    replace_in(project / "data" / "forms.yaml", "label: 联系电话", "label: 联系手机")
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "    - {section: complaint-resolution,",
+        "    - {section: complaints, description: 投诉受理登记表改填联系手机。}\n"
+        "    - {section: complaint-resolution,",
+    )
+    assert [f for f in mk7(project) if "MK705" in f] == []
+
+
 def test_edit_after_release_warns(project: Path) -> None:
     tag(project, "1.0")
     replace_in(project / "manual" / "01-overview.md", "热情、专业、高效", "热情、专业、高效、规范")

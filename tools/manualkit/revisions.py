@@ -348,12 +348,34 @@ def unreleased_changes(root: Path, data: ManualData) -> tuple[str | None, list[U
 def _uncovered(repo: Repo, root: Path, data: ManualData, newest: Revision, base: str) -> Iterable[Uncovered]:
     changed_labels = {c.section for c in newest.changes}
     covers = {item for c in newest.changes for item in c.covers}
-    owners = _directive_owners(sections_of(root))
+    sections = sections_of(root)
+    owners = _directive_owners(sections)
+    outer = _outer_labels(sections)
     for path in repo.changed_files(base, (MANUAL_DIR, DATA_DIR)):
         if path.startswith(f"{MANUAL_DIR}/") and path.endswith(".md"):
             yield from _chapter_uncovered(repo, root, path, base, newest, changed_labels, covers)
         elif path.startswith(f"{DATA_DIR}/"):
-            yield from _data_uncovered(repo, root, path, base, newest, changed_labels, covers, owners)
+            found = _data_uncovered(repo, root, path, base, newest, changed_labels, covers, owners, outer)
+            yield from found
+
+
+def _outer_labels(sections: Iterable[Section]) -> dict[str, set[str]]:
+    """Label → itself and the labels of the sections it is nested in, chapter by chapter.
+
+    As for a chapter's text, recording a section covers what its subsections own: a form whose
+    home is a ``###`` is covered by a change recorded for the ``##`` above it (README).
+    """
+    by_path: dict[str, list[Section]] = {}
+    for section in sections:
+        by_path.setdefault(section.path, []).append(section)
+    result: dict[str, set[str]] = {}
+    for chapter in by_path.values():
+        labels = {s.key: s.label for s in chapter}
+        for key, enclosing in _enclosing_labels(chapter).items():
+            label = labels.get(key)
+            if label:
+                result[label] = enclosing
+    return result
 
 
 def _chapter_uncovered(
@@ -440,6 +462,7 @@ def _data_uncovered(
     changed_labels: set[str],
     covers: set[str],
     owners: Iterable[_Owner],
+    outer: Mapping[str, set[str]],
 ) -> Iterable[Uncovered]:
     name = Path(path).name
     collection = next((key for key, file in DATA_FILES.items() if file == name), None)
@@ -478,7 +501,8 @@ def _data_uncovered(
             for o in owners
             if o.owns(collection, entry_id, before) or o.owns(collection, entry_id, after)
         }
-        if sections & changed_labels or entry_id in covers:
+        enclosing = set().union(*(outer.get(label, {label}) for label in sections if label))
+        if enclosing & changed_labels or entry_id in covers:
             continue
         what = "added" if before is None else "removed" if after is None else "changed"
         owned_by = ", ".join(sorted(s for s in sections if s)) or "no section"
