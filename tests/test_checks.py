@@ -1383,12 +1383,30 @@ def test_front_matter_typos_unknown_keys_and_no_closing_line(tmp_path: Path) -> 
         "manual/04-complaints.md:2:1: error MK501 unknown front-matter key 'ownr'; did you mean 'owner'? "
         "(front matter must declare `owner: <role id>`)",
         "manual/04-complaints.md:4:1: warning MK504 unknown front-matter key 'contact': expected one of "
-        "owner, review_due (or Sphinx's orphan, nosearch, tocdepth, nocomments, myst, html_meta)",
+        "owner, review_due (or Sphinx's orphan, nosearch, tocdepth, nocomments, myst)",
     ]
     chapter.write_text(text.replace("\n---\n", "\n\n", 1), encoding="utf-8")
     found = [d.format() for d in run_checks(root, today=TODAY, select=["MK501"]).diagnostics]
     assert len(found) == 1
     assert "the front matter opened with '---' on line 1 is never closed" in found[0]
+
+
+def test_top_level_html_meta_is_an_error_as_the_build_fails_on_it(tmp_path: Path) -> None:
+    """MyST warns "top-level 'html_meta' key is deprecated" and the build stops; check passed."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(
+        text.replace("\n---\n", "\nhtml_meta:\n  description: 投诉处理\n---\n", 1), encoding="utf-8"
+    )
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK504"]).diagnostics]
+    assert len(found) == 1 and found[0].startswith(
+        "manual/04-complaints.md:4:1: error MK504 top-level 'html_meta'"
+    )
+    assert "under the 'myst' key" in found[0]
+    nested = text.replace("\n---\n", "\nmyst:\n  html_meta:\n    description: 投诉处理\n---\n", 1)
+    chapter.write_text(nested, encoding="utf-8")
+    assert not run_checks(root, today=TODAY, select=["MK504"]).diagnostics
 
 
 def test_suppressions_that_cannot_work_are_errors(tmp_path: Path) -> None:

@@ -91,8 +91,10 @@ def review_cycle(ctx: CheckContext) -> Iterator[Diagnostic]:
     "unknown key in a chapter's front matter",
     """
     What: a key in a chapter's front matter other than owner and review_due (and the keys Sphinx
-    and MyST read: orphan, nosearch, tocdepth, nocomments, myst, html_meta), e.g. `contact:`.
+    and MyST read: orphan, nosearch, tocdepth, nocomments, myst), e.g. `contact:`.
     A key that is a misspelling of owner or review_due (`ownr:`) is reported as MK501 at its line.
+    A top-level `html_meta:` is an error: MyST reads it only under `myst:` and warns otherwise,
+    which stops the build.
     Why: no output prints it and nothing reads it, so what the writer meant to record is lost.
     Fix: correct the key's name, or remove it (put notes in a `% …` comment line).
     """,
@@ -105,6 +107,15 @@ def front_matter_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
         for key, line in doc.front_matter_lines.items():
             if key in _ALLOWED_KEYS or _misspelt_required(doc, key):
                 continue
+            if key == "html_meta":
+                yield Diagnostic(
+                    "MK504",
+                    "error",
+                    "top-level 'html_meta' in front matter: MyST warns that it is deprecated and the "
+                    "build stops; expected it under the 'myst' key (myst:\n  html_meta: …)",
+                    Location(doc.path, line, 1),
+                )
+                continue
             yield Diagnostic(
                 "MK504",
                 "warning",
@@ -116,7 +127,7 @@ def front_matter_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 #: Front-matter keys manualkit reads, and those Sphinx and MyST read.
 _REQUIRED_KEYS = ("owner", "review_due")
-_SPHINX_KEYS = ("orphan", "nosearch", "tocdepth", "nocomments", "myst", "html_meta")
+_SPHINX_KEYS = ("orphan", "nosearch", "tocdepth", "nocomments", "myst")
 _ALLOWED_KEYS = (*_REQUIRED_KEYS, *_SPHINX_KEYS)
 
 
