@@ -667,7 +667,9 @@ def test_cross_reference_to_an_undefined_section_label(tmp_path: Path) -> None:
 def test_raw_html_in_prose_is_reported_where_it_would_print_as_text(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     line = append_paragraph(
-        root, '红字<span style="color:red">提示</span>；示例 `<br>`，链接 <https://example.com>，比例 <5%。'
+        root,
+        '红字<span style="color:red">提示</span>；示例 `<br>`，链接 <https://example.com>，比例 <5%，'
+        "按 <Enter> 键或 <Ctrl> 键确认。",  # keys, not HTML elements: printed as meant
     )
     findings = [
         (d.location.line, d.location.column, d.message)

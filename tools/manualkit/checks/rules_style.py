@@ -257,7 +257,135 @@ def _changed(old: str, new: str) -> tuple[str, str, int]:
 
 #: An HTML tag as a writer pastes it: <span style="…">, </div>, <br/>, <script>.  Not an autolink
 #: (<https://…>: a colon follows the name) and not a comparison (< 5%, <5天: no letter after <).
-_HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_HTML_TAG_RE = re.compile(r"</?(?P<name>[A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+#: HTML's element names (HTML5 and the legacy ones writers paste, such as <font> and <center>):
+#: "按 <Enter> 键" or "<客户姓名>" names a key or a placeholder, printed as the writer meant.
+HTML_ELEMENTS = frozenset(
+    [
+        "a",
+        "abbr",
+        "address",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "bdi",
+        "bdo",
+        "big",
+        "blink",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "font",
+        "footer",
+        "form",
+        "frame",
+        "frameset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "main",
+        "map",
+        "mark",
+        "marquee",
+        "menu",
+        "meta",
+        "meter",
+        "nav",
+        "nobr",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "pre",
+        "progress",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "section",
+        "select",
+        "small",
+        "source",
+        "span",
+        "strike",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "svg",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+    ]
+)
 #: An HTML comment, closed in the same block or not (a blank line inside it splits the block).
 _HTML_COMMENT_RE = re.compile(r"<!--(?:.*?-->)?", re.S)
 
@@ -268,7 +396,8 @@ _HTML_COMMENT_RE = re.compile(r"<!--(?:.*?-->)?", re.S)
     "raw HTML in a chapter is published as literal text",
     """
     What: an HTML tag in a chapter's prose (<span style="…">, <br>, <font>, <script> …) outside
-    inline code (a warning), and an HTML comment <!-- … --> (an error: it is meant to be hidden,
+    inline code (a warning; a name that is no HTML element, "按 <Enter> 键", is text), and an
+    HTML comment <!-- … --> (an error: it is meant to be hidden,
     and a hidden note — "TODO 待核实" — must not reach readers).
     Why: raw HTML is disabled in every output (sources are untrusted), so the tag or comment is
     printed as text: readers of the site, the PDF and the Word document see "<span style=…>" or
@@ -284,6 +413,8 @@ def raw_html(ctx: CheckContext) -> Iterator[Diagnostic]:
         for block in doc.blocks:
             yield from _html_comments(doc, block)
             for m in _HTML_TAG_RE.finditer(block.masked):
+                if m.group("name").lower() not in HTML_ELEMENTS:
+                    continue
                 line, col = block.position(m.start())
                 tag = m.group(0) if len(m.group(0)) <= 40 else m.group(0)[:37] + "…"
                 yield Diagnostic(
