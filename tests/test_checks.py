@@ -222,6 +222,22 @@ def test_unused_suppression_is_reported(tmp_path: Path) -> None:
     assert [(d.code, d.location.line) for d in report.diagnostics] == [("MK002", 19)]
 
 
+@pytest.mark.parametrize("dash", ["——", "—", "－－"])
+def test_a_suppression_may_separate_its_reason_with_a_chinese_dash(tmp_path: Path, dash: str) -> None:
+    """A Chinese input method types —— for "--": the suppression was read as naming the rule
+    "——" (MK001); it is a valid suppression (here unused, MK002)."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(
+        text.replace(
+            "(complaint-handling)=", f"% manualkit: ignore MK103，MK104 {dash} 无用\n(complaint-handling)="
+        )
+    )
+    report = run_checks(root, today=TODAY, ignore=NOT_OURS)
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [("MK002", 19)]
+
+
 def test_forms(tmp_path: Path) -> None:
     root = make_project(tmp_path, "forms")
     assert findings(root, ["MK2"]) == {

@@ -280,10 +280,17 @@ def role_target(content: str) -> str:
     return (m.group(1) if m else content).strip()
 
 
+#: The separator before a suppression's reason: "--", or the dash a Chinese input method types
+#: for it ("——", "—", "－－"); the codes were read up to the end of the line otherwise, and
+#: "——" reported as a rule id.
+_REASON_SEPARATOR = re.compile(r"--|——|—|－－")
+
+
 def _parse_suppression(rest: str) -> tuple[tuple[str, ...], str]:
-    codes_part, sep, reason = rest.partition("--")
-    codes = tuple(c.strip().upper() for c in re.split(r"[,\s]+", codes_part) if c.strip())
-    return codes, reason.strip() if sep else ""
+    parts = _REASON_SEPARATOR.split(rest, maxsplit=1)
+    codes_part, reason = parts[0], parts[1] if len(parts) > 1 else ""
+    codes = tuple(c.strip().upper() for c in re.split(r"[,\s，、]+", codes_part) if c.strip())
+    return codes, reason.strip()
 
 
 class _Walker:
