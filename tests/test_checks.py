@@ -1564,3 +1564,25 @@ def test_roles_and_images_in_list_table_cells_and_figure_captions_are_checked(tm
         ("MK124", line + 6, 39),
         ("MK120", line + 12, 4),
     ]
+
+
+def test_a_bare_colon_line_that_opens_a_fence_is_an_error(tmp_path: Path) -> None:
+    """Nested with more colons inside than outside, the inner closing line closed the outer
+    directive and the outer's ':::' opened a fence: the rest of the chapter went into a plain
+    block, its headings unnumbered rubrics, and neither the checker nor Sphinx said anything."""
+    root = make_project(tmp_path)
+    line = append_paragraph(
+        root, ":::{warning}\n注意：\n\n::::{note}\n说明。\n::::\n:::\n\n## 之后的标题\n\n正文。"
+    )
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK127"]).diagnostics]
+    assert len(found) == 1, found
+    assert found[0].startswith(
+        f"manual/04-complaints.md:{line + 6}:1: error MK127 this ':::' opens no directive"
+    )
+    assert "to the end of the chapter goes into a plain block whose headings are no sections" in found[0]
+    # The same directives nested the right way round: nothing to report.
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    good = "::::{warning}\n注意：\n\n:::{note}\n说明。\n:::\n::::\n\n## 之后的标题\n\n正文。"
+    chapter.write_text(text.replace(text[text.index(":::{warning}") :], good + "\n"), encoding="utf-8")
+    assert not run_checks(root, today=TODAY, select=["MK127"]).diagnostics

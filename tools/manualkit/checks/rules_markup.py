@@ -1,4 +1,4 @@
-"""MK120–MK126: markup that parses but stops the Sphinx build.
+"""MK120–MK127: markup that parses but stops the Sphinx build, or swallows the text after it.
 
 Builds treat every Sphinx warning as an error, so an unknown role, directive or option, a chapter
 in no toctree, a missing image, a link to no label or a generated list with nothing to list fails
@@ -411,4 +411,38 @@ def empty_listings(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"{{{directive.name}}} lists {file}, which {state}: expected at least one entry "
                 "(the build stops on an empty list)",
                 Location(doc.path, directive.line, directive.column),
+            )
+
+
+@rule(
+    "MK127",
+    "error",
+    "a bare ':::' line opens a block that swallows the headings after it",
+    """
+    What: a line of colons with no {directive} after it that opens a fence rather than closing
+    one. It happens with nested directives written with the same number of colons, or with more
+    colons inside than outside: the inner closing line (::::) closes the outer directive, and the
+    outer one's closing line (:::) then opens a new fence that runs to the next such line or to
+    the end of the chapter.
+    Why: MyST puts what follows into a plain block, with no warning: its headings become
+    unnumbered rubrics — no section, no number, absent from the contents, the sidebar and every
+    reference — in every output.
+    Fix: give the outer directive more colons than the one inside it (::::{warning} … :::{note}
+    … ::: … ::::), or remove the stray line.
+    """,
+    needs_data=False,
+)
+def bare_fences(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        total = len(doc.text.splitlines())
+        for line, last in doc.bare_fences:
+            until = "the end of the chapter" if last >= total else f"line {last}"
+            yield Diagnostic(
+                "MK127",
+                "error",
+                f"this ':::' opens no directive: the text from here to {until} goes into a plain block "
+                "whose headings are no sections (no number, not in the contents); expected it to close "
+                "a directive — the outer one of nested directives needs more colons "
+                "(::::{warning} … :::{note} … ::: … ::::)",
+                Location(doc.path, line, 1),
             )

@@ -191,6 +191,8 @@ class Document:
     suppressions: tuple[Suppression, ...]
     #: Set when the file is not UTF-8 text: ``text`` is then only its best reading (MK003).
     read_problem: ReadProblem | None = None
+    #: Colon fences that open no directive (a bare ``:::``): ``(line, last line)`` (MK127).
+    bare_fences: tuple[tuple[int, int], ...] = ()
 
     @property
     def front_matter_error(self) -> str | None:
@@ -301,6 +303,7 @@ class _Walker:
         self.lines = lines
         self.blocks: list[Block] = []
         self.directives: list[DirectiveUse] = []
+        self.bare_fences: list[tuple[int, int]] = []
         self.headings: list[Heading] = []
         self.suppressions: list[Suppression] = []
         self.front_matter: tuple[str, int] | None = None
@@ -381,6 +384,8 @@ class _Walker:
     def _directive(self, tok: Token, start: int, end: int) -> None:
         m = _DIRECTIVE_INFO_RE.match(tok.info.strip())
         if not m:
+            if tok.type == "colon_fence" and not tok.info.strip():
+                self.bare_fences.append((start + 1, end))
             return
         # Sphinx looks names up in lower case: {Note} is {note}.
         name, arg = m["name"].lower(), m["arg"].strip()
@@ -557,6 +562,7 @@ def parse_text(
         headings=tuple(walker.headings),
         suppressions=tuple(walker.suppressions),
         read_problem=read_problem,
+        bare_fences=tuple(walker.bare_fences),
     )
 
 
