@@ -346,6 +346,19 @@ def test_regulatory_ceiling_lists_the_late_receipt_dates(tmp_path: Path) -> None
     assert f"worst case {worst} days (receipt on {worst_day.isoformat()})" in by_code["MK112"].message
 
 
+def test_a_past_overrun_says_the_coming_months_were_not_checked_past_the_calendar(tmp_path: Path) -> None:
+    """Checked on a day after the calendar's last year, "none found in the next twelve months as
+    far as the calendar covers them" read like a pass: nothing in those months was dated."""
+    root = make_project(tmp_path, "calendar")
+    (root / "data" / "holidays.yaml").unlink()  # (its 2031 schedule leaves a gap of years)
+    report = run_checks(root, today=dt.date(2027, 6, 1), select=["MK112"])
+    (finding,) = report.diagnostics
+    assert finding.message.endswith(
+        "the next twelve months could not be checked: the calendar ends on 2026-12-31"
+    )
+    assert "worst case" in finding.message
+
+
 def _set_duration(root: Path, sla_id: str, duration: str) -> None:
     """Give SLA ``sla_id`` of the project's data/slas.yaml the flow mapping ``duration``."""
     slas = root / "data" / "slas.yaml"

@@ -14,6 +14,7 @@ from manualkit.checks.registry import rule
 from manualkit.checks.timing import (
     HORIZON_DAYS,
     as_days,
+    coming_months_note,
     compact_dates,
     hour_bounds,
     judged_days,
@@ -155,11 +156,7 @@ def _judge_once(ctx: CheckContext, sla: Sla, limit: Duration) -> Verdict:
         return Verdict(
             "looser", f"{text}; in the next twelve months for receipt on {compact_dates(list(soon))}"
         )
-    return Verdict(
-        "looser",
-        f"{text}; none found in the next twelve months as far as the calendar covers them "
-        f"(to {ctx.calendar.last_year}-12-31)",
-    )
+    return Verdict("looser", f"{text}; {coming_months_note(ctx)}")
 
 
 def _judge_by_bounds(ctx: CheckContext, sla: Sla, limit: Duration) -> Verdict:

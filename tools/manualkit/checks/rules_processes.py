@@ -13,6 +13,7 @@ from manualkit.checks.registry import rule
 from manualkit.checks.timing import (
     as_days,
     at_most,
+    coming_months_note,
     compact_dates,
     hour_bounds,
     judged_days,
@@ -190,10 +191,7 @@ def _budget_finding(
     if late.bad:
         when += f"; in the next twelve months for receipt on {compact_dates(list(late.bad))}"
     else:
-        when += (
-            "; none in the next twelve months as far as the calendar covers them "
-            f"(to {ctx.calendar.last_year}-12-31)"
-        )
+        when += f"; {coming_months_note(ctx)}"
     return "error", (
         f"path {names} ({parts}) can end after the process SLA {total.id} ({render_sla(total)}): {when}"
     )

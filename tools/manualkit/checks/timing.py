@@ -115,6 +115,18 @@ def judged_days(ctx: CheckContext) -> tuple[list[dt.date], list[dt.date]]:
     return upcoming, recent
 
 
+def coming_months_note(ctx: CheckContext) -> str:
+    """What a verdict found only in past years says of the coming twelve months.
+
+    Once the whole window lies past the calendar's last year nothing in it was dated; "none found
+    as far as the calendar covers them" then read like a pass.
+    """
+    end = dt.date(ctx.calendar.last_year, 12, 31)
+    if ctx.today > end:
+        return f"the next twelve months could not be checked: the calendar ends on {end.isoformat()}"
+    return f"none found in the next twelve months as far as the calendar covers them (to {end.isoformat()})"
+
+
 def path_bounds(durations: Sequence[Duration]) -> tuple[float, float]:
     """(shortest, longest) hours of durations run one after the other, on any calendar.
 
