@@ -110,8 +110,14 @@ const mkSummary = (text) => {
   return summary;
 };
 
+/** The page's query as the results were searched for (the search page is reloaded per query). */
+const mkQuery = () => (new URLSearchParams(window.location.search).get("q") || "").trim().toLowerCase();
+/** Score of a glossary term that only contains the query: below a page that uses the word. */
+const MK_PARTIAL_TERM_SCORE = 3;
+
 document.addEventListener("DOMContentLoaded", () => {
   if (typeof Search === "undefined" || typeof Search.makeSearchSummary !== "function") return;
+  const query = mkQuery();
   const original = Search.makeSearchSummary;
   Search.makeSearchSummary = (htmlText, keywords, anchor) => {
     const page = mkMainOf(htmlText);
@@ -123,7 +129,6 @@ document.addEventListener("DOMContentLoaded", () => {
         return mkSummary(`${target.textContent.trim()}：${definition.textContent}`);
     }
     const words = [...keywords].map((word) => word.toLowerCase());
-    const query = (new URLSearchParams(window.location.search).get("q") || "").trim().toLowerCase();
     const found = main ? mkFirstMatch(target || main, words, query) : null;
     const block = found ? found.parentElement.closest(mkBlocks) : null;
     if (!block) return original(page.documentElement.outerHTML, keywords, anchor);
@@ -147,7 +152,6 @@ document.addEventListener("DOMContentLoaded", () => {
   };
 
   if (typeof Scorer === "undefined") return;
-  const query = (new URLSearchParams(window.location.search).get("q") || "").trim().toLowerCase();
   const escape = (text) =>
     text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   let terms = null; // "docname#id" → glossary term
@@ -168,7 +172,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const term = termAt(docName, anchor);
       if (term) {
         item[1] = `术语：${escape(term)}`;
-        if (query && term.toLowerCase() !== query) result = Math.min(result, Scorer.partialTerm || 3);
+        if (query && term.toLowerCase() !== query) result = Math.min(result, MK_PARTIAL_TERM_SCORE);
       }
     }
     return result;

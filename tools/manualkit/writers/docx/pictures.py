@@ -68,9 +68,23 @@ def with_resolution(png: bytes, dpi: int) -> bytes:
     Graphviz and CairoSVG write none, so Word took the picture for 96 dpi: "Reset picture"
     (重设图片大小) blew a 200-dpi flowchart up to twice the page's width.
     """
-    if not png.startswith(_PNG_SIGNATURE) or b"pHYs" in png[: _IHDR_END + 64]:
+    if not png.startswith(_PNG_SIGNATURE) or _png_chunk(png, b"pHYs"):
         return png
     per_metre = round(dpi * INCHES_PER_METRE)
     body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
     chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
     return png[:_IHDR_END] + chunk + png[_IHDR_END:]
+
+
+def _png_chunk(png: bytes, kind: bytes) -> bool:
+    """Whether ``png`` has a chunk ``kind`` before its image data (where pHYs must stand)."""
+    offset = len(_PNG_SIGNATURE)
+    while offset + 8 <= len(png):
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        name = png[offset + 4 : offset + 8]
+        if name == kind:
+            return True
+        if name == b"IDAT":
+            return False
+        offset += 12 + length
+    return False

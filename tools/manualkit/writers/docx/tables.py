@@ -308,10 +308,7 @@ class TableMixin(DocxTranslatorBase):
         p = sub(tc, "p")
         val(sub(p, "pPr"), "pStyle", "FormField")
         sdt = sub(p, "sdt")
-        sdt_pr = sub(sdt, "sdtPr")
-        if label:
-            val(sdt_pr, "alias", label[:60])
-            val(sdt_pr, "tag", label[:60])
+        sdt_pr = control_properties(sdt, label)
         sub(sdt_pr, "text", {"multiLine": "1"})
         sub(sdt, "sdtContent").append(text_run(" "))
 
@@ -320,6 +317,15 @@ class TableMixin(DocxTranslatorBase):
 DATE_FIELDS = frozenset({"date", "datetime"})
 #: Word's picture of a date as the blanks show it (``w:dateFormat``).
 DATE_FORMAT = "yyyy'年'M'月'd'日'"
+
+
+def control_properties(sdt: Element, label: str) -> Element:
+    """A content control's ``w:sdtPr``, named after its field (what Word shows on the control)."""
+    sdt_pr = sub(sdt, "sdtPr")
+    if label:
+        val(sdt_pr, "alias", label[:60])
+        val(sdt_pr, "tag", label[:60])
+    return sdt_pr
 
 
 def blanks_as_control(tc: Element, label: str, *, with_time: bool) -> None:
@@ -337,10 +343,7 @@ def blanks_as_control(tc: Element, label: str, *, with_time: bool) -> None:
     if not runs:
         return
     sdt = new("sdt")
-    sdt_pr = sub(sdt, "sdtPr")
-    if label:
-        val(sdt_pr, "alias", label[:60])
-        val(sdt_pr, "tag", label[:60])
+    sdt_pr = control_properties(sdt, label)
     sub(sdt_pr, "showingPlcHdr")
     if with_time:
         sub(sdt_pr, "text")
