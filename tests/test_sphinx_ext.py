@@ -516,7 +516,8 @@ def test_general_index_is_in_pinyin_order_under_latin_initials(basic_html: Sphin
 
     html = (basic_html.outdir / "genindex.html").read_text(encoding="utf-8")
     headings = re.findall(r"<h2>([^<]+)</h2>", html)
-    assert headings == ["G", "J", "K"]
+    assert headings == sorted(headings) and {"G", "J", "K"} <= set(headings)
+    assert "符号" not in headings  # 《…》 of a cited document is no symbol
     assert html.index("工作日") < html.index("<h2>J</h2>") < html.index("净推荐值")
     assert html.index("净推荐值") < html.index("<h2>K</h2>") < html.index("客户投诉")
     entry = ("SLA", ([], [], None))
@@ -526,6 +527,33 @@ def test_general_index_is_in_pinyin_order_under_latin_initials(basic_html: Sphin
         ("G", ["工作日"]),
         ("S", ["SLA"]),
     ]
+
+
+def test_general_index_names_forms_checklists_flowcharts_deadlines_and_cited_documents(
+    basic_html: SphinxRun,
+) -> None:
+    """Staff look up 投诉受理登记表 under T: each object is listed by name and kind, linked to the
+    place every link to it in the text lands on (its home, chosen by the domain)."""
+    html = (basic_html.outdir / "genindex.html").read_text(encoding="utf-8")
+    data = data_of(basic_html)
+    domain = get_domain(basic_html.app.env)
+    expected = [
+        *((f"{form.title}（表单 {form.id}）", domain.location_of("form", form.id)) for form in data.forms),
+        *((f"{c.title}（检查清单 {c.id}）", domain.location_of("checklist", c.id)) for c in data.checklists),
+        *((f"{p.title}（流程图）", domain.location_of("process", p.id)) for p in data.processes),
+        *((f"{sla.name}（服务时限）", domain.location_of("sla", sla.id)) for sla in data.slas),
+        *((f"《{r.title}》", domain.location_of("reg", r.id)) for r in data.references),
+    ]
+    for name, home in expected:
+        assert home is not None, name
+        docname, anchor = home
+        link = f'<a href="{docname}.html#{anchor}">'
+        assert f"{link}{name}" in html, name
+    # Under its pinyin initial: 投诉受理登记表 under T.
+    letters = [(m.start(), m.group(1)) for m in re.finditer(r"<h2>([^<]+)</h2>", html)]
+    form = html.index(f"{data.forms[0].title}（表单")
+    assert data.forms[0].title.startswith("投诉")
+    assert [letter for start, letter in letters if start < form][-1] == "T"
 
 
 def test_search_results_name_object_types_without_the_domain(basic_html: SphinxRun) -> None:

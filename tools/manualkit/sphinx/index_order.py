@@ -15,9 +15,8 @@ from sphinx.application import Sphinx
 from sphinx.locale import _
 
 from manualkit.pinyin_order import pinyin_keys
-
-#: Index entry as Sphinx's IndexEntries gives it: (name, (links, sub-entries, category key)).
-Entry = tuple[str, tuple[Any, Any, Any]]
+from manualkit.sphinx.domain import get_domain
+from manualkit.sphinx.index_objects import Entry, object_entries, with_objects
 
 
 def initial(key: tuple[str, ...]) -> str | None:
@@ -42,7 +41,7 @@ def on_page_context(
 ) -> None:
     if pagename != "genindex" or not str(app.config.language or "").startswith("zh"):
         return
-    groups = context.get("genindexentries")
+    groups = with_objects(context.get("genindexentries") or [], _objects(app, pagename))
     if not groups:
         return
     regrouped = regroup(groups)
@@ -51,6 +50,15 @@ def on_page_context(
     context["genindexcounts"] = [
         sum(1 + len(subitems) for _, (_, subitems, _) in group) for _, group in regrouped
     ]
+
+
+def _objects(app: Sphinx, pagename: str) -> list[Entry]:
+    """The manual's forms, checklists, flowcharts, deadlines and cited documents (see
+    :mod:`manualkit.sphinx.index_objects`); none when the data did not load."""
+    domain = get_domain(app.env)
+    if domain.runtime is None:
+        return []
+    return object_entries(app.builder, domain, domain.runtime.index, pagename)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
