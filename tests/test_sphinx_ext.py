@@ -556,6 +556,21 @@ def test_general_index_names_forms_checklists_flowcharts_deadlines_and_cited_doc
     assert [letter for start, letter in letters if start < form][-1] == "T"
 
 
+def test_every_page_links_to_the_index_and_the_index_says_what_it_lists(basic_html: SphinxRun) -> None:
+    """furo links the index from no page: staff could not find it."""
+    for page in sorted(basic_html.outdir.glob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        if 'class="sidebar-drawer"' not in html:
+            continue  # a redirect or a fragment, not a page of the site
+        extra = html[html.index('class="sidebar-tree mk-sidebar-index"') :]
+        link = re.search(r'<a class="reference internal" href="([^"]*)">([^<]*)</a>', extra)
+        assert link is not None, page.name
+        target = "#" if page.name == "genindex.html" else "genindex.html"
+        assert link.groups() == (target, "索引"), page.name
+    index = (basic_html.outdir / "genindex.html").read_text(encoding="utf-8")
+    assert "加粗的是术语表中的术语" in index
+
+
 def test_search_results_name_object_types_without_the_domain(basic_html: SphinxRun) -> None:
     domain = get_domain(basic_html.app.env)
     assert domain.get_type_name(domain.object_types["form"]) == "表单"
