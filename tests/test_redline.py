@@ -135,6 +135,25 @@ def test_chinese_is_diffed_by_words_or_characters() -> None:
     assert "".join(s.text for s in words if s.op != "insert") == old
 
 
+def test_a_reworded_paragraph_next_to_a_removed_one_is_still_an_edit() -> None:
+    """Paired in order, the removed item shifted the pairs: the reworded item read as deleted
+    whole and inserted whole, hiding its one-word change."""
+    kept = "客户来访应当先核验身份，再登记投诉事项。"
+    old = ["本条已废止，不再执行。", "受理人员应当当场出具受理回执。", kept]
+    new = ["受理人员应当当日出具受理回执。", kept, "新增：投诉须在系统中登记。"]
+    diff = diff_text("\n\n".join(old), "\n\n".join(new), "char")
+    assert [p.status for p in diff] == ["delete", "changed", "equal", "insert"]
+    changes = [(s.op, s.text) for s in diff[1].segments if s.op != "equal"]
+    assert changes == [("delete", "场"), ("insert", "日")]
+    # Accepting every change gives the new text, rejecting every change the old one.
+    assert [
+        ("".join(s.text for s in p.segments if s.op != "delete")) for p in diff if p.status != "delete"
+    ] == new
+    assert [
+        ("".join(s.text for s in p.segments if s.op != "insert")) for p in diff if p.status != "insert"
+    ] == old
+
+
 def test_html_escapes_manual_text(released: Path) -> None:
     replace_in(released / "manual" / "02-complaints.md", NEW_PARAGRAPH, NEW_PARAGRAPH + "<script>x</script>")
     commit_all(released, "1.2")

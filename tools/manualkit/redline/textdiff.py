@@ -111,24 +111,66 @@ def is_changed(diff: Sequence[ParagraphDiff]) -> bool:
     return any(p.status != "equal" for p in diff)
 
 
+#: How alike two paragraphs must be (difflib's ratio) to be shown as one edited paragraph.
+SIMILAR_ENOUGH = 0.3
+
+#: Replaced runs with more paragraph pairs than this are paired in order, not aligned: the
+#: alignment compares every old paragraph with every new one.
+MAX_ALIGNED_PAIRS = 2500
+
+
 def _pair(old: Sequence[str], new: Sequence[str], cut: Callable[[str], list[str]]) -> list[ParagraphDiff]:
-    """Pair replaced paragraphs in order; similar pairs get an inline diff, the rest whole ops."""
+    """Replaced paragraphs: each new one shown as an edit of the old one it is most like.
+
+    Pairing them in order went wrong as soon as one paragraph was removed or added next to an
+    edited one (a list item deleted above a reworded item): every pair after it was shifted, so
+    the reworded item read as deleted whole and inserted whole, and the compliance reader lost
+    the one-word change.  The pairs are chosen as an alignment keeping the order (the most
+    similarity in total, pairs at least ``SIMILAR_ENOUGH`` alike); what no pair takes is
+    deleted or inserted where it stands, deletions first.
+    """
+    if not old or not new or len(old) * len(new) > MAX_ALIGNED_PAIRS:
+        pairs = [(index, index) for index in range(min(len(old), len(new)))]
+        pairs = [(i, j) for i, j in pairs if _similarity(old[i], new[j]) >= SIMILAR_ENOUGH]
+    else:
+        pairs = _aligned_pairs(old, new)
     result: list[ParagraphDiff] = []
-    for index in range(max(len(old), len(new))):
-        before = old[index] if index < len(old) else None
-        after = new[index] if index < len(new) else None
-        if before is not None and after is not None:
-            similarity = difflib.SequenceMatcher(None, before, after, autojunk=False).ratio()
-            if similarity >= 0.3:
-                result.append(ParagraphDiff("changed", diff_tokens(before, after, cut)))
-                continue
-            result.append(ParagraphDiff("delete", (Segment("delete", before),)))
-            result.append(ParagraphDiff("insert", (Segment("insert", after),)))
-        elif before is not None:
-            result.append(ParagraphDiff("delete", (Segment("delete", before),)))
-        elif after is not None:
-            result.append(ParagraphDiff("insert", (Segment("insert", after),)))
+    done_old = done_new = 0
+    for i, j in [*pairs, (len(old), len(new))]:
+        result.extend(ParagraphDiff("delete", (Segment("delete", text),)) for text in old[done_old:i])
+        result.extend(ParagraphDiff("insert", (Segment("insert", text),)) for text in new[done_new:j])
+        if i < len(old) and j < len(new):
+            result.append(ParagraphDiff("changed", diff_tokens(old[i], new[j], cut)))
+        done_old, done_new = i + 1, j + 1
     return result
+
+
+def _similarity(before: str, after: str) -> float:
+    return difflib.SequenceMatcher(None, before, after, autojunk=False).ratio()
+
+
+def _aligned_pairs(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
+    """(old index, new index) pairs in order, with the greatest total similarity."""
+    rows, cols = len(old), len(new)
+    score = [[0.0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(1, rows + 1):
+        for j in range(1, cols + 1):
+            best = max(score[i - 1][j], score[i][j - 1])
+            similarity = _similarity(old[i - 1], new[j - 1])
+            if similarity >= SIMILAR_ENOUGH:
+                best = max(best, score[i - 1][j - 1] + similarity)
+            score[i][j] = best
+    pairs: list[tuple[int, int]] = []
+    i, j = rows, cols
+    while i > 0 and j > 0:
+        if score[i][j] == score[i - 1][j]:
+            i -= 1
+        elif score[i][j] == score[i][j - 1]:
+            j -= 1
+        else:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+    return pairs[::-1]
 
 
 def _append(segments: list[Segment], op: Op, text: str) -> None:
