@@ -291,3 +291,303 @@ def test_out_that_is_a_file_is_refused_before_importing(
         assert args.handler(args) == 2
         assert capsys.readouterr().err == f"manualkit import-docx: {message}\n"
     assert taken.read_text(encoding="utf-8") == "x"
+
+
+# --------------------------------------------------------------------------- Word as manuals use it
+
+_W_XMLNS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+)
+
+
+def _xml_paragraph(document: docx.document.Document, inner: str) -> None:
+    """Append a ``w:p`` written as XML (tracked changes, fields, text boxes python-docx cannot make)."""
+    from docx.oxml import parse_xml
+
+    document.element.body.find(qn("w:sectPr")).addprevious(parse_xml(f"<w:p {_W_XMLNS}>{inner}</w:p>"))
+
+
+def _rendered(myst: str) -> str:
+    """The text MyST shows for ``myst`` (docutils' text of the parsed document), one line per block."""
+    import warnings
+
+    from docutils.core import publish_doctree
+    from myst_parser.parsers.docutils_ import Parser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # myst-parser's own traverse()
+        tree = publish_doctree(
+            myst,
+            parser=Parser(),
+            settings_overrides={"myst_enable_extensions": ["colon_fence"], "report_level": 5},
+        )
+    return tree.astext()
+
+
+def test_tracked_changes_text_boxes_and_toc_fields_read_as_word_shows_them(tmp_path: Path) -> None:
+    """The source of a tracked move came in beside its destination, a text box twice (Word writes a
+    VML copy of each), and a table of contents made by a TOC field (not "toc N" styled) as prose."""
+    document = docx.Document()
+    _xml_paragraph(
+        document,
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> TOC \\o "1-3" </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>第一章 投诉处理\t1</w:t></w:r>',
+    )
+    _xml_paragraph(document, '<w:r><w:t>一、受理\t2</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    document.add_heading("第一章 投诉处理", level=1)
+    _xml_paragraph(
+        document,
+        '<w:moveFrom w:id="1" w:author="a"><w:r><w:t>应于当日登记。</w:t></w:r></w:moveFrom>'
+        "<w:r><w:t>受理后</w:t></w:r>"
+        '<w:del w:id="2" w:author="a"><w:r><w:delText>10个工作日</w:delText></w:r></w:del>'
+        '<w:ins w:id="3" w:author="a"><w:r><w:t>7个工作日</w:t></w:r></w:ins>'
+        "<w:r><w:t>内答复。</w:t></w:r>"
+        '<w:moveTo w:id="4" w:author="a"><w:r><w:t>应于当日登记。</w:t></w:r></w:moveTo>',
+    )
+    _xml_paragraph(
+        document,
+        '<w:r><w:t>见右侧说明</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+        "<w:txbxContent><w:p><w:r><w:t>说明：须核实身份</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>"
+        "<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>说明：须核实身份</w:t></w:r></w:p></w:txbxContent>"
+        "</w:pict></mc:Fallback></mc:AlternateContent></w:r>",
+    )
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    chapter = result.files[0].read_text(encoding="utf-8")
+    assert "受理后7个工作日内答复。应于当日登记。" in chapter and chapter.count("应于当日登记") == 1
+    assert "10个工作日" not in chapter
+    assert chapter.count("说明：须核实身份") == 1
+    index = (tmp_path / "out" / "index.md").read_text(encoding="utf-8")
+    assert "受理\t2" not in index and "一、受理" not in index and "投诉处理 1" not in index
+
+
+def test_tables_keep_nested_tables_merged_cells_once_and_marked_header_rows(tmp_path: Path) -> None:
+    """A table inside a cell was lost; a vertically merged cell's text (and its duration in the
+    report) came once per row; a table whose heading rows Word marks got one heading row only."""
+    document = docx.Document()
+    document.add_heading("第一章 投诉处理", level=1)
+    table = document.add_table(rows=4, cols=2)
+    for r, (a, b) in enumerate([("类别", "时限"), ("分类", "时限"), ("一般投诉", "7个工作日"), ("", "")]):
+        table.cell(r, 0).text = a
+        table.cell(r, 1).text = b
+    table.cell(2, 1).merge(table.cell(3, 1))
+    table.cell(3, 0).text = "复杂投诉"
+    for row in table.rows[:2]:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    outer = document.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "回访"
+    inner = outer.cell(0, 1).add_table(rows=2, cols=2)
+    for r, (a, b) in enumerate([("电话", "3个工作日"), ("信函", "5个工作日")]):
+        inner.cell(r, 0).text = a
+        inner.cell(r, 1).text = b
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    chapter = result.files[0].read_text(encoding="utf-8")
+    assert ":header-rows: 2\n" in chapter
+    assert "* - 一般投诉\n  - 7个工作日\n* - 复杂投诉\n  -\n" in chapter
+    assert "* - 回访\n  - - 电话，3个工作日\n    - 信函，5个工作日\n" in chapter
+    assert sorted(f.mention for f in result.findings) == ["3个工作日", "5个工作日", "7个工作日"]
+    rendered = _rendered(chapter)
+    assert "电话，3个工作日" in rendered and "信函，5个工作日" in rendered
+
+
+def _add_footnotes(document: docx.document.Document, notes: dict[int, str]) -> None:
+    """A footnotes part with ``notes`` (id → text), as Word writes it (python-docx makes none)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    body = "".join(
+        f'<w:footnote w:id="{i}"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:footnote>'
+        for i, text in notes.items()
+    )
+    separator = '<w:footnote w:type="separator" w:id="-1"><w:p/></w:footnote>'
+    xml = f"<w:footnotes {_W_XMLNS}>{separator}{body}</w:footnotes>"
+    part = Part(
+        PackURI("/word/footnotes.xml"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+        xml.encode("utf-8"),
+        document.part.package,
+    )
+    document.part.relate_to(part, RT.FOOTNOTES)
+
+
+def test_footnotes_links_and_bold_come_in_as_myst(tmp_path: Path) -> None:
+    """Footnote text was lost (only the body was read), a link kept its text but lost its address,
+    and bold was dropped; "**注意：**客户" would not even print bold (CommonMark's flanking rule)."""
+    document = docx.Document()
+    document.add_heading("第一章 投诉处理", level=1)
+    _add_footnotes(document, {1: "依据监管规定，特殊情况可延长至15个工作日。"})
+    _xml_paragraph(
+        document,
+        "<w:r><w:t>一般投诉7个工作日内办结</w:t></w:r>"
+        '<w:r><w:footnoteReference w:id="1"/></w:r><w:r><w:t>。</w:t></w:r>',
+    )
+    link = document.part.relate_to(
+        "https://www.nfra.gov.cn/",
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink",
+        is_external=True,
+    )
+    _xml_paragraph(
+        document,
+        f'<w:r><w:t>详见</w:t></w:r><w:hyperlink r:id="{link}"><w:r><w:t>监管网站</w:t></w:r></w:hyperlink>'
+        "<w:r><w:rPr><w:b/></w:rPr><w:t>注意：</w:t></w:r><w:r><w:t>客户身份</w:t></w:r>"
+        "<w:r><w:rPr><w:b/></w:rPr><w:t>必须</w:t></w:r><w:r><w:t>先核实。</w:t></w:r>",
+    )
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    chapter = result.files[0].read_text(encoding="utf-8")
+    assert "一般投诉7个工作日内办结[^1]。\n" in chapter
+    assert "\n[^1]: 依据监管规定，特殊情况可延长至15个工作日。\n" in chapter
+    assert "详见[监管网站](https://www.nfra.gov.cn/)**注意**：客户身份**必须**先核实。" in chapter
+    assert "15个工作日" in {f.mention for f in result.findings}, "footnote durations are reported"
+
+
+@pytest.mark.parametrize("text", ["~~~", "---", "+++", "1) 按顺序办理", "1.", "&amp; 与 &lt;"])
+def test_paragraph_text_that_looks_like_block_syntax_prints_as_typed(tmp_path: Path, text: str) -> None:
+    """ "~~~" opened a code fence that swallowed the rest of the chapter, "---" became a rule, "&amp;"
+    printed "&", and "1) …" was written "\\1) …", which printed its backslash."""
+    document = docx.Document()
+    document.add_heading("第一章 投诉处理", level=1)
+    document.add_paragraph(text)
+    document.add_paragraph("其后的段落。")
+    chapter = _imported_chapter(document, tmp_path)
+    assert _rendered(chapter).split("\n\n")[-2:] == [text, "其后的段落。"]
+
+
+def test_heading_titles_keep_their_words_and_levels_do_not_skip(tmp_path: Path) -> None:
+    """ "2026年工作要点" came in as "年工作要点" (the year was taken for manual numbering), "一、" and
+    "（一）" stayed in the titles, and a Heading 3 right under a Heading 1 skipped a level."""
+    document = docx.Document()
+    document.add_heading("第一章 投诉处理", level=1)
+    document.add_heading("2026年工作要点", level=3)
+    document.add_heading("一、受理渠道", level=2)
+    document.add_heading("（一）电话渠道", level=3)
+    document.add_heading("24小时服务承诺", level=3)
+    chapter = _imported_chapter(document, tmp_path)
+    assert "\n## 2026年工作要点\n" in chapter
+    assert "\n## 受理渠道\n" in chapter and "\n### 电话渠道\n" in chapter
+    assert "\n### 24小时服务承诺\n" in chapter
+
+
+def test_bold_paragraphs_with_typed_numbers_are_headings(tmp_path: Path) -> None:
+    """A manual typed in the Normal style, headings as bold numbered lines, came in as one chapter of
+    paragraphs; an article (第一条 …。) or a bold sentence stays a paragraph."""
+    document = docx.Document()
+    for text, bold in [
+        ("第一章 总则", True),
+        ("第一条 为规范投诉处理，制定本手册。", True),
+        ("一、受理", True),
+        ("（一）电话渠道", True),
+        ("客户来电应在2小时内响应。", False),
+        ("第二章 附则", True),
+        ("二、不是标题而是正文", False),
+    ]:
+        document.add_paragraph().add_run(text).bold = bold
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    assert len(result.files) == 2
+    first = result.files[0].read_text(encoding="utf-8")
+    assert "\n# 总则\n" in first and "\n## 受理\n" in first and "\n### 电话渠道\n" in first
+    assert "\n**第一条 为规范投诉处理，制定本手册。**\n" in first
+    second = result.files[1].read_text(encoding="utf-8")
+    assert "\n# 附则\n" in second and "\n二、不是标题而是正文\n" in second
+
+
+def test_lists_nest_under_their_items_and_keep_their_numbers(tmp_path: Path) -> None:
+    """A bullet under a numbered item was indented 2 (MyST then ends the numbered list), "List
+    Bullet 2" came in at the top level, and a list that goes on after a note restarted at 1."""
+    document = docx.Document()
+    document.add_heading("第一章 投诉处理", level=1)
+    document.add_paragraph("核实身份", style="List Number")
+    document.add_paragraph("查验证件", style="List Bullet 2")
+    document.add_paragraph("登记诉求", style="List Number")
+    document.add_paragraph("注：紧急投诉另行处理。")
+    document.add_paragraph("告知时限", style="List Number")
+    chapter = _imported_chapter(document, tmp_path)
+    assert "1. 核实身份\n   - 查验证件\n2. 登记诉求\n\n注：紧急投诉另行处理。\n\n3. 告知时限\n" in chapter
+    rendered = _rendered(chapter)
+    assert "核实身份\n\n查验证件" in rendered
+
+
+def test_round_trip_keeps_labels_and_the_preface(tmp_path: Path) -> None:
+    """manualkit's DOCX: 前言 is an unnumbered Heading 1 before chapter 1 and every labelled heading
+    carries a bookmark of its label.  The import made 前言 chapter 1 (renumbering every chapter)
+    and generated new labels, so data/ and other chapters referred to labels that no longer exist."""
+    document = docx.Document()
+    document.add_paragraph("客户服务操作手册", style="Title")
+    preface = document.add_heading("前言", level=1)
+    numpr = OxmlElement("w:numPr")
+    num_id = OxmlElement("w:numId")
+    num_id.set(qn("w:val"), "0")
+    numpr.append(num_id)
+    preface._p.get_or_add_pPr().append(numpr)
+    document.add_paragraph("本手册规定客户服务工作的基本要求。")
+    heading_style = document.styles["Heading 1"].element.get_or_add_pPr()
+    style_numpr = OxmlElement("w:numPr")
+    style_num = OxmlElement("w:numId")
+    style_num.set(qn("w:val"), "1")
+    style_numpr.append(style_num)
+    heading_style.append(style_numpr)
+    for level, title, label in [(1, "投诉处理", "complaints"), (2, "投诉受理", "complaint_intake")]:
+        heading = document.add_heading(title, level=level)
+        mark = OxmlElement("w:bookmarkStart")
+        mark.set(qn("w:id"), str(level))
+        mark.set(qn("w:name"), label)
+        heading._p.insert(1, mark)
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    assert [p.name for p in result.files] == ["01-complaints.md"]
+    chapter = result.files[0].read_text(encoding="utf-8")
+    assert "(complaints)=\n# 投诉处理\n" in chapter and "(complaint-intake)=\n## 投诉受理\n" in chapter
+    index = (tmp_path / "out" / "index.md").read_text(encoding="utf-8")
+    assert "# 客户服务操作手册\n\n(preface-1)=\n## 前言\n\n本手册规定客户服务工作的基本要求。\n" in index
+
+
+def test_settlement_deadlines_are_reported_as_working_days(tmp_path: Path) -> None:
+    """ "资金T+1到账" was not reported at all, and "T+1日" as one calendar day ("1日")."""
+    document = docx.Document()
+    document.add_heading("第一章 资金清算", level=1)
+    document.add_paragraph("跨行汇款资金T+1到账；对账差错T+2日内处理。")
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    assert [f.mention for f in result.findings] == ["T+1", "T+2日"]
+    assert all("--value" in f.suggestion and "--unit working_days" in f.suggestion for f in result.findings)
+
+
+def test_images_are_extracted_and_shown_as_figures(tmp_path: Path) -> None:
+    """A flow chart pasted into the manual vanished without a word."""
+    import base64
+
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    (tmp_path / "flow.png").write_bytes(png)
+    document = docx.Document()
+    document.add_heading("第一章 投诉处理", level=1)
+    document.add_paragraph("投诉处理流程如下图：")
+    document.add_picture(str(tmp_path / "flow.png"))
+    document.inline_shapes[0]._inline.docPr.set("descr", "投诉处理流程图")
+    chapter = _imported_chapter(document, tmp_path)
+    assert "投诉处理流程如下图：\n\n:::{figure} images/image-1.png\n:alt: 投诉处理流程图\n:::\n" in chapter
+    assert (tmp_path / "out" / "images" / "image-1.png").read_bytes() == png
+
+
+def test_password_protected_docx_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Word saves a password-protected .docx as an OLE file: it was called "another kind of file"."""
+    source = tmp_path / "加密手册.docx"
+    source.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    parser = argparse.ArgumentParser(prog="manualkit")
+    add_import_docx_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["import-docx", str(source), "--out", str(tmp_path / "out")])
+    assert args.handler(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{source}: not a readable .docx file (it is password-protected" in err

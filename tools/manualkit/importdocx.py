@@ -1,12 +1,16 @@
 """``manualkit import-docx FILE.docx``: bring an existing Word manual into MyST chapters.
 
 Most manuals start life in Word.  The import keeps what carries meaning — the heading structure
-(Heading 1–3 styles, or any paragraph with outline level 1–3), paragraphs, bullet and numbered
-lists and tables — and drops what the toolkit now owns (fonts, manual numbering, page layout).
-Each Heading 1 becomes a chapter file ``NN-chapter-N.md`` with generated section labels, each
-table a ``list-table``; the text before the first Heading 1 (cover, 前言) opens ``index.md``, and
-generated paragraphs (the table of contents, manualkit's own chapter and revision notes) are left
-out.  Durations written into the prose (“7个工作日”) are what the toolkit wants
+(Heading 1–3 styles, any paragraph with outline level 1–3, or bold lines typed with their numbers
+such as "第一章 总则", "一、", "（一）"), paragraphs with their bold, links and footnotes, nested
+bullet and numbered lists, tables (nested ones and merged cells included) and images — and drops
+what the toolkit now owns (fonts, typed numbering, page layout).  Text is read as Word shows it:
+tracked changes accepted, one copy of each text box, no headers or footers.  Each Heading 1
+becomes a chapter file ``NN-<label>.md`` (the label from the heading's bookmark when it has one,
+as manualkit's own DOCX does), each table a ``list-table``; the text before the first chapter
+(cover, 前言) opens ``index.md``, and generated paragraphs (the table of contents, manualkit's own
+chapter and revision notes) are left out.  Reading the Word XML lives in ``importdocx_read`` and
+``importdocx_inline``.  Durations written into the prose (“7个工作日”) are what the toolkit wants
 to own as SLAs, so the import lists every one it finds, with the file and line of the MyST output
 and the ``manualkit new sla`` command that would create it.
 
@@ -23,9 +27,16 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from manualkit.cjk_text import WIDE_CHARACTERS
+from manualkit.importdocx_inline import NOTE, Image, escape_inline
+from manualkit.importdocx_read import (
+    Block,
+    BlockKind,
+    Cell,
+    DocxImportError,
+    read_blocks,
+)
 
 if TYPE_CHECKING:
     from manualkit.models import SlaKind
@@ -33,35 +44,19 @@ if TYPE_CHECKING:
 # python-docx, pydantic (models) and the checker are imported where used: ``manualkit.cli`` imports
 # this module on every command to mount ``import-docx``, and ``manualkit check`` must start fast.
 
-BlockKind = Literal["heading", "paragraph", "bullet", "number", "table"]
-
-_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
-#: Manual numbering typed into heading text: 第1章, 第一章, 1.2, 1.2.3、 — Sphinx numbers sections itself.
+#: Manual numbering typed into heading text: 第1章, 第一节, 一、, （一）, 1.2, 1.2.3、 — Sphinx numbers
+#: sections itself.  A bare number must be followed by a separator: "2026年工作要点" and
+#: "24小时服务承诺" are titles that begin with a number, not numbered titles.
 _HEADING_NUMBER = re.compile(
-    r"^\s*(?:第[一二三四五六七八九十百\d]+[章节部分篇]|\d+(?:[.．]\d+)*)[\s、.．:：]*"
+    r"^\s*(?:第[一二三四五六七八九十百零〇两\d]+[章节部分篇]|[一二三四五六七八九十百零〇两]+[、.．]"
+    r"|[（(][一二三四五六七八九十百零〇两\d]+[）)]|\d+(?:[.．]\d+)+|\d+(?=[\s、.．:：]))[\s、.．:：]*"
 )
 _ASCII_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-#: Paragraph styles whose text Word or manualkit generates: the table of contents (the toctree
-#: makes it), a chapter's document-control line and the revision notes (made from the front
-#: matter and data/revisions.yaml).  Imported as prose they would be frozen, wrong after an edit.
-_GENERATED_STYLE = re.compile(r"^(?:toc \d|toc heading|chapter info|revision note)$", re.IGNORECASE)
-_MYST_INLINE = re.compile(r"([\\`*_\[\]<>])")
-_LINE_START = re.compile(r"^(#|>|[-+*]\s|\d+[.)]\s|:::|```|\(|%)")
-_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-class DocxImportError(Exception):
-    """The DOCX cannot be imported (not a DOCX, or output would overwrite files): exit status 2."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Block:
-    """One unit of the Word body in reading order."""
-
-    kind: BlockKind
-    text: str = ""
-    level: int = 0
-    rows: tuple[tuple[str, ...], ...] = ()
+#: A settlement-style deadline, "T+1" / "T＋2日": the checker's extractor does not know it (or reads
+#: "T+1日" as one calendar day), yet it is the most common SLA in a bank's manual.
+_T_PLUS = re.compile(r"(?<![A-Za-z])T\s*[+＋]\s*(\d{1,2})(?:个?(?:工作日|交易日|营业日|日|天))?")
+#: The folder, next to the chapters, that receives the document's pictures.
+IMAGES = "images"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,295 +77,11 @@ class ImportResult:
     report: str
 
 
-# --------------------------------------------------------------------------- reading the DOCX
-
-
-def _outline_level(element: Any) -> int | None:
-    """``w:outlineLvl`` (0-based) of a paragraph or style element, if set directly on it."""
-    ppr = element.find(f"{{{_W_NS}}}pPr")
-    if ppr is None:
-        return None
-    lvl = ppr.find(f"{{{_W_NS}}}outlineLvl")
-    if lvl is None:
-        return None
-    try:
-        value = int(lvl.get(f"{{{_W_NS}}}val"))
-    except (TypeError, ValueError):
-        return None
-    return value if value < 9 else None  # 9 = body text
-
-
-def heading_level(paragraph: Any) -> int | None:
-    """1-based heading level from the style name (Heading N / 标题 N) or an outline level; 0: Title."""
-    style = paragraph.style
-    seen = 0
-    while style is not None and seen < 10:
-        match = _HEADING_STYLE.match(style.name or "")
-        if match:
-            return int(match.group(1))
-        if style.name == "Title":
-            return 0  # the document's title: it heads index.md, it is not a chapter
-        level = _outline_level(style.element)
-        if level is not None:
-            return level + 1
-        style = style.base_style
-        seen += 1
-    level = _outline_level(paragraph._p)
-    return None if level is None else level + 1
-
-
-def _generated(paragraph: Any) -> bool:
-    """Whether the paragraph is generated text (contents entries, manualkit's notes)."""
-    style = paragraph.style
-    return style is not None and bool(_GENERATED_STYLE.match(style.name or ""))
-
-
-def _numbering_format(paragraph: Any) -> tuple[str, int] | None:
-    """(``bullet``/``number``, nesting level) for a paragraph in a Word list, else None."""
-    ppr = paragraph._p.pPr
-    numpr = ppr.numPr if ppr is not None else None
-    style = paragraph.style
-    while numpr is None and style is not None:
-        sppr = style.element.pPr
-        numpr = sppr.numPr if sppr is not None else None
-        style = style.base_style
-    name = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-    if numpr is None:
-        if name.startswith("list bullet"):
-            return "bullet", 0
-        if name.startswith("list number"):
-            return "number", 0
-        return None
-    ilvl = numpr.ilvl.val if numpr.ilvl is not None else 0
-    num_id = numpr.numId.val if numpr.numId is not None else None
-    if num_id in (None, 0):
-        return None
-    fmt = "bullet" if "bullet" in name else "number"
-    try:
-        numbering = paragraph.part.numbering_part.element
-        num = numbering.num_having_numId(num_id)
-        abstract_id = num.abstractNumId.val
-        for abstract in numbering.findall(f"{{{_W_NS}}}abstractNum"):
-            if abstract.get(f"{{{_W_NS}}}abstractNumId") != str(abstract_id):
-                continue
-            for lvl in abstract.findall(f"{{{_W_NS}}}lvl"):
-                if lvl.get(f"{{{_W_NS}}}ilvl") == str(ilvl):
-                    num_fmt = lvl.find(f"{{{_W_NS}}}numFmt")
-                    if num_fmt is not None:
-                        fmt = "bullet" if num_fmt.get(f"{{{_W_NS}}}val") == "bullet" else "number"
-    except (KeyError, AttributeError, NotImplementedError):
-        pass  # no numbering part: fall back on the style name
-    return fmt, int(ilvl)
-
-
-#: What each text-bearing element reads as.  Word's non-breaking hyphen (Ctrl+Shift+-, and
-#: manualkit's own DOCX in "35273-2020") is a hyphen: read as nothing, "GB/T 35273-2020" came
-#: in as "GB/T 352732020".  An optional hyphen shows only where Word breaks a line there.
-_TEXT_TAGS = {
-    f"{{{_W_NS}}}t": None,
-    f"{{{_W_NS}}}tab": "\t",
-    f"{{{_W_NS}}}br": "\n",
-    f"{{{_W_NS}}}cr": "\n",
-    f"{{{_W_NS}}}noBreakHyphen": "-",
-    f"{{{_W_NS}}}softHyphen": "",
-}
-
-#: A line break inside a paragraph and the blanks around it.
-_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
-_NARROW = re.compile(rf"[^\s{WIDE_CHARACTERS}]")
-
-
-def join_line_breaks(text: str) -> str:
-    """``text`` with its manual line breaks (Shift+Enter) joined as the words they separate.
-
-    Chinese text runs on without a space across a break ("经理，" / "2026年" / "11月6日）" is
-    "经理，2026年11月6日）", where the import used to write "经理， 2026年 11月6日）"); only
-    between two Latin words or numbers does a break stand for a space.
-    """
-
-    def join(match: re.Match[str]) -> str:
-        before = text[match.start() - 1 : match.start()]
-        after = text[match.end() : match.end() + 1]
-        return " " if _NARROW.match(before) and _NARROW.match(after) else ""
-
-    return _LINE_BREAK.sub(join, text)
-
-
-def paragraph_text(paragraph: Any) -> str:
-    """The paragraph's visible text, content controls included.
-
-    python-docx's ``Paragraph.text`` reads only runs and hyperlinks: the text inside inline
-    content controls (a filled-in field, a check box's ☐, a date picker) was silently dropped.
-    Deleted text (``w:delText``) and field instructions (``w:instrText``) are not visible text.
-    """
-    parts: list[str] = []
-    for element in paragraph._p.iter(*_TEXT_TAGS):
-        fixed = _TEXT_TAGS[element.tag]
-        parts.append(element.text or "" if fixed is None else fixed)
-    return join_line_breaks("".join(parts))
-
-
-def _cell_text(cell: Any) -> str:
-    texts = (paragraph_text(p).strip() for p in cell.paragraphs)
-    return " ".join(text for text in texts if text)
-
-
-def _body_items(document: Any) -> Iterator[Any]:
-    """The body's paragraphs and tables in order, also those inside block content controls."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    body = document.element.body
-    stack = list(reversed(body))
-    while stack:
-        element = stack.pop()
-        if element.tag == f"{{{_W_NS}}}p":
-            yield Paragraph(element, document._body)
-        elif element.tag == f"{{{_W_NS}}}tbl":
-            yield Table(element, document._body)
-        elif element.tag == f"{{{_W_NS}}}sdt":
-            content = element.find(f"{{{_W_NS}}}sdtContent")
-            if content is not None:
-                stack.extend(reversed(content))
-
-
-def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
-    rows: list[tuple[str, ...]] = []
-    for row in table.rows:
-        cells: list[str] = []
-        previous = None
-        for cell in row.cells:
-            # A horizontally merged cell is returned once per grid column: keep its text once.
-            cells.append("" if previous is not None and cell._tc is previous else _cell_text(cell))
-            previous = cell._tc
-        rows.append(tuple(cells))
-    width = max((len(r) for r in rows), default=0)
-    return tuple(r + ("",) * (width - len(r)) for r in rows)
-
-
-#: The relationship type of a package's main document part (``_rels/.rels``).
-_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-
-
-def package_problem(path: Path) -> None:
-    """Raise :class:`DocxImportError` saying what is wrong with the package at ``path``, if anything.
-
-    python-docx reports a file that is no ZIP as "Package not found", which reads like a missing
-    file, and a package without its Word document or with damaged XML as an ``AttributeError`` or
-    an lxml ``XMLSyntaxError`` traceback.  Opening the ZIP and parsing the parts python-docx reads
-    first names the part and the damage instead.
-    """
-    import zipfile
-
-    from lxml import etree
-
-    def refuse(reason: str) -> DocxImportError:
-        return DocxImportError(f"{path}: not a readable .docx file ({reason})")
-
-    try:
-        package = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        if _starts_like_zip(path):
-            raise refuse(
-                "the ZIP package is truncated or damaged; copy the file again from where it came from"
-            ) from exc
-        raise refuse(
-            "expected a ZIP package, as every .docx is, found another kind of file (a .doc or a text "
-            "file renamed to .docx?); save it from Word as .docx"
-        ) from exc
-    except OSError as exc:
-        raise DocxImportError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    with package:
-        names = set(package.namelist())
-        main = "word/document.xml"
-        for part in ("[Content_Types].xml", "_rels/.rels"):
-            if part not in names:
-                raise refuse(f"{part} is missing: the file is not a complete Word package")
-        for part in ("[Content_Types].xml", "_rels/.rels", main):
-            if part not in names:
-                raise refuse(f"{part} is missing: the package holds no Word document")
-            try:
-                root = etree.fromstring(package.read(part))
-            except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, ValueError) as exc:
-                raise refuse(f"{part} is damaged: {_first_line(exc)}") from exc
-            if part == "_rels/.rels":
-                main = _main_part(root) or main
-
-
-def _starts_like_zip(path: Path) -> bool:
-    """Whether the file begins with a ZIP signature (a truncated .docx rather than another format)."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4) == b"PK\x03\x04"
-    except OSError:
-        return False
-
-
-def _main_part(rels: Any) -> str | None:
-    """The package path of the main document part named by ``_rels/.rels`` (``None`` if unnamed)."""
-    for rel in rels:
-        if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("Target"):
-            return str(rel.get("Target")).lstrip("/")
-    return None
-
-
-def _first_line(exc: BaseException) -> str:
-    """The parser's reason on one line, without lxml's "(<string>, line 2)" (the part is named)."""
-    text = str(exc).strip().split("\n", 1)[0]
-    return re.sub(r"\s*\(<string>, line \d+\)$", "", text) or type(exc).__name__
-
-
-def read_blocks(path: Path) -> list[Block]:
-    """The body of a DOCX as blocks in reading order (headings, paragraphs, list items, tables)."""
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
-
-    package_problem(path)
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise DocxImportError(f"{path}: not a readable .docx file ({exc})") from exc
-    except Exception as exc:  # python-docx on a package it cannot make sense of: never a traceback
-        raise DocxImportError(
-            f"{path}: not a readable .docx file ({type(exc).__name__}: {exc}); open it in Word and "
-            "save it again as .docx"
-        ) from exc
-    blocks: list[Block] = []
-    for item in _body_items(document):
-        if isinstance(item, Table):
-            rows = _table_rows(item)
-            if rows and any(any(c for c in r) for r in rows):
-                blocks.append(Block("table", rows=rows))
-            continue
-        text = paragraph_text(item).strip()
-        if not text or _generated(item):
-            continue
-        level = heading_level(item)
-        if level is not None:
-            blocks.append(Block("heading", text=text, level=level))
-            continue
-        listing = _numbering_format(item)
-        if listing is not None:
-            blocks.append(Block(listing[0], text=text, level=listing[1]))  # type: ignore[arg-type]
-        else:
-            blocks.append(Block("paragraph", text=text))
-    return blocks
-
-
 # --------------------------------------------------------------------------- writing MyST
 
 
-def escape_inline(text: str) -> str:
-    """Text safe to paste into MyST: markup characters escaped, no accidental block syntax."""
-    text = _MYST_INLINE.sub(r"\\\1", " ".join(text.split()))
-    if _LINE_START.match(text):
-        text = "\\" + text
-    return text
-
-
 def heading_title(text: str) -> str:
-    """Heading text without typed numbering (第1章, 1.2): the numbered toctree numbers sections."""
+    """Heading text without typed numbering (第1章, 一、, 1.2): the numbered toctree numbers sections."""
     stripped = _HEADING_NUMBER.sub("", text, count=1).strip()
     return stripped or text.strip()
 
@@ -382,18 +93,33 @@ class _Chapter:
     lines: list[str] = dataclasses.field(default_factory=list)
     #: (line index in ``lines``, block text) of every prose block, for the duration report.
     prose: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    #: Footnote definitions (number, plain text), written after the chapter's text.
+    notes: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+
+    def add(self, lines: Sequence[str], text: str = "", *, prose_at: int = 0) -> None:
+        """Append ``lines``; ``text`` is the prose of line ``prose_at`` (for the duration report)."""
+        if text:
+            self.prose.append((len(self.lines) + prose_at, text))
+        self.lines.extend(lines)
+
+    def close_block(self) -> None:
+        """End the previous block with a blank line."""
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
 
 
 class _Labels:
-    """Unique section labels: ASCII words of the heading if any, else the section numbers."""
+    """Unique section labels: the heading's bookmark, its ASCII words, else the section numbers."""
 
     def __init__(self) -> None:
         self._used: set[str] = set()
 
-    def make(self, text: str, numbers: Sequence[int]) -> str:
+    def make(self, text: str, numbers: Sequence[int], preferred: str = "", *, preface: bool = False) -> str:
         words = [w.lower() for w in _ASCII_WORDS.findall(text)]
-        base = "-".join(words)[:40].strip("-") if words else ""
-        if not base:
+        base = preferred or ("-".join(words)[:40].strip("-") if words else "")
+        if not base and preface:  # 前言, 使用说明: sections of index.md, before chapter 1
+            base = "preface-" + "-".join(map(str, numbers[1:]))
+        elif not base:
             base = ("chapter-" if len(numbers) == 1 else "section-") + "-".join(map(str, numbers))
         label, n = base, 2
         while label in self._used:
@@ -402,25 +128,57 @@ class _Labels:
         return label
 
 
-def _list_table(rows: Sequence[Sequence[str]]) -> list[str]:
+def _cell_lines(cell: Cell) -> tuple[list[str], list[tuple[int, str]]]:
+    """A cell's MyST lines (paragraphs apart, list items together) and the prose of each."""
+    lines: list[str] = []
+    prose: list[tuple[int, str]] = []
+    previous = ""
+    for paragraph in cell:
+        listed = paragraph.kind in ("bullet", "number")
+        if lines and not (listed and previous == paragraph.kind):
+            lines.append("")
+        marker = {"bullet": "- ", "number": "1. "}.get(paragraph.kind, "")
+        prose.append((len(lines), paragraph.text))
+        lines.append(marker + paragraph.myst)
+        previous = paragraph.kind
+    return lines, prose
+
+
+def _list_table(rows: Sequence[Sequence[Cell]], header_rows: int) -> tuple[list[str], list[tuple[int, str]]]:
+    """A ``list-table`` of ``rows`` and the (line index, text) of every cell paragraph in it."""
     lines = [":::{list-table}"]
-    if len(rows) > 1:
-        lines.append(":header-rows: 1")
+    if header_rows:
+        lines.append(f":header-rows: {header_rows}")
     lines.append("")
+    prose: list[tuple[int, str]] = []
     for row in rows:
         for i, cell in enumerate(row):
-            lines.append(f"{'* -' if i == 0 else '  -'} {escape_inline(cell)}".rstrip())
+            cell_lines, cell_prose = _cell_lines(cell)
+            prose.extend((len(lines) + index, text) for index, text in cell_prose)
+            first, *rest = cell_lines or [""]
+            lines.append(f"{'* -' if i == 0 else '  -'} {first}".rstrip())
+            lines.extend(f"    {line}" if line else "" for line in rest)
     lines.append(":::")
-    return lines
+    return lines, prose
 
 
-def to_chapters(blocks: Iterable[Block], front_matter: Sequence[str]) -> list[_Chapter]:
-    """Group blocks into chapters (one per Heading 1) of MyST lines."""
+def to_chapters(
+    blocks: Iterable[Block], front_matter: Sequence[str], images: dict[str, tuple[str, Image]] | None = None
+) -> list[_Chapter]:
+    """Group blocks into chapters (one per Heading 1) of MyST lines.
+
+    ``images`` collects the pictures the chapters show: Word part name → (file name under
+    ``images/``, the image), for the caller to write next to the chapters.
+    """
+    images = {} if images is None else images
     labels = _Labels()
     chapters: list[_Chapter] = []
     counters = [0, 0, 0]
     current: _Chapter | None = None
-    previous_kind: BlockKind | None = None
+    heading_depth = 1  # the level of the last heading: a heading may go one level deeper, no more
+    #: The open lists: (kind, column of the item's text) per nesting level.
+    lists: list[tuple[BlockKind, int]] = []
+    note_number = 0
 
     def chapter() -> _Chapter:
         nonlocal current
@@ -429,51 +187,77 @@ def to_chapters(blocks: Iterable[Block], front_matter: Sequence[str]) -> list[_C
             chapters.append(current)
         return current
 
+    def inline(block: Block) -> str:
+        """The block's MyST with its footnote marks numbered, the notes kept for the chapter end."""
+        nonlocal note_number
+        myst = block.markup
+        ch = chapter()
+        for note in block.notes:
+            note_number += 1
+            myst = myst.replace(NOTE, f"[^{note_number}]", 1)
+            ch.notes.append((note_number, note))
+        return myst.replace(NOTE, "")
+
     for block in blocks:
         if block.kind == "heading" and block.level == 0:
             continue
+        if block.kind not in ("bullet", "number"):
+            lists.clear()
         if block.kind == "heading" and block.level <= 3:
-            level = block.level
+            # Markdown headings may not skip a level (Heading 1 then Heading 3 is a build warning).
+            level = 1 if block.level == 1 else min(block.level, heading_depth + 1)
+            heading_depth = level
             counters[level - 1] += 1
             for i in range(level, 3):
                 counters[i] = 0
             numbers = [max(c, 1) for c in counters[:level]]
             title = heading_title(block.text)
-            label = labels.make(title, numbers)
+            preface = level > 1 and (current is None or current.number == 0)
+            label = labels.make(title, numbers, block.label, preface=preface)
             if level == 1:
                 current = _Chapter(counters[0], label, [*front_matter])
                 chapters.append(current)
             ch = chapter()
-            if ch.lines and ch.lines[-1] != "":
-                ch.lines.append("")
-            ch.lines.extend([f"({label})=", f"{'#' * level} {escape_inline(title)}", ""])
+            ch.close_block()
+            ch.add([f"({label})=", f"{'#' * level} {escape_inline(title)}", ""])
         elif block.kind == "heading":  # Heading 4+: not a section in this manual
             ch = chapter()
-            ch.prose.append((len(ch.lines), block.text))
-            ch.lines.extend([f"**{escape_inline(block.text)}**", ""])
+            ch.close_block()
+            ch.add([f"**{escape_inline(block.text)}**", ""], block.text)
         elif block.kind in ("bullet", "number"):
             ch = chapter()
-            if previous_kind not in ("bullet", "number") and ch.lines and ch.lines[-1] != "":
-                ch.lines.append("")
-            if previous_kind in ("bullet", "number") and ch.lines and ch.lines[-1] == "":
+            if not lists:
+                ch.close_block()
+            elif ch.lines and ch.lines[-1] == "":
                 ch.lines.pop()  # consecutive items: one list
-            marker = "-" if block.kind == "bullet" else "1."
-            indent = " " * ((2 if block.kind == "bullet" else 3) * block.level)
-            ch.prose.append((len(ch.lines), block.text))
-            ch.lines.extend([f"{indent}{marker} {escape_inline(block.text)}", ""])
+            depth = min(block.level, len(lists))
+            del lists[depth:]
+            indent = lists[-1][1] if lists else 0
+            marker = "- " if block.kind == "bullet" else f"{block.number}. "
+            lists.append((block.kind, indent + len(marker)))
+            ch.add([f"{' ' * indent}{marker}{inline(block)}", ""], block.text)
         elif block.kind == "table":
             ch = chapter()
+            ch.close_block()
+            table_lines, prose = _list_table(block.rows, block.header_rows)
             start = len(ch.lines)
-            table_lines = _list_table(block.rows)
-            for offset, line in enumerate(table_lines):
-                if line.startswith(("* -", "  -")):
-                    ch.prose.append((start + offset, line[3:].strip()))
-            ch.lines.extend([*table_lines, ""])
-        else:
+            ch.prose.extend((start + index, text) for index, text in prose)
+            ch.add([*table_lines, ""])
+        elif block.text:
             ch = chapter()
-            ch.prose.append((len(ch.lines), block.text))
-            ch.lines.extend([escape_inline(block.text), ""])
-        previous_kind = block.kind
+            ch.close_block()
+            ch.add([inline(block), ""], block.text)
+        for image in block.images:
+            name = images.setdefault(image.key, (f"image-{len(images) + 1}.{image.extension}", image))[0]
+            ch = chapter()
+            ch.close_block()
+            alt = [f":alt: {' '.join(image.alt.split())}"] if image.alt else []
+            ch.add([f":::{{figure}} {IMAGES}/{name}", *alt, ":::", ""])
+    for ch in chapters:
+        if ch.notes:
+            ch.close_block()
+            for number, note in ch.notes:
+                ch.add([f"[^{number}]: {escape_inline(note)}", ""], note)
     return chapters
 
 
@@ -496,7 +280,18 @@ def _findings(chapter: _Chapter, path: Path, mentions: Any) -> Iterator[Duration
     from manualkit.models import Duration
 
     for index, text in chapter.prose:
+        settlement = [(t.start(), t.end()) for t in _T_PLUS.finditer(text)]
+        for t in _T_PLUS.finditer(text):
+            days = int(t.group(1))
+            suggestion = (
+                f"manualkit new sla <prefix> --name … --value {days} --unit working_days --start … --end … ; "
+                f"T+{days} counts working days from the transaction day T: "
+                f"write {{sla}}`<id>` instead of “{t.group(0)}”"
+            )
+            yield DurationFinding(path, index + 1, t.group(0), _context(text, t.start(), t.end()), suggestion)
         for m in mentions(text):
+            if any(start < m.end and m.start < end for start, end in settlement):
+                continue  # "T+1日" is one working day after T, not "1日" (a calendar day)
             value = int(m.value) if float(m.value).is_integer() else None
             if value is None:
                 shown = m.text
@@ -543,7 +338,8 @@ def import_docx(
     blocks = read_blocks(source)
     due = review_due or dt.date.today() + dt.timedelta(days=365)
     front_matter = _front_matter(owner, due)
-    chapters = to_chapters(blocks, front_matter)
+    images: dict[str, tuple[str, Image]] = {}
+    chapters = to_chapters(blocks, front_matter, images)
     if not chapters:
         raise DocxImportError(f"{source}: no text found")
     # What comes before the first Heading 1 (the cover, 前言, 使用说明) opens the manual: it goes
@@ -553,10 +349,14 @@ def import_docx(
     out_dir.mkdir(parents=True, exist_ok=True)
     planned = [out_dir / f"{ch.number:02d}-{ch.label}.md" for ch in chapters]
     index_path = out_dir / "index.md"
-    existing = [p for p in [*planned, index_path] if p.exists()]
+    image_paths = [out_dir / IMAGES / name for name, _ in images.values()]
+    existing = [p for p in [*planned, index_path, *image_paths] if p.exists()]
     if existing and not force:
-        names = ", ".join(p.name for p in existing)
+        names = ", ".join(p.relative_to(out_dir).as_posix() for p in existing)
         raise DocxImportError(f"{out_dir}: would overwrite {names} (use --force or another --out)")
+    for path, (_, image) in zip(image_paths, images.values(), strict=True):
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(image.data)
     findings: list[DurationFinding] = []
     for ch, path in zip(chapters, planned, strict=True):
         path.write_text("\n".join(ch.lines).rstrip("\n") + "\n", encoding="utf-8")
@@ -565,7 +365,7 @@ def import_docx(
     index = _index(heading_title(title), front_matter, preface, [p.stem for p in planned])
     index_path.write_text("\n".join(index.lines).rstrip("\n") + "\n", encoding="utf-8")
     findings = [*_findings(index, index_path, extract), *findings]
-    report = format_report(source, planned, findings, owner)
+    report = format_report(source, planned, findings, owner, image_paths)
     (out_dir / "import-report.txt").write_text(report, encoding="utf-8")
     return ImportResult(tuple(planned), tuple(findings), report)
 
@@ -598,10 +398,24 @@ def _index(
 
 
 def format_report(
-    source: Path, files: Sequence[Path], findings: Sequence[DurationFinding], owner: str | None
+    source: Path,
+    files: Sequence[Path],
+    findings: Sequence[DurationFinding],
+    owner: str | None,
+    images: Sequence[Path] = (),
 ) -> str:
     lines = [f"# Import report: {source.name}", "", f"Chapters written: {len(files)}"]
     lines += [f"- {p.as_posix()}" for p in files]
+    if images:
+        lines += [
+            "",
+            f"Images written: {len(images)} (move them with the chapters; add a caption to each figure)",
+        ]
+        lines += [f"- {p.as_posix()}" for p in images]
+        if any(p.suffix.lower() in (".emf", ".wmf") for p in images):
+            lines.append(
+                "Word drawings saved as EMF/WMF do not show in browsers: convert them to PNG or SVG."
+            )
     if not owner:
         lines += ["", "No --owner given: add `owner: <role id>` to each chapter's front matter."]
     lines += ["", f"Durations that should become SLAs: {len(findings)}"]

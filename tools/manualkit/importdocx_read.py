@@ -1,0 +1,598 @@
+"""Reading a Word manual's body as blocks: headings, paragraphs, list items, tables, figures.
+
+Word manuals mark their structure in several ways and the import must read each of them: a
+Heading style or an outline level; a numbered heading style ("第一章" from the numbering, not the
+text); or just bold paragraphs typed with their numbers ("第一章 总则", "一、", "（一）", "1.1").
+Generated text (the table of contents, whether styled "toc 1" or a TOC field's result) is left out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from manualkit.importdocx_inline import W_NS, Image, Inline, InlineReader, escape_inline, w
+
+BlockKind = Literal["heading", "paragraph", "bullet", "number", "table"]
+
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+#: Paragraph styles whose text Word or manualkit generates: the table of contents (Word's
+#: "toc N", LibreOffice's "Contents N"; the toctree makes it), a chapter's document-control line
+#: and the revision notes (made from the front matter and data/revisions.yaml).  Imported as
+#: prose they would be frozen, wrong after an edit.
+_GENERATED_STYLE = re.compile(
+    r"^(?:toc \d|toc heading|contents \d+|contents heading|chapter info|revision note)$", re.IGNORECASE
+)
+_CN_NUMERAL = "一二三四五六七八九十百零〇两"
+#: Numbers typed at the start of a heading, by kind, outermost first: the order in which Chinese
+#: documents nest them (第一章 › 第一节 › 一、 › （一） › 1. › （1）) and decimal outlines (1 › 1.1 › 1.1.1).
+_TYPED_NUMBERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("chapter", re.compile(rf"^第[{_CN_NUMERAL}\d]+[章篇部]")),
+    ("section", re.compile(rf"^第[{_CN_NUMERAL}\d]+节")),
+    ("cn", re.compile(rf"^[{_CN_NUMERAL}]+[、.．]")),
+    ("cn-paren", re.compile(rf"^[（(][{_CN_NUMERAL}]+[）)]")),
+    ("decimal-3", re.compile(r"^\d+[.．]\d+[.．]\d+(?![.．]?\d)")),
+    ("decimal-2", re.compile(r"^\d+[.．]\d+(?![.．]?\d)")),
+    ("decimal-1", re.compile(r"^\d+(?:[、]|[.．](?!\d)|\s)")),
+    ("paren", re.compile(r"^[（(]\d+[）)]")),
+)
+_KIND_RANK = {kind: rank for rank, (kind, _) in enumerate(_TYPED_NUMBERS)}
+#: Where a typed heading may end: no sentence ends in a heading (第一条 …。 is an article, prose).
+_SENTENCE_END = re.compile(r"[。；;，,：:？?！!]$")
+#: A typed heading is short: longer bold text is an emphasised paragraph.
+_TYPED_HEADING_MAX = 40
+
+
+class DocxImportError(Exception):
+    """The DOCX cannot be imported (not a DOCX, or output would overwrite files): exit status 2."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CellParagraph:
+    """One paragraph of a table cell: ``kind`` (paragraph, bullet, number), plain text, MyST."""
+
+    kind: str
+    text: str
+    myst: str
+
+
+Cell = tuple[CellParagraph, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """One unit of the Word body in reading order."""
+
+    kind: BlockKind
+    text: str = ""
+    level: int = 0
+    rows: tuple[tuple[Cell, ...], ...] = ()
+    #: MyST inline markup of ``text`` (bold, links, footnote marks); empty: ``text`` escaped.
+    myst: str = ""
+    header_rows: int = 0
+    #: The item's number in Word's numbering (an ordered list that goes on after a paragraph).
+    number: int = 1
+    notes: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    #: A heading's label from a bookmark Word or manualkit put on it (``service_basics``).
+    label: str = ""
+    #: A heading that carries a number (Word's numbering, or typed "第一章") — chapters do,
+    #: 前言 and 使用说明 before them do not.  A table: its heading rows are marked in Word.
+    numbered: bool = False
+    bold: bool = False
+
+    @property
+    def markup(self) -> str:
+        return self.myst or escape_inline(self.text)
+
+
+# --------------------------------------------------------------------------- styles and numbering
+
+
+def _outline_level(element: Any) -> int | None:
+    """``w:outlineLvl`` (0-based) of a paragraph or style element, if set directly on it."""
+    ppr = element.find(w("pPr"))
+    if ppr is None:
+        return None
+    lvl = ppr.find(w("outlineLvl"))
+    if lvl is None:
+        return None
+    try:
+        value = int(lvl.get(w("val")))
+    except (TypeError, ValueError):
+        return None
+    return value if value < 9 else None  # 9 = body text
+
+
+def heading_level(paragraph: Any) -> int | None:
+    """1-based heading level from the style name (Heading N / 标题 N) or an outline level; 0: Title."""
+    level = _outline_level(paragraph._p)
+    if level is not None:
+        return level + 1
+    style = paragraph.style
+    seen = 0
+    while style is not None and seen < 10:
+        match = _HEADING_STYLE.match(style.name or "")
+        if match:
+            return int(match.group(1))
+        if style.name == "Title":
+            return 0  # the document's title: it heads index.md, it is not a chapter
+        level = _outline_level(style.element)
+        if level is not None:
+            return level + 1
+        style = style.base_style
+        seen += 1
+    return None
+
+
+def _generated(paragraph: Any) -> bool:
+    """Whether the paragraph is generated text (contents entries, manualkit's notes)."""
+    style = paragraph.style
+    return style is not None and bool(_GENERATED_STYLE.match(style.name or ""))
+
+
+def _style_bold(paragraph: Any) -> bool:
+    """Whether the paragraph's style (or a style it is based on) sets bold."""
+    style = paragraph.style
+    seen = 0
+    while style is not None and seen < 10:
+        b = style.element.find(f"{w('rPr')}/{w('b')}")
+        if b is not None:
+            return _on(b)
+        style = style.base_style
+        seen += 1
+    return False
+
+
+def _num_pr(paragraph: Any) -> tuple[int | None, int] | None:
+    """(numId, ilvl) of the paragraph's numbering, its own or its style's; None: not numbered."""
+    ppr = paragraph._p.pPr
+    numpr = ppr.numPr if ppr is not None else None
+    style = paragraph.style
+    seen = 0
+    while numpr is None and style is not None and seen < 10:
+        sppr = style.element.pPr
+        numpr = sppr.numPr if sppr is not None else None
+        style = style.base_style
+        seen += 1
+    if numpr is None:
+        return None
+    ilvl = numpr.ilvl.val if numpr.ilvl is not None else 0
+    num_id = numpr.numId.val if numpr.numId is not None else None
+    return num_id, int(ilvl)
+
+
+class _Numbering:
+    """Word's list numbering: each item's format and number, counted as Word counts them.
+
+    Counters belong to the abstract list, so a list that goes on after a paragraph (1, 2, note,
+    3) continues; a level restarts when a level above it advances.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self._abstract_of: dict[int, int] = {}
+        self._overrides: dict[int, dict[int, int]] = {}
+        self._levels: dict[int, dict[int, tuple[str, int]]] = {}
+        self._counters: dict[int, list[int | None]] = {}
+        self._started: set[int] = set()
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, AttributeError, NotImplementedError):
+            return
+        for abstract in numbering.findall(w("abstractNum")):
+            levels: dict[int, tuple[str, int]] = {}
+            for lvl in abstract.findall(w("lvl")):
+                fmt = lvl.find(w("numFmt"))
+                start = lvl.find(w("start"))
+                levels[_int(lvl.get(w("ilvl")))] = (
+                    fmt.get(w("val")) or "decimal" if fmt is not None else "decimal",
+                    _int(start.get(w("val")), 1) if start is not None else 1,
+                )
+            self._levels[_int(abstract.get(w("abstractNumId")))] = levels
+        for num in numbering.findall(w("num")):
+            num_id = _int(num.get(w("numId")))
+            ref = num.find(w("abstractNumId"))
+            self._abstract_of[num_id] = _int(ref.get(w("val")) if ref is not None else None)
+            overrides: dict[int, int] = {}
+            for override in num.findall(w("lvlOverride")):
+                start = override.find(w("startOverride"))
+                if start is not None:
+                    overrides[_int(override.get(w("ilvl")))] = _int(start.get(w("val")), 1)
+            self._overrides[num_id] = overrides
+
+    def item(self, num_id: int, ilvl: int) -> tuple[str, int]:
+        """(``bullet``/``number``, number) of the next item of list ``num_id`` at level ``ilvl``."""
+        abstract = self._abstract_of.get(num_id)
+        fmt, start = (
+            self._levels.get(abstract, {}).get(ilvl, ("decimal", 1))
+            if abstract is not None
+            else ("decimal", 1)
+        )
+        key = abstract if abstract is not None else -num_id
+        counters = self._counters.setdefault(key, [None] * 10)
+        overrides = self._overrides.get(num_id, {})
+        if num_id not in self._started:
+            self._started.add(num_id)
+            for level in overrides:
+                if 0 <= level < 10:
+                    counters[level] = None
+        start = overrides.get(ilvl, start)
+        ilvl = min(max(ilvl, 0), 9)
+        current = counters[ilvl]
+        counters[ilvl] = start if current is None else current + 1
+        for deeper in range(ilvl + 1, 10):
+            counters[deeper] = None
+        return ("bullet" if fmt == "bullet" else "number"), counters[ilvl] or 1
+
+
+def _on(toggle: Any) -> bool:
+    """Whether a Word on/off property (``<w:b/>``, ``<w:tblHeader w:val="0"/>``) is on."""
+    return (toggle.get(w("val")) or "true").lower() not in ("0", "false", "off")
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _list_item(paragraph: Any, numbering: _Numbering) -> tuple[str, int, int] | None:
+    """(``bullet``/``number``, nesting level, number) for a paragraph in a Word list, else None."""
+    name = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+    # "List Bullet 2" / "List Number 3": the level is in the name (its numbering says level 0).
+    match = re.match(r"^list (bullet|number)(?: (\d))?$", name)
+    named_level = int(match.group(2) or 1) - 1 if match else 0
+    num = _num_pr(paragraph)
+    if num is None:
+        return (match.group(1), named_level, 1) if match else None
+    num_id, ilvl = num
+    if num_id is None or num_id == 0:
+        return None  # numbering switched off on this paragraph
+    kind, number = numbering.item(num_id, ilvl)
+    if "bullet" in name and kind == "number" and number == 1 and num_id not in numbering._abstract_of:
+        kind = "bullet"  # no numbering part: trust the style name
+    return kind, max(ilvl, named_level), number
+
+
+# --------------------------------------------------------------------------- package checks
+
+
+#: The relationship type of a package's main document part (``_rels/.rels``).
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+#: The signature of an OLE compound file: a Word 97-2003 .doc, or a .docx saved with a password.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def package_problem(path: Path) -> None:
+    """Raise :class:`DocxImportError` saying what is wrong with the package at ``path``, if anything.
+
+    python-docx reports a file that is no ZIP as "Package not found", which reads like a missing
+    file, and a package without its Word document or with damaged XML as an ``AttributeError`` or
+    an lxml ``XMLSyntaxError`` traceback.  Opening the ZIP and parsing the parts python-docx reads
+    first names the part and the damage instead.
+    """
+    import zipfile
+
+    from lxml import etree
+
+    def refuse(reason: str) -> DocxImportError:
+        return DocxImportError(f"{path}: not a readable .docx file ({reason})")
+
+    try:
+        package = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        start = _first_bytes(path)
+        if start.startswith(b"PK\x03\x04"):
+            raise refuse(
+                "the ZIP package is truncated or damaged; copy the file again from where it came from"
+            ) from exc
+        if start.startswith(_OLE_SIGNATURE):
+            raise refuse(
+                "it is password-protected, or a Word 97-2003 .doc renamed to .docx; remove the "
+                "password (File › Info › Protect Document) or save it from Word as .docx"
+            ) from exc
+        raise refuse(
+            "expected a ZIP package, as every .docx is, found another kind of file (a .doc or a text "
+            "file renamed to .docx?); save it from Word as .docx"
+        ) from exc
+    except OSError as exc:
+        raise DocxImportError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with package:
+        names = set(package.namelist())
+        main = "word/document.xml"
+        for part in ("[Content_Types].xml", "_rels/.rels"):
+            if part not in names:
+                raise refuse(f"{part} is missing: the file is not a complete Word package")
+        for part in ("[Content_Types].xml", "_rels/.rels", main):
+            if part not in names:
+                raise refuse(f"{part} is missing: the package holds no Word document")
+            try:
+                root = etree.fromstring(package.read(part))
+            except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise refuse(f"{part} is damaged: {_first_line(exc)}") from exc
+            if part == "_rels/.rels":
+                main = _main_part(root) or main
+
+
+def _first_bytes(path: Path) -> bytes:
+    """The file's first bytes (its signature), empty if it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(8)
+    except OSError:
+        return b""
+
+
+def _main_part(rels: Any) -> str | None:
+    """The package path of the main document part named by ``_rels/.rels`` (``None`` if unnamed)."""
+    for rel in rels:
+        if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("Target"):
+            return str(rel.get("Target")).lstrip("/")
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    """The parser's reason on one line, without lxml's "(<string>, line 2)" (the part is named)."""
+    text = str(exc).strip().split("\n", 1)[0]
+    return re.sub(r"\s*\(<string>, line \d+\)$", "", text) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- the body
+
+
+def _children(element: Any) -> Iterator[Any]:
+    """Children of ``element``, those inside content controls and custom XML included."""
+    for child in element:
+        if child.tag in (w("sdt"), w("customXml")):
+            content = child.find(w("sdtContent")) if child.tag == w("sdt") else child
+            if content is not None and not _is_toc_control(child):
+                yield from _children(content)
+        else:
+            yield child
+
+
+def _is_toc_control(sdt: Any) -> bool:
+    """Whether a content control holds Word's table of contents (its gallery says so)."""
+    gallery = sdt.find(f"{w('sdtPr')}/{w('docPartObj')}/{w('docPartGallery')}")
+    return gallery is not None and "contents" in (gallery.get(w("val")) or "").lower()
+
+
+def _bookmark_label(p: Any) -> str:
+    """A label from a bookmark on the heading: ``service_basics`` → ``service-basics``.
+
+    manualkit's DOCX marks each labelled heading with a bookmark of the label's name, so a
+    round trip keeps the labels data/ and other chapters refer to.  Word's hidden bookmarks
+    (``_Toc…``, ``_Ref…``) and docutils' ``idN`` are no names anyone chose.
+    """
+    for mark in p.iter(w("bookmarkStart")):
+        name = mark.get(w("name")) or ""
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", name) and not re.fullmatch(r"id\d+", name):
+            return name.replace("_", "-").lower()
+    return ""
+
+
+def typed_number_kind(text: str) -> str | None:
+    """The kind of number typed at the start of ``text`` ("第一章", "（一）", "1.1"), if any."""
+    for kind, pattern in _TYPED_NUMBERS:
+        if pattern.match(text.strip()):
+            return kind
+    return None
+
+
+class _Reader:
+    def __init__(self, document: Any) -> None:
+        from docx.text.paragraph import Paragraph
+
+        self._document = document
+        self._paragraph = Paragraph
+        self.inline = InlineReader(document.part)
+        self.numbering = _Numbering(document)
+
+    def blocks(self, container: Any) -> Iterator[Block]:
+        for element in _children(container):
+            if element.tag == w("p"):
+                block = self.paragraph(element)
+                if block is not None:
+                    yield block
+            elif element.tag == w("tbl"):
+                block = self.table(element)
+                if block is not None:
+                    yield block
+
+    def paragraph(self, p: Any) -> Block | None:
+        paragraph = self._paragraph(p, self._document._body)
+        content = self.inline.read(p, style_bold=_style_bold(paragraph))
+        if content.generated or _generated(paragraph):
+            return None
+        text = content.text
+        if not text:
+            return Block("paragraph", images=content.images) if content.images else None
+        level = heading_level(paragraph)
+        common = {"myst": content.myst, "notes": content.notes, "images": content.images}
+        if level is not None:
+            num = _num_pr(paragraph)
+            numbered = (num is not None and num[0] not in (None, 0)) or typed_number_kind(text) is not None
+            return Block("heading", text, level, label=_bookmark_label(p), numbered=numbered, **common)  # type: ignore[arg-type]
+        listing = _list_item(paragraph, self.numbering)
+        if listing is not None:
+            kind, ilvl, number = listing
+            return Block(kind, text, ilvl, number=number, **common)  # type: ignore[arg-type]
+        return Block("paragraph", text, bold=content.bold, **common)  # type: ignore[arg-type]
+
+    def table(self, tbl: Any) -> Block | None:
+        rows: list[tuple[Cell, ...]] = []
+        header_rows = 0
+        counting_header = True
+        for tr in _children(tbl):
+            if tr.tag != w("tr"):
+                continue
+            trpr = tr.find(w("trPr"))
+            if trpr is not None and trpr.find(w("del")) is not None:
+                continue  # a row deleted with tracked changes on
+            header = trpr is not None and any(
+                (h.get(w("val")) or "true").lower() not in ("0", "false", "off")
+                for h in trpr.findall(w("tblHeader"))
+            )
+            cells: list[Cell] = [()] * _grid(trpr, "gridBefore")
+            for tc in _children(tr):
+                if tc.tag != w("tc"):
+                    continue
+                tcpr = tc.find(w("tcPr"))
+                span = _grid(tcpr, "gridSpan") or 1
+                merge = tcpr.find(w("vMerge")) if tcpr is not None else None
+                continued = merge is not None and (merge.get(w("val")) or "continue") == "continue"
+                # A merged cell shows its text once: the cells it spans (right and below) are blank.
+                cells.append(() if continued else self.cell(tc))
+                cells.extend([()] * (span - 1))
+            cells.extend([()] * _grid(trpr, "gridAfter"))
+            rows.append(tuple(cells))
+            if counting_header and header:
+                header_rows += 1
+            else:
+                counting_header = False
+        if not any(any(c for c in r) for r in rows):
+            return None
+        width = max(len(r) for r in rows)
+        padded = tuple(r + ((),) * (width - len(r)) for r in rows)
+        return Block(
+            "table", rows=padded, header_rows=min(header_rows, len(rows) - 1), numbered=header_rows > 0
+        )
+
+    def cell(self, tc: Any) -> Cell:
+        """A cell's paragraphs and list items; a table nested in it becomes a list of its rows."""
+        out: list[CellParagraph] = []
+        for block in self.blocks(tc):
+            if block.kind == "table":
+                for row in block.rows:
+                    texts = [" ".join(p.text for p in c) for c in row]
+                    mysts = [" ".join(p.myst for p in c) for c in row]
+                    text = "，".join(t for t in texts if t)
+                    if text:
+                        out.append(CellParagraph("bullet", text, "，".join(m for m in mysts if m)))
+            elif block.kind == "heading":
+                out.append(CellParagraph("paragraph", block.text, block.markup))
+            elif block.text:
+                kind = block.kind if block.kind in ("bullet", "number") else "paragraph"
+                # A cell bold throughout is the table's look (a heading row or column), not emphasis.
+                myst = escape_inline(block.text) if block.bold else block.markup
+                out.append(CellParagraph(kind, block.text, myst))
+        return tuple(out)
+
+
+def _grid(properties: Any, name: str) -> int:
+    """A ``w:gridSpan``/``w:gridBefore``/``w:gridAfter`` value (0 when absent or unreadable)."""
+    if properties is None:
+        return 0
+    element = properties.find(w(name))
+    return max(_int(element.get(w("val")) if element is not None else None), 0)
+
+
+def read_blocks(path: Path) -> list[Block]:
+    """The body of a DOCX as blocks in reading order (headings, paragraphs, list items, tables)."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    package_problem(path)
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise DocxImportError(f"{path}: not a readable .docx file ({exc})") from exc
+    except Exception as exc:  # python-docx on a package it cannot make sense of: never a traceback
+        raise DocxImportError(
+            f"{path}: not a readable .docx file ({type(exc).__name__}: {exc}); open it in Word and "
+            "save it again as .docx"
+        ) from exc
+    try:
+        blocks = list(_Reader(document).blocks(document.element.body))
+    except Exception as exc:  # XML python-docx accepted but the import cannot follow: no traceback
+        raise DocxImportError(
+            f"{path}: cannot read the document body ({type(exc).__name__}: {exc}); open it in Word "
+            "and save it again as .docx"
+        ) from exc
+    return _preface_headings(_typed_headings(_header_rows(blocks)))
+
+
+def _header_rows(blocks: Sequence[Block]) -> list[Block]:
+    """Tables' heading rows: as marked ("Repeat as header row") if the document marks any.
+
+    A document that marks its tables' heading rows (manualkit's DOCX, careful authors) marks them
+    all, and its tables without a mark have none (a cover's 文件编号 | KF-SC-001 is no heading).
+    Most Word tables are not marked at all: then the first row of a table is taken as its heading.
+    """
+    if any(b.kind == "table" and b.numbered for b in blocks):
+        return list(blocks)
+    return [
+        dataclasses.replace(b, header_rows=1) if b.kind == "table" and len(b.rows) > 1 else b for b in blocks
+    ]
+
+
+def _typed_headings(blocks: Sequence[Block]) -> list[Block]:
+    """Bold paragraphs that start with a typed number ("第一章 总则", "一、", "（一）") as headings.
+
+    Many Chinese manuals are typed in the Normal style with numbered bold lines for headings.
+    Each kind of number takes the level the document gives it: the level of the styled headings
+    numbered that way, else the next levels below the styled ones, outermost kind first.
+    """
+    styled: dict[str, int] = {}
+    styled_max = 0
+    candidates: set[str] = set()
+    for block in blocks:
+        kind = typed_number_kind(block.text)
+        if block.kind == "heading" and 1 <= block.level <= 3:
+            styled_max = max(styled_max, block.level)
+            if kind is not None:
+                styled[kind] = min(styled.get(kind, 9), block.level)
+        elif block.kind == "paragraph" and kind is not None and _typed_heading(block):
+            candidates.add(kind)
+    levels = dict(styled)
+    next_level = styled_max + 1
+    for kind in sorted(candidates - set(styled), key=_KIND_RANK.__getitem__):
+        if styled and _KIND_RANK[kind] < min(_KIND_RANK[k] for k in styled):
+            continue  # a kind above the styled headings' own: bold text, not a heading
+        levels[kind] = next_level
+        next_level += 1
+    out: list[Block] = []
+    for block in blocks:
+        kind = typed_number_kind(block.text)
+        if block.kind == "paragraph" and kind in levels and _typed_heading(block):
+            block = dataclasses.replace(block, kind="heading", level=levels[kind], numbered=True)
+        out.append(block)
+    return out
+
+
+def _typed_heading(block: Block) -> bool:
+    """Whether a paragraph looks like a typed heading: all bold, short, not a sentence."""
+    return block.bold and len(block.text) <= _TYPED_HEADING_MAX and not _SENTENCE_END.search(block.text)
+
+
+def _preface_headings(blocks: Sequence[Block]) -> list[Block]:
+    """Unnumbered Heading 1s before the first numbered one (前言, 使用说明) open the manual.
+
+    In a manual whose chapters are numbered (by Word or typed), an unnumbered top heading before
+    them is part of the front matter: it becomes a section of index.md, not chapter 1.
+    """
+    tops = [b for b in blocks if b.kind == "heading" and b.level == 1]
+    if not any(b.numbered for b in tops):
+        return list(blocks)
+    out: list[Block] = []
+    before_first = True
+    for block in blocks:
+        if block.kind == "heading" and block.level == 1:
+            if block.numbered:
+                before_first = False
+            elif before_first:
+                block = dataclasses.replace(block, level=2)
+        out.append(block)
+    return out
+
+
+def paragraph_text(paragraph: Any) -> str:
+    """The visible text of a python-docx ``Paragraph`` (accepted changes, content controls)."""
+    return InlineReader(paragraph.part).read(paragraph._p).text
+
+
+__all__ = ["W_NS", "Block", "Cell", "CellParagraph", "DocxImportError", "Inline", "read_blocks"]
