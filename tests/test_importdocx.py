@@ -421,7 +421,6 @@ def test_footnotes_links_and_bold_come_in_as_myst(tmp_path: Path) -> None:
     and bold was dropped; "**注意：**客户" would not even print bold (CommonMark's flanking rule)."""
     document = docx.Document()
     document.add_heading("第一章 投诉处理", level=1)
-    _add_footnotes(document, {1: "依据监管规定，特殊情况可延长至15个工作日。"})
     _xml_paragraph(
         document,
         "<w:r><w:t>一般投诉7个工作日内办结</w:t></w:r>"
@@ -438,10 +437,19 @@ def test_footnotes_links_and_bold_come_in_as_myst(tmp_path: Path) -> None:
         "<w:r><w:rPr><w:b/></w:rPr><w:t>注意：</w:t></w:r><w:r><w:t>客户身份</w:t></w:r>"
         "<w:r><w:rPr><w:b/></w:rPr><w:t>必须</w:t></w:r><w:r><w:t>先核实。</w:t></w:r>",
     )
+    table = document.add_table(rows=1, cols=1)
+    table.cell(0, 0).paragraphs[0]._p.append(
+        __import__("docx.oxml", fromlist=["parse_xml"]).parse_xml(
+            f'<w:r {_W_XMLNS}><w:footnoteReference w:id="2"/></w:r>'
+        )
+    )
+    table.cell(0, 0).paragraphs[0].insert_paragraph_before("重大投诉")
+    _add_footnotes(document, {1: "依据监管规定，特殊情况可延长至15个工作日。", 2: "含监管转办投诉。"})
     source = tmp_path / "m.docx"
     document.save(str(source))
     result = import_docx(source, tmp_path / "out")
     chapter = result.files[0].read_text(encoding="utf-8")
+    assert "* - 重大投诉\n\n    注：含监管转办投诉。\n" in chapter and "\ue005" not in chapter
     assert "一般投诉7个工作日内办结[^1]。\n" in chapter
     assert "\n[^1]: 依据监管规定，特殊情况可延长至15个工作日。\n" in chapter
     assert "详见[监管网站](https://www.nfra.gov.cn/)**注意**：客户身份**必须**先核实。" in chapter

@@ -243,7 +243,7 @@ def to_chapters(
             start = len(ch.lines)
             ch.prose.extend((start + index, text) for index, text in prose)
             ch.add([*table_lines, ""])
-        elif block.text:
+        elif block.text or block.notes:
             ch = chapter()
             ch.close_block()
             ch.add([inline(block), ""], block.text)

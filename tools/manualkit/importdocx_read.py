@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from manualkit.importdocx_inline import W_NS, Image, Inline, InlineReader, escape_inline, w
+from manualkit.importdocx_inline import NOTE, W_NS, Image, Inline, InlineReader, escape_inline, w
 
 BlockKind = Literal["heading", "paragraph", "bullet", "number", "table"]
 
@@ -409,8 +409,10 @@ class _Reader:
         if content.generated or _generated(paragraph):
             return None
         text = content.text
-        if not text:
-            return Block("paragraph", images=content.images) if content.images else None
+        if not text:  # a paragraph holding only a picture or a footnote mark
+            if not (content.images or content.notes):
+                return None
+            return Block("paragraph", myst=content.myst, notes=content.notes, images=content.images)
         level = heading_level(paragraph)
         common = {"myst": content.myst, "notes": content.notes, "images": content.images}
         if level is not None:
@@ -475,11 +477,16 @@ class _Reader:
                         out.append(CellParagraph("bullet", text, "，".join(m for m in mysts if m)))
             elif block.kind == "heading":
                 out.append(CellParagraph("paragraph", block.text, block.markup))
-            elif block.text:
-                kind = block.kind if block.kind in ("bullet", "number") else "paragraph"
-                # A cell bold throughout is the table's look (a heading row or column), not emphasis.
-                myst = escape_inline(block.text) if block.bold else block.markup
-                out.append(CellParagraph(kind, block.text, myst))
+            else:
+                if block.text:
+                    kind = block.kind if block.kind in ("bullet", "number") else "paragraph"
+                    # A cell bold throughout is the table's look (a heading row or column), not emphasis.
+                    myst = escape_inline(block.text) if block.bold else block.markup
+                    out.append(CellParagraph(kind, block.text, myst.replace(NOTE, "")))
+                # A footnote in a cell: its text follows in the cell (a list-table holds no definitions).
+                out.extend(
+                    CellParagraph("paragraph", note, "注：" + escape_inline(note)) for note in block.notes
+                )
         return tuple(out)
 
 
