@@ -93,6 +93,26 @@ def test_deadlines_and_suppressions(tmp_path: Path) -> None:
     assert "1 suppressed" in report.summary()
 
 
+def test_settlement_days_are_working_days(tmp_path: Path) -> None:
+    """T+7日 means seven working days after the day of the transaction, not seven calendar days:
+    it agrees with a 7-working-day SLA (it was reported as a calendar-day deadline no SLA of
+    the section has) and contradicts a 10-working-day reading as prose would."""
+    root = make_project(tmp_path, "deadlines")
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    written = "最迟不超过10个工作日。"
+    assert written in text
+    chapter.write_text(text.replace(written, "最迟不超过T+7日。"), encoding="utf-8")
+    report = run_checks(root, today=TODAY, select=["MK103", "MK105"])
+    assert [d.location.line for d in report.diagnostics if d.location.line == 22] == []
+    chapter.write_text(text.replace(written, "最迟不超过T+10日。"), encoding="utf-8")
+    report = run_checks(root, today=TODAY, select=["MK103"])
+    [contradiction] = [d for d in report.diagnostics if d.location.line == 22 and d.location.column == 48]
+    assert contradiction.message == (
+        "deadline contradicts SLA complaint.general.resolve: prose says T+10日, data says 7个工作日"
+    )
+
+
 #: The nested fixture: 4 投诉处理 › 4.2 complaint-handling (SLAs) › 4.2.1 complaint-handling-rules ›
 #: 4.2.1.x complaint-general-rules / (unlabelled) 材料归档 / complaint-urgent-rules; then 4.3
 #: complaint-callback, a sibling of 4.2 with no SLAs.

@@ -59,6 +59,14 @@ def test_not_numerals(text: str) -> None:
         ("8个营业日内", 8, "working_days", "deadline"),
         ("一个礼拜内", 7, "calendar_days", "deadline"),
         ("一个半月内", 45, "calendar_days", "deadline"),
+        # Settlement days: T+N is N working days whatever unit follows (T+1日 is no calendar day).
+        ("资金T+1到账", 1, "working_days", "deadline"),
+        ("赎回款T+3日内到账", 3, "working_days", "deadline"),
+        ("T＋2个工作日内", 2, "working_days", "deadline"),
+        ("T + 3 日内", 3, "working_days", "deadline"),
+        # Hours written with a Latin h.
+        ("48h内响应", 48, "hours", "deadline"),
+        ("24H内回复", 24, "hours", "deadline"),
     ],
 )
 def test_known_forms(text: str, value: int, unit: str, kind: str) -> None:
@@ -90,6 +98,12 @@ def test_known_forms(text: str, value: int, unit: str, kind: str) -> None:
         "过去一周内的来电",
         "会议历时约2小时",
         "为期3个工作日的岗前培训",
+        "T+0当日到账",
+        "ST+1",
+        "1http",
+        "2hours",
+        "x2h",
+        "7×24h服务",
     ],
 )
 def test_not_durations(text: str) -> None:

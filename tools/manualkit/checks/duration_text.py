@@ -56,6 +56,8 @@ _UNIT_WORDS: dict[str, tuple[DurationUnit, int]] = {
     "周": ("calendar_days", 7),
     "个小时": ("hours", 1),
     "小时": ("hours", 1),
+    "h": ("hours", 1),  # 48h, 24H: only right after a number (see _LATIN_UNITS)
+    "H": ("hours", 1),
     "个钟头": ("hours", 1),
     "分钟": ("minutes", 1),
     "个月": ("months", 1),
@@ -64,6 +66,9 @@ _UNIT_WORDS: dict[str, tuple[DurationUnit, int]] = {
     "年": ("years", 1),
     "月": ("months", 1),  # only in 每月 / 半个月 (3月 is March)
 }
+#: Unit words written with Latin letters: a unit only between a number and a non-letter
+#: (48h内, not the h of 1http or 2hours).
+_LATIN_UNITS = frozenset({"h", "H"})
 _UNIT_ALT = "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
 _NUMBER = rf"(?:\d+(?:\.\d+)?|[{_CN_CHARS}]+)"
 
@@ -74,6 +79,11 @@ _MENTION_RE = re.compile(
     rf"(?P<every>每(?:隔)?)?"
     rf"(?:(?P<num>{_NUMBER})(?P<half1>个半|半)?{_GAP}|(?P<half0>半个|半))?"
     rf"(?P<unit>{_UNIT_ALT})"
+)
+#: T+N (T+1, T+1日, T＋2个工作日): settlement language for N working days after the day of
+#: the transaction, whatever the unit word after it says.
+_T_PLUS_RE = re.compile(
+    rf"(?<![A-Za-z0-9])[Tt]{_GAP}[+＋]{_GAP}(?P<num>\d+)(?:{_GAP}(?P<unit>个工作日|工作日|个营业日|营业日|日|天))?(?![\d.])"
 )
 #: A multiplication or ratio just before the number (7×24小时, 5*8小时, 1/2天): not a duration.
 _OPERATOR_BEFORE = re.compile(rf"[\d{_CN_CHARS}]\s*[×xX*/]\s*$")
@@ -197,10 +207,25 @@ def extract(text: str) -> list[DurationMention]:
 
 
 def _iter_mentions(text: str) -> Iterator[DurationMention]:
+    settlement = [mention for m in _T_PLUS_RE.finditer(text) if (mention := _t_plus(m)) is not None]
+    spans = [(mention.start, mention.end) for mention in settlement]
+    mentions = list(settlement)
     for m in _MENTION_RE.finditer(text):
+        if any(start <= m.start() < end for start, end in spans):
+            continue  # the 1日 of T+1日 is part of the settlement mention
         mention = _mention(text, m)
         if mention is not None:
-            yield mention
+            mentions.append(mention)
+    yield from sorted(mentions, key=lambda mention: mention.start)
+
+
+def _t_plus(m: re.Match[str]) -> DurationMention | None:
+    """T+N as N working days; T+0 (the same day) is no span to compare."""
+    value = int(m["num"])
+    if value == 0:
+        return None
+    shown = re.sub(r"[*_]", "", m.group(0))
+    return DurationMention(float(value), "working_days", m.start(), m.end(), shown)
 
 
 def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
@@ -243,6 +268,13 @@ def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
         return None  # 周一, 星期天: a weekday, not a week
     if num_text is not None and start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
         return None
+    if unit_word in _LATIN_UNITS and (
+        num_text is None
+        or not num_text[0].isdigit()
+        or (start > 0 and text[start - 1].isascii() and text[start - 1].isalpha())
+        or (after[:1].isascii() and after[:1].isalpha())
+    ):
+        return None  # 48h is hours; 1http, x2h, 2hours and 两h are not
     if num_text is not None and not num_text[0].isdigit() and start > 0 and text[start - 1] in _CN_CHARS:
         return None
     value *= factor
