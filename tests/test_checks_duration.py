@@ -64,6 +64,8 @@ def test_not_numerals(text: str) -> None:
         ("赎回款T+3日内到账", 3, "working_days", "deadline"),
         ("T＋2个工作日内", 2, "working_days", "deadline"),
         ("T + 3 日内", 3, "working_days", "deadline"),
+        ("T+1个交易日", 1, "working_days", "deadline"),
+        ("3个交易日内到账", 3, "working_days", "deadline"),
         # Hours written with a Latin h.
         ("48h内响应", 48, "hours", "deadline"),
         ("24H内回复", 24, "hours", "deadline"),

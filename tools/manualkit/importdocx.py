@@ -52,9 +52,6 @@ _HEADING_NUMBER = re.compile(
     r"|[（(][一二三四五六七八九十百零〇两\d]+[）)]|\d+(?:[.．]\d+)+|\d+(?=[\s、.．:：]))[\s、.．:：]*"
 )
 _ASCII_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-#: A settlement-style deadline, "T+1" / "T＋2日": the checker's extractor does not know it (or reads
-#: "T+1日" as one calendar day), yet it is the most common SLA in a bank's manual.
-_T_PLUS = re.compile(r"(?<![A-Za-z])T\s*[+＋]\s*(\d{1,2})(?:个?(?:工作日|交易日|营业日|日|天))?")
 #: The folder, next to the chapters, that receives the document's pictures.
 IMAGES = "images"
 
@@ -280,19 +277,16 @@ def _findings(chapter: _Chapter, path: Path, mentions: Any) -> Iterator[Duration
     from manualkit.models import Duration
 
     for index, text in chapter.prose:
-        settlement = [(t.start(), t.end()) for t in _T_PLUS.finditer(text)]
-        for t in _T_PLUS.finditer(text):
-            days = int(t.group(1))
-            suggestion = (
-                f"manualkit new sla <prefix> --name … --value {days} --unit working_days --start … --end … ; "
-                f"T+{days} counts working days from the transaction day T: "
-                f"write {{sla}}`<id>` instead of “{t.group(0)}”"
-            )
-            yield DurationFinding(path, index + 1, t.group(0), _context(text, t.start(), t.end()), suggestion)
         for m in mentions(text):
-            if any(start < m.end and m.start < end for start, end in settlement):
-                continue  # "T+1日" is one working day after T, not "1日" (a calendar day)
             value = int(m.value) if float(m.value).is_integer() else None
+            if m.text[:1] in "Tt":  # T+1, T+2日: settlement days, working days from the day T
+                suggestion = (
+                    f"manualkit new sla <prefix> --name … --value {value} --unit working_days --start … "
+                    f"--end … ; {m.text} counts working days from the transaction day T: "
+                    f"write {{sla}}`<id>` instead of “{m.text}”"
+                )
+                yield DurationFinding(path, index + 1, m.text, _context(text, m.start, m.end), suggestion)
+                continue
             if value is None:
                 shown = m.text
                 suggestion = f"{m.text}: make it an SLA in data/slas.yaml and cite it with {{sla}}`…`"

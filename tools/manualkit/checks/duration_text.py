@@ -49,6 +49,8 @@ _UNIT_WORDS: dict[str, tuple[DurationUnit, int]] = {
     "日": ("calendar_days", 1),
     "个营业日": ("working_days", 1),
     "营业日": ("working_days", 1),
+    "个交易日": ("working_days", 1),
+    "交易日": ("working_days", 1),
     "个礼拜": ("calendar_days", 7),
     "礼拜": ("calendar_days", 7),
     "个星期": ("calendar_days", 7),
@@ -83,7 +85,7 @@ _MENTION_RE = re.compile(
 #: T+N (T+1, T+1日, T＋2个工作日): settlement language for N working days after the day of
 #: the transaction, whatever the unit word after it says.
 _T_PLUS_RE = re.compile(
-    rf"(?<![A-Za-z0-9])[Tt]{_GAP}[+＋]{_GAP}(?P<num>\d+)(?:{_GAP}(?P<unit>个工作日|工作日|个营业日|营业日|日|天))?(?![\d.])"
+    rf"(?<![A-Za-z0-9])[Tt]{_GAP}[+＋]{_GAP}(?P<num>\d+)(?:{_GAP}(?P<unit>个?(?:工作日|营业日|交易日)|日|天))?(?![\d.])"
 )
 #: A multiplication or ratio just before the number (7×24小时, 5*8小时, 1/2天): not a duration.
 _OPERATOR_BEFORE = re.compile(rf"[\d{_CN_CHARS}]\s*[×xX*/]\s*$")
