@@ -559,6 +559,60 @@ def test_round_trip_keeps_labels_and_the_preface(tmp_path: Path) -> None:
     assert "# 客户服务操作手册\n\n(preface-1)=\n## 前言\n\n本手册规定客户服务工作的基本要求。\n" in index
 
 
+def test_cross_references_to_headings_become_ref_roles(tmp_path: Path) -> None:
+    """Word's cross-references (a REF field to a heading's hidden _Ref bookmark, a hyperlink to
+    its bookmark) came in as frozen text: "见4.2 投诉受理" kept saying 4.2 after sections moved."""
+    document = docx.Document()
+    for level, title, mark in [(1, "投诉处理", "_Ref100"), (2, "投诉受理", "_Ref200"), (2, "投诉办结", "")]:
+        heading = document.add_heading(title, level=level)
+        if mark:
+            start = OxmlElement("w:bookmarkStart")
+            start.set(qn("w:id"), mark[-3:])
+            start.set(qn("w:name"), mark)
+            heading._p.insert(1, start)
+    _xml_paragraph(
+        document,
+        "<w:r><w:t>受理要求见“</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> REF _Ref200 \\r \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        "<w:r><w:t>1.1</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        '<w:r><w:t xml:space="preserve"> 投诉受理</w:t></w:r>'
+        "<w:r><w:t>”，时限见</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> REF _Ref200 \\w \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        "<w:r><w:t>1.1</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        '<w:r><w:t xml:space="preserve"> </w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> REF _Ref200 \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        "<w:r><w:t>投诉受理</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        "<w:r><w:t>；第</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> REF _Ref200 \\r \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        "<w:r><w:t>1.1</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        "<w:r><w:t>节；流程见</w:t></w:r>"
+        '<w:hyperlink w:anchor="_Ref100"><w:r><w:t>本章总则</w:t></w:r></w:hyperlink>'
+        '<w:r><w:t>；另见</w:t></w:r><w:hyperlink w:anchor="_Ref999"><w:r><w:t>附表</w:t></w:r></w:hyperlink>'
+        "<w:r><w:t>。</w:t></w:r>",
+    )
+    chapter = _imported_chapter(document, tmp_path)
+    intake = chapter.split("(")[2].split(")=")[0]  # the label of 投诉受理
+    # Number and title, typed or as a second cross-reference: the role, which prints both.
+    assert f"受理要求见“{{ref}}`{intake}`”，时限见{{ref}}`{intake}`；" in chapter
+    # A number alone stays what the reader wrote, linked.
+    assert f"第{{ref}}`1.1 <{intake}>`节" in chapter
+    assert "流程见{ref}`本章总则 <" in chapter
+    assert "另见附表。" in chapter  # a bookmark on no heading: plain text, no broken link
+    assert "\ue006" not in chapter and "\ue007" not in chapter
+
+
 def test_settlement_deadlines_are_reported_as_working_days(tmp_path: Path) -> None:
     """ "资金T+1到账" was not reported at all, and "T+1日" as one calendar day ("1日")."""
     document = docx.Document()

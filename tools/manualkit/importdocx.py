@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from manualkit.importdocx_inline import NOTE, Image, escape_inline
+from manualkit.importdocx_inline import NOTE, Image, RefTarget, escape_inline, resolve_references
 from manualkit.importdocx_read import (
     Block,
     BlockKind,
@@ -176,6 +176,8 @@ def to_chapters(
     #: The open lists: (kind, column of the item's text) per nesting level.
     lists: list[tuple[BlockKind, int]] = []
     note_number = 0
+    #: Bookmark → the heading it is on, for the cross-references (resolved once all are known).
+    targets: dict[str, RefTarget] = {}
 
     def chapter() -> _Chapter:
         nonlocal current
@@ -211,6 +213,9 @@ def to_chapters(
             title = heading_title(block.text)
             preface = level > 1 and (current is None or current.number == 0)
             label = labels.make(title, numbers, block.label, preface=preface)
+            shown_number = "" if preface else ".".join(map(str, numbers))
+            for name in block.bookmarks:
+                targets.setdefault(name, RefTarget(label, shown_number, title))
             if level == 1:
                 current = _Chapter(counters[0], label, [*front_matter])
                 chapters.append(current)
@@ -251,6 +256,7 @@ def to_chapters(
             alt = [f":alt: {' '.join(image.alt.split())}"] if image.alt else []
             ch.add([f":::{{figure}} {IMAGES}/{name}", *alt, ":::", ""])
     for ch in chapters:
+        ch.lines[:] = [resolve_references(line, targets) for line in ch.lines]
         if ch.notes:
             ch.close_block()
             for number, note in ch.notes:

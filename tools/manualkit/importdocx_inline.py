@@ -60,6 +60,13 @@ _FALSE = {"0", "false", "off", "none"}
 
 # Private-use characters stand for markup while the text is escaped (escaping must not touch it).
 BOLD_OPEN, BOLD_CLOSE, LINK_OPEN, LINK_CLOSE, NOTE = "\ue000", "\ue001", "\ue002", "\ue003", "\ue005"
+#: A link to a bookmark in the document, ``REF_MARK name REF_TEXT escaped text REF_MARK``: which
+#: section the bookmark is on is known only once every heading has its label, so the chapter
+#: writer resolves it (:func:`resolve_references`).
+REF_MARK, REF_TEXT = "\ue006", "\ue007"
+_REF_MARKED = re.compile(f"{REF_MARK}([^{REF_TEXT}]*){REF_TEXT}([^{REF_MARK}]*){REF_MARK}")
+#: Internal link targets travel as links whose address is "#" + the bookmark's name.
+_INTERNAL = "#"
 
 #: A line break inside a paragraph and the blanks around it.
 _LINE_BREAK = re.compile(r"[ \t]*\n\s*")
@@ -180,7 +187,7 @@ class InlineReader:
             if tag == w("r"):
                 self._run(child, bold, href, out, images, generated)
             elif tag == w("hyperlink"):
-                self._walk(child, bold, self._link_target(child), out, images, generated)
+                self._walk(child, bold, self._link_target(child) or href, out, images, generated)
             elif tag == f"{{{_MC_NS}}}AlternateContent":
                 choice = child.find(f"{{{_MC_NS}}}Choice")
                 if choice is not None:
@@ -272,18 +279,26 @@ class InlineReader:
         return paragraph_bold
 
     def _link_target(self, hyperlink: Any) -> str | None:
+        """A web address, or "#" + the bookmark a link inside the document jumps to."""
         rid = hyperlink.get(f"{{{_R_NS}}}id")
         if rid:
             rel = self._part.rels.get(rid)
             if rel is not None and rel.is_external:
                 return safe_url(rel.target_ref)
-        return None
+        anchor = hyperlink.get(w("anchor"))
+        return _INTERNAL + anchor if anchor and _BOOKMARK_NAME.fullmatch(anchor) else None
 
     def _field_link(self) -> str | None:
-        """The address of a HYPERLINK field whose result is being read, if any."""
+        """The address of a HYPERLINK field, or the bookmark of a REF field (a cross-reference,
+        "见4.2 投诉处理" typed with Insert › Cross-reference), whose result is being read."""
         for instruction, in_result in reversed(self._fields):
+            if not in_result:
+                continue
+            internal = re.match(r'\s*(?:REF\s+|HYPERLINK\s+\\l\s+"?)([A-Za-z_][A-Za-z0-9_]*)', instruction)
+            if internal:
+                return _INTERNAL + internal.group(1)
             match = re.match(r'\s*HYPERLINK\s+"([^"]+)"', instruction)
-            if in_result and match:
+            if match:
                 return safe_url(match.group(1))
         return None
 
@@ -302,6 +317,72 @@ class InlineReader:
             alt = (props.get("descr") or props.get("title") or "").strip()
             break
         return Image(str(target.partname), data, extension, " ".join(alt.split()))
+
+
+#: A Word bookmark name: a letter or "_" then letters, digits and "_" (at most 40).
+_BOOKMARK_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+@dataclasses.dataclass(frozen=True)
+class RefTarget:
+    """A heading a bookmark is on: its section label, number ("4.2") and title."""
+
+    label: str
+    number: str
+    title: str
+
+
+def resolve_references(myst: str, targets: dict[str, RefTarget]) -> str:
+    """``myst`` with its links to bookmarks made ``{ref}`` roles to the sections they are on.
+
+    A cross-reference that reads as the section's title, or its number and title ("见4.2 投诉
+    处理": Word users insert the number and the title as two cross-references, or type the
+    title after the number), becomes ``{ref}`label```: the outputs print number and title
+    themselves and keep them right when sections move.  Other wording is kept as the role's
+    text.  A link to a bookmark that is on no heading (a table, a paragraph) stays plain text.
+    """
+    out: list[str] = []
+    position = 0
+    while (match := _REF_MARKED.search(myst, position)) is not None:
+        out.append(myst[position : match.start()])
+        position = match.end()
+        escaped, target = match.group(2), targets.get(match.group(1))
+        if target is None:
+            out.append(escaped)
+            continue
+        plain = _unescaped(escaped)
+        if target.number and plain == target.number:
+            rest = _title_after(myst, position, match.group(1), target)
+            if rest is not None:
+                out.append(f"{{ref}}`{target.label}`")
+                position = rest
+                continue
+        if plain in (target.title, f"{target.number} {target.title}", f"{target.number}{target.title}"):
+            out.append(f"{{ref}}`{target.label}`")
+        elif not plain or "`" in plain or "<" in plain:
+            out.append(escaped)
+        else:
+            out.append(f"{{ref}}`{plain} <{target.label}>`")
+    out.append(myst[position:])
+    return "".join(out)
+
+
+def _unescaped(escaped: str) -> str:
+    return re.sub(r"\\(.)", r"\1", escaped).strip()
+
+
+def _title_after(myst: str, position: int, name: str, target: RefTarget) -> int | None:
+    """Where the section's title ends if it follows at ``position`` (after blanks), typed or as a
+    second cross-reference to the same bookmark; ``None`` if something else follows."""
+    start = position
+    while start < len(myst) and myst[start] in " \u3000":
+        start += 1
+    reference = _REF_MARKED.match(myst, start)
+    if reference is not None:
+        same = reference.group(1) == name and _unescaped(reference.group(2)) == target.title
+        return reference.end() if same else None
+    typed = _MYST_INLINE.sub(r"\\\1", target.title)
+    return start + len(typed) if myst.startswith(typed, start) else None
 
 
 def safe_url(url: str) -> str | None:
@@ -430,6 +511,13 @@ def _edge(group: tuple[str, bool, str | None, str | None], index: int) -> str:
     return text[index] if text else ""
 
 
+def _link(match: re.Match[str], links: Sequence[str]) -> str:
+    text, address = match.group(1).strip(), links[int(match.group(2))]
+    if address.startswith(_INTERNAL):
+        return f"{REF_MARK}{address[len(_INTERNAL) :]}{REF_TEXT}{text}{REF_MARK}"
+    return f"[{text}]({address})"
+
+
 def _to_myst(marked: str, links: Sequence[str]) -> str:
     """Escape the text of ``marked`` and turn its private-use markers into MyST markup."""
     escaped = _MYST_INLINE.sub(r"\\\1", " ".join(marked.split()))
@@ -437,9 +525,5 @@ def _to_myst(marked: str, links: Sequence[str]) -> str:
     escaped = re.sub(f"{BOLD_OPEN}(\\s*){BOLD_CLOSE}", r"\1", escaped)
     escaped = re.sub(f"{BOLD_CLOSE}(\\s*){BOLD_OPEN}", r"\1", escaped)  # adjacent bold runs: one
     escaped = escaped.replace(BOLD_OPEN, "**").replace(BOLD_CLOSE, "**")
-    escaped = re.sub(
-        f"{LINK_OPEN}(.*?){LINK_CLOSE}(\\d+){LINK_CLOSE}",
-        lambda m: f"[{m.group(1).strip()}]({links[int(m.group(2))]})",
-        escaped,
-    )
+    escaped = re.sub(f"{LINK_OPEN}(.*?){LINK_CLOSE}(\\d+){LINK_CLOSE}", lambda m: _link(m, links), escaped)
     return guard_line_start(escaped)

@@ -83,6 +83,9 @@ class Block:
     #: 前言 and 使用说明 before them do not.  A table: its heading rows are marked in Word.
     numbered: bool = False
     bold: bool = False
+    #: Every bookmark on a heading (also Word's hidden ``_Ref…``/``_Toc…`` ones): what the
+    #: document's cross-references to this section point at.
+    bookmarks: tuple[str, ...] = ()
 
     @property
     def markup(self) -> str:
@@ -418,7 +421,9 @@ class _Reader:
         if level is not None:
             num = _num_pr(paragraph)
             numbered = (num is not None and num[0] not in (None, 0)) or typed_number_kind(text) is not None
-            return Block("heading", text, level, label=_bookmark_label(p), numbered=numbered, **common)  # type: ignore[arg-type]
+            marks = tuple(m.get(w("name")) or "" for m in p.iter(w("bookmarkStart")))
+            label = _bookmark_label(p)
+            return Block("heading", text, level, label=label, numbered=numbered, bookmarks=marks, **common)  # type: ignore[arg-type]
         listing = _list_item(paragraph, self.numbering)
         if listing is not None:
             kind, ilvl, number = listing
