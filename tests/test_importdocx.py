@@ -613,6 +613,25 @@ def test_cross_references_to_headings_become_ref_roles(tmp_path: Path) -> None:
     assert "\ue006" not in chapter and "\ue007" not in chapter
 
 
+def test_index_is_headed_with_the_documents_title(tmp_path: Path) -> None:
+    """Without a Title paragraph the manual's title is the one in the file's properties, not
+    the file's name."""
+    document = docx.Document()
+    document.core_properties.title = "客户服务操作手册（2025年版）"
+    document.add_heading("总则", level=1)
+    document.add_paragraph("本手册适用于全行。")
+    source = tmp_path / "old-manual-final-2.docx"
+    document.save(str(source))
+    import_docx(source, tmp_path / "out")
+    index = (tmp_path / "out" / "index.md").read_text(encoding="utf-8")
+    assert "\n# 客户服务操作手册（2025年版）\n" in index and "old-manual" not in index
+    untitled = docx.Document()
+    untitled.add_heading("总则", level=1)
+    untitled.save(str(tmp_path / "plain.docx"))
+    import_docx(tmp_path / "plain.docx", tmp_path / "plain")
+    assert "\n# plain\n" in (tmp_path / "plain" / "index.md").read_text(encoding="utf-8")
+
+
 def test_settlement_deadlines_are_reported_as_working_days(tmp_path: Path) -> None:
     """ "资金T+1到账" was not reported at all, and "T+1日" as one calendar day ("1日")."""
     document = docx.Document()

@@ -525,7 +525,21 @@ def read_blocks(path: Path) -> list[Block]:
             f"{path}: cannot read the document body ({type(exc).__name__}: {exc}); open it in Word "
             "and save it again as .docx"
         ) from exc
-    return _preface_headings(_typed_headings(_header_rows(blocks)))
+    blocks = _preface_headings(_typed_headings(_header_rows(blocks)))
+    return _with_title(blocks, document)
+
+
+def _with_title(blocks: list[Block], document: Any) -> list[Block]:
+    """``blocks`` opened by the document's title: its Title paragraph, else the title in its
+    properties (File › Info), which many manuals set instead of a Title paragraph — the
+    imported ``index.md`` was headed with the file's name ("old-manual-final-2")."""
+    if any(block.kind == "heading" and block.level == 0 for block in blocks):
+        return blocks
+    try:
+        title = " ".join((document.core_properties.title or "").split())
+    except Exception:  # a damaged docProps/core.xml: the file name will do
+        return blocks
+    return [Block("heading", title, 0), *blocks] if title else blocks
 
 
 def _header_rows(blocks: Sequence[Block]) -> list[Block]:
