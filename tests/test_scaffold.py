@@ -179,6 +179,9 @@ def test_mounting_the_writer_commands_stays_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+_SLA = ["sla", "x.y", "--name", "新时限", "--value", "3", "--start", "a", "--end", "b", "--owner", "cs.agent"]
+
+
 def _data_bytes(project: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((project / "data").glob("*.yaml"))}
 
@@ -249,6 +252,44 @@ def _data_bytes(project: Path) -> dict[str, bytes]:
         (
             ["chapter", "--title", "", "--slug", "new-one", "--owner", "cs.manager"],
             "--title: expected a non-empty",
+        ),
+        # Values argparse refused with its whole usage (eight lines) or the loader refused only after
+        # appending (naming a line of the rolled-back entry): now one line naming the option.
+        (
+            [*_SLA, "--unit", "workdays"],
+            "--unit: expected one of working_days (工作日/个工作日), calendar_days (天/日/自然日/日历日), "
+            "hours (小时/时), minutes (分钟/分), months (月/个月), years (年), found 'workdays'; "
+            "did you mean 'working_days'?",
+        ),
+        ([*_SLA, "--unit", "hours", "--kind", "dedline"], "--kind: expected one of deadline, interval"),
+        ([*_SLA, "--unit", "hours", "--bound", "most"], "--bound: expected one of within (以内/内)"),
+        (
+            [*_SLA, "--unit", "hours", "--tags", "投诉"],
+            "--tags: expected ids of lowercase ASCII words joined by dots or dashes "
+            "(e.g. complaint,callback), found '投诉'",
+        ),
+        (
+            ["form", "--chapter", "二", "--title", "表"],
+            "--chapter: expected a chapter number such as 4, found '二'",
+        ),
+        (
+            [
+                "chapter",
+                "--title",
+                "新章",
+                "--slug",
+                "new-one",
+                "--owner",
+                "cs.manager",
+                "--review-due",
+                "2027-02-30",
+            ],
+            "--review-due: expected a date YYYY-MM-DD, found '2027-02-30'",
+        ),
+        (
+            ["chapter", "--title", "投诉处理", "--slug", "new-one", "--owner", "cs.manager"],
+            "--title: expected a new chapter title, found '投诉处理', which manual/02-complaints.md:7 "
+            "already has",
         ),
     ],
 )
@@ -406,3 +447,140 @@ def test_chapter_not_in_utf8_is_explained(project: Path) -> None:
     (project / "manual" / "01-basics.md").write_bytes("# 基础\n".encode("gb18030"))
     with pytest.raises(ScaffoldError, match=r"01-basics\.md: expected UTF-8 text, found byte 0xbb"):
         new_form(project, chapter=2, title="表")
+
+
+GROUPED_FORMS = """\
+# Forms: each prints as its own appendix.
+
+# ---- 第2章 投诉处理 ----
+- id: F-02-01
+  title: 投诉受理登记表
+  purpose: 记录受理
+  section: complaint-handling
+  owner: cs.agent
+  fields:
+    - {id: customer.name, label: 客户姓名}
+
+- id: F-02-02
+  title: 投诉回访记录表
+  purpose: 记录回访
+  section: complaint-handling
+  owner: cs.agent
+  fields:
+    - {id: result, label: 回访结果}
+
+# ---- 第3章 附录 ----
+- id: F-03-01
+  title: 附录表
+  purpose: 记录备注
+  section: appendices
+  owner: cs.agent
+  fields:
+    - {id: note, label: 备注}
+"""
+
+
+def _without(text: str, first_line: int, count: int) -> str:
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[: first_line - 1] + lines[first_line - 1 + count :])
+
+
+def test_new_form_goes_with_its_chapter_so_the_appendices_stay_in_order(project: Path) -> None:
+    """The form appendices are numbered in file order (附件1, 附件2, …): appended at the end, a new
+    F-02-03 followed F-03-01 and F-01-01 became the last appendix, under another chapter's heading."""
+    forms = project / "data" / "forms.yaml"
+    forms.write_text(GROUPED_FORMS, encoding="utf-8")
+
+    second = new_form(project, chapter=2, title="投诉升级审批表")
+    text = forms.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[second.line - 1] == "- id: F-02-03"
+    assert lines[second.line - 3 : second.line - 1] == [
+        "",
+        "# F-02-03: added by `manualkit new form`; replace the sample fields with the real ones.",
+    ]
+    assert "\n    - {id: result, label: 回访结果}\n\n# F-02-03: added by" in text
+    assert "  signatures: [cs.manager]\n\n# ---- 第3章 附录 ----\n- id: F-03-01" in text
+    # Every byte of the file is still there, in its order: only whole lines were inserted.
+    assert _without(text, second.line - 2, 19) == GROUPED_FORMS
+
+    first = new_form(project, chapter=1, title="服务时间公示表")
+    text = forms.read_text(encoding="utf-8")
+    assert text.startswith("# Forms: each prints as its own appendix.\n\n# F-01-01: added by")
+    assert "  signatures: [cs.manager]\n\n# ---- 第2章 投诉处理 ----\n- id: F-02-01" in text
+    assert text.splitlines()[first.line - 1] == "- id: F-01-01"
+
+    data, diagnostics = load_data(project / "data")
+    assert diagnostics == [] and data is not None
+    assert [f.id for f in data.forms] == ["F-01-01", "F-02-01", "F-02-02", "F-02-03", "F-03-01"]
+
+
+def test_new_checklist_and_sla_go_next_to_their_kin(project: Path) -> None:
+    new_checklist(project, chapter=1, title="服务检查清单", items=["已核对"])
+    sla = new_sla(
+        project,
+        prefix="complaint.general",
+        name="投诉回访时限",
+        value=3,
+        unit="working_days",
+        start="办结投诉",
+        end="完成回访",
+        owner="cs.agent",
+    )
+    data, diagnostics = load_data(project / "data")
+    assert diagnostics == [] and data is not None
+    assert [c.id for c in data.checklists] == ["CL-01-01", "CL-02-01"]
+    assert [s.id for s in data.slas][:3] == [
+        "complaint.general.resolve",
+        "complaint.general.ack",
+        "complaint.general.1",
+    ]
+    slas = (project / "data" / "slas.yaml").read_text(encoding="utf-8").splitlines()
+    assert slas[sla.line - 1] == "- id: complaint.general.1"
+    assert slas[sla.line + 6] == "- id: record.retention", "no blank lines added where the file has none"
+
+
+def test_sla_unit_and_bound_may_be_typed_as_the_manual_prints_them(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A writer who reads 至少3个工作日 types --unit 工作日 --bound 至少: argparse printed its usage."""
+    arguments = [
+        "--project",
+        str(project),
+        "new",
+        *_SLA,
+        "--unit",
+        "工作日",
+        "--bound",
+        "至少",
+        "--chapter",
+        "02",
+    ]
+    assert cli.main(arguments) == 0
+    assert "(新时限: 至少3个工作日)" in capsys.readouterr().out
+    data, _ = load_data(project / "data")
+    assert data is not None
+    duration = data.sla("x.y.1").duration
+    assert (duration.unit, duration.bound) == ("working_days", "at_least")
+
+
+def test_messages_say_what_the_writer_must_still_fill_in(project: Path) -> None:
+    bare = new_checklist(project, chapter=2, title="回访检查清单")
+    assert "Its one item is the placeholder “（待补充检查事项）”: replace it" in bare.message
+    assert "`manualkit check` warns MK102" in bare.message
+    full = new_checklist(project, chapter=2, title="另一清单", items=["已回访"])
+    assert "placeholder" not in full.message
+    form = new_form(project, chapter=2, title="新表")
+    assert "its stand-in purpose “新表，用于记录办理情况” (or pass --purpose)" in form.message
+    assert "stand-in" not in new_form(project, chapter=2, title="又一表", purpose="记录。").message
+    sla = new_sla(
+        project,
+        prefix="x",
+        name="新时限",
+        value=1,
+        unit="hours",
+        start="a",
+        end="b",
+        section="complaint-handling",
+    )
+    assert "in section (complaint-handling), which starts at manual/02-complaints.md:6" in sla.message

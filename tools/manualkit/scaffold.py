@@ -2,10 +2,10 @@
 
 A writer adding a form should not have to know the YAML schema, the id scheme or where the form is
 printed.  Each scaffold picks the next free id, renders a template from ``templates/scaffold/``,
-*appends* it as text (the data file's comments, layout, line endings and BOM stay as the writer
-left them), re-loads ``data/`` with the real loader and rolls the file back if the new entry made it
-invalid.  It then says where the new entry is to be cited, in the writer's terms (a role to type, a
-file to open).
+*inserts* it as text next to its kin (:mod:`manualkit.scaffold_place`; the data file's comments,
+layout, line endings and BOM stay as the writer left them), re-loads ``data/`` with the real loader
+and rolls the file back if the new entry made it invalid.  It then says where the new entry is to
+be cited, in the writer's terms (a role to type, a file to open), and what is left to fill in.
 
 Everything the writer typed is checked before any file is touched, and ``data/`` must load cleanly
 before anything is appended: otherwise a rollback would report an error the writer's own request
@@ -23,7 +23,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from manualkit.diagnostics import Diagnostic
@@ -36,6 +36,23 @@ if TYPE_CHECKING:
 _UNITS: tuple[DurationUnit, ...] = ("working_days", "calendar_days", "hours", "minutes", "months", "years")
 _BOUNDS: tuple[Bound, ...] = ("within", "at_least", "at_most")
 _KINDS: tuple[SlaKind, ...] = ("deadline", "interval", "advance", "retention", "period")
+#: What a writer types for a unit or bound in Chinese (as the manual prints it: 7个工作日, 至少3年).
+_UNIT_WORDS: dict[str, DurationUnit] = {
+    "工作日": "working_days",
+    "个工作日": "working_days",
+    "天": "calendar_days",
+    "日": "calendar_days",
+    "自然日": "calendar_days",
+    "日历日": "calendar_days",
+    "小时": "hours",
+    "时": "hours",
+    "分钟": "minutes",
+    "分": "minutes",
+    "月": "months",
+    "个月": "months",
+    "年": "years",
+}
+_BOUND_WORDS: dict[str, Bound] = {"以内": "within", "内": "within", "至少": "at_least", "不超过": "at_most"}
 _CHAPTER_FILE = re.compile(r"^(\d{2,})-([a-z0-9][a-z0-9\-]*)\.md$")
 _LABEL_LINE = re.compile(r"^\(([a-z][a-z0-9\-]*)\)=\s*$", re.MULTILINE)
 #: Any MyST target a label could collide with: ``(label)=`` lines and directives' ``:name:`` option.
@@ -48,6 +65,10 @@ _DOTTED = re.compile(r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$")
 #: ``search`` and the Python module index page): a chapter label with one of these names makes
 #: the build fail with "duplicate label".
 RESERVED_NAMES = frozenset({"genindex", "modindex", "search", "py-modindex"})
+
+
+#: The item of a checklist scaffolded without ``--item``: the writer replaces it.
+_PLACEHOLDER_ITEM = "（待补充检查事项）"
 
 
 class ScaffoldError(Exception):
@@ -383,8 +404,10 @@ def _errors(diagnostics: Iterable[Diagnostic]) -> set[str]:
 
 
 def append_entry(root: Path, collection: str, entry_text: str, new_id: str) -> int:
-    """Append ``entry_text`` to the collection's data file; return the 1-based line of the new entry.
+    """Add ``entry_text`` to the collection's data file; return the 1-based line of the new entry.
 
+    The entry goes next to the entries it belongs with (:mod:`manualkit.scaffold_place`: a form
+    after the last form of its chapter, so the appendices stay in order), else at the end.
     ``data/`` must load without errors before (see :func:`require_valid_data`), so every error
     of the re-load afterwards is the new entry's.  On one (or the new id not loading) the file
     gets back its exact previous bytes and ``ScaffoldError`` lists the errors with the rejected
@@ -394,24 +417,34 @@ def append_entry(root: Path, collection: str, entry_text: str, new_id: str) -> i
     import yaml
 
     from manualkit.loader import load_data
+    from manualkit.scaffold_place import place
 
     data_dir = root / "data"
     path = data_file(root, collection)
     before_bytes = path.read_bytes() if path.exists() else None
     stored = TextFile.read(path) if path.exists() else TextFile("", "\n", False)
     nl = stored.newline
+    # A template's leading newlines would add blank lines of their own.
+    entry = entry_text.replace("\r\n", "\n").strip("\n") + "\n"
 
     text = stored.text
-    if text.strip() and yaml.safe_load(text) in (None, []):
-        # ``[]`` (flow style) cannot be continued with a block entry: keep only the comments.
-        text = "".join(line for line in text.splitlines(keepends=True) if line.lstrip().startswith("#"))
-    text = text.rstrip("\r\n") + nl if text.strip() else text
-    separator = nl if text.strip() else ""
-    start_line = text.count("\n") + (1 if separator else 0) + 1
-    # The separator is the blank line before the entry; a template's leading newlines would add more.
-    entry = entry_text.replace("\r\n", "\n").strip("\n") + "\n"
+    placement = place(text, new_id, numbered=collection in ("forms", "checklists")) if text.strip() else None
+    if placement is not None:
+        lines = text.splitlines(keepends=True)
+        head, tail = "".join(lines[: placement.index]), "".join(lines[placement.index :])
+        before = nl if placement.blank_before else ""
+        new_text = head + before + stored.lines(entry) + (nl if placement.blank_after else "") + tail
+        start_line = placement.index + (1 if before else 0) + 1
+    else:
+        if text.strip() and yaml.safe_load(text) in (None, []):
+            # ``[]`` (flow style) cannot be continued with a block entry: keep only the comments.
+            text = "".join(line for line in text.splitlines(keepends=True) if line.lstrip().startswith("#"))
+        text = text.rstrip("\r\n") + nl if text.strip() else text
+        separator = nl if text.strip() else ""  # the blank line before the entry
+        start_line = text.count("\n") + (1 if separator else 0) + 1
+        new_text = text + separator + stored.lines(entry)
     try:
-        path.write_bytes(stored.encode(text + separator + stored.lines(entry)))
+        path.write_bytes(stored.encode(new_text))
         data, diagnostics = load_data(data_dir, root=root)
     except BaseException:
         _restore(path, before_bytes)
@@ -507,8 +540,9 @@ def new_form(
     line = append_entry(root, "forms", text, form_id)
     path = data_file(root, "forms")
     where = f"{_rel(root, ch.path)}:{label_line(ch.path, label)}"
+    stand_in = "" if purpose else f" and its stand-in purpose “{title}，用于记录办理情况” (or pass --purpose)"
     message = (
-        f"Added form {form_id} {title} at {_rel(root, path)}:{line} (replace its sample fields).\n"
+        f"Added form {form_id} {title} at {_rel(root, path)}:{line} (replace its sample fields{stand_in}).\n"
         f"The form must be referenced in chapter {ch.number} ({_rel(root, ch.path)}): until it is, "
         f'`manualkit check` fails with MK107 ("… that chapter never references it").\n'
         f"Print it in section ({label}), which starts at {where}, with:\n\n:::{{form}} {form_id}\n:::\n\n"
@@ -597,11 +631,16 @@ def new_sla(
     from manualkit.models import Duration
 
     shown = render_duration(Duration(value=value, unit=unit, bound=bound), kind)
-    where = f" in {_rel(root, ch.path)}, section ({label})" if ch else ""
+    where = (
+        f" in section ({label}), which starts at {_rel(root, ch.path)}:{label_line(ch.path, label)}"
+        if ch and label
+        else ""
+    )
     message = (
         f"Added SLA {new_id} ({name}: {shown}) at {_rel(root, path)}:{line}.\n"
         f"Cite it with {{sla}}`{new_id}`{where}: it renders as “{shown}”, linked to its row of "
-        f"the SLA table once a :::{{sla-table}} lists it (by its section or tags)."
+        f"the SLA table once a :::{{sla-table}} lists it (by its section or tags).\n"
+        "Until the manual cites it, `manualkit check` warns MK102 (defined but never used)."
     )
     return Scaffolded(path, new_id, line, message)
 
@@ -631,14 +670,21 @@ def new_checklist(
         title=title,
         owner=chosen_owner,
         section=label,
-        items=list(items) or ["（待补充检查事项）"],
+        items=list(items) or [_PLACEHOLDER_ITEM],
     )
     line = append_entry(root, "checklists", text, checklist_id)
     path = data_file(root, "checklists")
+    placeholder = (
+        ""
+        if items
+        else f"\nIts one item is the placeholder “{_PLACEHOLDER_ITEM}”: replace it with the real items "
+        f"(or pass --item, repeated); no check flags it, it is printed as written."
+    )
     message = (
-        f"Added checklist {checklist_id} {title} at {_rel(root, path)}:{line}.\n"
+        f"Added checklist {checklist_id} {title} at {_rel(root, path)}:{line}.{placeholder}\n"
         f"Print it in section ({label}) at {_rel(root, ch.path)}:{label_line(ch.path, label)} with:\n\n"
-        f":::{{checklist}} {checklist_id}\n:::"
+        f":::{{checklist}} {checklist_id}\n:::\n\n"
+        "Until a chapter prints it, `manualkit check` warns MK102 (defined but never used)."
     )
     return Scaffolded(path, checklist_id, line, message)
 
@@ -666,6 +712,7 @@ def new_chapter(
             f"found {slug!r}"
         )
     _known_role(root, owner)
+    refuse_taken_chapter_title(root, title)
     taken = taken_names(root)
     if slug in taken:
         raise ScaffoldError(
@@ -714,6 +761,30 @@ def new_chapter(
     return Scaffolded(path, doc, 6, message)
 
 
+def refuse_taken_chapter_title(root: Path, title: str) -> None:
+    """Refuse a chapter title another chapter already has.
+
+    Nothing else would: the checker and Sphinx accept two chapters both called 消费者权益保护,
+    and readers then find two identical entries in the contents, the PDF bookmarks and the
+    references to either chapter.
+    """
+    from manualkit.datarefs import same_text
+
+    wanted = same_text(title)
+    for ch in chapters(root):
+        lines = TextFile.read(ch.path).text.replace("\r\n", "\n").split("\n")
+        front = _FRONT_MATTER.match("\n".join(lines) + "\n")
+        first = front.group(0).count("\n") if front else 0
+        for number, line in enumerate(lines[first:], first + 1):
+            if line.startswith("# "):
+                if same_text(line[2:]) == wanted:
+                    raise ScaffoldError(
+                        f"--title: expected a new chapter title, found {title!r}, which "
+                        f"{_rel(root, ch.path)}:{number} already has; choose another"
+                    )
+                break
+
+
 def taken_names(root: Path) -> dict[str, str]:
     """Labels and document names already used in ``manual/`` → the file that uses them.
 
@@ -759,11 +830,58 @@ def _project(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "project", None) or ".")
 
 
-def _date(value: str) -> dt.date:
+def _date(option: str, value: str | None) -> dt.date | None:
+    """``--review-due`` as a date, refused in one line (argparse's type error printed its usage)."""
+    if value is None:
+        return None
     try:
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {value!r}") from exc
+        raise ScaffoldError(f"{option}: expected a date YYYY-MM-DD, found {value!r}") from exc
+
+
+def choose(option: str, text: str, allowed: Sequence[str], words: dict[str, str] | None = None) -> str:
+    """One of ``allowed`` (or a Chinese word for one) from what the writer typed; one line if not.
+
+    argparse's ``choices`` answered ``--unit 工作日`` with eight lines of usage; a writer who
+    thinks in 7个工作日 now gets it accepted, and a typo gets the closest name.
+    """
+    typed = text.strip()
+    if typed in allowed:
+        return typed
+    if words and typed in words:
+        return words[typed]
+    lowered = typed.lower().replace("-", "_").replace(" ", "_")
+    if lowered in allowed:
+        return lowered
+    aliases = {name: "/".join(w for w, n in (words or {}).items() if n == name) for name in allowed}
+    shown = ", ".join(f"{name} ({aliases[name]})" if aliases[name] else name for name in allowed)
+    close = difflib.get_close_matches(lowered, allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ScaffoldError(f"{option}: expected one of {shown}, found {text!r}{hint}")
+
+
+def chapter_number(text: str | None) -> int | None:
+    """``--chapter`` as a number (``4`` or ``04``), refused in one line (argparse printed its usage)."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    if not re.fullmatch(r"\d+", stripped):
+        raise ScaffoldError(f"--chapter: expected a chapter number such as 4, found {text!r}")
+    return int(stripped)
+
+
+def _tag_list(text: str | None) -> list[str]:
+    """``--tags a,b`` as ids, refused before anything is read (the loader would reject them later,
+    naming a line of an entry that was rolled back)."""
+    tags = [v.strip() for v in (text or "").replace("，", ",").split(",") if v.strip()]
+    for tag in tags:
+        if not _DOTTED.match(tag):
+            raise ScaffoldError(
+                f"--tags: expected ids of lowercase ASCII words joined by dots or dashes "
+                f"(e.g. complaint,callback), found {tag!r}"
+            )
+    return tags
 
 
 def whole_number(option: str, text: str) -> int:
@@ -780,10 +898,6 @@ def whole_number(option: str, text: str) -> int:
     raise ScaffoldError(f"{option}: expected a positive whole number, found {shown}")
 
 
-def _tags(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
 def _run(args: argparse.Namespace) -> int:
     """Run one scaffold; exit 2 for invalid usage or sources, 1 only when a file cannot be written."""
     from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, EXIT_OK
@@ -794,7 +908,7 @@ def _run(args: argparse.Namespace) -> int:
             result = new_form(
                 root,
                 title=args.title,
-                chapter=args.chapter,
+                chapter=chapter_number(args.chapter),
                 section=args.section,
                 purpose=args.purpose,
                 owner=args.owner,
@@ -804,30 +918,34 @@ def _run(args: argparse.Namespace) -> int:
                 root,
                 name=args.name,
                 value=whole_number("--value", args.value),
-                unit=args.unit,
+                unit=cast("DurationUnit", choose("--unit", args.unit, _UNITS, dict(_UNIT_WORDS))),
                 start=args.start,
                 end=args.end,
                 prefix=args.prefix,
                 sla_id=args.id,
-                bound=args.bound,
-                kind=args.sla_kind,
-                chapter=args.chapter,
+                bound=cast("Bound", choose("--bound", args.bound, _BOUNDS, dict(_BOUND_WORDS))),
+                kind=cast("SlaKind", choose("--kind", args.sla_kind, _KINDS)),
+                chapter=chapter_number(args.chapter),
                 section=args.section,
                 owner=args.owner,
-                tags=args.tags or (),
+                tags=_tag_list(args.tags),
             )
         elif args.kind == "checklist":
             result = new_checklist(
                 root,
                 title=args.title,
-                chapter=args.chapter,
+                chapter=chapter_number(args.chapter),
                 section=args.section,
                 owner=args.owner,
                 items=args.item or (),
             )
         else:
             result = new_chapter(
-                root, title=args.title, slug=args.slug, owner=args.owner, review_due=args.review_due
+                root,
+                title=args.title,
+                slug=args.slug,
+                owner=args.owner,
+                review_due=_date("--review-due", args.review_due),
             )
     except ScaffoldError as exc:
         # The writer's input: an option, data/, manual/ or a template (nothing was left written).
@@ -860,7 +978,7 @@ def add_new_parser(subparsers: Any) -> argparse.ArgumentParser:
             "--project", default=argparse.SUPPRESS, help="project root (default: current directory)"
         )
         if where:
-            p.add_argument("--chapter", type=int, help="chapter number (its first section label is used)")
+            p.add_argument("--chapter", help="chapter number (its first section label is used)")
             p.add_argument("--section", help="section label the entry belongs to, e.g. complaint-intake")
         p.add_argument("--owner", required=not where, metavar="ROLE", help=owner_help)
         p.set_defaults(handler=_run)
@@ -876,12 +994,28 @@ def add_new_parser(subparsers: Any) -> argparse.ArgumentParser:
     sla.add_argument("--id", help="full id instead of a prefix, e.g. complaint.general.callback")
     sla.add_argument("--name", required=True, help="SLA name, e.g. 投诉回访时限")
     sla.add_argument("--value", required=True, help="amount, a positive whole number, e.g. 7")
-    sla.add_argument("--unit", choices=_UNITS, required=True)
-    sla.add_argument("--bound", choices=_BOUNDS, default="within")
-    sla.add_argument("--kind", dest="sla_kind", choices=_KINDS, default="deadline")
+    sla.add_argument(
+        "--unit",
+        required=True,
+        help="working_days (工作日), calendar_days (天), hours (小时), minutes (分钟), months (月) "
+        "or years (年)",
+    )
+    sla.add_argument(
+        "--bound",
+        default="within",
+        help="within (以内, the default), at_least (至少) or at_most (不超过)",
+    )
+    sla.add_argument(
+        "--kind",
+        dest="sla_kind",
+        default="deadline",
+        help="deadline (the default), interval, advance, retention or period",
+    )
     sla.add_argument("--start", required=True, help="start event, e.g. 受理投诉")
     sla.add_argument("--end", required=True, help="end event, e.g. 答复客户")
-    sla.add_argument("--tags", type=_tags, help="comma-separated tags (SLA tables filter on them)")
+    sla.add_argument(
+        "--tags", help="comma-separated tags, e.g. complaint,callback (SLA tables filter on them)"
+    )
     common(
         sla,
         owner_help="owning role id from data/roles.yaml (default with --chapter/--section: the owner "
@@ -896,7 +1030,7 @@ def add_new_parser(subparsers: Any) -> argparse.ArgumentParser:
     chapter = kinds.add_parser("chapter", help="a new numbered chapter file, added to the index toctree")
     chapter.add_argument("--title", required=True, help="chapter title, e.g. 消费者权益保护")
     chapter.add_argument("--slug", required=True, help="file name and label, e.g. consumer-protection")
-    chapter.add_argument("--review-due", type=_date, help="YYYY-MM-DD (default: one year from today)")
+    chapter.add_argument("--review-due", help="YYYY-MM-DD (default: one year from today)")
     common(
         chapter,
         owner_help="required: role id from data/roles.yaml responsible for reviewing the new chapter "
