@@ -690,6 +690,10 @@ def run_serve_command(args: argparse.Namespace) -> int:
     argv = serve_arguments(args)
     project = locate_project(args.project)
     html_dir = project.work_dir / "serve" / "html"
+    taken = _serve_address_problem(args.host, args.port)
+    if taken:
+        print(f"manualkit serve: {taken}", file=sys.stderr)
+        return EXIT_INVALID
 
     def make_builder(*arguments: Any, **options: Any) -> ServeBuild:
         return ServeBuild(Builder(*arguments, **options), project.root, html_dir)
@@ -705,16 +709,53 @@ def run_serve_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve_address_problem(host: str, port: int) -> str | None:
+    """Why the preview cannot listen on ``host:port``, checked before the first build.
+
+    sphinx-autobuild builds the whole manual first and only then fails to listen, with uvicorn's
+    "ERROR: [Errno 98] …" and exit status 3 — after the second preview had rebuilt into the same
+    folder the running one serves.  The socket is opened as uvicorn opens it (SO_REUSEADDR), so a
+    port that only lingers after a stopped preview is not refused.
+    """
+    import socket
+
+    if port == 0:
+        return None
+    if not 0 < port < 65536:
+        return f"--port: expected a port from 1 to 65535 (or 0 for a free one), found {port}"
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        return f"--host: cannot listen on {host!r}: {getattr(exc, 'strerror', None) or exc}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            import errno
+
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"{host}:{port} is already in use (another `make serve`?); stop it, or pass "
+                    "--port N (--port 0 picks a free one)"
+                )
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class ServeBuild:
-    """sphinx-autobuild's builder (``build``), run only when the data is valid.
+    """sphinx-autobuild's builder (``build``), run only when the data is valid and the chapters readable.
 
     On invalid data Sphinx stops with its crash report (a traceback and "please open an issue"),
     after the pre-build checker printed the same errors: the writer saw the errors twice and a
-    crash.  This validates the data first; on errors it prints them once (see
-    :func:`serve_data_ok`) and runs neither the checker nor Sphinx, so the preview keeps serving
-    the last good build — or, before there is one, a page listing the errors.  A module-level
-    class: sphinx-autobuild pickles its builder into a worker process for every rebuild.
+    crash.  A chapter saved as GBK (as Windows editors do) made Sphinx print one "undecodable
+    source characters" warning per byte — thousands of lines above the checker's one MK003 line —
+    and serve the page as question marks.  This checks both first; on errors it prints them once
+    (see :func:`serve_data_ok`) and runs neither the checker nor Sphinx, so the preview keeps
+    serving the last good build — or, before there is one, a page listing the errors.  A
+    module-level class: sphinx-autobuild pickles its builder into a worker process for every rebuild.
     """
 
     build: Callable[..., Any]
@@ -732,37 +773,62 @@ _SERVE_ERROR_MARK = "<!-- manualkit serve: invalid data -->"
 
 
 def serve_data_ok(root: Path, stream: TextIO, *, url: str = "", html_dir: Path | None = None) -> bool:
-    """Whether the data is valid for a preview rebuild; if not, its errors are printed on ``stream``.
+    """Whether the data is valid and every chapter is UTF-8 text, so a preview rebuild can run; if
+    not, the errors are printed on ``stream``.
 
     With ``html_dir`` (the preview's folder) and no earlier build in it, the errors are also
-    written to its ``index.html``, removed again once the data is valid.
+    written to its ``index.html``, removed again once the sources are fine.
     """
     from manualkit.loader import load_data
     from manualkit.project import locate_project
 
     project = locate_project(root)
     data, diagnostics = load_data(project.data_dir, root=project.root)
+    unreadable = _unreadable_chapters(project.root) if data is not None else []
     page = html_dir / "index.html" if html_dir is not None else None
     ours = page is not None and page.is_file() and _SERVE_ERROR_MARK in page.read_text(encoding="utf-8")
-    if data is not None:
+    if data is not None and not unreadable:
         if page is not None and ours:
             page.unlink()
         return True
-    shown = [d for d in diagnostics if d.severity != "info"]
+    if data is None:
+        shown = [d for d in diagnostics if d.severity != "info"]
+        what, fix, title = "invalid data", "fix the errors above and save", "the data files have errors"
+    else:
+        shown = unreadable
+        what, fix = "a chapter is not UTF-8 text", "save the chapter again as UTF-8"
+        title = "a chapter is not UTF-8 text"
     _report(shown, project.root, stream)
     where = f" at {url}" if url else ""
     print(
-        f"manualkit: invalid data, not rebuilt: the preview{where} still shows the last good build; "
-        "fix the errors above and save",
+        f"manualkit: {what}, not rebuilt: the preview{where} still shows the last good build; {fix}",
         file=stream,
         flush=True,
     )
     if page is not None and (ours or not page.exists()):
-        _write_serve_error_page(page, shown, project.root)
+        _write_serve_error_page(page, shown, project.root, title)
     return False
 
 
-def _write_serve_error_page(page: Path, diagnostics: Sequence[Diagnostic], root: Path) -> None:
+def _unreadable_chapters(root: Path) -> list[Diagnostic]:
+    """MK003 for every chapter under ``manual/`` that is not UTF-8 text (the checker's reading)."""
+    from manualkit.checks.source import ChapterReadError, chapter_paths, read_chapter
+    from manualkit.diagnostics import Location
+
+    found: list[Diagnostic] = []
+    for path in chapter_paths(root / "manual"):
+        try:
+            read_chapter(path)
+        except ChapterReadError as exc:
+            problem = exc.problem
+            location = Location(str(path), problem.line, problem.column).relative_to(root)
+            found.append(Diagnostic("MK003", "error", problem.message, location))
+    return found
+
+
+def _write_serve_error_page(
+    page: Path, diagnostics: Sequence[Diagnostic], root: Path, title: str = "the data files have errors"
+) -> None:
     import html
 
     items = "".join(
@@ -773,8 +839,8 @@ def _write_serve_error_page(page: Path, diagnostics: Sequence[Diagnostic], root:
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(
         f'<!DOCTYPE html>\n{_SERVE_ERROR_MARK}\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>manualkit: invalid data</title></head><body>\n"
-        "<h1>The manual cannot be built: the data files have errors</h1>\n"
+        f"<title>manualkit: {html.escape(title)}</title></head><body>\n"
+        f"<h1>The manual cannot be built: {html.escape(title)}</h1>\n"
         f"<ul>\n{items}</ul>\n<p>Fix them and save: this page reloads with the manual.</p>\n</body></html>\n",
         encoding="utf-8",
     )
