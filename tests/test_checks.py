@@ -93,6 +93,43 @@ def test_deadlines_and_suppressions(tmp_path: Path) -> None:
     assert "1 suppressed" in report.summary()
 
 
+def test_placeholders_left_for_later_are_errors_where_they_would_be_printed(tmp_path: Path) -> None:
+    """ "（待补充检查事项）" from the checklist scaffold, or a TODO in a paragraph, was published as
+    it stood; 待核实 (a citation's printed status), inline code and % comments are not placeholders."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    added = (
+        "受理后的回访安排（待补充）。参考文件（待核实）。\n\n"
+        "% TODO 待补充回访话术\n\n"
+        "系统字段写作`TODO_FLAG`，与 TODOS 无关；本段 TBD。\n"
+    )
+    chapter.write_text(text + "\n" + added, encoding="utf-8")
+    checklists = root / "data" / "checklists.yaml"
+    items = checklists.read_text(encoding="utf-8")
+    item = "    - {text: 已在时限内办结, sla: complaint.general.resolve}\n"
+    assert item in items
+    checklists.write_text(items.replace(item, item + "    - {text: （待补充检查事项）}\n"), encoding="utf-8")
+    report = run_checks(root, today=TODAY, select=["MK615", "MK616"])
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    first = lines.index("受理后的回访安排（待补充）。参考文件（待核实）。") + 1
+    last = first + 4
+    data_line = (
+        checklists.read_text(encoding="utf-8").split("\n").index("    - {text: （待补充检查事项）}") + 1
+    )
+    got = [
+        (d.code, Path(d.location.path).name, d.location.line, d.location.column) for d in report.diagnostics
+    ]
+    assert got == [
+        ("MK616", "checklists.yaml", data_line, len("    - {text: ") + 1),
+        ("MK615", "04-complaints.md", first, lines[first - 1].index("待补充") + 1),
+        ("MK615", "04-complaints.md", last, lines[last - 1].index("TBD") + 1),
+    ]
+    data, prose, _ = (d.format() for d in report.diagnostics)
+    assert "error MK616 checklist CL-04-01: placeholder '待补充' would be printed in every output" in data
+    assert "placeholder '待补充' would be printed in every output: found “受理后的回访安排（待补充）" in prose
+
+
 def test_settlement_days_are_working_days(tmp_path: Path) -> None:
     """T+7日 means seven working days after the day of the transaction, not seven calendar days:
     it agrees with a 7-working-day SLA (it was reported as a calendar-day deadline no SLA of

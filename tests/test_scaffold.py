@@ -567,6 +567,14 @@ def test_sla_unit_and_bound_may_be_typed_as_the_manual_prints_them(
 def test_messages_say_what_the_writer_must_still_fill_in(project: Path) -> None:
     bare = new_checklist(project, chapter=2, title="回访检查清单")
     assert "Its one item is the placeholder “（待补充检查事项）”: replace it" in bare.message
+    # … and the checker holds it back until it is replaced, at the item's own line.
+    assert "`manualkit check` fails with MK616" in bare.message
+    from manualkit.checks import run_checks
+
+    found = run_checks(project, select=["MK616"]).diagnostics
+    lines = bare.path.read_text(encoding="utf-8").split("\n")
+    item_line = next(i for i, text in enumerate(lines, 1) if "（待补充检查事项）" in text and i > bare.line)
+    assert [(d.code, d.location.line) for d in found] == [("MK616", item_line)]
     assert "`manualkit check` warns MK102" in bare.message
     full = new_checklist(project, chapter=2, title="另一清单", items=["已回访"])
     assert "placeholder" not in full.message

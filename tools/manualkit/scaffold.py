@@ -678,7 +678,7 @@ def new_checklist(
         ""
         if items
         else f"\nIts one item is the placeholder “{_PLACEHOLDER_ITEM}”: replace it with the real items "
-        f"(or pass --item, repeated); no check flags it, it is printed as written."
+        f"(or pass --item, repeated); until you do, `manualkit check` fails with MK616 (placeholder text)."
     )
     message = (
         f"Added checklist {checklist_id} {title} at {_rel(root, path)}:{line}.{placeholder}\n"

@@ -38,6 +38,7 @@ RULE_MODULES: tuple[str, ...] = (
     "manualkit.checks.rules_personal",
     "manualkit.checks.rules_review",
     "manualkit.checks.rules_style",
+    "manualkit.checks.rules_unfinished",
     "manualkit.checks.revisions",
 )
 
