@@ -7,6 +7,7 @@ manualkit directives (sla role, sla-table, process flowchart, form, checklist).
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import json
@@ -57,7 +58,8 @@ from ooxml_helpers import numbered_headings, word_would_repair
 FIXTURE = Path(__file__).parent / "fixtures" / "docx"
 UNKNOWN_FIXTURE = FIXTURE / "unknown"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-EPOCH = "1700000000"
+#: The builds' day, 2025-06-15: after the fixture's approvals (an earlier day makes a review draft).
+EPOCH = "1750000000"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = {"w": W[1:-1]}
 DOCX_NAME = "CS-OPS-TEST-001-v2.1.docx"
@@ -347,6 +349,29 @@ def test_chapters_start_on_a_new_page_once(built: Build) -> None:
             assert blocks[index - 1].find("w:pPr/w:sectPr", NS) is not None
             no_break = block.find("w:pPr/w:pageBreakBefore", NS)
             assert no_break is not None and no_break.get(W + "val") == "0"
+
+
+def test_a_review_draft_says_so_on_its_cover_and_every_page(
+    built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built before its version's approval day, the DOCX claimed to be a controlled copy with the
+    planned approval date printed as if signed; a copy mailed for comment looked approved."""
+    from manualkit.review_draft import DRAFT_MARK
+
+    approved = dt.datetime(2025, 2, 20, tzinfo=dt.UTC)  # the fixture's version 2.1
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(approved.timestamp()) - 86400))
+    draft = docx.Document(str(build(FIXTURE, tmp_path).output))
+    facts = {row.cells[0].text: row.cells[1].text for row in draft.tables[0].rows}
+    assert facts["受控状态"] == "送审稿：2.1版拟于2025年2月20日批准，批准前仅供审核，不得作为办理依据"
+    approval = next(row for row in draft.tables[1].rows if row.cells[0].text == "批准")
+    assert approval.cells[-1].text == ""  # planned, not signed: dated by hand when it is
+    assert DRAFT_MARK in draft.paragraphs[0].text  # the cover's top line
+    footers = {p.text for section in draft.sections for p in section.footer.paragraphs}
+    assert any(DRAFT_MARK in text for text in footers)
+    # Built after the approval (the module's builds), it is the approved manual.
+    final = docx.Document(str(built.output))
+    assert all(DRAFT_MARK not in p.text for s in final.sections for p in s.footer.paragraphs)
+    assert DRAFT_MARK not in final.paragraphs[0].text
 
 
 def test_cover_shows_document_facts_and_approvals(built: Build) -> None:
@@ -1057,7 +1082,8 @@ def test_reproducible_bytes(built: Build, tmp_path: Path, monkeypatch: pytest.Mo
         names = archive.namelist()
         stamps = {info.date_time for info in archive.infolist()}
     assert names[0] == "[Content_Types].xml"
-    assert stamps == {(2023, 11, 14, 22, 13, 20)}  # SOURCE_DATE_EPOCH 1700000000 (UTC)
+    stamp = dt.datetime.fromtimestamp(int(EPOCH), dt.UTC)
+    assert stamps == {(stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)}
 
 
 def test_unknown_node_warns_with_location_and_keeps_text(tmp_path: Path) -> None:

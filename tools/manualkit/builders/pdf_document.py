@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 
 from manualkit.models import DATA_FILES, ManualData, Revision, Signoff
+from manualkit.review_draft import DRAFT_MARK, build_day, review_draft
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +37,11 @@ class PrintDocument:
     owner_department: str
     organisation: str
     classification: str
+    #: The controlled-copy note, or for a review draft what the copy is instead
+    #: (:mod:`manualkit.review_draft`).
     controlled_copy: str
+    #: A review draft's mark for the cover's top line and every page's footer; "" once approved.
+    draft_mark: str
     approvals: tuple[Approval, ...]
     revision_summary: str
     #: PDF metadata (HTML <meta> that WeasyPrint turns into the PDF info dictionary).
@@ -44,6 +49,16 @@ class PrintDocument:
     keywords: tuple[str, ...]
     created: str
     modified: str
+
+    @property
+    def classification_with_mark(self) -> str:
+        """What every page's footer says after the version: 内部资料, and a review draft's mark."""
+        return "　".join(filter(None, (self.classification, self.draft_mark)))
+
+    @property
+    def cover_marks(self) -> str:
+        """The cover's top line: the classification, and the draft mark or the controlled-copy note."""
+        return "　".join(filter(None, (self.classification, self.draft_mark or self.controlled_copy)))
 
     @property
     def file_name(self) -> str:
@@ -87,12 +102,15 @@ def print_document(data: ManualData) -> PrintDocument:
     """Build the template context of the cover and metadata from validated data."""
     meta = data.meta
     newest = newest_revision(data)
+    draft = review_draft(data, build_day())
     approvals: tuple[Approval, ...] = ()
     if newest is not None:
+        # A review draft's approval is only planned: its date cell stays blank until it is signed.
+        approved_on = None if draft is not None and draft.version == newest.version else newest.approved_on
         approvals = (
             _approval("编制", newest.drafted, data, newest.drafted.date),
             _approval("审核", newest.reviewed, data, newest.reviewed.date),
-            _approval("批准", newest.approved, data, newest.approved_on),
+            _approval("批准", newest.approved, data, approved_on),
         )
     first_approved = min((rev.approved_on for rev in data.revisions), default=meta.effective)
     last_approved = newest.approved_on if newest is not None else meta.effective
@@ -105,7 +123,8 @@ def print_document(data: ManualData) -> PrintDocument:
         owner_department=meta.owner_department,
         organisation=meta.organisation,
         classification=meta.classification,
-        controlled_copy=meta.controlled_copy or "",
+        controlled_copy=draft.notice if draft else meta.controlled_copy or "",
+        draft_mark=DRAFT_MARK if draft else "",
         approvals=approvals,
         revision_summary=newest.summary if newest is not None else "",
         subject=f"{meta.title}（{meta.document_number}，版本 {meta.version}）",

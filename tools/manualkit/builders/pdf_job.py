@@ -70,7 +70,7 @@ class PrintTemplate:
         values = {
             "docnumber": self.document.document_number,
             "version": self.document.version,
-            "classification": self.document.classification,
+            "classification": self.document.classification_with_mark,
         }
         return ", ".join(f"{name} {css_string(value)}" for name, value in values.items())
 

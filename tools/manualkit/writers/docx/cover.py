@@ -117,9 +117,7 @@ def cover_blocks(data: ManualData, total: int) -> list[Element]:
     """
     doc = print_document(data)
     blocks: list[Element] = [
-        _text_paragraph(
-            "CoverFacts", "　".join(filter(None, (doc.classification, doc.controlled_copy))), "right"
-        ),
+        _text_paragraph("CoverFacts", doc.cover_marks, "right"),
         _text_paragraph("Subtitle", doc.organisation),
         _text_paragraph("Title", doc.title),
     ]

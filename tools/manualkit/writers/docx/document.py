@@ -16,6 +16,7 @@ from docx.document import Document
 from sphinx.builders import Builder
 from sphinx.ext.graphviz import graphviz
 
+from manualkit.builders.pdf_document import print_document
 from manualkit.doctree_walk import walk
 from manualkit.models import ManualData
 from manualkit.writers.docx.chapters import add_chapter_headers, bare_section, split_chapters
@@ -202,7 +203,9 @@ def _header_footer(document: Document, data: ManualData, chapters: list[tuple[st
     p = sub(ftr, "p")
     ppr = sub(p, "pPr")
     val(ppr, "pStyle", "Footer")
-    p.append(text_run(f"{data.meta.document_number}　版本 {data.meta.version}　　第 "))
+    mark = print_document(data).draft_mark
+    facts = "　".join(filter(None, (data.meta.document_number, f"版本 {data.meta.version}", mark)))
+    p.append(text_run(f"{facts}　　第 "))
     append_field(p, "PAGE", "1")
     p.append(text_run(" 页 / 共 "))
     append_field(p, "NUMPAGES", "1")
