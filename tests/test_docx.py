@@ -366,6 +366,7 @@ def test_a_review_draft_says_so_on_its_cover_and_every_page(
     approval = next(row for row in draft.tables[1].rows if row.cells[0].text == "批准")
     assert approval.cells[-1].text == ""  # planned, not signed: dated by hand when it is
     assert DRAFT_MARK in draft.paragraphs[0].text  # the cover's top line
+    assert draft.core_properties.content_status == "送审稿"  # Word's Status property
     footers = {p.text for section in draft.sections for p in section.footer.paragraphs}
     assert any(DRAFT_MARK in text for text in footers)
     # Built after the approval (the module's builds), it is the approved manual.

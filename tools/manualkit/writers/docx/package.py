@@ -51,7 +51,8 @@ def set_core_properties(document: Document, data: ManualData) -> None:
     props.identifier = meta.document_number
     props.language = meta.language
     props.version = meta.version
-    props.content_status = meta.controlled_copy or meta.classification
+    # Word's "Status" property: the controlled-copy note, or what a review draft is instead.
+    props.content_status = (doc.draft_mark and "送审稿") or doc.controlled_copy or meta.classification
     props.revision = max(1, len(data.revisions))
     first = min((rev.approved_on for rev in data.revisions), default=meta.effective)
     last = newest.approved_on if newest is not None else meta.effective
