@@ -542,6 +542,22 @@ PROCESS_YAML = """\
 
 
 @pytest.mark.slow
+def test_flowcharts_are_tagged_figures_with_their_text_alternative(built: Build) -> None:
+    """PDF/UA: a flowchart is a Figure whose /Alt a screen reader reads.  Written as an SVG
+    <object> (Sphinx's HTML), it was an untagged group of node labels read one by one."""
+    import pikepdf
+
+    source = (built.project / "manual" / "01-overview.md").read_text(encoding="utf-8")
+    code = source.split("```{graphviz}\n", 1)[1].split("```", 1)[0].strip()  # Sphinx's default alt
+    with pikepdf.open(built.pdf) as pdf:
+        figures = [
+            str(obj.get("/Alt", ""))
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure"
+        ]
+    assert [" ".join(alt.split()) for alt in figures] == [" ".join(code.split())]
+
+
 def test_flowchart_is_drawn_in_the_body_face_and_fits_beside_its_text(tmp_path: Path) -> None:
     """A process chart adds no CJK font of its own, and its labels stay real (searchable) text."""
     project = copy_project(tmp_path / "flow")

@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Set
 from pathlib import Path
+from types import MethodType
 from typing import Any
 
 from docutils import nodes
@@ -129,6 +130,15 @@ class PdfBuilder(SingleFileHTMLBuilder):
     #: No "¶" permalinks in print.
     add_permalinks = False
     default_translator_class = PdfTranslator
+
+    def create_translator(self, *args: Any) -> Any:
+        """Sphinx's translator with the flowcharts as tagged figures (``<img alt>``, see
+        :mod:`manualkit.builders.pdf_figures`), set after Sphinx moved the HTML handlers in."""
+        from manualkit.builders.pdf_figures import visit_graphviz_print
+
+        translator = super().create_translator(*args)
+        translator.visit_graphviz = MethodType(visit_graphviz_print, translator)
+        return translator
 
     def init(self) -> None:
         super().init()
