@@ -130,6 +130,37 @@ def test_placeholders_left_for_later_are_errors_where_they_would_be_printed(tmp_
     assert "placeholder '待补充' would be printed in every output: found “受理后的回访安排（待补充）" in prose
 
 
+def test_pictures_without_a_text_alternative_are_reported(tmp_path: Path) -> None:
+    """A screen reader says nothing for ![](x.png) and reads a drawing's DOT code aloud."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    added = [
+        "![](img/intake.png) 和 ![投诉登记界面](img/form.png)，代码 `![](x.png)` 不是图片。",
+        "",
+        ":::{figure} img/flow.png",
+        "受理流程",
+        ":::",
+        "",
+        "```{graphviz}",
+        ":alt: 回访流程图",
+        "digraph { a -> b }",
+        "```",
+        "",
+        "```{graphviz}",
+        "digraph { c -> d }",
+        "```",
+    ]
+    text = chapter.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+    first = text.count("\n") + 1
+    chapter.write_text(text + "\n".join(added) + "\n", encoding="utf-8")
+    report = run_checks(root, today=TODAY, select=["MK617"])
+    got = [(d.location.line, d.location.column) for d in report.diagnostics]
+    assert got == [(first, 1), (first + 2, len(":::") + 1), (first + 11, len("```") + 1)]  # at the name
+    messages = [d.message for d in report.diagnostics]
+    assert "figure {figure} img/flow.png has no text alternative: expected an :alt: option" in messages[1]
+    assert messages[2].startswith("drawing {graphviz} has no text alternative")
+
+
 def test_settlement_days_are_working_days(tmp_path: Path) -> None:
     """T+7日 means seven working days after the day of the transaction, not seven calendar days:
     it agrees with a 7-working-day SLA (it was reported as a calendar-day deadline no SLA of

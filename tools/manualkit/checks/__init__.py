@@ -39,6 +39,7 @@ RULE_MODULES: tuple[str, ...] = (
     "manualkit.checks.rules_review",
     "manualkit.checks.rules_style",
     "manualkit.checks.rules_unfinished",
+    "manualkit.checks.rules_alt_text",
     "manualkit.checks.revisions",
 )
 
