@@ -119,6 +119,7 @@
     var bar = document.createElement("div");
     bar.className = "mk-version-bar";
     bar.setAttribute("role", "navigation");
+    bar.setAttribute("aria-label", "手册版本");
     var label = document.createElement("label");
     label.textContent = "手册版本：";
     var select = document.createElement("select");
@@ -136,7 +137,9 @@
     });
     label.appendChild(select);
     bar.appendChild(label);
-    document.body.insertBefore(bar, document.body.firstChild);
+    // After furo's "skip to content" link, which must stay the page's first Tab stop.
+    var skip = document.querySelector("body > .skip-to-content");
+    document.body.insertBefore(bar, skip ? skip.nextSibling : document.body.firstChild);
 
     var mine = versions.filter(function (v) { return v.version === current; })[0];
     if (!mine) { return; }
