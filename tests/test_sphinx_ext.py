@@ -571,6 +571,30 @@ def test_every_page_links_to_the_index_and_the_index_says_what_it_lists(basic_ht
     assert "加粗的是术语表中的术语" in index
 
 
+def test_a_review_draft_says_so_on_every_page_until_its_approval_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built before 1.1's approval day, every page's document bar says 送审稿; the build after
+    the approval rewrites every page without it, though no source changed."""
+    from manualkit.review_draft import DRAFT_MARK
+
+    project = copy_fixture("basic", tmp_path)
+    approved = data_of(run_sphinx(project, "dummy")).current_revision
+    assert approved is not None
+    noon = dt.datetime(approved.approved_on.year, approved.approved_on.month, approved.approved_on.day, 12)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(noon.replace(tzinfo=dt.UTC).timestamp()) - 86400))
+    draft = run_sphinx(project, fresh=False)
+    assert draft.error is None, draft.warnings
+    pages = sorted(draft.outdir.glob("*.html"))
+    assert len(pages) > 3
+    badge = f'<strong class="mk-docinfo-item mk-docinfo-draft">{DRAFT_MARK}</strong>'
+    assert [page.name for page in pages if badge not in page.read_text(encoding="utf-8")] == []
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(noon.replace(tzinfo=dt.UTC).timestamp())))
+    approved_build = run_sphinx(project, fresh=False)
+    assert approved_build.error is None, approved_build.warnings
+    assert [page.name for page in pages if DRAFT_MARK in page.read_text(encoding="utf-8")] == []
+
+
 def test_search_results_name_object_types_without_the_domain(basic_html: SphinxRun) -> None:
     domain = get_domain(basic_html.app.env)
     assert domain.get_type_name(domain.object_types["form"]) == "表单"

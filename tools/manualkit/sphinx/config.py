@@ -24,6 +24,7 @@ from sphinx.util import logging
 from manualkit.diagnostics import Diagnostic, SourceError, has_errors
 from manualkit.loader import load_data
 from manualkit.models import DATA_FILES
+from manualkit.review_draft import DRAFT_MARK, build_day, review_draft
 from manualkit.sphinx import search
 from manualkit.sphinx.domain import ManualkitRuntime, get_domain
 from manualkit.sphinx.formatting import render_date
@@ -184,6 +185,8 @@ def on_html_page_context(
         "effective": render_date(meta.effective),
         "classification": meta.classification,
         "approved": render_date(revision.approved_on) if revision else "",
+        # A build before the version's approval: every page says so (manualkit.review_draft).
+        "draft_mark": DRAFT_MARK if review_draft(runtime.data, build_day()) else "",
     }
 
 

@@ -25,6 +25,9 @@ from typing import Any, Final
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError
+
+from manualkit.review_draft import build_day, review_draft
 
 #: The outline fingerprint the pages in the HTML output folder were written with.
 MARKER: Final = ".manualkit-outline"
@@ -56,6 +59,14 @@ def outline_fingerprint(env: BuildEnvironment, template_dirs: Iterable[Path] = (
     # Where each SLA row, form, process … is anchored (its page and anchor).
     objects = env.domaindata.get("mk", {}).get("objects", {})
     parts.append(f"mk {sorted((str(k), repr(v)) for k, v in objects.items())}")
+    # Every page's document bar says whether this is a review draft: when the approval day has
+    # come (or a draft is recorded), no page may keep the other state.
+    try:
+        runtime = env.get_domain("mk").runtime  # type: ignore[attr-defined]
+    except ExtensionError:  # Sphinx without manualkit's domain: nothing is a review draft
+        runtime = None
+    if runtime is not None:
+        parts.append(f"draft {review_draft(runtime.data, build_day())}")
     digest = hashlib.sha256("\n".join(parts).encode("utf-8"))
     for folder in template_dirs:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
