@@ -311,12 +311,20 @@ class InlineReader:
             data = target.blob
         except (KeyError, AttributeError):
             return None  # a linked (not embedded) image, or a broken relationship
-        extension = str(target.partname).rsplit(".", 1)[-1].lower()
+        # The part's own extension (a folder name may hold a dot), only if it is one: the image is
+        # written as images/image-N.<extension>, never into a folder the package names.
+        extension = str(target.partname.ext).lower()
+        if not _IMAGE_EXTENSION.fullmatch(extension):
+            extension = "bin"
         alt = ""
         for props in drawing.iter(f"{{{_WP_NS}}}docPr"):
             alt = (props.get("descr") or props.get("title") or "").strip()
             break
         return Image(str(target.partname), data, extension, " ".join(alt.split()))
+
+
+#: An image part's extension as written into the chapter (png, jpeg, emf …).
+_IMAGE_EXTENSION = re.compile(r"[a-z0-9]{1,5}")
 
 
 #: A Word bookmark name: a letter or "_" then letters, digits and "_" (at most 40).

@@ -268,6 +268,10 @@ def _list_item(paragraph: Any, numbering: _Numbering) -> tuple[str, int, int] | 
 _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 #: The signature of an OLE compound file: a Word 97-2003 .doc, or a .docx saved with a password.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Unpacked size limits: python-docx holds every part in memory, and a ZIP entry of zeros
+#: unpacks a thousandfold ("zip bomb").  A 500-page manual's document.xml is some 10 MB.
+MAX_PART_BYTES = 200 * 1024 * 1024
+MAX_PACKAGE_BYTES = 1024 * 1024 * 1024
 
 
 def package_problem(path: Path) -> None:
@@ -305,6 +309,7 @@ def package_problem(path: Path) -> None:
     except OSError as exc:
         raise DocxImportError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     with package:
+        _size_problem(package, refuse)
         names = set(package.namelist())
         main = "word/document.xml"
         for part in ("[Content_Types].xml", "_rels/.rels"):
@@ -319,6 +324,23 @@ def package_problem(path: Path) -> None:
                 raise refuse(f"{part} is damaged: {_first_line(exc)}") from exc
             if part == "_rels/.rels":
                 main = _main_part(root) or main
+
+
+def _size_problem(package: Any, refuse: Any) -> None:
+    """Refuse a package whose parts unpack beyond :data:`MAX_PART_BYTES` / :data:`MAX_PACKAGE_BYTES`.
+
+    The sizes are the ZIP directory's; :mod:`zipfile` never unpacks more than an entry declares.
+    """
+    total = 0
+    for info in package.infolist():
+        total += info.file_size
+        if info.file_size > MAX_PART_BYTES:
+            raise refuse(
+                f"{info.filename} unpacks to {info.file_size // 2**20} MB, more than "
+                f"{MAX_PART_BYTES // 2**20} MB a part"
+            )
+    if total > MAX_PACKAGE_BYTES:
+        raise refuse(f"it unpacks to {total // 2**20} MB, more than {MAX_PACKAGE_BYTES // 2**20} MB")
 
 
 def _first_bytes(path: Path) -> bytes:

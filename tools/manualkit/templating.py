@@ -84,12 +84,31 @@ def role(name: str, target: str) -> Myst:
     return Myst(f"{{{name}}}`{target}`")
 
 
-def unbroken(value: object) -> Myst:
-    """MyST for text kept on one line (the ``{nowrap}`` role); empty text stays empty.
+#: Backslash escapes inside a role's text: ``\\`` and ``\|`` (see :func:`role_text`).
+ROLE_TEXT_ESCAPE = re.compile(r"\\([\\|])")
 
-    A role's content is literal text, so only what would end it — a backtick — is replaced.
+
+def role_text(value: object) -> str:
+    r"""Text for inside a role's backticks, on one line: it cannot end the role nor the table cell.
+
+    A role's content is literal text, so a backtick (which would end it) becomes ``'``.  But a
+    pipe table splits its rows at every ``|`` before any inline markup is read, even inside a
+    role: ``{nowrap}`a | [x](https://…) | b``` in a cell would end the cell and turn the rest of a
+    data value into markup.  So ``|`` is written ``\|`` (the table reads it as a literal pipe)
+    and ``\`` as ``\\``; roles undo both with :func:`unescape_role_text`.
     """
     text = LINE_SPACE.sub(" ", str(value)).strip(" ").replace("`", "'")  # U+00A0 stays
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def unescape_role_text(text: str) -> str:
+    r"""The text :func:`role_text` encoded (``\\`` → ``\``, ``\|`` → ``|``)."""
+    return ROLE_TEXT_ESCAPE.sub(r"\1", text)
+
+
+def unbroken(value: object) -> Myst:
+    """MyST for text kept on one line (the ``{nowrap}`` role); empty text stays empty."""
+    text = role_text(value)
     return Myst(f"{{nowrap}}`{text}`") if text else Myst("")
 
 

@@ -468,7 +468,11 @@ class _Converter:
             )
             return text
         if _INT.fullmatch(text):
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+                self.problem("DATA002", f"number too large ({len(text)} digits)", node, path)
+                return text
         if _LEADING_ZERO.fullmatch(text):
             self.problem(
                 "DATA006",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from manualkit.durations import render_sla
-from manualkit.gitrepo import Repo
+from manualkit.gitrepo import GitError, Repo
 from manualkit.loader import load_data
 from manualkit.models import ManualData, Revision
 from manualkit.redline.datadiff import DataChanges, EntryChange, compare
@@ -155,13 +155,43 @@ class Redline:
         return tuple(s for s in self.sections if s.status != "unchanged")
 
 
+#: Git modes of a file's contents (a symlink, 120000, stores the path it points to; a submodule,
+#: 160000, is another repository).
+_FILE_MODES = frozenset({"100644", "100755"})
+
+
+def tracked_files(repo: Repo, tag: str, top: str) -> list[str]:
+    """The regular files under ``top`` at ``tag``, relative to the project root.
+
+    Read NUL-separated: a name with a quote, a tab or a line break (C-quoted by ``git ls-tree``)
+    is still its own name.  A history is untrusted: a crafted tree may name an entry ``..``
+    (``git mktree`` accepts it), which :func:`snapshot` would write above its scratch folder.
+    """
+    out = repo.run("ls-tree", "-r", "-z", "--full-name", tag, "--", f"./{top}")
+    prefix = repo.prefix()
+    files = []
+    for entry in out.split("\0"):
+        info, _, name = entry.partition("\t")
+        if not name or info.split(" ")[0] not in _FILE_MODES:
+            continue
+        name = name.removeprefix(prefix)
+        if any(part in ("", ".", "..") for part in name.split("/")):
+            raise GitError(f"{tag}: refusing the tracked path {name!r} (an empty, '.' or '..' part)")
+        files.append(name)
+    return files
+
+
 def snapshot(repo: Repo, tag: str, dest: Path) -> Path:
     """Write manual/ and data/ as of ``tag`` under ``dest`` (``git show tag:path`` per file)."""
     for top in (MANUAL_DIR, DATA_DIR):
-        for rel in repo.list_files(tag, top):
+        for rel in tracked_files(repo, tag, top):
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(repo.show(tag, rel), encoding="utf-8")
+            try:
+                text = repo.show(tag, rel)
+            except UnicodeDecodeError as exc:
+                raise GitError(f"{tag}:{rel}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+            target.write_text(text, encoding="utf-8")
     return dest
 
 

@@ -14,7 +14,9 @@ ENV_VERSION = 12
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    from manualkit.sphinx import config, directives, domain, roles, theme_l10n, transforms
+    from sphinx.ext.graphviz import graphviz
+
+    from manualkit.sphinx import config, directives, domain, graphviz_safety, roles, theme_l10n, transforms
 
     app.setup_extension("sphinx.ext.graphviz")
     app.setup_extension("manualkit.sphinx.zhsearch_ext")  # zh index from a cached jieba dictionary
@@ -36,6 +38,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", theme_l10n.on_builder_inited)
     app.add_post_transform(transforms.AssignAnchors)
     app.add_transform(transforms.RefuseOutsideFiles)
+    app.add_transform(transforms.RefuseUnsafeLinks)
+    app.add_transform(graphviz_safety.RefuseUnsafeGraphs)
+    app.add_node(graphviz, override=True, html=(graphviz_safety.html_visit_graphviz, None))
+    app.connect("source-read", transforms.refuse_source_outside_project)
     app.add_directive("graphviz", transforms.SafeGraphviz, override=True)
     app.add_directive("table", directives.GivenWidthsTable, override=True)
     for name, role_class in roles.ROLES.items():

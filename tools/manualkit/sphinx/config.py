@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import markupsafe
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.config import Config
@@ -171,8 +172,11 @@ def on_html_page_context(
         return
     meta = runtime.data.meta
     revision = runtime.data.current_revision
-    context["project"] = meta.title
-    context["docstitle"] = meta.title
+    # The theme prints ``docstitle``/``project`` as HTML (furo: ``{{ docstitle }}`` in the brand, as
+    # Sphinx's ``html_title`` may hold markup); manual.yaml's title is text, so it goes in escaped.
+    title = markupsafe.escape(meta.title)
+    context["project"] = title
+    context["docstitle"] = title
     context["version"] = meta.version
     context["release"] = meta.version
     # The theme's footer otherwise reads "Copyright ©" followed by nothing.

@@ -30,7 +30,7 @@ from manualkit.models import (
     Target,
 )
 from manualkit.sphinx import formatting
-from manualkit.templating import Myst, escape_myst, role, unbroken
+from manualkit.templating import Myst, escape_myst, role, role_text, unbroken
 
 #: kind → the collection of ManualData holding it.
 COLLECTIONS: dict[str, Callable[[ManualData], Sequence[Any]]] = {
@@ -201,8 +201,8 @@ def lookup(index: DataIndex, kind: str, item_id: str) -> Any:
 
 
 def _label(text: str) -> str:
-    """Text usable as an explicit role title (no backticks or angle brackets)."""
-    return text.replace("`", "'").replace("<", "〈").replace(">", "〉")
+    """Text usable as an explicit role title: one line, no backticks, angle brackets or bare pipes."""
+    return role_text(text).replace("<", "〈").replace(">", "〉")
 
 
 class MkHelpers:

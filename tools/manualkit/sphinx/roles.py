@@ -29,7 +29,7 @@ from manualkit.node_classes import NOWRAP_CLASS
 from manualkit.sphinx import formatting
 from manualkit.sphinx.domain import get_runtime, report_error
 from manualkit.sphinx.helpers import DEPENDENCIES, UnknownIdError, lookup, number_parts
-from manualkit.templating import LINE_SPACE
+from manualkit.templating import LINE_SPACE, unescape_role_text
 
 
 class DataRole(SphinxRole):
@@ -59,7 +59,7 @@ class DataRole(SphinxRole):
         except UnknownIdError as exc:
             report_error(self.env, str(exc), self.get_location(), subtype=UNKNOWN_ID)
             return [nodes.inline(self.rawtext, self.text, classes=["mk-unknown"])], []
-        text = title if has_title else self.render(item)
+        text = unescape_role_text(title) if has_title else self.render(item)
         content = [nodes.Text(text)] if has_title else self.render_nodes(item, text)
         inline = nodes.inline(text, "", *content, classes=[f"mk-role-{self.kind}"])
         if not self.linked:
@@ -136,7 +136,8 @@ class NowrapRole(SphinxRole):
     """Text that must not be broken over lines (the print and HTML styles say ``nowrap``)."""
 
     def run(self) -> tuple[list[Node], list[system_message]]:
-        text = LINE_SPACE.sub(" ", self.text).strip(" ")  # no-break spaces (U+00A0) stay
+        # No-break spaces (U+00A0) stay; ``\|`` and ``\\`` are how data writes | and \ (role_text).
+        text = unescape_role_text(LINE_SPACE.sub(" ", self.text).strip(" "))
         inline = nodes.inline(text, text, classes=[NOWRAP_CLASS])
         self.set_source_info(inline)
         return [inline], []

@@ -16,11 +16,13 @@ chapter to pull a file from disk into the site; see :class:`RefuseOutsideFiles`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.application import Sphinx
 from sphinx.ext.graphviz import Graphviz
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -78,13 +80,28 @@ class RefuseOutsideFiles(SphinxTransform):
     def apply(self, **kwargs: Any) -> None:
         root = Path(self.app.confdir).resolve()
         for image in list(self.document.findall(nodes.image)):
-            self._check(image, str(image["uri"]), root, image.get("alt", ""))
+            uri = str(image["uri"])
+            if uri.startswith("data:"):
+                continue  # the picture is in the source itself: nothing is fetched
+            if _scheme(uri) is not None or uri.startswith("//"):
+                # The site would make every reader's browser fetch it, the DOCX build download it.
+                self._refuse(
+                    image,
+                    image.get("alt", ""),
+                    f"refusing to publish image {uri!r}: only files of the project are published "
+                    "(a picture from the network or elsewhere on disk); save it under manual/",
+                )
+                continue
+            self._check(image, uri, root, image.get("alt", ""))
         for download in list(self.document.findall(addnodes.download_reference)):
-            self._check(download, str(download["reftarget"]), root, download.astext())
+            target = str(download["reftarget"])
+            scheme = _scheme(target)
+            if scheme is None:
+                self._check(download, target, root, download.astext())
+            elif scheme not in SAFE_LINK_SCHEMES:
+                self._refuse(download, download.astext(), f"refusing the link {target!r}: {LINK_RULE}")
 
     def _check(self, node: nodes.Element, uri: str, root: Path, text: str) -> None:
-        if "://" in uri or uri.startswith("data:"):
-            return
         _rel, absolute = self.env.relfn2path(uri, self.env.docname)
         path = Path(absolute).resolve()
         if not path.is_relative_to(root):
@@ -101,6 +118,64 @@ class RefuseOutsideFiles(SphinxTransform):
     def _refuse(self, node: nodes.Element, text: str, message: str) -> None:
         report_error(self.env, message, node)
         node.replace_self(nodes.inline(text, text, classes=["mk-refused"]))
+
+
+#: Where a link may lead: the web, mail and phone.  ``javascript:``/``vbscript:`` would run in the
+#: site's name (or ask Word and the PDF viewer to run them), ``data:`` opens a page the source
+#: wrote, ``file:`` a file on the reader's disk.
+SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+LINK_RULE = "links may lead to http(s):, mailto: or tel: addresses or to the manual's own pages"
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+#: What browsers drop from a URL before reading its scheme ("java\tscript:" is javascript:).
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _scheme(uri: str) -> str | None:
+    """The URI's scheme in lower case, as a browser reads it; ``None`` for a relative reference."""
+    match = _SCHEME.match(_URL_IGNORED.sub("", uri))
+    return match.group(1).lower() if match else None
+
+
+class RefuseUnsafeLinks(SphinxTransform):
+    """Links only to the web, mail, phone or the manual; no ``<meta http-equiv>`` in a page's head.
+
+    MyST refuses ``[x](javascript:…)`` itself, but ``{eval-rst}`` (`` `x <javascript:…>`_ ``, a
+    ``.. _t: javascript:…`` target) and an image's ``:target:`` make any link, which the site,
+    the PDF and the DOCX would keep clickable.  ``html_meta`` in the front matter (or
+    ``.. meta::``) may set ``http-equiv="refresh"``, sending every reader of the page elsewhere.
+    """
+
+    default_priority = 850  # after docutils resolved named targets into refuri (640)
+
+    def apply(self, **kwargs: Any) -> None:
+        for reference in list(self.document.findall(nodes.reference)):
+            uri = str(reference.get("refuri", ""))
+            scheme = _scheme(uri) if uri else None
+            if scheme is not None and scheme not in SAFE_LINK_SCHEMES:
+                report_error(self.env, f"refusing the link {uri!r}: {LINK_RULE}", reference)
+                reference.replace_self(reference.children or [nodes.Text(reference.astext())])
+        for meta in list(self.document.findall(nodes.meta)):
+            if meta.get("http-equiv"):
+                report_error(
+                    self.env,
+                    f"refusing <meta http-equiv={meta['http-equiv']!r}>: a page's head may carry "
+                    "name= metadata only (http-equiv can redirect the reader or change the page's rules)",
+                    meta if meta.line else (self.env.docname, 1),  # front matter: line 1
+                )
+                meta.parent.remove(meta)
+
+
+def refuse_source_outside_project(app: Sphinx, docname: str, source: list[str]) -> None:
+    """A chapter that is a symlink to (or inside a linked folder leading to) a file outside the
+    project is not read: its text would be published as part of the manual."""
+    path = Path(app.env.doc2path(docname)).resolve()
+    if not path.is_relative_to(Path(app.confdir).resolve()):
+        report_error(
+            app.env,
+            f"refusing to read {docname!r}: a symbolic link leads it to {path}, outside the project",
+            (docname, 1),
+        )
+        source[0] = ""
 
 
 class SafeGraphviz(Graphviz):
