@@ -1449,11 +1449,28 @@ def test_missing_absolute_and_outside_images_and_dangling_anchor_links(tmp_path:
         "image '/etc/passwd.png' not found: expected the file manual/etc/passwd.png (a leading / means "
         "the manual/ folder, not the disk), found no file"
     )
-    assert "outside the project" in messages[2]
+    assert "outside manual/" in messages[2]
+
     assert messages[3] == (
         "link to '#complaint-handlin': no `(complaint-handlin)=` label in the manual; "
         "did you mean '#complaint-handling'?"
     )
+
+
+def test_images_from_the_network_or_beside_the_manual_are_reported_before_the_build(tmp_path: Path) -> None:
+    """The build refuses them; check said nothing (it skipped every ://) or passed a file of the
+    project outside manual/ (data/, .git/)."""
+    root = make_project(tmp_path)
+    text = "![网](https://example.com/x.png) ![数](data:image/png;base64,AAAA) ![表](../data/slas.yaml)"
+    line = append_paragraph(root, text)
+    report = run_checks(root, today=TODAY, select=["MK124"])
+    got = [(d.location.line, d.location.column) for d in report.diagnostics]
+    assert got == [(line, 1), (line, text.index("![表") + 1)]
+    network, beside = (d.message for d in report.diagnostics)
+    assert network.startswith(
+        "image 'https://example.com/x.png' is on the network: expected a file under manual/"
+    )
+    assert beside.startswith("image '../data/slas.yaml' is outside manual/")
 
 
 def test_a_deleted_data_file_behind_a_generated_list_is_an_error(tmp_path: Path) -> None:

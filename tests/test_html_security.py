@@ -97,11 +97,26 @@ def test_escape_myst_is_lossless_text() -> None:
     assert escape_myst("工作日9:00") == "工作日9\\:00"
 
 
+@pytest.mark.parametrize("source", ["{{download}}`git <{secret}>`\n", "![git]({secret})\n"])
+def test_project_files_beside_the_manual_are_not_published(tmp_path: Path, source: str) -> None:
+    """Inside the project but not the manual's own: ../.git/config names the remote (and its
+    credentials), ../build/ and ../data/ hold what is not meant for readers."""
+    project = copy_fixture("basic", tmp_path)
+    secret = project / ".git" / "config"
+    secret.parent.mkdir()
+    secret.write_text("[remote] url = https://user:token@example.com/repo\n", encoding="utf-8")
+    append(project / "manual" / "01-complaints.md", "\n" + source.format(secret="../.git/config"))
+    run = run_sphinx(project)
+    assert "outside manual/" in run.warnings and run.app.statuscode == 1
+    published = [p for p in run.outdir.rglob("*") if p.is_file() and b"token@" in p.read_bytes()]
+    assert published == []
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("![secret]({secret})\n", "outside the project"),
-        ("{{download}}`secret <{secret}>`\n", "outside the project"),
+        ("![secret]({secret})\n", "outside manual/"),
+        ("{{download}}`secret <{secret}>`\n", "outside manual/"),
         (":::{{graphviz}} {secret}\n:::\n", "reading a .dot file is disabled"),
     ],
 )

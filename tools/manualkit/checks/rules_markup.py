@@ -271,13 +271,14 @@ def _in_prose(block: Block, offset: int) -> bool:
 @rule(
     "MK124",
     "error",
-    "image file missing or outside the project: the build stops",
+    "image file missing, outside manual/ or on the network: the build stops",
     """
-    What: an image (![…](path), {image} path, {figure} path) whose file does not exist, or lies
-    outside the project. A path is relative to the chapter; a path starting with / is relative
-    to manual/ (Sphinx's rule), not to the disk.
-    Why: Sphinx warns "image file not readable" and manualkit refuses files outside the project
-    (the build would copy them into the published site); either fails the build.
+    What: an image (![…](path), {image} path, {figure} path) whose file does not exist, lies
+    outside manual/, or is an address on the network (https://…). A path is relative to the
+    chapter; a path starting with / is relative to manual/ (Sphinx's rule), not to the disk.
+    Why: Sphinx warns "image file not readable"; manualkit publishes only the manual's own files
+    (the build would copy anything else into the published site: the project's .git, build/ …)
+    and no picture every reader's browser, or the DOCX build, would fetch; each fails the build.
     Fix: put the image under manual/ (e.g. manual/img/) and point at it relative to the chapter.
     """,
     needs_data=False,
@@ -286,8 +287,8 @@ def images(ctx: CheckContext) -> Iterator[Diagnostic]:
     root = ctx.root.resolve()
     for doc in ctx.documents:
         for target, line, column in _image_uses(doc):
-            if "://" in target or target.startswith("data:"):
-                continue
+            if target.startswith("data:"):
+                continue  # the picture is in the source itself
             problem = _image_problem(ctx.root, root, doc, target)
             if problem:
                 yield Diagnostic("MK124", "error", problem, Location(doc.path, line, column))
@@ -305,6 +306,11 @@ def _image_uses(doc: Document) -> Iterator[tuple[str, int, int]]:
 
 def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str | None:
     """Why the build cannot publish the image at ``target`` (``None`` when it can)."""
+    if "://" in target or target.startswith("//"):
+        return (
+            f"image {target!r} is on the network: expected a file under manual/ (the build refuses "
+            "pictures every reader's browser, and the DOCX build, would fetch from elsewhere)"
+        )
     if any(c.isspace() for c in target):
         return (
             f"image {target!r} has a space in its path: MyST percent-encodes it, so the build finds "
@@ -314,9 +320,10 @@ def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str
     absolute = target.startswith("/")
     path = manual / target.lstrip("/") if absolute else (project / doc.path).parent / target
     resolved = path.resolve()
-    if not resolved.is_relative_to(root):
+    if not resolved.is_relative_to(manual.resolve()):
         return (
-            f"image {target!r} is outside the project: expected a file under manual/ (the build refuses it)"
+            f"image {target!r} is outside manual/: expected a file under manual/ (the build publishes "
+            "only the manual's own files, and refuses it)"
         )
     if resolved.is_file():
         return None

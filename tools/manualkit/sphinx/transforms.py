@@ -67,18 +67,21 @@ class AssignAnchors(SphinxPostTransform):
 
 
 class RefuseOutsideFiles(SphinxTransform):
-    """Images and downloads must be files inside the project, drawings free of scripts.
+    """Images and downloads must be files of the manual (under ``manual/``), drawings free of scripts.
 
     Sphinx copies any file an image or ``{download}`` points at into the output,
     so ``![x](../../../etc/secret)`` would publish a file from outside the
-    manual.  docutils' ``file_insertion_enabled`` does not cover these.  An SVG
-    drawing with a script is refused too (see :mod:`manualkit.svg_safety`).
+    manual.  docutils' ``file_insertion_enabled`` does not cover these.  The project
+    around the manual holds what must not be published either — ``{download}`` of
+    ``../.git/config`` (its remote's address and credentials), ``../build/…`` or ``../.env`` —
+    so only the chapters' own folder counts.  An SVG drawing with a script is refused too
+    (see :mod:`manualkit.svg_safety`).
     """
 
     default_priority = 850  # before DoctreeReadEvent (880), whose collectors copy the files
 
     def apply(self, **kwargs: Any) -> None:
-        root = Path(self.app.confdir).resolve()
+        root = Path(self.app.srcdir).resolve()
         for image in list(self.document.findall(nodes.image)):
             uri = str(image["uri"])
             if uri.startswith("data:"):
@@ -105,7 +108,12 @@ class RefuseOutsideFiles(SphinxTransform):
         _rel, absolute = self.env.relfn2path(uri, self.env.docname)
         path = Path(absolute).resolve()
         if not path.is_relative_to(root):
-            self._refuse(node, text, f"refusing to publish {uri!r}: it is outside the project")
+            self._refuse(
+                node,
+                text,
+                f"refusing to publish {uri!r}: it is outside manual/, and only the manual's own files "
+                "are published (never the project's .git, data/, build/ …); put the file under manual/",
+            )
         elif path.suffix.lower() == ".svg" and (active := find_active_content(path)) is not None:
             self._refuse(
                 node,
