@@ -226,7 +226,8 @@ def test_preview_follows_edits_prints_errors_and_recovers(mini: Path, preview: _
     chapter = mini / "manual" / "02-complaints.md"
     slas = mini / "data" / "slas.yaml"
     template = mini / "templates" / "fragments" / "checklist.md.j2"
-    assert "投诉处理" in preview.page("02-complaints.html")
+    # "Waiting to detect changes" can come before the server listens: wait for the page itself.
+    preview.wait_for("the first page to be served", preview.shows("02-complaints.html", "投诉处理"))
 
     mark = len(preview.lines)
     _edit(chapter, "登记使用", "受理后登记使用")
