@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
+from manualkit.checks.rules_markup import IMAGE_RE
 from manualkit.checks.source import Document
 from manualkit.diagnostics import Diagnostic, Location
 
-#: A Markdown image and its alternative text, ``![投诉登记界面](img/x.png)``.
-_IMAGE_ALT_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(")
 #: Directives that draw a picture; ``:alt:`` is their text alternative.
 _PICTURE_DIRECTIVES = {
     "image": "image",
@@ -56,7 +54,7 @@ def missing_alt_text(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def _markdown_images(doc: Document) -> Iterator[Diagnostic]:
     for block in doc.blocks:
-        for m in _IMAGE_ALT_RE.finditer(block.source):
+        for m in IMAGE_RE.finditer(block.source):
             if block.masked[m.start()] != block.source[m.start()] or m.group("alt").strip():
                 continue  # inside inline code, or described
             line, column = block.position(m.start())

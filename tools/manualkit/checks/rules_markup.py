@@ -259,7 +259,8 @@ def _toctree_names(toctree: DirectiveUse, current: str, docnames: set[str]) -> s
 
 
 #: A Markdown image ``![alt](target "title")`` and a link to an anchor ``[text](#label)``.
-_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*(?:<(?P<angled>[^>\n]+)>|(?P<target>[^)\s>]+))")
+#: A Markdown image: its alternative text, and its target (in angle brackets or not).
+IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*(?:<(?P<angled>[^>\n]+)>|(?P<target>[^)\s>]+))")
 _ANCHOR_LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?#(?P<anchor>[^)\s>]*)")
 
 
@@ -296,7 +297,7 @@ def images(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def _image_uses(doc: Document) -> Iterator[tuple[str, int, int]]:
     for block in doc.blocks:
-        for m in _IMAGE_RE.finditer(block.source):
+        for m in IMAGE_RE.finditer(block.source):
             if _in_prose(block, m.start()):
                 yield (m.group("angled") or m.group("target"), *block.position(m.start()))
     for d in doc.directives:
