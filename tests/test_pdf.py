@@ -79,6 +79,9 @@ def run_build(project: Path, templates: Path = TEMPLATES, **env_extra: str) -> B
         # one part per page-starting section: every join the merge can face, on a small manual
         "-D",
         "manualkit_pdf_part_size=1",
+        # page numbers typeset in parts of two pages: every folio join too
+        "-D",
+        "manualkit_pdf_folio_pages=2",
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
     return Build(project, result)
@@ -268,6 +271,17 @@ def test_running_header_footer_and_repeated_table_header_on_middle_page(built: B
     assert re.search(r"序号\s+渠道\s+事项\s+办结时限\s+责任岗位", text)  # …with the header row repeated
     rows = re.findall(r"^\s*(\d+)\s+\S+\s+\S+\s+\d个工作日\s+客服主管\s*$", text, re.MULTILINE)
     assert len(rows) > 5
+
+
+@pytest.mark.slow
+def test_every_page_but_the_cover_carries_its_own_number(built: Build) -> None:
+    # The numbers are typeset in folio parts of two pages here (run_build): each part must
+    # number its pages from where it starts, not from 1.
+    total = int(pdfinfo(built.pdf)["Pages"])
+    assert total > 4
+    for page in range(1, total + 1):
+        numbers = re.findall(r"第(\d+)页/共(\d+)页", re.sub(r"\s+", "", pdftotext(built.pdf, page=page)))
+        assert numbers == ([] if page == 1 else [(str(page), str(total))]), f"page {page}: {numbers}"
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ from docutils.utils import new_document
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
+from manualkit.builders.pdf_assembly import folio_specs
 from manualkit.builders.pdf_fontmerge import (
     _parse_to_unicode,
     _parse_widths,
@@ -175,7 +176,7 @@ def joined(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert first.borrowed == ("second-detail",) and second.borrowed == ("first",)
     target = tmp_path / "joined.pdf"
-    target.write_bytes(merge_parts([first, second], None, b"MK-MERGE-TEST"))
+    target.write_bytes(merge_parts([first, second], [], b"MK-MERGE-TEST"))
     return target
 
 
@@ -225,11 +226,19 @@ def test_one_structure_tree_with_a_parent_tree_entry_for_every_page_and_link(joi
         assert str(pdf.Root.Lang) == "zh-CN" and bytes(pdf.trailer.ID[0]) == b"MK-MERGE-TEST"
 
 
+def test_folio_parts_cover_every_page_once_in_order() -> None:
+    for total, per_part in ((1, 200), (200, 200), (201, 200), (581, 200), (7, 2)):
+        specs = folio_specs(total, 1, per_part)
+        assert [spec.first for spec in specs] == list(range(0, total, per_part))
+        assert sum(spec.count for spec in specs) == total
+        assert all(0 < spec.count <= per_part and spec.pages == total for spec in specs)
+
+
 def test_folio_pages_must_match_the_page_count(tmp_path: Path) -> None:
     part = _part(tmp_path, 0, "<p>一页</p>", frozenset())
     folio = _part(tmp_path, 1, "<p>一</p><p style='break-before: page'>二</p>", frozenset())
     with pytest.raises(MergeError, match="cover 2 pages, the manual has 1"):
-        merge_parts([part], folio, b"X")
+        merge_parts([part], [folio], b"X")
 
 
 def _font_programs(pdf: pikepdf.Pdf) -> dict[str, tuple[TTFont, set[int], dict[int, str]]]:
@@ -266,7 +275,7 @@ def test_parts_leave_font_programs_to_the_merge_which_rebuilds_every_glyph(tmp_p
     with pikepdf.open(io.BytesIO(second.pdf)) as part:
         for program, cids, _ in _font_programs(part).values():
             assert program["maxp"].numGlyphs == 1 and len(cids) > 1  # .notdef only, widths kept
-    with pikepdf.open(io.BytesIO(merge_parts([first, second], None, b"MK-MERGE-TEST"))) as joined:
+    with pikepdf.open(io.BytesIO(merge_parts([first, second], [], b"MK-MERGE-TEST"))) as joined:
         faces = _font_programs(joined)
         assert set(faces) == set(second.placeholder_fonts)
         for name, (program, _cids, texts) in faces.items():
@@ -279,7 +288,7 @@ def test_a_placeholder_font_the_merge_cannot_rebuild_is_an_error(tmp_path: Path)
     part = _part(tmp_path, 0, "<p>受理</p>", frozenset(), fonts_left_to_merge=True)
     unknown = dataclasses.replace(part, fonts={})  # the face's file could not be identified
     with pytest.raises(MergeError, match=r"not rebuilt: .*Noto"):
-        merge_parts([unknown], None, b"X")
+        merge_parts([unknown], [], b"X")
 
 
 # -- font dictionaries ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ The order of work, and why:
 
 1. the cover and every body part go to the workers at once;
 2. with the page count of every part known, the contents are typeset with the real page numbers
-   and the folio part (page numbers only) with the total — both at once.  Both depend on how
+   and the folio parts (page numbers only) with the total — all at once.  Both depend on how
    many pages the contents take, so that count is guessed first (the previous build's count,
    else :data:`CONTENTS_LINES_PER_PAGE`); when the contents come out longer or shorter than
    guessed, step 2 is repeated with the count they took.  (Typesetting the contents once more
@@ -27,13 +27,17 @@ from manualkit.builders.pdf_worker import PartJob, PartResult
 if TYPE_CHECKING:
     from manualkit.builders.pdf_job import TypesettingJob
 
-#: Contents lines per page, for the first guess of the contents' length, with the height of a
-#: line by level relative to a section line (templates/pdf/print.css: a chapter line has space
-#: above it, a subsection line a smaller font).  Measured: the real manual's 10 + 40 + 16 lines
-#: take 2 pages, the 10× manual's 73 + 355 + 160 lines 16.  A wrong guess costs one more pass of
-#: contents and folios (8 s at 10×), never a wrong number.
-CONTENTS_LINES_PER_PAGE = 38
-CONTENTS_LINE_HEIGHT = {1: 1.3, 2: 1.0, 3: 0.9}
+#: The contents' first guess of their own length, in lines of a section entry (templates/pdf/
+#: print.css): the A4 page holds 251 mm of text and a 10.5 pt line at 1.7 is 6.3 mm, so 39.9 such
+#: lines; a chapter line is one with 2.5 mm above it (1.4), a subsection line is in 9.5 pt (0.9),
+#: and the title takes 2.5 lines on the first page.  Measured, a page holds 39.3 lines on average
+#: (a line that does not fit moves to the next page): the real manual's 10 + 40 + 16 entries take
+#: 2 pages, the 10× manual's 74 + 356 + 160 take 16, the 50× manual's 354 + 1756 + 800 take 76,
+#: and this model gives 1.8, 15.4 and 75.7.  A wrong guess costs one more pass of contents and
+#: folios (15 s at 50×), never a wrong number.
+CONTENTS_LINES_PER_PAGE = 39.3
+CONTENTS_LINE_HEIGHT = {1: 1.4, 2: 1.0, 3: 0.9}
+CONTENTS_TITLE_LINES = 2.5
 _MAX_TOC_PASSES = 4
 
 
@@ -68,6 +72,9 @@ class PartSpec:
     chapter: str = ""
     pages: int = 0
     cover_pages: int = 0
+    #: A folio part's first page (0-based, in the whole manual) and how many pages it numbers.
+    first: int = 0
+    count: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,12 +124,14 @@ class PrintAssembly:
             numbered = self._numbered_toc(toc, cover.pages + toc_pages, body_results)
             total = cover.pages + toc_pages + sum(part.pages for part in body_results)
             toc_html = job.template.render(PartSpec("toc"), numbered)
-            folio_html = job.template.render(PartSpec("folio", pages=total, cover_pages=cover.pages), ())
             job.keep_html("01-toc", toc_html)
-            job.keep_html("99-folio", folio_html)
-            final_toc, folio = self._render(
-                [self._job(1, toc_html), self._job(len(specs) + 1, folio_html, tagged=False)],
-                "contents and page numbers",
+            folio_jobs = []
+            for index, spec in enumerate(folio_specs(total, cover.pages, job.folio_part_pages)):
+                folio_html = job.template.render(spec, ())
+                job.keep_html(f"99-folio-{index + 1:02d}", folio_html)
+                folio_jobs.append(self._job(len(specs) + 1 + index, folio_html, tagged=False))
+            final_toc, *folios = self._render(
+                [self._job(1, toc_html), *folio_jobs], "contents and page numbers"
             )
             if final_toc.pages == toc_pages:
                 break
@@ -135,7 +144,7 @@ class PrintAssembly:
         parts = [cover, final_toc, *body_results]
         self._stop_if_cancelled()
         self.report.info(f"manualkit pdf: joining {len(parts)} parts ({total} pages)")
-        return Assembled(merge_in_worker(parts, folio, job.identifier), total, toc_pages)
+        return Assembled(merge_in_worker(parts, folios, job.identifier), total, toc_pages)
 
     def _job(self, index: int, html: str, tagged: bool = True) -> PartJob:
         job = self.job
@@ -177,9 +186,18 @@ class PrintAssembly:
         return [_numbered(entry, str(pages[entry.anchor]) if entry.anchor in pages else "") for entry in toc]
 
 
+def folio_specs(total: int, cover_pages: int, per_part: int) -> list[PartSpec]:
+    """The folio parts numbering ``total`` pages, ``per_part`` at most each (at least one page)."""
+    step = max(1, per_part)
+    return [
+        PartSpec("folio", pages=total, cover_pages=cover_pages, first=first, count=min(step, total - first))
+        for first in range(0, total, step)
+    ]
+
+
 def guess_contents_pages(toc: Sequence[TocEntry]) -> int:
     """The contents' page count before they are typeset (see :data:`CONTENTS_LINES_PER_PAGE`)."""
-    lines = sum(CONTENTS_LINE_HEIGHT.get(entry.level, 1.0) for entry in toc)
+    lines = CONTENTS_TITLE_LINES + sum(CONTENTS_LINE_HEIGHT.get(entry.level, 1.0) for entry in toc)
     return max(1, math.ceil(lines / CONTENTS_LINES_PER_PAGE))
 
 
@@ -195,5 +213,6 @@ __all__ = [
     "PartSpec",
     "PrintAssembly",
     "Reporter",
+    "folio_specs",
     "guess_contents_pages",
 ]

@@ -59,6 +59,8 @@ class PrintTemplate:
                 "chapter": Markup(css_string(part.chapter)) if part.chapter else "",
                 "pages": part.pages,
                 "cover_pages": part.cover_pages,
+                "first": part.first,
+                "count": part.count,
             },
             stylesheet=(self.templates_dir / PRINT_STYLESHEET).as_uri(),
             fonts={role: Markup(stack) for role, stack in self.fonts.items()},
@@ -111,6 +113,8 @@ class TypesettingJob:
     toc: tuple[TocEntry, ...]
     #: Where the PDF is published.
     target: Path
+    #: Pages of one folio part (see ``manualkit.builders.pdf.DEFAULT_FOLIO_PART_PAGES``).
+    folio_part_pages: int = 200
 
     @property
     def identifier(self) -> bytes:

@@ -2,7 +2,7 @@
 
 What a plain page concatenation would lose, and how it is kept:
 
-* page numbers — every page gets the matching page of the ``folio`` part (only "第 X 页 / 共 Y 页")
+* page numbers — every page gets the matching page of the ``folio`` parts (only "第 X 页 / 共 Y 页")
   drawn over it, marked as a pagination artifact so it stays out of the structure tree;
 * the structure tree (PDF/UA) — each part's ``Document`` element children move under one
   ``Document``; the parent tree (marked content → element) is renumbered: pages first, in page
@@ -42,14 +42,16 @@ class MergeError(Exception):
 
 
 def merge_parts(
-    parts: Sequence[PartResult], folio: PartResult | None, identifier: bytes, object_streams: bool = True
+    parts: Sequence[PartResult], folios: Sequence[PartResult], identifier: bytes, object_streams: bool = True
 ) -> bytes:
-    """The parts, in order, as one PDF; ``folio`` pages are laid over the pages of the same number."""
+    """The parts, in order, as one PDF; the pages of ``folios`` (in order) are laid over the pages
+    of the same number (no folios: no page numbers)."""
     if not parts:
         raise MergeError("nothing to merge")
     total = sum(part.pages for part in parts)
-    if folio is not None and folio.pages != total:
-        raise MergeError(f"the page numbers cover {folio.pages} pages, the manual has {total}")
+    numbered = sum(folio.pages for folio in folios)
+    if folios and numbered != total:
+        raise MergeError(f"the page numbers cover {numbered} pages, the manual has {total}")
     first = pikepdf.open(io.BytesIO(parts[0].pdf))
     sources = [first]  # open until saved; every other part is closed once copied
     versions: list[str] = []
@@ -62,15 +64,15 @@ def merge_parts(
             source = first if number == 0 else pikepdf.open(io.BytesIO(part.pdf))
             try:
                 versions.append(source.pdf_version)
-                copied_from = _object_count(out)
                 with warnings.catch_warnings():
                     # Named destinations are rebuilt below, from the parts' anchors.
                     warnings.simplefilter("ignore", category=pikepdf.PageCopyWarning)
                     out.pages.extend(source.pages)
-                structure.add(source, page_offset, part.pages)
+                copied_structure = structure.add(source, page_offset, part.pages)
                 _collect_dests(out, source, part, page_offset, dests)
                 if source is not first:
-                    _own_stream_data(out, copied_from)
+                    copied = [out.pages[page_offset + index].obj for index in range(part.pages)]
+                    _own_stream_data(copied, copied_structure)
             finally:
                 if source is not first:
                     source.close()
@@ -79,14 +81,17 @@ def merge_parts(
         _set_dests(out, dests)
         _set_outline(out, parts)
         _copy_document_level(out, first)
-        if folio is not None:
+        folio_pages: list[pikepdf.Page] = []
+        for folio in folios:
             folio_source = pikepdf.open(io.BytesIO(folio.pdf))
             sources.append(folio_source)
             versions.append(folio_source.pdf_version)
-            _lay_folios(out, folio_source)
+            folio_pages.extend(folio_source.pages)
+        if folios:
+            _lay_folios(out, folio_pages)
         faces: dict[str, FontSource] = {}
         placeholders: set[str] = set()
-        for part in [*parts, *([folio] if folio is not None else [])]:
+        for part in [*parts, *folios]:
             faces.update(part.fonts)
             placeholders.update(part.placeholder_fonts)
         rebuilt = merge_fonts(out, faces)
@@ -130,9 +135,10 @@ class _StructureMerger:
         self.next_annotation_key = total_pages
         self.tagged = False
 
-    def add(self, source: pikepdf.Pdf, page_offset: int, pages: int) -> None:
+    def add(self, source: pikepdf.Pdf, page_offset: int, pages: int) -> Any:
+        """Move the part's structure elements under the one ``Document``; returns their copy."""
         if "/StructTreeRoot" not in source.Root:
-            return
+            return None
         self.tagged = True
         copied = self.out.copy_foreign(source.Root.StructTreeRoot)
         old_nums = [(int(key), value) for key, value in _tree_items(copied.get("/ParentTree"), "/Nums")]
@@ -157,6 +163,7 @@ class _StructureMerger:
                 if isinstance(kid, Dictionary):
                     kid.P = self.document
                 self.document.K.append(kid)
+        return copied
 
     def finish(self) -> None:
         if not self.tagged:
@@ -186,24 +193,57 @@ def _tree_items(tree: Any, leaves: str) -> list[tuple[Any, Any]]:
     return items
 
 
-def _object_count(out: pikepdf.Pdf) -> int:
-    return len(out.objects)
-
-
-def _own_stream_data(out: pikepdf.Pdf, copied_from: int) -> None:
-    """Give the streams copied since ``copied_from`` their own data, so their source can close.
+def _own_stream_data(pages: Sequence[Any], structure: Any) -> None:
+    """Give the streams of just-copied ``pages`` (and ``structure``) their own data.
 
     Why: qpdf copies a foreign stream's dictionary at once but reads its data from the source
     only when the merged PDF is saved, so every part stayed open (and parsed: ~15 MB a part of the
     10× manual, 180 MB in all) until the end.  The raw, still encoded bytes are taken over as
     they are, with their filters: the saved PDF is byte-identical.
+
+    The streams are found by walking what the part's pages reach, not by listing the merged
+    PDF's objects: qpdf builds that list anew on every access, so a per-part listing made the
+    merge quadratic (22 of the 50× manual's 32 merge seconds).
     """
-    objects = out.objects  # qpdf lists every object on each access: once, then sliced
-    for stream in list(objects)[copied_from:]:
-        if isinstance(stream, pikepdf.Stream):
-            encoding: Any = stream.get("/Filter")
-            parameters: Any = stream.get("/DecodeParms")
-            stream.write(stream.read_raw_bytes(), filter=encoding, decode_parms=parameters, type_check=False)
+    for stream in _reachable_streams(pages, structure):
+        encoding: Any = stream.get("/Filter")
+        parameters: Any = stream.get("/DecodeParms")
+        stream.write(stream.read_raw_bytes(), filter=encoding, decode_parms=parameters, type_check=False)
+
+
+#: What may hold a stream (directly or further down).
+_CONTAINERS = (pikepdf.Array, Dictionary, pikepdf.Stream)
+#: Keys that lead out of a part (to the page tree, the structure tree's root, other pages' parents).
+_UPWARD_KEYS = frozenset({"/Parent", "/P", "/ParentTree"})
+
+
+def _reachable_streams(pages: Sequence[Any], structure: Any) -> list[pikepdf.Stream]:
+    """Every stream reachable from ``pages`` and ``structure``, without going up or to other pages.
+
+    A link's destination names another page object: only the given pages are entered.
+    """
+    own_pages = {page.objgen for page in pages}
+    seen: set[tuple[int, int]] = set()
+    streams: list[pikepdf.Stream] = []
+    stack: list[Any] = [*pages, *([structure] if structure is not None else [])]
+    while stack:
+        item = stack.pop()
+        if item.is_indirect:
+            key = item.objgen
+            if key in seen:
+                continue
+            seen.add(key)
+        if isinstance(item, pikepdf.Array):
+            stack.extend(value for value in item if isinstance(value, _CONTAINERS))
+            continue
+        if isinstance(item, pikepdf.Stream):
+            streams.append(item)
+        elif item.get("/Type") in (Name.Page, Name.Pages) and item.objgen not in own_pages:
+            continue
+        for name, value in item.items():
+            if name not in _UPWARD_KEYS and isinstance(value, _CONTAINERS):
+                stack.append(value)
+    return streams
 
 
 def _collect_dests(
@@ -280,9 +320,9 @@ def _copy_direct(out: pikepdf.Pdf, value: Any) -> Any:
     return value
 
 
-def _lay_folios(out: pikepdf.Pdf, folio: pikepdf.Pdf) -> None:
+def _lay_folios(out: pikepdf.Pdf, folio_pages: Sequence[pikepdf.Page]) -> None:
     """Draw folio page *i* over page *i*, as a pagination artifact outside the structure tree."""
-    for page, folio_page in zip(out.pages, folio.pages, strict=True):
+    for page, folio_page in zip(out.pages, folio_pages, strict=True):
         form = out.copy_foreign(folio_page.as_form_xobject())
         # A part's pages share one resource dictionary: each page gets its own (shallow) copy.
         shared = page.obj.get("/Resources")

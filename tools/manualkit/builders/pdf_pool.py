@@ -14,7 +14,7 @@ import multiprocessing.forkserver
 import multiprocessing.util
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
@@ -123,7 +123,7 @@ def render_parts(jobs: Iterable[PartJob], workers: int) -> Iterator[PartResult]:
                 future.cancel()
 
 
-def merge_in_worker(parts: list[PartResult], folio: PartResult | None, identifier: bytes) -> bytes:
+def merge_in_worker(parts: list[PartResult], folios: Sequence[PartResult], identifier: bytes) -> bytes:
     """Join the parts in a worker process.
 
     Why not in the Sphinx process: qpdf holds every object of every part while it merges (about
@@ -132,7 +132,7 @@ def merge_in_worker(parts: list[PartResult], folio: PartResult | None, identifie
     """
     with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
         try:
-            return pool.submit(merge_parts, parts, folio, identifier).result()
+            return pool.submit(merge_parts, parts, folios, identifier).result()
         except BrokenProcessPool as exc:
             raise RendererDiedError("the PDF merge process ended unexpectedly (out of memory?)") from exc
 
