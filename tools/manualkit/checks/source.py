@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from manualkit.nesting import LITERAL_BODY_DIRECTIVES, MAX_DIRECTIVE_DEPTH, TooDeep, first_too_deep
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -35,24 +37,7 @@ _OPTION_RE = re.compile(r"^:(?P<key>[\w\-]+):\s*(?P<value>.*)$")
 _DIRECTIVE_INFO_RE = re.compile(r"^\{(?P<name>[\w:\-]+)\}\s*(?P<arg>.*)$")
 
 #: Directives whose body is not prose (generated from data, code, math, diagrams).
-NON_PROSE_DIRECTIVES = frozenset(
-    {
-        "code-block",
-        "code",
-        "sourcecode",
-        "literalinclude",
-        "math",
-        "graphviz",
-        "digraph",
-        "mermaid",
-        "toctree",
-        "raw",
-        "eval-rst",
-        "csv-table",
-        "include",
-        "image",
-    }
-)
+NON_PROSE_DIRECTIVES = LITERAL_BODY_DIRECTIVES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,6 +178,8 @@ class Document:
     read_problem: ReadProblem | None = None
     #: Colon fences that open no directive (a bare ``:::``): ``(line, last line)`` (MK127).
     bare_fences: tuple[tuple[int, int], ...] = ()
+    #: The first directive nested deeper than manualkit accepts (MK618); none is read below it.
+    too_deep: TooDeep | None = None
 
     @property
     def front_matter_error(self) -> str | None:
@@ -310,6 +297,8 @@ class _Walker:
         self._section_stack: list[tuple[int, str | None]] = []
         self._pending_label: str | None = None
         self._pending_suppressions: list[tuple[int, int, str]] = []
+        #: Directives around the body being walked (never more than MAX_DIRECTIVE_DEPTH).
+        self._depth = 0
 
     @property
     def section(self) -> str | None:
@@ -418,8 +407,10 @@ class _Walker:
         )
         if (name not in NON_PROSE_DIRECTIVES and tok.type == "colon_fence") or name in _PROSE_FENCES:
             inner = "\n".join(body[skip:])
-            if inner.strip():
+            if inner.strip() and self._depth < MAX_DIRECTIVE_DEPTH:  # deeper: MK618, and no RecursionError
+                self._depth += 1
                 self.walk(inner, start + 1 + skip)
+                self._depth -= 1
 
 
 #: Directives whose body is prose in either fence: admonitions, and the cells of a {list-table}
@@ -563,6 +554,7 @@ def parse_text(
         suppressions=tuple(walker.suppressions),
         read_problem=read_problem,
         bare_fences=tuple(walker.bare_fences),
+        too_deep=first_too_deep(text),
     )
 
 
