@@ -13,7 +13,7 @@ from lxml import etree
 
 from manualkit.redline.cli import RedlineError, write_redline
 from manualkit.redline.datadiff import EntryChange, FieldChange
-from manualkit.redline.textdiff import diff_text
+from manualkit.redline.textdiff import Segment, diff_text, excerpts
 from ooxml_helpers import word_would_repair
 from release_helpers import (
     NEW_PARAGRAPH,
@@ -370,6 +370,51 @@ def test_long_changed_values_are_word_diffed_in_the_summary() -> None:
         "sla", "x", "一般投诉处理时限", "changed", {}, {}, (FieldChange("duration", "7天", "5天"),)
     )
     assert short.inline == () and (short.old_value, short.new_value) == ("7天", "5天")
+
+
+def test_a_long_data_change_in_a_section_shows_only_the_changed_words(released: Path) -> None:
+    """The summary table word-diffed a reworded form note; the section's own note struck the whole
+    old text and inserted the whole new one, leaving the reviewer to find the one changed word."""
+    forms = released / "data" / "forms.yaml"
+    note = "受理后请在系统中登记并告知客户预计办结时间，一般投诉{}个工作日内处理完毕。"
+    replace_in(forms, "  fields:\n", f"  notes: [{note.format(7)}]\n  fields:\n")  # F-02-01's
+    commit_all(released, "1.2")
+    tag(released, "1.2")
+    replace_in(forms, note.format(7), note.format(5))
+    commit_all(released, "1.3")
+    tag(released, "1.3")
+    target = write_redline(released, "1.2", "1.3")
+    page = etree.parse(str(target / "redline.html"), etree.HTMLParser())
+    (section,) = page.xpath("//div[@id='s-complaint-intake']")
+    (paragraph,) = section.xpath(".//p[contains(@class, 'mk-data-note')]")
+    assert [d.text for d in paragraph.xpath(".//del")] == ["7"]
+    assert [i.text for i in paragraph.xpath(".//ins")] == ["5"]
+    assert "告知客户预计办结时间" in paragraph.xpath("string(.)")
+    # Word: the data changes are comments (plain text) beside the section and rows of the summary
+    # table; both shorten the note to the changed words with a little context.
+    shortened = (
+        "数据变更：投诉受理登记表（F-02-01）："
+        "…计办结时间，一般投诉7个工作日内处理完毕。 → …计办结时间，一般投诉5个工作日内处理完毕。"
+    )
+    package = zipfile.ZipFile(target / "redline.docx")
+    assert shortened in package.read("word/comments.xml").decode("utf-8")
+    assert shortened in package.read("word/document.xml").decode("utf-8")
+
+
+def test_excerpts_keep_each_change_with_a_little_context() -> None:
+    segments = (
+        Segment("equal", "甲" * 30),
+        Segment("delete", "七"),
+        Segment("insert", "五"),
+        Segment("equal", "乙" * 5 + "丙" * 30 + "丁" * 5),
+        Segment("insert", "新增"),
+        Segment("equal", "戊" * 30),
+    )
+    old, new = excerpts(segments, context=5)
+    middle = "乙" * 5 + "…" + "丁" * 5
+    assert old == "…" + "甲" * 5 + "七" + middle + "戊" * 5 + "…"
+    assert new == "…" + "甲" * 5 + "五" + middle + "新增" + "戊" * 5 + "…"
+    assert excerpts((Segment("delete", "七"), Segment("insert", "五"))) == ("七", "五")
 
 
 def test_redline_across_several_releases_shows_every_revision(released: Path) -> None:

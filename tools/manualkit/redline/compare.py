@@ -89,7 +89,8 @@ class SectionDiff:
 
     @property
     def data_paragraphs(self) -> tuple[ParagraphDiff, ...]:
-        """One paragraph per changed entry: "数据变更：<name>：" then old → new as an edit."""
+        """One paragraph per changed entry: "数据变更：<name>：" then old → new as an edit (only the
+        changed words of a long value, as in the summary table)."""
         return tuple(_data_paragraph(change) for change in self.data_changes)
 
     @property
@@ -402,6 +403,8 @@ def _data_paragraph(change: EntryChange) -> ParagraphDiff:
         return ParagraphDiff("changed", (head, Segment("insert", change.new_value)))
     if change.status == "removed":
         return ParagraphDiff("changed", (head, Segment("delete", change.old_value)))
+    if change.inline:  # a long value: the changed words, as in the summary table
+        return ParagraphDiff("changed", (head, *change.inline))
     return ParagraphDiff(
         "changed", (head, Segment("delete", change.old_value), Segment("insert", change.new_value))
     )

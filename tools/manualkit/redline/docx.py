@@ -32,7 +32,7 @@ from docx.text.paragraph import Paragraph
 
 from manualkit.redline.compare import Redline, SectionDiff
 from manualkit.redline.datadiff import OTHER_COLLECTIONS, EntryChange
-from manualkit.redline.textdiff import ParagraphDiff, Segment
+from manualkit.redline.textdiff import ParagraphDiff, Segment, excerpts
 from manualkit.writers.docx.package import package_members, reproducible_zip
 
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
@@ -214,7 +214,9 @@ def _status_text(section: SectionDiff) -> str:
 
 
 def _data_line(change: EntryChange) -> str:
-    return f"数据变更：{change.name}（{change.id}）：{change.old_value} → {change.new_value}"
+    """``数据变更：<name>（<id>）：old → new``; a long value shortened to the words that changed."""
+    old, new = excerpts(change.inline) if change.inline else (change.old_value, change.new_value)
+    return f"数据变更：{change.name}（{change.id}）：{old} → {new}"
 
 
 def _paragraph(paragraph: Paragraph, diff: ParagraphDiff, revisions: _Revisions) -> None:

@@ -107,6 +107,32 @@ def diff_text(old: str, new: str, granularity: Granularity = "word") -> list[Par
     return result
 
 
+def excerpts(segments: Sequence[Segment], context: int = 10) -> tuple[str, str]:
+    """The old and the new text of a word diff, shortened to its changes with ``context``
+    characters of unchanged text around each ("…一般投诉7个工作日内…").
+
+    For plain-text places (a Word comment, a table cell) where deletions cannot be struck
+    through: the reader compares two short excerpts instead of two long texts.
+    """
+    old: list[str] = []
+    new: list[str] = []
+    last = len(segments) - 1
+    for index, segment in enumerate(segments):
+        text = segment.text
+        if segment.op == "equal":
+            if index == 0 and len(text) > context:
+                text = "…" + text[-context:]
+            elif index == last and len(text) > context:
+                text = text[:context] + "…"
+            elif 0 < index < last and len(text) > 2 * context:
+                text = text[:context] + "…" + text[-context:]
+        if segment.op != "insert":
+            old.append(text)
+        if segment.op != "delete":
+            new.append(text)
+    return "".join(old), "".join(new)
+
+
 def is_changed(diff: Sequence[ParagraphDiff]) -> bool:
     return any(p.status != "equal" for p in diff)
 
