@@ -881,11 +881,15 @@ def test_an_svg_drawing_with_a_script_is_an_error_where_it_is_shown(tmp_path: Pa
     svg = '<svg xmlns="http://www.w3.org/2000/svg">\n<rect width="4" height="2" onclick="steal()"/>\n</svg>\n'
     (root / "manual" / "bad.svg").write_text(svg, encoding="utf-8")
     (root / "manual" / "plain.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
-    line = append_paragraph(root, "流程见下图：![示意](plain.svg) ![受理流程](bad.svg)")
+    (root / "manual" / "bad copy.svg").write_text(svg, encoding="utf-8")
+    paragraph = "流程见下图：![示意](plain.svg) ![受理流程](bad.svg) ![副本](<bad copy.svg>)"
+    line = append_paragraph(root, paragraph)
     findings = [d.format() for d in run_checks(root, select=["MK612"]).diagnostics]
+    # A target in angle brackets may hold a space: it was read up to the space and never checked.
     assert findings == [
-        f"manual/04-complaints.md:{line}:24: error MK612 bad.svg contains an event handler (onclick=…) "
+        f"manual/04-complaints.md:{line}:{column}: error MK612 {name} contains an event handler (onclick=…) "
         "(line 2 of the SVG): the build refuses to publish it; export the drawing again without scripts"
+        for column, name in ((24, "bad.svg"), (paragraph.index("![副本]") + 1, "bad copy.svg"))
     ]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from manualkit.checks.context import CheckContext
 from manualkit.checks.markup import close_names, known_markup
 from manualkit.checks.registry import rule
+from manualkit.checks.rules_markup import IMAGE_RE
 from manualkit.checks.source import ROLE_OR_CODE_RE, Block, Document
 from manualkit.diagnostics import Diagnostic, Location
 
@@ -441,10 +442,6 @@ def _html_comments(doc: Document, block: Block) -> Iterator[Diagnostic]:
         )
 
 
-#: A Markdown image: ![alt](target "title") — the target up to a space or the closing parenthesis.
-_MARKDOWN_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)")
-
-
 @rule(
     "MK612",
     "error",
@@ -465,9 +462,9 @@ def svg_scripts(ctx: CheckContext) -> Iterator[Diagnostic]:
         chapter_dir = (ctx.root / doc.path).parent
         uses: list[tuple[str, int, int]] = []
         for block in doc.blocks:
-            for m in _MARKDOWN_IMAGE_RE.finditer(block.source):
+            for m in IMAGE_RE.finditer(block.source):  # the Markdown images MK124 and MK617 read
                 line, col = block.position(m.start())
-                uses.append((m.group("target"), line, col))
+                uses.append((m.group("angled") or m.group("target"), line, col))
         uses += [(d.argument, d.line, d.column) for d in doc.directives if d.name in ("image", "figure")]
         for target, line, col in uses:
             if "://" in target or not target.lower().endswith(".svg"):
