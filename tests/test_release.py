@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from manualkit import cli
 from manualkit.checks import run_checks
 from manualkit.diagnostics import Diagnostic
 from manualkit.release import BuildRequest, InvalidReleaseInput, ReleaseError, release, sphinx_build
@@ -297,6 +298,50 @@ def test_a_version_published_before_it_takes_effect_leaves_its_predecessor_in_fo
     listing = json.loads((site / "versions.json").read_text(encoding="utf-8"))
     assert (listing["latest"], listing["as_of"]) == ("1.1", "2025-03-01")
     assert os.readlink(site / "latest") == "1.1"
+
+
+def test_refresh_site_puts_a_version_in_force_once_its_day_has_come(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """latest/, index.html and versions.json were written at the release: without JavaScript (or
+    fetching latest/…pdf from another system) a reader kept getting 1.0 after 1.1 took effect,
+    until the next release.  CI now refreshes the site every day."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-02-25"))
+    release(project, "1.0", formats=("html",), check=None, build=html_only)
+    make_v1_1(project)
+    commit_all(project, "手册 v1.1")
+    release(project, "1.1", formats=("html",), check=None, build=html_only)  # effective 2025-03-01
+    site = project / "build" / "site"
+    pages = {p: p.read_bytes() for p in (site / "1.1").rglob("*") if p.is_file()}
+
+    def refresh(day: str) -> tuple[int, str]:
+        status = cli.main(["--project", str(project), "refresh-site", "--on", day])
+        return status, capsys.readouterr().out
+
+    assert refresh("2025-02-28") == (0, "site as of 2025-02-28: version in force v1.0 (unchanged)\n")
+    assert os.readlink(site / "latest") == "1.0"
+
+    assert refresh("2025-03-01") == (0, "site as of 2025-03-01: version in force v1.1 (was v1.0)\n")
+    listing = json.loads((site / "versions.json").read_text(encoding="utf-8"))
+    assert (listing["latest"], listing["as_of"]) == ("1.1", "2025-03-01")
+    entries = site_listing(project)
+    assert (entries["1.1"]["latest"], entries["1.0"]["superseded"]) == (True, True)
+    assert os.readlink(site / "latest") == "1.1"
+    assert 'content="0; url=1.1/index.html"' in (site / "index.html").read_text(encoding="utf-8")
+    assert {p: p.read_bytes() for p in (site / "1.1").rglob("*") if p.is_file()} == pages  # only the listing
+
+    # A run dated earlier (a runner's clock, another time zone) never moves the site back.
+    assert refresh("2025-02-26") == (0, "site as of 2025-03-01: version in force v1.1 (unchanged)\n")
+    assert os.readlink(site / "latest") == "1.1"
+
+
+def test_refresh_site_without_a_published_site_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--project", str(project), "refresh-site"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("manualkit refresh-site: ") and "no published version to decide between" in err
+    assert not (project / "build" / "site" / "latest").exists()
 
 
 # --------------------------------------------------------------------------- publication (fast)

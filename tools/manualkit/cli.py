@@ -74,6 +74,12 @@ PLUGINS: tuple[Plugin, ...] = (
         "check, build HTML/PDF/DOCX, publish build/site/X.Y/ and tag vX.Y",
     ),
     Plugin(
+        "refresh-site",
+        "manualkit.site_refresh",
+        "add_refresh_parser",
+        "decide again which published version is in force today (latest/, index.html)",
+    ),
+    Plugin(
         "redline",
         "manualkit.redline.cli",
         "add_redline_parser",

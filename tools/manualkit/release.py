@@ -306,7 +306,7 @@ def _refuse_unapproved(revision: Revision, released: dt.date, dated_by: str) -> 
             )
 
 
-def _refuse_unpublishable(site: Path, version: str) -> None:
+def _refuse_unpublishable(site: Path, version: str | None = None) -> None:
     """Refuse, before anything is built, tagged or moved, a site the release could not update.
 
     Publishing changes several entries of the site; finding one of them unusable half-way
@@ -320,7 +320,7 @@ def _refuse_unpublishable(site: Path, version: str) -> None:
     for name in (VERSIONS_JSON, "index.html"):
         if (site / name).is_dir():
             raise ReleaseError(f"{site / name} is a directory; remove it")
-    if (site / version).exists() and not (site / version).is_dir():
+    if version is not None and (site / version).exists() and not (site / version).is_dir():
         raise ReleaseError(f"{site / version} is not a directory; remove it")
     read_versions(site)  # invalid JSON is refused now, not after the build
 
@@ -503,18 +503,28 @@ def _publish(
     # Republishing an older tag (CI re-runs every tag) must not move the site back in time: the
     # flags, latest/ and the root's fallback are as of the latest date the site was published.
     as_of = max(released, _published_as_of(site) or released)
+    with _Publication(site) as publication:
+        publication.replace_dir(stage, site / revision.version)
+        publish_listing(publication, entries, as_of, data.meta.title)
+
+
+def publish_listing(
+    publication: _Publication, entries: list[dict[str, Any]], as_of: dt.date, title: str
+) -> str:
+    """Write versions.json, ``latest`` and index.html as they stand on ``as_of``; returns the
+    version in force then.  (Part of a publication: undone with it if a later step fails.)"""
+    site = publication.site
     entries = version_entries(entries, as_of)
     current = in_force(entries, as_of)
     listing = {"latest": current, "newest": entries[0]["version"], "as_of": as_of.isoformat()}
     versions_text = json.dumps({**listing, "versions": entries}, ensure_ascii=False, indent=2) + "\n"
-    with _Publication(site) as publication:
-        versions_tmp = publication.prepare_file(VERSIONS_JSON, versions_text)
-        index_tmp = publication.prepare_file("index.html", _redirect_page(data.meta.title, current))
-        latest_tmp = publication.prepare_link(LATEST, current)
-        publication.replace_dir(stage, site / revision.version)
-        publication.replace(versions_tmp, site / VERSIONS_JSON)
-        publication.replace(latest_tmp, site / LATEST)
-        publication.replace(index_tmp, site / "index.html")
+    versions_tmp = publication.prepare_file(VERSIONS_JSON, versions_text)
+    index_tmp = publication.prepare_file("index.html", _redirect_page(title, current))
+    latest_tmp = publication.prepare_link(LATEST, current)
+    publication.replace(versions_tmp, site / VERSIONS_JSON)
+    publication.replace(latest_tmp, site / LATEST)
+    publication.replace(index_tmp, site / "index.html")
+    return current
 
 
 def version_entries(entries: list[dict[str, Any]], on: dt.date) -> list[dict[str, Any]]:
