@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from manualkit.argtypes import iso_date
 from manualkit.importdocx_inline import NOTE, Image, RefTarget, escape_inline, resolve_references
 from manualkit.importdocx_read import (
     Block,
@@ -428,13 +429,6 @@ def format_report(
 # --------------------------------------------------------------------------- CLI
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {value!r}") from exc
-
-
 def _run(args: argparse.Namespace) -> int:
     source = Path(args.file)
     out = Path(args.out) if args.out else Path("build") / "import" / source.stem
@@ -470,7 +464,9 @@ def add_import_docx_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("file", help="the .docx to import")
     parser.add_argument("--out", help="output directory (default: build/import/<file name>)")
     parser.add_argument("--owner", help="role id written as owner: in each chapter's front matter")
-    parser.add_argument("--review-due", type=_date, help="review_due date for the front matter (YYYY-MM-DD)")
+    parser.add_argument(
+        "--review-due", type=iso_date, help="review_due date for the front matter (YYYY-MM-DD)"
+    )
     parser.add_argument("--force", action="store_true", help="overwrite chapter files already in --out")
     # Importing needs no manualkit project (the Word file usually comes first): skip the lookup.
     parser.set_defaults(handler=_run, no_project=True)

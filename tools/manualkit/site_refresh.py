@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from manualkit.argtypes import iso_date
 from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID
 from manualkit.release import (
     SITE_DIR,
@@ -80,17 +81,14 @@ def add_refresh_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--project", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument("--site", type=Path, default=None, help="site directory (default: build/site)")
     parser.add_argument(
-        "--on", type=_date, default=None, metavar="YYYY-MM-DD", help="decide for this date (default: today)"
+        "--on",
+        type=iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="decide for this date (default: today)",
     )
     parser.set_defaults(handler=run_refresh)
     return parser
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from exc
 
 
 def run_refresh(args: argparse.Namespace) -> int:

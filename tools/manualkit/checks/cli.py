@@ -9,15 +9,14 @@ Nothing heavy is imported here: the check path must start fast (pre-commit hook)
 from __future__ import annotations
 
 import argparse
-import calendar
 import dataclasses
 import datetime as dt
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from manualkit.argtypes import iso_date, missing_day
 from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 
 if TYPE_CHECKING:
@@ -28,15 +27,6 @@ def _ids(value: str) -> list[str]:
     return [v.strip().upper() for v in value.split(",") if v.strip()]
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            _missing_day(value) or f"expected a date YYYY-MM-DD, found {value!r}"
-        ) from exc
-
-
 def _moment(value: str) -> dt.date | dt.datetime:
     try:
         if "T" in value or " " in value.strip():
@@ -44,30 +34,8 @@ def _moment(value: str) -> dt.date | dt.datetime:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            _missing_day(value) or f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, found {value!r}"
+            missing_day(value) or f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, found {value!r}"
         ) from exc
-
-
-_DATE_SHAPE = re.compile(r"^\s*(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?![\d])")
-
-
-def _missing_day(value: str) -> str | None:
-    """Why a date written in the right shape is still refused: it is not in the calendar.
-
-    "expected YYYY-MM-DD, found '2026-02-30'" tells the writer the format is wrong when it is
-    not; the day itself does not exist.  ``None`` when the shape is wrong or the day exists.
-    """
-    m = _DATE_SHAPE.match(value)
-    if m is None:
-        return None
-    year, month, day = int(m["year"]), int(m["month"]), int(m["day"])
-    date = f"{m['year']}-{m['month']}-{m['day']}"
-    if not 1 <= month <= 12:
-        return f"the date {date} does not exist: expected a month 01–12, found {m['month']}"
-    days = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= days:
-        return f"the date {date} does not exist: {m['year']}-{m['month']} has {days} days"
-    return None
 
 
 def _project(args: argparse.Namespace) -> Path:
@@ -97,7 +65,7 @@ def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
         help=f"only these rule ids, id prefixes (MK1) or families ({families})",
     )
     p.add_argument("--ignore", type=_ids, action="extend", help="skip these rule ids, prefixes or families")
-    p.add_argument("--today", type=_date, help="pretend today is this date (review and calendar rules)")
+    p.add_argument("--today", type=iso_date, help="pretend today is this date (review and calendar rules)")
     p.add_argument(
         "--show-info", action="store_true", help="also list info findings (always counted; JSON has them all)"
     )
