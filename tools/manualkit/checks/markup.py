@@ -23,6 +23,9 @@ SNAPSHOT = Path(__file__).with_name("markup_names.json")
 REPO_ROOT = Path(__file__).resolve().parents[3]
 #: Directives the MyST parser handles itself, never registered with docutils: ``{eval-rst}``.
 MYST_DIRECTIVES: dict[str, list[str]] = {"eval-rst": []}
+#: Options MyST adds to every include directive (``Include.option_spec``) the first time it runs
+#: one in a process: named here, so that the snapshot does not depend on what ran before.
+MYST_INCLUDE_OPTIONS = ("heading-offset", "relative-docs", "relative-images")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +81,10 @@ def _registry_items(registry: Mapping[str, Any], loaded: Mapping[str, Any], kind
     return found
 
 
+def _is_include(directive: Any, include: type) -> bool:
+    return isinstance(directive, type) and issubclass(directive, include)
+
+
 def _add_aliases(language: Any, found_directives: dict[str, Any], found_roles: dict[str, Any]) -> None:
     """Add a docutils language module's names for the registered directives and roles."""
     for local, canonical in getattr(language, "directives", {}).items():
@@ -131,8 +138,14 @@ def collect(project_root: Path) -> dict[str, Any]:
         # so {sup}, {sub}, {ab} and {url} work in a zh_CN manual too.
         _add_aliases(get_language("en"), found_directives, found_roles)
     # docutils' placeholders for untranslated names ("code (translation required)") are no names.
+    from docutils.parsers.rst.directives.misc import Include
+
     directive_options = {
-        name.lower(): _option_keys(cls) for name, cls in sorted(found_directives.items()) if " " not in name
+        name.lower(): sorted(
+            {*_option_keys(cls), *(MYST_INCLUDE_OPTIONS if _is_include(cls, Include) else ())}
+        )
+        for name, cls in sorted(found_directives.items())
+        if " " not in name
     }
     directive_options.update(MYST_DIRECTIVES)
     return {
