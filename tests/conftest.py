@@ -40,6 +40,11 @@ def copy_fixture(name: str, destination: Path) -> Path:
     return target
 
 
+def append(path: Path, text: str) -> None:
+    """Add ``text`` at the end of a fixture file (a chapter, a data file)."""
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
 def run_sphinx(
     project: Path,
     builder: str = "html",

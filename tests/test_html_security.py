@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
-from conftest import TEMPLATES, copy_fixture, run_sphinx
+from conftest import TEMPLATES, append, copy_fixture, run_sphinx
 from manualkit.templating import TemplateRenderer, TemplateRenderError, escape_myst
-
-
-def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 def test_script_in_a_chapter_is_escaped(tmp_path: Path) -> None:

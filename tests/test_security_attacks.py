@@ -10,12 +10,8 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
-from conftest import copy_fixture, run_sphinx
+from conftest import append, copy_fixture, run_sphinx
 from manualkit.yamlsource import read_yaml
-
-
-def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 def replace(path: Path, old: str, new: str) -> None:
