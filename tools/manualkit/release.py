@@ -213,7 +213,7 @@ def release(
     repo = Repo(root)
     tag = release_tag(version)
     make_tag = _refuse_unclean(repo, tag, create_tag=create_tag and not republish, must_exist=republish)
-    data = _load(root)
+    data = load_manual_data(root)
     revision = _revision(data, version)
     released, dated_by = _release_date(repo)
     if not republish:  # a tagged version passed this when it was tagged
@@ -222,7 +222,7 @@ def release(
         _refuse_failing_checks(root, check)
         _refuse_unverifiable(root, data)
     site = (site or root / "build" / SITE_DIR).resolve()
-    _refuse_unpublishable(site, version)
+    refuse_unpublishable(site, version)
     site.parent.mkdir(parents=True, exist_ok=True)
     # Scratch space beside the site (same file system), so publishing is a rename.
     scratch = Path(tempfile.mkdtemp(prefix=f".release-{version}-", dir=site.parent))
@@ -306,7 +306,7 @@ def _refuse_unapproved(revision: Revision, released: dt.date, dated_by: str) -> 
             )
 
 
-def _refuse_unpublishable(site: Path, version: str | None = None) -> None:
+def refuse_unpublishable(site: Path, version: str | None = None) -> None:
     """Refuse, before anything is built, tagged or moved, a site the release could not update.
 
     Publishing changes several entries of the site; finding one of them unusable half-way
@@ -348,7 +348,7 @@ def _refuse_unclean(repo: Repo, tag: str, *, create_tag: bool, must_exist: bool)
     return create_tag and not exists
 
 
-def _load(root: Path) -> ManualData:
+def load_manual_data(root: Path) -> ManualData:
     try:
         return load_or_raise(root / DATA_DIR, root=root)
     except SourceError as exc:
@@ -478,7 +478,7 @@ def _tag_message(data: ManualData, revision: Revision) -> str:
 # --------------------------------------------------------------------------- publish
 
 
-def _published_as_of(site: Path) -> dt.date | None:
+def published_as_of(site: Path) -> dt.date | None:
     """The date the site's versions.json states its flags for (``as_of``), if it has one."""
     try:
         listing = json.loads((site / VERSIONS_JSON).read_text(encoding="utf-8"))
@@ -502,14 +502,14 @@ def _publish(
     entries.append(_entry(revision, files, released))
     # Republishing an older tag (CI re-runs every tag) must not move the site back in time: the
     # flags, latest/ and the root's fallback are as of the latest date the site was published.
-    as_of = max(released, _published_as_of(site) or released)
-    with _Publication(site) as publication:
+    as_of = max(released, published_as_of(site) or released)
+    with Publication(site) as publication:
         publication.replace_dir(stage, site / revision.version)
         publish_listing(publication, entries, as_of, data.meta.title)
 
 
 def publish_listing(
-    publication: _Publication, entries: list[dict[str, Any]], as_of: dt.date, title: str
+    publication: Publication, entries: list[dict[str, Any]], as_of: dt.date, title: str
 ) -> str:
     """Write versions.json, ``latest`` and index.html as they stand on ``as_of``; returns the
     version in force then.  (Part of a publication: undone with it if a later step fails.)"""
@@ -593,7 +593,7 @@ def _entry(revision: Revision, files: tuple[str, ...], released: dt.date) -> dic
     return entry
 
 
-class _Publication:
+class Publication:
     """Replaces entries of the site one rename at a time; on any failure, renames them all back.
 
     What a replaced entry held is kept in a folder beside the site (same file system, so keeping
@@ -607,7 +607,7 @@ class _Publication:
         self.temporaries: list[Path] = []
         self.undo: list[Callable[[], object]] = []
 
-    def __enter__(self) -> _Publication:
+    def __enter__(self) -> Publication:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:

@@ -27,13 +27,13 @@ from manualkit.release import (
     SITE_DIR,
     VERSIONS_JSON,
     InvalidReleaseInput,
+    Publication,
     ReleaseError,
-    _load,
-    _Publication,
-    _published_as_of,
-    _refuse_unpublishable,
+    load_manual_data,
     publish_listing,
+    published_as_of,
     read_versions,
+    refuse_unpublishable,
 )
 
 
@@ -53,16 +53,16 @@ def refresh_site(root: Path, site: Path | None = None, on: dt.date | None = None
     the site's ``as_of`` is taken as ``as_of``.  The index page's title comes from ``root``'s data.
     """
     site = (site or root / "build" / SITE_DIR).resolve()
-    _refuse_unpublishable(site)
+    refuse_unpublishable(site)
     entries = read_versions(site)
     if not entries:
         raise InvalidReleaseInput(f"{site / VERSIONS_JSON}: no published version to decide between")
-    title = _load(root).meta.title
-    previous = _published_as_of(site)
+    title = load_manual_data(root).meta.title
+    previous = published_as_of(site)
     day = on or dt.date.today()
     as_of = max(day, previous) if previous is not None else day
     before = next((str(e["version"]) for e in entries if e.get("latest")), None)
-    with _Publication(site) as publication:
+    with Publication(site) as publication:
         after = publish_listing(publication, entries, as_of, title)
     return Refreshed(before, after, as_of)
 

@@ -36,9 +36,6 @@ _MANUALKIT_COMMENT_RE = re.compile(r"^\s*%\s*manualkit\b(?P<text>.*)$", re.IGNOR
 _OPTION_RE = re.compile(r"^:(?P<key>[\w\-]+):\s*(?P<value>.*)$")
 _DIRECTIVE_INFO_RE = re.compile(r"^\{(?P<name>[\w:\-]+)\}\s*(?P<arg>.*)$")
 
-#: Directives whose body is not prose (generated from data, code, math, diagrams).
-NON_PROSE_DIRECTIVES = LITERAL_BODY_DIRECTIVES
-
 
 @dataclasses.dataclass(frozen=True)
 class RoleUse:
@@ -405,7 +402,7 @@ class _Walker:
         self.directives.append(
             DirectiveUse(name, arg, tuple(options), start + 1, col + 1, self.section, tuple(content))
         )
-        if (name not in NON_PROSE_DIRECTIVES and tok.type == "colon_fence") or name in _PROSE_FENCES:
+        if (name not in LITERAL_BODY_DIRECTIVES and tok.type == "colon_fence") or name in _PROSE_FENCES:
             inner = "\n".join(body[skip:])
             if inner.strip() and self._depth < MAX_DIRECTIVE_DEPTH:  # deeper: MK618, and no RecursionError
                 self._depth += 1
