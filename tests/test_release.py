@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import tinycss2
 
 from manualkit import cli
 from manualkit.checks import run_checks
@@ -68,6 +69,22 @@ def site_listing(project: Path) -> dict[str, dict[str, object]]:
     """build/site/versions.json's entries by version."""
     versions = json.loads((project / "build" / "site" / "versions.json").read_text(encoding="utf-8"))
     return {str(v["version"]): v for v in versions["versions"]}
+
+
+def status_notices(project: Path) -> dict[str, str]:
+    """What build/site/version-status.css makes each version's pages say without JavaScript."""
+    css = (project / "build" / "site" / "version-status.css").read_text(encoding="utf-8")
+    parsed = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    notices: dict[str, str] = {}
+    for rule in parsed:
+        assert rule.type == "qualified-rule", rule
+        selector = tinycss2.serialize(rule.prelude).strip()
+        content = [d for d in tinycss2.parse_blocks_contents(rule.content) if d.type == "declaration"]
+        if selector.endswith("::before"):
+            version = selector.split('data-version="', 1)[1].split('"', 1)[0]
+            (value,) = [t for d in content if d.name == "content" for t in d.value if t.type == "string"]
+            notices[version] = value.value
+    return notices
 
 
 # --------------------------------------------------------------------------- refusals (fast)
@@ -282,12 +299,16 @@ def test_a_version_published_before_it_takes_effect_leaves_its_predecessor_in_fo
     index = (site / "index.html").read_text(encoding="utf-8")
     assert '<meta http-equiv="refresh" content="0; url=1.0/index.html">' in index  # without JavaScript
     assert 'fetch("versions.json"' in index  # with it: chosen on the reader's date
+    # Without JavaScript, 1.1's pages say it is not in force yet; 1.0's say nothing.
+    pending = "本版本（v1.1）批准待施行（自2025年3月1日起施行），现行版本为 v1.0。"
+    assert status_notices(project) == {"1.1": pending}
 
     # Published again on its effective day, 1.1 is in force and 1.0 superseded.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-03-01"))
     release(project, "1.1", formats=("html",), check=None, build=html_only, create_tag=False)
     entries = site_listing(project)
     assert (entries["1.1"]["latest"], entries["1.0"]["superseded"]) == (True, True)
+    assert status_notices(project) == {"1.0": "本版本（v1.0）已被 v1.1 取代，仅供查阅。"}
     assert os.readlink(site / "latest") == "1.1"
     assert 'content="0; url=1.1/index.html"' in (site / "index.html").read_text(encoding="utf-8")
 
@@ -320,6 +341,7 @@ def test_refresh_site_puts_a_version_in_force_once_its_day_has_come(
 
     assert refresh("2025-02-28") == (0, "site as of 2025-02-28: version in force v1.0 (unchanged)\n")
     assert os.readlink(site / "latest") == "1.0"
+    assert list(status_notices(project)) == ["1.1"]  # 批准待施行
 
     assert refresh("2025-03-01") == (0, "site as of 2025-03-01: version in force v1.1 (was v1.0)\n")
     listing = json.loads((site / "versions.json").read_text(encoding="utf-8"))
@@ -328,6 +350,8 @@ def test_refresh_site_puts_a_version_in_force_once_its_day_has_come(
     assert (entries["1.1"]["latest"], entries["1.0"]["superseded"]) == (True, True)
     assert os.readlink(site / "latest") == "1.1"
     assert 'content="0; url=1.1/index.html"' in (site / "index.html").read_text(encoding="utf-8")
+    # Old pages say "superseded" without JavaScript from today, with no page rewritten.
+    assert status_notices(project) == {"1.0": "本版本（v1.0）已被 v1.1 取代，仅供查阅。"}
     assert {p: p.read_bytes() for p in (site / "1.1").rglob("*") if p.is_file()} == pages  # only the listing
 
     # A run dated earlier (a runner's clock, another time zone) never moves the site back.
@@ -370,7 +394,7 @@ def test_a_latest_that_is_no_symlink_is_refused_before_anything_changes(project:
     assert [p.name for p in (project / "build").iterdir() if p.name.startswith(".")] == []
 
 
-@pytest.mark.parametrize("failing", ["versions.json", "latest", "index.html"])
+@pytest.mark.parametrize("failing", ["versions.json", "version-status.css", "latest", "index.html"])
 def test_a_failure_while_publishing_puts_the_previous_site_back(
     project: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -453,9 +477,13 @@ def test_release_publishes_versions(project: Path) -> None:
     assert git(project, "cat-file", "-t", "v1.1").strip() == "tag"
     assert git(project, "rev-list", "-n", "1", "v1.1") == git(project, "rev-parse", "HEAD")
 
-    # Pages carry the version switcher (reading ../versions.json) and the revision marker.
+    # Pages carry the version switcher (reading ../versions.json), the no-JavaScript status notice
+    # (shown by the site's ../version-status.css) and the revision marker.
     page = (site / "1.1" / "02-complaints.html").read_text(encoding="utf-8")
     assert 'data-manualkit-version="1.1"' in page and "manualkit-versions.js" in page
+    assert '<link rel="stylesheet" href="../version-status.css" />' in page
+    assert '<div class="mk-static-status" data-version="1.1"' in page
+    assert status_notices(project) == {"1.0": "本版本（v1.0）已被 v1.1 取代，仅供查阅。"}
     assert "本节于 v1.1 修订：一般投诉办结时限由7个工作日缩短为5个工作日。" in page
     old_page = (site / "1.0" / "02-complaints.html").read_text(encoding="utf-8")
     assert "本节于 v1.1 修订" not in old_page and 'data-manualkit-version="1.0"' in old_page
@@ -700,6 +728,23 @@ def test_old_pages_show_superseded_banner(project: Path) -> None:
                 ".mk-version-bar option", "els => els.map(e => e.textContent)"
             )
             assert len(options) == 2 and "现行" in options[0]
+
+            # The site's no-JavaScript notice stands down for the script's banner: one notice.
+            assert not page.is_visible(".mk-static-status")
+
+            # Scripts blocked (a bank's locked-down browser): the page still says it is superseded.
+            static = browser.new_context(java_script_enabled=False).new_page()
+            static.goto(f"{base}/1.0/02-complaints.html", wait_until="networkidle")
+            assert static.is_visible(".mk-static-status") and static.query_selector(".mk-superseded") is None
+            words = static.eval_on_selector(
+                ".mk-static-status", "e => getComputedStyle(e, '::before').content"
+            )
+            assert words == '"本版本（v1.0）已被 v1.1 取代，仅供查阅。"'
+            assert static.get_attribute(".mk-static-status a", "href") == "../latest/index.html"
+            with static.expect_navigation():
+                static.click(".mk-static-status a")
+            assert static.url == f"{base}/latest/index.html"
+            assert not static.is_visible(".mk-static-status")  # latest/ is 1.1, the version in force
 
             with page.expect_navigation():
                 link.click()

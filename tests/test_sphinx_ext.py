@@ -483,6 +483,8 @@ def test_every_page_shows_document_control(basic_html: SphinxRun, page: str) -> 
     assert f'<span class="mk-docinfo-version">{meta.version}</span>' in html
     assert "2025年3月1日" in html  # effective date of the fixture
     assert "_static/manualkit.css" in html
+    # Only a released page sits in a site with a version-status.css: no request for a missing file.
+    assert "version-status.css" not in html and "mk-static-status" not in html
 
 
 def test_page_furniture_is_in_chinese(basic_html: SphinxRun) -> None:

@@ -18,6 +18,7 @@ before the date logic existed.
 Site layout::
 
     build/site/versions.json           every published version, newest first, with effective dates
+    build/site/version-status.css      what each version's pages say without JavaScript (site_status)
     build/site/index.html              redirect to the version in force (chosen by date)
     build/site/latest -> 1.0           symlink to the version in force on the release date
     build/site/1.1/                    HTML site, <doc>-v1.1.pdf, <doc>-v1.1.docx, SHA256SUMS
@@ -59,6 +60,7 @@ from manualkit.revisions import (
     version_key,
     version_problem,
 )
+from manualkit.site_status import VERSION_STATUS_CSS, version_status_css
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
 SITE_DIR = "site"
@@ -317,7 +319,7 @@ def refuse_unpublishable(site: Path, version: str | None = None) -> None:
     link = site / LATEST
     if link.exists() and not link.is_symlink():
         raise ReleaseError(f"{link} exists and is not a symlink; remove it")
-    for name in (VERSIONS_JSON, "index.html"):
+    for name in (VERSIONS_JSON, VERSION_STATUS_CSS, "index.html"):
         if (site / name).is_dir():
             raise ReleaseError(f"{site / name} is a directory; remove it")
     if version is not None and (site / version).exists() and not (site / version).is_dir():
@@ -422,6 +424,8 @@ def _build_all(
         "release": revision.version,
         "today": revision.effective.isoformat(),
         "manualkit_output_dir": str(scratch / "out"),
+        # Published pages link the site's version-status.css (manualkit.site_status).
+        "manualkit_site_status": True,
     }
     for builder in formats:
         build(
@@ -511,17 +515,20 @@ def _publish(
 def publish_listing(
     publication: Publication, entries: list[dict[str, Any]], as_of: dt.date, title: str
 ) -> str:
-    """Write versions.json, ``latest`` and index.html as they stand on ``as_of``; returns the
-    version in force then.  (Part of a publication: undone with it if a later step fails.)"""
+    """Write versions.json, version-status.css, ``latest`` and index.html as they stand on
+    ``as_of``; returns the version in force then.  (Part of a publication: undone with it if a
+    later step fails.)"""
     site = publication.site
     entries = version_entries(entries, as_of)
     current = in_force(entries, as_of)
     listing = {"latest": current, "newest": entries[0]["version"], "as_of": as_of.isoformat()}
     versions_text = json.dumps({**listing, "versions": entries}, ensure_ascii=False, indent=2) + "\n"
     versions_tmp = publication.prepare_file(VERSIONS_JSON, versions_text)
+    status_tmp = publication.prepare_file(VERSION_STATUS_CSS, version_status_css(entries, current, as_of))
     index_tmp = publication.prepare_file("index.html", _redirect_page(title, current))
     latest_tmp = publication.prepare_link(LATEST, current)
     publication.replace(versions_tmp, site / VERSIONS_JSON)
+    publication.replace(status_tmp, site / VERSION_STATUS_CSS)
     publication.replace(latest_tmp, site / LATEST)
     publication.replace(index_tmp, site / "index.html")
     return current

@@ -7,7 +7,8 @@ a reader without JavaScript, a link to ``latest/…pdf`` fetched by another syst
 engine still got the superseded version after the new one took effect.  CI runs this command
 every day (.github/workflows/publish.yml, schedule) so that they follow within a day.
 
-It changes only those three entries, atomically and all or nothing (as a release does), and
+It changes only those entries (and version-status.css, the old pages' notice without
+JavaScript: manualkit.site_status), atomically and all or nothing (as a release does), and
 never moves the site back in time: the date is that of the run or the site's own ``as_of``,
 whichever is later.
 """

@@ -26,6 +26,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from manualkit.models import DATA_FILES, ManualMeta, Revision
+from manualkit.site_status import VERSION_STATUS_CSS
 from manualkit.sphinx.domain import get_manual_data
 from manualkit.sphinx.formatting import anchor_for
 
@@ -38,6 +39,11 @@ STATIC_DIR = Path(__file__).parent / "revision_static"
 JS_FILE = "manualkit-versions.js"
 CSS_FILE = "manualkit-revisions.css"
 MARKER_CLASS = "mk-revised"
+#: Builders whose pages are published in a version folder of the site (not the PDF's print HTML).
+SITE_BUILDERS = frozenset({"html", "dirhtml"})
+#: The site's folder of the version in force (manualkit.release.LATEST; not imported: the
+#: release module loads Sphinx builds, not the other way round).
+LATEST = "latest"
 
 
 def marker_text(version: str, description: str | None, subject: str = "本节", added: bool = False) -> str:
@@ -135,9 +141,30 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     app.add_js_file(JS_FILE, loading_method="defer", **attributes)
 
 
+def _site_status_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """A published page's no-JavaScript status notice (``mk_site_status`` in templates/html/page.html).
+
+    Only pages ``manualkit release`` builds link the site's version-status.css: elsewhere
+    (build/html, the live preview) there is no site around the page, and the browser would
+    report the missing stylesheet on every page.
+    """
+    if not app.config.manualkit_site_status or app.builder.name not in SITE_BUILDERS:
+        return
+    pathto = context["pathto"]
+    context["mk_site_status"] = {
+        "version": _page_version(app.config, Path(app.confdir)),
+        "stylesheet": pathto(f"../{VERSION_STATUS_CSS}", 1),
+        "latest": pathto(f"../{LATEST}/{app.builder.get_target_uri(app.config.root_doc)}", 1),
+    }
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the marker transform and the version switcher assets."""
     app.setup_extension("manualkit.sphinx")
     app.add_transform(RevisionMarkers)
+    app.add_config_value("manualkit_site_status", False, "html", types=frozenset({bool}))
     app.connect("config-inited", _config_inited)
+    app.connect("html-page-context", _site_status_context)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

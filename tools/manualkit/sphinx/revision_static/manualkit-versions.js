@@ -11,6 +11,9 @@
  * "latest"/"superseded" flags in versions.json are the same decision as of the release date, kept
  * for pages published before this logic existed.
  *
+ * Without JavaScript, a published page shows the status the site's version-status.css gives its
+ * version (manualkit/site_status.py, rewritten at each publication and daily by refresh-site).
+ *
  * Outside a published site (a page not in a <version>/ or latest/ folder, no versions.json,
  * file:// URLs) it does nothing.  DOM APIs only: no HTML strings.
  */
@@ -115,6 +118,9 @@
     if (!data || !Array.isArray(data.versions)) { return; }
     var versions = data.versions.filter(function (v) { return v && v.version && v.path; });
     versions.sort(function (a, b) { return compare(b.version, a.version); });
+    // From here on this script tells the page's status, on the reader's date: the notice the site's
+    // version-status.css shows without JavaScript (as of the site's last publication) stands down.
+    document.documentElement.classList.add("mk-versions-live");
     var force = inForce(versions, today());
     var bar = document.createElement("div");
     bar.className = "mk-version-bar";

@@ -1,0 +1,44 @@
+"""The site's version-status.css: the no-JavaScript notice of each published version."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import tinycss2
+
+from manualkit.site_status import css_string, notice_text, version_status_css
+
+ENTRIES = [
+    {"version": "1.0", "effective": "2025-01-01"},
+    {"version": "1.10", "effective": "2025-09-01"},
+    {"version": "1.9", "effective": "2025-03-01"},
+]
+
+
+def test_each_version_but_the_one_in_force_has_a_notice() -> None:
+    assert notice_text("1.9", "1.9", "2025-03-01") is None
+    assert notice_text("1.0", "1.9", "2025-01-01") == "本版本（v1.0）已被 v1.9 取代，仅供查阅。"
+    # 1.10 follows 1.9 (versions compare as numbers, as the release sorts them).
+    assert notice_text("1.10", "1.9", "2025-09-01") == (
+        "本版本（v1.10）批准待施行（自2025年9月1日起施行），现行版本为 v1.9。"
+    )
+
+
+def test_the_stylesheet_parses_and_names_each_version_once() -> None:
+    css = version_status_css(ENTRIES, "1.9", dt.date(2025, 3, 2))
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    assert [r.type for r in rules] == ["qualified-rule"] * len(rules)
+    selectors = [tinycss2.serialize(r.prelude).strip() for r in rules]
+    shown = [s for s in selectors if s.startswith(".mk-static-status") and not s.endswith("::before")]
+    assert shown == ['.mk-static-status[data-version="1.10"]', '.mk-static-status[data-version="1.0"]']
+    assert "as of 2025-03-02" in css
+
+
+def test_css_strings_cannot_be_closed_early() -> None:
+    hostile = 'x"; } body { display: none } .a { content: "\\'
+    css = f'.a::before {{ content: "{css_string(hostile)}"; }}'
+    (rule,) = tinycss2.parse_stylesheet(css, skip_whitespace=True)
+    (declaration,) = [d for d in tinycss2.parse_blocks_contents(rule.content) if d.type == "declaration"]
+    (string,) = [t for t in declaration.value if t.type == "string"]
+    assert string.value == hostile
+    assert css_string("第\n行") == "第\\a 行"

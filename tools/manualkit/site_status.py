@@ -1,0 +1,92 @@
+"""The published site's ``version-status.css``: which pages say "superseded" without JavaScript.
+
+Why a stylesheet: an old version's pages are never rebuilt, and the version switcher
+(manualkit-versions.js) tells a reader that a page is superseded only when scripts run.  A bank's
+desktop browser with scripts blocked, or a page saved from a search result, showed a withdrawn
+procedure with no warning at all.  Every page of a published version (``manualkit release`` sets
+``manualkit_site_status``) carries a hidden notice naming its version and links this file at the
+site's root; each publication and ``manualkit refresh-site`` rewrites it, so the notice of every
+published page appears or changes with the site's decision of the day, in the same words as the
+script's banner.  With scripts on, the switcher decides on the reader's own date and the static
+notice stands down (``html.mk-versions-live`` in manualkit-revisions.css).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from manualkit.revisions import version_key
+
+#: The stylesheet's name at the site's root (beside versions.json).
+VERSION_STATUS_CSS = "version-status.css"
+#: The class of the notice every published page carries (templates/html/page.html).
+NOTICE_CLASS = "mk-static-status"
+
+_HEADER = """\
+/* Written by manualkit release / manualkit refresh-site: the versions whose pages say, without
+   JavaScript, that they are not the version in force (as of {as_of}).  Do not edit. */
+"""
+
+_SUPERSEDED = """\
+.{cls}[data-version="{version}"] {{ display: block; }}
+.{cls}[data-version="{version}"]::before {{ content: "{text}"; }}
+html:not(.mk-versions-live) body:has(.{cls}[data-version="{version}"]) {{ padding-bottom: 3em; }}
+"""
+
+_PENDING = """\
+.{cls}[data-version="{version}"] {{
+  display: block; border-color: #d9a400; background: #fff8e1; color: #5c4400;
+}}
+.{cls}[data-version="{version}"]::before {{ content: "{text}"; }}
+html:not(.mk-versions-live) body:has(.{cls}[data-version="{version}"]) {{ padding-bottom: 3em; }}
+"""
+
+
+def chinese_date(iso: str) -> str:
+    """``2027-01-04`` → ``2027年1月4日`` (as the switcher writes it); other text unchanged."""
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def notice_text(version: str, current: str, effective: str | None) -> str | None:
+    """What a page of ``version`` says while ``current`` is in force; ``None`` for ``current``."""
+    if version_key(version) == version_key(current):
+        return None
+    if version_key(version) < version_key(current):
+        return f"本版本（v{version}）已被 v{current} 取代，仅供查阅。"
+    since = f"（自{chinese_date(effective)}起施行）" if effective else ""
+    return f"本版本（v{version}）批准待施行{since}，现行版本为 v{current}。"
+
+
+def css_string(text: str) -> str:
+    """``text`` as the inside of a double-quoted CSS string: quotes, backslashes and control
+    characters escaped (a version or date is validated, but this file must not trust them)."""
+    out = []
+    for char in text:
+        if char in '"\\' or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def version_status_css(entries: Iterable[Mapping[str, Any]], current: str, as_of: dt.date) -> str:
+    """The stylesheet for ``entries`` (versions.json's) with ``current`` in force on ``as_of``."""
+    rules: list[str] = [_HEADER.format(as_of=as_of.isoformat())]
+    ordered: Sequence[Mapping[str, Any]] = sorted(
+        entries, key=lambda e: version_key(str(e["version"])), reverse=True
+    )
+    for entry in ordered:
+        version = str(entry["version"])
+        effective = entry.get("effective")
+        text = notice_text(version, current, str(effective) if effective else None)
+        if text is None:
+            continue
+        template = _SUPERSEDED if version_key(version) < version_key(current) else _PENDING
+        rules.append(template.format(cls=NOTICE_CLASS, version=css_string(version), text=css_string(text)))
+    return "\n".join(rules)
