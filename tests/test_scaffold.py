@@ -502,7 +502,7 @@ def test_new_form_goes_with_its_chapter_so_the_appendices_stay_in_order(project:
     assert "\n    - {id: result, label: 回访结果}\n\n# F-02-03: added by" in text
     assert "  signatures: [cs.manager]\n\n# ---- 第3章 附录 ----\n- id: F-03-01" in text
     # Every byte of the file is still there, in its order: only whole lines were inserted.
-    assert _without(text, second.line - 2, 19) == GROUPED_FORMS
+    assert _without(text, second.line - 2, 21) == GROUPED_FORMS
 
     first = new_form(project, chapter=1, title="服务时间公示表")
     text = forms.read_text(encoding="utf-8")
@@ -580,6 +580,14 @@ def test_messages_say_what_the_writer_must_still_fill_in(project: Path) -> None:
     assert "placeholder" not in full.message
     form = new_form(project, chapter=2, title="新表")
     assert "its stand-in purpose “新表，用于记录办理情况” (or pass --purpose)" in form.message
+    # Its sample fields (客户姓名, 填表日期…) read like real ones: the note under them is what the
+    # checker holds the form back on, once, at the note's line.
+    assert "until you replace them and delete the note, `manualkit check` fails with MK616" in form.message
+    lines = form.path.read_text(encoding="utf-8").split("\n")
+    note_line = next(i for i, text in enumerate(lines, 1) if "以上为示例栏目" in text and i > form.line)
+    found = [d for d in run_checks(project, select=["MK616"]).diagnostics if "F-02-" in d.message]
+    assert [(d.location.line, d.message.split(":")[0]) for d in found] == [(note_line, f"form {form.new_id}")]
+    assert "a note for editors goes in a # YAML comment" in found[0].message
     assert "stand-in" not in new_form(project, chapter=2, title="又一表", purpose="记录。").message
     sla = new_sla(
         project,

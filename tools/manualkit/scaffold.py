@@ -69,6 +69,9 @@ RESERVED_NAMES = frozenset({"genindex", "modindex", "search", "py-modindex"})
 
 #: The item of a checklist scaffolded without ``--item``: the writer replaces it.
 _PLACEHOLDER_ITEM = "（待补充检查事项）"
+#: The note under a new form's sample fields: they read like real ones (客户姓名, 填表日期), so only
+#: this placeholder makes the checker (MK616) hold the form back until they are replaced.
+_SAMPLE_FIELDS_NOTE = "（待补充：以上为示例栏目，换成本表的实际栏目后删除本注）"
 
 
 class ScaffoldError(Exception):
@@ -536,6 +539,7 @@ def new_form(
         purpose=purpose or f"{title}，用于记录办理情况",
         section=label,
         owner=chosen_owner,
+        sample_note=_SAMPLE_FIELDS_NOTE,
     )
     line = append_entry(root, "forms", text, form_id)
     path = data_file(root, "forms")
@@ -543,6 +547,8 @@ def new_form(
     stand_in = "" if purpose else f" and its stand-in purpose “{title}，用于记录办理情况” (or pass --purpose)"
     message = (
         f"Added form {form_id} {title} at {_rel(root, path)}:{line} (replace its sample fields{stand_in}).\n"
+        f"Its note “{_SAMPLE_FIELDS_NOTE}” marks the sample fields: until you replace them and delete "
+        "the note, `manualkit check` fails with MK616 (placeholder text).\n"
         f"The form must be referenced in chapter {ch.number} ({_rel(root, ch.path)}): until it is, "
         f'`manualkit check` fails with MK107 ("… that chapter never references it").\n'
         f"Print it in section ({label}), which starts at {where}, with:\n\n:::{{form}} {form_id}\n:::\n\n"

@@ -53,7 +53,8 @@ def unfinished_prose(ctx: CheckContext) -> Iterator[Diagnostic]:
     What: 待补充, 待填写, 待完善, TODO, TBD, FIXME or XXX in data the outputs print: a form's title,
     purpose, notes and fields, a checklist's title and items, a process's steps and branch
     conditions, an SLA's name. `manualkit new checklist` without --item writes the item
-    "（待补充检查事项）" for the writer to replace.
+    "（待补充检查事项）" for the writer to replace; `manualkit new form` writes sample fields
+    with the note "（待补充：以上为示例栏目，…）" under them.
     """
     + _WHY
     + """
@@ -64,7 +65,8 @@ def unfinished_prose(ctx: CheckContext) -> Iterator[Diagnostic]:
 def unfinished_data(ctx: CheckContext) -> Iterator[Diagnostic]:
     for printed in printed_texts(ctx):
         for m in PLACEHOLDER_RE.finditer(printed.text):
-            message = f"{printed.owner}: {_message(m.group(0), _around(printed.text, m))}"
+            found = _message(m.group(0), _around(printed.text, m), "a # YAML comment")
+            message = f"{printed.owner}: {found}"
             yield Diagnostic("MK616", "error", message, printed.location)
 
 
@@ -75,8 +77,9 @@ def _around(text: str, m: re.Match[str], width: int = 12) -> str:
     return ("…" if start else "") + shown + ("…" if end < len(text) else "")
 
 
-def _message(found: str, context: str) -> str:
+def _message(found: str, context: str, comment: str = "a % comment line") -> str:
+    """``comment``: where a note for editors goes instead (a chapter's % line, data's # line)."""
     return (
         f"placeholder {found!r} would be printed in every output: found “{context}”, expected the "
-        "finished text (a note for editors goes in a % comment line)"
+        f"finished text (a note for editors goes in {comment})"
     )
