@@ -741,6 +741,24 @@ def test_old_pages_show_superseded_banner(project: Path) -> None:
             )
             assert words == '"本版本（v1.0）已被 v1.1 取代，仅供查阅。"'
             assert static.get_attribute(".mk-static-status a", "href") == "../latest/index.html"
+            # The notice passes the accessibility audit (contrast, role, link name) where it shows:
+            # here, in the scripted page, with the switcher's banner taken away.
+            from axe_playwright_python.sync_playwright import Axe
+
+            page.evaluate(
+                "() => { document.documentElement.classList.remove('mk-versions-live');"
+                " document.querySelector('.mk-superseded').remove(); }"
+            )
+            assert page.is_visible(".mk-static-status")
+            audit = Axe().run(page, context={"include": [[".mk-static-status"]]}).response
+            assert [v["id"] for v in audit["violations"]] == []
+            assert {"color-contrast", "link-name"} <= {v["id"] for v in audit["passes"]}
+            page.goto(f"{base}/1.0/02-complaints.html")
+            banner = page.wait_for_selector(".mk-superseded", timeout=10_000)
+            assert banner is not None
+            link = banner.query_selector("a")
+            assert link is not None
+
             with static.expect_navigation():
                 static.click(".mk-static-status a")
             assert static.url == f"{base}/latest/index.html"

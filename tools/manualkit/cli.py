@@ -77,7 +77,8 @@ PLUGINS: tuple[Plugin, ...] = (
         "refresh-site",
         "manualkit.site_refresh",
         "add_refresh_parser",
-        "decide again which published version is in force today (latest/, index.html)",
+        "decide again which published version is in force today (latest/, index.html, the "
+        "no-JavaScript notices)",
     ),
     Plugin(
         "redline",

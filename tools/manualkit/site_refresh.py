@@ -72,11 +72,13 @@ def add_refresh_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Mount ``manualkit refresh-site`` on the CLI's subparsers."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "refresh-site",
-        help="decide again which published version is in force today (latest/, index.html)",
+        help="decide again which published version is in force today (latest/, index.html, the "
+        "no-JavaScript notices)",
         description=(
-            "Rewrite build/site's versions.json, latest/ and index.html for today's date, so that a "
-            "version released ahead of its effective date becomes the one in force once that date "
-            "has come (also for readers without JavaScript). Never moves the site back in time."
+            "Rewrite build/site's versions.json, version-status.css, latest/ and index.html for "
+            "today's date, so that a version released ahead of its effective date becomes the one "
+            "in force once that date has come (also for readers without JavaScript). Never moves "
+            "the site back in time."
         ),
     )
     parser.add_argument("--project", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
