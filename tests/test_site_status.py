@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import tinycss2
 
+from conftest import copy_fixture, run_sphinx
 from manualkit.site_status import css_string, notice_text, version_status_css
 
 ENTRIES = [
@@ -42,3 +44,24 @@ def test_css_strings_cannot_be_closed_early() -> None:
     (string,) = [t for t in declaration.value if t.type == "string"]
     assert string.value == hostile
     assert css_string("第\n行") == "第\\a 行"
+
+
+def test_a_released_page_opens_its_content_with_the_notice(tmp_path: Path) -> None:
+    """The notice is the first thing in the page's main content: after furo's skip link, which
+    stays the first Tab stop, and where "skip to content" lands."""
+    project = copy_fixture("basic", tmp_path)
+    extensions = [
+        "myst_parser",
+        "sphinx.ext.graphviz",
+        "manualkit.sphinx",
+        "manualkit.sphinx.revision_markers",
+    ]
+    run = run_sphinx(project, overrides={"extensions": extensions, "manualkit_site_status": True})
+    assert run.error is None, run.warnings
+    page = (run.outdir / "01-complaints.html").read_text(encoding="utf-8")
+    skip = page.index('class="skip-to-content')
+    main = page.index('<article role="main" id="furo-main-content">')
+    notice = page.index('<div class="mk-static-status" data-version=')
+    assert skip < main < notice
+    assert page[main:notice].count("<") == 1  # nothing of the page's content comes before it
+    assert '<link rel="stylesheet" href="../version-status.css" />' in page

@@ -60,13 +60,12 @@ from manualkit.revisions import (
     version_key,
     version_problem,
 )
-from manualkit.site_status import VERSION_STATUS_CSS, version_status_css
+from manualkit.site_status import LATEST, VERSION_STATUS_CSS, version_status_css
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
 SITE_DIR = "site"
 VERSIONS_JSON = "versions.json"
 CHECKSUMS = "SHA256SUMS"
-LATEST = "latest"
 
 
 class ReleaseError(Exception):

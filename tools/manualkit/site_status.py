@@ -21,6 +21,8 @@ from manualkit.revisions import version_key
 
 #: The stylesheet's name at the site's root (beside versions.json).
 VERSION_STATUS_CSS = "version-status.css"
+#: The site's link to the folder of the version in force (``manualkit release`` writes it).
+LATEST = "latest"
 #: The class of the notice every published page carries (templates/html/page.html).
 NOTICE_CLASS = "mk-static-status"
 

@@ -26,7 +26,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from manualkit.models import DATA_FILES, ManualMeta, Revision
-from manualkit.site_status import VERSION_STATUS_CSS
+from manualkit.site_status import LATEST, VERSION_STATUS_CSS
 from manualkit.sphinx.domain import get_manual_data
 from manualkit.sphinx.formatting import anchor_for
 
@@ -41,9 +41,6 @@ CSS_FILE = "manualkit-revisions.css"
 MARKER_CLASS = "mk-revised"
 #: Builders whose pages are published in a version folder of the site (not the PDF's print HTML).
 SITE_BUILDERS = frozenset({"html", "dirhtml"})
-#: The site's folder of the version in force (manualkit.release.LATEST; not imported: the
-#: release module loads Sphinx builds, not the other way round).
-LATEST = "latest"
 
 
 def marker_text(version: str, description: str | None, subject: str = "本节", added: bool = False) -> str:
