@@ -82,9 +82,6 @@ def run_build(project: Path, templates: Path = TEMPLATES, **env_extra: str) -> B
         # page numbers typeset in parts of two pages: every folio join too
         "-D",
         "manualkit_pdf_folio_pages=2",
-        # as `manualkit release` builds it: the site's status notice is for HTML pages only
-        "-D",
-        "manualkit_site_status=1",
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
     return Build(project, result)
@@ -452,15 +449,6 @@ def test_weasyprint_rendering_stops_on_a_refused_url(tmp_path: Path) -> None:
     )
     with pytest.raises(RefusedURLError, match="/etc/passwd"):
         html.write_pdf()
-
-
-def test_the_print_html_has_no_site_status_notice(built: Build) -> None:
-    """A release sets ``manualkit_site_status`` for every builder: the print HTML (no site around
-    it, nothing to link) must carry neither the notice nor the stylesheet link."""
-    parts = sorted((built.project / "build" / ".work" / "pdf").glob("print-*.html"))
-    assert parts
-    printed = "".join(part.read_text(encoding="utf-8") for part in parts)
-    assert "mk-static-status" not in printed and "version-status.css" not in printed
 
 
 @pytest.mark.slow

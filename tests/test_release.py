@@ -496,6 +496,8 @@ def test_release_publishes_versions(project: Path) -> None:
         p.extract_text() or "" for p in PdfReader(site / "1.1" / "MK-TEST-REL-001-v1.1.pdf").pages
     )
     assert "本节于 v1.1 修订" in pdf_text.replace("\n", "")
+    # The release sets manualkit_site_status for every builder: the print HTML takes no notice.
+    assert "查看现行版本" not in pdf_text and "版本状态" not in pdf_text
     paragraphs = [p.text for p in docx.Document(str(site / "1.1" / "MK-TEST-REL-001-v1.1.docx")).paragraphs]
     assert any(p.startswith("本节于 v1.1 修订") for p in paragraphs)
 

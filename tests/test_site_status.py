@@ -65,3 +65,29 @@ def test_a_released_page_opens_its_content_with_the_notice(tmp_path: Path) -> No
     assert skip < main < notice
     assert page[main:notice].count("<") == 1  # nothing of the page's content comes before it
     assert '<link rel="stylesheet" href="../version-status.css" />' in page
+
+
+def test_only_the_site_builders_take_the_notice() -> None:
+    """The release sets ``manualkit_site_status`` for every builder; the PDF's print HTML (builder
+    ``pdf``: one document, no site around it, nothing to link) must not take the notice."""
+    from types import SimpleNamespace
+
+    from manualkit.sphinx.revision_markers import _site_status_context
+
+    def context_for(builder: str, enabled: bool = True) -> dict[str, object]:
+        app = SimpleNamespace(
+            config=SimpleNamespace(manualkit_site_status=enabled, version="1.0", root_doc="index"),
+            confdir=".",
+            builder=SimpleNamespace(name=builder, get_target_uri=lambda doc: f"{doc}.html"),
+        )
+        context: dict[str, object] = {"pathto": lambda uri, resource=0: uri}
+        _site_status_context(app, "index", "page.html", context, None)  # type: ignore[arg-type]
+        return context
+
+    assert context_for("html")["mk_site_status"] == {
+        "version": "1.0",
+        "stylesheet": "../version-status.css",
+        "latest": "../latest/index.html",
+    }
+    assert "mk_site_status" not in context_for("pdf")
+    assert "mk_site_status" not in context_for("html", enabled=False)

@@ -55,6 +55,11 @@ def register(app: Sphinx) -> None:
     for name, default, rebuild in _CONFIG_VALUES:
         if name not in app.config.values:
             app.add_config_value(name, default, rebuild, types=frozenset({str}))
+    # Set by `manualkit release` for every build: known to any manualkit project, so that one
+    # without the version switcher (manualkit.sphinx.revision_markers, which shows the notice)
+    # is not refused for an unknown setting.
+    if "manualkit_site_status" not in app.config.values:
+        app.add_config_value("manualkit_site_status", False, "html", types=frozenset({bool}))
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("doctree-read", on_doctree_read)

@@ -161,7 +161,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the marker transform and the version switcher assets."""
     app.setup_extension("manualkit.sphinx")
     app.add_transform(RevisionMarkers)
-    app.add_config_value("manualkit_site_status", False, "html", types=frozenset({bool}))
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _site_status_context)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
