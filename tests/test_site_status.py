@@ -8,7 +8,8 @@ from pathlib import Path
 import tinycss2
 
 from conftest import copy_fixture, run_sphinx
-from manualkit.site_status import css_string, notice_text, version_status_css
+from manualkit.css_text import css_string
+from manualkit.site_status import notice_text, version_status_css
 
 ENTRIES = [
     {"version": "1.0", "effective": "2025-01-01"},
@@ -38,12 +39,12 @@ def test_the_stylesheet_parses_and_names_each_version_once() -> None:
 
 def test_css_strings_cannot_be_closed_early() -> None:
     hostile = 'x"; } body { display: none } .a { content: "\\'
-    css = f'.a::before {{ content: "{css_string(hostile)}"; }}'
+    css = f".a::before {{ content: {css_string(hostile)}; }}"
     (rule,) = tinycss2.parse_stylesheet(css, skip_whitespace=True)
     (declaration,) = [d for d in tinycss2.parse_blocks_contents(rule.content) if d.type == "declaration"]
     (string,) = [t for t in declaration.value if t.type == "string"]
     assert string.value == hostile
-    assert css_string("第\n行") == "第\\a 行"
+    assert css_string("第\n行") == '"第\\a 行"'
 
 
 def test_a_released_page_opens_its_content_with_the_notice(tmp_path: Path) -> None:

@@ -17,7 +17,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from manualkit.css_text import css_string
 from manualkit.revisions import version_key
+from manualkit.sphinx.formatting import render_date
 
 #: The stylesheet's name at the site's root (beside versions.json).
 VERSION_STATUS_CSS = "version-status.css"
@@ -31,28 +33,22 @@ _HEADER = """\
    JavaScript, that they are not the version in force (as of {as_of}).  Do not edit. */
 """
 
-_SUPERSEDED = """\
-.{cls}[data-version="{version}"] {{ display: block; }}
-.{cls}[data-version="{version}"]::before {{ content: "{text}"; }}
-html:not(.mk-versions-live) body:has(.{cls}[data-version="{version}"]) {{ padding-bottom: 3em; }}
+#: A version's notice shown, its words, and room for it below the page's last line.
+_RULES = """\
+.{cls}[data-version={version}] {{ display: block;{colours} }}
+.{cls}[data-version={version}]::before {{ content: {text}; }}
+html:not(.mk-versions-live) body:has(.{cls}[data-version={version}]) {{ padding-bottom: 3em; }}
 """
-
-_PENDING = """\
-.{cls}[data-version="{version}"] {{
-  display: block; border-color: #d9a400; background: #fff8e1; color: #5c4400;
-}}
-.{cls}[data-version="{version}"]::before {{ content: "{text}"; }}
-html:not(.mk-versions-live) body:has(.{cls}[data-version="{version}"]) {{ padding-bottom: 3em; }}
-"""
+#: Approved, not yet in force: amber, a caution, as the switcher's banner (the red is the default).
+_PENDING_COLOURS = " border-color: #d9a400; background: #fff8e1; color: #5c4400;"
 
 
-def chinese_date(iso: str) -> str:
+def _chinese_date(iso: str) -> str:
     """``2027-01-04`` → ``2027年1月4日`` (as the switcher writes it); other text unchanged."""
     try:
-        day = dt.date.fromisoformat(iso)
+        return render_date(dt.date.fromisoformat(iso))
     except ValueError:
         return iso
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def notice_text(version: str, current: str, effective: str | None) -> str | None:
@@ -61,20 +57,8 @@ def notice_text(version: str, current: str, effective: str | None) -> str | None
         return None
     if version_key(version) < version_key(current):
         return f"本版本（v{version}）已被 v{current} 取代，仅供查阅。"
-    since = f"（自{chinese_date(effective)}起施行）" if effective else ""
+    since = f"（自{_chinese_date(effective)}起施行）" if effective else ""
     return f"本版本（v{version}）批准待施行{since}，现行版本为 v{current}。"
-
-
-def css_string(text: str) -> str:
-    """``text`` as the inside of a double-quoted CSS string: quotes, backslashes and control
-    characters escaped (a version or date is validated, but this file must not trust them)."""
-    out = []
-    for char in text:
-        if char in '"\\' or ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\{ord(char):x} ")
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def version_status_css(entries: Iterable[Mapping[str, Any]], current: str, as_of: dt.date) -> str:
@@ -89,6 +73,7 @@ def version_status_css(entries: Iterable[Mapping[str, Any]], current: str, as_of
         text = notice_text(version, current, str(effective) if effective else None)
         if text is None:
             continue
-        template = _SUPERSEDED if version_key(version) < version_key(current) else _PENDING
-        rules.append(template.format(cls=NOTICE_CLASS, version=css_string(version), text=css_string(text)))
+        colours = "" if version_key(version) < version_key(current) else _PENDING_COLOURS
+        quoted = css_string(version)
+        rules.append(_RULES.format(cls=NOTICE_CLASS, version=quoted, text=css_string(text), colours=colours))
     return "\n".join(rules)

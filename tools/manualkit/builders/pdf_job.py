@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from manualkit.builders.pdf_document import PrintDocument
 from manualkit.builders.pdf_tree import TocEntry
+from manualkit.css_text import css_string
 
 if TYPE_CHECKING:  # the typesetting modules import pikepdf: only loaded when typesetting
     from manualkit.builders.pdf_assembly import NumberedEntry, PartSpec, Reporter
@@ -152,14 +153,6 @@ def typesetting_errors() -> tuple[type[Exception], ...]:
     from manualkit.builders.pdf_pool import RendererDiedError
 
     return (AssemblyError, RendererDiedError, MergeError, FontMergeError)
-
-
-def css_string(text: str) -> str:
-    """``text`` as a CSS string literal that cannot end the string or the <style> element."""
-    escaped = "".join(
-        f"\\{ord(char):x} " if char in '"\\<>\n\r' or ord(char) < 0x20 else char for char in text
-    )
-    return f'"{escaped}"'
 
 
 def _contents_pages_guess(record: Path, entries: int) -> int:
