@@ -11,10 +11,12 @@ import datetime as dt
 import gc
 import io
 import json
+import os
 import pickle
 import re
 import shutil
 import subprocess
+import threading
 import weakref
 import zipfile
 from collections.abc import Callable, Iterator
@@ -31,6 +33,8 @@ from sphinx.errors import SphinxError
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 import manualkit.builders.docx as docx_builder
+import manualkit.writers.docx.document as docx_document
+import manualkit.writers.docx.parallel as docx_parallel
 from manualkit.builders.docx import WRITE_PHASE_FILE
 from manualkit.cjk_text import display_width
 from manualkit.column_layout import (
@@ -1388,3 +1392,117 @@ def test_a_column_a_little_too_narrow_takes_room_the_text_column_can_spare() -> 
     tight = fit_column_widths([10, 110, 16], 9298)
     assert tight[2] < 16 * TWIPS_PER_HALF_EM + CELL_PADDING
     assert -(-110 // ((tight[1] - CELL_PADDING) // TWIPS_PER_HALF_EM)) == 2
+
+
+# -- the body translated by two processes ----------------------------------------------------------
+
+
+def _force_parallel(monkeypatch: pytest.MonkeyPatch, offset: int) -> list[int]:
+    """Translate in two processes, the child taking the chapters from ``offset`` (0: all of them).
+
+    Returns a list that receives one entry per merge of a child's part.  pytest's own threads
+    (xdist) would otherwise keep the writer from forking.
+    """
+    merges: list[int] = []
+    real_merge = docx_parallel.merge_tail
+
+    def merge(*args: object) -> None:
+        merges.append(1)
+        real_merge(*args)  # type: ignore[arg-type]
+
+    def choose(tree: nodes.document, size: Callable[[str], int]) -> docx_parallel.Split | None:
+        split = docx_parallel.choose_split(tree, size)
+        assert split is not None
+        first = next(i for i, n in enumerate(split.parent.children) if isinstance(n, addnodes.start_of_file))
+        return docx_parallel.Split(split.path, first + offset)
+
+    monkeypatch.setattr(docx_builder, "single_file_processes", lambda app: 2)
+    monkeypatch.setattr(docx_document, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(docx_document, "choose_split", choose)
+    monkeypatch.setattr(docx_parallel, "merge_tail", merge)
+    return merges
+
+
+@pytest.mark.parametrize("offset", [0, 1, 2])
+def test_two_processes_write_the_same_document(
+    built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offset: int
+) -> None:
+    """Each split of the fixture's three chapters gives the serial translation's bytes.
+
+    From the first chapter on, the child has the footnote, the cross-references into the
+    chapters before it and the numbered lists; from the second, the flowchart (a picture and
+    its relationship) and the glossary; from the third, the forms and their appendices.
+    """
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    merges = _force_parallel(monkeypatch, offset)
+    noted: list[dict[str, list[str]]] = []
+    result = build(
+        FIXTURE,
+        tmp_path,
+        on_env_updated=lambda app, env: noted.append(dict(getattr(env, docx_builder.FLOWCHARTS_ATTR, {}))),
+    )
+    assert result.status == 0, result.warnings
+    assert merges == [1]
+    assert result.output.read_bytes() == built.output.read_bytes()
+    # The flowchart was known before writing: drawn while the manual was assembled, not twice.
+    assert list(noted[0]) == ["02-complaints"] and "digraph" in noted[0]["02-complaints"][0]
+
+
+def test_a_childs_part_that_does_not_fit_is_translated_again(
+    built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the two sides disagree at the split, the child's blocks are not used."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    merges = _force_parallel(monkeypatch, 1)
+    real_state = docx_parallel._state
+    monkeypatch.setattr(docx_parallel, "_state", lambda translator: (*real_state(translator), os.getpid()))
+    result = build(FIXTURE, tmp_path)
+    assert result.status == 0, result.warnings
+    assert merges == []
+    assert result.output.read_bytes() == built.output.read_bytes()
+
+
+def _manual_tree(*, sizes: dict[str, int], after: bool = False) -> nodes.document:
+    """document > section > compound > start_of_file per document, as assemble_manual makes it."""
+    tree = nodes.document(None, None)  # type: ignore[arg-type]
+    tree["docname"] = "index"
+    section = nodes.section()
+    section += nodes.title("手册", "手册")
+    wrapper = nodes.compound(classes=["toctree-wrapper"])
+    for docname in sizes:
+        wrapper += addnodes.start_of_file(docname=docname)
+    section += wrapper
+    if after:
+        section += nodes.paragraph("之后", "之后")
+    tree += section
+    return tree
+
+
+def test_the_split_gives_the_child_its_share_of_the_last_chapters() -> None:
+    sizes = {"a": 400, "b": 100, "c": 100, "d": 100, "e": 100, "f": 100}
+    size = lambda name: sizes.get(name, 0) if name != "index" else sum(sizes.values())  # noqa: E731
+    split = docx_parallel.choose_split(_manual_tree(sizes=sizes), size)
+    assert split is not None
+    taken = [str(node["docname"]) for node in split.parent.children[split.index :]]
+    assert taken == ["d", "e", "f"]  # 300 of 900: the next would pass the child's share
+    assert sum(sizes[name] for name in taken) <= docx_parallel.CHILD_SHARE * 900
+    # One huge last chapter still goes to the child, and this side keeps one at least.
+    split = docx_parallel.choose_split(_manual_tree(sizes={"a": 10, "b": 1000}), size)
+    assert split is not None and [n["docname"] for n in split.parent.children[split.index :]] == ["b"]
+    # Content after the chapters, or a single chapter: no split.
+    assert docx_parallel.choose_split(_manual_tree(sizes=sizes, after=True), size) is None
+    assert docx_parallel.choose_split(_manual_tree(sizes={"a": 1}), size) is None
+
+
+def test_two_renderers_of_one_chart_share_the_cache(tmp_path: Path) -> None:
+    """Two processes translating one manual may draw the same flowchart at the same moment."""
+    code = "digraph { 受理 -> 核实 -> 答复 }"
+    results: list[bytes] = []
+    renderers = [GraphRenderer("dot", tmp_path) for _ in range(4)]
+    threads = [threading.Thread(target=lambda r=r: results.append(r.png(code))) for r in renderers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and len(set(results)) == 1 and results[0].startswith(b"\x89PNG")
+    assert [path.name for path in tmp_path.iterdir() if path.suffix != ".png"] == []

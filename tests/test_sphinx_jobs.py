@@ -147,3 +147,29 @@ def test_after_a_parallel_read_the_site_is_written_in_parallel_with_the_same_pag
     assert [nproc for _, nproc in parallel_writes] == [1]  # the main process and one forked writer
     assert parallel.keys() == serial.keys()
     assert [name for name in serial if parallel[name] != serial[name]] == []
+
+
+def test_one_file_builders_fork_as_auto_judged_the_whole_manual(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DOCX translation uses two processes when ``auto`` found the manual large, or ``-j``."""
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 2)
+
+    class App:
+        def __init__(self, parallel: int, judged: int | None) -> None:
+            self.parallel = parallel
+            self.builder = type("B", (), {})()
+            if judged is not None:
+                setattr(self.builder, sphinx_jobs.WRITE_PROCESSES, judged)
+
+    assert sphinx_jobs.single_file_processes(App(0, 2)) == 2  # auto, large manual
+    assert sphinx_jobs.single_file_processes(App(0, 1)) == 1  # auto, the real manual
+    assert sphinx_jobs.single_file_processes(App(4, None)) == 2  # -j 4 on two CPUs
+    assert sphinx_jobs.single_file_processes(App(0, None)) == 1  # -j 1
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not sphinx_jobs.fork_is_safe()
+    finally:
+        stop.set()
+        thread.join()
+    assert sphinx_jobs.fork_is_safe()

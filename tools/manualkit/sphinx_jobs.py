@@ -12,9 +12,10 @@ So ``auto`` (the default) decides when Sphinx knows what it is about to read (th
 ``env-before-read-docs`` event): several documents, enough source bytes, more than one CPU, and
 no other thread in this process (a fork copies only the forking thread, and ``build all``
 typesets the PDF in a thread while the HTML and DOCX build).  After a parallel read, the HTML
-site's pages are written in parallel too (10×: a further 11.5 → 10.5 s); the DOCX and the print
-HTML are one document each and ignore it.  An explicit ``-j N`` is passed to Sphinx as given
-(read and write).
+site's pages are written in parallel too (10×: a further 11.5 → 10.5 s).  The DOCX is one
+document: its builder translates a large manual's last chapters in a forked child
+(:func:`single_file_processes`, judged on the whole manual's size).  The print HTML is one
+document too and ignores it.  An explicit ``-j N`` is passed to Sphinx as given (read and write).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import argparse
 import multiprocessing
 import os
 import threading
+from collections.abc import Iterable
 from typing import Any, Final, Literal
 
 #: The ``-j`` value that lets the build decide.
@@ -79,6 +81,41 @@ def reading_processes(source_bytes: int, documents: int) -> int:
     return max(1, min(available_cpus(), documents))
 
 
+#: Attribute ``install`` gives the builder under ``auto``: how many processes may write a manual
+#: that is one file (the DOCX's translation, see ``manualkit.writers.docx.parallel``).
+WRITE_PROCESSES = "manualkit_write_processes"
+
+
+def sources_size(env: Any, docnames: Iterable[str]) -> int:
+    """Bytes of the sources of ``docnames``."""
+    size = 0
+    for docname in docnames:
+        try:
+            size += os.path.getsize(env.doc2path(docname))
+        except OSError:
+            continue
+    return size
+
+
+def single_file_processes(app: Any) -> int:
+    """Processes a builder that writes one file may use: ``auto``'s verdict, else ``-j``.
+
+    1 where processes cannot be forked.  Whoever forks must still make sure that no other
+    thread is running then (:func:`fork_is_safe`).
+    """
+    chosen = getattr(app.builder, WRITE_PROCESSES, None)
+    processes = int(chosen if chosen is not None else app.parallel or 1)
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(processes, available_cpus())
+
+
+def fork_is_safe() -> bool:
+    """Whether this process runs a single thread: a forked child has only the forking thread,
+    and a lock another thread held at the fork would stay locked in the child for ever."""
+    return threading.active_count() == 1
+
+
 def install(app: Any, jobs: Jobs) -> None:
     """Under ``auto``, let ``app`` read in parallel when what it is about to read is large, and
     then write its pages in parallel too (a builder that writes one document ignores that)."""
@@ -87,13 +124,7 @@ def install(app: Any, jobs: Jobs) -> None:
     chosen: list[int] = []
 
     def choose(app: Any, env: Any, docnames: list[str]) -> None:
-        size = 0
-        for docname in docnames:
-            try:
-                size += os.path.getsize(env.doc2path(docname))
-            except OSError:
-                continue
-        processes = reading_processes(size, len(docnames))
+        processes = reading_processes(sources_size(env, docnames), len(docnames))
         chosen[:] = [processes]
         app.parallel = processes if processes > 1 else 0
 
@@ -102,6 +133,10 @@ def install(app: Any, jobs: Jobs) -> None:
         # large read means a large write: the pages are written by forked processes as well,
         # unless a thread started meanwhile.
         builder = app.builder
+        # A builder writing the whole manual as one file judges by the whole manual, whatever
+        # this run had to read again.
+        whole = reading_processes(sources_size(env, env.found_docs), len(env.found_docs))
+        setattr(builder, WRITE_PROCESSES, whole)
         parallel = bool(chosen) and chosen[0] > 1 and threading.active_count() == 1
         if parallel and builder.allow_parallel:
             builder.parallel_ok = app.is_parallel_allowed("write")

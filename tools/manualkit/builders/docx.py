@@ -28,7 +28,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.environment import BuildEnvironment
+from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.errors import ExtensionError, SphinxError
+from sphinx.ext.graphviz import graphviz
 from sphinx.util import logging
 
 from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
@@ -36,6 +39,7 @@ from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, disp
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
 from manualkit.models import ManualData
+from manualkit.sphinx_jobs import single_file_processes
 
 if TYPE_CHECKING:
     from manualkit.writers.docx import Fonts
@@ -122,6 +126,17 @@ class DocxBuilder(Builder):
 
         self.graphs.prerender(flowchart_codes(doctree))
 
+    def start_all_flowcharts(self) -> None:
+        """Start rasterising every flowchart the environment knows of, in reading order.
+
+        After a parallel read none was started while reading (see ``start_flowcharts``): they
+        are drawn on the second core while this one assembles the manual, and are ready before
+        the translation, which a large manual runs on both cores.
+        """
+        known: dict[str, list[str]] = getattr(self.env, FLOWCHARTS_ATTR, {})
+        order = reading_order(self.env, self.config.root_doc)
+        self.graphs.prerender(code for docname in order for code in known.get(docname, ()))
+
     def stop_flowcharts(self) -> None:
         """Wait for flowcharts still rendering and stop the renderer's threads."""
         self.graphs.close()
@@ -145,6 +160,7 @@ class DocxBuilder(Builder):
         record = Path(self.outdir) / WRITE_PHASE_FILE
         record.unlink(missing_ok=True)  # never leave a previous build's figures behind a failed one
         forget_read_doctrees(self.env)
+        self.start_all_flowcharts()
         with _collector_paused():
             unresolved: list[nodes.Node] = []
             tree = assemble_manual(self, unresolved)
@@ -176,7 +192,8 @@ class DocxBuilder(Builder):
         target = self.output_dir() / f"{data.meta.document_number}-v{data.meta.version}.docx"
         from manualkit.writers.docx import render_docx
 
-        result = render_docx(doctree, self, data, self._fonts(), graphs=self.graphs)
+        processes = single_file_processes(self.app)
+        result = render_docx(doctree, self, data, self._fonts(), graphs=self.graphs, processes=processes)
         if _warnings_are_errors(self.app):
             # -W with --keep-going: the build has failed (in any phase); keep the previous DOCX.
             logger.error("DOCX not written: warnings are errors (previous %s kept)", display_path(target))
@@ -328,6 +345,60 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: Environment attribute: each document's flowcharts (DOT sources), noted as it is read.
+FLOWCHARTS_ATTR = "manualkit_flowcharts"
+
+
+class FlowchartCollector(EnvironmentCollector):
+    """Notes the DOT source of every flowchart of a document, in the environment.
+
+    Parallel readers are forked processes: what they read reaches the builder only through the
+    environment they send back, and the DOCX builder wants the charts drawn before it writes.
+    """
+
+    def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+        getattr(env, FLOWCHARTS_ATTR, {}).pop(docname, None)
+
+    def merge_other(
+        self, app: Sphinx, env: BuildEnvironment, docnames: Set[str], other: BuildEnvironment
+    ) -> None:
+        known = _flowcharts_of(env)
+        theirs: dict[str, list[str]] = getattr(other, FLOWCHARTS_ATTR, {})
+        for docname in docnames:
+            if docname in theirs:
+                known[docname] = theirs[docname]
+
+    def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
+        if not isinstance(app.builder, DocxBuilder):
+            return
+        codes = [node["code"] for node in doctree.findall(graphviz)]
+        if codes:
+            _flowcharts_of(app.env)[app.env.docname] = codes
+
+
+def _flowcharts_of(env: BuildEnvironment) -> dict[str, list[str]]:
+    known: dict[str, list[str]] | None = getattr(env, FLOWCHARTS_ATTR, None)
+    if known is None:
+        known = {}
+        setattr(env, FLOWCHARTS_ATTR, known)
+    return known
+
+
+def reading_order(env: BuildEnvironment, root: str) -> list[str]:
+    """The documents in the order the toctrees include them, from ``root``."""
+    order: list[str] = []
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        docname = stack.pop()
+        if docname in seen:
+            continue
+        seen.add(docname)
+        order.append(docname)
+        stack.extend(reversed(env.toctree_includes.get(docname, [])))
+    return order
+
+
 def _start_flowcharts(app: Sphinx, doctree: nodes.document) -> None:
     if isinstance(app.builder, DocxBuilder):
         app.builder.start_flowcharts(doctree)
@@ -351,6 +422,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         if name not in app.config.values:
             app.add_config_value(name, default, rebuild, types=frozenset({str}))
     app.add_builder(DocxBuilder)
+    app.add_env_collector(FlowchartCollector)
     app.connect("doctree-read", _start_flowcharts)
     app.connect("build-finished", _stop_flowcharts)
     app.add_config_value("manualkit_docx_fonts", {}, "env", types=frozenset({dict}))

@@ -9,9 +9,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from io import BytesIO
 
 from docutils import nodes
 from docx.document import Document
+from docx.image.image import Image
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.part import Part
+from docx.oxml.shape import CT_Inline
 from sphinx import addnodes
 
 from manualkit.builders.doctrees import local_target
@@ -19,6 +24,7 @@ from manualkit.models import ManualData
 from manualkit.writers.docx.footnotes import Footnotes
 from manualkit.writers.docx.graphs import GraphRenderer
 from manualkit.writers.docx.numbering import ListNumbering
+from manualkit.writers.docx.oxml import Element
 from manualkit.writers.docx.styles import Fonts
 
 _BOOKMARK_SAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -119,6 +125,75 @@ class TocEntry:
     bookmark: str | None
 
 
+#: Start of the relationship ids a :class:`RecordingRelations` hands out.
+PLACEHOLDER_PREFIX = "mkPendingRel"
+
+
+class Relations:
+    """The document part's relationships the body needs: web links, pictures, the footnotes part.
+
+    The translator asks here instead of calling python-docx directly, so that a translator in
+    another process (:mod:`manualkit.writers.docx.parallel`) can record the same requests, in
+    order, for this process to make afterwards: relationship ids (``rId7``) are numbered in the
+    order they are made, and a link or picture seen before reuses its relationship.
+    """
+
+    def __init__(self, document: Document) -> None:
+        self._document = document
+
+    def hyperlink(self, uri: str) -> str:
+        """The relationship id of an external link to ``uri``."""
+        rel_id: str = self._document.part.relate_to(uri, RT.HYPERLINK, is_external=True)
+        return rel_id
+
+    def image(self, data: bytes) -> str:
+        """The relationship id of the image ``data`` (its part added, or reused)."""
+        rel_id: str = self._document.part.get_or_add_image(BytesIO(data))[0]
+        return rel_id
+
+    def picture(self, data: bytes, width_emu: int, height_emu: int) -> Element:
+        """A ``wp:inline`` showing the image ``data`` (its part added, or reused)."""
+        inline: Element = self._document.part.new_pic_inline(BytesIO(data), width_emu, height_emu)
+        return inline
+
+    def footnotes_part(self, part: Part) -> None:
+        """Relate the (new) footnotes part to the document."""
+        self._document.part.relate_to(part, RT.FOOTNOTES)
+
+
+class RecordingRelations(Relations):
+    """Relations requested by a translator whose document is thrown away (a forked process).
+
+    Each request gets a placeholder id (``PLACEHOLDER_PREFIX`` + its number) and is kept in
+    ``requests``; :func:`~manualkit.writers.docx.parallel.merge_part` makes them in the real
+    document in the same order and puts the real ids in place of the placeholders.
+    """
+
+    def __init__(self, document: Document) -> None:
+        super().__init__(document)
+        #: ("hyperlink", uri), ("picture", PNG/JPEG bytes) or ("footnotes", None), in order.
+        self.requests: list[tuple[str, object]] = []
+
+    def _placeholder(self, kind: str, payload: object) -> str:
+        self.requests.append((kind, payload))
+        return f"{PLACEHOLDER_PREFIX}{len(self.requests)}"
+
+    def hyperlink(self, uri: str) -> str:
+        return self._placeholder("hyperlink", uri)
+
+    def picture(self, data: bytes, width_emu: int, height_emu: int) -> Element:
+        # What python-docx's ``new_pic_inline`` builds, with the placeholder as ``r:embed`` (its
+        # shape id is replaced by the translator's drawing id anyway).
+        image = Image.from_file(BytesIO(data))
+        width, height = image.scaled_dimensions(width_emu, height_emu)
+        rel_id = self._placeholder("picture", data)
+        inline: Element = CT_Inline.new_pic_inline(0, rel_id, image.filename, width, height)
+        return inline
+
+    def footnotes_part(self, part: Part) -> None:
+        self._placeholder("footnotes", None)
+
+
 @dataclasses.dataclass
 class RenderContext:
     """Everything the translator needs besides the doctree."""
@@ -132,12 +207,18 @@ class RenderContext:
     graphs: GraphRenderer
     root_doc: str
     text_width_twips: int
+    relations: Relations
     stats: Stats = dataclasses.field(default_factory=Stats)
     toc: list[TocEntry] = dataclasses.field(default_factory=list)
     #: Each Heading 1's number as Word's numbering shows it ("" when it is not in the list).
     chapter_numbers: list[str] = dataclasses.field(default_factory=list)
     _next_bookmark_id: int = 0
     _next_drawing_id: int = 0
+
+    def use_relations(self, relations: Relations) -> None:
+        """Make relationships through ``relations`` from now on (the footnotes part's too)."""
+        self.relations = relations
+        self.footnotes.relate = relations.footnotes_part
 
     def bookmark_id(self) -> int:
         self._next_bookmark_id += 1

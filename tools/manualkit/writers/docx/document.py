@@ -15,12 +15,14 @@ from docutils import nodes
 from docx.document import Document
 from sphinx.builders import Builder
 from sphinx.ext.graphviz import graphviz
+from sphinx.util import logging
 
 from manualkit.builders.pdf_document import print_document
 from manualkit.doctree_walk import walk
 from manualkit.models import ManualData
+from manualkit.sphinx_jobs import fork_is_safe
 from manualkit.writers.docx.chapters import add_chapter_headers, bare_section, split_chapters
-from manualkit.writers.docx.context import Bookmarks, RenderContext, Stats
+from manualkit.writers.docx.context import Bookmarks, Relations, RenderContext, Stats
 from manualkit.writers.docx.cover import cover_blocks
 from manualkit.writers.docx.fields import append_field, toc_paragraphs
 from manualkit.writers.docx.footnotes import Footnotes
@@ -34,8 +36,11 @@ from manualkit.writers.docx.package import (
     set_core_properties,
     source_date,
 )
+from manualkit.writers.docx.parallel import choose_split, doctree_sizes, translate_in_parallel
 from manualkit.writers.docx.styles import Fonts, apply_styles
 from manualkit.writers.docx.translator import DocxTranslator
+
+logger = logging.getLogger(__name__)
 
 PAGE_WIDTH = 11906  # A4, twips
 PAGE_HEIGHT = 16838
@@ -57,38 +62,34 @@ def render_docx(
     fonts: Fonts,
     cache_dir: Path | None = None,
     graphs: GraphRenderer | None = None,
+    processes: int = 1,
 ) -> RenderResult:
     """Render the assembled doctree ``tree`` into DOCX bytes.
 
     Flowchart PNGs come from ``graphs`` (the builder's, which may have started them while the
     sources were read), else from a renderer of this call's own, cached in ``cache_dir``.
+    With ``processes`` above 1 the body is translated by two processes
+    (:mod:`~manualkit.writers.docx.parallel`); the document is the same.
     """
     if graphs is None:
         with GraphRenderer(dot_executable(builder.config), cache_dir) as own:
-            return render_docx(tree, builder, data, fonts, cache_dir, own)
-    document: Document = docx.Document()
-    apply_styles(document, fonts)
+            return render_docx(tree, builder, data, fonts, cache_dir, own, processes)
+    if processes > 1:
+        graphs.settle()  # no thread may run at the fork, and the child gets the charts drawn
+    parallel = processes > 1 and fork_is_safe()
+    split = choose_split(tree, doctree_sizes(builder.env)) if parallel else None
+    document, context, translator = _start(tree, builder, data, fonts, graphs)
+    if split is not None and not translate_in_parallel(translator, context, split):
+        logger.debug("[docx] the parallel translation did not fit this manual; translating again")
+        translator.release()
+        document, context, translator = _start(tree, builder, data, fonts, graphs)
+        split = None
+    if split is None:
+        graphs.prerender(flowchart_codes(tree))
+        translator.translate(tree)
+    translator.release()
     body: Element = document.element.body
     final_sect_pr: Element = body.find(w("sectPr"))
-    _page_setup(final_sect_pr)
-
-    bookmarks = Bookmarks()
-    bookmarks.collect(tree, builder.config.root_doc)
-    graphs.prerender(flowchart_codes(tree))
-    context = RenderContext(
-        document=document,
-        data=data,
-        fonts=fonts,
-        numbering=ListNumbering(document),
-        footnotes=Footnotes(document),
-        bookmarks=bookmarks,
-        graphs=graphs,
-        root_doc=builder.config.root_doc,
-        text_width_twips=TEXT_WIDTH,
-    )
-    translator = DocxTranslator(tree, builder, context)
-    translator.translate(tree)
-    translator.release()
 
     # The translated body replaces the document's w:body as one subtree (moving its twenty
     # thousand blocks one by one cost a tenth of a second at 10×); the cover, the section break
@@ -111,6 +112,31 @@ def render_docx(
     set_app_properties(document, data)
     content = reproducible_zip(package_members(document), source_date(data))
     return RenderResult(content, context.stats)
+
+
+def _start(
+    tree: nodes.document, builder: Builder, data: ManualData, fonts: Fonts, graphs: GraphRenderer
+) -> tuple[Document, RenderContext, DocxTranslator]:
+    """A new Word document with the manual's styles, and a translator ready to fill its body."""
+    document: Document = docx.Document()
+    apply_styles(document, fonts)
+    _page_setup(document.element.body.find(w("sectPr")))
+    bookmarks = Bookmarks()
+    bookmarks.collect(tree, builder.config.root_doc)
+    relations = Relations(document)
+    context = RenderContext(
+        document=document,
+        data=data,
+        fonts=fonts,
+        numbering=ListNumbering(document),
+        footnotes=Footnotes(document, relations.footnotes_part),
+        bookmarks=bookmarks,
+        graphs=graphs,
+        root_doc=builder.config.root_doc,
+        text_width_twips=TEXT_WIDTH,
+        relations=relations,
+    )
+    return document, context, DocxTranslator(tree, builder, context)
 
 
 def flowchart_codes(tree: nodes.Node) -> list[str]:

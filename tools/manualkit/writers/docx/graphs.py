@@ -11,6 +11,7 @@ import os
 import shutil
 import struct
 import subprocess
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -81,10 +82,15 @@ class GraphRenderer:
         except (GraphvizError, OSError) as exc:
             return exc if isinstance(exc, GraphvizError) else GraphvizError(str(exc))
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            # A name of this process and thread's own: two processes translating one manual
+            # (``manualkit.writers.docx.parallel``) may render the same chart at the same time.
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            except OSError:
+                tmp.unlink(missing_ok=True)  # the cache only saves time: the PNG is in hand
         return data
 
     def prerender(self, codes: Iterable[str]) -> None:
@@ -105,6 +111,17 @@ class GraphRenderer:
         if isinstance(result, GraphvizError):
             raise result
         return result
+
+    def settle(self) -> None:
+        """Wait for every render started, keep the results, and stop the threads.
+
+        Before the DOCX translation forks (``manualkit.writers.docx.parallel``): a forked
+        child has no threads, so it could never collect a render still pending, and it would
+        otherwise draw the charts the parent already drew.
+        """
+        for code, pending in list(self._pending.items()):
+            self._results[code] = pending.result()
+        self.close()
 
     def close(self) -> None:
         """Wait for the renders still running (their PNGs go to the cache) and stop the threads."""

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from docutils import nodes
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from manualkit.cjk_text import display_width
 from manualkit.node_classes import NOWRAP_CLASS, SECTION_NUMBER_CLASS
@@ -128,7 +127,7 @@ class InlineMixin(DocxTranslatorBase):
         elif node.get("refuri"):
             uri: str = node["refuri"]
             if _EXTERNAL.match(uri):
-                rel_id = self.ctx.document.part.relate_to(uri, RT.HYPERLINK, is_external=True)
+                rel_id = self.ctx.relations.hyperlink(uri)
                 self.open_link(external_hyperlink(rel_id))
                 return
             anchor = self.ctx.bookmarks.resolve_uri(uri, docname)

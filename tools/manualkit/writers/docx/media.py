@@ -7,7 +7,6 @@ never silently dropped.
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +48,7 @@ class MediaMixin(DocxTranslatorBase):
             # heading and leaves most of a page blank before it.
             width_emu = width_emu * MAX_PICTURE_HEIGHT_EMU // height_emu
             height_emu = MAX_PICTURE_HEIGHT_EMU
-        inline: Element = self.ctx.document.part.new_pic_inline(BytesIO(data), width_emu, height_emu)
+        inline: Element = self.ctx.relations.picture(data, width_emu, height_emu)
         doc_pr = inline.find(qn("wp:docPr"))
         if doc_pr is not None:
             picture_id = self.ctx.drawing_id()

@@ -54,6 +54,23 @@ class ListNumbering:
                 if link.get(w("val")) in style_numbering:
                     link.getparent().remove(link)
 
+    @property
+    def next_id(self) -> int:
+        """The ``numId`` the next list will get."""
+        return self._next_num_id
+
+    def instances(self, first_id: int) -> list[Element]:
+        """The ``w:num`` elements made so far with a ``numId`` of ``first_id`` or more, in order."""
+        return [
+            num for num in self._numbering.iterchildren(w("num")) if int(num.get(w("numId"), "0")) >= first_id
+        ]
+
+    def adopt(self, instances: list[Element]) -> None:
+        """Append ``w:num`` elements made elsewhere (numbered from ``next_id`` on) to this part."""
+        for num in instances:
+            self._numbering.append(num)
+        self._next_num_id += len(instances)
+
     def _instance(self, abstract_id: int) -> int:
         """A new ``w:num`` of ``abstract_id`` without overrides; its ``numId``."""
         return self._new_num(abstract_id)[0]
@@ -154,6 +171,11 @@ class HeadingCounter:
     def __init__(self) -> None:
         self._counts = [0] * len(NUMBERED_HEADING_STYLES)
 
+    @property
+    def chapters(self) -> int:
+        """How many Heading 1s Word has numbered so far."""
+        return self._counts[0]
+
     def takes(self, level: int, number: str) -> bool:
         """Whether heading ``level`` (1-based) numbered ``number`` is Word's next number there."""
         if not number or not 1 <= level <= len(self._counts):
@@ -164,6 +186,29 @@ class HeadingCounter:
             return False
         self._counts[:] = counted + [0] * (len(self._counts) - level)
         return True
+
+
+class ChapterStartCounter(HeadingCounter):
+    """Word's count for a translation that starts at a chapter, not at the manual's beginning.
+
+    The chapters before it are translated elsewhere (:mod:`manualkit.writers.docx.parallel`):
+    this count assumes that they end with the chapter before its first heading, numbered
+    ``n - 1`` by Word, when that heading is a Heading 1 numbered ``n``.  ``assumed_chapters``
+    says what was assumed (None: the first heading was something else, nothing can be assumed);
+    whoever translated the chapters before checks it against their own count.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._first = True
+        self.assumed_chapters: int | None = None
+
+    def takes(self, level: int, number: str) -> bool:
+        if self._first:
+            self._first = False
+            if level == 1 and number.isdigit() and int(number) > 0:
+                self.assumed_chapters = self._counts[0] = int(number) - 1
+        return super().takes(level, number)
 
 
 def indent_for_level(level: int) -> int:
