@@ -36,6 +36,7 @@ import manualkit.builders.docx as docx_builder
 import manualkit.writers.docx.document as docx_document
 import manualkit.writers.docx.parallel as docx_parallel
 from manualkit.builders.docx import WRITE_PHASE_FILE
+from manualkit.builders.flowchart_notes import FLOWCHARTS_ATTR
 from manualkit.cjk_text import display_width
 from manualkit.column_layout import (
     CELL_PADDING,
@@ -1439,7 +1440,7 @@ def test_two_processes_write_the_same_document(
     result = build(
         FIXTURE,
         tmp_path,
-        on_env_updated=lambda app, env: noted.append(dict(getattr(env, docx_builder.FLOWCHARTS_ATTR, {}))),
+        on_env_updated=lambda app, env: noted.append(dict(getattr(env, FLOWCHARTS_ATTR, {}))),
     )
     assert result.status == 0, result.warnings
     assert merges == [1]

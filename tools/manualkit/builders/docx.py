@@ -28,13 +28,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
-from sphinx.environment import BuildEnvironment
-from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.errors import ExtensionError, SphinxError
-from sphinx.ext.graphviz import graphviz
 from sphinx.util import logging
 
 from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
+from manualkit.builders.flowchart_notes import FlowchartCollector, noted_flowcharts
 from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, display_path, publish_output
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
@@ -133,9 +131,7 @@ class DocxBuilder(Builder):
         are drawn on the second core while this one assembles the manual, and are ready before
         the translation, which a large manual runs on both cores.
         """
-        known: dict[str, list[str]] = getattr(self.env, FLOWCHARTS_ATTR, {})
-        order = reading_order(self.env, self.config.root_doc)
-        self.graphs.prerender(code for docname in order for code in known.get(docname, ()))
+        self.graphs.prerender(noted_flowcharts(self.env, self.config.root_doc))
 
     def stop_flowcharts(self) -> None:
         """Wait for flowcharts still rendering and stop the renderer's threads."""
@@ -343,60 +339,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-#: Environment attribute: each document's flowcharts (DOT sources), noted as it is read.
-FLOWCHARTS_ATTR = "manualkit_flowcharts"
-
-
-class FlowchartCollector(EnvironmentCollector):
-    """Notes the DOT source of every flowchart of a document, in the environment.
-
-    Parallel readers are forked processes: what they read reaches the builder only through the
-    environment they send back, and the DOCX builder wants the charts drawn before it writes.
-    """
-
-    def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-        getattr(env, FLOWCHARTS_ATTR, {}).pop(docname, None)
-
-    def merge_other(
-        self, app: Sphinx, env: BuildEnvironment, docnames: Set[str], other: BuildEnvironment
-    ) -> None:
-        known = _flowcharts_of(env)
-        theirs: dict[str, list[str]] = getattr(other, FLOWCHARTS_ATTR, {})
-        for docname in docnames:
-            if docname in theirs:
-                known[docname] = theirs[docname]
-
-    def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
-        if not isinstance(app.builder, DocxBuilder):
-            return
-        codes = [node["code"] for node in doctree.findall(graphviz)]
-        if codes:
-            _flowcharts_of(app.env)[app.env.docname] = codes
-
-
-def _flowcharts_of(env: BuildEnvironment) -> dict[str, list[str]]:
-    known: dict[str, list[str]] | None = getattr(env, FLOWCHARTS_ATTR, None)
-    if known is None:
-        known = {}
-        setattr(env, FLOWCHARTS_ATTR, known)
-    return known
-
-
-def reading_order(env: BuildEnvironment, root: str) -> list[str]:
-    """The documents in the order the toctrees include them, from ``root``."""
-    order: list[str] = []
-    seen: set[str] = set()
-    stack = [root]
-    while stack:
-        docname = stack.pop()
-        if docname in seen:
-            continue
-        seen.add(docname)
-        order.append(docname)
-        stack.extend(reversed(env.toctree_includes.get(docname, [])))
-    return order
 
 
 def _start_flowcharts(app: Sphinx, doctree: nodes.document) -> None:
