@@ -32,7 +32,7 @@ from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
 from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
-from manualkit.builders.flowchart_notes import FlowchartCollector, noted_flowcharts
+from manualkit.builders.flowchart_notes import FlowchartCollector, noted_flowcharts, noted_flowcharts_of
 from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, display_path, publish_output
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
@@ -110,19 +110,18 @@ class DocxBuilder(Builder):
         self.pending: PendingFile | None = None
         self._content: bytes | None = None
 
-    def start_flowcharts(self, doctree: nodes.document) -> None:
+    def start_flowcharts(self) -> None:
         """Start rasterising ``doctree``'s flowcharts now, while the other documents are read.
 
         ``dot`` runs in processes of its own, so the charts are drawn on the second core while
         this one reads; rendered at write time they were 40 % of the real manual's write phase.
         A parallel reader (a forked process) leaves them to the write phase, where they are
-        drawn in the background too: its threads would end with it.
+        drawn in the background too: its threads would end with it.  The sources are those
+        :class:`FlowchartCollector` has just noted (it handles ``doctree-read`` first).
         """
         if os.getpid() != self._pid:
             return
-        from manualkit.writers.docx.document import flowchart_codes
-
-        self.graphs.prerender(flowchart_codes(doctree))
+        self.graphs.prerender(noted_flowcharts_of(self.env, self.env.docname))
 
     def start_all_flowcharts(self) -> None:
         """Start rasterising every flowchart the environment knows of, in reading order.
@@ -343,7 +342,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _start_flowcharts(app: Sphinx, doctree: nodes.document) -> None:
     if isinstance(app.builder, DocxBuilder):
-        app.builder.start_flowcharts(doctree)
+        app.builder.start_flowcharts()
 
 
 def _stop_flowcharts(app: Sphinx, _exception: Exception | None) -> None:

@@ -72,8 +72,13 @@ def reading_order(env: BuildEnvironment, root: str) -> list[str]:
     return order
 
 
+def noted_flowcharts_of(env: BuildEnvironment, docname: str) -> list[str]:
+    """The DOT sources noted in ``env`` for ``docname``, in document order."""
+    known: dict[str, list[str]] = getattr(env, FLOWCHARTS_ATTR, {})
+    return known.get(docname, [])
+
+
 def noted_flowcharts(env: BuildEnvironment, root: str) -> Iterator[str]:
     """The DOT sources noted in ``env``, documents in reading order from ``root``."""
-    known: dict[str, list[str]] = getattr(env, FLOWCHARTS_ATTR, {})
     for docname in reading_order(env, root):
-        yield from known.get(docname, ())
+        yield from noted_flowcharts_of(env, docname)
