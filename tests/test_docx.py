@@ -1507,3 +1507,16 @@ def test_two_renderers_of_one_chart_share_the_cache(tmp_path: Path) -> None:
         thread.join()
     assert len(results) == 4 and len(set(results)) == 1 and results[0].startswith(b"\x89PNG")
     assert [path.name for path in tmp_path.iterdir() if path.suffix != ".png"] == []
+
+
+def test_a_child_that_dies_leaves_the_translation_to_this_process(
+    built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child killed before it answers (out of memory): the body is translated serially."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    merges = _force_parallel(monkeypatch, 1)
+    monkeypatch.setattr(docx_parallel, "_translate_tail", lambda *args: os._exit(9))
+    result = build(FIXTURE, tmp_path)
+    assert result.status == 0, result.warnings
+    assert merges == []
+    assert result.output.read_bytes() == built.output.read_bytes()

@@ -267,9 +267,12 @@ def translate_in_parallel(translator: DocxTranslatorBase, context: RenderContext
     try:
         _drive(translator, split, 0, at_split, tail=False)
     finally:
-        tasks.join()
+        try:
+            tasks.join()
+        except EOFError:  # ``join`` has stopped the child's process
+            results.clear()  # it ended without a word (killed: out of memory?)
     if not results:
-        return False  # the child could not be started (ParallelTasks gave up on the fork)
+        return False  # no child's part: it could not be forked, or it died
     result = results[0]
     if not (
         marks.get("clean")
