@@ -195,6 +195,27 @@ def test_written_manual_is_freed_without_the_garbage_collector(
     assert kinds == set(), f"still alive after the write: {sorted(kind.__name__ for kind in kinds)}"
 
 
+def test_a_process_ending_with_its_builds_freezes_the_written_manual(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``manualkit build`` exits right after: the tree is left to the exit, out of the
+    collector's sight, instead of being taken apart node by node."""
+    taken_apart: list[int] = []
+    monkeypatch.setattr(docx_builder, "dismantle", lambda *args: taken_apart.append(1))
+
+    def ending_process(app: Sphinx, env: object) -> None:
+        app.builder.free_after_writing = False  # what manualkit.buildrunner sets for `build`
+
+    frozen_before = gc.get_freeze_count()
+    try:
+        result = build(FIXTURE, tmp_path, on_env_updated=ending_process)
+        frozen = gc.get_freeze_count() - frozen_before
+    finally:
+        gc.unfreeze()
+    assert result.status == 0, result.warnings
+    assert taken_apart == [] and frozen > 10_000
+
+
 def test_heading_hierarchy_numbered_like_html(built: Build) -> None:
     """Word numbers the headings (a multilevel list on Heading 1–3), with the HTML's numbers."""
     headings = numbered_headings(built.output)

@@ -250,13 +250,20 @@ def _isatty(stream: TextIO) -> bool:
 BUILD_GC_THRESHOLD = 200_000
 
 
+#: Set by :func:`relax_collector_for_good`: this process ends with its builds.
+_ends_with_builds = False
+
+
 def relax_collector_for_good() -> None:
     """Keep the build threshold in a process that ends with its builds (``manualkit build``).
 
     Restoring the default threshold after a Sphinx run makes the next allocation scan the whole
     young generation — every object the run left alive, the environment included (0.13 s at
-    10×) — in a process that then exits without teardown: work for nothing.
+    10×) — in a process that then exits without teardown: work for nothing.  For the same
+    reason the DOCX builder, the last to run, leaves its written doctree in memory.
     """
+    global _ends_with_builds
+    _ends_with_builds = True
     gc.set_threshold(BUILD_GC_THRESHOLD, 50, 50)
 
 
@@ -453,6 +460,8 @@ def build_output(
     def hand_over(builder: Any) -> None:
         if hasattr(builder, "publish"):
             builder.publish = False
+        if _ends_with_builds and hasattr(builder, "free_after_writing"):
+            builder.free_after_writing = False
         if verbose and hasattr(builder, "progress"):
             builder.progress = lambda line: print(line, file=stderr, flush=True)
 
