@@ -162,10 +162,11 @@ class DocxBuilder(Builder):
         forget_read_doctrees(self.env)
         self.start_all_flowcharts()
         with _collector_paused():
-            unresolved: list[nodes.Node] = []
+            # Only a tree taken apart afterwards needs its nodes from before the resolution.
+            unresolved: list[nodes.Node] | None = [] if self.free_after_writing else None
             tree = assemble_manual(self, unresolved)
             self.write_doc(self.config.root_doc, tree)
-            if self.free_after_writing:
+            if unresolved is not None:
                 dismantle(tree, unresolved)
             else:
                 gc.freeze()  # never scanned again: the collector would spend 0.3 s on it at 10×
