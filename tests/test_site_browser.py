@@ -436,9 +436,15 @@ def test_reference_and_revision_rows_read_as_cards_on_a_phone(site: str, rows: s
 _FOCUS = """() => {
   const el = document.activeElement;
   const r = el.getBoundingClientRect();
-  return [el.tagName + "." + el.className, !!el.closest(".sidebar-drawer, .toc-drawer"),
+  const label = el.parentElement && el.parentElement.tagName === "LABEL" ? el.parentElement : null;
+  const within = label ? " in " + label.className : "";
+  return [el.tagName + "." + el.className + within, !!el.closest(".sidebar-drawer, .toc-drawer"),
           r.right > 0 && r.left < innerWidth && r.width > 0];
 }"""
+
+
+#: ``_FOCUS``'s name of the ☰ button: the icon inside furo's label.
+_MENU_BUTTON = "SPAN.icon in nav-overlay-icon"
 
 
 @pytest.mark.browser
@@ -451,12 +457,22 @@ def test_a_keyboard_opens_the_navigation_on_a_phone(site: str) -> None:
             tab.keyboard.press("Tab")
             stops.append(tab.evaluate(_FOCUS))
         assert [stop for stop in stops if stop[1] or not stop[2]] == [], stops
-        assert any("nav-overlay-icon" in name for name, _in_drawer, _shown in stops), stops
-        tab.focus("label.nav-overlay-icon")
+        assert any(name == _MENU_BUTTON for name, _in_drawer, _shown in stops), stops
+        # A button named "导航" says whether the drawer is open (the <label> itself keeps its role).
+        menu = tab.locator("label.nav-overlay-icon .icon")
+        assert (menu.get_attribute("role"), menu.get_attribute("aria-expanded")) == ("button", "false")
+        assert (
+            menu.get_attribute("aria-label") and tab.get_attribute("label.nav-overlay-icon", "role") is None
+        )
+        menu.focus()
         tab.keyboard.press("Enter")
         tab.wait_for_timeout(600)
         name, in_drawer, shown = tab.evaluate(_FOCUS)
         assert in_drawer and shown, name
+        assert menu.get_attribute("aria-expanded") == "true"
         tab.keyboard.press("Escape")
         tab.wait_for_timeout(400)
-        assert "nav-overlay-icon" in tab.evaluate(_FOCUS)[0]
+        assert tab.evaluate(_FOCUS)[0] == _MENU_BUTTON
+        menu.click()  # a pointer on the icon still opens the drawer through its label
+        tab.wait_for_timeout(400)
+        assert tab.evaluate("document.getElementById('__navigation').checked")

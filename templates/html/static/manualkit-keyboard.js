@@ -6,7 +6,9 @@
  * from icons that are <label>s for hidden check boxes: no Tab stop reaches them, so a keyboard
  * could not open either drawer, while Tab went on into the closed drawers' links, off-screen
  * with nothing showing where the focus was.  The icons become buttons (Tab, then Enter or
- * Space); the closed drawers are hidden from the Tab order by manualkit.css.
+ * Space); the closed drawers are hidden from the Tab order by manualkit.css.  The button is the
+ * icon inside the label, not the label: a <label> may not take another role (ARIA in HTML), and
+ * a click on the icon still reaches the label, which toggles the box as before.
  *
  * A table wider than the screen (on a phone, or zoomed to 400%) scrolls sideways inside furo's
  * wrapper, which a keyboard could not scroll when the table holds no link: such a wrapper
@@ -18,10 +20,13 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const icons = document.querySelectorAll("label.nav-overlay-icon, label.toc-overlay-icon");
-  for (const icon of icons) {
-    const box = document.getElementById(icon.htmlFor);
-    if (!box) continue;
+  const labels = document.querySelectorAll("label.nav-overlay-icon, label.toc-overlay-icon");
+  const toggles = [];
+  for (const label of labels) {
+    const box = document.getElementById(label.htmlFor);
+    const icon = label.querySelector(".icon");
+    if (!box || !icon) continue;
+    toggles.push({ icon, box });
     icon.tabIndex = 0;
     icon.setAttribute("role", "button");
     icon.setAttribute("aria-label", box.getAttribute("aria-label") || "");
@@ -46,9 +51,8 @@ document.addEventListener("DOMContentLoaded", () => {
   // Escape closes an open drawer and returns to its icon.
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
-    for (const icon of icons) {
-      const box = document.getElementById(icon.htmlFor);
-      if (box && box.checked) {
+    for (const { icon, box } of toggles) {
+      if (box.checked) {
         box.checked = false;
         box.dispatchEvent(new Event("change"));
         icon.focus();
