@@ -39,6 +39,18 @@ class Stats:
     forms: int = 0
     images: int = 0
 
+    def since(self, earlier: Stats) -> Stats:
+        """The counts added after ``earlier`` (a copy of these taken before)."""
+        return Stats(*(now - then for now, then in zip(self._values(), earlier._values(), strict=True)))
+
+    def add(self, other: Stats) -> None:
+        """Add ``other``'s counts to these (the part another process translated)."""
+        for field, value in zip(dataclasses.fields(self), other._values(), strict=True):
+            setattr(self, field.name, getattr(self, field.name) + value)
+
+    def _values(self) -> tuple[int, ...]:
+        return tuple(getattr(self, field.name) for field in dataclasses.fields(self))
+
 
 class Bookmarks:
     """Maps docutils ids (per source document) to Word bookmark names.

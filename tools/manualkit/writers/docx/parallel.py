@@ -25,7 +25,7 @@ the caller translates serially, so the output is never different, only sometimes
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from manualkit.writers.docx.context import (
     TocEntry,
 )
 from manualkit.writers.docx.numbering import ChapterStartCounter
-from manualkit.writers.docx.oxml import W_NS, w
+from manualkit.writers.docx.oxml import W_NS, Element, w
 
 #: Node classes the path from the tree's root to the chapters may pass through: their handlers
 #: only keep count (sections) or do nothing (compound: the toctree's wrapper).
@@ -236,11 +236,8 @@ def _translate_tail(translator: DocxTranslatorBase, context: RenderContext, spli
         requests=relations.requests,
         toc=context.toc[marks["toc"] :],
         chapter_numbers=context.chapter_numbers[marks["chapters"] :],
-        stats=Stats(**{
-            field.name: getattr(context.stats, field.name) - getattr(before, field.name)
-            for field in dataclasses.fields(Stats)
-        }),
-    )  # fmt: skip
+        stats=context.stats.since(before),
+    )
 
 
 def translate_in_parallel(translator: DocxTranslatorBase, context: RenderContext, split: Split) -> bool:
@@ -316,35 +313,34 @@ def merge_tail(translator: DocxTranslatorBase, context: RenderContext, result: T
     drawing_shift = context._next_drawing_id - result.drawing_base
     num_shift = context.numbering.next_id - result.num_base
     footnote_shift = context.footnotes.count - result.footnote_base
-    for mark in blocks.iter(w("bookmarkStart"), w("bookmarkEnd")):
-        mark.set(_ID, str(int(mark.get(_ID, "0")) + bookmark_shift))
+    _shift(blocks.iter(w("bookmarkStart"), w("bookmarkEnd")), _ID, bookmark_shift)
+    _shift(blocks.iter(w("footnoteReference")), _ID, footnote_shift)
+    _shift(blocks.iter(w("numId")), _VAL, num_shift, from_value=result.num_base)
     for doc_pr in blocks.iter(qn("wp:docPr")):
         picture = int(doc_pr.get("id", "0")) + drawing_shift
         doc_pr.set("id", str(picture))
         doc_pr.set("name", f"Picture {picture}")
-    for num_id in blocks.iter(w("numId")):
-        value = int(num_id.get(_VAL, "0"))
-        if value >= result.num_base:
-            num_id.set(_VAL, str(value + num_shift))
-    for reference in blocks.iter(w("footnoteReference")):
-        reference.set(_ID, str(int(reference.get(_ID, "0")) + footnote_shift))
 
     instances = [etree.fromstring(xml, parser) for xml in result.nums]
-    for num in instances:
-        num.set(w("numId"), str(int(num.get(w("numId"), "0")) + num_shift))
+    _shift(instances, w("numId"), num_shift)
     context.numbering.adopt(instances)
     if result.footnotes:
         root = context.footnotes.ensure_part()
-        for xml in result.footnotes:
-            note = etree.fromstring(xml, parser)
-            note.set(_ID, str(int(note.get(_ID, "0")) + footnote_shift))
-            root.append(note)
+        notes = [etree.fromstring(xml, parser) for xml in result.footnotes]
+        _shift(notes, _ID, footnote_shift)
+        root.extend(notes)
 
     translator.body.extend(list(blocks))
     context._next_bookmark_id += result.bookmarks_used
     context._next_drawing_id += result.drawings_used
     context.toc.extend(result.toc)
     context.chapter_numbers.extend(result.chapter_numbers)
-    for field in dataclasses.fields(Stats):
-        name = field.name
-        setattr(context.stats, name, getattr(context.stats, name) + getattr(result.stats, name))
+    context.stats.add(result.stats)
+
+
+def _shift(elements: Iterable[Element], attribute: str, by: int, *, from_value: int = 0) -> None:
+    """Add ``by`` to the numeric ``attribute`` of each element, where it is ``from_value`` or more."""
+    for element in elements:
+        value = int(element.get(attribute, "0"))
+        if value >= from_value:
+            element.set(attribute, str(value + by))
