@@ -116,7 +116,7 @@ class DocxBuilder(Builder):
         self._content: bytes | None = None
 
     def start_flowcharts(self) -> None:
-        """Start rasterising ``doctree``'s flowcharts now, while the other documents are read.
+        """Start rasterising the flowcharts of the document just read, while the others are read.
 
         ``dot`` runs in processes of its own, so the charts are drawn on the second core while
         this one reads; rendered at write time they were 40 % of the real manual's write phase.
