@@ -31,7 +31,7 @@ from sphinx.builders import Builder
 from sphinx.errors import ExtensionError, SphinxError
 from sphinx.util import logging
 
-from manualkit.builders.doctrees import assemble_manual, forget_read_doctrees
+from manualkit.builders.doctrees import assemble_manual
 from manualkit.builders.flowchart_notes import FlowchartCollector, noted_flowcharts, noted_flowcharts_of
 from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, display_path, publish_output
 from manualkit.diagnostics import has_errors
@@ -159,7 +159,6 @@ class DocxBuilder(Builder):
         started = time.perf_counter()
         record = Path(self.outdir) / WRITE_PHASE_FILE
         record.unlink(missing_ok=True)  # never leave a previous build's figures behind a failed one
-        forget_read_doctrees(self.env)
         self.start_all_flowcharts()
         with _collector_paused():
             # Only a tree taken apart afterwards needs its nodes from before the resolution.
@@ -296,10 +295,10 @@ def dismantle(tree: nodes.document, detached: Iterable[nodes.Node] = ()) -> None
     Every node points to its parent and its document, so the whole assembled manual (600,000
     objects at 10×) is one cyclic structure: left as it is, the garbage collector scans it as
     young objects the moment it runs again (0.3 s at 10×), then again as it ages, before it
-    finally frees it.  The tree is this builder's own fresh unpickled copy (``get_doctree``),
-    read by nobody after the write, so its links are cut: children lists emptied (also those
-    shared with the chapters' document roots), parent and document references dropped, and
-    the document roots' registries (ids, names, transformer, reporter) cleared.
+    finally frees it.  The tree is this builder's own (``take_doctree``), read by nobody after
+    the write, so its links are cut: children lists emptied (also those shared with the
+    chapters' document roots), parent and document references dropped, and the document roots'
+    registries (ids, names, transformer, reporter) cleared.
 
     ``detached`` are nodes that were in the tree before its references were resolved
     (:func:`~manualkit.builders.doctrees.assemble_manual`): the resolution replaced some of them

@@ -220,7 +220,6 @@ class PdfBuilder(SingleFileHTMLBuilder):
 
     def write_documents(self, _docnames: Set[str]) -> None:
         root = self.config.root_doc
-        forget_read_doctrees(self.env)
         self.prepare_writing(self.env.all_docs.keys())
         with progress_message("manualkit pdf: assembling the print document"):
             doctree = self.assemble_doctree()
