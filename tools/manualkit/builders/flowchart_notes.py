@@ -18,6 +18,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.ext.graphviz import graphviz
 
+from manualkit.doctree_walk import walk
+
 #: Environment attribute: each document's flowcharts (DOT sources), noted as it is read.
 FLOWCHARTS_ATTR = "manualkit_flowcharts"
 
@@ -44,9 +46,14 @@ class FlowchartCollector(EnvironmentCollector):
     def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
         if app.builder.name != "docx":
             return
-        codes = [node["code"] for node in doctree.findall(graphviz)]
+        codes = flowchart_codes(doctree)
         if codes:
             _flowcharts_of(app.env)[app.env.docname] = codes
+
+
+def flowchart_codes(tree: nodes.Node) -> list[str]:
+    """The DOT source of every flowchart in ``tree``, in document order."""
+    return [node["code"] for node in walk(tree) if isinstance(node, graphviz)]
 
 
 def _flowcharts_of(env: BuildEnvironment) -> dict[str, list[str]]:

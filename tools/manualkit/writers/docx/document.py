@@ -14,11 +14,10 @@ import docx
 from docutils import nodes
 from docx.document import Document
 from sphinx.builders import Builder
-from sphinx.ext.graphviz import graphviz
 from sphinx.util import logging
 
+from manualkit.builders.flowchart_notes import flowchart_codes
 from manualkit.builders.pdf_document import print_document
-from manualkit.doctree_walk import walk
 from manualkit.models import ManualData
 from manualkit.sphinx_jobs import fork_is_safe
 from manualkit.writers.docx.chapters import add_chapter_headers, bare_section, split_chapters
@@ -137,11 +136,6 @@ def _start(
         relations=relations,
     )
     return document, context, DocxTranslator(tree, builder, context)
-
-
-def flowchart_codes(tree: nodes.Node) -> list[str]:
-    """The DOT source of every flowchart in ``tree``, in document order."""
-    return [node["code"] for node in walk(tree) if isinstance(node, graphviz)]
 
 
 def _page_setup(sect_pr: Element) -> None:
