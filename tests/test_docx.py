@@ -349,6 +349,8 @@ def test_toc_page_fields_and_section_break(built: Build) -> None:
     footer_xml = etree.tostring(contents.footer._element, encoding="unicode")
     assert "CS-OPS-TEST-001" in header_xml
     assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml and "版本 2.1" in footer_xml
+    # Every printed page carries the classification, as the PDF's footer does.
+    assert "版本 2.1　内部" in _visible_text(contents.footer._element)
     for number, (section, title) in enumerate(zip(chapters, CHAPTER_TITLES, strict=True), start=1):
         # A live STYLEREF for Word whose stored result already names the chapter (LibreOffice
         # shows that); the page numbers run on (the chapters inherit the contents' footer).

@@ -193,7 +193,7 @@ def _toc_blocks(context: RenderContext, *, page_break: bool) -> list[Element]:
 
 
 def _header_footer(document: Document, data: ManualData, chapters: list[tuple[str, str]]) -> None:
-    """Header: document number + what the page holds; footer: version + page X / Y.
+    """Header: document number + what the page holds; footer: version, classification, page X / Y.
 
     Defined on the first section after the cover (the contents); each Heading 1 — front matter
     such as 前言 as well as the chapters — starts a section with a header of its own
@@ -223,8 +223,9 @@ def _header_footer(document: Document, data: ManualData, chapters: list[tuple[st
     p = sub(ftr, "p")
     ppr = sub(p, "pPr")
     val(ppr, "pStyle", "Footer")
-    mark = print_document(data).draft_mark
-    facts = "　".join(filter(None, (data.meta.document_number, f"版本 {data.meta.version}", mark)))
+    # As the PDF's footer: every printed page carries the classification (and a draft's mark).
+    marking = print_document(data).classification_with_mark
+    facts = "　".join(filter(None, (data.meta.document_number, f"版本 {data.meta.version}", marking)))
     p.append(text_run(f"{facts}　　第 "))
     append_field(p, "PAGE", "1")
     p.append(text_run(" 页 / 共 "))
