@@ -201,8 +201,10 @@ def test_form_is_printable(basic_html: SphinxRun) -> None:
     field = next(f for f in form.fields if f.type == "choice")
     assert options == [f"☐\u00a0{option}" for option in field.choices or []]
     for paragraph in signatures:
-        (date,) = [n for n in paragraph.findall(nodes.inline) if "mk-nowrap" in n["classes"]]
-        assert date.astext().startswith("日期：")
+        # The line to sign on and the date each stay whole: on a phone the blank broke, leaving
+        # "＿＿" alone on the date's line.
+        blank, date = [n.astext() for n in paragraph.findall(nodes.inline) if "mk-nowrap" in n["classes"]]
+        assert set(blank) == {"＿"} and date.startswith("日期：")
 
 
 def test_each_chapter_shows_its_owner_and_review_date_under_its_title(basic_html: SphinxRun) -> None:

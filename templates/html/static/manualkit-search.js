@@ -114,6 +114,12 @@ const mkSummary = (text) => {
 const mkQuery = () => (new URLSearchParams(window.location.search).get("q") || "").trim().toLowerCase();
 /** Score of a glossary term that only contains the query: below a page that uses the word. */
 const MK_PARTIAL_TERM_SCORE = 3;
+/**
+ * Added to a result whose title holds the whole query.  A query is looked up by the words of the
+ * index, and a character that is none (函 of 反馈函) is left out: 反馈函 found every page using
+ * 反馈, the form F-04-02 投诉处理结果反馈函 sixth.  What is named after the query comes first.
+ */
+const MK_WHOLE_QUERY_BONUS = 10;
 
 document.addEventListener("DOMContentLoaded", () => {
   if (typeof Search === "undefined" || typeof Search.makeSearchSummary !== "function") return;
@@ -164,18 +170,28 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     return terms.get(`${docName}${anchor}`);
   };
+  const textOf = (html) => new DOMParser().parseFromString(html, "text/html").body.textContent || "";
   const score = Scorer.score;
   Scorer.score = (item) => {
-    const [docName, , anchor, , value, , kind] = item;
+    const [docName, , anchor, descr, value, , kind] = item;
     let result = score ? score(item) : value;
+    if (kind === "object" && descr) {
+      // searchtools.js adds a description as " (表单，在 8 附则与附件)" in Latin brackets, and no
+      // summary: the kind goes into the title in Chinese brackets, and the form or checklist is
+      // quoted under it like any other result.
+      item[1] = `${item[1]}（${descr}）`;
+      item[3] = "";
+    }
+    let partialTerm = false;
     if (kind === "index" && anchor.startsWith("#term-")) {
       const term = termAt(docName, anchor);
       if (term) {
         item[1] = `术语：${escape(term)}`;
-        if (query && term.toLowerCase() !== query) result = Math.min(result, MK_PARTIAL_TERM_SCORE);
+        partialTerm = Boolean(query) && term.toLowerCase() !== query;
       }
     }
-    return result;
+    if (query.length > 1 && textOf(item[1]).toLowerCase().includes(query)) result += MK_WHOLE_QUERY_BONUS;
+    return partialTerm ? Math.min(result, MK_PARTIAL_TERM_SCORE) : result;
   };
 });
 

@@ -26,6 +26,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.index_order")  # genindex in pinyin order, grouped A–Z
     app.setup_extension("manualkit.sphinx.shared_reads")  # pages another build re-read are rewritten
     app.setup_extension("manualkit.sphinx.removed_pages")  # a removed chapter's page leaves the site
+    app.setup_extension("manualkit.sphinx.source_copies")  # no empty _sources/ without html_copy_source
     app.setup_extension("manualkit.sphinx.content_hashes")  # a file restored with its old time is re-read
     app.setup_extension("manualkit.sphinx.search_index_entries")  # glossary terms stay searchable
     app.setup_extension("manualkit.sphinx.stale_images")  # superseded charts leave the site
