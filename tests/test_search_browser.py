@@ -204,3 +204,22 @@ def test_a_term_that_only_contains_the_query_ranks_after_the_pages(site: str) ->
     titles = [title for title, _href, _summary in _listed(site, "投诉")]
     assert "术语：客户投诉" in titles
     assert titles.index("术语：客户投诉") > titles.index("1. 投诉处理"), titles
+
+
+@pytest.mark.browser
+def test_a_form_is_listed_with_its_kind_in_chinese_brackets_and_its_text(site: str) -> None:
+    """searchtools.js listed a form as its name and " (表单，在 2 附录)", Latin brackets around
+    Chinese, and quoted nothing of it."""
+    results = _listed(site, "F-04-01")
+    title, _href, summary = next(r for r in results if r[1].endswith("#form-f-04-01"))
+    assert title.startswith("F-04-01 投诉受理登记表（") and title.endswith("）"), results
+    assert "(" not in title
+    assert "登记客户投诉的基本信息与处理过程" in summary, results
+
+
+@pytest.mark.browser
+def test_what_is_named_after_the_whole_query_comes_first(site: str) -> None:
+    """表 is no word of the index: 回访记录表 was searched as 回访 and 记录, and the form named
+    投诉回访记录表 was listed below pages that merely use those words."""
+    titles = [title for title, _href, _summary in _listed(site, "回访记录表")]
+    assert titles and titles[0].startswith("F-04-02 投诉回访记录表"), titles
