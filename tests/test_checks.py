@@ -1257,6 +1257,27 @@ def test_invalid_data_exits_2_like_build_and_data(tmp_path: Path, capsys: pytest
     assert main(["due", "complaint.general.resolve", "--from", "2025-12-01", "--project", str(root)]) == 2
 
 
+def test_an_impossible_date_in_manual_yaml_is_an_error_at_its_place_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PyYAML raises ValueError for 2025-13-01 while reading: check crashed where data reported it."""
+    root = make_project(tmp_path)
+    manual = root / "data" / "manual.yaml"
+    manual.write_text(
+        manual.read_text(encoding="utf-8").replace("effective: 2025-12-01", "effective: 2025-13-01"), encoding="utf-8"
+    )
+    args = ["check", "--project", str(root), "--today", TODAY.isoformat()]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert any(
+        line.startswith("data/manual.yaml:7:") and "DATA002" in line and "'2025-13-01'" in line
+        for line in captured.out.splitlines()
+    ), captured.out
+    assert main([*args, "--format", "json"]) == 2
+    assert json.loads(capsys.readouterr().out)["summary"]["errors"] >= 1
+
+
 def test_check_exit_status_1_for_findings_and_chapters_it_cannot_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

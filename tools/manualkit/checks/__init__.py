@@ -183,7 +183,8 @@ def _placeholder_data(data_dir: Path) -> tuple[ManualData, tuple[str, ...] | Non
         listed = raw.get("institution_email_domains", []) if isinstance(raw, dict) else None
         if isinstance(listed, list) and all(isinstance(d, str) for d in listed):
             domains = tuple(listed)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        # ValueError: PyYAML builds dates as it reads (2026-13-01 raises); the loader reports it.
         domains = None
     # Only the fields the data-free rules read are set (model_construct skips validation).
     meta_fields: dict[str, Any] = {"institution_email_domains": domains or ()}
