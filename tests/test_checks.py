@@ -1263,9 +1263,8 @@ def test_an_impossible_date_in_manual_yaml_is_an_error_at_its_place_not_a_traceb
     """PyYAML raises ValueError for 2025-13-01 while reading: check crashed where data reported it."""
     root = make_project(tmp_path)
     manual = root / "data" / "manual.yaml"
-    manual.write_text(
-        manual.read_text(encoding="utf-8").replace("effective: 2025-12-01", "effective: 2025-13-01"), encoding="utf-8"
-    )
+    text = manual.read_text(encoding="utf-8")
+    manual.write_text(text.replace("effective: 2025-12-01", "effective: 2025-13-01"), encoding="utf-8")
     args = ["check", "--project", str(root), "--today", TODAY.isoformat()]
     assert main(args) == 2
     captured = capsys.readouterr()
@@ -1707,6 +1706,30 @@ def test_roles_and_images_in_list_table_cells_and_figure_captions_are_checked(tm
         ("MK124", line + 6, 39),
         ("MK120", line + 12, 4),
     ]
+
+
+def test_a_directive_left_open_or_without_its_id_is_an_error_at_its_fence(tmp_path: Path) -> None:
+    """The checker passed while the build stopped on "Has content, but none permitted" (no column)
+    and reported, in other chapters, the labels the unclosed fence had swallowed."""
+    root = make_project(tmp_path)
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    process = text[: text.index(":::{process} complaint.handling")].count("\n") + 1
+    checklist = text[: text.index(":::{checklist} CL-04-01")].count("\n") + 1
+    broken = text.replace(":::{process} complaint.handling\n:::\n", ":::{process} complaint.handling\n", 1)
+    broken = broken.replace(":::{checklist} CL-04-01", ":::{checklist}", 1)
+    chapter.write_text(broken, encoding="utf-8")
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK128"]).diagnostics]
+    assert len(found) == 2, found
+    opening = f"manual/04-complaints.md:{process}:4: error MK128 {{process}} takes no content"
+    assert found[0].startswith(opening)
+    assert "is its closing ':::' missing?" in found[0]
+    assert found[1] == (
+        f"manual/04-complaints.md:{checklist - 1}:4: error MK128 {{checklist}} needs 1 argument(s) after its "
+        "name (a checklist id such as CL-04-01), found none"
+    )
+    chapter.write_text(text, encoding="utf-8")
+    assert not run_checks(root, today=TODAY, select=["MK128"]).diagnostics
 
 
 def test_a_bare_colon_line_that_opens_a_fence_is_an_error(tmp_path: Path) -> None:

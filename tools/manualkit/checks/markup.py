@@ -23,18 +23,30 @@ SNAPSHOT = Path(__file__).with_name("markup_names.json")
 REPO_ROOT = Path(__file__).resolve().parents[3]
 #: Directives the MyST parser handles itself, never registered with docutils: ``{eval-rst}``.
 MYST_DIRECTIVES: dict[str, list[str]] = {"eval-rst": []}
+#: Their shapes (:class:`DirectiveShape`): ``{eval-rst}`` takes reStructuredText as content.
+MYST_SHAPES: dict[str, list[int | bool]] = {"eval-rst": [0, 0, True]}
 #: Options MyST adds to every include directive (``Include.option_spec``) the first time it runs
 #: one in a process: named here, so that the snapshot does not depend on what ran before.
 MYST_INCLUDE_OPTIONS = ("heading-offset", "relative-docs", "relative-images")
 
 
 @dataclasses.dataclass(frozen=True)
+class DirectiveShape:
+    """What a directive takes besides options: ``required`` and ``optional`` arguments, content."""
+
+    required: int
+    optional: int
+    content: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class KnownMarkup:
-    """Role names, and directive names with their option keys (all lower case, as Sphinx looks
-    them up)."""
+    """Role names, and directive names with their option keys and shapes (all lower case, as
+    Sphinx looks them up)."""
 
     roles: frozenset[str]
     directives: Mapping[str, frozenset[str]]
+    shapes: Mapping[str, DirectiveShape] = dataclasses.field(default_factory=dict)
 
     def has_role(self, name: str) -> bool:
         return name.lower() in self.roles
@@ -45,6 +57,9 @@ class KnownMarkup:
     def options(self, directive: str) -> frozenset[str]:
         return self.directives.get(directive.lower(), frozenset())
 
+    def shape(self, directive: str) -> DirectiveShape | None:
+        return self.shapes.get(directive.lower())
+
 
 @cache
 def known_markup() -> KnownMarkup:
@@ -53,6 +68,7 @@ def known_markup() -> KnownMarkup:
     return KnownMarkup(
         frozenset(raw["roles"]),
         {name: frozenset(options) for name, options in raw["directives"].items()},
+        {name: DirectiveShape(int(r), int(o), bool(c)) for name, (r, o, c) in raw.get("shapes", {}).items()},
     )
 
 
@@ -60,6 +76,18 @@ def _option_keys(directive: Any) -> list[str]:
     """A directive class's option keys (``option_spec`` ``None`` means it takes none)."""
     spec = getattr(directive, "option_spec", None) or {}
     return sorted(str(key) for key in spec)
+
+
+def _shape(directive: Any) -> list[int | bool]:
+    """``[required arguments, optional arguments, takes content]`` of a directive class; a
+    directive function (docutils' old interface) says nothing: any arguments, any content."""
+    if not isinstance(directive, type):
+        return [0, 1_000, True]
+    return [
+        int(getattr(directive, "required_arguments", 0)),
+        int(getattr(directive, "optional_arguments", 0)),
+        bool(getattr(directive, "has_content", False)),
+    ]
 
 
 def _registry_items(registry: Mapping[str, Any], loaded: Mapping[str, Any], kind: str) -> dict[str, Any]:
@@ -148,9 +176,12 @@ def collect(project_root: Path) -> dict[str, Any]:
         if " " not in name
     }
     directive_options.update(MYST_DIRECTIVES)
+    shapes = {name.lower(): _shape(cls) for name, cls in sorted(found_directives.items()) if " " not in name}
+    shapes.update(MYST_SHAPES)
     return {
         "roles": sorted(name.lower() for name in found_roles if " " not in name),
         "directives": directive_options,
+        "shapes": shapes,
     }
 
 

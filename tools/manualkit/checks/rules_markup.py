@@ -1,4 +1,4 @@
-"""MK120–MK127: markup that parses but stops the Sphinx build, or swallows the text after it.
+"""MK120–MK128: markup that parses but stops the Sphinx build, or swallows the text after it.
 
 Builds treat every Sphinx warning as an error, so an unknown role, directive or option, a chapter
 in no toctree, a missing image, a link to no label or a generated list with nothing to list fails
@@ -454,3 +454,60 @@ def bare_fences(ctx: CheckContext) -> Iterator[Diagnostic]:
                 "(::::{warning} … :::{note} … ::: … ::::)",
                 Location(doc.path, line, 1),
             )
+
+
+@rule(
+    "MK128",
+    "error",
+    "a directive without its argument, or with content it takes none of: the build stops",
+    """
+    What: a directive written without the argument it needs (:::{checklist} with no checklist id,
+    :::{figure} with no picture), or one that takes no content (process, checklist, form,
+    sla-table, share-table …) with text in its body. The latter is nearly always a closing ':::'
+    left out: the directive's fence then runs on to the next closing line or to the end of the
+    chapter and swallows the text, headings and labels in between.
+    Why: Sphinx reports "N argument(s) required, 0 supplied" or "Has content, but none
+    permitted" without a column, and the labels swallowed with the text are then missing for
+    every {ref} to them, in other chapters too; builds treat all of these as errors.
+    Fix: give the argument (the id of the checklist, form, process or share table); close the
+    directive with ':::' on the line after its options.
+    """,
+    needs_data=False,
+)
+def directive_shapes(ctx: CheckContext) -> Iterator[Diagnostic]:
+    known = known_markup()
+    for doc in ctx.documents:
+        for use in doc.directives:
+            shape = known.shape(use.name)
+            if shape is None:
+                continue  # an unknown directive is MK121's
+            where = Location(doc.path, use.line, use.column)
+            if shape.required and not use.argument:
+                yield Diagnostic(
+                    "MK128",
+                    "error",
+                    f"{{{use.name}}} needs {shape.required} argument(s) after its name "
+                    f"({_ARGUMENT_HINT.get(use.name, 'see the directive')}), found none",
+                    where,
+                )
+            if not shape.content and use.content:
+                first, last = use.content[0][0], use.content[-1][0]
+                span = f"line {first}" if first == last else f"lines {first}–{last}"
+                yield Diagnostic(
+                    "MK128",
+                    "error",
+                    f"{{{use.name}}} takes no content, found text on {span} "
+                    f"(“{use.content[0][2][:30]}”): is its closing ':::' missing? Expected ':::' "
+                    "on the line after its options",
+                    where,
+                )
+
+
+#: What the argument of the manual's own directives is, for MK128's message.
+_ARGUMENT_HINT = {
+    "checklist": "a checklist id such as CL-04-01",
+    "form": "a form id such as F-04-01",
+    "process": "a process id such as complaint.handling",
+    "share-table": "a share id such as complaint.category.share",
+    "figure": "the picture's path",
+}
