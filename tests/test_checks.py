@@ -1708,6 +1708,27 @@ def test_roles_and_images_in_list_table_cells_and_figure_captions_are_checked(tm
     ]
 
 
+def test_a_contradiction_names_the_sla_whose_value_the_sentence_typed_out(tmp_path: Path) -> None:
+    """A writer who typed 紧急投诉's right value beside a role for 一般投诉 was only told that it
+    contradicts the general SLA: the message now names the SLA the value belongs to."""
+    root = make_project(tmp_path)
+    sentence = "一般投诉在{sla}`complaint.general.resolve`内办结，紧急投诉在2个工作日内办结。"
+    line = append_paragraph(root, sentence)
+    (found,) = [d.format() for d in run_checks(root, today=TODAY, select=["MK103"]).diagnostics]
+    assert found.startswith(f"manual/04-complaints.md:{line}:")
+    assert found.endswith(
+        "error MK103 deadline contradicts SLA complaint.general.resolve: prose says 2个工作日, data says "
+        "7个工作日; 2个工作日 is the value of complaint.urgent.resolve: if that is meant, write "
+        "{sla}`complaint.urgent.resolve`"
+    ), found
+    # Not when the sentence names no such subject: the number is then simply wrong.
+    chapter = root / "manual" / "04-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace("紧急投诉在2个工作日内办结", "回访在2个工作日内完成"), encoding="utf-8")
+    (found,) = [d.format() for d in run_checks(root, today=TODAY, select=["MK103"]).diagnostics]
+    assert found.endswith("prose says 2个工作日, data says 7个工作日"), found
+
+
 def test_a_directive_left_open_or_without_its_id_is_an_error_at_its_fence(tmp_path: Path) -> None:
     """The checker passed while the build stopped on "Has content, but none permitted" (no column)
     and reported, in other chapters, the labels the unclosed fence had swallowed."""

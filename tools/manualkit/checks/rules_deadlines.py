@@ -225,6 +225,22 @@ def prose_deadlines(ctx: CheckContext) -> Iterator[Diagnostic]:
                 yield Diagnostic(
                     "MK103",
                     "error",
-                    f"deadline contradicts {noun} {ids}: prose says {m.text}, data says {data_says}",
+                    f"deadline contradicts {noun} {ids}: prose says {m.text}, data says {data_says}"
+                    + _meant_hint(m, block.masked[lo:hi], governing, sections, ctx),
                     loc,
                 )
+
+
+def _meant_hint(
+    mention: DurationMention, sentence: str, governing: list[Sla], sections: Sequence[str], ctx: CheckContext
+) -> str:
+    """The SLA whose value the prose states and whose subject the sentence names, when it
+    contradicts the ones cited beside it: "增量备份每天进行一次" in a sentence citing
+    backup.full.interval is backup.incremental.interval typed out, not a wrong number."""
+    same = [s for s in _section_governing(mention, sections, ctx.section_slas) if _same(mention, s)]
+    same = same or [s for s in ctx.data.slas if _comparable(mention, s) and _same(mention, s)]
+    keys = _variant_keys(tuple((s.id, s.name) for s in [*governing, *same]))
+    meant = [s for s in same if s.id in keys and keys[s.id] in sentence]
+    if len(meant) != 1:
+        return ""
+    return f"; {mention.text} is the value of {meant[0].id}: if that is meant, write {{sla}}`{meant[0].id}`"
