@@ -995,6 +995,10 @@ def test_explain_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
             continue
         assert r.explain().count("What") >= 1, r.code
     assert main(["check", "--explain", "MK999"]) == 2
+    # check reports the loader's DATA findings too, and explains them as `manualkit data` does.
+    capsys.readouterr()
+    assert main(["check", "--explain", "data003"]) == 0
+    assert capsys.readouterr().out.startswith("DATA003: unknown key")
 
 
 def test_module_entry_point_is_fast_and_lazy(tmp_path: Path) -> None:

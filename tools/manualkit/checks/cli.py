@@ -113,7 +113,16 @@ def run_check_command(args: argparse.Namespace) -> int:
         code = args.explain.strip().upper()
         found = next((r for r in all_rules() if r.code == code), None)
         if found is None:
-            print(f"manualkit check: unknown rule id {code!r} (see --list-rules)", file=sys.stderr)
+            from manualkit.loader import DATA_CODES
+
+            if code in DATA_CODES:  # check reports the loader's findings too: explain them as well
+                summary, explanation = DATA_CODES[code]
+                print(f"{code}: {summary}\n\n{explanation}")
+                return EXIT_OK
+            print(
+                f"manualkit check: unknown rule id {code!r} (see --list-rules; data codes: DATA001 …)",
+                file=sys.stderr,
+            )
             return EXIT_INVALID
         print(found.explain(), end="")
         return EXIT_OK
