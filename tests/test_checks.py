@@ -1362,6 +1362,15 @@ def test_role_markers_that_did_not_become_roles_are_errors_where_typed(tmp_path:
     assert "a space separates it" in messages[1]
     assert "never closed" in messages[2]
     assert "found '{form}｀F-04-01｀', expected {form}`F-04-01`" in messages[3]
+    # Empty backticks: the id is what is missing, not a closing backtick.
+    empty = append_paragraph(root, "一般投诉在{sla}``内办结。")
+    (message,) = [
+        d.message
+        for d in run_checks(root, today=TODAY, select=["MK613"]).diagnostics
+        if d.location.line == empty
+    ]
+    assert "its backticks are empty: the id is missing between them" in message
+    assert "found '{sla}``'" in message
 
 
 def test_html_comment_in_a_chapter_is_an_error_naming_the_myst_comment(tmp_path: Path) -> None:

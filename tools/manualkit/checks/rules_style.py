@@ -535,6 +535,8 @@ def _becomes_role(source: str, end: int) -> bool:
 def _broken_role_reason(source: str, end: int) -> str:
     """Why the text after a role marker is not its backtick-quoted target, in the writer's terms."""
     rest = source[end:].split("\n", 1)[0]
+    if rest.startswith("``"):
+        return "its backticks are empty: the id is missing between them"
     if rest.startswith("`"):
         return "the backtick after it is never closed"
     if rest.startswith(_FULLWIDTH_BACKQUOTE):
@@ -550,7 +552,9 @@ def _found_text(source: str, start: int, guess: re.Match[str] | None) -> str:
     """The marker and what the writer typed as its target (with a closing quote, if any), on one
     line and shortened: the part of the text to retype, not the whole sentence."""
     end = guess.end() if guess and guess.group("target") else source.find("}", start) + 1
-    if source[end : end + 1] in ("`", _FULLWIDTH_BACKQUOTE):
+    if source[end : end + 2] == "``":
+        end += 2  # empty backticks: both are what was typed
+    elif source[end : end + 1] in ("`", _FULLWIDTH_BACKQUOTE):
         end += 1
     text = source[start:end].split("\n", 1)[0].rstrip()
     return text if len(text) <= 40 else text[:39] + "…"
