@@ -73,7 +73,9 @@ def test_due_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert (
         main(["due", "complaint.general.respond", "--from", "2026-09-30T09:15", "--project", str(root)]) == 0
     )
-    assert capsys.readouterr().out.startswith("2026-10-01 09:15")
+    out = capsys.readouterr().out
+    assert out.startswith("2026-10-01 09:15")
+    assert "day of receipt" not in out  # hours run from the moment of receipt
     assert main(["due", "complaint.general.resolve", "--from", "2026-12-28", "--project", str(root)]) == 1
     assert "2027" in capsys.readouterr().err
     assert main(["due", "no.such.sla", "--from", "2026-09-30", "--project", str(root)]) == 2
@@ -124,8 +126,11 @@ def test_due_says_a_date_does_not_exist_and_names_the_sla_kind(
             main(["due", "complaint.general.resolve", "--from", start, "--project", str(root)])
         assert exited.value.code == 2
         assert capsys.readouterr().err.endswith(f"error: argument --from: {reason}\n")
-    assert main(["due", "complaint.review.period", "--from", "2026-09-30", "--project", str(root)]) == 1
+    # Questions with no answer as asked are usage errors (README: exit 2), not a calendar's gap.
+    assert main(["due", "complaint.review.period", "--from", "2026-09-30", "--project", str(root)]) == 2
     assert "complaint.review.period is an interval (" in capsys.readouterr().err
+    assert main(["due", "complaint.general.respond", "--from", "2026-09-30", "--project", str(root)]) == 2
+    assert "needs the moment of receipt, e.g. 2026-09-30T14:30" in capsys.readouterr().err
 
 
 def test_working_day_bounds_hold_on_the_official_calendar() -> None:

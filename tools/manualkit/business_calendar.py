@@ -33,6 +33,14 @@ class CalendarError(Exception):
     """A date the calendar cannot answer for (year not announced / not in the data)."""
 
 
+class CalendarQuestionError(CalendarError):
+    """A question with no answer as asked: an hour SLA from a bare date, an interval's due date.
+
+    The asker's mistake, not the calendar's gap: ``manualkit due`` exits 2 for it, as for any
+    usage error.
+    """
+
+
 @dataclasses.dataclass(frozen=True)
 class BusinessCalendar:
     """Official working days for the years in ``years`` (immutable)."""
@@ -138,7 +146,7 @@ class BusinessCalendar:
         unit, n = duration.unit, duration.value
         if unit in ("hours", "minutes"):
             if not isinstance(start, dt.datetime):
-                raise CalendarError(
+                raise CalendarQuestionError(
                     f"an SLA in {unit} needs the moment of receipt, e.g. {start.isoformat()}T14:30"
                 )
             delta = dt.timedelta(hours=n) if unit == "hours" else dt.timedelta(minutes=n)
@@ -218,11 +226,13 @@ def due_for_sla(sla: Sla, start: dt.date | dt.datetime, data_dir: Path | None = 
     cal = BusinessCalendar.load(data_dir)
     if sla.kind not in ("deadline",):
         article = "an" if sla.kind[0] in "aeiou" else "a"
-        raise CalendarError(f"{sla.id} is {article} {sla.kind} ({render_sla(sla)}), not a deadline")
+        raise CalendarQuestionError(f"{sla.id} is {article} {sla.kind} ({render_sla(sla)}), not a deadline")
     end = cal.due(start, sla.duration)
     shown = end.isoformat(sep=" ", timespec="minutes") if isinstance(end, dt.datetime) else end.isoformat()
     origin = start.isoformat(sep=" ", timespec="minutes") if isinstance(start, dt.datetime) else start
-    return f"{shown}\t{sla.id}: {render_sla(sla)} from {origin} (day of receipt not counted)"
+    # Days are counted from the day after receipt; hours and minutes run from the moment itself.
+    counted = "" if sla.duration.unit in ("hours", "minutes") else " (day of receipt not counted)"
+    return f"{shown}\t{sla.id}: {render_sla(sla)} from {origin}{counted}"
 
 
 def _ranges(years: list[int]) -> str:

@@ -184,7 +184,7 @@ def _ranges(codes: Sequence[str]) -> str:
 
 
 def run_due_command(args: argparse.Namespace) -> int:
-    from manualkit.business_calendar import CalendarError, due_for_sla
+    from manualkit.business_calendar import CalendarError, CalendarQuestionError, due_for_sla
     from manualkit.diagnostics import SourceError
     from manualkit.loader import load_or_raise
 
@@ -204,7 +204,7 @@ def run_due_command(args: argparse.Namespace) -> int:
         print(due_for_sla(sla, args.start, root / "data"))
     except CalendarError as exc:
         print(f"manualkit due: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_INVALID if isinstance(exc, CalendarQuestionError) else EXIT_FAILED
     return EXIT_OK
 
 
