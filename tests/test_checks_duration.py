@@ -95,6 +95,9 @@ def test_known_forms(text: str, value: int, unit: str, kind: str) -> None:
         "年满60周岁",
         "客户情绪一天比一天激烈",
         "自受理的次一个工作日起算",
+        # Which one, not how long: the previous quarter, the next working day.
+        "上一季度考核结束",
+        "在下一个工作日回复客户",
         "系统24小时运行",
         "近10日的交易流水",
         "过去一周内的来电",

@@ -253,8 +253,8 @@ def _mention(text: str, m: re.Match[str]) -> DurationMention | None:
         value = 0.5
     if unit_word == "月" and num_text is not None and not half:
         return None  # 3月 is March; 一个半月 is six weeks
-    if num_text == "一" and start > 0 and text[start - 1] in "统唯同逐之单专划万":
-        return None  # 统一, 唯一, 同一: words, not the number one
+    if num_text == "一" and start > 0 and text[start - 1] in "统唯同逐之单专划万上下":
+        return None  # 统一, 唯一, 同一: words, not the number one; 上一季度, 下一个工作日: which one
     # Dates, ordinals and product names are not durations.
     if before.endswith(("第", "月", "周", "星期")) or _OPERATOR_BEFORE.search(before):
         return None
