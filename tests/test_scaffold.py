@@ -287,6 +287,20 @@ def _data_bytes(project: Path) -> dict[str, bytes]:
             "--review-due: expected a date YYYY-MM-DD, found '2027-02-30'",
         ),
         (
+            [
+                "chapter",
+                "--title",
+                "新章",
+                "--slug",
+                "new-one",
+                "--owner",
+                "cs.manager",
+                "--review-due",
+                "2020-01-01",
+            ],
+            "found 2020-01-01: the new chapter's review would be overdue at once (MK503)",
+        ),
+        (
             ["chapter", "--title", "投诉处理", "--slug", "new-one", "--owner", "cs.manager"],
             "--title: expected a new chapter title, found '投诉处理', which manual/02-complaints.md:7 "
             "already has",

@@ -740,7 +740,13 @@ def new_chapter(
     if path.exists():
         raise ScaffoldError(f"--slug: {_rel(root, path)} already exists; choose another --slug")
     new_index = stored.encode(add_to_toctree(stored.text, [doc], numbered[-1]))
-    due = review_due or _one_year_after(dt.date.today())
+    today = dt.date.today()
+    if review_due is not None and review_due <= today:
+        raise ScaffoldError(
+            f"--review-due: expected a date after today ({today.isoformat()}), found "
+            f"{review_due.isoformat()}: the new chapter's review would be overdue at once (MK503)"
+        )
+    due = review_due or _one_year_after(today)
     body = render_template(
         root, "chapter.md.j2", owner=owner, review_due=due.isoformat(), label=slug, title=title
     )
