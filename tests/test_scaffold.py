@@ -137,16 +137,17 @@ def test_new_checklist(project: Path) -> None:
 
 
 def test_new_chapter_numbered_and_in_toctree(project: Path) -> None:
+    due = dt.date.today() + dt.timedelta(days=200)  # a review date must lie ahead
     result = new_chapter(
         project,
         title="消费者权益保护",
         slug="consumer-protection",
         owner="cs.manager",
-        review_due=dt.date(2027, 6, 30),
+        review_due=due,
     )
     assert result.path.name == "04-consumer-protection.md"
     text = result.path.read_text(encoding="utf-8")
-    assert text.startswith("---\nowner: cs.manager\nreview_due: 2027-06-30\n---\n")
+    assert text.startswith(f"---\nowner: cs.manager\nreview_due: {due.isoformat()}\n---\n")
     assert "(consumer-protection)=\n# 消费者权益保护\n" in text
     entries = toctree_entries((project / "manual" / "index.md").read_text(encoding="utf-8"))
     assert entries == ["01-basics", "02-complaints", "03-appendices", "04-consumer-protection"]
