@@ -1742,6 +1742,21 @@ def test_a_contradiction_names_the_sla_whose_value_the_sentence_typed_out(tmp_pa
     assert found.endswith("prose says 2个工作日, data says 7个工作日"), found
 
 
+def test_a_value_two_slas_share_is_not_pinned_on_one_of_them(tmp_path: Path) -> None:
+    """Typed out where two SLAs of the section have that value, MK104 named the first (the wrong
+    one for the sentence half the time); it names both unless the sentence names the subject."""
+    root = make_project(tmp_path)
+    line = append_paragraph(root, "投诉应在7个工作日内办结。一般投诉应在7个工作日内办结。")
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK104"]).diagnostics]
+    assert found == [
+        f"manual/04-complaints.md:{line}:5: warning MK104 prose restates SLA complaint.general.resolve or "
+        "complaint.major.resolve (7个工作日): use {sla}`complaint.general.resolve` or "
+        "{sla}`complaint.major.resolve`, whichever the sentence means",
+        f"manual/04-complaints.md:{line}:20: warning MK104 prose restates SLA complaint.general.resolve "
+        "(7个工作日): use {sla}`complaint.general.resolve`",
+    ]
+
+
 def test_a_directive_left_open_or_without_its_id_is_an_error_at_its_fence(tmp_path: Path) -> None:
     """The checker passed while the build stopped on "Has content, but none permitted" (no column)
     and reported, in other chapters, the labels the unclosed fence had swallowed."""
