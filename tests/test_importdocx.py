@@ -120,6 +120,28 @@ def test_refuses_to_overwrite_and_rejects_non_docx(tmp_path: Path) -> None:
         import_docx(bogus, tmp_path / "out2")
 
 
+def test_the_terminal_lists_ten_durations_and_the_saved_report_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Importing a whole manual printed 210 durations (56 KB) to the terminal."""
+    document = docx.Document()
+    document.add_heading("投诉处理", level=1)
+    for n in range(1, 15):
+        document.add_paragraph(f"第{n}类事项应在{n}个工作日内办结。")
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    parser = argparse.ArgumentParser(prog="manualkit")
+    add_import_docx_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["import-docx", str(source), "--out", str(tmp_path / "o")])
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "Durations that should become SLAs: 14" in out
+    assert out.count("个工作日 in “") == 10
+    assert "… and 4 more in the saved report" in out
+    saved = (tmp_path / "o" / "import-report.txt").read_text(encoding="utf-8")
+    assert saved.count("个工作日 in “") == 14
+
+
 def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = _word_manual(tmp_path / "m.docx")
     parser = argparse.ArgumentParser(prog="manualkit")

@@ -443,12 +443,32 @@ def _run(args: argparse.Namespace) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"manualkit import-docx: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(result.report, end="")
+    print(_terminal_report(result.report), end="")
     print(
         f"Report saved to {(out / 'import-report.txt').as_posix()}; "
         "review the chapters, then move them to manual/."
     )
     return 0
+
+
+#: Durations listed on the terminal; the saved report lists them all (a whole manual has hundreds).
+SHOWN_FINDINGS = 10
+
+
+def _terminal_report(report: str) -> str:
+    """The report with its list of durations cut to the first ``SHOWN_FINDINGS``."""
+    lines = report.splitlines()
+    heading = next(
+        (i for i, line in enumerate(lines) if line.startswith("Durations that should become SLAs:")), None
+    )
+    if heading is None:
+        return report
+    findings = [i for i in range(heading + 1, len(lines)) if lines[i].startswith("- ")]
+    if len(findings) <= SHOWN_FINDINGS:
+        return report
+    cut = findings[SHOWN_FINDINGS]
+    rest = len(findings) - SHOWN_FINDINGS
+    return "\n".join([*lines[:cut], f"… and {rest} more in the saved report"]) + "\n"
 
 
 def add_import_docx_parser(subparsers: Any) -> argparse.ArgumentParser:
