@@ -1742,6 +1742,16 @@ def test_a_contradiction_names_the_sla_whose_value_the_sentence_typed_out(tmp_pa
     assert found.endswith("prose says 2个工作日, data says 7个工作日"), found
 
 
+def test_a_section_label_defined_twice_points_at_the_first_definition(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    line = append_paragraph(root, "(complaint-intake)=\n## 重复的标签\n\n正文。")
+    found = [d.format() for d in run_checks(root, today=TODAY, select=["MK108"]).diagnostics]
+    assert found == [
+        f"manual/04-complaints.md:{line}:1: error MK108 section label 'complaint-intake' already defined "
+        "at manual/04-complaints.md:11"
+    ]
+
+
 def test_a_value_two_slas_share_is_not_pinned_on_one_of_them(tmp_path: Path) -> None:
     """Typed out where two SLAs of the section have that value, MK104 named the first (the wrong
     one for the sentence half the time); it names both unless the sentence names the subject."""

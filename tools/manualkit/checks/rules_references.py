@@ -187,15 +187,17 @@ def duplicate_labels(ctx: CheckContext) -> Iterator[Diagnostic]:
         for h in doc.headings:
             if not h.label:
                 continue
+            # The label's line is the one above its heading, as reported here.
+            where = f"{doc.path}:{max(h.line - 1, 1)}"
             if h.label in seen:
                 yield Diagnostic(
                     "MK108",
                     "error",
-                    f"section label {h.label!r} already defined in {seen[h.label]}",
+                    f"section label {h.label!r} already defined at {seen[h.label]}",
                     Location(doc.path, max(h.line - 1, 1), 1),
                 )
             else:
-                seen[h.label] = doc.path
+                seen[h.label] = where
 
 
 #: Source suffixes of the manual's chapters (myst_parser's ``.md``, Sphinx's own ``.rst``).
