@@ -211,6 +211,21 @@ def test_refuses_version_that_is_not_the_manual_version(project: Path) -> None:
         release(project, "2.0", check=document_control_checks)
 
 
+def test_refuses_an_effective_date_the_revision_contradicts(project: Path) -> None:
+    """manual.yaml's date is printed on the cover and every page; check only warns (MK703)."""
+    git(project, "tag", "-a", "v1.0", "-m", "v1.0")
+    make_v1_1(project)
+    replace_in(project / "data" / "manual.yaml", "effective: 2025-03-01", "effective: 2025-01-01")
+    commit_all(project, "1.1 with the old effective date left in manual.yaml")
+    with pytest.raises(
+        ReleaseError,
+        match="data/manual.yaml says effective 2025-01-01, but revision 1.1 takes "
+        r"effect on 2025-03-01; set `effective: 2025-03-01`",
+    ):
+        release(project, "1.1", check=document_control_checks)
+    assert "v1.1" not in git(project, "tag", "--list")
+
+
 def test_refuses_failing_check(project: Path) -> None:
     git(project, "tag", "-a", "v1.0", "-m", "v1.0")
     make_v1_1(project)

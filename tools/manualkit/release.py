@@ -374,6 +374,14 @@ def _revision(data: ManualData, version: str) -> Revision:
             f'data/manual.yaml says version {data.meta.version}; set `version: "{version}"` '
             f"(and `effective: {revision.effective.isoformat()}`) and commit before releasing"
         )
+    if data.meta.effective != revision.effective:
+        # The cover and every page print manual.yaml's date: a release must not publish a date
+        # the approved record contradicts (``check`` only warns, MK703, while drafting).
+        raise ReleaseError(
+            f"data/manual.yaml says effective {data.meta.effective.isoformat()}, but revision {version} "
+            f"takes effect on {revision.effective.isoformat()}; set `effective: "
+            f"{revision.effective.isoformat()}` in data/manual.yaml and commit before releasing"
+        )
     return revision
 
 
