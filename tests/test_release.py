@@ -157,6 +157,16 @@ def test_a_malformed_version_is_a_usage_error(project: Path, capsys: pytest.Capt
     assert "drop the leading 'v'" in capsys.readouterr().err
 
 
+def test_invalid_data_is_an_invalid_source(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """README: exit 2 for invalid sources, as check and build say for the same data (release said 1)."""
+    from manualkit import cli
+
+    replace_in(project / "data" / "manual.yaml", 'version: "1.0"', 'versoin: "1.0"')
+    commit_all(project, "a typo in manual.yaml")
+    assert cli.main(["--project", str(project), "release", "1.0"]) == 2
+    assert "data/ is invalid; fix these first" in capsys.readouterr().err
+
+
 def test_a_site_path_that_is_a_file_is_refused_plainly(project: Path, tmp_path: Path) -> None:
     occupied = tmp_path / "afile"
     occupied.write_text("x", encoding="utf-8")
@@ -320,7 +330,8 @@ def test_a_version_published_before_it_takes_effect_leaves_its_predecessor_in_fo
 
     # Published again on its effective day, 1.1 is in force and 1.0 superseded.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-03-01"))
-    release(project, "1.1", formats=("html",), check=None, build=html_only, create_tag=False)
+    again = release(project, "1.1", formats=("html",), check=None, build=html_only)
+    assert again.tag == "v1.1" and not again.tag_created  # reused, not made (the CLI says so)
     entries = site_listing(project)
     assert (entries["1.1"]["latest"], entries["1.0"]["superseded"]) == (True, True)
     assert status_notices(project) == {"1.0": "本版本（v1.0）已被 v1.1 取代，仅供查阅。"}
@@ -454,7 +465,7 @@ def test_a_failure_while_publishing_puts_the_previous_site_back(
 @pytest.mark.slow
 def test_release_publishes_versions(project: Path) -> None:
     first = release(project, "1.0", check=document_control_checks)
-    assert first.tag == "v1.0"
+    assert first.tag == "v1.0" and first.tag_created
     make_v1_1(project)
     commit_all(project, "手册 v1.1")
     second = release(project, "1.1", check=document_control_checks)

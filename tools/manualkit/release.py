@@ -96,6 +96,8 @@ class ReleaseResult:
     site: Path
     version_dir: Path
     files: tuple[str, ...]
+    #: Whether this release made ``tag`` (False: it was already on the released commit).
+    tag_created: bool = False
 
 
 BuildFunction = Callable[[BuildRequest], None]
@@ -248,7 +250,7 @@ def release(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     tagged = tag if (make_tag or repo.has_tag(tag)) else None
-    return ReleaseResult(version, tagged, site, site / version, files)
+    return ReleaseResult(version, tagged, site, site / version, files, tag_created=make_tag)
 
 
 @contextlib.contextmanager
@@ -353,7 +355,7 @@ def load_manual_data(root: Path) -> ManualData:
     try:
         return load_or_raise(root / DATA_DIR, root=root)
     except SourceError as exc:
-        raise ReleaseError(f"data/ is invalid; fix these first:\n{exc}") from exc
+        raise InvalidReleaseInput(f"data/ is invalid; fix these first:\n{exc}") from exc
 
 
 def _revision(data: ManualData, version: str) -> Revision:
@@ -801,6 +803,11 @@ def run_release(args: argparse.Namespace) -> int:
     except ReleaseError as exc:
         print(f"manualkit release: {exc}", file=sys.stderr)
         return EXIT_INVALID if isinstance(exc, InvalidReleaseInput) else EXIT_FAILED
-    tagged = f", tagged {result.tag}" if result.tag and not args.republish else ""
+    if not result.tag or args.republish:
+        tagged = ""
+    elif result.tag_created:
+        tagged = f", tagged {result.tag}"
+    else:
+        tagged = f", {result.tag} was already on this commit"
     print(f"released v{result.version}: {result.version_dir} ({len(result.files)} files{tagged})")
     return 0
