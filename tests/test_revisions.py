@@ -346,3 +346,36 @@ def test_sections_of_a_chapter_saved_as_gbk_are_still_found(tmp_path: Path) -> N
     bom = tmp_path / "manual" / "02-y.md"
     bom.write_bytes("\ufeff(review)=\r\n# 复核\r\n".encode())
     assert label_locations(tmp_path) == {"intake": ("manual/01-x.md", 5), "review": ("manual/02-y.md", 1)}
+
+
+def test_a_change_recorded_for_a_section_that_did_not_change_is_flagged(project: Path) -> None:
+    """A release put "本节于 v1.2 修订" on a chapter nothing changed in, while the changed places
+    (recorded only through `covers` elsewhere) went unmarked."""
+    tag(project, "1.0")
+    make_v1_1(project)
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "    - {section: complaint-resolution,",
+        "    - {section: overview, description: 无关修订。}\n    - {section: complaint-resolution,",
+    )
+    found = [f for f in mk7(project) if "MK710" in f]
+    assert len(found) == 1, found
+    assert found[0].startswith("data/revisions.yaml:")
+    assert (
+        "warning MK710 revision 1.1 records a change to section 'overview', which has not changed since v1.0"
+        in (found[0])
+    )
+    # Recorded for the chapter enclosing the changed section: that is a change to it.
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "{section: overview, description: 无关修订。}",
+        "{section: complaints, description: 投诉一章修订。}",
+    )
+    assert [f for f in mk7(project) if "MK710" in f] == []
+    # An entry with `covers` answers for what it names (a template, say): not judged.
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "{section: complaints, description: 投诉一章修订。}",
+        "{section: overview, description: 模板修订。, covers: [slas.yaml]}",
+    )
+    assert [f for f in mk7(project) if "MK710" in f] == []

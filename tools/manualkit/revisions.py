@@ -233,11 +233,24 @@ class Uncovered:
 
 
 @dataclasses.dataclass(frozen=True)
+class IdleChange:
+    """A change entry of the new revision for a section in which nothing changed since ``base``.
+
+    ``index`` is the entry's position in the revision's ``changes``.
+    """
+
+    index: int
+    section: str
+
+
+@dataclasses.dataclass(frozen=True)
 class CoverageResult:
     """``base`` is the tag compared against; ``skipped`` says why nothing was compared."""
 
     base: str | None
     uncovered: tuple[Uncovered, ...] = ()
+    #: Change entries for sections that did not change: their revision marker would mislead.
+    idle: tuple[IdleChange, ...] = ()
     skipped: str | None = None
 
 
@@ -263,7 +276,9 @@ def coverage(root: Path, data: ManualData) -> CoverageResult:
             return CoverageResult(None)
         if not repo.has_tag(base):
             return CoverageResult(base, skipped=f"tag {base} not found")
-        return CoverageResult(base, tuple(_uncovered(repo, root, data, newest, base)))
+        touched: set[str] = set()
+        uncovered = tuple(_uncovered(repo, root, data, newest, base, touched))
+        return CoverageResult(base, uncovered, idle=_idle_changes(root, newest, touched))
     except GitError as exc:
         return CoverageResult(base, skipped=str(exc))
 
@@ -345,7 +360,10 @@ def unreleased_changes(root: Path, data: ManualData) -> tuple[str | None, list[U
         return None, []
 
 
-def _uncovered(repo: Repo, root: Path, data: ManualData, newest: Revision, base: str) -> Iterable[Uncovered]:
+def _uncovered(
+    repo: Repo, root: Path, data: ManualData, newest: Revision, base: str, touched: set[str]
+) -> Iterable[Uncovered]:
+    """The changes no entry covers; ``touched`` receives every label a change falls under."""
     changed_labels = {c.section for c in newest.changes}
     covers = {item for c in newest.changes for item in c.covers}
     sections = sections_of(root)
@@ -353,10 +371,26 @@ def _uncovered(repo: Repo, root: Path, data: ManualData, newest: Revision, base:
     outer = _outer_labels(sections)
     for path in repo.changed_files(base, (MANUAL_DIR, DATA_DIR)):
         if path.startswith(f"{MANUAL_DIR}/") and path.endswith(".md"):
-            yield from _chapter_uncovered(repo, root, path, base, newest, changed_labels, covers)
+            yield from _chapter_uncovered(repo, root, path, base, newest, changed_labels, covers, touched)
         elif path.startswith(f"{DATA_DIR}/"):
-            found = _data_uncovered(repo, root, path, base, newest, changed_labels, covers, owners, outer)
+            found = _data_uncovered(
+                repo, root, path, base, newest, changed_labels, covers, owners, outer, touched
+            )
             yield from found
+
+
+def _idle_changes(root: Path, newest: Revision, touched: set[str]) -> tuple[IdleChange, ...]:
+    """Entries recording a change to a section that has none (nor any section inside it).
+
+    An entry with ``covers`` answers for the data it names, and a label no chapter defines now is
+    MK701's; neither is judged here.
+    """
+    labels = {s.label for s in sections_of(root) if s.label}
+    return tuple(
+        IdleChange(index, change.section)
+        for index, change in enumerate(newest.changes)
+        if not change.covers and change.section in labels and change.section not in touched
+    )
 
 
 def _outer_labels(sections: Iterable[Section]) -> dict[str, set[str]]:
@@ -386,6 +420,7 @@ def _chapter_uncovered(
     newest: Revision,
     changed_labels: set[str],
     covers: set[str],
+    touched: set[str],
 ) -> Iterable[Uncovered]:
     """Every changed section of one chapter needs a change entry for it or an enclosing section.
 
@@ -394,6 +429,8 @@ def _chapter_uncovered(
     recorded label of the file.
     """
     if path in covers:
+        if (root / path).exists():  # the whole chapter is recorded as changed
+            touched |= {s.label for s in split_sections(chapter_text(root / path), path) if s.label}
         return
     if not (root / path).exists():
         old_labels = {s.label for s in split_sections(repo.show(base, path), path) if s.label}
@@ -416,6 +453,7 @@ def _chapter_uncovered(
             if section.key in reported:
                 continue
             labels = enclosing[section.key] if section.label else file_labels
+            touched |= labels
             if labels & changed_labels:
                 continue
             reported.add(section.key)
@@ -463,15 +501,19 @@ def _data_uncovered(
     covers: set[str],
     owners: Iterable[_Owner],
     outer: Mapping[str, set[str]],
+    touched: set[str],
 ) -> Iterable[Uncovered]:
     name = Path(path).name
     collection = next((key for key, file in DATA_FILES.items() if file == name), None)
-    if collection == "revisions" or name in covers or path in covers:
+    if collection == "revisions":
         return
+    # A file named in `covers` is accounted for; its entries still tell which sections changed.
+    file_covered = name in covers or path in covers
     hunks = repo.changed_hunks(base, path) if (root / path).exists() else []
     first = hunks[0].first if hunks else 1
     if collection is None:
-        yield Uncovered(path, first, f"data file changed since {base}; name it in a change's `covers`")
+        if not file_covered:
+            yield Uncovered(path, first, f"data file changed since {base}; name it in a change's `covers`")
         return
     old = _yaml_or_none(_show_or_empty(repo, base, path))
     new_text = (root / path).read_text(encoding="utf-8") if (root / path).exists() else ""
@@ -479,7 +521,7 @@ def _data_uncovered(
     if collection == "meta":
         if isinstance(old, dict) and isinstance(new, dict):
             keys = {k for k in set(old) | set(new) if old.get(k) != new.get(k)} - _RELEASE_KEYS
-            if keys:
+            if keys and not file_covered:
                 line = _key_line(new_text, sorted(keys)[0]) or first
                 yield Uncovered(
                     path,
@@ -502,7 +544,8 @@ def _data_uncovered(
             if o.owns(collection, entry_id, before) or o.owns(collection, entry_id, after)
         }
         enclosing = set().union(*(outer.get(label, {label}) for label in sections if label))
-        if enclosing & changed_labels or entry_id in covers:
+        touched |= enclosing
+        if file_covered or enclosing & changed_labels or entry_id in covers:
             continue
         what = "added" if before is None else "removed" if after is None else "changed"
         owned_by = ", ".join(sorted(s for s in sections if s)) or "no section"

@@ -15,6 +15,7 @@ from manualkit.models import ManualData, Sla
 
 if TYPE_CHECKING:
     from manualkit.business_calendar import BusinessCalendar
+    from manualkit.revisions import CoverageResult
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +41,17 @@ class CheckContext:
         from manualkit.revisions import released_versions
 
         return frozenset(released_versions(self.root) or ())
+
+    @cached_property
+    def coverage(self) -> CoverageResult:
+        """The changes since the previous release against the newest revision's record (git).
+
+        Two rules read it (MK705, MK710): git is asked once.  Raises what
+        :func:`manualkit.revisions.coverage` raises for an unreadable chapter (not cached then).
+        """
+        from manualkit.revisions import coverage
+
+        return coverage(self.root, self.data)
 
     @cached_property
     def tracked_manual_files(self) -> frozenset[str] | None:

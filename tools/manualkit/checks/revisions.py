@@ -19,7 +19,6 @@ from manualkit.diagnostics import Diagnostic, Location
 from manualkit.redline.sections import split_sections
 from manualkit.revisions import (
     altered_released_records,
-    coverage,
     newest_revision,
     release_tag,
     unreleased_changes,
@@ -266,7 +265,7 @@ def released_records_unchanged(ctx: CheckContext) -> Iterable[Diagnostic]:
 )
 def changes_recorded(ctx: CheckContext) -> Iterable[Diagnostic]:
     try:
-        result = coverage(ctx.root, ctx.data)
+        result = ctx.coverage
     except (UnicodeDecodeError, OSError) as exc:
         # manualkit.revisions reads the chapters itself (as strict UTF-8); the checker reports an
         # unreadable chapter as MK003 at its first bad byte, so here it only says what it skipped.
@@ -292,6 +291,42 @@ def changes_recorded(ctx: CheckContext) -> Iterable[Diagnostic]:
         )
     for item in result.uncovered:
         yield Diagnostic("MK705", "error", item.message, Location(item.path, item.line))
+
+
+@rule(
+    "MK710",
+    "warning",
+    "the new revision records a change to a section that did not change",
+    """
+    Against git, as MK705: a change entry of the newest revision names a section in which
+    nothing differs from the previous release tag — not its text, not a subsection's, not a data
+    entry it owns or renders.
+    Why: the entry puts a revision marker ("本节于 vX 修订") on that section and lists it in the
+    revision record, telling readers it changed while the changed places go unmarked; a data change
+    is recorded under the section that owns it.
+    Fix: record the change under the section that changed (MK705 names it), or remove the entry.
+    A change the diff cannot show (a template edited under templates/) is recorded with
+    `covers: [<file name>]`, which this rule leaves alone.
+    """,
+)
+def idle_changes(ctx: CheckContext) -> Iterable[Diagnostic]:
+    try:
+        result = ctx.coverage
+    except (UnicodeDecodeError, OSError):
+        return  # MK705 says what could not be read
+    newest = newest_revision(ctx.data)
+    if newest is None or not result.idle:
+        return
+    index = ctx.data.revisions.index(newest)
+    for idle in result.idle:
+        yield Diagnostic(
+            "MK710",
+            "warning",
+            f"revision {newest.version} records a change to section '{idle.section}', which has not changed "
+            f"since {result.base}: its revision marker would tell readers it did; record the change under "
+            "the section that changed, or remove the entry",
+            ctx.where("revisions", None, index, "changes", idle.index, "section"),
+        )
 
 
 @rule(
