@@ -819,3 +819,30 @@ def test_generated_text_reads_without_markup_and_a_flowchart_keeps_its_note() ->
     ]
     # Nothing to render (no data, an unknown id): the placeholder, as before.
     assert readable(":::{sla-table}\n:tags: x\n:::\n", {}, expand=lambda *_: None) == "〔时限表：x〕\n"
+
+
+def test_the_attachment_list_is_changed_only_by_what_it_prints(tmp_path: Path) -> None:
+    """A form's reworded field marked 附件清单 "修改" with every line of it equal: the list prints
+    a form's number, name and section, none of which had changed."""
+    root = make_project(tmp_path)
+    with (root / "manual" / "02-complaints.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n(complaint-attachments)=\n## 附件清单\n\n:::{attachment-list}\n:::\n")
+    commit_all(root, "1.0")
+    tag(root, "1.0")
+    make_v1_1(root)
+    replace_in(root / "data" / "forms.yaml", "label: 投诉事项", "label: 投诉事项及诉求")
+    commit_all(root, "1.1")
+    tag(root, "1.1")
+    page = etree.parse(str(write_redline(root, "1.0", "1.1") / "redline.html"), etree.HTMLParser())
+    (attachments,) = page.xpath("//*[@id='s-complaint-attachments']")
+    assert attachments.xpath("string(.//span[@class='mk-status'])").startswith("（未修改")
+    assert not attachments.xpath(".//p[contains(@class, 'mk-data-note')]")
+    (intake,) = page.xpath("//*[@id='s-complaint-intake']")  # the form's own section
+    assert intake.xpath("string(.//span[@class='mk-status'])").startswith("（修改")
+    # Renamed, the form is a changed row of the list.
+    replace_in(root / "data" / "forms.yaml", "title: 投诉受理登记表", "title: 投诉受理登记簿")
+    commit_all(root, "1.2")
+    tag(root, "1.2")
+    page = etree.parse(str(write_redline(root, "1.1", "1.2") / "redline.html"), etree.HTMLParser())
+    (attachments,) = page.xpath("//*[@id='s-complaint-attachments']")
+    assert attachments.xpath("string(.//span[@class='mk-status'])").startswith("（修改")

@@ -357,7 +357,7 @@ def _with_data_changes(
                 continue
             if isinstance(entry.get("section"), str):
                 labels.add(entry["section"])
-            labels |= {o.label for o in owners if o.owns(collection, change.id, entry)}
+            labels |= {o.label for o in owners if o.owns(collection, change.id, entry) and _shows(o, change)}
         for label in sorted(labels):
             by_label.setdefault(label, []).append(change)
     result: list[SectionDiff] = []
@@ -373,23 +373,35 @@ def _with_data_changes(
 #: :data:`manualkit.revisions.DIRECTIVE_OWNERSHIP` (the release check's view) does not list:
 #: the attachment list (8.3.1) prints every form, so a new form changes that section.
 _GENERATED: dict[str, str] = {"attachment-list": "forms"}
+#: What such a list prints of each entry (fragments/attachment-list.md.j2: number, name, section):
+#: a change to anything else of an entry (a form's note or fields) leaves the list as it was.
+_GENERATED_FIELDS: dict[str, frozenset[str]] = {"attachment-list": frozenset({"title", "section"})}
 
 
 @dataclasses.dataclass(frozen=True)
 class _CollectionOwner:
-    """A section whose generated content prints every entry of ``collection``."""
+    """A section whose generated content prints every entry of ``collection`` (``printed`` of it)."""
 
     label: str
     collection: str
+    printed: frozenset[str] = frozenset()
 
     def owns(self, collection: str, entry_id: str, entry: Mapping[str, Any] | None) -> bool:
         return collection == self.collection
 
 
+def _shows(owner: Any, change: EntryChange) -> bool:
+    """Whether ``owner``'s section prints what ``change`` changed: a list of every form shows a
+    form added, removed or renamed, not one whose note was reworded."""
+    if not isinstance(owner, _CollectionOwner) or change.status != "changed":
+        return True
+    return any(field.field in owner.printed for field in change.fields)
+
+
 def _generated_owners(raw: list[Section]) -> list[_CollectionOwner]:
     """Owners for the directives of :data:`_GENERATED` the release check does not count."""
     return [
-        _CollectionOwner(section.label, _GENERATED[name])
+        _CollectionOwner(section.label, _GENERATED[name], _GENERATED_FIELDS.get(name, frozenset()))
         for section in raw
         if section.label is not None
         for name, _arg in section.directives()
