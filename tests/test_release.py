@@ -250,6 +250,17 @@ def test_refuses_failing_check(project: Path) -> None:
 # --------------------------------------------------------------------------- dates (fast)
 
 
+def test_refuses_a_release_dated_after_today(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SOURCE_DATE_EPOCH in the future dated the site ahead (as_of never moves back) and let an
+    approval still to come pass as given."""
+    ahead = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=21)).isoformat()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(ahead))
+    with pytest.raises(InvalidReleaseInput, match=rf"dated {ahead} \(SOURCE_DATE_EPOCH\), after today"):
+        release(project, "1.0", formats=("html",), check=None, build=html_only)
+    assert not (project / "build" / "site").exists()
+    assert "v1.0" not in git(project, "tag", "--list")
+
+
 def test_refuses_to_publish_before_the_recorded_approval(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -219,6 +219,7 @@ def release(
     data = load_manual_data(root)
     revision = _revision(data, version)
     released, dated_by = _release_date(repo)
+    _refuse_future(released, dated_by)
     if not republish:  # a tagged version passed this when it was tagged
         _refuse_unapproved(revision, released, dated_by)
     if check is not None and not republish:
@@ -285,6 +286,18 @@ def _release_date(repo: Repo) -> tuple[dt.date, str]:
 
 
 # --------------------------------------------------------------------------- refusals
+
+
+def _refuse_future(released: dt.date, dated_by: str) -> None:
+    """Refuse a release dated after today: its date goes on the site (``released``, ``as_of``,
+    which never moves back), and a future date would also let it pass the approval dates."""
+    today = dt.datetime.now(dt.UTC).date()
+    if released > today:
+        raise InvalidReleaseInput(
+            f"the release would be dated {released.isoformat()} ({dated_by}), after today "
+            f"({today.isoformat()}): a version cannot be published on a day that has not come; "
+            "unset SOURCE_DATE_EPOCH or set it to the released commit's time"
+        )
 
 
 def _refuse_unapproved(revision: Revision, released: dt.date, dated_by: str) -> None:
