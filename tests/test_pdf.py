@@ -762,3 +762,31 @@ def test_short_row_labels_stay_on_one_line(built: Build) -> None:
     text = pdftotext(built.pdf, page=page_of(built.pdf, "2.2 职责"), layout=True)
     lines = [line.replace(" ", "") for line in text.splitlines()]
     assert any(line.startswith("投诉处理专员负责") for line in lines), text
+
+
+def test_a_line_may_break_at_a_curly_quote_after_chinese_text(tmp_path: Path) -> None:
+    """Pango kept 于 with the “ after it (UAX #14 before Unicode 15.1, LB19): "全部时限汇总" ended
+    its line two characters short.  Chinese typesetting breaks before “ and after ”."""
+    from weasyprint import HTML
+
+    from manualkit.cjk_text import quote_break_opportunities
+
+    text = "正文中的时限全部汇总于“8.4 服务时限一览”中，另见“附件”。"
+    broken = quote_break_opportunities(text)
+    assert broken == text.replace("于“", "于\u200b“").replace("”中", "”\u200b中").replace("见“", "见\u200b“")
+    assert quote_break_opportunities("（“附件”）") == "（“附件”）"  # never after an opening bracket
+    assert quote_break_opportunities("no quotes here") == "no quotes here"
+    first_lines = []
+    for name, version in (("plain", text), ("broken", broken)):
+        html = f'<p style="font-family: Noto Serif CJK SC; font-size: 12pt; width: 12em">{version}</p>'
+        HTML(string=html).write_pdf(tmp_path / f"{name}.pdf")
+        first_lines.append(pdftotext(tmp_path / f"{name}.pdf").splitlines()[0])
+    assert first_lines == ["正文中的时限全部汇总", "正文中的时限全部汇总于"]
+
+
+@pytest.mark.slow
+def test_the_print_html_breaks_at_quotes_and_the_pdf_text_does_not_show_it(built: Build) -> None:
+    parts = sorted((built.project / "build" / ".work" / "pdf").glob("print-*-body.html"))
+    body = "".join(part.read_text(encoding="utf-8") for part in parts)
+    assert "应坚持\u200b“以客户为中心”\u200b的原则" in body
+    assert "\u200b" not in pdftotext(built.pdf)

@@ -60,3 +60,29 @@ def join_folded_lines(value: str, source_lines: Sequence[str]) -> str:
         return "" if before + after in folds and f"{before} {after}" not in span else " "
 
     return _NEEDLESS_SPACE.sub(keep_or_drop, value)
+
+
+#: Han ideographs (and the extension A block).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: Full-width punctuation after which, and before which, Chinese typesetting may break a line.
+_CLOSING_PUNCTUATION = "，。、；：！？）》」』"
+_OPENING_PUNCTUATION = "（《「『“‘"
+_QUOTE_BREAK = re.compile(
+    rf"(?<=[{_HAN}{_CLOSING_PUNCTUATION}])(?=[“‘])|(?<=[”’])(?=[{_HAN}{_OPENING_PUNCTUATION}])"
+)
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def quote_break_opportunities(text: str) -> str:
+    """``text`` with a zero-width space where a line may break at a curly quote.
+
+    Chinese typesetting breaks before an opening quote (“) and after a closing one (”); only the
+    quote may not be separated from the text it encloses.  Pango, which lays out the PDF, follows
+    UAX #14 as it stood before Unicode 15.1 (rule LB19: no break on either side of a quotation
+    mark), so "全部时限汇总于“8.4 服务时限一览”" moved 于 to the next line with its quote and left
+    the line two characters short.  The zero-width space is an allowed break the text layer of
+    the PDF does not carry (``pdftotext`` and a viewer's search see the text unchanged).
+    """
+    if "“" not in text and "”" not in text and "‘" not in text and "’" not in text:
+        return text
+    return _QUOTE_BREAK.sub(ZERO_WIDTH_SPACE, text)

@@ -60,6 +60,7 @@ from manualkit.builders.pdf_job import (
 )
 from manualkit.builders.pdf_parts import anchors_of, split_print_tree
 from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
+from manualkit.cjk_text import quote_break_opportunities
 from manualkit.loader import load_data
 from manualkit.usercache import user_cache_dir
 
@@ -99,7 +100,7 @@ class PdfBuildError(SphinxError):
 
 
 class PdfTranslator(HTML5Translator):
-    """The HTML translator with two print-specific changes (everything else is the site's HTML)."""
+    """The HTML translator with print-specific changes (everything else is the site's HTML)."""
 
     def __init__(self, document: nodes.document, builder: Any) -> None:
         super().__init__(document, builder)
@@ -116,6 +117,15 @@ class PdfTranslator(HTML5Translator):
     def depart_paragraph(self, node: nodes.Element) -> None:
         if not _is_sole_cell_paragraph(node):
             super().depart_paragraph(node)
+
+    def visit_Text(self, node: nodes.Text) -> None:
+        # Pango does not break at a curly quote after Chinese text (cjk_text.quote_break_opportunities).
+        if self.protect_literal_text:
+            super().visit_Text(node)
+            return
+        text = node.astext()
+        broken = quote_break_opportunities(text)
+        super().visit_Text(node if broken is text else nodes.Text(broken))
 
     def visit_start_of_file(self, node: nodes.Element) -> None:
         # No empty <span id="document-…"> before each chapter: it would print a blank page before
