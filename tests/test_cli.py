@@ -363,6 +363,24 @@ def build_in_process(project: Path, capsys: pytest.CaptureFixture[str]) -> tuple
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("output", ["docx", "pdf"])
+def test_a_failed_print_build_counts_only_the_problems_it_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    """The count quoted was one more than the problems shown: it took in the builder's own
+    "DOCX not written" line."""
+    project = three_output_project(tmp_path)
+    with (project / "manual" / "01-complaints.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n另见{ref}`no-such-label`。\n")
+    status = cli.main(["--project", str(project), "build", output, "--no-check"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.count("WARNING: undefined label: 'no-such-label'") == 1
+    assert f"{output} build failed: 1 problem(s) in the sources, reported above" in err
+    assert not list((project / "build").glob(f"{output}/*.{output}"))  # nothing published
+
+
+@pytest.mark.slow
 def test_failed_build_leaves_the_published_site_untouched(
     basic: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

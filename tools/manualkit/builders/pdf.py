@@ -404,7 +404,9 @@ class PdfBuilder(SingleFileHTMLBuilder):
             raise PdfBuildError(f"{exc}; no PDF written") from None
         if self.app._fail_on_warnings and self.app._warncount:
             # -W with --keep-going: the build has failed (in any phase); keep the previous PDF.
-            logger.error("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
+            # Said, not counted: the build failed on the problems already reported, and their
+            # count is what the failure quotes.
+            logger.info("PDF not written: warnings are errors (previous %s kept)", self.pdf_path)
             return
         with progress_message(f"manualkit pdf: writing {self.pdf_path}"):
             publish_output(self.pdf_path, pdf_bytes)
