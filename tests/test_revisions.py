@@ -134,6 +134,7 @@ def test_unowned_data_change_needs_an_entry(project: Path) -> None:
     found = [f for f in mk7(project) if "MK705" in f]
     assert len(found) == 1, found
     assert found[0].startswith("data/slas.yaml:15: error MK705 complaint.escalate added since v1.0")
+    assert found[0].endswith("no section shows it: list complaint.escalate in a change's `covers`")
     # An explicit `covers` on a change entry accounts for it.
     replace_in(
         project / "data" / "revisions.yaml",
@@ -152,7 +153,8 @@ def test_data_change_in_section_not_recorded(project: Path) -> None:
     assert len(found) == 1, found
     # The line of the edit inside the entry, not the entry's first line.
     assert found[0].startswith("data/forms.yaml:8: error MK705 F-02-01 changed since v1.0")
-    assert "complaint-intake" in found[0]
+    # Recorded under its own section, where readers see the change; not `covers` on another one.
+    assert found[0].endswith("add `- {section: complaint-intake, description: …}` to its changes")
 
 
 def test_recording_the_enclosing_section_covers_the_data_its_subsections_own(project: Path) -> None:

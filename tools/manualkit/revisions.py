@@ -548,12 +548,18 @@ def _data_uncovered(
         if file_covered or enclosing & changed_labels or entry_id in covers:
             continue
         what = "added" if before is None else "removed" if after is None else "changed"
-        owned_by = ", ".join(sorted(s for s in sections if s)) or "no section"
+        owners_found = sorted(s for s in sections if s)
+        if owners_found:
+            # Recorded under its own section, the change is marked where readers see it; `covers`
+            # on another section's entry would mark that section instead (MK710).
+            advice = f"add `- {{section: {owners_found[0]}, description: …}}` to its changes"
+        else:
+            advice = f"no section shows it: list {entry_id} in a change's `covers`"
         yield Uncovered(
             path,
             _first_changed_line(spans.get(entry_id), hunks, first),
             f"{entry_id} {what} since {base} but revision {newest.version} records no change to its "
-            f"section ({owned_by}); add a change entry or list {entry_id} in `covers`",
+            f"section ({', '.join(owners_found) or 'no section'}); {advice}",
         )
 
 
