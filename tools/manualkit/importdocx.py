@@ -73,6 +73,12 @@ class ImportResult:
     files: tuple[Path, ...]
     findings: tuple[DurationFinding, ...]
     report: str
+    #: The report as the terminal shows it: the first ``SHOWN_FINDINGS`` durations.
+    summary: str
+
+
+#: Durations listed on the terminal; the saved report lists them all (a whole manual has hundreds).
+SHOWN_FINDINGS = 10
 
 
 # --------------------------------------------------------------------------- writing MyST
@@ -368,7 +374,8 @@ def import_docx(
     findings = [*_findings(index, index_path, extract), *findings]
     report = format_report(source, planned, findings, owner, image_paths)
     (out_dir / "import-report.txt").write_text(report, encoding="utf-8")
-    return ImportResult(tuple(planned), tuple(findings), report)
+    summary = format_report(source, planned, findings, owner, image_paths, shown=SHOWN_FINDINGS)
+    return ImportResult(tuple(planned), tuple(findings), report, summary)
 
 
 def output_directory_problem(out_dir: Path) -> None:
@@ -404,7 +411,10 @@ def format_report(
     findings: Sequence[DurationFinding],
     owner: str | None,
     images: Sequence[Path] = (),
+    *,
+    shown: int | None = None,
 ) -> str:
+    """The import report; with ``shown``, only that many durations (the rest counted)."""
     lines = [f"# Import report: {source.name}", "", f"Chapters written: {len(files)}"]
     lines += [f"- {p.as_posix()}" for p in files]
     if images:
@@ -420,9 +430,12 @@ def format_report(
     if not owner:
         lines += ["", "No --owner given: add `owner: <role id>` to each chapter's front matter."]
     lines += ["", f"Durations that should become SLAs: {len(findings)}"]
-    for f in findings:
+    listed = findings if shown is None else findings[:shown]
+    for f in listed:
         lines.append(f"- {f.path.as_posix()}:{f.line}: {f.mention} in “{f.context}”")
         lines.append(f"  {f.suggestion}")
+    if len(listed) < len(findings):
+        lines.append(f"… and {len(findings) - len(listed)} more in the saved report")
     return "\n".join(lines) + "\n"
 
 
@@ -443,32 +456,12 @@ def _run(args: argparse.Namespace) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"manualkit import-docx: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(_terminal_report(result.report), end="")
+    print(result.summary, end="")
     print(
         f"Report saved to {(out / 'import-report.txt').as_posix()}; "
         "review the chapters, then move them to manual/."
     )
     return 0
-
-
-#: Durations listed on the terminal; the saved report lists them all (a whole manual has hundreds).
-SHOWN_FINDINGS = 10
-
-
-def _terminal_report(report: str) -> str:
-    """The report with its list of durations cut to the first ``SHOWN_FINDINGS``."""
-    lines = report.splitlines()
-    heading = next(
-        (i for i, line in enumerate(lines) if line.startswith("Durations that should become SLAs:")), None
-    )
-    if heading is None:
-        return report
-    findings = [i for i in range(heading + 1, len(lines)) if lines[i].startswith("- ")]
-    if len(findings) <= SHOWN_FINDINGS:
-        return report
-    cut = findings[SHOWN_FINDINGS]
-    rest = len(findings) - SHOWN_FINDINGS
-    return "\n".join([*lines[:cut], f"… and {rest} more in the saved report"]) + "\n"
 
 
 def add_import_docx_parser(subparsers: Any) -> argparse.ArgumentParser:
