@@ -125,7 +125,7 @@ class PdfTranslator(HTML5Translator):
             return
         text = node.astext()
         broken = quote_break_opportunities(text)
-        super().visit_Text(node if broken is text else nodes.Text(broken))
+        super().visit_Text(node if broken == text else nodes.Text(broken))
 
     def visit_start_of_file(self, node: nodes.Element) -> None:
         # No empty <span id="document-…"> before each chapter: it would print a blank page before

@@ -187,17 +187,16 @@ def duplicate_labels(ctx: CheckContext) -> Iterator[Diagnostic]:
         for h in doc.headings:
             if not h.label:
                 continue
-            # The label's line is the one above its heading, as reported here.
-            where = f"{doc.path}:{max(h.line - 1, 1)}"
+            line = max(h.line - 1, 1)  # the label's line, above its heading
             if h.label in seen:
                 yield Diagnostic(
                     "MK108",
                     "error",
                     f"section label {h.label!r} already defined at {seen[h.label]}",
-                    Location(doc.path, max(h.line - 1, 1), 1),
+                    Location(doc.path, line, 1),
                 )
             else:
-                seen[h.label] = where
+                seen[h.label] = f"{doc.path}:{line}"
 
 
 #: Source suffixes of the manual's chapters (myst_parser's ``.md``, Sphinx's own ``.rst``).

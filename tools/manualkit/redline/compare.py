@@ -372,10 +372,11 @@ def _with_data_changes(
 #: Directives whose generated content prints a whole collection but which
 #: :data:`manualkit.revisions.DIRECTIVE_OWNERSHIP` (the release check's view) does not list:
 #: the attachment list (8.3.1) prints every form, so a new form changes that section.
-_GENERATED: dict[str, str] = {"attachment-list": "forms"}
-#: What such a list prints of each entry (fragments/attachment-list.md.j2: number, name, section):
-#: a change to anything else of an entry (a form's note or fields) leaves the list as it was.
-_GENERATED_FIELDS: dict[str, frozenset[str]] = {"attachment-list": frozenset({"title", "section"})}
+#: Each is listed with the fields it prints of an entry (fragments/attachment-list.md.j2: number,
+#: name, section): a change to anything else of an entry (a form's note) leaves the list as it was.
+_GENERATED: dict[str, tuple[str, frozenset[str]]] = {
+    "attachment-list": ("forms", frozenset({"title", "section"}))
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -384,7 +385,7 @@ class _CollectionOwner:
 
     label: str
     collection: str
-    printed: frozenset[str] = frozenset()
+    printed: frozenset[str]
 
     def owns(self, collection: str, entry_id: str, entry: Mapping[str, Any] | None) -> bool:
         return collection == self.collection
@@ -401,7 +402,7 @@ def _shows(owner: Any, change: EntryChange) -> bool:
 def _generated_owners(raw: list[Section]) -> list[_CollectionOwner]:
     """Owners for the directives of :data:`_GENERATED` the release check does not count."""
     return [
-        _CollectionOwner(section.label, _GENERATED[name], _GENERATED_FIELDS.get(name, frozenset()))
+        _CollectionOwner(section.label, *_GENERATED[name])
         for section in raw
         if section.label is not None
         for name, _arg in section.directives()
