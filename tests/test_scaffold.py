@@ -552,7 +552,8 @@ def test_new_checklist_and_sla_go_next_to_their_kin(project: Path) -> None:
     ]
     slas = (project / "data" / "slas.yaml").read_text(encoding="utf-8").splitlines()
     assert slas[sla.line - 1] == "- id: complaint.general.1"
-    assert slas[sla.line + 6] == "- id: record.retention", "no blank lines added where the file has none"
+    assert slas[sla.line + 6] == "  tags: [complaint]", "tagged as its kin complaint.general.*"
+    assert slas[sla.line + 7] == "- id: record.retention", "no blank lines added where the file has none"
 
 
 def test_sla_unit_and_bound_may_be_typed_as_the_manual_prints_them(

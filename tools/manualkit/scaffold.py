@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from manualkit.diagnostics import Diagnostic
-    from manualkit.models import Bound, DurationUnit, SlaKind
+    from manualkit.models import Bound, DurationUnit, ManualData, Sla, SlaKind
 
 # Heavy modules (yaml, jinja2, pydantic via the loader) are imported where used: ``manualkit.cli``
 # imports this module to mount ``manualkit new`` on every command, and ``manualkit check`` must
@@ -166,7 +166,7 @@ def require_text(option: str, value: str | None, what: str) -> str:
     return value
 
 
-def require_valid_data(root: Path) -> None:
+def require_valid_data(root: Path) -> ManualData:
     """Refuse to scaffold while ``data/`` already has errors, and list them.
 
     The new entry is checked by re-loading ``data/``; with an error already there the load
@@ -175,13 +175,14 @@ def require_valid_data(root: Path) -> None:
     """
     from manualkit.loader import load_data
 
-    _, diagnostics = load_data(root / "data", root=root)
+    data, diagnostics = load_data(root / "data", root=root)
     errors = sorted(_errors(diagnostics))
-    if errors:
+    if errors or data is None:
         raise ScaffoldError(
             f"data/ already has {len(errors)} error(s); nothing was added. Fix them first "
             "(manualkit data lists them), then run this command again:\n" + "\n".join(errors)
         )
+    return data
 
 
 # --------------------------------------------------------------------------- toctree helpers
@@ -592,7 +593,7 @@ def new_sla(
         raise ScaffoldError(
             "expected an id prefix (manualkit new sla complaint.general …) or --id ID, found neither"
         )
-    require_valid_data(root)
+    data = require_valid_data(root)
     refuse_taken_text(root, "slas", "name", name, "--name")
     existing = existing_ids(root, "slas")
     if sla_id:
@@ -616,6 +617,11 @@ def new_sla(
         raise ScaffoldError(
             "--owner: expected a role id (or --section/--chapter to take the chapter's owner), found none"
         )
+    kin_note = ""
+    if not tags:
+        tags, kin = kin_tags(data.slas, new_id)
+        if tags:
+            kin_note = f" Tagged {', '.join(tags)}, as its kin {', '.join(s.id for s in kin[:3])}."
     text = render_template(
         root,
         "sla.yaml.j2",
@@ -643,12 +649,50 @@ def new_sla(
         else ""
     )
     message = (
-        f"Added SLA {new_id} ({name}: {shown}) at {_rel(root, path)}:{line}.\n"
-        f"Cite it with {{sla}}`{new_id}`{where}: it renders as “{shown}”, linked to its row of "
-        f"the SLA table once a :::{{sla-table}} lists it (by its section or tags).\n"
+        f"Added SLA {new_id} ({name}: {shown}) at {_rel(root, path)}:{line}.{kin_note}\n"
+        f"Cite it with {{sla}}`{new_id}`{where}: it renders as “{shown}”, {_table_note(root, ch, new_id)}\n"
         "Until the manual cites it, `manualkit check` warns MK102 (defined but never used)."
     )
     return Scaffolded(path, new_id, line, message)
+
+
+def kin_tags(slas: Sequence[Sla], new_id: str) -> tuple[list[str], list[Sla]]:
+    """The tags every kin of ``new_id`` carries, and those kin.
+
+    Kin are the SLAs under the same dotted prefix (``complaint.general.*`` for
+    ``complaint.general.1``), else of the same first word (``complaint.*``).  A chapter's SLA
+    table selects by such a tag, so a new SLA without it would be missing from that table (MK130).
+    """
+    parent = new_id.rpartition(".")[0]
+    for prefix in dict.fromkeys(p for p in (parent, new_id.split(".", 1)[0]) if p):
+        kin = [s for s in slas if s.id.startswith(prefix + ".") and s.id != new_id]
+        if kin:
+            common = [t for t in kin[0].tags if all(t in k.tags for k in kin[1:])]
+            return list(dict.fromkeys(common)), kin
+    return [], []
+
+
+def _table_note(root: Path, chapter: Chapter | None, sla_id: str) -> str:
+    """Which SLA table of the SLA's chapter lists it, read from the files as they are now."""
+    from manualkit.checks.rules_sla_tables import chapter_tables
+    from manualkit.checks.source import parse_manual
+    from manualkit.loader import load_data
+
+    data, _ = load_data(root / "data", root=root)
+    if chapter is None or data is None:
+        return "linked to its row of the SLA table once a :::{sla-table} lists it (by its section or tags)."
+    documents, _ = parse_manual(root / "manual", root)
+    doc = next((d for d in documents if d.path == _rel(root, chapter.path)), None)
+    tables = chapter_tables(documents, data.slas, doc) if doc else []
+    rows = [f"{doc.path}:{t.line}" for t, ids in tables if doc and sla_id in ids]
+    if rows:
+        return f"linked to its row of the SLA table at {', '.join(rows)}."
+    if tables:
+        return (
+            f"but no SLA table of {_rel(root, chapter.path)} lists it: give it the tag a table there "
+            "selects by (--tags), or it is listed only in the appendix's overview."
+        )
+    return "linked to its row of the SLA table once a :::{sla-table} lists it (by its section or tags)."
 
 
 def new_checklist(

@@ -30,6 +30,7 @@ RULE_MODULES: tuple[str, ...] = (
     "manualkit.checks.rules_references",
     "manualkit.checks.rules_markup",
     "manualkit.checks.rules_deadlines",
+    "manualkit.checks.rules_sla_tables",
     "manualkit.checks.rules_forms",
     "manualkit.checks.rules_processes",
     "manualkit.checks.rules_calendar",

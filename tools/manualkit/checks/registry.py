@@ -128,7 +128,7 @@ def all_rules() -> tuple[Rule, ...]:
 FAMILIES: dict[str, tuple[str, ...]] = {
     "META": ("MK0",),
     "REFERENCES": ("MK101", "MK102", "MK106", "MK107", "MK108", "MK109"),
-    "DEADLINES": ("MK103", "MK104", "MK105"),
+    "DEADLINES": ("MK103", "MK104", "MK105", "MK130"),
     "CALENDAR": ("MK11",),
     "MARKUP": ("MK12",),
     "FORMS": ("MK201", "MK202", "MK208"),

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from manualkit.models import ManualData
+from manualkit.sla_selection import SlaTableFilter
 from manualkit.sphinx.helpers import DataIndex, MkHelpers, UnknownIdError
 from manualkit.templating import TemplateRenderer, TemplateRenderError, template_search_path
 
@@ -95,17 +96,16 @@ class Generator:
 
 def _sla_table(gen: Generator, mk: MkHelpers, arg: str, options: Mapping[str, str]) -> dict[str, Any]:
     """The SLAs the table selects, with the filters of ``SlaTableDirective``."""
-    tags = {part.strip() for part in options.get("tags", "").split(",") if part.strip()}
-    section = options.get("section", "").strip()
+    table = SlaTableFilter.from_options(options)
     labels = None
-    if "chapter" in options:
-        labels = gen.chapter_labels(options["chapter"].strip())
+    if table.chapter is not None:
+        labels = gen.chapter_labels(table.chapter)
         if labels is None:
-            raise _NotRendered(options["chapter"])
+            raise _NotRendered(table.chapter)
     index = gen._mk._index
-    if tags - index.sla_tags:
-        raise _NotRendered(sorted(tags - index.sla_tags))
-    slas = index.slas_matching(tags, section, labels)
+    if table.tags - index.sla_tags:
+        raise _NotRendered(sorted(table.tags - index.sla_tags))
+    slas = index.slas_matching(table.tags, table.section, labels)
     if not slas:
         raise _NotRendered("no SLA matches")
     return {"slas": slas}

@@ -43,6 +43,7 @@ from sphinx.util.docutils import SphinxDirective
 from manualkit.held_errors import UNKNOWN_ID
 from manualkit.models import DATA_FILES, Form, ManualData, Process, Sla
 from manualkit.pinyin_order import pinyin_keys
+from manualkit.sla_selection import SlaTableFilter
 from manualkit.sphinx.domain import (
     PRIORITY_PRIMARY,
     PRIORITY_SECONDARY,
@@ -112,10 +113,6 @@ def section_labels(source: str) -> set[str]:
     """Labels a MyST chapter defines (``(label)=`` lines), code fences excluded."""
     without_code = re.sub(r"^(`{3,}|~{3,}).*?^\1\s*$", "", source, flags=re.MULTILINE | re.DOTALL)
     return set(_LABEL_LINE.findall(without_code))
-
-
-def comma_list(argument: str | None) -> list[str]:
-    return [part.strip() for part in (argument or "").split(",") if part.strip()]
 
 
 class FragmentDirective(SphinxDirective):
@@ -214,23 +211,24 @@ class SlaTableDirective(FragmentDirective):
         return section_labels(path.read_text(encoding="utf-8"))
 
     def build_context(self, data: ManualData, mk: MkHelpers) -> dict[str, Any]:
-        tags = set(comma_list(self.options.get("tags")))
-        section = (self.options.get("section") or "").strip()
-        chapter = self.options.get("chapter")
-        labels = None if chapter is None else self.chapter_labels(chapter.strip() or self.env.docname)
+        table = SlaTableFilter.from_options(self.options)
+        chapter = table.chapter
+        labels = None if chapter is None else self.chapter_labels(chapter or self.env.docname)
         index = get_runtime(self.env).index
-        for tag in sorted(tags - index.sla_tags):
+        for tag in sorted(table.tags - index.sla_tags):
             raise UnknownIdError("tag", tag, sorted(index.sla_tags))
-        slas: list[Sla] = index.slas_matching(tags, section, labels)
+        slas: list[Sla] = index.slas_matching(table.tags, table.section, labels)
         if not slas:
             raise DirectiveInputError(
-                f"no SLA matches tags={sorted(tags)} section={section!r}"
-                + ("" if chapter is None else f" chapter={chapter.strip() or self.env.docname!r}")
+                f"no SLA matches tags={sorted(table.tags)} section={table.section!r}"
+                + ("" if chapter is None else f" chapter={chapter or self.env.docname!r}")
             )
         # Links prefer the SLA's home-section table, then a selection in a chapter, then a
         # complete table (the overview).
-        filtered = bool(tags) or labels is not None
-        priority = PRIORITY_PRIMARY if section else PRIORITY_SECONDARY if filtered else PRIORITY_TERTIARY
+        filtered = bool(table.tags) or labels is not None
+        priority = (
+            PRIORITY_PRIMARY if table.section else PRIORITY_SECONDARY if filtered else PRIORITY_TERTIARY
+        )
         return {"slas": slas, "priority": priority}
 
     def decorate(self, container: nodes.container, context: dict[str, Any]) -> None:
