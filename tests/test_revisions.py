@@ -381,3 +381,44 @@ def test_a_change_recorded_for_a_section_that_did_not_change_is_flagged(project:
         "{section: overview, description: 模板修订。, covers: [slas.yaml]}",
     )
     assert [f for f in mk7(project) if "MK710" in f] == []
+
+
+def test_a_new_chapter_s_toctree_line_is_the_chapter_s_change_not_the_root_page_s(project: Path) -> None:
+    """`manualkit new chapter` adds only a toctree line to index.md: MK705 asked for a change
+    entry for the root page, which the redline then showed as unchanged (and MK710 let pass)."""
+    replace_in(project / "manual" / "index.md", "# 客户服务操作手册", "(manual-root)=\n# 客户服务操作手册")
+    commit_all(project, "root label")
+    tag(project, "1.0")
+    make_v1_1(project)
+    (project / "manual" / "03-new.md").write_text(
+        "---\nowner: department.head\nreview_due: 2026-12-31\n---\n\n"
+        "(new-chapter)=\n# 新增章节\n\n新增内容。\n",
+        encoding="utf-8",
+    )
+    replace_in(project / "manual" / "index.md", "02-complaints\n", "02-complaints\n03-new\n")
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "    - {section: complaint-resolution,",
+        "    - {section: new-chapter, description: 新增第3章。}\n    - {section: complaint-resolution,",
+    )
+
+    assert [f for f in mk7(project) if "MK705" in f or "MK710" in f] == []
+
+    # The new chapter itself, untracked as `new chapter` leaves it, needs its entry.
+    entry = "    - {section: new-chapter, description: 新增第3章。}\n"
+    replace_in(project / "data" / "revisions.yaml", entry, "")
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1 and found[0].startswith("manual/03-new.md:6:"), found
+    assert "section 'new-chapter'" in found[0]
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "    - {section: complaint-resolution,",
+        "    - {section: new-chapter, description: 新增第3章。}\n    - {section: complaint-resolution,",
+    )
+
+    # The root page's own text still needs its entry, toctree or not.
+    index = project / "manual" / "index.md"
+    replace_in(index, "# 客户服务操作手册", "# 客户服务操作手册\n\n本手册适用于全行。")
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1 and found[0].startswith("manual/index.md:"), found
+    assert "section 'manual-root'" in found[0]

@@ -22,8 +22,8 @@ from manualkit.scaffold import (
     new_checklist,
     new_form,
     new_sla,
-    toctree_entries,
 )
+from manualkit.toctree_text import toctree_entries
 
 FIXTURE = Path(__file__).parent / "fixtures" / "writer" / "mini"
 

@@ -19,7 +19,9 @@ class GitError(RuntimeError):
     """A git command failed (or git is missing); ``str()`` is a one-line reason."""
 
 
-_HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
+_HUNK_RE = re.compile(
+    r"^@@ -(?P<old_start>\d+)(?:,(?P<old_count>\d+))? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,10 +29,14 @@ class Hunk:
     """Lines ``first``..``last`` of the working-tree file differ from the base revision.
 
     A pure deletion has ``first == last``: the line the removed text followed (at least 1).
+    ``old_lines`` are the base revision's lines the hunk removes or replaces (empty for a pure
+    insertion); ``new_lines`` the working tree's lines it adds (empty for a pure deletion).
     """
 
     first: int
     last: int
+    old_lines: range = range(0)
+    new_lines: range = range(0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,8 +127,17 @@ class Repo:
             if match:
                 start = int(match.group("start"))
                 count = int(match.group("count")) if match.group("count") is not None else 1
+                old_start = int(match.group("old_start"))
+                old_count = int(match.group("old_count")) if match.group("old_count") is not None else 1
                 first = max(start, 1)
-                hunks.append(Hunk(first, max(first, start + count - 1)))
+                hunks.append(
+                    Hunk(
+                        first,
+                        max(first, start + count - 1),
+                        range(old_start, old_start + old_count) if old_count else range(0),
+                        range(start, start + count) if count else range(0),
+                    )
+                )
         return hunks
 
     def show(self, rev: str, path: str) -> str:

@@ -30,6 +30,7 @@ from manualkit.checks.source import ChapterReadError, read_chapter
 from manualkit.gitrepo import GitError, Hunk, Repo
 from manualkit.models import DATA_FILES, ManualData, Revision
 from manualkit.redline.sections import Section, split_sections
+from manualkit.toctree_text import toctree_body
 
 MANUAL_DIR = "manual"
 DATA_DIR = "data"
@@ -441,11 +442,21 @@ def _chapter_uncovered(
             f"{newest.version} does not record it; list `{path}` in a change's `covers`",
         )
         return
-    sections = split_sections(chapter_text(root / path), path)
+    text = chapter_text(root / path)
+    sections = split_sections(text, path)
     file_labels = {s.label for s in sections if s.label}
     enclosing = _enclosing_labels(sections)
     reported: set[str] = set()
-    for hunk in repo.changed_hunks(base, path):
+    old_text = _show_or_empty(repo, base, path)
+    hunks = repo.changed_hunks(base, path)
+    lines = len(text.splitlines())
+    if not hunks and not old_text and lines:
+        # A new chapter git does not track yet: ``git diff`` shows nothing, every line is new.
+        # Its sections need entries; its front matter is part of them, not a change of its own.
+        first = min((s.start_line for s in sections if s.label), default=1)
+        hunks = [Hunk(first, lines, range(0), range(first, lines + 1))]
+    hunks = _outside_toctrees(hunks, old_text, text)
+    for hunk in hunks:
         for index, section in enumerate(sections):
             next_start = sections[index + 1].start_line if index + 1 < len(sections) else None
             if section.start_line > hunk.last or (next_start is not None and next_start <= hunk.first):
@@ -472,6 +483,18 @@ def _chapter_uncovered(
                     + f"; add `- {{section: {section.label}, description: …}}` to its changes"
                 )
             yield Uncovered(path, line, message)
+
+
+def _outside_toctrees(hunks: Iterable[Hunk], old_text: str, new_text: str) -> list[Hunk]:
+    """The hunks that change more than toctree lines.
+
+    Adding or removing a chapter edits only the root page's toctree: that is the chapter's own
+    change (its sections' entries, or `covers` for a removed file), not one of the root section's
+    text, which the redline shows unchanged too.
+    """
+    old_toc = {line for line, _ in toctree_body(old_text)}
+    new_toc = {line for line, _ in toctree_body(new_text)}
+    return [hunk for hunk in hunks if not (set(hunk.old_lines) <= old_toc and set(hunk.new_lines) <= new_toc)]
 
 
 def _enclosing_labels(sections: Iterable[Section]) -> dict[str, set[str]]:

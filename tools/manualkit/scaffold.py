@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from manualkit.toctree_text import toctree_entries
+
 if TYPE_CHECKING:
     from manualkit.diagnostics import Diagnostic
     from manualkit.models import Bound, DurationUnit, ManualData, Sla, SlaKind
@@ -186,29 +188,6 @@ def require_valid_data(root: Path) -> ManualData:
 
 
 # --------------------------------------------------------------------------- toctree helpers
-
-
-def _fence_closes(line: str, fence: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and set(stripped) == {fence[0]} and len(stripped) >= len(fence)
-
-
-def toctree_entries(index_text: str) -> list[str]:
-    """Document names listed in the toctree(s) of ``manual/index.md``, in order."""
-    entries: list[str] = []
-    fence = ""
-    for line in index_text.splitlines():
-        match = _FENCE_OPEN.match(line)
-        if not fence and match and match.group("name") == "toctree":
-            fence = match.group("fence")
-            continue
-        if fence:
-            stripped = line.strip()
-            if _fence_closes(line, fence):
-                fence = ""
-            elif stripped and not stripped.startswith(":"):
-                entries.append(stripped)
-    return entries
 
 
 def add_to_toctree(index_text: str, new_entries: Iterable[str], after: str) -> str:

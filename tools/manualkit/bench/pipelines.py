@@ -37,7 +37,7 @@ from manualkit.bench.content import Content, output_content
 from manualkit.bench.measure import Measurement, output_size, run_measured
 from manualkit.bench.synth import edit_one_paragraph
 from manualkit.builders.docx import WRITE_PHASE_FILE
-from manualkit.scaffold import toctree_entries
+from manualkit.toctree_text import toctree_entries
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 

@@ -24,7 +24,8 @@ from typing import Any
 import yaml
 
 from manualkit.models import DATA_FILES
-from manualkit.scaffold import add_to_toctree, toctree_entries
+from manualkit.scaffold import add_to_toctree
+from manualkit.toctree_text import toctree_entries
 
 #: Collections copied per replica (their entries have ids other files and chapters refer to).
 COPIED_COLLECTIONS: tuple[str, ...] = (
