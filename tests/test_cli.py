@@ -156,6 +156,22 @@ def test_build_stops_on_invalid_data_before_sphinx(basic: Path, capsys: pytest.C
     assert not (basic / "build").exists()
 
 
+def test_build_refuses_a_chapter_not_saved_as_utf8_with_one_line(
+    basic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A chapter saved as GBK printed one Sphinx warning per undecodable byte (2.5 MB for one
+    chapter), burying the checker's one MK003 line."""
+    chapter = next(p for p in sorted((basic / "manual").glob("*.md")) if p.name != "index.md")
+    chapter.write_bytes(chapter.read_text(encoding="utf-8").encode("gb18030"))
+    assert cli.main(["--project", str(basic), "build", "docx"]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) <= 3, err[:2000]
+    assert f"manual/{chapter.name}:" in err and "error MK003" in err and "GB" in err
+    assert "undecodable" not in err
+    assert not (basic / "build" / "docx").exists()
+
+
 @dataclasses.dataclass(frozen=True)
 class _FakeReport:
     diagnostics: tuple[Diagnostic, ...]
@@ -311,13 +327,20 @@ def test_serve_rebuilds_only_valid_data_and_prints_its_errors_once(basic: Path) 
         next(line for line in printed if line.startswith("data/slas.yaml:"))
     ]
     assert printed[-1].startswith(
-        "manualkit: invalid data, not rebuilt: the preview at http://127.0.0.1:8765"
-    )
+        "manualkit: invalid data, not rebuilt: the preview at http://127.0.0.1:8765 lists these errors"
+    ), "no build exists yet: the preview shows the error page, not a last good build"
     assert "Traceback" not in out.getvalue()
     page = (html_dir / "index.html").read_text(encoding="utf-8")
     assert "found &#x27;workdays&#x27;" in page
     build(changed_paths=[slas])
     assert fake.calls == []
+    # Once a good build exists, the preview keeps showing it.
+    (html_dir / "index.html").write_text("<p>good build</p>", encoding="utf-8")
+    out = io.StringIO()
+    assert not cli.serve_data_ok(basic, out, url=fake.uri, html_dir=html_dir)
+    assert "still shows the last good build" in out.getvalue().splitlines()[-1]
+    assert (html_dir / "index.html").read_text(encoding="utf-8") == "<p>good build</p>"
+    (html_dir / "index.html").unlink()
     slas.write_text(good, encoding="utf-8")
     build(changed_paths=[slas])
     assert fake.calls == [[slas]]
