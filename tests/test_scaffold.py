@@ -521,13 +521,29 @@ def test_new_form_goes_with_its_chapter_so_the_appendices_stay_in_order(project:
 
     first = new_form(project, chapter=1, title="服务时间公示表")
     text = forms.read_text(encoding="utf-8")
-    assert text.startswith("# Forms: each prints as its own appendix.\n\n# F-01-01: added by")
+    assert text.startswith(
+        "# Forms: each prints as its own appendix.\n\n# ---- 第1章 服务基础 ----\n# F-01-01: added by"
+    ), "the file groups forms under chapter headings: chapter 1 gets its own"
     assert "  signatures: [cs.manager]\n\n# ---- 第2章 投诉处理 ----\n- id: F-02-01" in text
     assert text.splitlines()[first.line - 1] == "- id: F-01-01"
 
     data, diagnostics = load_data(project / "data")
     assert diagnostics == [] and data is not None
     assert [f.id for f in data.forms] == ["F-01-01", "F-02-01", "F-02-02", "F-02-03", "F-03-01"]
+
+    # A new chapter's first form: at the end, under a heading of its own, not chapter 3's.
+    new_chapter(project, title="消费者权益保护", slug="consumer-protection", owner="cs.manager")
+    fourth = new_form(project, chapter=4, title="权益保护登记表")
+    lines = forms.read_text(encoding="utf-8").splitlines()
+    assert lines[fourth.line - 3 : fourth.line] == [
+        "# ---- 第4章 消费者权益保护 ----",
+        "# F-04-01: added by `manualkit new form`; replace the sample fields with the real ones.",
+        "- id: F-04-01",
+    ]
+    # A second form of that chapter goes under the same heading.
+    fifth = new_form(project, chapter=4, title="权益保护回访表")
+    text = forms.read_text(encoding="utf-8")
+    assert text.count("# ---- 第4章") == 1 and text.splitlines()[fifth.line - 1] == "- id: F-04-02"
 
 
 def test_new_checklist_and_sla_go_next_to_their_kin(project: Path) -> None:

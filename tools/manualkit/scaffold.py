@@ -453,6 +453,26 @@ def append_entry(root: Path, collection: str, entry_text: str, new_id: str) -> i
     return entry_line
 
 
+_CHAPTER_HEADING = re.compile(r"^# ---- 第(?P<number>\d+)章 .*----\s*$", re.MULTILINE)
+_H1 = re.compile(r"^#\s+(?P<title>\S.*?)\s*$", re.MULTILINE)
+
+
+def chapter_heading(root: Path, collection: str, chapter: Chapter) -> str:
+    """``# ---- 第9章 消费者权益保护 ----`` above a new entry, when the data file groups its entries
+    under such headings and has none for ``chapter`` yet; else nothing.
+
+    Without it the first form of a new chapter sat under the heading of chapter 7.
+    """
+    path = data_file(root, collection)
+    text = TextFile.read(path).text if path.exists() else ""
+    numbers = {int(m.group("number")) for m in _CHAPTER_HEADING.finditer(text)}
+    if not numbers or chapter.number in numbers:
+        return ""
+    body = _FRONT_MATTER.sub("", TextFile.read(chapter.path).text.replace("\r\n", "\n"), count=1)
+    title = next((m.group("title") for m in _H1.finditer(body)), chapter.path.stem)
+    return f"# ---- 第{chapter.number}章 {title} ----\n"
+
+
 def _restore(path: Path, before: bytes | None) -> None:
     """Put a data file back byte for byte (or remove it if the scaffold created it)."""
     if before is None:
@@ -521,7 +541,7 @@ def new_form(
         owner=chosen_owner,
         sample_note=_SAMPLE_FIELDS_NOTE,
     )
-    line = append_entry(root, "forms", text, form_id)
+    line = append_entry(root, "forms", chapter_heading(root, "forms", ch) + text.lstrip("\n"), form_id)
     path = data_file(root, "forms")
     where = f"{_rel(root, ch.path)}:{label_line(ch.path, label)}"
     stand_in = "" if purpose else f" and its stand-in purpose “{title}，用于记录办理情况” (or pass --purpose)"
@@ -701,7 +721,9 @@ def new_checklist(
         section=label,
         items=list(items) or [_PLACEHOLDER_ITEM],
     )
-    line = append_entry(root, "checklists", text, checklist_id)
+    line = append_entry(
+        root, "checklists", chapter_heading(root, "checklists", ch) + text.lstrip("\n"), checklist_id
+    )
     path = data_file(root, "checklists")
     placeholder = (
         ""
