@@ -172,6 +172,24 @@ def test_build_refuses_a_chapter_not_saved_as_utf8_with_one_line(
     assert not (basic / "build" / "docx").exists()
 
 
+def test_the_published_site_does_not_depend_on_where_the_project_is_checked_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sphinx's ``.buildinfo`` hashes config values holding absolute paths (templates, static
+    files, the search dictionary): two clones published different bytes in build/html."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    sites = []
+    for where in (tmp_path / "a", tmp_path / "b" / "deeper" / "clone"):
+        shutil.copytree(FIXTURES.parent / "writer" / "mini", where)
+        assert cli.main(["--project", str(where), "build", "html", "--no-check"]) == 0
+        html = where / "build" / "html"
+        assert (html / "index.html").is_file()
+        sites.append({p.relative_to(html): p.read_bytes() for p in html.rglob("*") if p.is_file()})
+    assert sites[0].keys() == sites[1].keys()
+    assert [name for name in sites[0] if sites[0][name] != sites[1][name]] == []
+    assert Path(".buildinfo") not in sites[0], "Sphinx's build info stays in the work folder"
+
+
 @dataclasses.dataclass(frozen=True)
 class _FakeReport:
     diagnostics: tuple[Diagnostic, ...]
