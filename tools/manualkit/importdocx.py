@@ -3,7 +3,8 @@
 Most manuals start life in Word.  The import keeps what carries meaning — the heading structure
 (Heading 1–3 styles, any paragraph with outline level 1–3, or bold lines typed with their numbers
 such as "第一章 总则", "一、", "（一）"), paragraphs with their bold, links and footnotes, nested
-bullet and numbered lists, tables (nested ones and merged cells included) and images — and drops
+bullet and numbered lists, tables (nested ones included; a ``list-table`` merges no cells, so a
+cell merged down a column is repeated in each of its rows) and images — and drops
 what the toolkit now owns (fonts, typed numbering, page layout).  Text is read as Word shows it:
 tracked changes accepted, one copy of each text box, no headers or footers.  Each Heading 1
 becomes a chapter file ``NN-<label>.md`` (the label from the heading's bookmark when it has one,
@@ -12,7 +13,10 @@ as manualkit's own DOCX does), each table a ``list-table``; the text before the 
 chapter and revision notes) are left out.  Reading the Word XML lives in ``importdocx_read`` and
 ``importdocx_inline``.  Durations written into the prose (“7个工作日”) are what the toolkit wants
 to own as SLAs, so the import lists every one it finds, with the file and line of the MyST output
-and the ``manualkit new sla`` command that would create it.
+and the ``manualkit new sla`` command that would create it (its kind — a retention period such as
+保存期限为5年 — and bound, and the section it belongs to, so that it runs once the chapter is in
+manual/).  The report also lists the tables that had merged cells, for the writer to check, and
+says how to bring the chapters into an existing manual (whose chapters 01, 02, … are taken).
 
 Durations are found with the checker's own extractor (``manualkit.checks.duration_text``), so the
 import report and ``manualkit check`` agree on what counts as a duration.
@@ -36,11 +40,13 @@ from manualkit.importdocx_read import (
     BlockKind,
     Cell,
     DocxImportError,
+    MergedCell,
     read_blocks,
+    repeated_cells,
 )
 
 if TYPE_CHECKING:
-    from manualkit.models import SlaKind
+    from manualkit.models import Bound, SlaKind
 
 # python-docx, pydantic (models) and the checker are imported where used: ``manualkit.cli`` imports
 # this module on every command to mount ``import-docx``, and ``manualkit check`` must start fast.
@@ -55,6 +61,19 @@ _HEADING_NUMBER = re.compile(
 _ASCII_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 #: The folder, next to the chapters, that receives the document's pictures.
 IMAGES = "images"
+#: Words that make a duration a retention period: 保存期限为5年, 档案保存半年以上, 录音至少保存3年
+#: (not 归档, filing: 归档时限 is a deadline).
+_RETENTION_WORD = re.compile(r"保存|保管|留存|存档")
+#: A table column of retention periods: 保存期限, 保管年限 (保存 alone may head a yes/no column).
+_RETENTION_COLUMN = re.compile(r"(?:保存|保管|留存|存档)(?:期限|年限|期|时间|时长)")
+#: Clause boundaries: a retention word or a bound counts within the mention's clause only.
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
+#: Words before a duration (anywhere in its clause, for a retention period) that make it a minimum.
+_AT_LEAST_BEFORE = ("不少于", "不低于", "不得少于", "不短于", "至少", "最少")
+#: The bound words the checker's extractor reads right before a number (至少3年, 不超过5天).
+_BOUND_WORDS = ("不少于", "不低于", "不得少于", "至少", "不超过", "不得超过", "最长", "最多")
+#: Words after a duration that make it a minimum: 半年以上, 5年及以上, 3年（含）以上.
+_AT_LEAST_AFTER = re.compile(r"(?:及|[（(]含[）)])?以上")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,12 +88,28 @@ class DurationFinding:
 
 
 @dataclasses.dataclass(frozen=True)
+class MergedTable:
+    """A table of the import that had merged cells: the writer checks it still reads right."""
+
+    path: Path
+    #: The line of its ``:::{list-table}``.
+    line: int
+    #: Its number among the tables of its file (1 = the first).
+    number: int
+    #: The text of its first row, to recognise it by.
+    first_row: str
+    merged: tuple[MergedCell, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class ImportResult:
     files: tuple[Path, ...]
     findings: tuple[DurationFinding, ...]
     report: str
-    #: The report as the terminal shows it: the first ``SHOWN_FINDINGS`` durations.
+    #: The report as the terminal shows it: the first ``SHOWN_FINDINGS`` durations and tables.
     summary: str
+    #: The tables that had merged cells (listed in the report for review).
+    merged_tables: tuple[MergedTable, ...] = ()
 
 
 #: Durations listed on the terminal; the saved report lists them all (a whole manual has hundreds).
@@ -90,20 +125,51 @@ def heading_title(text: str) -> str:
     return stripped or text.strip()
 
 
+@dataclasses.dataclass(frozen=True)
+class _Prose:
+    """A block's plain text at line ``index`` of its file, for the duration report."""
+
+    index: int
+    text: str
+    #: The label of the section it is in (what ``manualkit new sla --section`` takes).
+    section: str = ""
+    #: A table cell's column heading (保存期限, 办理时限): what its bare "5年" is.
+    column: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Table:
+    """A table with merged cells at line ``index`` of its file (its ``:::{list-table}``)."""
+
+    index: int
+    number: int
+    first_row: str
+    merged: tuple[MergedCell, ...]
+
+
 @dataclasses.dataclass
 class _Chapter:
     number: int
     label: str
     lines: list[str] = dataclasses.field(default_factory=list)
-    #: (line index in ``lines``, block text) of every prose block, for the duration report.
-    prose: list[tuple[int, str]] = dataclasses.field(default_factory=list)
-    #: Footnote definitions (number, plain text), written after the chapter's text.
-    notes: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    #: Every prose block (line index in ``lines``, text, section), for the duration report.
+    prose: list[_Prose] = dataclasses.field(default_factory=list)
+    #: Footnote definitions (number, plain text, the section citing it), written after the text.
+    notes: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
+    #: The label of the section being written (the last heading's), and every label written.
+    section: str = ""
+    labels: list[str] = dataclasses.field(default_factory=list)
+    #: How many tables the chapter has so far, and those with merged cells.
+    tables: int = 0
+    merged_tables: list[_Table] = dataclasses.field(default_factory=list)
 
-    def add(self, lines: Sequence[str], text: str = "", *, prose_at: int = 0) -> None:
+    def add(
+        self, lines: Sequence[str], text: str = "", *, prose_at: int = 0, section: str | None = None
+    ) -> None:
         """Append ``lines``; ``text`` is the prose of line ``prose_at`` (for the duration report)."""
         if text:
-            self.prose.append((len(self.lines) + prose_at, text))
+            where = self.section if section is None else section
+            self.prose.append(_Prose(len(self.lines) + prose_at, text, where))
         self.lines.extend(lines)
 
     def close_block(self) -> None:
@@ -148,17 +214,32 @@ def _cell_lines(cell: Cell) -> tuple[list[str], list[tuple[int, str]]]:
     return lines, prose
 
 
-def _list_table(rows: Sequence[Sequence[Cell]], header_rows: int) -> tuple[list[str], list[tuple[int, str]]]:
-    """A ``list-table`` of ``rows`` and the (line index, text) of every cell paragraph in it."""
+def _cell_text(cell: Cell) -> str:
+    return " ".join(paragraph.text for paragraph in cell)
+
+
+def _list_table(
+    rows: Sequence[Sequence[Cell]], header_rows: int, merged: Sequence[MergedCell] = ()
+) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """A ``list-table`` of ``rows`` and the (line index, text, column heading) of every cell
+    paragraph in it; a merged cell's text, repeated in each row it spans, is listed once."""
     lines = [":::{list-table}"]
     if header_rows:
         lines.append(f":header-rows: {header_rows}")
     lines.append("")
-    prose: list[tuple[int, str]] = []
-    for row in rows:
+    prose: list[tuple[int, str, str]] = []
+    repeated = repeated_cells(merged)
+    # Each column's heading: the text of its heading rows (a cell merged over them once).
+    columns = [
+        " ".join(dict.fromkeys(t for row in rows[:header_rows] if i < len(row) and (t := _cell_text(row[i]))))
+        for i in range(max((len(r) for r in rows), default=0))
+    ]
+    for r, row in enumerate(rows):
         for i, cell in enumerate(row):
             cell_lines, cell_prose = _cell_lines(cell)
-            prose.extend((len(lines) + index, text) for index, text in cell_prose)
+            if (r, i) not in repeated:
+                heading = columns[i] if r >= header_rows else ""
+                prose.extend((len(lines) + index, text, heading) for index, text in cell_prose)
             first, *rest = cell_lines or [""]
             lines.append(f"{'* -' if i == 0 else '  -'} {first}".rstrip())
             lines.extend(f"    {line}" if line else "" for line in rest)
@@ -201,7 +282,7 @@ def to_chapters(
         for note in block.notes:
             note_number += 1
             myst = myst.replace(NOTE, f"[^{note_number}]", 1)
-            ch.notes.append((note_number, note))
+            ch.notes.append((note_number, note, ch.section))
         return myst.replace(NOTE, "")
 
     for block in blocks:
@@ -228,6 +309,8 @@ def to_chapters(
                 chapters.append(current)
             ch = chapter()
             ch.close_block()
+            ch.section = label
+            ch.labels.append(label)
             ch.add([f"({label})=", f"{'#' * level} {escape_inline(title)}", ""])
         elif block.kind == "heading":  # Heading 4+: not a section in this manual
             ch = chapter()
@@ -248,9 +331,13 @@ def to_chapters(
         elif block.kind == "table":
             ch = chapter()
             ch.close_block()
-            table_lines, prose = _list_table(block.rows, block.header_rows)
+            table_lines, prose = _list_table(block.rows, block.header_rows, block.merged)
             start = len(ch.lines)
-            ch.prose.extend((start + index, text) for index, text in prose)
+            ch.prose.extend(_Prose(start + index, text, ch.section, column) for index, text, column in prose)
+            ch.tables += 1
+            if block.merged:
+                first_row = " | ".join(t for cell in block.rows[0] if (t := _cell_text(cell)))
+                ch.merged_tables.append(_Table(start, ch.tables, first_row, block.merged))
             ch.add([*table_lines, ""])
         elif block.text or block.notes:
             ch = chapter()
@@ -266,8 +353,8 @@ def to_chapters(
         ch.lines[:] = [resolve_references(line, targets) for line in ch.lines]
         if ch.notes:
             ch.close_block()
-            for number, note in ch.notes:
-                ch.add([f"[^{number}]: {escape_inline(note)}", ""], note)
+            for number, note, section in ch.notes:
+                ch.add([f"[^{number}]: {escape_inline(note)}", ""], note, section=section)
     return chapters
 
 
@@ -285,34 +372,97 @@ def _context(text: str, start: int, end: int, width: int = 18) -> str:
     return ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
 
 
-def _findings(chapter: _Chapter, path: Path, mentions: Any) -> Iterator[DurationFinding]:
+def _where(chapter: _Chapter, prose: _Prose, owner: str | None) -> str:
+    """The options that say whose the SLA is: ``manualkit new sla`` refuses a command without.
+
+    A chapter's durations name their section (``--section``, a label the import wrote): once
+    the chapter is in manual/, the SLA's home section and its owner (the chapter's front
+    matter) come from it.  index.md is no chapter: its durations take ``--owner``.
+    """
+    if chapter.number > 0 and prose.section:
+        return f" --section {prose.section}"
+    return f" --owner {owner}" if owner else " --owner <role>"
+
+
+def _retention(text: str, start: int, end: int, column: str) -> bool:
+    """Whether the duration at ``text[start:end]`` is how long something is kept (保存期限为5年).
+
+    A retention word (保存, 保管, 留存, 存档) before it in its clause makes it one, or the
+    column it stands in (a table's 保存期限).  Not when the words between say by when (应在…),
+    or the duration is a time limit (3个工作日内归档, 保存期满后30天内销毁).
+    """
+    if text[end : end + 1] == "内":
+        return False
+    clause = _CLAUSE_END.split(text[:start])[-1]
+    for word in (*_BOUND_WORDS, *_AT_LEAST_BEFORE):  # 不少于 is no 于 (by when)
+        clause = clause.replace(word, "")
+    words = list(_RETENTION_WORD.finditer(clause))
+    if words:
+        return not re.search(r"[在于内满]", clause[words[-1].end() :])
+    return bool(_RETENTION_COLUMN.search(column)) and not re.search(r"[在于内满]", clause)
+
+
+def _kind_and_bound(text: str, m: Any, column: str) -> tuple[SlaKind, Bound, str, str]:
+    """The SLA kind and bound of mention ``m``, the words of ``text`` its ``{sla}`` replaces, and
+    a note on other words to drop (the role prints 至少3年: "至少保存3年" would say it twice)."""
+    kind: SlaKind = m.kind
+    bound: Bound = m.bound
+    start, end = m.start, m.end
+    if kind == "deadline" and _retention(text, start, end, column):
+        kind = "retention"
+    if kind == "advance" and text[:start].endswith("提前"):
+        start -= 2  # the role prints 提前3天
+    note = ""
+    if bound != "within":
+        word = next((w for w in _BOUND_WORDS if text[:start].endswith(w)), "")
+        start -= len(word)  # the role prints the bound: 至少3年, 不超过5天
+    elif kind != "interval":
+        after = _AT_LEAST_AFTER.match(text, end)
+        clause = _CLAUSE_END.split(text[:start])[-1]
+        earlier = next((w for w in _AT_LEAST_BEFORE if w in clause), "") if kind == "retention" else ""
+        if after:
+            bound, end = "at_least", after.end()
+        elif earlier:
+            bound = "at_least"
+            note = f" and drop the “{earlier}” before it"
+    return kind, bound, text[start:end], note
+
+
+def _findings(
+    chapter: _Chapter, path: Path, mentions: Any, owner: str | None = None
+) -> Iterator[DurationFinding]:
     from manualkit.durations import render_duration
     from manualkit.models import Duration
 
-    for index, text in chapter.prose:
+    for prose in chapter.prose:
+        text = prose.text
+        where = _where(chapter, prose, owner)
         for m in mentions(text):
             value = int(m.value) if float(m.value).is_integer() else None
             if m.text[:1] in "Tt":  # T+1, T+2日: settlement days, working days from the day T
                 suggestion = (
                     f"manualkit new sla <prefix> --name … --value {value} --unit working_days --start … "
-                    f"--end … ; {m.text} counts working days from the transaction day T: "
+                    f"--end …{where} ; {m.text} counts working days from the transaction day T: "
                     f"write {{sla}}`<id>` instead of “{m.text}”"
                 )
-                yield DurationFinding(path, index + 1, m.text, _context(text, m.start, m.end), suggestion)
+                yield DurationFinding(
+                    path, prose.index + 1, m.text, _context(text, m.start, m.end), suggestion
+                )
                 continue
             if value is None:
                 shown = m.text
                 suggestion = f"{m.text}: make it an SLA in data/slas.yaml and cite it with {{sla}}`…`"
             else:
-                kind: SlaKind = m.kind
-                shown = render_duration(Duration(value=value, unit=m.unit, bound=m.bound), kind)
-                bound = "" if m.bound == "within" else f" --bound {m.bound}"
+                kind, bound, replaced, note = _kind_and_bound(text, m, prose.column)
+                shown = render_duration(Duration(value=value, unit=m.unit, bound=bound), kind)
+                bound_opt = "" if bound == "within" else f" --bound {bound}"
                 kind_opt = "" if kind == "deadline" else f" --kind {kind}"
                 suggestion = (
-                    f"manualkit new sla <prefix> --name … --value {value} --unit {m.unit}{bound}{kind_opt} "
-                    f"--start … --end … ; then write {{sla}}`<id>` instead of “{m.text}”"
+                    f"manualkit new sla <prefix> --name … --value {value} --unit {m.unit}{bound_opt}"
+                    f"{kind_opt} --start … --end …{where} ; then write {{sla}}`<id>` instead of "
+                    f"“{replaced}”{note}"
                 )
-            yield DurationFinding(path, index + 1, shown, _context(text, m.start, m.end), suggestion)
+            yield DurationFinding(path, prose.index + 1, shown, _context(text, m.start, m.end), suggestion)
 
 
 def _duration_extractor() -> Any:
@@ -333,8 +483,13 @@ def import_docx(
     owner: str | None = None,
     review_due: dt.date | None = None,
     force: bool = False,
+    project: Path | None = None,
 ) -> ImportResult:
-    """Convert ``source`` into chapter files under ``out_dir`` plus ``import-report.txt``."""
+    """Convert ``source`` into chapter files under ``out_dir`` plus ``import-report.txt``.
+
+    ``project``: the manualkit project the chapters are for, if known; the report then names the
+    chapter numbers they take in its ``manual/`` and the labels and images already there.
+    """
     if source.suffix.lower() != ".docx":
         raise DocxImportError(
             f"{source}: expected a .docx file (Word 2007+), found {source.suffix or 'no extension'}"
@@ -365,17 +520,36 @@ def import_docx(
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(image.data)
     findings: list[DurationFinding] = []
+    tables: list[MergedTable] = []
     for ch, path in zip(chapters, planned, strict=True):
         path.write_text("\n".join(ch.lines).rstrip("\n") + "\n", encoding="utf-8")
-        findings.extend(_findings(ch, path, extract))
+        findings.extend(_findings(ch, path, extract, owner))
+        tables.extend(_merged_tables(ch, path))
     title = next((b.text for b in blocks if b.kind == "heading" and b.level == 0), source.stem)
     index = _index(heading_title(title), front_matter, preface, [p.stem for p in planned])
     index_path.write_text("\n".join(index.lines).rstrip("\n") + "\n", encoding="utf-8")
-    findings = [*_findings(index, index_path, extract), *findings]
-    report = format_report(source, planned, findings, owner, image_paths)
+    findings = [*_findings(index, index_path, extract, owner), *findings]
+    tables = [*_merged_tables(index, index_path), *tables]
+    labels = {path: tuple(ch.labels) for ch, path in zip(chapters, planned, strict=True)}
+    moving = moving_in(planned, labels, image_paths, owner, project)
+    report = format_report(source, planned, findings, owner, image_paths, merged_tables=tables, moving=moving)
     (out_dir / "import-report.txt").write_text(report, encoding="utf-8")
-    summary = format_report(source, planned, findings, owner, image_paths, shown=SHOWN_FINDINGS)
-    return ImportResult(tuple(planned), tuple(findings), report, summary)
+    summary = format_report(
+        source,
+        planned,
+        findings,
+        owner,
+        image_paths,
+        shown=SHOWN_FINDINGS,
+        merged_tables=tables,
+        moving=moving,
+    )
+    return ImportResult(tuple(planned), tuple(findings), report, summary, tuple(tables))
+
+
+def _merged_tables(chapter: _Chapter, path: Path) -> Iterator[MergedTable]:
+    for table in chapter.merged_tables:
+        yield MergedTable(path, table.index + 1, table.number, table.first_row, table.merged)
 
 
 def output_directory_problem(out_dir: Path) -> None:
@@ -399,10 +573,166 @@ def _index(
     head = [*front_matter, "# " + escape_inline(title), ""]
     body = preface.lines[len(front_matter) :] if preface is not None else []
     shift = len(head) - len(front_matter)
-    prose = [(i + shift, text) for i, text in preface.prose] if preface is not None else []
+    prose = [dataclasses.replace(p, index=p.index + shift) for p in preface.prose] if preface else []
+    tables = [dataclasses.replace(t, index=t.index + shift) for t in preface.merged_tables] if preface else []
     toctree = ["```{toctree}", ":numbered:", ":maxdepth: 2", "", *docs, "```"]
     lines = [*head, *body, *([""] if body and body[-1] != "" else []), *toctree]
-    return _Chapter(0, "index", lines, prose)
+    return _Chapter(0, "index", lines, prose, merged_tables=tables)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def moving_in(
+    files: Sequence[Path],
+    labels: dict[Path, tuple[str, ...]],
+    images: Sequence[Path],
+    owner: str | None,
+    project: Path | None = None,
+) -> list[str]:
+    """How to bring the imported chapters into an existing manual without breaking it.
+
+    The import numbers its chapters from 01, as the Word document did: copied into manual/
+    they would clash with its chapters 01, 02, …  ``manualkit new chapter`` takes the next free
+    number and adds the chapter to the toctree after the last one; the writer does the same by
+    hand.  With ``project`` known, the numbers, and the labels and pictures already taken there,
+    are named.
+    """
+    if not files:
+        return []
+    renames = _renames(files, project)
+    label_clashes, image_clashes = _taken(project, labels, images) if project is not None else ([], [])
+    lines = ["", "To add the chapters to a manual (manual/ of a manualkit project):"]
+    last_doc = ""
+    if renames is not None:
+        last, pairs = renames
+        last_doc = last.removesuffix(".md")
+        after = f"its last chapter is {last}" if last else "it has no numbered chapter yet"
+        lines.append(f"1. Rename each chapter to the next free chapter number of manual/ ({after}):")
+        lines += [f"   {path.name} → {name}" for path, name in pairs]
+    else:
+        example = files[0].name.split("-", 1)[1]
+        lines.append(
+            "1. Rename each chapter to the next free chapter number of manual/ (one more than its "
+            f"last NN-… file), keeping the rest of the name: 09-{example} when the last is 08-…."
+        )
+    lines.append(
+        "   Never reuse the number of a chapter in manual/: that file would be replaced, and the ids "
+        "of forms and checklists (F-NN-01, CL-NN-01) take their chapter's number."
+    )
+    lines += label_clashes
+    lines.append(
+        "2. Move it into manual/ and add its name without .md to the toctree of manual/index.md, "
+        f"after {last_doc or 'the last chapter'} (as `manualkit new chapter` does)."
+    )
+    if images:
+        lines.append(
+            f"   Move {IMAGES}/ with it (manual/{IMAGES}/); a picture of the same name already there "
+            "must be renamed, here and in its figure line."
+        )
+    lines += image_clashes
+    if owner:
+        roles = _roles(project)
+        if roles is None:
+            check = ": check that data/roles.yaml has that role."
+        elif owner in roles:
+            check = ", a role of data/roles.yaml."
+        else:
+            shown = ", ".join(roles[:6]) + (", …" if len(roles) > 6 else "")
+            check = f", but data/roles.yaml has no such role: change it to one of its ids ({shown})."
+        lines.append(f"3. The front matter names owner: {owner} (from --owner){check}")
+    else:
+        lines.append(
+            "3. No --owner given: add `owner: <role id>` (a role of data/roles.yaml) to each chapter's "
+            "front matter, above review_due:. `manualkit check` reports a chapter without one, and the "
+            "`manualkit new sla --section` commands below take the SLA's owner from it."
+        )
+    lines.append(
+        "4. index.md starts a new manual: do not copy it over manual/index.md; move any of its text "
+        "you keep (the cover, 前言) into manual/index.md by hand."
+    )
+    lines.append(
+        "5. Run `manualkit check`, then the `manualkit new sla` commands below from the project root "
+        "(fill in <prefix>, --name, --start and --end)."
+    )
+    return lines
+
+
+def _renames(files: Sequence[Path], project: Path | None) -> tuple[str, list[tuple[Path, str]]] | None:
+    """(manual/'s last chapter file, [(imported chapter, the name it takes there)]), if known."""
+    if project is None:
+        return None
+    try:
+        from manualkit.scaffold import chapters
+
+        known = chapters(project)
+    except Exception:  # the advice is a bonus: an unreadable chapter never fails the import
+        return None
+    number = max((ch.number for ch in known), default=0)
+    last = max(known, key=lambda ch: ch.number).path.name if known else ""
+    pairs = []
+    for i, path in enumerate(files, 1):
+        pairs.append((path, f"{number + i:02d}-{path.name.split('-', 1)[1]}"))
+    return last, pairs
+
+
+def _roles(project: Path | None) -> list[str] | None:
+    """The role ids of ``project``'s data/roles.yaml (``None``: no project, or unreadable)."""
+    if project is None:
+        return None
+    try:
+        from manualkit.scaffold import existing_ids
+
+        return existing_ids(project, "roles") or None
+    except Exception:  # broken data/ is `manualkit data`'s to report, not the import's
+        return None
+
+
+def _taken(
+    project: Path, labels: dict[Path, tuple[str, ...]], images: Sequence[Path]
+) -> tuple[list[str], list[str]]:
+    """What the chapters would collide with in ``project``'s manual/: labels, picture names."""
+    try:
+        from manualkit.scaffold import taken_names
+
+        taken = taken_names(project)
+    except Exception:  # the advice is a bonus: an unreadable chapter never fails the import
+        return [], []
+    label_lines: list[str] = []
+    for path, names in labels.items():
+        clashes = [f"{name} (in {taken[name]})" for name in names if name in taken]
+        if clashes:
+            label_lines.append(
+                f"   {path.name}: labels already used in manual/: {', '.join(clashes)}; rename these "
+                "(label)= lines and the --section of its commands below before moving it in (unless the "
+                "chapter replaces that one: then give it that chapter's file name instead)."
+            )
+    there = [p.name for p in images if (project / "manual" / IMAGES / p.name).exists()]
+    image_lines = (
+        [f"   manual/{IMAGES}/ already has {', '.join(there)}: rename these pictures."] if there else []
+    )
+    return label_lines, image_lines
+
+
+def _short(text: str, width: int = 16) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _merged_lines(table: MergedTable) -> list[str]:
+    lines = [f"- {table.path.as_posix()}:{table.line}: table {table.number} ({_short(table.first_row, 40)})"]
+    for cell in table.merged:
+        what = f"“{_short(cell.text)}”" if cell.text else "an empty cell"
+        spans = []
+        if cell.rows > 1:
+            spans.append(f"rows {cell.row + 1}–{cell.row + cell.rows} of column {cell.column + 1}")
+        if cell.columns > 1:
+            spans.append(f"columns {cell.column + 1}–{cell.column + cell.columns} of row {cell.row + 1}")
+        how = "repeated in each row" if cell.rows > 1 else "kept in the first column, the others left empty"
+        if cell.rows > 1 and cell.columns > 1:
+            how += " (in its first column)"
+        lines.append(f"  {what} merged over {' and '.join(spans)}: {how}")
+    return lines
 
 
 def format_report(
@@ -413,8 +743,10 @@ def format_report(
     images: Sequence[Path] = (),
     *,
     shown: int | None = None,
+    merged_tables: Sequence[MergedTable] = (),
+    moving: Sequence[str] = (),
 ) -> str:
-    """The import report; with ``shown``, only that many durations (the rest counted)."""
+    """The import report; with ``shown``, only that many durations and tables (the rest counted)."""
     lines = [f"# Import report: {source.name}", "", f"Chapters written: {len(files)}"]
     lines += [f"- {p.as_posix()}" for p in files]
     if images:
@@ -427,7 +759,21 @@ def format_report(
             lines.append(
                 "Word drawings saved as EMF/WMF do not show in browsers: convert them to PNG or SVG."
             )
-    if not owner:
+    if merged_tables:
+        lines += [
+            "",
+            f"Tables with merged cells: {len(merged_tables)} (a list-table cannot merge cells: text merged "
+            "down a column is repeated in each of its rows, text merged across columns stays in the first; "
+            "check that each table still reads right)",
+        ]
+        listed_tables = merged_tables if shown is None else merged_tables[:shown]
+        for table in listed_tables:
+            lines += _merged_lines(table)
+        if len(listed_tables) < len(merged_tables):
+            lines.append(f"… and {len(merged_tables) - len(listed_tables)} more in the saved report")
+    if moving:
+        lines += moving
+    elif not owner:
         lines += ["", "No --owner given: add `owner: <role id>` to each chapter's front matter."]
     lines += ["", f"Durations that should become SLAs: {len(findings)}"]
     listed = findings if shown is None else findings[:shown]
@@ -442,11 +788,28 @@ def format_report(
 # --------------------------------------------------------------------------- CLI
 
 
+def _project_of(args: argparse.Namespace) -> Path | None:
+    """The manualkit project the import is run in (or ``--project``), if any: importing needs none."""
+    from manualkit.project import ProjectError, locate_project
+
+    try:
+        return locate_project(getattr(args, "project", None)).root
+    except (ProjectError, OSError):
+        return None
+
+
 def _run(args: argparse.Namespace) -> int:
     source = Path(args.file)
     out = Path(args.out) if args.out else Path("build") / "import" / source.stem
     try:
-        result = import_docx(source, out, owner=args.owner, review_due=args.review_due, force=args.force)
+        result = import_docx(
+            source,
+            out,
+            owner=args.owner,
+            review_due=args.review_due,
+            force=args.force,
+            project=_project_of(args),
+        )
     except DocxImportError as exc:
         # The input (the .docx or --out) is wrong: README's exit status 2, as for every command.
         print(f"manualkit import-docx: {exc}", file=sys.stderr)
@@ -459,7 +822,7 @@ def _run(args: argparse.Namespace) -> int:
     print(result.summary, end="")
     print(
         f"Report saved to {(out / 'import-report.txt').as_posix()}; "
-        "review the chapters, then move them to manual/."
+        "review the chapters, then bring them into manual/ as it says."
     )
     return 0
 

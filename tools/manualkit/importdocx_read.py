@@ -63,6 +63,35 @@ Cell = tuple[CellParagraph, ...]
 
 
 @dataclasses.dataclass(frozen=True)
+class MergedCell:
+    """A Word table cell merged over several rows and/or columns (0-based, as in ``Block.rows``).
+
+    A ``list-table`` cannot merge cells.  Text merged down a column is repeated in every row it
+    spans: each row of the list-table is read on its own (服务类 names the category of every row
+    beside it; a deadline merged over two rows applies to both).  Text merged across columns stays
+    in the first column and the columns it spans are left empty: such a cell is a row's heading,
+    a total's label or a note over the whole row, which would read as a repeated sentence in
+    every column.
+    """
+
+    row: int
+    column: int
+    rows: int = 1
+    columns: int = 1
+    text: str = ""
+
+    @property
+    def copies(self) -> tuple[tuple[int, int], ...]:
+        """(row, column) of every cell that repeats this one's text (the rows it spans below)."""
+        return tuple((self.row + i, self.column) for i in range(1, self.rows))
+
+
+def repeated_cells(merged: Sequence[MergedCell]) -> frozenset[tuple[int, int]]:
+    """(row, column) of every cell whose text repeats a vertically merged cell's above it."""
+    return frozenset(copy for cell in merged for copy in cell.copies)
+
+
+@dataclasses.dataclass(frozen=True)
 class Block:
     """One unit of the Word body in reading order."""
 
@@ -86,6 +115,8 @@ class Block:
     #: Every bookmark on a heading (also Word's hidden ``_Ref…``/``_Toc…`` ones): what the
     #: document's cross-references to this section point at.
     bookmarks: tuple[str, ...] = ()
+    #: A table's merged cells, each once (its text is repeated in ``rows`` down a column).
+    merged: tuple[MergedCell, ...] = ()
 
     @property
     def markup(self) -> str:
@@ -456,6 +487,9 @@ class _Reader:
         rows: list[tuple[Cell, ...]] = []
         header_rows = 0
         counting_header = True
+        merged: list[MergedCell] = []
+        #: Grid column → (index in ``merged``, cell) of a vertical merge that may go on below.
+        open_merges: dict[int, tuple[int, Cell]] = {}
         for tr in _children(tbl):
             if tr.tag != w("tr"):
                 continue
@@ -467,17 +501,47 @@ class _Reader:
                 for h in trpr.findall(w("tblHeader"))
             )
             cells: list[Cell] = [()] * _grid(trpr, "gridBefore")
+            going_on: dict[int, tuple[int, Cell]] = {}
+            last: int | None = None  # the merge the cell to the left began, for w:hMerge
             for tc in _children(tr):
                 if tc.tag != w("tc"):
                     continue
                 tcpr = tc.find(w("tcPr"))
                 span = _grid(tcpr, "gridSpan") or 1
-                merge = tcpr.find(w("vMerge")) if tcpr is not None else None
-                continued = merge is not None and (merge.get(w("val")) or "continue") == "continue"
-                # A merged cell shows its text once: the cells it spans (right and below) are blank.
-                cells.append(() if continued else self.cell(tc))
+                column = len(cells)
+                vmerge = tcpr.find(w("vMerge")) if tcpr is not None else None
+                hmerge = tcpr.find(w("hMerge")) if tcpr is not None else None
+                if hmerge is not None and (hmerge.get(w("val")) or "continue") == "continue":
+                    # Word 97's horizontal merge: the cell is part of the one to its left.
+                    if last is not None:
+                        merged[last] = dataclasses.replace(merged[last], columns=merged[last].columns + span)
+                    cells.extend([()] * span)
+                    continue
+                if vmerge is not None and (vmerge.get(w("val")) or "continue") == "continue":
+                    # The cell goes on from the one above: its text is repeated (see MergedCell).
+                    origin = open_merges.get(column)
+                    if origin is not None:
+                        index, content = origin
+                        merged[index] = dataclasses.replace(merged[index], rows=merged[index].rows + 1)
+                        going_on[column] = origin
+                        cells.append(content)
+                    else:
+                        cells.append(())
+                    cells.extend([()] * (span - 1))
+                    last = None
+                    continue
+                content = self.cell(tc)
+                last = None
+                if vmerge is not None or hmerge is not None or span > 1:
+                    text = " ".join(p.text for p in content)
+                    merged.append(MergedCell(len(rows), column, 1, span, text))
+                    last = len(merged) - 1
+                    if vmerge is not None:
+                        going_on[column] = (last, content)
+                cells.append(content)
                 cells.extend([()] * (span - 1))
             cells.extend([()] * _grid(trpr, "gridAfter"))
+            open_merges = going_on
             rows.append(tuple(cells))
             if counting_header and header:
                 header_rows += 1
@@ -488,7 +552,11 @@ class _Reader:
         width = max(len(r) for r in rows)
         padded = tuple(r + ((),) * (width - len(r)) for r in rows)
         return Block(
-            "table", rows=padded, header_rows=min(header_rows, len(rows) - 1), numbered=header_rows > 0
+            "table",
+            rows=padded,
+            header_rows=min(header_rows, len(rows) - 1),
+            numbered=header_rows > 0,
+            merged=tuple(m for m in merged if m.rows > 1 or m.columns > 1),
         )
 
     def cell(self, tc: Any) -> Cell:
@@ -496,12 +564,17 @@ class _Reader:
         out: list[CellParagraph] = []
         for block in self.blocks(tc):
             if block.kind == "table":
-                for row in block.rows:
-                    texts = [" ".join(p.text for p in c) for c in row]
+                repeated = repeated_cells(block.merged)
+                for r, row in enumerate(block.rows):
+                    # A merged cell's text is shown in each row, but reported (``text``) once.
+                    texts = [
+                        " ".join(p.text for p in c) if (r, i) not in repeated else ""
+                        for i, c in enumerate(row)
+                    ]
                     mysts = [" ".join(p.myst for p in c) for c in row]
-                    text = "，".join(t for t in texts if t)
-                    if text:
-                        out.append(CellParagraph("bullet", text, "，".join(m for m in mysts if m)))
+                    shown = "，".join(m for m in mysts if m)
+                    if shown:  # a row of repeated text only: shown, with nothing to report
+                        out.append(CellParagraph("bullet", "，".join(t for t in texts if t), shown))
             elif block.kind == "heading":
                 out.append(CellParagraph("paragraph", block.text, block.markup))
             else:
@@ -643,4 +716,14 @@ def paragraph_text(paragraph: Any) -> str:
     return InlineReader(paragraph.part).read(paragraph._p).text
 
 
-__all__ = ["W_NS", "Block", "Cell", "CellParagraph", "DocxImportError", "Inline", "read_blocks"]
+__all__ = [
+    "W_NS",
+    "Block",
+    "Cell",
+    "CellParagraph",
+    "DocxImportError",
+    "Inline",
+    "MergedCell",
+    "read_blocks",
+    "repeated_cells",
+]
