@@ -641,6 +641,9 @@ def test_holidays_file_is_validated_with_positions(project: Path) -> None:
     assert lines(project, "holidays.yaml") == [
         "data/holidays.yaml:3:26: error DATA002 holidays[0].holidays[1] (2027): "
         "expected a valid date YYYY-MM-DD, found '2027-02-30'",
+        # The impossible date beside it does not hide it (tests/test_data_validation_rules.py).
+        "data/holidays.yaml:4:14: error DATA002 holidays[0].workdays[0] (2027): "
+        "expected a date in 2027, found 2028-01-02",
         "data/holidays.yaml:7:3: error DATA003 holidays[1].holidys (2028): "
         "unknown key 'holidys' (did you mean 'holidays'?)",
         "data/holidays.yaml:8:9: error DATA002 holidays[2].year (2026): year 2026 is already covered by "

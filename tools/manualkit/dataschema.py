@@ -21,6 +21,7 @@ from typing import Any
 
 import pydantic
 
+from manualkit.models import DATA_RULE
 from manualkit.yamlsource import NodeInfo, YamlPath
 
 _PATTERN_WORDS: dict[str, str] = {
@@ -199,6 +200,8 @@ def describe_value_error(error: Mapping[str, Any], info: NodeInfo | None) -> str
     kind = str(error["type"])
     value = error.get("input")
     ctx = error.get("ctx") or {}
+    if kind == DATA_RULE:  # a model's own rule: its message is complete
+        return str(error.get("msg", "invalid value"))
     found = describe_found(value, info)
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
@@ -224,6 +227,14 @@ def describe_value_error(error: Mapping[str, Any], info: NodeInfo | None) -> str
             message += f" (quote it: '{info.text}')"
         return message
     return f"{error.get('msg', 'invalid value')}, found {found}"
+
+
+def error_loc(error: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Where a pydantic error belongs: its ``loc``, or for a model rule raised while validating one
+    field but about another (``ctx["at"]``, see ``models.DATA_RULE``) that sibling field's."""
+    loc = tuple(error["loc"])
+    at = (error.get("ctx") or {}).get("at") if error["type"] == DATA_RULE else None
+    return (*loc[:-1], at) if at and loc else loc
 
 
 def unknown_key_message(model: type[pydantic.BaseModel], path: YamlPath) -> str:

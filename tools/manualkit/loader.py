@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import difflib
 import gc
 import os
@@ -47,6 +48,7 @@ from manualkit.dataschema import (
     annotation_at,
     describe_found,
     describe_value_error,
+    error_loc,
     lax_mismatch,
     leaves,
     model_in,
@@ -54,7 +56,8 @@ from manualkit.dataschema import (
     unknown_key_message,
 )
 from manualkit.diagnostics import Diagnostic, Location, Severity, SourceError, has_errors, sort_diagnostics
-from manualkit.models import DATA_FILES, HOLIDAYS_FILE, HolidaySchedule, ManualData, ManualMeta
+from manualkit.models import DATA_FILES, DATA_RULE, HOLIDAYS_FILE, HolidaySchedule, ManualData, ManualMeta
+from manualkit.text_encoding import BOM, not_utf8
 from manualkit.yamlsource import NodeInfo, YamlDocument, YamlPath, format_path, read_yaml
 
 #: Loader diagnostic codes: ``code → (summary, explanation)`` (shown by ``--explain``-style help).
@@ -62,14 +65,21 @@ DATA_CODES: dict[str, tuple[str, str]] = {
     "DATA001": (
         "YAML syntax error",
         "The file is not valid YAML (bad indentation, an unclosed bracket or quote, a tab used for "
-        "indentation, a full-width colon '：' …). An unclosed quote is reported at the opening quote and a "
+        "indentation, a full-width colon '：' …). A full-width space (U+3000, typed by a Chinese input "
+        "method in full-width mode) or a no-break space (U+00A0) used for indentation is named at its "
+        "line and column, each one. An unclosed quote is reported at the opening quote and a "
         "key without ': ' at its own line; otherwise the position is where the YAML parser gave up, and "
         "the mistake is often just above.",
     ),
     "DATA002": (
         "wrong value",
         "A value has the wrong type or form for its field: text where a number is expected, an unknown "
-        "unit, an id that does not follow the naming rules, a list that is too short.",
+        "unit, an id that does not follow the naming rules, a list that is too short. Or it is impossible "
+        "or contradicts its entry: a clock time such as 09:75 (a window opens 00:00–23:59 and closes after "
+        "it opens, at 24:00 at the latest), a percentage outside 0–100, a regulation effective before it "
+        "was issued or superseded/repealed without superseded_by, a choice field with fewer than 2 "
+        "choices or choices on another type of field, a make-up working day (调休上班) that is not a "
+        "Saturday or Sunday.",
     ),
     "DATA003": (
         "unknown key",
@@ -97,7 +107,10 @@ DATA_CODES: dict[str, tuple[str, str]] = {
     "DATA009": (
         "missing or unreadable data file",
         "A required data file is missing, not UTF-8 text or a directory; or a data file other "
-        "entries refer to is missing or empty (one error at that file, naming the references).",
+        "entries refer to is missing or empty (one error at that file, naming the references). A file "
+        "that is not UTF-8 is reported at the line and column of its first bad byte, with the encoding "
+        "it seems to be saved in (GBK/GB 18030, UTF-16) — save it again as UTF-8 — or the text pasted "
+        "into it from a GBK file, to retype.",
     ),
     "DATA010": (
         "unknown data file",
@@ -114,6 +127,9 @@ DATA_CODES: dict[str, tuple[str, str]] = {
 }
 
 _KNOWN_SUFFIXES = (".yaml", ".yml")
+
+#: Weekday names for messages, independent of the locale (``date.weekday()`` order).
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -377,14 +393,18 @@ class _LoadRun:
                 self.add("DATA009", "missing: the manual's title, number, version and dates live here", shown)
             return None
         try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            self.broken.add(collection)
-            self.add("DATA009", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8", shown)
-            return None
+            raw = path.read_bytes()
         except OSError as exc:
             self.broken.add(collection)
             self.add("DATA009", f"cannot read: {exc.strerror}", shown)
+            return None
+        body = raw[len(BOM) :] if raw.startswith(BOM) else raw
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.broken.add(collection)
+            undecodable = not_utf8(body, exc)
+            self.add("DATA009", undecodable.message, shown, undecodable.line, undecodable.column)
             return None
         doc = read_yaml(text)
         fd = _FileData(collection, shown, doc, [])
@@ -481,7 +501,8 @@ class _LoadRun:
         raw: Any,
         error: Mapping[str, Any],
     ) -> None:
-        loc = real_path(raw, tuple(error["loc"]))
+        where = error_loc(error)
+        loc = real_path(raw, where)
         path = (*entry_path, *loc)
         if self.already_reported(fd, path):
             return  # already reported while reading (ambiguous scalar, duplicate key …)
@@ -491,6 +512,11 @@ class _LoadRun:
             self.add_at(fd, "DATA004", parent, f"missing required key {error['loc'][-1]!r}", mark=False)
         elif kind == "extra_forbidden":
             self.add_at(fd, "DATA003", path, unknown_key_message(model, loc), at_key=True)
+        elif kind == DATA_RULE:
+            # A rule about an absent field (a choice field without choices) is shown at the entry
+            # that lacks it; the entry's other values are still checked then.
+            shown, _ = fd.doc.nearest(path)
+            self.add_at(fd, "DATA002", shown, describe_value_error(error, None), mark=shown == path)
         else:
             self.add_at(fd, "DATA002", path, describe_value_error(error, fd.doc.info(path)))
 
@@ -533,8 +559,11 @@ class _LoadRun:
         """Check data/holidays.yaml beyond its schema; return the schedules without any error.
 
         A year chinesecalendar already covers is refused (two sources for one year would
-        silently disagree), each year is listed once, every date lies in its entry's year and no
-        day is both a holiday and a make-up working day.
+        silently disagree), each year is listed once, every date lies in its entry's year, no
+        day is both a holiday and a make-up working day, and a make-up working day (调休上班) is a
+        Saturday or Sunday.  The rules read the entry's raw values, so an impossible date
+        (2027-02-30) or another error in the entry does not hide a date outside the year next
+        to it: each value that could be read is checked.
         """
         from manualkit.business_calendar import builtin_years
 
@@ -542,51 +571,61 @@ class _LoadRun:
         first_of_year: dict[int, YamlPath] = {}
         schedules: list[HolidaySchedule] = []
         for entry_path, raw in fd.entries:
-            if self.already_reported(fd, entry_path) or _has_reported_inside(fd, entry_path):
+            if not isinstance(raw, dict) or self.already_reported(fd, entry_path):
                 continue
-            try:
-                schedule = HolidaySchedule.model_validate(raw)
-            except pydantic.ValidationError:
-                continue  # reported by validate()
             before = len(self.diags)
             year_path = (*entry_path, "year")
-            if schedule.year in first_of_year:
-                info = fd.doc.info(first_of_year[schedule.year])
+            year = raw.get("year")
+            if not isinstance(year, int) or isinstance(year, bool) or self.already_reported(fd, year_path):
+                year = None  # missing or wrong: reported by validate(), the dates' year is unknown
+            elif year in first_of_year:
+                info = fd.doc.info(first_of_year[year])
                 line = info.line if info else 0
-                self.add_at(
-                    fd, "DATA007", year_path, f"duplicate year {schedule.year} (first at line {line})"
-                )
+                self.add_at(fd, "DATA007", year_path, f"duplicate year {year} (first at line {line})")
             else:
-                first_of_year[schedule.year] = year_path
-            if schedule.year in builtin:
+                first_of_year[year] = year_path
+            if year is not None and year in builtin:
                 self.add_at(
                     fd,
                     "DATA002",
                     year_path,
-                    f"year {schedule.year} is already covered by chinesecalendar "
+                    f"year {year} is already covered by chinesecalendar "
                     f"({min(builtin)}–{max(builtin)}); remove this entry",
                 )
-            holidays = set(schedule.holidays or ())
+            holidays = {day for _, day in self._dates(fd, entry_path, raw, "holidays")}
             for key in ("holidays", "workdays"):
-                for index, day in enumerate(getattr(schedule, key) or ()):
-                    path = (*entry_path, key, index)
-                    if day.year != schedule.year:
-                        self.add_at(
-                            fd,
-                            "DATA002",
-                            path,
-                            f"expected a date in {schedule.year}, found {day.isoformat()}",
-                        )
+                for path, day in self._dates(fd, entry_path, raw, key):
+                    if year is not None and day.year != year:
+                        message = f"expected a date in {year}, found {day.isoformat()}"
                     elif key == "workdays" and day in holidays:
-                        self.add_at(
-                            fd,
-                            "DATA002",
-                            path,
-                            f"{day.isoformat()} is listed both as a holiday and as a make-up working day",
+                        message = (
+                            f"{day.isoformat()} is listed both as a holiday and as a make-up working day"
                         )
-            if len(self.diags) == before:
-                schedules.append(schedule)
+                    elif key == "workdays" and day.weekday() < 5:
+                        message = (
+                            "expected a Saturday or Sunday (a make-up working day, '调休上班', is a weekend "
+                            f"day worked), found {day.isoformat()}, a {_WEEKDAYS[day.weekday()]}"
+                        )
+                    else:
+                        continue
+                    self.add_at(fd, "DATA002", path, message)
+            if len(self.diags) > before or _has_reported_inside(fd, entry_path):
+                continue
+            with contextlib.suppress(pydantic.ValidationError):  # reported by validate()
+                schedules.append(HolidaySchedule.model_validate(raw))
         return tuple(schedules)
+
+    def _dates(
+        self, fd: _FileData, entry_path: YamlPath, raw: dict[str, Any], key: str
+    ) -> Iterator[tuple[YamlPath, dt.date]]:
+        """The dates listed under ``key`` of a holidays entry that were read without an error."""
+        items = raw.get(key)
+        if not isinstance(items, list) or self.already_reported(fd, (*entry_path, key)):
+            return
+        for index, day in enumerate(items):
+            path = (*entry_path, key, index)
+            if isinstance(day, dt.date) and not self.already_reported(fd, path):
+                yield path, day.date() if isinstance(day, dt.datetime) else day
 
     # -- ids
     def unique_ids(self, files: list[_FileData]) -> None:

@@ -12,7 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 #: Ids: lowercase dotted or dashed words, e.g. ``complaint.general.resolve``.
 DottedId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$")]
@@ -24,6 +33,38 @@ ChecklistId = Annotated[str, StringConstraints(pattern=r"^CL-\d{2}-\d{2}$")]
 SectionLabel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9\-]*$")]
 Version = Annotated[str, StringConstraints(pattern=r"^\d+\.\d+(?:\.\d+)?$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+#: The pydantic error type of the rules below that pydantic's own constraints cannot say (a closing
+#: time after the opening time, choices for a choice field …).  Its message is complete
+#: ("expected …, found …"), and the loader prints it as it is; ``ctx["at"]``, when set, names the
+#: sibling field the error belongs to (a percentage refused for its unit is wrong at ``value``).
+DATA_RULE = "data_rule"
+
+
+def rule_error(message: str, *, at: str | None = None) -> PydanticCustomError:
+    """A :data:`DATA_RULE` error with ``message`` (braces in it are kept as written)."""
+    return PydanticCustomError(DATA_RULE, "{message}", {"message": message, "at": at})
+
+
+def _clock_time(latest: str) -> AfterValidator:
+    """A validator of ``HH:MM`` texts (the pattern is checked first) from 00:00 to ``latest``."""
+    limit = "00:00 to 23:59" + (" (or 24:00 for midnight)" if latest == "24:00" else "")
+
+    def check(value: str) -> str:
+        if int(value[3:]) > 59 or value > latest:
+            raise rule_error(f"expected a clock time from {limit}, found {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+_HHMM = StringConstraints(pattern=r"^\d{2}:\d{2}$")
+#: A time of day a service opens: 00:00–23:59.
+OpeningTime = Annotated[str, _HHMM, _clock_time("23:59")]
+#: A time of day a service closes: 00:00–23:59, or 24:00 for a service open until midnight
+#: (全天0:00—24:00 is how a round-the-clock hotline is announced; 23:59 would print a minute
+#: that is not meant).
+ClosingTime = Annotated[str, _HHMM, _clock_time("24:00")]
 
 DurationUnit = Literal["working_days", "calendar_days", "hours", "minutes", "months", "years"]
 Bound = Literal["within", "at_least", "at_most"]
@@ -90,6 +131,18 @@ class Target(Model):
     tags: tuple[DottedId, ...] = ()
     note: str | None = None
 
+    @field_validator("unit")
+    @classmethod
+    def _percentage(cls, unit: str, info: ValidationInfo) -> str:
+        """A percentage lies between 0 and 100 (the error is at ``value``)."""
+        value = info.data.get("value")
+        if unit == "percent" and value is not None and not 0 <= value <= 100:
+            shown = str(int(value)) if float(value).is_integer() else repr(value)
+            raise rule_error(
+                f"expected a percentage from 0 to 100 (unit: percent), found {shown}", at="value"
+            )
+        return unit
+
 
 class ServiceWindow(Model):
     """Opening hours of a channel, e.g. working days 09:00–18:00."""
@@ -97,10 +150,19 @@ class ServiceWindow(Model):
     id: DottedId
     name: NonEmpty
     days: Literal["working_days", "all_days"]
-    opens: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
-    closes: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+    opens: OpeningTime
+    closes: ClosingTime
     section: SectionLabel | None = None
     note: str | None = None
+
+    @field_validator("closes")
+    @classmethod
+    def _after_opening(cls, closes: str, info: ValidationInfo) -> str:
+        """A window closes after it opens (on the same day: no window runs past midnight)."""
+        opens = info.data.get("opens")
+        if opens is not None and closes <= opens:
+            raise rule_error(f"expected a closing time after the opening time {opens!r}, found {closes!r}")
+        return closes
 
 
 class SharePart(Model):
@@ -130,9 +192,25 @@ class FormField(Model):
     type: FieldType = "text"
     required: bool = False
     help: str | None = None
-    choices: tuple[NonEmpty, ...] = ()
+    #: The options of a ``choice`` field (at least two); no other type has any.
+    choices: tuple[NonEmpty, ...] = Field(default=(), validate_default=True)
     #: For a deadline field: the SLA whose deadline the field records.
     sla: DottedId | None = None
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_of_a_choice(cls, choices: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        kind = info.data.get("type")
+        if kind == "choice" and len(choices) < 2:
+            raise rule_error(
+                f"expected at least 2 choices for a 'choice' field, found {len(choices) or 'none'}"
+            )
+        if kind is not None and kind != "choice" and choices:
+            raise rule_error(
+                f"expected no choices on a {kind!r} field (set type: choice to offer them), "
+                f"found {len(choices)}"
+            )
+        return choices
 
 
 class Form(Model):
@@ -201,9 +279,35 @@ class Reference(Model):
     issued: dt.date | None = None
     effective: dt.date | None = None
     status: Literal["in_force", "superseded", "repealed", "unverified"]
-    superseded_by: DottedId | None = None
+    #: The regulation that replaces a superseded or repealed one (required for those).  A repeal
+    #: without a replacement names the decision that repealed it (register it as a reference).
+    superseded_by: DottedId | None = Field(default=None, validate_default=True)
     kind: Literal["law", "regulation", "rule", "standard", "internal"] = "regulation"
     note: str | None = None
+
+    @field_validator("effective")
+    @classmethod
+    def _effective_after_issued(cls, effective: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """A regulation takes effect on or after the day it is issued (自公布之日起施行: the same day)."""
+        issued = info.data.get("issued")
+        if effective is not None and issued is not None and effective < issued:
+            raise rule_error(
+                f"expected a date on or after issued ({issued.isoformat()}), found {effective.isoformat()}"
+            )
+        return effective
+
+    @field_validator("superseded_by")
+    @classmethod
+    def _successor_named(cls, successor: str | None, info: ValidationInfo) -> str | None:
+        """A superseded or repealed regulation names its successor (the README's promise)."""
+        status = info.data.get("status")
+        if successor is None and status in ("superseded", "repealed"):
+            hint = "; for a repeal without replacement, name the decision that repealed it"
+            raise rule_error(
+                "expected superseded_by naming the regulation that replaces it "
+                f"(status: {status}), found none" + (hint if status == "repealed" else "")
+            )
+        return successor
 
 
 class Term(Model):

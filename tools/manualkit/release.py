@@ -462,9 +462,7 @@ def _build_all(
             )
         )
     stage.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(
-        scratch / "work" / "html", stage, ignore=shutil.ignore_patterns(*UNPUBLISHED)
-    )
+    shutil.copytree(scratch / "work" / "html", stage, ignore=shutil.ignore_patterns(*UNPUBLISHED))
     for builder in formats:
         if builder == "html":
             continue

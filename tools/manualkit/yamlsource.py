@@ -140,11 +140,19 @@ def format_path(path: YamlPath) -> str:
 
 def read_yaml(text: str) -> YamlDocument:
     """Compose ``text`` and convert it; never raises for bad input, problems are collected."""
+    odd = [
+        YamlProblem("DATA001", f"YAML syntax error: {message}", line, column)
+        for message, line, column in odd_indentation(text)
+    ]
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         message, line, column = describe_yaml_error(exc, text)
+        if odd and (odd[0].line, odd[0].column) == (line, column):
+            return YamlDocument(None, {}, odd)  # the cause: every such line at once
         return YamlDocument(None, {}, [YamlProblem("DATA001", f"YAML syntax error: {message}", line, column)])
+    if odd:  # YAML read '\u3000start' as a key: the file says something else than was meant
+        return YamlDocument(None, {}, odd)
     converter = _Converter(text.split("\n"))
     if root is None:
         return YamlDocument(None, {}, [])
@@ -153,6 +161,66 @@ def read_yaml(text: str) -> YamlDocument:
     except _TooManyNodes as exc:
         return YamlDocument(None, {}, [exc.problem])
     return YamlDocument(value, converter.nodes, converter.problems)
+
+
+#: Spaces YAML does not take for white space, as a writer's editor types or pastes them.
+_ODD_SPACES: dict[str, str] = {
+    "\u3000": "a full-width space (U+3000)",
+    "\u00a0": "a no-break space (U+00A0)",
+    "\u200b": "a zero-width space (U+200B)",
+    "\ufeff": "a zero-width no-break space (U+FEFF)",
+}
+_ODD_SPACE_CLASS = "\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff"
+#: A line whose indentation (or the space after a list's '-') holds one of them (group 1).
+_ODD_INDENT = re.compile(rf"^[ \t]*(?:-[ \t]+)*([{_ODD_SPACE_CLASS}])", re.MULTILINE)
+
+
+def odd_indentation(text: str) -> list[tuple[str, int, int]]:
+    """Non-ASCII spaces used as indentation: a message and the 1-based line and column of each.
+
+    A Chinese input method in full-width mode types U+3000 for a space, and text pasted from
+    Word or a web page brings U+00A0.  YAML takes neither for white space: as indentation it
+    either breaks the structure (``did not find expected '-' indicator``, misleading) or, worse,
+    becomes part of a key (``'\\u3000start'``).  Only a line where YAML starts a value or key with
+    such a space counts: the same space at the start of a line *inside* a block of text
+    (``note: |``) is the writer's text and stays.
+    """
+    candidates: dict[tuple[int, int], str] = {}
+    for match in _ODD_INDENT.finditer(text):
+        offset = match.start(1)
+        line = text.count("\n", 0, offset)
+        candidates[(line, offset - (text.rfind("\n", 0, offset) + 1))] = match.group(1)
+    if not candidates:
+        return []
+    starts: list[tuple[int, int]] = []
+    try:
+        starts.extend(
+            (token.start_mark.line, token.start_mark.column)
+            for token in yaml.scan(text, Loader=_Loader)
+            if isinstance(token, yaml.ScalarToken)
+        )
+    except yaml.MarkedYAMLError as exc:  # the lines before the error are checked, and the value
+        if exc.context_mark is not None:  # being scanned when it occurred ('\u3000- b')
+            starts.append((exc.context_mark.line, exc.context_mark.column))
+    except yaml.YAMLError:
+        pass
+    found: list[tuple[str, int, int]] = []
+    for line, column in starts:
+        char = candidates.get((line, column))
+        if char is None:
+            continue
+        what = _ODD_SPACES.get(char, f"a non-ASCII space (U+{ord(char):04X})")
+        hint = (
+            "switch the input method to half-width '半角' to type them"
+            if char == "\u3000"
+            else "it often comes with text copied from Word or a web page"
+        )
+        message = (
+            f"found {what} in the indentation: YAML cannot be indented with it, "
+            f"indent with ASCII spaces ({hint})"
+        )
+        found.append((message, line + 1, column + 1))
+    return found
 
 
 #: Problems a writer meets when the indentation is wrong (libyaml's words, and the pure-Python
@@ -184,10 +252,13 @@ def describe_yaml_error(exc: yaml.YAMLError, text: str, line_offset: int = 0) ->
 def _describe_marked(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> tuple[str, int, int]:
     """:func:`describe_yaml_error` for a parser error with a mark (line in ``text``, not offset)."""
     lines = text.split("\n")
+    mark = exc.problem_mark or exc.context_mark
+    odd = odd_indentation(text)
+    if odd and mark is not None and odd[0][1] <= mark.line + 1:
+        return odd[0]  # YAML's own words ("expected '-' indicator") would mislead
     cause = _unclosed_quote(exc, text, lines, line_offset) or _missing_separator(exc, text, lines)
     if cause is not None:
         return cause
-    mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     row = lines[line - 1] if 0 < line <= len(lines) else ""
     found = row[column - 1] if 0 < column <= len(row) else ""
