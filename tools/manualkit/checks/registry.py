@@ -130,7 +130,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "REFERENCES": ("MK101", "MK102", "MK106", "MK107", "MK108", "MK109"),
     "DEADLINES": ("MK103", "MK104", "MK105", "MK130"),
     "CALENDAR": ("MK11",),
-    "MARKUP": ("MK12",),
+    "MARKUP": ("MK12", "MK14"),
     "FORMS": ("MK201", "MK202", "MK208"),
     "PROCESSES": ("MK203", "MK204", "MK205", "MK206"),
     "FIGURES": ("MK301", "MK302"),

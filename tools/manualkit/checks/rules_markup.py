@@ -1,4 +1,5 @@
-"""MK120–MK128: markup that parses but stops the Sphinx build, or swallows the text after it.
+"""MK120–MK129, MK140–MK142: markup that parses but stops the Sphinx build, or swallows the text
+after it.
 
 Builds treat every Sphinx warning as an error, so an unknown role, directive or option, a chapter
 in no toctree, a missing image, a link to no label or a generated list with nothing to list fails
@@ -10,6 +11,7 @@ project's Sphinx setup: Sphinx is not imported here).
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +28,9 @@ from manualkit.checks.rules_references import (
     _docname_join,
     _glob_regex,
 )
-from manualkit.checks.source import Block, DirectiveUse, Document
+from manualkit.checks.source import ROLE_RE, Block, DirectiveUse, Document, Heading, UnclosedFence
 from manualkit.diagnostics import Diagnostic, Location
+from manualkit.nesting import LITERAL_BODY_DIRECTIVES
 
 #: The manual's ``root_doc`` (conf.py): the one document no toctree lists.
 ROOT_DOC = "index"
@@ -511,3 +514,373 @@ _ARGUMENT_HINT = {
     "share-table": "a share id such as complaint.category.share",
     "figure": "the picture's path",
 }
+
+
+@rule(
+    "MK129",
+    "error",
+    "a fence never closed: the rest of the chapter becomes code (or the directive's content)",
+    """
+    What: a code fence (```text, ~~~, ```{code-block} …) or a directive fence (:::{note},
+    ```{note} …) with no closing line: markdown-it runs it to the end of the chapter (or of the
+    list item, quote or directive that holds it) and takes in everything below.
+    Why: what follows prints as code (or inside the note), with no warning from MyST: its
+    headings are no sections (no number, not in the contents), and in a code fence the labels
+    defined there are gone too, so every {ref} to them — in other chapters and in data/ as well —
+    fails the build with "undefined label". The checker reads the swallowed text as the chapter's
+    own, so those references are not reported one by one: this finding, at the fence, is the one
+    to fix.
+    Fix: add the closing line (``` for ```, ~~~ for ~~~, ':::' for ':::', at least as long as the
+    opening one) where the code or the directive ends.
+    """,
+    needs_data=False,
+)
+def unclosed_fences(ctx: CheckContext) -> Iterator[Diagnostic]:
+    known = known_markup()
+    for doc in ctx.documents:
+        directives = {d.line: d for d in doc.directives}
+        for fence in doc.unclosed_fences:
+            use = directives.get(fence.line)
+            shape = known.shape(fence.directive) if fence.directive else None
+            if use and use.content and shape and not shape.content and fence.markup.startswith(":"):
+                continue  # "takes no content … is its closing ':::' missing?" is MK128's
+            where = Location(doc.path, fence.line, fence.column)
+            yield Diagnostic("MK129", "error", _unclosed_message(fence), where)
+
+
+def _unclosed_message(fence: UnclosedFence) -> str:
+    closing = fence.markup[0] * len(fence.markup)
+    opened = f"{fence.markup}{fence.info}" if fence.info else fence.markup
+    literal = not fence.directive or fence.directive in LITERAL_BODY_DIRECTIVES
+    what = f"'{opened}'" if literal else f"the {{{fence.directive}}} opened with '{opened}'"
+    if fence.last_line <= fence.line:
+        taken = ""
+    elif fence.last_line == fence.line + 1:
+        into = "prints as code" if literal else f"goes into the {{{fence.directive}}}"
+        taken = f"line {fence.line + 1} {into}"
+    else:
+        into = "print as code" if literal else f"go into the {{{fence.directive}}}"
+        taken = f"lines {fence.line + 1}–{fence.last_line} {into}"
+    if fence.inside:
+        outer = f"{{{fence.inside}}} of line {fence.inside_line}"
+        if fence.inside_closing:
+            ends = f"line {fence.inside_closing} closes the {{{fence.inside}}} and ends it there"
+        else:
+            ends = f"it ends with the {{{fence.inside}}}"
+        message = f"{what} is never closed inside the {outer}: {ends}" + (f", and {taken}" if taken else "")
+        if fence.markup.startswith(":") and fence.inside_closing:
+            inner = fence.directive or "…"
+            message += (
+                f"; if line {fence.inside_closing} was meant to close this one, the {{{fence.inside}}} lacks "
+                f"its own closing line before line {fence.line}, or, to hold this one, needs more colons "
+                f"than it (::::{{{fence.inside}}} … :::{{{inner}}} … ::: … ::::)"
+            )
+    elif fence.to_end:
+        message = f"{what} is never closed: it runs to the end of the chapter" + (
+            f", so {taken}" if taken else ""
+        )
+    else:
+        message = (
+            f"{what} is never closed: it runs to line {fence.last_line}, the end of the list item or "
+            "quote holding it" + (f", so {taken}" if taken else "")
+        )
+    sections = [h for h in fence.headings if h.section or not literal]
+    if sections:
+        titles = "、".join(f"“{h.title}”" for h in sections[:3]) + ("…" if len(sections) > 3 else "")
+        become = "no sections" if literal else "unnumbered rubrics, not in the contents"
+        message += f" — {len(sections)} heading(s) ({titles}) that are then {become}"
+        labels = [h.label for h in sections if h.label]
+        if labels and literal:  # in a directive, a label still names its rubric
+            shown = ", ".join(repr(label) for label in labels[:4]) + (", …" if len(labels) > 4 else "")
+            message += (
+                f", and {len(labels)} label(s) ({shown}) that every {{ref}} to them then misses, "
+                "stopping the build"
+            )
+    if fence.short_close:
+        line, typed = fence.short_close
+        message += f" (line {line}, '{typed}', is shorter than '{fence.markup}' and closes nothing)"
+    ends_what = "code" if literal else "directive"
+    return f"{message}; expected a closing '{closing}' line where the {ends_what} ends, found none"
+
+
+@rule(
+    "MK140",
+    "error",
+    "heading levels: a jump, a second H1, or a chapter that does not start at H1",
+    """
+    What: the headings of a chapter (# … ######) must go down one level at a time: the chapter
+    starts with one # heading (its title), ## below it, ### below that. Reported: a heading more
+    than one level below the one it follows (## then ####), a chapter whose first heading is not
+    #, and a second # heading in a chapter. Headings in lists, quotes and directives are rubrics,
+    not sections, and are not counted.
+    Why: MyST warns "Non-consecutive header level increase; H1 to H4" or "Document headings start
+    at H2, not H1" (at that heading and at every heading under it), and builds treat warnings as
+    errors. A second # heading passes without a warning but makes a chapter of its own: the
+    contents list it as one, and every later chapter's number goes up by one (4 becomes 5) in
+    every output.
+    Fix: give the heading the level the message expects (one more # than its parent, ## under the
+    chapter's title), or move a second chapter to a file of its own.
+    """,
+    needs_data=False,
+)
+def heading_levels(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        sections = [h for h in doc.headings if h.section]
+        warned = _myst_heading_warnings(sections)
+        problems = _heading_problems(sections)
+        for index, (heading, message) in enumerate(problems):
+            after = problems[index + 1][0].line if index + 1 < len(problems) else None
+            caused = [ln for ln in warned if ln > heading.line and (after is None or ln < after)]
+            if caused:
+                shown = ", ".join(str(ln) for ln in caused[:8]) + (", …" if len(caused) > 8 else "")
+                message += f" (the build's warnings at lines {shown}, the headings under it, go with it)"
+            yield Diagnostic("MK140", "error", message, Location(doc.path, heading.line, heading.column))
+
+
+def _myst_heading_warnings(sections: list[Heading]) -> list[int]:
+    """Lines of the headings MyST warns about (``update_section_level_state``, replayed)."""
+    levels = {0}
+    warned: list[int] = []
+    for h in sections:
+        parent = max(level for level in levels if level < h.level)
+        if h.level > parent + 1:
+            warned.append(h.line)
+        levels = {level for level in levels if level < h.level} | {h.level}
+    return warned
+
+
+def _heading_problems(sections: list[Heading]) -> list[tuple[Heading, str]]:
+    """(heading, message) of each heading at a wrong level, replaying MyST's section levels as if
+    each reported heading were corrected: one finding per mistake, not one per heading under it."""
+    stack: list[tuple[int, Heading]] = []
+    title: Heading | None = None
+    found: list[tuple[Heading, str]] = []
+    for h in sections:
+        level = h.level
+        parent_level, parent = next(((lv, p) for lv, p in reversed(stack) if lv < level), (0, None))
+        marks = "#" * h.level
+        if title is None and level != 1:
+            found.append(
+                (
+                    h,
+                    f"the chapter's first heading “{h.title}” is H{level}: expected # (H1), the chapter's "
+                    f'title, found {marks}; MyST warns "Document headings start at H{level}, not H1" '
+                    "and the build stops",
+                )
+            )
+            level = 1
+        elif level == 1 and title is not None:
+            found.append(
+                (
+                    h,
+                    f"a second H1 heading “{h.title}” in the chapter (its title is “{title.title}”, line "
+                    f"{title.line}): expected ## (H2), found #; the build makes it a chapter of its own, "
+                    "listed as such in the contents, and numbers every later chapter one higher",
+                )
+            )
+            level = 2
+        elif level > parent_level + 1:
+            under = f" under “{parent.title}” (line {parent.line})" if parent else ""
+            expected = "#" * (parent_level + 1)
+            found.append(
+                (
+                    h,
+                    f"heading “{h.title}” jumps from H{parent_level} to H{level}{under}: expected at most "
+                    f'{expected} (H{parent_level + 1}), found {marks}; MyST warns "Non-consecutive header '
+                    f'level increase; H{parent_level} to H{level}" and the build stops',
+                )
+            )
+            level = parent_level + 1
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, h))
+        if title is None:
+            title = h
+    return found
+
+
+#: A footnote reference ``[^label]`` (markdown-it's ``footnote_ref``: no space in the label).
+_FOOTNOTE_REF_RE = re.compile(r"\[\^(?P<label>[^ \n\]]+)\]")
+
+
+@rule(
+    "MK141",
+    "error",
+    "footnote with no definition, defined twice, or never referenced: the build stops",
+    """
+    What: a footnote reference [^label] needs one definition `[^label]: text` in the same
+    chapter (footnotes do not cross chapters); a label defined twice, or defined with the name of
+    a section label or a directive's :name: in the chapter, keeps only the first; a definition no
+    [^label] in the chapter refers to is reported too.
+    Why: docutils reports 'Unknown target name: "label"' (and "Too many autonumbered footnote
+    references") for a reference with no definition; MyST warns "Duplicate footnote definition
+    found for label" and drops the second definition, and Sphinx warns "Footnote [#] is not
+    referenced." for one nobody cites. Builds treat each as an error.
+    Fix: add the definition (or correct the label, the message suggests the closest one), give
+    the second definition a label of its own, cite the footnote, or delete it.
+    """,
+    needs_data=False,
+)
+def footnotes(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        refs = list(_footnote_refs(doc))
+        if not refs and not doc.footnotes:
+            continue
+        targets = _document_targets(doc)
+        defined: dict[str, tuple[int, int]] = {}
+        dropped: set[str] = set()
+        for fn in doc.footnotes:
+            where = Location(doc.path, fn.line, fn.column)
+            if fn.label in defined:
+                first = defined[fn.label][0]
+                yield Diagnostic(
+                    "MK141",
+                    "error",
+                    f"footnote [^{fn.label}] is defined a second time (first on line {first}): "
+                    f'MyST drops this definition ("Duplicate footnote definition found for label: '
+                    f"'{fn.label}'\") and the build stops; expected one definition per label",
+                    where,
+                )
+                continue
+            if fn.label in targets:
+                dropped.add(fn.label)
+                yield Diagnostic(
+                    "MK141",
+                    "error",
+                    f"footnote [^{fn.label}] has the name of the label on line {targets[fn.label]}: MyST "
+                    'drops the footnote ("Duplicate footnote definition found for label: '
+                    f"'{fn.label}'\"), its references find nothing and the build stops; expected a "
+                    "footnote label of its own",
+                    where,
+                )
+                continue
+            defined[fn.label] = (fn.line, fn.column)
+        cited: set[str] = set()
+        for label, line, column in refs:
+            cited.add(label)
+            if label in defined or label in dropped:
+                continue
+            hint = _did_you_mean(label, sorted(defined), "[^{}]")
+            yield Diagnostic(
+                "MK141",
+                "error",
+                f"footnote reference [^{label}] has no definition in this chapter: expected a line "
+                f"`[^{label}]: …` (docutils: 'Unknown target name: \"{label}\"', the build stops){hint}",
+                Location(doc.path, line, column),
+            )
+        for label, (line, column) in defined.items():
+            if label not in cited:
+                yield Diagnostic(
+                    "MK141",
+                    "error",
+                    f"footnote [^{label}] is defined but never referenced in this chapter: expected "
+                    f'[^{label}] in the text, found none ("Footnote [#] is not referenced.", the build '
+                    "stops); cite it or delete the definition",
+                    Location(doc.path, line, column),
+                )
+
+
+def _footnote_refs(doc: Document) -> Iterator[tuple[str, int, int]]:
+    """(label, line, column) of every footnote reference in the chapter's prose."""
+    definitions = {(fn.line, fn.column) for fn in doc.footnotes}
+    for block in doc.blocks:
+        if "[^" not in block.source:
+            continue
+        for m in _FOOTNOTE_REF_RE.finditer(block.source):
+            if not _in_prose(block, m.start()) or block.source[m.end() : m.end() + 1] == "(":
+                continue  # in code or a role, escaped, or the text of a link [^x](url)
+            line, column = block.position(m.start())
+            if (line, column) in definitions:
+                continue  # the definition's own "[^label]:"
+            yield m["label"], line, column
+
+
+def _document_targets(doc: Document) -> dict[str, int]:
+    """Explicit target names of one chapter (``(label)=`` lines, directive ``:name:``) → line: a
+    footnote labelled the same is dropped by MyST."""
+    found: dict[str, int] = {}
+    for m in _TARGET_LINE_RE.finditer(doc.text):
+        found.setdefault(m["label"].lower(), doc.text.count("\n", 0, m.start("label")) + 1)
+    for directive in doc.directives:
+        name = directive.option("name")
+        if name:
+            found.setdefault(name.strip().lower(), directive.line)
+    return found
+
+
+#: The roles that link to a document by its name.
+_DOC_ROLES = frozenset({"doc", "std:doc"})
+
+
+@rule(
+    "MK142",
+    "error",
+    "{doc} names no document: the build stops",
+    """
+    What: a {doc}`name` role whose target is no chapter. The name is the chapter's path under
+    manual/ without .md (`05-technology`), relative to the citing chapter's folder, or from manual/
+    with a leading / (`/05-technology`); letter case counts and `.md` must not be written, as in
+    Sphinx. `{doc}`!name`` (no link) is not checked. With `--tracked-only` (the pre-commit hook) a
+    chapter git does not track counts as missing.
+    Why: Sphinx warns "unknown document: '05-technolgy'" (a warning fails the build) and the link
+    would lead nowhere.
+    Fix: correct the name (the message suggests the closest chapter).
+    """,
+    needs_data=False,
+)
+def doc_roles(ctx: CheckContext) -> Iterator[Diagnostic]:
+    on_disk: dict[str, str] | None = None
+    docnames: set[str] = set()
+    for doc in ctx.documents:
+        current = doc.path.removeprefix("manual/").rsplit(".", 1)[0]
+        folder = posixpath.dirname(current)
+        for block, role in doc.roles():
+            if role.name not in _DOC_ROLES or _escaped(block.source, role.offset):
+                continue
+            raw = ROLE_RE.match(block.source, role.offset)
+            if raw is None or raw["content"].strip().startswith("!") or not role.target:
+                continue
+            if on_disk is None:
+                on_disk = _chapters_on_disk(ctx.root)
+                tracked = ctx.tracked_manual_files if ctx.tracked_only else None
+                docnames = {n for n, p in on_disk.items() if tracked is None or p in tracked}
+            name = _docname_join(current, role.target)
+            if name in docnames:
+                continue
+            where = Location(doc.path, role.line, role.column)
+            if name in on_disk:
+                yield Diagnostic(
+                    "MK142",
+                    "error",
+                    f"{{doc}}`{role.target}` names {on_disk[name]}, which git does not track (git add it: "
+                    "the commit would lack it)",
+                    where,
+                )
+                continue
+            stem = role.target
+            for suffix in _SOURCE_SUFFIXES:
+                stem = stem.removesuffix(suffix)
+            if stem != role.target and _docname_join(current, stem) in docnames:
+                found = f"the file name {role.target!r} (a document's name has no {role.target[len(stem) :]})"
+                hint = f"; did you mean {{doc}}`{stem}`?"
+            else:
+                found = f"{role.target!r}, and there is no manual/{name}.md"
+                written = sorted(_doc_written(n, folder) for n in docnames)
+                hint = _did_you_mean(role.target, written, "{{doc}}`{}`")
+            yield Diagnostic(
+                "MK142",
+                "error",
+                f"{{doc}}`{role.target}` names no document: expected a chapter's name (its path under "
+                f'manual/ without .md), found {found}; Sphinx warns "unknown document: '
+                f"'{role.target}'\" and the build stops{hint}",
+                where,
+            )
+
+
+def _doc_written(docname: str, folder: str) -> str:
+    """How a chapter in ``folder`` writes the document ``docname``: relative when it is in the
+    same folder or below, else from manual/ with a leading /."""
+    if not folder:
+        return docname
+    prefix = folder + "/"
+    return docname[len(prefix) :] if docname.startswith(prefix) else "/" + docname

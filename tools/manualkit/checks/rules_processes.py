@@ -25,7 +25,7 @@ from manualkit.checks.timing import (
 )
 from manualkit.diagnostics import Diagnostic, Severity
 from manualkit.durations import render_amount, render_sla
-from manualkit.models import Duration, Process, Sla
+from manualkit.models import Duration, Process, Sla, Step
 
 #: Enumerating simple paths is exponential in the worst case; manuals have a handful of branches.
 MAX_PATHS = 2000
@@ -46,7 +46,12 @@ def successors(process: Process) -> dict[str, list[str]]:
 
 
 def paths(process: Process) -> list[list[str]]:
-    """Every simple path from the first step to a step with no successor (loops cut, not followed)."""
+    """Every simple path from the first step to a step with no successor (loops cut, not followed).
+
+    A path whose last step only loops back to steps already on it ends nowhere: it is no path
+    through the process (and not one whose SLAs add up to a total), so it is left out; the steps
+    that cannot reach an end at all are MK204's.
+    """
     nxt = successors(process)
     known = set(nxt)
     found: list[list[str]] = []
@@ -58,22 +63,57 @@ def paths(process: Process) -> list[list[str]]:
             found.append(path)
             continue
         fresh = [s for s in succ if s not in path]
-        if not fresh:
-            found.append(path)  # only loops back: the path's forward part ends here
         stack.extend([*path, s] for s in reversed(fresh))
     return found
+
+
+def trapped_steps(process: Process) -> dict[str, list[str]]:
+    """Steps from which no way leads to an end step (a step with no successor) → the loop they
+    are caught in (``[a, b, a]``), found by following their successors.
+
+    A branch to a step the process lacks counts as a way out (MK204 reports the branch itself).
+    """
+    nxt = successors(process)
+    preceding: dict[str, set[str]] = {sid: set() for sid in nxt}
+    for sid, targets in nxt.items():
+        for target in targets:
+            if target in preceding:
+                preceding[target].add(sid)
+    ending = [sid for sid, targets in nxt.items() if not targets or any(t not in nxt for t in targets)]
+    reach = set(ending)
+    todo = list(ending)
+    while todo:
+        for before in preceding[todo.pop()]:
+            if before not in reach:
+                reach.add(before)
+                todo.append(before)
+    trapped: dict[str, list[str]] = {}
+    for sid in nxt:
+        if sid in reach:
+            continue
+        walk = [sid]
+        while walk[-1] not in walk[:-1]:
+            walk.append(nxt[walk[-1]][0])  # a trapped step's successors are all trapped
+        trapped[sid] = walk[walk.index(walk[-1]) :]
+    return trapped
 
 
 @rule(
     "MK204",
     "error",
-    "process graph: branch to an unknown step, or a step no path reaches",
+    "process graph: branch to an unknown step, a step no path reaches, or one that reaches no end",
     """
     What: `next` branches must name steps of the same process; every step must be reachable from
-    the first step (steps follow each other in order unless `next` branches or `end: true`).
+    the first step (steps follow each other in order unless `next` branches or `end: true`), and
+    from every step some way must lead to an end step (`end: true`, or the last step without
+    `next`): a step whose branches only lead back to itself, or into a loop with no way out, is
+    reported with that loop.
     Why: the flowchart and the step table are generated from this graph; a dangling branch or an
-    orphan step is a procedure nobody can follow.
-    Fix: correct the branch target, add a branch leading to the step, or delete it.
+    orphan step is a procedure nobody can follow, and a loop with no exit is a case that never
+    closes (a general complaint that is handled again and again and never answered). Process
+    budgets (MK203) add up the paths that end: a path caught in such a loop is none.
+    Fix: correct the branch target, add a branch leading to the step, or delete it; give a step
+    in the loop a branch that leads on towards an end step.
     """,
 )
 def process_graph(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -104,6 +144,53 @@ def process_graph(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"step {p.id}/{step.id} cannot be reached from the first step {ids[0]!r}",
                     ctx.where("processes", p.id, "steps", i),
                 )
+        yield from _never_ending(ctx, p, nxt)
+
+
+def _never_ending(ctx: CheckContext, p: Process, nxt: dict[str, list[str]]) -> Iterator[Diagnostic]:
+    """MK204 for the loops no way leads out of: one finding per loop, at its first step, naming
+    the loop and the steps that lead only into it."""
+    trapped = trapped_steps(p)
+    if not trapped:
+        return
+    index = {s.id: i for i, s in enumerate(p.steps)}
+    by_id = {s.id: s for s in p.steps}
+    loops: dict[frozenset[str], list[str]] = {}
+    for loop in trapped.values():
+        members = frozenset(loop)
+        if members not in loops:
+            first = min(members, key=index.__getitem__)
+            loops[members] = trapped[first]  # the loop as seen from its first step in the file
+    ends = ", ".join(repr(s) for s, targets in nxt.items() if not targets) or "a step with end: true"
+    for members, loop in sorted(loops.items(), key=lambda kv: index[kv[1][0]]):
+        step = by_id[loop[0]]
+        how = (
+            "its only way on leads back to itself"
+            if len(members) == 1
+            else f"it is caught in the loop {' → '.join(loop)}"
+        )
+        feeders = [
+            s.id for s in p.steps if s.id not in members and frozenset(trapped.get(s.id, ())) == members
+        ]
+        if feeders:
+            verb = "leads" if len(feeders) == 1 else "lead"
+            how += f" (and {', '.join(repr(f) for f in feeders)} {verb} only there)"
+        found = "; ".join(_ways_on(by_id[sid], nxt) for sid in loop[:-1])
+        yield Diagnostic(
+            "MK204",
+            "error",
+            f"step {p.id}/{step.id} (“{step.name}”) never reaches an end step: {how}, so a case there never "
+            f"closes; expected a branch out of the loop to a step that leads to an end step ({ends}), "
+            f"found only {found}",
+            ctx.where("processes", p.id, "steps", index[step.id]),
+        )
+
+
+def _ways_on(step: Step, nxt: dict[str, list[str]]) -> str:
+    """``resolve: next → review (“处理完毕”)`` — where a step leads, as written in the data."""
+    if step.next:
+        return f"{step.id}: next → " + ", ".join(f"{b.to} (“{b.when}”)" for b in step.next)
+    return f"{step.id}: no `next`, so the step after it, {nxt[step.id][0]}"
 
 
 @rule(

@@ -137,6 +137,49 @@ class Heading:
     title: str
     line: int
     label: str | None
+    #: Whether MyST makes it a section: a heading at the top level of the chapter (not in a list,
+    #: a quote, a footnote or a directive, where it becomes a rubric). Headings read from the body
+    #: of a fence never closed count as sections (the reading the writer meant).
+    section: bool = True
+    #: 1-based column of its first character (the ``#``).
+    column: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class FootnoteDefinition:
+    """``[^label]: text`` at a 1-based line and column (of its ``[``)."""
+
+    label: str
+    line: int
+    column: int
+
+
+@dataclasses.dataclass(frozen=True)
+class UnclosedFence:
+    """A fence (```` ``` ````, ``~~~`` or ``:::``) that no closing line ends: markdown-it runs it to
+    the end of the chapter (or of the list item, quote or directive body holding it)."""
+
+    #: The opening marker as typed (```` ``` ````, ``~~~~``, ``:::``) and its info string.
+    markup: str
+    info: str
+    line: int
+    column: int
+    #: The last line the fence takes in (1-based, inclusive; ``line`` when it took nothing).
+    last_line: int
+    #: Whether it runs to the end of the chapter (else to the end of its container).
+    to_end: bool
+    #: Directive name (``code-block``, ``note``), ``""`` for a plain code fence.
+    directive: str
+    #: The headings and labels read from the text it took in (MyST prints them as its content).
+    headings: tuple[Heading, ...] = ()
+    #: The directive whose body it runs to the end of (``note``), its line and the line of the
+    #: closing fence that ends that body (0 when that one is never closed either); ``""`` else.
+    inside: str = ""
+    inside_line: int = 0
+    inside_closing: int = 0
+    #: The first line of its text made of its fence character only, but fewer of them than the
+    #: opening (``~~~`` under ``~~~~``): (1-based line, text) — the closing line meant, likely.
+    short_close: tuple[int, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +218,10 @@ class Document:
     read_problem: ReadProblem | None = None
     #: Colon fences that open no directive (a bare ``:::``): ``(line, last line)`` (MK127).
     bare_fences: tuple[tuple[int, int], ...] = ()
+    #: Fences no closing line ends (MK129); their text is read as the chapter's prose as well.
+    unclosed_fences: tuple[UnclosedFence, ...] = ()
+    #: Footnote definitions ``[^label]: …`` in document order (MK141).
+    footnotes: tuple[FootnoteDefinition, ...] = ()
     #: The first directive nested deeper than manualkit accepts (MK618); none is read below it.
     too_deep: TooDeep | None = None
 
@@ -288,6 +335,8 @@ class _Walker:
         self.blocks: list[Block] = []
         self.directives: list[DirectiveUse] = []
         self.bare_fences: list[tuple[int, int]] = []
+        self.unclosed_fences: list[UnclosedFence] = []
+        self.footnotes: list[FootnoteDefinition] = []
         self.headings: list[Heading] = []
         self.suppressions: list[Suppression] = []
         self.front_matter: tuple[str, int] | None = None
@@ -296,6 +345,13 @@ class _Walker:
         self._pending_suppressions: list[tuple[int, int, str]] = []
         #: Directives around the body being walked (never more than MAX_DIRECTIVE_DEPTH).
         self._depth = 0
+        #: Whether the text being walked is the chapter's top level (its headings are sections).
+        self._top = True
+        #: Bodies of unclosed fences being walked as prose (bounded like directives).
+        self._unclosed_depth = 0
+        #: The directives whose bodies are being walked: (name, line, 0-based end of the body,
+        #: 1-based line of the closing fence or 0).
+        self._containers: list[tuple[str, int, int, int]] = []
 
     @property
     def section(self) -> str | None:
@@ -323,7 +379,10 @@ class _Walker:
                 while self._section_stack and self._section_stack[-1][0] >= level:
                     self._section_stack.pop()
                 self._section_stack.append((level, self._pending_label))
-                self.headings.append(Heading(level, title, start + 1, self._pending_label))
+                typed = self.lines[start] if start < len(self.lines) else ""
+                column = len(typed) - len(typed.lstrip()) + 1
+                section = self._top and tok.level == 0
+                self.headings.append(Heading(level, title, start + 1, self._pending_label, section, column))
                 self._pending_label = None
                 self._add_block("heading", start, end)
             elif tok.type == "inline":
@@ -345,8 +404,15 @@ class _Walker:
                         col = self.lines[ln].index("%") + 1
                         text = "manualkit" + odd["text"]
                         self.suppressions.append(Suppression((), "", ln + 1, col, ln + 1, ln, text.strip()))
+            elif tok.type == "footnote_reference_open":
+                typed = self.lines[start] if start < len(self.lines) else ""
+                column = typed.find("[^") + 1 or 1
+                self.footnotes.append(FootnoteDefinition(str(tok.meta.get("label", "")), start + 1, column))
             elif tok.type in ("colon_fence", "fence"):
-                self._directive(tok, start, end)
+                before = len(self.headings)
+                walked = self._directive(tok, start, end)
+                if _is_unclosed(tok):
+                    self._record_unclosed(tok, start, end, walked, before)
 
     def _flush_suppressions(self, start: int, end: int) -> None:
         for line, col, rest in self._pending_suppressions:
@@ -367,12 +433,67 @@ class _Walker:
         )
         self.blocks.append(Block(kind, start + 1, end, source, masked, self.section, roles))
 
-    def _directive(self, tok: Token, start: int, end: int) -> None:
+    def _record_unclosed(self, tok: Token, start: int, end: int, walked: bool, before: int) -> None:
+        """Record a fence no closing line ends; read the text it took in as prose (unless its
+        directive's body was read already), so that the labels, roles and headings there are not
+        reported missing everywhere else: the one report is MK129's, at the fence."""
+        info = tok.info.strip()
+        m = _DIRECTIVE_INFO_RE.match(info)
+        if tok.type == "colon_fence" and not m:
+            return  # a bare ':::' that opens a fence: MK127's
+        reading = self._unclosed_depth > 0  # inside the text of an unclosed fence, read as prose
+        if not walked and tok.content.strip() and self._unclosed_depth < MAX_DIRECTIVE_DEPTH:
+            self._unclosed_depth += 1
+            top, self._top = self._top, self._top and tok.level == 0
+            self.walk(tok.content, start + 1)
+            self._top = top
+            self._unclosed_depth -= 1
+        if reading:
+            return  # an artefact of that reading (the fence's own text): one report, at that fence
+        char = tok.markup[:1]
+        short_close = next(
+            (
+                (start + 2 + k, typed.strip())
+                for k, typed in enumerate(tok.content.split("\n"))
+                if 3 <= len(typed.strip()) < len(tok.markup) and set(typed.strip()) == {char}
+            ),
+            None,
+        )
+        if char == ":":
+            short_close = None  # a shorter ':::' closes a directive inside it
+        text = self.lines[start] if start < len(self.lines) else ""
+        column = max(text.find(tok.markup), 0) + 1
+        last = end  # the last line it takes in that is not blank (1-based), else its own line
+        while last > start + 1 and not self.lines[last - 1].strip():
+            last -= 1
+        inside = ("", 0, 0)
+        if self._containers and self._containers[-1][2] == end:
+            name, line, _end, closing = self._containers[-1]
+            inside = (name, line, closing)
+        self.unclosed_fences.append(
+            UnclosedFence(
+                markup=tok.markup,
+                info=info,
+                line=start + 1,
+                column=column,
+                last_line=last,
+                to_end=end >= len(self.lines) or not any(ln.strip() for ln in self.lines[end:]),
+                directive=m["name"].lower() if m else "",
+                headings=tuple(self.headings[before:]),
+                inside=inside[0],
+                inside_line=inside[1],
+                inside_closing=inside[2],
+                short_close=short_close,
+            )
+        )
+
+    def _directive(self, tok: Token, start: int, end: int) -> bool:
+        """Record a directive; return whether its body was walked as prose."""
         m = _DIRECTIVE_INFO_RE.match(tok.info.strip())
         if not m:
             if tok.type == "colon_fence" and not tok.info.strip():
                 self.bare_fences.append((start + 1, end))
-            return
+            return False
         # Sphinx looks names up in lower case: {Note} is {note}.
         name, arg = m["name"].lower(), m["arg"].strip()
         body = tok.content.split("\n")
@@ -406,8 +527,15 @@ class _Walker:
             inner = "\n".join(body[skip:])
             if inner.strip() and self._depth < MAX_DIRECTIVE_DEPTH:  # deeper: MK618, and no RecursionError
                 self._depth += 1
+                top, self._top = self._top, False
+                closing = 0 if _is_unclosed(tok) else end
+                self._containers.append((name, start + 1, start + 1 + _content_lines(tok), closing))
                 self.walk(inner, start + 1 + skip)
+                self._containers.pop()
+                self._top = top
                 self._depth -= 1
+            return True
+        return False
 
 
 #: Directives whose body is prose in either fence: admonitions, and the cells of a {list-table}
@@ -426,6 +554,18 @@ _PROSE_FENCES = frozenset(
         "figure",
     }
 )
+
+
+def _content_lines(tok: Token) -> int:
+    """How many source lines a fence's content takes (its last line may lack a line end)."""
+    content = tok.content
+    return content.count("\n") + (1 if content and not content.endswith("\n") else 0)
+
+
+def _is_unclosed(tok: Token) -> bool:
+    """Whether no closing line ends the fence: markdown-it's token then spans the opening line and
+    its content only (a closed fence's map takes in the closing line too)."""
+    return tok.map is not None and tok.map[1] - tok.map[0] - 1 == _content_lines(tok)
 
 
 def _in_table(tokens: Sequence[Token], index: int) -> bool:
@@ -551,6 +691,8 @@ def parse_text(
         suppressions=tuple(walker.suppressions),
         read_problem=read_problem,
         bare_fences=tuple(walker.bare_fences),
+        unclosed_fences=tuple(walker.unclosed_fences),
+        footnotes=tuple(walker.footnotes),
         too_deep=first_too_deep(text),
     )
 
