@@ -64,11 +64,11 @@ def test_a_chapter_saved_as_gbk_is_one_error_and_no_sphinx_run(
     assert printed[0].startswith("manual/02-complaints.md:")
     assert "error MK003 not UTF-8 text" in printed[0] and "GBK" in printed[0]
     assert printed[2] == (
-        "manualkit: a chapter is not UTF-8 text, not rebuilt: the preview at http://127.0.0.1:8765 "
-        "still shows the last good build; save the chapter again as UTF-8"
+        "manualkit: a chapter cannot be read as text, not rebuilt: the preview at http://127.0.0.1:8765 "
+        "lists these errors until they are fixed; fix it as said above and save"
     )
     page = (html_dir / "index.html").read_text(encoding="utf-8")
-    assert "a chapter is not UTF-8 text" in page and "MK003" in page
+    assert "a chapter cannot be read as text" in page and "MK003" in page
 
     build(changed_paths=[chapter])
     assert fake.calls == []

@@ -467,7 +467,7 @@ def validate_data(root: Path, *, report_findings: bool, verbose: int, stderr: Te
     unreadable = _unreadable_chapters(project.root)
     if unreadable:
         _report(unreadable, project.root, stderr)
-        print("manualkit: a chapter is not UTF-8 text; nothing built — save it again as UTF-8", file=stderr)
+        print("manualkit: a chapter cannot be read as text (above); nothing built", file=stderr)
         return EXIT_INVALID
     if report_findings or _checker() is None:
         _report(shown, project.root, stderr, summary=False)
@@ -810,8 +810,8 @@ def serve_data_ok(root: Path, stream: TextIO, *, url: str = "", html_dir: Path |
         what, fix, title = "invalid data", "fix the errors above and save", "the data files have errors"
     else:
         shown = unreadable
-        what, fix = "a chapter is not UTF-8 text", "save the chapter again as UTF-8"
-        title = "a chapter is not UTF-8 text"
+        what, fix = "a chapter cannot be read as text", "fix it as said above and save"
+        title = "a chapter cannot be read as text"
     _report(shown, project.root, stream)
     where = f" at {url}" if url else ""
     no_build_yet = page is not None and (ours or not page.exists())
@@ -823,7 +823,8 @@ def serve_data_ok(root: Path, stream: TextIO, *, url: str = "", html_dir: Path |
 
 
 def _unreadable_chapters(root: Path) -> list[Diagnostic]:
-    """MK003 for every chapter under ``manual/`` that is not UTF-8 text (the checker's reading)."""
+    """MK003 for every chapter under ``manual/`` that cannot be read as text: not UTF-8, a control
+    character, too large (the checker's reading, :func:`manualkit.checks.source.read_chapter`)."""
     from manualkit.checks.source import ChapterReadError, chapter_paths, read_chapter
     from manualkit.diagnostics import Location
 

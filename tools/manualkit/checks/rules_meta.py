@@ -110,13 +110,15 @@ def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
     "a chapter file cannot be read",
     """
     What: a file under manual/ is not UTF-8 text (often a chapter saved as GBK/GB 18030 or
-    UTF-16 by a Windows editor), or it cannot be opened.  The finding points at the first byte
-    that is not UTF-8.  A UTF-8 byte-order mark (Windows Notepad's "UTF-8 with BOM") is fine.
+    UTF-16 by a Windows editor), holds a control character (a backspace or vertical tab pasted
+    from another program, which the DOCX cannot hold), is larger than 2 MB, or cannot be opened.
+    The finding points at the first byte that is not UTF-8, or at the control character.  A
+    UTF-8 byte-order mark (Windows Notepad's "UTF-8 with BOM") is fine.
     Why: the build cannot read the chapter; the checker reads it in the encoding it was most
     likely saved in (when that gives a chapter) so that what it defines is not reported missing
     elsewhere, but that reading is a guess.
     Fix: save the file as UTF-8 (Notepad: 另存为 → 编码 UTF-8; VS Code: "Save with Encoding" → UTF-8),
-    or fix its permissions.
+    delete the control character, split an oversized file, or fix its permissions.
     """,
     needs_data=False,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from manualkit.nesting import LITERAL_BODY_DIRECTIVES, MAX_DIRECTIVE_DEPTH, TooDeep, first_too_deep
+from manualkit.text_encoding import BOM, not_utf8, universal_newlines
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -587,57 +589,66 @@ class ChapterReadError(Exception):
         self.fallback = fallback
 
 
-_BOM = b"\xef\xbb\xbf"
+#: The largest chapter file read: the real chapters are about 10 KB; a 31 MB one made the build
+#: run for over ten minutes and take 4.5 GB.  Far above any chapter, far below harm.
+MAX_CHAPTER_BYTES = 2 * 1024 * 1024
+
+#: Characters no chapter may hold: C0 controls other than tab and line ends (a backspace or
+#: vertical tab pasted from another program).  XML forbids them, so the DOCX writer stopped with
+#: "All strings must be XML compatible" naming no file; HTML and PDF showed nothing or a box.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def read_chapter(path: Path) -> str:
-    """The text of a chapter file — the one way the checker reads ``manual/*.md``.
+    """The text of a chapter file — the one way the checker and the build read ``manual/*.md``.
 
     UTF-8, with a leading byte-order mark dropped (Windows Notepad writes one; Sphinx's default
     ``source_encoding`` is ``utf-8-sig`` too) and line ends read as ``\\n`` whatever the file uses
     (like ``open()`` in text mode).  Raises :class:`ChapterReadError` with the line and column
-    of the first byte that is not UTF-8, or the reason the file cannot be opened.
+    of the first byte that is not UTF-8 or the first control character, or the reason the file
+    cannot be opened or is too large to be a chapter.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_CHAPTER_BYTES:
+            raise ChapterReadError(
+                ReadProblem(
+                    f"the chapter is {size / 1024 / 1024:.1f} MB: expected at most "
+                    f"{MAX_CHAPTER_BYTES // 1024 // 1024} MB for one chapter file; split it or remove "
+                    "what was pasted into it by mistake",
+                    1,
+                    1,
+                )
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise ChapterReadError(ReadProblem(f"cannot read the chapter: {exc.strerror or exc}", 0, 0)) from exc
-    body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+    body = raw[len(BOM) :] if raw.startswith(BOM) else raw
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _not_utf8(body, exc) from exc
-    return _universal_newlines(text)
+        problem = not_utf8(body, exc)
+        raise ChapterReadError(
+            ReadProblem(problem.message, problem.line, problem.column), problem.fallback
+        ) from exc
+    text = universal_newlines(text)
+    control = _CONTROL.search(text)
+    if control:
+        before = text[: control.start()]
+        line = before.count("\n") + 1
+        column = control.start() - (before.rfind("\n") + 1) + 1
+        char = control.group()
+        name = unicodedata.name(char, "") or _C0_NAMES.get(ord(char), "control character")
+        message = (
+            f"control character U+{ord(char):04X} ({name}) in the text: expected printable text "
+            "(the DOCX cannot hold it); delete it — it usually comes with text pasted from another program"
+        )
+        raise ChapterReadError(ReadProblem(message, line, column), _CONTROL.sub("", text))
+    return text
 
 
-def _universal_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-
-
-def _not_utf8(body: bytes, exc: UnicodeDecodeError) -> ChapterReadError:
-    """Where the first undecodable byte is, what the file probably is instead, and its best reading."""
-    before = _universal_newlines(body[: exc.start].decode("utf-8"))
-    line = before.count("\n") + 1
-    column = len(before) - (before.rfind("\n") + 1) + 1
-    guess, fallback = _guess_encoding(body)
-    message = (
-        f"not UTF-8 text: expected UTF-8, found byte 0x{body[exc.start]:02X}"
-        + (f" (the file seems to be saved as {guess})" if guess else "")
-        + "; save the file as UTF-8 (Notepad: 另存为 → 编码 UTF-8)"
-    )
-    return ChapterReadError(ReadProblem(message, line, column), _universal_newlines(fallback))
-
-
-def _guess_encoding(body: bytes) -> tuple[str | None, str]:
-    """The encoding a Windows editor most likely saved ``body`` in, and the text read that way."""
-    candidates = ["utf-16"] if body.startswith((b"\xff\xfe", b"\xfe\xff")) else []
-    for encoding in (*candidates, "gb18030"):
-        try:
-            text = body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return ("UTF-16" if encoding == "utf-16" else "GBK/GB 18030"), text.lstrip("\ufeff")
-    return None, body.decode("utf-8", errors="replace")
+#: Names of the C0 controls (``unicodedata`` has none for them).
+_C0_NAMES = {0: "NULL", 8: "BACKSPACE", 11: "LINE TABULATION", 12: "FORM FEED", 27: "ESCAPE"}
 
 
 def chapter_paths(manual_dir: Path) -> list[Path]:
