@@ -1,4 +1,5 @@
-"""MK501–MK504: every chapter names its owner role and its next review date, and nothing else."""
+"""MK501–MK505: every chapter names its owner role and its next review date, and nothing else;
+no file changes MyST's configuration."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
 from manualkit.checks.source import Document
 from manualkit.diagnostics import Diagnostic, Location
+from manualkit.myst_file_config import refusal_message, refused_settings
 
 
 def _chapters(ctx: CheckContext) -> list[object]:
@@ -123,6 +125,31 @@ def front_matter_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"(or Sphinx's {', '.join(_SPHINX_KEYS)}){_did_you_mean(key, _ALLOWED_KEYS)}",
                 Location(doc.path, line, 1),
             )
+
+
+@rule(
+    "MK505",
+    "error",
+    "front matter changes MyST's configuration",
+    """
+    What: a chapter's front matter may give MyST only `html_meta` under `myst:`; any other setting
+    there (`enable_extensions`, `disable_syntax`, `substitutions` …) is refused, in every file
+    under manual/ (index.md included).
+    Why: MyST lets a file replace the project's settings: `disable_syntax: []` turned raw HTML, and
+    so working `<script>`, back on in the site, and substitutions run templates that can execute
+    commands on the build machine.  Sources are untrusted; the build refuses the chapter too.
+    Fix: remove the setting; what the manual needs is configured once, in conf.py.
+    """,
+    needs_data=False,
+)
+def file_level_myst_settings(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        if doc.front_matter_problem is not None:
+            continue
+        refused = refused_settings(doc.front_matter)
+        if refused:
+            line = doc.front_matter_lines.get("myst", 1)
+            yield Diagnostic("MK505", "error", refusal_message(refused), Location(doc.path, line, 1))
 
 
 #: Front-matter keys manualkit reads, and those Sphinx and MyST read.

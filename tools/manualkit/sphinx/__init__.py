@@ -34,6 +34,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.unique_ids")  # furo's table wrappers copy the table's ids
     app.setup_extension("manualkit.sphinx.label_columns")  # short row labels stay on one line
     app.setup_extension("manualkit.sphinx.nesting_guard")  # directives nested too deep: file and line
+    app.setup_extension("manualkit.sphinx.file_config_guard")  # no file-level MyST settings
     app.setup_extension("manualkit.sphinx.numbered_refs")  # "见“4.2.3 监管期限”" on the site too
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
