@@ -1812,3 +1812,21 @@ def test_a_bare_colon_line_that_opens_a_fence_is_an_error(tmp_path: Path) -> Non
     good = "::::{warning}\n注意：\n\n:::{note}\n说明。\n:::\n::::\n\n## 之后的标题\n\n正文。"
     chapter.write_text(text.replace(text[text.index(":::{warning}") :], good + "\n"), encoding="utf-8")
     assert not run_checks(root, today=TODAY, select=["MK127"]).diagnostics
+
+
+def test_house_style_applies_to_the_data_the_outputs_print(tmp_path: Path) -> None:
+    """A form's note is printed as the manual's text: "须尽快" there passed the rules that read
+    every chapter's 须 and 尽快."""
+    root = make_project(tmp_path)
+    forms = root / "data" / "forms.yaml"
+    text = forms.read_text(encoding="utf-8")
+    start = text.index("  notes:")
+    line = text[:start].count("\n") + 2  # the first note's line
+    forms.write_text(
+        text[:start] + "  notes:\n    - 受理后须尽快告知客户。\n" + text[start + 9 :], encoding="utf-8"
+    )
+    report = run_checks(root, today=TODAY, select=["MK602"], ignore=NOT_OURS)
+    found = sorted((d.location.path, d.location.line, d.message) for d in report.diagnostics)
+    assert [(path, at) for path, at, _ in found] == [("data/forms.yaml", line)] * 2, found
+    assert any("[House.Obligation]" in m and "(printed by form F-" in m for _, _, m in found)
+    assert any("[House.VagueTime]" in m for _, _, m in found)

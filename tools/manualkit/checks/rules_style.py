@@ -59,8 +59,9 @@ def _style_text(block: Block) -> str:
     What: the house style's Vale `substitution` rules: one term per concept (客户 not 顾客, 工作日
     not 工作天, 账户 not 帐户, current regulator names …). Severity follows the rule's `level`.
     Rules are evaluated with Vale's semantics (tokens are regexes, `nonword: true` for Chinese
-    because Vale's \\b is ASCII-only, `ignorecase`, `level`), on prose only (roles and code are
-    not text).
+    because Vale's \\b is ASCII-only, `ignorecase`, `level`), on prose (roles and code are not
+    text) and on the data the outputs print (form notes and fields, checklist items, process
+    steps, SLA names), reported at the data field.
     Why: a customer-facing manual that says 顾客 in one chapter and 客户 in another reads as two
     documents; auditors ask whether they are different things.
     Fix: use the suggested term.
@@ -83,6 +84,21 @@ def vale_rules(ctx: CheckContext) -> Iterator[Diagnostic]:
                 yield Diagnostic(
                     code, vrule.severity, f"[{vrule.name}] {m.message}", Location(doc.path, line, col)
                 )
+    # The data the outputs print (form notes, checklist items, process steps, SLA names) is read
+    # as the manual's text: 须 in a form's note reads as the prose's 须 does.
+    if config.rules:
+        from manualkit.checks.printed import printed_texts
+
+        for printed in printed_texts(ctx):
+            for vrule in config.rules:
+                code = "MK601" if vrule.extends == "substitution" else "MK602"
+                for m in vrule.find(printed.text):
+                    yield Diagnostic(
+                        code,
+                        vrule.severity,
+                        f"[{vrule.name}] {m.message} (printed by {printed.owner})",
+                        printed.location,
+                    )
 
 
 #: autocorrect's rule names (2.x) and the severities .autocorrectrc may give them.
