@@ -22,7 +22,7 @@ from typing import Any
 import pydantic
 
 from manualkit.models import DATA_RULE
-from manualkit.yamlsource import NodeInfo, YamlPath
+from manualkit.yamlsource import EXCERPT_CHARS, NodeInfo, YamlPath, excerpt
 
 _PATTERN_WORDS: dict[str, str] = {
     r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$": "an id of lowercase words joined by dots or dashes "
@@ -91,12 +91,20 @@ def model_at(model: type[pydantic.BaseModel], path: YamlPath) -> type[pydantic.B
 
 
 def suggest(value: str, options: Sequence[str]) -> str:
+    if len(value) > EXCERPT_CHARS:  # nobody misspells an option that badly
+        return ""
     guess = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
     return f" (did you mean {guess[0]!r}?)" if guess else ""
 
 
 def describe_found(value: Any, info: NodeInfo | None) -> str:
-    """How a found value reads in a message: ``'workdays'``, ``1.0``, ``a mapping``, ``nothing``."""
+    """How a found value reads in a message: ``'workdays'``, ``1.0``, ``a mapping``, ``nothing``.
+
+    Every ``found …`` of a DATA message is worded here, and never quotes more than
+    :data:`~manualkit.yamlsource.EXCERPT_CHARS` characters of the value (see
+    :func:`~manualkit.yamlsource.excerpt`): a data file may be anything (a symbolic link to
+    /etc/passwd was once printed whole), and build logs are published.
+    """
     if value is None:
         return "nothing (an empty value)"
     if isinstance(value, dict):
@@ -104,7 +112,7 @@ def describe_found(value: Any, info: NodeInfo | None) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, str):
-        return repr(value)
+        return excerpt(value)
     if info is not None and info.text is not None:
         kind = "date" if isinstance(value, dt.date) else type(value).__name__
         if isinstance(value, bool):
@@ -113,8 +121,13 @@ def describe_found(value: Any, info: NodeInfo | None) -> str:
             kind = "integer"
         elif kind == "float":
             kind = "number"
-        return f"{kind} {info.text}"
-    return repr(value)
+        return f"{kind} {_shortened(info.text)}"
+    return _shortened(repr(value))
+
+
+def _shortened(text: str) -> str:
+    """A number or date as written (``1.0``), cut like :func:`excerpt` when it is long."""
+    return text if len(text) <= EXCERPT_CHARS else f"{text[:EXCERPT_CHARS]}… ({len(text)} characters)"
 
 
 def real_path(raw: Any, loc: tuple[Any, ...]) -> YamlPath:
@@ -224,7 +237,7 @@ def describe_value_error(error: Mapping[str, Any], info: NodeInfo | None) -> str
         message = f"expected {_TYPE_WORDS[kind]}, found {found}"
         quotable = value is not None and not isinstance(value, dict | list)
         if kind == "string_type" and info is not None and info.plain and info.text and quotable:
-            message += f" (quote it: '{info.text}')"
+            message += f" (quote it: '{info.text}')" if len(info.text) <= EXCERPT_CHARS else " (quote it)"
         return message
     return f"{error.get('msg', 'invalid value')}, found {found}"
 
@@ -241,4 +254,6 @@ def unknown_key_message(model: type[pydantic.BaseModel], path: YamlPath) -> str:
     """``unknown key 'duraton' (did you mean 'duration'?)`` for a key at ``path`` inside ``model``."""
     key = str(path[-1])
     owner = model_at(model, path[:-1])
-    return f"unknown key {key!r}" + (suggest(key, list(owner.model_fields)) if owner is not None else "")
+    return f"unknown key {excerpt(key)}" + (
+        suggest(key, list(owner.model_fields)) if owner is not None else ""
+    )

@@ -58,7 +58,23 @@ from manualkit.dataschema import (
 from manualkit.diagnostics import Diagnostic, Location, Severity, SourceError, has_errors, sort_diagnostics
 from manualkit.models import DATA_FILES, DATA_RULE, HOLIDAYS_FILE, HolidaySchedule, ManualData, ManualMeta
 from manualkit.text_encoding import BOM, not_utf8
-from manualkit.yamlsource import NodeInfo, YamlDocument, YamlPath, format_path, read_yaml
+from manualkit.yamlsource import (
+    MAX_DEPTH,
+    MAX_TEXT_CHARS,
+    NodeInfo,
+    YamlDocument,
+    YamlPath,
+    excerpt,
+    format_path,
+    label_text,
+    read_yaml,
+)
+
+#: The largest data file read, in bytes, checked before parsing.  The real data files are a few
+#: tens of KB (data/forms.yaml, the largest, 24 KB) and the 50× benchmark manual's largest is
+#: 1.2 MB; a 31 MB file (one 10-million-character definition) made ``build all`` run for over ten
+#: minutes in 4.5 GB.  4 MB leaves room for a manual many times the real one.
+MAX_FILE_BYTES = 4 * 2**20
 
 #: Loader diagnostic codes: ``code → (summary, explanation)`` (shown by ``--explain``-style help).
 DATA_CODES: dict[str, tuple[str, str]] = {
@@ -69,7 +85,8 @@ DATA_CODES: dict[str, tuple[str, str]] = {
         "method in full-width mode) or a no-break space (U+00A0) used for indentation is named at its "
         "line and column, each one. An unclosed quote is reported at the opening quote and a "
         "key without ': ' at its own line; otherwise the position is where the YAML parser gave up, and "
-        "the mistake is often just above.",
+        "the mistake is often just above. Lists and mappings nested more than "
+        f"{MAX_DEPTH} levels deep are refused at the first list or mapping too deep.",
     ),
     "DATA002": (
         "wrong value",
@@ -79,7 +96,9 @@ DATA_CODES: dict[str, tuple[str, str]] = {
         "it opens, at 24:00 at the latest), a percentage outside 0–100, a regulation effective before it "
         "was issued or superseded/repealed without superseded_by, a choice field with fewer than 2 "
         "choices or choices on another type of field, a make-up working day (调休上班) that is not a "
-        "Saturday or Sunday.",
+        "Saturday or Sunday. Or it is text the outputs cannot hold: a control character (U+0001 …, "
+        'typed as a YAML escape such as "\\x01"; TAB and line breaks are fine) or U+FFFE/U+FFFF, '
+        f"named with its place in the text; or text longer than {MAX_TEXT_CHARS} characters.",
     ),
     "DATA003": (
         "unknown key",
@@ -110,7 +129,9 @@ DATA_CODES: dict[str, tuple[str, str]] = {
         "entries refer to is missing or empty (one error at that file, naming the references). A file "
         "that is not UTF-8 is reported at the line and column of its first bad byte, with the encoding "
         "it seems to be saved in (GBK/GB 18030, UTF-16) — save it again as UTF-8 — or the text pasted "
-        "into it from a GBK file, to retype.",
+        "into it from a GBK file, to retype. A data file larger than "
+        f"{MAX_FILE_BYTES // 2**20} MB, or a symbolic link leading outside the project "
+        "(data/glossary.yaml → /etc/passwd), is refused without being read: the build log would print it.",
     ),
     "DATA010": (
         "unknown data file",
@@ -127,6 +148,10 @@ DATA_CODES: dict[str, tuple[str, str]] = {
 }
 
 _KNOWN_SUFFIXES = (".yaml", ".yml")
+
+#: The longest message a load reports, in characters (a safety net: values are quoted as
+#: excerpts, see ``yamlsource.excerpt``, so no message comes near it).
+MAX_MESSAGE_CHARS = 1000
 
 #: Weekday names for messages, independent of the locale (``date.weekday()`` order).
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -311,12 +336,38 @@ class _LoadRun:
     def display(self, path: Path) -> str:
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except (ValueError, OSError):
+        except (ValueError, OSError, RuntimeError):  # outside the root; a symbolic link loop
             return path.as_posix()
+
+    def link_display(self, path: Path) -> str:
+        """``data/glossary.yaml`` for a file that is a link: where it sits, not where it leads."""
+        return f"{self.display(path.parent)}/{path.name}"
+
+    def inside(self, path: Path, what: str, kind: str = "file") -> tuple[Path | None, str | None]:
+        """``(real path, None)`` when ``path`` really lies inside the project root, else ``(None,
+        why it is not read)``.
+
+        A symbolic link (or a linked folder on the way) could lead to /etc/passwd or a key file:
+        its text would be printed in a published build log (as "found …") or put in the manual.
+        """
+        try:
+            real, root = path.resolve(), self.root.resolve()
+        except (OSError, RuntimeError):
+            return None, f"cannot read {what}: a symbolic link loop"
+        if real.is_relative_to(root):
+            return real, None
+        if kind == "folder":  # the CLI passes the data directory resolved: a link or conf.py led there
+            how = f"it is {real}, outside the project (a symbolic link, or manualkit_data_dir in conf.py)"
+        else:
+            how = f"a symbolic link leads it to {real}, outside the project"
+        fix = "copy it in instead of linking it"
+        return None, f"refusing to read {what}: {how}; expected a {kind} inside the project ({fix})"
 
     def add(
         self, code: str, message: str, file: str, line: int = 0, column: int = 0, severity: Severity = "error"
     ) -> None:
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = f"{message[:MAX_MESSAGE_CHARS]}… (message cut at {MAX_MESSAGE_CHARS} characters)"
         self.diags.append(Diagnostic(code, severity, message, Location(file, line, column)))
 
     def add_at(
@@ -340,6 +391,8 @@ class _LoadRun:
     def load(self) -> tuple[ManualData | None, list[Diagnostic]]:
         if not self.data_dir.is_dir():
             self.add("DATA009", "data directory not found", self.display(self.data_dir))
+            return None, self.diags
+        if self.refuse_data_dir():
             return None, self.diags
         sources = {**DATA_FILES, _HOLIDAYS: HOLIDAYS_FILE}
         files = [fd for fd in (self.read(name, file) for name, file in sources.items()) if fd is not None]
@@ -374,6 +427,8 @@ class _LoadRun:
         """:func:`load_holidays`: data/holidays.yaml only, with the checks of a full load."""
         if not self.data_dir.is_dir():
             return (), []
+        if self.refuse_data_dir():
+            return (), self.diags
         fd = self.read(_HOLIDAYS, HOLIDAYS_FILE)
         if fd is None:
             return (), sort_diagnostics(self.diags)
@@ -381,8 +436,20 @@ class _LoadRun:
         self.validate(fd)
         return self.calendar_rules(fd), sort_diagnostics(self.diags)
 
+    def refuse_data_dir(self) -> bool:
+        """One error, not one per file, when the data directory itself lies outside the project."""
+        _, refused = self.inside(self.data_dir, "the data directory", "folder")
+        if refused is not None:
+            self.add("DATA009", refused, self.display(self.data_dir))
+        return refused is not None
+
     def read(self, collection: str, file_name: str) -> _FileData | None:
         path = self.data_dir / file_name
+        real, refused = self.inside(path, "this file")
+        if refused is not None and (path.is_symlink() or path.exists()):
+            self.broken.add(collection)
+            self.add("DATA009", refused, self.link_display(path), 1, 1)
+            return None
         shown = self.display(path)
         if path.is_dir():
             self.broken.add(collection)
@@ -393,10 +460,17 @@ class _LoadRun:
                 self.add("DATA009", "missing: the manual's title, number, version and dates live here", shown)
             return None
         try:
-            raw = path.read_bytes()
+            assert real is not None  # an existing file inside the project
+            with real.open("rb") as stream:  # the file checked above: not the link, which could change
+                size = os.fstat(stream.fileno()).st_size
+                raw = stream.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
         except OSError as exc:
             self.broken.add(collection)
             self.add("DATA009", f"cannot read: {exc.strerror}", shown)
+            return None
+        if size > MAX_FILE_BYTES or len(raw) > MAX_FILE_BYTES:
+            self.broken.add(collection)
+            self.add("DATA009", _too_large_message(max(size, len(raw))), shown, 1, 1)
             return None
         body = raw[len(BOM) :] if raw.startswith(BOM) else raw
         try:
@@ -657,7 +731,7 @@ class _LoadRun:
                     fd,
                     "DATA011",
                     path,
-                    f"duplicate {what} {text!r} (first at line {line}{whose}): expected a {key} no "
+                    f"duplicate {what} {excerpt(text)} (first at line {line}{whose}): expected a {key} no "
                     f"other entry of {fd.display} has",
                 )
 
@@ -667,7 +741,8 @@ class _LoadRun:
         for path, value, first in duplicates(entries, key):
             info = fd.doc.info(first)
             line = info.line if info else 0
-            self.add_at(fd, "DATA007", path, f"duplicate {key} {value!r} in {what} (first at line {line})")
+            message = f"duplicate {key} {excerpt(value)} in {what} (first at line {line})"
+            self.add_at(fd, "DATA007", path, message)
 
     def references(self, files: dict[str, _FileData]) -> None:
         ids = {
@@ -709,7 +784,7 @@ class _LoadRun:
         self.add(
             "DATA009",
             f"{state}, but {len(uses)} reference(s) in {', '.join(sources)} name {WHAT[target]}s "
-            f"(first: {shown}:{line}:{column} {value!r}): restore the file",
+            f"(first: {shown}:{line}:{column} {excerpt(value)}): restore the file",
             self.display(file),
             *((1, 1) if fd is not None else ()),
         )
@@ -729,10 +804,21 @@ class _LoadRun:
         self, fd: _FileData, path: YamlPath, value: Any, known: list[str], what: str, where: str
     ) -> None:
         if isinstance(value, str) and value not in known and not self.already_reported(fd, path):
-            self.add_at(fd, "DATA008", path, dangling_message(value, known, what, where))
+            # The id is quoted once, as repr(value): an excerpt of it when long (see yamlsource.excerpt).
+            message = dangling_message(value, known, what, where).replace(repr(value), excerpt(value), 1)
+            self.add_at(fd, "DATA008", path, message)
 
 
 # --------------------------------------------------------------------------- small helpers
+
+
+def _too_large_message(size: int) -> str:
+    """DATA009 for a file over :data:`MAX_FILE_BYTES`: its size and the limit, never its text."""
+    return (
+        f"file too large: expected at most {MAX_FILE_BYTES // 2**20} MB ({MAX_FILE_BYTES} bytes), "
+        f"found {size / 2**20:.1f} MB ({size} bytes); not read (a manual's data files are a few "
+        "tens of KB: is this the right file?)"
+    )
 
 
 def _entry_id(value: Any, path: YamlPath) -> str | None:
@@ -741,7 +827,7 @@ def _entry_id(value: Any, path: YamlPath) -> str | None:
         entry = value[path[0]]
         entry_id = entry.get("id") if isinstance(entry, dict) else None
         if isinstance(entry_id, str) and entry_id.strip():
-            return entry_id.strip()
+            return label_text(entry_id.strip())
     return None
 
 
@@ -812,7 +898,7 @@ def entry_path_label(collection: str, value: Any, path: YamlPath) -> str:
         entry = value[path[0]]
         entry_id = entry.get("id") if isinstance(entry, dict) else None
         if isinstance(entry_id, str) and entry_id.strip():
-            return f"{shown} ({entry_id.strip()})"
+            return f"{shown} ({label_text(entry_id.strip())})"
         year = entry.get("year") if collection == _HOLIDAYS and isinstance(entry, dict) else None
         if isinstance(year, int) and not isinstance(year, bool):
             return f"{shown} ({year})"

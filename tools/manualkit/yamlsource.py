@@ -38,6 +38,27 @@ NodeKind = Literal["scalar", "mapping", "sequence"]
 #: A node budget: aliases can make a tiny file expand to billions of values ("billion laughs").
 MAX_NODES = 50_000
 
+#: How deep lists and mappings may nest (the root mapping or list is level 1).  The deepest real
+#: data (a process's step's branches in data/processes.yaml) has 6 levels; 50 is far above any
+#: data a writer means, and far below what Python's recursion limit (1000 frames) allows every
+#: recursive walk of a value — :meth:`_Converter.convert` (2 frames a level), ``dataschema.leaves``,
+#: pydantic's validation — even when the loader itself runs deep inside Sphinx's stack.  Deeper
+#: nesting (``[[[[…]]]]``, 500–999 levels got through libyaml's own limit of 1000) is refused.
+MAX_DEPTH = 50
+
+#: The longest text value (or key) accepted, in characters.  The longest real value is 253
+#: characters (a revision's summary); 20 000 is a long chapter's worth of text in one value,
+#: while one 10-million-character definition kept ``build all`` busy for over ten minutes.
+MAX_TEXT_CHARS = 20_000
+
+#: How much of a value a message quotes (see :func:`excerpt`).
+EXCERPT_CHARS = 60
+
+#: Characters XML 1.0 cannot hold (the DOCX and HTML outputs are XML): C0 control characters other
+#: than TAB, LF and CR, halves of surrogate pairs, and the noncharacters U+FFFE and U+FFFF.  The
+#: YAML reader refuses them typed into a file; a double-quoted escape (``"\x01"``) brings them in.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -63,13 +84,19 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _PLAIN_TAG = "tag:manualkit,2026:plain"
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """The safe (libyaml) loader with YAML 1.1 implicit typing switched off.
+class _TooDeep(yaml.composer.ComposerError):
+    """Lists and mappings nested beyond :data:`MAX_DEPTH` while composing (pure-Python composer)."""
+
+
+class _Rules:
+    """What :class:`_Loader` changes in the safe loader it is built on (libyaml's or PyYAML's).
 
     Implicit resolution is the part of composing that is both slow (a regex per scalar) and
     surprising (``no`` → false); untagged plain scalars get ``_PLAIN_TAG`` and are resolved by
     :meth:`_Converter._scalar`, while an explicit tag (``!!str 010``) is kept as written.
     """
+
+    _levels = 0
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
@@ -77,6 +104,31 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         if kind is yaml.SequenceNode:
             return _SEQ_TAG
         return _MAP_TAG
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """PyYAML's composer recurses once a level (libyaml's composer does not call this): stop it
+        at :data:`MAX_DEPTH` levels, before Python's recursion limit."""
+        event = self.peek_event()  # type: ignore[attr-defined]
+        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
+        if collection and self._levels >= MAX_DEPTH:
+            raise _TooDeep(None, None, _too_deep_message(None), event.start_mark)
+        self._levels += collection
+        try:
+            return super().compose_node(parent, index)  # type: ignore[misc, no-any-return]
+        finally:
+            self._levels -= collection
+
+
+class _Loader(_Rules, _BaseLoader):  # type: ignore[misc]
+    """The safe (libyaml) loader with YAML 1.1 implicit typing switched off (see :class:`_Rules`)."""
+
+
+def _too_deep_message(levels: int | None) -> str:
+    found = f"{levels} levels deep" if levels is not None else f"more than {MAX_DEPTH} levels deep"
+    return (
+        f"lists and mappings nested {found}; at most {MAX_DEPTH} levels are allowed "
+        f"(level {MAX_DEPTH + 1} starts here)"
+    )
 
 
 @dataclasses.dataclass(slots=True)
@@ -127,15 +179,61 @@ class YamlDocument:
         return (), None
 
 
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` quoted for a message (``repr``), cut to ``limit`` characters when longer.
+
+    A message never quotes a whole value: a data file may hold anything (a secret pasted by
+    mistake, a million characters) and build logs are published.  ``'root:x:0:0:…'… (3012
+    characters)``: the start, to recognise the value, and its length.
+    """
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
+
+
+def not_xml_text(text: str) -> str | None:
+    """Why ``text`` cannot be written to XML (its first character XML 1.0 forbids), or ``None``.
+
+    ``found U+0001 (a control character) at character 7, after '客户信息变更'``: the character,
+    what it is, and where it sits in the value.
+    """
+    found = _NOT_XML.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    if "\ud800" <= char <= "\udfff":
+        what = "half of a surrogate pair, not a character"
+    elif char in "\ufffe\uffff":
+        what = "a noncharacter"
+    else:
+        what = "a control character"
+    before = text[: found.start()]
+    after = f", after {excerpt(before[-20:], 20)}" if before else ", at its start"
+    more = len(_NOT_XML.findall(text)) - 1
+    others = f" (and {more} more)" if more else ""
+    return f"U+{ord(char):04X} ({what}) at character {found.start() + 1}{after}{others}"
+
+
+def label_text(text: str) -> str:
+    """``text`` as it may stand unquoted in a message (a key, an id), else quoted by :func:`excerpt`:
+    a control character (an ANSI escape in a CI log) or a 20 000-character key is never printed."""
+    return text if len(text) <= EXCERPT_CHARS and text.isprintable() else excerpt(text)
+
+
+#: A path longer than this many parts is shown with its middle left out (see :func:`format_path`).
+_PATH_PARTS_SHOWN = 10
+
+
 def format_path(path: YamlPath) -> str:
-    """``("slas", 3, "duration")`` → ``slas[3].duration``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
+    """``("slas", 3, "duration")`` → ``slas[3].duration``; a path nested deep (a value
+    refused for its depth) keeps its first and last parts: ``x[0][0][0][0][0][0]…[0][0][0]``."""
+    parts = [
+        f"[{part}]" if isinstance(part, int) else f"{'.' if index else ''}{label_text(part)}"
+        for index, part in enumerate(path)
+    ]
+    if len(parts) > _PATH_PARTS_SHOWN:
+        parts[_PATH_PARTS_SHOWN - 3 : -3] = ["…"]
+    return "".join(parts)
 
 
 def read_yaml(text: str) -> YamlDocument:
@@ -146,6 +244,10 @@ def read_yaml(text: str) -> YamlDocument:
     ]
     try:
         root = yaml.compose(text, Loader=_Loader)
+    except _TooDeep as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return YamlDocument(None, {}, [YamlProblem("DATA001", str(exc.problem), line, column)])
     except yaml.YAMLError as exc:
         message, line, column = describe_yaml_error(exc, text)
         if odd and (odd[0].line, odd[0].column) == (line, column):
@@ -375,7 +477,7 @@ def _missing_separator(exc: yaml.MarkedYAMLError, text: str, lines: list[str]) -
     else:
         hint = "YAML needs a space after ':'; use ': '"
     return (
-        f"no ': ' after the key {key!r}, so YAML reads the line as text: {hint}",
+        f"no ': ' after the key {excerpt(key)}, so YAML reads the line as text: {hint}",
         line + 1,
         found.start(1) + 1,
     )
@@ -457,6 +559,11 @@ class _Converter:
             return None
         mark = node.start_mark
         line, column = mark.line + 1, mark.column + 1
+        if len(path) >= MAX_DEPTH and isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            # ``path`` has one part per enclosing list or mapping: this one is level MAX_DEPTH + 1.
+            levels = len(path) + _levels_in(node)
+            self.problem("DATA001", _too_deep_message(levels), node, path)
+            return None
         if isinstance(node, yaml.MappingNode):
             self.nodes[path] = NodeInfo(line, column, "mapping", key_line, key_column)
             self._active.add(id(node))
@@ -467,7 +574,9 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             self.nodes[path] = NodeInfo(line, column, "sequence", key_line, key_column)
             if node.tag != _SEQ_TAG:
-                self.problem("DATA006", f"unsupported YAML tag {node.tag!r}: write a plain list", node, path)
+                self.problem(
+                    "DATA006", f"unsupported YAML tag {excerpt(node.tag)}: write a plain list", node, path
+                )
             self._active.add(id(node))
             try:
                 return [self.convert(item, (*path, index), 0, 0) for index, item in enumerate(node.value)]
@@ -478,9 +587,36 @@ class _Converter:
         self.nodes[path] = NodeInfo(line, column, "scalar", key_line, key_column, str(node.value), plain)
         return self._scalar(node, path, plain)
 
+    def text_problems(self, text: str, node: yaml.Node, path: YamlPath, what: str) -> bool:
+        """Report a text (a value, or a key: ``what="a key"``) too long, or with a character XML forbids.
+
+        Returns whether a problem was reported.
+        """
+        if len(text) > MAX_TEXT_CHARS:
+            self.problem(
+                "DATA002",
+                f"expected {what} of at most {MAX_TEXT_CHARS} characters, found {len(text)} characters",
+                node,
+                path,
+            )
+            return True
+        wrong = not_xml_text(text)
+        if wrong is not None:
+            self.problem(
+                "DATA002",
+                f"expected {what} without control characters, found {wrong}: remove it "
+                "(the DOCX and HTML outputs cannot hold it)",
+                node,
+                path,
+            )
+            return True
+        return False
+
     def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
         if node.tag != _MAP_TAG:
-            self.problem("DATA006", f"unsupported YAML tag {node.tag!r}: write a plain mapping", node, path)
+            self.problem(
+                "DATA006", f"unsupported YAML tag {excerpt(node.tag)}: write a plain mapping", node, path
+            )
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -491,6 +627,8 @@ class _Converter:
                 continue
             key = str(key_node.value)
             key_mark = key_node.start_mark
+            if self.text_problems(key, key_node, (*path, key), "a key"):
+                continue
             if not key_node.style and key == "<<":
                 self.problem(
                     "DATA006", "merge keys ('<<') are not supported: write the keys out", key_node, path
@@ -502,7 +640,8 @@ class _Converter:
             if key in first_seen:
                 self.problem(
                     "DATA005",
-                    f"duplicate key {key!r} (first at line {first_seen[key]}); YAML would keep only the last",
+                    f"duplicate key {excerpt(key)} (first at line {first_seen[key]}); "
+                    "YAML would keep only the last",
                     key_node,
                     (*path, key),
                 )
@@ -513,6 +652,8 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath, plain: bool) -> Any:
         text = str(node.value)
+        if self.text_problems(text, node, path, "text"):
+            return text
         first, last = node.start_mark.line, node.end_mark.line
         if last > first and node.style != "|":  # folded: line breaks became spaces
             text = join_folded_lines(text, self._lines[first : last + 1])
@@ -520,7 +661,7 @@ class _Converter:
         if tag == _STR_TAG:
             return text  # quoted, a block scalar, or tagged !!str: the writer asked for text
         if not plain or tag != _PLAIN_TAG:
-            self.problem("DATA006", f"unsupported YAML tag {tag!r}: remove the tag", node, path)
+            self.problem("DATA006", f"unsupported YAML tag {excerpt(tag)}: remove the tag", node, path)
             return text
         lowered = text.lower()
         if text in _NULLS:
@@ -545,10 +686,12 @@ class _Converter:
                 self.problem("DATA002", f"number too large ({len(text)} digits)", node, path)
                 return text
         if _LEADING_ZERO.fullmatch(text):
+            fix = f"write {_without_leading_zeros(text)}, or quote it ('{text}') if it is text"
+            if len(text) > EXCERPT_CHARS:
+                fix = "remove the leading zeros, or quote it if it is text"
             self.problem(
                 "DATA006",
-                f"integer with a leading zero {text!r} (YAML 1.1 reads it as octal): "
-                f"write {_without_leading_zeros(text)}, or quote it ('{text}') if it is text",
+                f"integer with a leading zero {excerpt(text)} (YAML 1.1 reads it as octal): {fix}",
                 node,
                 path,
             )
@@ -556,9 +699,11 @@ class _Converter:
         if _FLOAT.fullmatch(text):
             return float(text)
         if _OTHER_NUMBER.fullmatch(text):
+            quoted = f"('{text}') " if len(text) <= EXCERPT_CHARS else ""
             self.problem(
                 "DATA006",
-                f"ambiguous number {text!r}: write a plain decimal number, or quote it ('{text}') for text",
+                f"ambiguous number {excerpt(text)}: write a plain decimal number, "
+                f"or quote it {quoted}for text",
                 node,
                 path,
             )
@@ -567,11 +712,35 @@ class _Converter:
             try:
                 stamp = self._timestamps.construct_yaml_timestamp(node)
             except (ValueError, TypeError, AttributeError):
-                self.problem("DATA002", f"expected a valid date YYYY-MM-DD, found {text!r}", node, path)
+                self.problem(
+                    "DATA002", f"expected a valid date YYYY-MM-DD, found {excerpt(text)}", node, path
+                )
                 return text
             assert isinstance(stamp, dt.date)
             return stamp
         return text
+
+
+def _levels_in(node: yaml.Node) -> int:
+    """How many levels of lists and mappings ``node`` holds (0 for a scalar), without recursion:
+    it is asked about a node nested too deep to walk recursively.  A mapping's keys do not count
+    (a list or mapping as key is refused anyway), nor does an alias back to an enclosing node."""
+    levels: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        if not isinstance(current, yaml.MappingNode | yaml.SequenceNode):
+            continue
+        children = (
+            [value for _, value in current.value] if isinstance(current, yaml.MappingNode) else current.value
+        )
+        if done:
+            levels[id(current)] = 1 + max((levels.get(id(child), 0) for child in children), default=0)
+        elif id(current) not in levels:
+            levels[id(current)] = 0  # in progress: an alias back to it adds nothing
+            stack.append((current, True))
+            stack.extend((child, False) for child in children)
+    return levels.get(id(node), 0)
 
 
 def _without_leading_zeros(text: str) -> str:

@@ -121,7 +121,7 @@ def on_builder_inited(app: Sphinx) -> None:
     root = Path(app.confdir)
     data_dir = project_path(app, app.config.manualkit_data_dir)
     try:
-        data, diagnostics = load_data(data_dir)
+        data, diagnostics = load_data(data_dir, root=root)  # a data folder linked outside is refused
     except SourceError as exc:
         data, diagnostics = None, exc.diagnostics
     for diagnostic in diagnostics:
