@@ -680,14 +680,15 @@ def test_build_all_publishes_its_outputs_together_or_not_at_all(
     outputs = [p for name in ("html", "pdf", "docx") for p in (project / "build" / name).glob("*.*")]
     published = {p: p.read_bytes() for p in outputs if p.suffix != ".json"}
     replace_in_file(project / "data" / "slas.yaml", "value: 7,", "value: 6,")
-    (project / "manual" / "broken.svg").write_text("<svg><rect", encoding="utf-8")
+    # A picture the site shows but Word does not take (an unreadable SVG is refused by every build).
+    (project / "manual" / "broken.webp").write_bytes(b"RIFF\0\0\0\0WEBPVP8 ")
     with (project / "manual" / "01-complaints.md").open("a", encoding="utf-8") as handle:
-        handle.write("\n![损坏的图](broken.svg)\n")
+        handle.write("\n![损坏的图](broken.webp)\n")
 
     assert _builds(project, "all") == [1]
 
     err = capsys.readouterr().err
-    assert "cannot put image broken.svg into the DOCX" in err
+    assert "cannot put image broken.webp into the DOCX" in err
     assert {p: p.read_bytes() for p in published} == published  # the site, the PDF and the DOCX
     assert "7个工作日" in (project / "build" / "html" / "01-complaints.html").read_text(encoding="utf-8")
 

@@ -1146,17 +1146,18 @@ def test_svg_drawings_become_pictures_and_bad_images_are_located(tmp_path: Path)
         '<image xlink:href="file:///etc/passwd" width="10" height="10"/></svg>'
     )
     (project / "manual" / "chart.svg").write_text(drawing, encoding="utf-8")
-    (project / "manual" / "broken.svg").write_text("<svg><rect", encoding="utf-8")
+    # A picture the site shows but Word does not take (an unreadable SVG is refused by every build).
+    (project / "manual" / "broken.webp").write_bytes(b"RIFF\0\0\0\0WEBPVP8 ")
     chapter = sorted((project / "manual").glob("0*.md"))[0]
     with chapter.open("a", encoding="utf-8") as handle:
-        handle.write("\n![服务示意图](chart.svg)\n\n![损坏的图](broken.svg)\n")
+        handle.write("\n![服务示意图](chart.svg)\n\n![损坏的图](broken.webp)\n")
     line = len(chapter.read_text(encoding="utf-8").splitlines())
 
     result = build(project, tmp_path / "work")
 
     assert result.status == 0 and result.output.is_file()
     assert re.search(
-        rf"{chapter.name}:{line}: WARNING: cannot put image broken.svg into the DOCX", result.warnings
+        rf"{chapter.name}:{line}: WARNING: cannot put image broken.webp into the DOCX", result.warnings
     )
     body = result.xml("word/document.xml")
     extents = [

@@ -54,6 +54,7 @@ from manualkit.sphinx.domain import (
     report_error,
 )
 from manualkit.sphinx.formatting import anchor_for
+from manualkit.sphinx.graphviz_safety import FROM_PROCESS_DATA
 from manualkit.sphinx.helpers import SEAL_CLASS, MkHelpers, UnknownIdError, is_seal
 from manualkit.sphinx.transforms import mark_anchor
 from manualkit.templating import TemplateRenderError
@@ -399,6 +400,9 @@ class ProcessDirective(FragmentDirective):
         chart["alt"] = flowchart_alt(process.title)
         chart["align"] = "center"
         chart["classes"] = ["mk-flowchart"]
+        # Drawn from data through the escaping template (process.dot.j2), not typed by a writer:
+        # GraphvizSafety's source check runs on it, the (costly) second reading by Graphviz not.
+        chart[FROM_PROCESS_DATA] = process.id
         self.set_source_info(chart)
         container.insert(0, chart)
         self.anchor(container, "process", process.id)

@@ -16,9 +16,13 @@ chapter to pull a file from disk into the site; see :class:`RefuseOutsideFiles`.
 
 from __future__ import annotations
 
+import base64
+import os
 import re
+from glob import glob
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, unquote_to_bytes
 
 from docutils import nodes
 from sphinx import addnodes
@@ -26,10 +30,11 @@ from sphinx.application import Sphinx
 from sphinx.ext.graphviz import Graphviz
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.i18n import get_image_filename_for_language, search_image_for_language
 
 from manualkit.doctree_walk import walk
 from manualkit.sphinx.domain import get_domain, report_error
-from manualkit.svg_safety import find_active_content
+from manualkit.svg_safety import ActiveContent, find_active_content
 
 ANCHOR_ATTR = "mk_anchor"
 OBJECT_ATTR = "mk_object"
@@ -66,16 +71,81 @@ class AssignAnchors(SphinxPostTransform):
                 used.add(anchor)
 
 
+#: What a picture may be: the formats browsers show (an SVG drawing through :mod:`manualkit.svg_safety`).
+IMAGE_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WebP", ".svg": "SVG"}
+#: What a ``{download}`` may be: the documents a bank manual offers (forms to fill in, tables,
+#: slides, PDFs, plain text) and pictures.  Office's macro-free formats only (.docm/.xlsm and the
+#: old binary .doc/.xls carry macros); no web page, script, XML or archive — those would run in the
+#: site's name when opened there, or carry what nobody reviewed.
+DOWNLOAD_TYPES = {
+    ".pdf": "PDF",
+    ".docx": "Word (.docx)",
+    ".xlsx": "Excel (.xlsx)",
+    ".pptx": "PowerPoint (.pptx)",
+    ".csv": "CSV",
+    ".txt": "text",
+    **IMAGE_TYPES,
+}
+_PICTURE_RULE = "a picture must be a PNG, JPEG, GIF, WebP or SVG file"
+_DOWNLOAD_RULE = (
+    "a download must be a PDF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), CSV or text file, "
+    "or a picture"
+)
+#: ``data:`` pictures: their media types.
+_DATA_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})
+
+
+def _signature_ok(suffix: str, head: bytes) -> bool:
+    """Whether the file's first bytes ``head`` are those of a ``suffix`` file (SVG: judged apart)."""
+    if suffix == ".png":
+        return head.startswith(b"\x89PNG")
+    if suffix in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if suffix == ".gif":
+        return head.startswith(b"GIF8")
+    if suffix == ".webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if suffix == ".pdf":
+        return b"%PDF-" in head
+    if suffix in (".docx", ".xlsx", ".pptx"):
+        return head.startswith(b"PK\x03\x04")
+    # Text: a browser guessing a file's type takes one beginning with "<" for a page.
+    return not head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n\f").startswith(b"<")
+
+
+def _drawing_problem(active: ActiveContent) -> str:
+    """Why a drawing is not published (after "refusing to publish 'x.svg': ")."""
+    if active.unreadable is not None:
+        return (
+            f"it cannot be read as SVG: {active.unreadable} (line {active.line} of the SVG); a "
+            "browser may read it, scripts and all, so it is not published — export the drawing "
+            "again as a plain SVG (or PNG)"
+        )
+    return (
+        f"the drawing contains {active.what} (line {active.line} of the SVG), which would run in "
+        "the site's name when the image is opened; export it again without scripts"
+    )
+
+
 class RefuseOutsideFiles(SphinxTransform):
-    """Images and downloads must be files of the manual (under ``manual/``), drawings free of scripts.
+    """Images and downloads must be files of the manual (under ``manual/``) of a type the site may
+    serve, drawings free of scripts.
 
     Sphinx copies any file an image or ``{download}`` points at into the output,
     so ``![x](../../../etc/secret)`` would publish a file from outside the
     manual.  docutils' ``file_insertion_enabled`` does not cover these.  The project
     around the manual holds what must not be published either — ``{download}`` of
     ``../.git/config`` (its remote's address and credentials), ``../build/…`` or ``../.env`` —
-    so only the chapters' own folder counts.  An SVG drawing with a script is refused too
-    (see :mod:`manualkit.svg_safety`).
+    so only the chapters' own folder counts.
+
+    A file served from the site runs in the site's name if it is a page or a script: a
+    ``guide.html`` with a ``<script>``, shown as ``![x](guide.html)`` or offered as a
+    ``{download}``, ran when opened.  So a picture must be one of :data:`IMAGE_TYPES` and a
+    download one of :data:`DOWNLOAD_TYPES`, and its content must begin the way its type does (a
+    web page renamed ``x.png`` is refused); an SVG drawing must be free of scripts (see
+    :mod:`manualkit.svg_safety`).  Every file Sphinx would take for an image is checked: the
+    language's own picture (``x.zh_CN.svg`` for ``x.svg``, ``figure_language_filename``) and each
+    file a ``x.*`` picture names.
     """
 
     default_priority = 850  # before DoctreeReadEvent (880), whose collectors copy the files
@@ -84,48 +154,131 @@ class RefuseOutsideFiles(SphinxTransform):
         root = Path(self.app.srcdir).resolve()
         for image in list(self.document.findall(nodes.image)):
             uri = str(image["uri"])
+            alt = str(image.get("alt", ""))
             if uri.startswith("data:"):
-                continue  # the picture is in the source itself: nothing is fetched
+                # The picture is in the source itself: nothing is fetched.
+                problem = _data_image_problem(uri)
+                if problem is not None:
+                    self._refuse(image, alt, f"refusing the picture {uri[:40]!r}…: {problem}")
+                continue
             if _scheme(uri) is not None or uri.startswith("//"):
                 # The site would make every reader's browser fetch it, the DOCX build download it.
                 self._refuse(
                     image,
-                    image.get("alt", ""),
+                    alt,
                     f"refusing to publish image {uri!r}: only files of the project are published "
                     "(a picture from the network or elsewhere on disk); save it under manual/",
                 )
                 continue
-            self._check(image, uri, root, image.get("alt", ""))
+            for shown, path in self._image_files(uri):
+                if not self._check(image, shown, path, root, alt, IMAGE_TYPES, _PICTURE_RULE):
+                    break  # the image is refused: its other files need no word
         for download in list(self.document.findall(addnodes.download_reference)):
             target = str(download["reftarget"])
             scheme = _scheme(target)
             if scheme is None:
-                self._check(download, target, root, download.astext())
+                _rel, absolute = self.env.relfn2path(target, self.env.docname)
+                text = download.astext()
+                self._check(download, repr(target), absolute, root, text, DOWNLOAD_TYPES, _DOWNLOAD_RULE)
             elif scheme not in SAFE_LINK_SCHEMES:
                 self._refuse(download, download.astext(), f"refusing the link {target!r}: {LINK_RULE}")
 
-    def _check(self, node: nodes.Element, uri: str, root: Path, text: str) -> None:
-        _rel, absolute = self.env.relfn2path(uri, self.env.docname)
+    def _image_files(self, uri: str) -> list[tuple[str, str]]:
+        """``(name for messages, path)`` of every file Sphinx's image collector may take for ``uri``
+        (``sphinx.environment.collectors.asset``): the language's own picture first, and for
+        ``x.*`` every file the pattern matches (the builder picks one by its type)."""
+        docname = self.env.docname
+        if uri.endswith(".*"):
+            i18n = get_image_filename_for_language(uri, self.env)
+            patterns = [self.env.relfn2path(i18n, docname)[1], self.env.relfn2path(uri, docname)[1]]
+            found = dict.fromkeys(match for pattern in patterns for match in sorted(glob(pattern)))
+            srcdir = str(self.app.srcdir)
+            return [(f"{os.path.relpath(match, srcdir)!r} (for {uri!r})", match) for match in found]
+        translated = search_image_for_language(uri, self.env)
+        _rel, absolute = self.env.relfn2path(translated, docname)
+        return [(repr(uri) if translated == uri else f"{translated!r} (for {uri!r})", absolute)]
+
+    def _check(
+        self,
+        node: nodes.Element,
+        shown: str,
+        absolute: str,
+        root: Path,
+        text: str,
+        types: dict[str, str],
+        rule: str,
+    ) -> bool:
+        """Refuse ``node`` (its file named ``shown`` in the message) if the file at ``absolute`` may
+        not be published; ``True`` if it may."""
         path = Path(absolute).resolve()
         if not path.is_relative_to(root):
             self._refuse(
                 node,
                 text,
-                f"refusing to publish {uri!r}: it is outside manual/, and only the manual's own files "
+                f"refusing to publish {shown}: it is outside manual/, and only the manual's own files "
                 "are published (never the project's .git, data/, build/ …); put the file under manual/",
             )
-        elif path.suffix.lower() == ".svg" and (active := find_active_content(path)) is not None:
+            return False
+        if not path.exists():
+            return True  # nothing to publish: Sphinx (and the PDF and DOCX builders) report it missing
+        # The name the site serves it under (a glob's match keeps its own; Sphinx resolves the rest).
+        suffixes = {Path(absolute).suffix.lower(), path.suffix.lower()}
+        wrong = sorted(suffix for suffix in suffixes if suffix not in types)
+        if wrong:
+            what = f"a {wrong[-1]} file" if wrong[-1] else "a file without an extension"
             self._refuse(
                 node,
                 text,
-                f"refusing to publish {uri!r}: the drawing contains {active.what} (line {active.line} of "
-                "the SVG), which would run in the site's name when the image is opened; export it "
-                "again without scripts",
+                f"refusing to publish {shown}: {rule}, not {what} (a web page or script served from "
+                "the site would run in its name when opened)",
             )
+            return False
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
+            active = find_active_content(path)
+            if active is not None:
+                self._refuse(node, text, f"refusing to publish {shown}: {_drawing_problem(active)}")
+                return False
+            return True
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(1024)
+        except OSError:
+            return True  # missing or unreadable: Sphinx reports it and copies nothing
+        if not _signature_ok(suffix, head):
+            kind = types[suffix]
+            why = (
+                "it begins with '<', so a browser guessing its type would take it for a web page"
+                if kind in ("CSV", "text")
+                else f"its content is not that of a {kind} file (it does not begin as one does)"
+            )
+            self._refuse(node, text, f"refusing to publish {shown}: {why}; save it again as {kind}")
+            return False
+        return True
 
     def _refuse(self, node: nodes.Element, text: str, message: str) -> None:
         report_error(self.env, message, node)
         node.replace_self(nodes.inline(text, text, classes=["mk-refused"]))
+
+
+def _data_image_problem(uri: str) -> str | None:
+    """Why the ``data:`` picture ``uri`` is refused (``None``: it is a picture, a drawing without scripts)."""
+    header, _, payload = uri[len("data:") :].partition(",")
+    media_type = header.split(";")[0].strip().lower()
+    if media_type not in _DATA_IMAGE_TYPES:
+        allowed = ", ".join(sorted(_DATA_IMAGE_TYPES))
+        return f"{_PICTURE_RULE} ({allowed}), not {media_type or 'text/plain'}"
+    if media_type != "image/svg+xml":
+        return None
+    try:
+        if header.lower().endswith(";base64"):
+            data = base64.b64decode(unquote(payload), validate=False)
+        else:
+            data = unquote_to_bytes(payload)
+    except ValueError as exc:
+        return f"its data cannot be read ({exc})"
+    active = find_active_content(data)
+    return None if active is None else _drawing_problem(active)
 
 
 #: Where a link may lead: the web, mail and phone.  ``javascript:``/``vbscript:`` would run in the
