@@ -77,7 +77,7 @@ def test_a_data_file_linked_from_outside_the_project_is_not_read(
     diagnostics = load(project)
     assert [d.format() for d in diagnostics] == [
         f"data/glossary.yaml:1:1: error DATA009 refusing to read this file: a symbolic link leads it "
-        f"to {target.resolve()}, outside the project; expected a file inside the project "
+        f"to {target.resolve()}, outside the data directory; expected a file in the data directory "
         "(copy it in instead of linking it)"
     ]
     assert not any(SECRET in d.message or "root:x" in d.message for d in diagnostics)
@@ -91,7 +91,7 @@ def test_holidays_linked_from_outside_the_project_are_not_read(project: Path, tm
     assert [(d.code, d.location.path, d.location.line) for d in diagnostics] == [
         ("DATA009", "data/holidays.yaml", 1)
     ]
-    assert "outside the project" in diagnostics[0].message and SECRET not in diagnostics[0].message
+    assert "outside the data directory" in diagnostics[0].message and SECRET not in diagnostics[0].message
 
 
 def test_a_data_folder_linked_from_outside_the_project_is_one_error(project: Path, tmp_path: Path) -> None:
@@ -105,11 +105,20 @@ def test_a_data_folder_linked_from_outside_the_project_is_one_error(project: Pat
     )
 
 
-def test_a_link_inside_the_project_is_still_read(project: Path) -> None:
-    shared = project / "shared"
+def test_a_link_to_another_file_of_the_project_is_refused(project: Path) -> None:
+    """``data/glossary.yaml -> ../.env`` printed the project's secrets in the check's log."""
+    (project / ".env").write_text("DB_PASSWORD=hunter2SECRET\n", encoding="utf-8")
+    (project / "data" / "glossary.yaml").unlink()
+    os.symlink(Path("..") / ".env", project / "data" / "glossary.yaml")
+    (found,) = lines(project, "glossary.yaml")
+    assert "outside the data directory" in found and "hunter2SECRET" not in found
+
+
+def test_a_link_inside_the_data_directory_is_still_read(project: Path) -> None:
+    shared = project / "data" / "shared"
     shared.mkdir()
     shutil.move(project / "data" / "glossary.yaml", shared / "glossary.yaml")
-    os.symlink(Path("..") / "shared" / "glossary.yaml", project / "data" / "glossary.yaml")
+    os.symlink(Path("shared") / "glossary.yaml", project / "data" / "glossary.yaml")
     data, diagnostics = load_data(project / "data", root=project)
     assert diagnostics == [] and data is not None and data.glossary
 

@@ -160,7 +160,7 @@ def test_a_chapter_linked_from_outside_the_project_is_not_read(tmp_path: Path, l
         docname = "sub/leak"
     replace(project / "manual" / "index.md", "02-appendix\n", f"02-appendix\n{docname}\n")
     run = run_sphinx(project)
-    assert f"refusing to read {docname!r}" in run.warnings and "outside the project" in run.warnings
+    assert f"refusing to read {docname!r}" in run.warnings and "outside the manual's sources" in run.warnings
     assert run.app.statuscode == 1
     assert published(run.outdir, "MK-OUTSIDE-SECRET") == []
 

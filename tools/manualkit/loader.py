@@ -344,24 +344,26 @@ class _LoadRun:
         return f"{self.display(path.parent)}/{path.name}"
 
     def inside(self, path: Path, what: str, kind: str = "file") -> tuple[Path | None, str | None]:
-        """``(real path, None)`` when ``path`` really lies inside the project root, else ``(None,
-        why it is not read)``.
+        """``(real path, None)`` when ``path`` really lies inside the project root (the data
+        directory) or, for a data file, inside the data directory; else ``(None, why it is not read)``.
 
-        A symbolic link (or a linked folder on the way) could lead to /etc/passwd or a key file:
-        its text would be printed in a published build log (as "found …") or put in the manual.
+        A symbolic link (or a linked folder on the way) could lead to /etc/passwd, a key file or the
+        project's own ``.env``: its text would be printed in a published build log (as "found …")
+        or put in the manual.
         """
         try:
-            real, root = path.resolve(), self.root.resolve()
+            real = path.resolve()
+            base = (self.root if kind == "folder" else self.data_dir).resolve()
         except (OSError, RuntimeError):
             return None, f"cannot read {what}: a symbolic link loop"
-        if real.is_relative_to(root):
+        if real.is_relative_to(base):
             return real, None
+        fix = "copy it in instead of linking it"
         if kind == "folder":  # the CLI passes the data directory resolved: a link or conf.py led there
             how = f"it is {real}, outside the project (a symbolic link, or manualkit_data_dir in conf.py)"
-        else:
-            how = f"a symbolic link leads it to {real}, outside the project"
-        fix = "copy it in instead of linking it"
-        return None, f"refusing to read {what}: {how}; expected a {kind} inside the project ({fix})"
+            return None, f"refusing to read {what}: {how}; expected a folder inside the project ({fix})"
+        how = f"a symbolic link leads it to {real}, outside the data directory"
+        return None, f"refusing to read {what}: {how}; expected a file in the data directory ({fix})"
 
     def add(
         self, code: str, message: str, file: str, line: int = 0, column: int = 0, severity: Severity = "error"

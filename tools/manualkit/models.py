@@ -244,6 +244,15 @@ class Checklist(Model):
     items: tuple[ChecklistItem, ...] = Field(min_length=1)
 
 
+#: Limits of a process flowchart.  The real processes have at most 7 steps and 3 branches a step.
+#: Graphviz's layout time grows much faster than the drawing: 80 steps branching 30 ways each
+#: (112 KB of data) kept ``dot`` busy for over six minutes, and the flowchart of a process has
+#: no time limit of its own; 120 transitions lay out in a quarter of a second however arranged.
+MAX_STEPS = 60
+MAX_BRANCHES = 8
+MAX_TRANSITIONS = 120
+
+
 class Branch(Model):
     to: DottedId
     when: NonEmpty
@@ -257,7 +266,7 @@ class Step(Model):
     sla: DottedId | None = None
     form: FormId | None = None
     #: Explicit successors (branches). Omitted: the next step in order; empty with ``end``.
-    next: tuple[Branch, ...] = ()
+    next: tuple[Branch, ...] = Field(default=(), max_length=MAX_BRANCHES)
     end: bool = False
 
 
@@ -268,7 +277,19 @@ class Process(Model):
     section: SectionLabel
     #: End-to-end SLA every path through the process must fit in.
     sla: DottedId | None = None
-    steps: tuple[Step, ...] = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1, max_length=MAX_STEPS)
+
+    @field_validator("steps")
+    @classmethod
+    def _drawable(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        """A flowchart Graphviz lays out in a moment (see :data:`MAX_TRANSITIONS`)."""
+        transitions = sum(len(step.next) if step.next else (0 if step.end else 1) for step in steps)
+        if transitions > MAX_TRANSITIONS:
+            raise rule_error(
+                f"expected at most {MAX_TRANSITIONS} transitions between steps (a flowchart a reader "
+                f"can follow and Graphviz can lay out), found {transitions}"
+            )
+        return steps
 
 
 class Reference(Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -596,7 +597,7 @@ MAX_CHAPTER_BYTES = 2 * 1024 * 1024
 #: Characters no chapter may hold: C0 controls other than tab and line ends (a backspace or
 #: vertical tab pasted from another program).  XML forbids them, so the DOCX writer stopped with
 #: "All strings must be XML compatible" naming no file; HTML and PDF showed nothing or a box.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def read_chapter(path: Path) -> str:
@@ -608,21 +609,28 @@ def read_chapter(path: Path) -> str:
     of the first byte that is not UTF-8 or the first control character, or the reason the file
     cannot be opened or is too large to be a chapter.
     """
+    refused = _outside_manual(path)
+    if refused:
+        raise ChapterReadError(ReadProblem(refused, 1, 1))
     try:
-        size = path.stat().st_size
-        if size > MAX_CHAPTER_BYTES:
-            raise ChapterReadError(
-                ReadProblem(
-                    f"the chapter is {size / 1024 / 1024:.1f} MB: expected at most "
-                    f"{MAX_CHAPTER_BYTES // 1024 // 1024} MB for one chapter file; split it or remove "
-                    "what was pasted into it by mistake",
-                    1,
-                    1,
-                )
-            )
-        raw = path.read_bytes()
+        # A device or pipe linked as a chapter (/dev/zero, a FIFO) never ends, or blocks on open.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise ChapterReadError(ReadProblem(_NOT_A_FILE, 1, 1))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CHAPTER_BYTES + 1)
     except OSError as exc:
         raise ChapterReadError(ReadProblem(f"cannot read the chapter: {exc.strerror or exc}", 0, 0)) from exc
+    if len(raw) > MAX_CHAPTER_BYTES:
+        size = path.stat().st_size
+        raise ChapterReadError(
+            ReadProblem(
+                f"the chapter is {size / 1024 / 1024:.1f} MB: expected at most "
+                f"{MAX_CHAPTER_BYTES // 1024 // 1024} MB for one chapter file; split it or remove "
+                "what was pasted into it by mistake",
+                1,
+                1,
+            )
+        )
     body = raw[len(BOM) :] if raw.startswith(BOM) else raw
     try:
         text = body.decode("utf-8")
@@ -647,8 +655,39 @@ def read_chapter(path: Path) -> str:
     return text
 
 
+def _outside_manual(path: Path) -> str | None:
+    """Why a chapter whose real place is outside the ``manual/`` folder it is listed in is not read.
+
+    ``manual/settings.md -> ../.env`` published the project's secrets as a chapter; the build
+    refuses it too (``refuse_source_outside_project``), and the checker must not quote it.
+    """
+    manual = next((parent for parent in path.parents if parent.name == MANUAL_FOLDER), None)
+    if manual is None:
+        return None
+    real = path.resolve()
+    if real.is_relative_to(manual.resolve()):
+        return None
+    return (
+        f"refusing to read it: a symbolic link leads it to {real}, outside the manual's sources "
+        f"({MANUAL_FOLDER}/); expected a chapter file in {MANUAL_FOLDER}/ (copy it in instead of linking it)"
+    )
+
+
+_NOT_A_FILE = "refusing to read it: expected a file, found a device or pipe"
+
+#: The folder of the chapters (the project's fixed layout).
+MANUAL_FOLDER = "manual"
+
 #: Names of the C0 controls (``unicodedata`` has none for them).
-_C0_NAMES = {0: "NULL", 8: "BACKSPACE", 11: "LINE TABULATION", 12: "FORM FEED", 27: "ESCAPE"}
+_C0_NAMES = {
+    0: "NULL",
+    8: "BACKSPACE",
+    11: "LINE TABULATION",
+    12: "FORM FEED",
+    27: "ESCAPE",
+    0xFFFE: "NONCHARACTER",
+    0xFFFF: "NONCHARACTER",
+}
 
 
 def chapter_paths(manual_dir: Path) -> list[Path]:

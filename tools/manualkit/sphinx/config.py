@@ -97,6 +97,9 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     ]
     if not config.html_favicon and icons:
         config.html_favicon = str(icons[0])
+    # Chapters are MyST only: a .rst file in manual/ escaped every chapter check (control
+    # characters, MyST settings, the house rules) while Sphinx published it.
+    config.source_suffix = {".md": "markdown"}
     # Sources are untrusted: raw HTML stays disabled whatever conf.py says.
     if hasattr(config, "myst_disable_syntax"):
         disabled = list(config.myst_disable_syntax)

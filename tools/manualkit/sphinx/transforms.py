@@ -297,6 +297,12 @@ def _scheme(uri: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+#: What a ``<meta>`` may carry: the metadata attributes, and docutils' own bookkeeping.
+_META_ATTRIBUTES = frozenset(
+    {"name", "content", "property", "lang", "scheme", "dir", "media", *nodes.Element.known_attributes}
+)
+
+
 class RefuseUnsafeLinks(SphinxTransform):
     """Links only to the web, mail, phone or the manual; no ``<meta http-equiv>`` in a page's head.
 
@@ -316,24 +322,42 @@ class RefuseUnsafeLinks(SphinxTransform):
                 report_error(self.env, f"refusing the link {uri!r}: {LINK_RULE}", reference)
                 reference.replace_self(reference.children or [nodes.Text(reference.astext())])
         for meta in list(self.document.findall(nodes.meta)):
+            where = meta if meta.line else (self.env.docname, 1)  # front matter: line 1
             if meta.get("http-equiv"):
                 report_error(
                     self.env,
                     f"refusing <meta http-equiv={meta['http-equiv']!r}>: a page's head may carry "
                     "name= metadata only (http-equiv can redirect the reader or change the page's rules)",
-                    meta if meta.line else (self.env.docname, 1),  # front matter: line 1
+                    where,
+                )
+                meta.parent.remove(meta)
+                continue
+            # The writers print an attribute's name as given: "a><script>…</script><meta=x" as the
+            # name of an html_meta entry closed the <meta> and put a script in the page's head.
+            odd = sorted(str(key) for key in meta.attributes if key not in _META_ATTRIBUTES)
+            if odd:
+                report_error(
+                    self.env,
+                    f"refusing <meta> with the attribute {odd[0]!r}: a page's head may carry name=, "
+                    "property= and content= metadata only",
+                    where,
                 )
                 meta.parent.remove(meta)
 
 
 def refuse_source_outside_project(app: Sphinx, docname: str, source: list[str]) -> None:
     """A chapter that is a symlink to (or inside a linked folder leading to) a file outside the
-    project is not read: its text would be published as part of the manual."""
+    manual's sources is not read: its text would be published as part of the manual.
+
+    Outside ``manual/``, not only outside the project: ``manual/settings.md -> ../.env``
+    published the project's secrets in all three outputs.
+    """
     path = Path(app.env.doc2path(docname)).resolve()
-    if not path.is_relative_to(Path(app.confdir).resolve()):
+    if not path.is_relative_to(Path(app.srcdir).resolve()):
         report_error(
             app.env,
-            f"refusing to read {docname!r}: a symbolic link leads it to {path}, outside the project",
+            f"refusing to read {docname!r}: a symbolic link leads it to {path}, outside the manual's "
+            "sources (manual/)",
             (docname, 1),
         )
         source[0] = ""
