@@ -342,3 +342,32 @@ def test_a_text_over_the_length_limit_is_refused(project: Path) -> None:
     ]
     write(project, "glossary.yaml", "- id: big\n  term: 巨大\n  definition: " + "定" * 20_000 + "\n")
     assert lines(project, "glossary.yaml") == []
+
+
+# -- 5. a flowchart Graphviz lays out in a moment ---------------------------------------------------
+
+
+def _process(steps: int, branches: int) -> str:
+    """A process of ``steps`` steps, each branching ``branches`` ways and to its end step."""
+    rows = []
+    for i in range(steps):
+        nexts = [f"{{to: s{(i + k) % steps}, when: 条件{k}}}" for k in range(1, branches + 1)]
+        nexts.append("{to: done, when: 完成}")
+        rows.append(
+            f"    - {{id: s{i}, name: 步骤{i}, owner: complaint.handler, next: [{', '.join(nexts)}]}}"
+        )
+    rows.append("    - {id: done, name: 结束, owner: complaint.handler, end: true}")
+    head = "- id: dense.chart\n  title: 稠密流程\n  owner: service.manager\n  section: complaint-handling\n"
+    return head + "  steps:\n" + "\n".join(rows) + "\n"
+
+
+def test_a_process_too_dense_to_lay_out_is_refused(project: Path) -> None:
+    """80 steps branching 30 ways kept dot busy for six minutes: the flowchart has no time limit."""
+    write(project, "processes.yaml", _process(20, 6))  # 20 × 7 = 140 transitions
+    (found,) = lines(project, "processes.yaml")
+    assert "error DATA002 processes[0].steps (dense.chart): expected at most 120 transitions" in found
+    assert "found 140" in found
+    write(project, "processes.yaml", _process(2, 9))  # 10 branches on a step
+    assert any("expected at most 8 item(s), found 10" in line for line in lines(project, "processes.yaml"))
+    write(project, "processes.yaml", _process(15, 6))  # 105 transitions: drawn
+    assert lines(project, "processes.yaml") == []
