@@ -373,3 +373,22 @@ def test_a_full_width_space_where_yaml_expects_a_key_is_named(project: Path) -> 
         "data/roles.yaml:3:1: error DATA001"
     ]
     assert "found a full-width space (U+3000) in the indentation" in lines(project, "roles.yaml")[0]
+
+
+# --------------------------------------------------------------------------- a list entry without '- '
+
+
+def test_an_entry_missing_its_dash_is_said_once_at_its_id(project: Path) -> None:
+    """Without the '- ' the next entry's keys joined the previous one: one DATA005 per key (9 for
+    an SLA), none saying what was missing."""
+    slas = project / "data" / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    entries = [i for i, line in enumerate(text.split("\n")) if line.startswith("- id:")]
+    second = entries[1]
+    broken = text.split("\n")
+    broken[second] = "  " + broken[second][2:]
+    slas.write_text("\n".join(broken), encoding="utf-8")
+    found = [line for line in lines(project, "slas.yaml") if "DATA005" in line]
+    assert len(found) == 1, found
+    assert found[0].startswith(f"data/slas.yaml:{second + 1}:3: error DATA005 ")
+    assert f"if line {second + 1} starts the next entry, it needs '- ' before 'id:'" in found[0]

@@ -619,6 +619,7 @@ class _Converter:
             )
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
+        dash_missing = False
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problem(
@@ -638,10 +639,21 @@ class _Converter:
                 self.problem("DATA002", "expected a key, found an empty (null) key", key_node, path)
                 continue
             if key in first_seen:
+                if dash_missing:
+                    continue  # the keys of the entry that lost its '- ': said once, at its id
+                hint = ""
+                if key == "id" and path and isinstance(path[-1], int):
+                    # A list entry holding a second id: the next entry's '- ' is missing, and
+                    # every key of that entry repeats one of this one's.
+                    dash_missing = True
+                    hint = (
+                        f"; if line {key_mark.line + 1} starts the next entry, it needs '- ' before "
+                        "'id:' (each entry of the list starts with '- ')"
+                    )
                 self.problem(
                     "DATA005",
                     f"duplicate key {excerpt(key)} (first at line {first_seen[key]}); "
-                    "YAML would keep only the last",
+                    f"YAML would keep only the last{hint}",
                     key_node,
                     (*path, key),
                 )
