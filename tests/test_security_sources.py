@@ -105,3 +105,11 @@ def test_a_non_character_in_a_chapter_is_mk003(project: Path) -> None:
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("投诉", "投\ufffe诉", 1), encoding="utf-8")
     (found,) = [d.format() for d in run_checks(project, today=TODAY, select=["MK003"]).diagnostics]
     assert "error MK003 control character U+FFFE" in found
+
+
+def test_check_says_a_toctree_entry_naming_a_rst_file_names_no_chapter(project: Path) -> None:
+    """The build refuses it (chapters are .md only): check said nothing, the build then failed."""
+    (project / "manual" / "evil.rst").write_text("秘密\n====\n\n正文\n", encoding="utf-8")
+    _add_to_toctree(project, "evil")
+    found = [d.format() for d in run_checks(project, today=TODAY, select=["MK109"]).diagnostics]
+    assert len(found) == 1 and "toctree entry 'evil' names no document (expected manual/evil.md)" in found[0]

@@ -199,8 +199,10 @@ def duplicate_labels(ctx: CheckContext) -> Iterator[Diagnostic]:
                 seen[h.label] = f"{doc.path}:{line}"
 
 
-#: Source suffixes of the manual's chapters (myst_parser's ``.md``, Sphinx's own ``.rst``).
-_SOURCE_SUFFIXES = (".md", ".rst")
+#: Source suffixes of the manual's chapters: MyST's ``.md`` only (``sphinx/config.py`` sets
+#: ``source_suffix``: a ``.rst`` file escaped every chapter check), so a toctree entry naming a
+#: ``.rst`` file names no document, as the build finds.
+_SOURCE_SUFFIXES = (".md",)
 #: Documents Sphinx generates, which a toctree may name (``StandardDomain._virtual_doc_names``).
 _GENERATED_DOCS = frozenset({"genindex", "modindex", "search"})
 #: Sphinx's own patterns (``sphinx.util.url_re``, ``sphinx.util.nodes.explicit_title_re``,
