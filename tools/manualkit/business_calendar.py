@@ -220,7 +220,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def due_for_sla(sla: Sla, start: dt.date | dt.datetime, data_dir: Path | None = None) -> str:
-    """The line ``manualkit due`` prints: due date first, then how it was counted."""
+    """What ``manualkit due`` prints: the due date first, then how it was counted, then (indented)
+    the official days off the count skipped and the make-up days it counted (``due_explain``)."""
+    from manualkit.due_explain import calendar_notes
     from manualkit.durations import render_sla
 
     cal = BusinessCalendar.load(data_dir)
@@ -232,7 +234,10 @@ def due_for_sla(sla: Sla, start: dt.date | dt.datetime, data_dir: Path | None = 
     origin = start.isoformat(sep=" ", timespec="minutes") if isinstance(start, dt.datetime) else start
     # Days are counted from the day after receipt; hours and minutes run from the moment itself.
     counted = "" if sla.duration.unit in ("hours", "minutes") else " (day of receipt not counted)"
-    return f"{shown}\t{sla.id}: {render_sla(sla)} from {origin}{counted}"
+    day = start.date() if isinstance(start, dt.datetime) else start
+    last = end.date() if isinstance(end, dt.datetime) else end
+    notes = "".join(f"\n  {note}" for note in calendar_notes(cal, day, last, sla.duration.unit))
+    return f"{shown}\t{sla.id}: {render_sla(sla)} from {origin}{counted}{notes}"
 
 
 def _ranges(years: list[int]) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from manualkit.toctree_text import toctree_entries
+from manualkit.toctree_text import FENCE_OPEN, toctree_entries
 
 if TYPE_CHECKING:
     from manualkit.diagnostics import Diagnostic
@@ -60,7 +60,6 @@ _LABEL_LINE = re.compile(r"^\(([a-z][a-z0-9\-]*)\)=\s*$", re.MULTILINE)
 #: Any MyST target a label could collide with: ``(label)=`` lines and directives' ``:name:`` option.
 _ANY_LABEL = re.compile(r"^\s*(?:\((?P<target>[^()\s]+)\)=|:name:\s*(?P<name>\S+))\s*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
-_FENCE_OPEN = re.compile(r"^\s*(?P<fence>:{3,}|`{3,})\{(?P<name>[a-z][a-z0-9\-]*)\}")
 _SLUG = re.compile(r"^[a-z][a-z0-9\-]*$")
 _DOTTED = re.compile(r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$")
 #: Labels and page names Sphinx defines itself (its standard domain's ``genindex``, ``modindex``,
@@ -863,7 +862,7 @@ def _lists_everything(text: str) -> bool:
     """Whether a chapter is back matter: it holds the form appendices, glossary or reference list."""
     names = {"form-appendices", "glossary-list", "reference-list", "attachment-list", "revision-history"}
     return any(
-        (m := _FENCE_OPEN.match(line)) is not None and m.group("name") in names for line in text.splitlines()
+        (m := FENCE_OPEN.match(line)) is not None and m.group("name") in names for line in text.splitlines()
     )
 
 

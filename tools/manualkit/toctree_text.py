@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-_FENCE_OPEN = re.compile(r"^\s*(?P<fence>:{3,}|`{3,})\{(?P<name>[a-z][a-z0-9\-]*)\}")
+#: The opening line of a directive fence (``:::{toctree}``, ```` ```{form} ````), its name captured.
+FENCE_OPEN = re.compile(r"^\s*(?P<fence>:{3,}|`{3,})\{(?P<name>[a-z][a-z0-9\-]*)\}")
 
 
 def _fence_closes(line: str, fence: str) -> bool:
@@ -25,7 +26,7 @@ def toctree_body(text: str) -> Iterator[tuple[int, str]]:
     fence = ""
     for number, line in enumerate(text.splitlines(), 1):
         if not fence:
-            match = _FENCE_OPEN.match(line)
+            match = FENCE_OPEN.match(line)
             if match and match.group("name") == "toctree":
                 fence = match.group("fence")
             continue

@@ -21,7 +21,6 @@ from manualkit.diagnostics import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 
 if TYPE_CHECKING:
     from manualkit.checks import CheckReport
-    from manualkit.models import Sla
 
 
 def _ids(value: str) -> list[str]:
@@ -203,23 +202,10 @@ def run_due_command(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     try:
         print(due_for_sla(sla, args.start, root / "data"))
-        for note in _due_notes(sla, args.start, root / "data"):
-            print(f"  {note}")
     except CalendarError as exc:
         print(f"manualkit due: {exc}", file=sys.stderr)
         return EXIT_INVALID if isinstance(exc, CalendarQuestionError) else EXIT_FAILED
     return EXIT_OK
-
-
-def _due_notes(sla: Sla, start: dt.date | dt.datetime, data_dir: Path) -> list[str]:
-    """The holidays and make-up working days behind the due date (see ``due_explain``)."""
-    from manualkit.business_calendar import BusinessCalendar
-    from manualkit.due_explain import calendar_notes
-
-    cal = BusinessCalendar.load(data_dir)
-    end = cal.due(start, sla.duration)
-    day = start.date() if isinstance(start, dt.datetime) else start
-    return calendar_notes(cal, day, end.date() if isinstance(end, dt.datetime) else end, sla.duration.unit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
