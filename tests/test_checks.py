@@ -1086,6 +1086,15 @@ def test_family_names_and_unknown_patterns(tmp_path: Path, capsys: pytest.Captur
     assert "MK9 matches no rule" in capsys.readouterr().err
 
 
+def test_every_rule_belongs_to_a_family() -> None:
+    """``--select forms`` must not silently skip a forms rule: every id is in some family."""
+    from manualkit.checks.registry import FAMILIES
+
+    prefixes = [prefix for family in FAMILIES.values() for prefix in family]
+    orphans = [rule.code for rule in all_rules() if not any(rule.code.startswith(p) for p in prefixes)]
+    assert orphans == []
+
+
 @pytest.mark.parametrize("today", [None, dt.date(2026, 3, 1)])
 def test_real_manual_has_no_errors(today: dt.date | None) -> None:
     """The manual in this repository passes its own checker (today, and on a fixed day).

@@ -131,7 +131,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "DEADLINES": ("MK103", "MK104", "MK105", "MK130"),
     "CALENDAR": ("MK11",),
     "MARKUP": ("MK12", "MK14"),
-    "FORMS": ("MK201", "MK202", "MK208"),
+    "FORMS": ("MK201", "MK202", "MK207", "MK208"),
     "PROCESSES": ("MK203", "MK204", "MK205", "MK206"),
     "FIGURES": ("MK301", "MK302"),
     "CITATIONS": ("MK303", "MK304", "MK305"),
