@@ -422,3 +422,23 @@ def test_a_new_chapter_s_toctree_line_is_the_chapter_s_change_not_the_root_page_
     found = [f for f in mk7(project) if "MK705" in f]
     assert len(found) == 1 and found[0].startswith("manual/index.md:"), found
     assert "section 'manual-root'" in found[0]
+
+
+def test_every_output_names_the_highest_version_s_approval_whatever_the_file_order(project: Path) -> None:
+    """revisions.yaml listed newest first (MK701 reports it, a ``--no-check`` build does not):
+    the site's approval date, the PDF cover and the DOCX properties still name the same revision,
+    the highest version, not one the last in the file and the others the highest."""
+    from manualkit.builders.pdf_document import print_document
+    from manualkit.loader import load_data
+
+    revisions = project / "data" / "revisions.yaml"
+    text = revisions.read_text(encoding="utf-8")
+    revisions.write_text(REVISION_1_1 + text, encoding="utf-8")
+    replace_in(project / "data" / "manual.yaml", 'version: "1.0"', 'version: "1.1"')
+    data, diagnostics = load_data(project / "data")
+    assert data is not None, [d.format() for d in diagnostics]
+    assert [rev.version for rev in data.revisions] == ["1.1", "1.0"]
+    current = data.current_revision
+    assert current is not None and current.version == "1.1"
+    approval = print_document(data).approvals[-1]
+    assert approval.name == current.approved.name == "周建国"

@@ -432,7 +432,15 @@ class ManualData(Model):
 
     @property
     def current_revision(self) -> Revision | None:
-        return self.revisions[-1] if self.revisions else None
+        """The revision with the highest version number (file order breaks ties).
+
+        Not merely the last one listed: the loader does not hold revisions.yaml to an order
+        (the checker's MK701 does), and the site, the PDF cover and the DOCX must name the same
+        approval even in a build that skipped the checker.
+        """
+        if not self.revisions:
+            return None
+        return max(self.revisions, key=lambda rev: tuple(int(part) for part in rev.version.split(".")))
 
 
 class HolidaySchedule(Model):

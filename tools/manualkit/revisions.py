@@ -92,9 +92,7 @@ def revision_for(data: ManualData, version: str) -> Revision | None:
 
 def newest_revision(data: ManualData) -> Revision | None:
     """The revision with the highest version (not merely the last one listed)."""
-    if not data.revisions:
-        return None
-    return max(data.revisions, key=lambda r: version_key(r.version))
+    return data.current_revision
 
 
 def previous_revision(data: ManualData, version: str) -> Revision | None:

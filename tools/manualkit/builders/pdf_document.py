@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from manualkit.models import DATA_FILES, ManualData, Revision, Signoff
+from manualkit.models import DATA_FILES, ManualData, Signoff
 from manualkit.review_draft import DRAFT_MARK, build_day, review_draft
 
 
@@ -43,7 +43,6 @@ class PrintDocument:
     #: A review draft's mark for the cover's top line and every page's footer; "" once approved.
     draft_mark: str
     approvals: tuple[Approval, ...]
-    revision_summary: str
     #: PDF metadata (HTML <meta> that WeasyPrint turns into the PDF info dictionary).
     subject: str
     keywords: tuple[str, ...]
@@ -91,17 +90,10 @@ def cover_texts(doc: PrintDocument) -> list[tuple[str, str]]:
     return [(name, text) for name, text in texts if text]
 
 
-def newest_revision(data: ManualData) -> Revision | None:
-    """The revision with the highest version number (file order breaks ties)."""
-    if not data.revisions:
-        return None
-    return max(data.revisions, key=lambda rev: tuple(int(part) for part in rev.version.split(".")))
-
-
 def print_document(data: ManualData) -> PrintDocument:
     """Build the template context of the cover and metadata from validated data."""
     meta = data.meta
-    newest = newest_revision(data)
+    newest = data.current_revision
     draft = review_draft(data, build_day())
     approvals: tuple[Approval, ...] = ()
     if newest is not None:
@@ -126,7 +118,6 @@ def print_document(data: ManualData) -> PrintDocument:
         controlled_copy=draft.notice if draft else meta.controlled_copy or "",
         draft_mark=DRAFT_MARK if draft else "",
         approvals=approvals,
-        revision_summary=newest.summary if newest is not None else "",
         subject=f"{meta.title}（{meta.document_number}，版本 {meta.version}）",
         keywords=(meta.document_number, f"版本 {meta.version}", meta.owner_department, meta.classification),
         created=_w3c(first_approved),

@@ -20,7 +20,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.pkgwriter import PackageWriter
 
-from manualkit.builders.pdf_document import newest_revision, print_document
+from manualkit.builders.pdf_document import print_document
 from manualkit.models import ManualData
 
 #: Earliest timestamp a ZIP entry can hold.
@@ -40,7 +40,7 @@ def set_core_properties(document: Document, data: ManualData) -> None:
     """
     meta = data.meta
     doc = print_document(data)
-    newest = newest_revision(data)
+    newest = data.current_revision
     props = document.core_properties
     props.title = meta.title
     props.subject = doc.subject
@@ -90,7 +90,7 @@ def set_app_properties(document: Document, data: ManualData) -> None:
 def source_date(data: ManualData) -> dt.datetime:
     """ZIP timestamp: ``SOURCE_DATE_EPOCH`` when set, else the newest revision's approval day."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    newest = newest_revision(data)
+    newest = data.current_revision
     if epoch.isdigit():
         stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     elif newest is not None:
