@@ -1259,6 +1259,24 @@ def test_flowcharts_start_rendering_while_the_sources_are_read(tmp_path: Path) -
     assert started_before_writing[0] >= 1
 
 
+def test_flowcharts_get_the_dot_arguments_the_html_and_pdf_charts_get(tmp_path: Path) -> None:
+    """conf.py's ``graphviz_dot_args`` reach the DOCX's ``dot`` too, not only Sphinx's own runs."""
+    real_dot = shutil.which("dot")
+    assert real_dot is not None, "graphviz is part of the project's system packages"
+    log = tmp_path / "dot-args.log"
+    stub = tmp_path / "dot"
+    stub.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real_dot}" "$@"\n', encoding="utf-8")
+    stub.chmod(0o755)
+    overrides = {"graphviz_dot": str(stub), "graphviz_dot_args": ["-Nfontname=Noto Sans CJK SC"]}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = build(FIXTURE, tmp_path, overrides=overrides)
+    assert result.status == 0, result.warnings
+    png_runs = [line for line in log.read_text(encoding="utf-8").splitlines() if "-Tpng" in line]
+    assert png_runs, "the DOCX flowcharts were drawn"
+    assert all(line.startswith("-Nfontname=Noto Sans CJK SC ") for line in png_runs), png_runs
+
+
 @pytest.mark.libreoffice
 def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: Path) -> None:
     if shutil.which("soffice") is None or shutil.which("pdftotext") is None:

@@ -92,10 +92,12 @@ class DocxBuilder(Builder):
         # The writer (python-docx, lxml: ~0.1 s to import) loads with the builder that uses it,
         # not with the extension (loaded by every build) nor inside the timed write phase.
         import manualkit.writers.docx  # noqa: F401
-        from manualkit.writers.docx.graphs import GraphRenderer, dot_executable
+        from manualkit.writers.docx.graphs import GraphRenderer, dot_arguments, dot_executable
 
         #: Flowchart PNGs, started as each document is read (see ``start_flowcharts``).
-        self.graphs = GraphRenderer(dot_executable(self.config), Path(self.outdir) / "_images")
+        self.graphs = GraphRenderer(
+            dot_executable(self.config), Path(self.outdir) / "_images", dot_arguments(self.config)
+        )
         self._pid = os.getpid()
 
         #: The DOCX written by this build (read by ``manualkit.buildrunner``), and its summary line.

@@ -25,7 +25,7 @@ from manualkit.writers.docx.context import Bookmarks, Relations, RenderContext, 
 from manualkit.writers.docx.cover import cover_blocks
 from manualkit.writers.docx.fields import append_field, toc_paragraphs
 from manualkit.writers.docx.footnotes import Footnotes
-from manualkit.writers.docx.graphs import GraphRenderer, dot_executable
+from manualkit.writers.docx.graphs import GraphRenderer, dot_arguments, dot_executable
 from manualkit.writers.docx.numbering import ListNumbering
 from manualkit.writers.docx.oxml import Element, paragraph, sub, text_run, val, w
 from manualkit.writers.docx.package import (
@@ -71,7 +71,7 @@ def render_docx(
     (:mod:`~manualkit.writers.docx.parallel`); the document is the same.
     """
     if graphs is None:
-        with GraphRenderer(dot_executable(builder.config), cache_dir) as own:
+        with GraphRenderer(dot_executable(builder.config), cache_dir, dot_arguments(builder.config)) as own:
             return render_docx(tree, builder, data, fonts, cache_dir, own, processes)
     if processes > 1:
         graphs.settle()  # no thread may run at the fork, and the child gets the charts drawn

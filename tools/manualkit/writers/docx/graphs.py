@@ -1,4 +1,7 @@
-"""Flowchart rendering: DOT source → PNG with ``dot -Tpng -Gdpi=200``.
+"""Flowchart rendering: DOT source → PNG with ``dot [graphviz_dot_args] -Tpng -Gdpi=200``.
+
+The arguments are Sphinx's ``graphviz_dot_args`` (conf.py), as the HTML and PDF charts drawn by
+``sphinx.ext.graphviz`` get them: a setting there (a default font, say) changes all three outputs.
 
 A failure raises ``GraphvizError`` carrying dot's own message; the translator reports it as a
 build warning at the node's source line (never swallowed).
@@ -12,7 +15,7 @@ import shutil
 import struct
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,14 +31,21 @@ def dot_executable(config: object) -> str:
     return str(getattr(config, "graphviz_dot", "") or "dot")
 
 
-def render_dot_png(code: str, dot: str = "dot", dpi: int = GRAPHVIZ_DPI) -> bytes:
-    """PNG bytes of a DOT graph; raises GraphvizError with dot's message on failure."""
+def dot_arguments(config: object) -> tuple[str, ...]:
+    """Sphinx's ``graphviz_dot_args`` setting: what every ``dot`` run of the build is given."""
+    return tuple(str(arg) for arg in getattr(config, "graphviz_dot_args", None) or ())
+
+
+def render_dot_png(code: str, dot: str = "dot", dpi: int = GRAPHVIZ_DPI, args: Sequence[str] = ()) -> bytes:
+    """PNG bytes of a DOT graph; raises GraphvizError with dot's message on failure.
+
+    ``args`` come first, the format and print resolution last (they are what a DOCX needs).
+    """
     executable = shutil.which(dot)
     if executable is None:
         raise GraphvizError(f"graphviz executable {dot!r} not found (install graphviz)")
-    result = subprocess.run(
-        [executable, "-Tpng", f"-Gdpi={dpi}"], input=code.encode("utf-8"), capture_output=True, check=False
-    )
+    command = [executable, *args, "-Tpng", f"-Gdpi={dpi}"]
+    result = subprocess.run(command, input=code.encode("utf-8"), capture_output=True, check=False)
     if result.returncode != 0 or not result.stdout.startswith(b"\x89PNG"):
         message = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
         raise GraphvizError(message)
@@ -54,8 +64,9 @@ class GraphRenderer:
     ``with`` block) waits for renders still running and stops the threads.
     """
 
-    def __init__(self, dot: str, cache_dir: Path | None) -> None:
+    def __init__(self, dot: str, cache_dir: Path | None, args: Sequence[str] = ()) -> None:
         self._dot = dot
+        self._args = tuple(args)
         self._cache_dir = cache_dir
         self._results: dict[str, bytes | GraphvizError] = {}
         self._pending: dict[str, Future[bytes | GraphvizError]] = {}
@@ -70,7 +81,8 @@ class GraphRenderer:
     def _cache_path(self, code: str) -> Path | None:
         if self._cache_dir is None:
             return None
-        digest = hashlib.sha1(f"{GRAPHVIZ_DPI}\0{code}".encode(), usedforsecurity=False).hexdigest()
+        key = "\0".join((str(GRAPHVIZ_DPI), *self._args, code))
+        digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
         return self._cache_dir / f"graphviz-{digest}.png"
 
     def _render(self, code: str) -> bytes | GraphvizError:
@@ -78,7 +90,7 @@ class GraphRenderer:
         if path is not None and path.is_file():
             return path.read_bytes()
         try:
-            data = render_dot_png(code, self._dot)
+            data = render_dot_png(code, self._dot, args=self._args)
         except (GraphvizError, OSError) as exc:
             return exc if isinstance(exc, GraphvizError) else GraphvizError(str(exc))
         if path is not None:
