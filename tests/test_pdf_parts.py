@@ -24,6 +24,7 @@ from fontTools.ttLib import TTFont
 
 from manualkit.builders.pdf_assembly import folio_specs
 from manualkit.builders.pdf_fontmerge import (
+    FontMergeError,
     _parse_to_unicode,
     _parse_widths,
     _to_unicode_cmap,
@@ -289,6 +290,19 @@ def test_a_placeholder_font_the_merge_cannot_rebuild_is_an_error(tmp_path: Path)
     unknown = dataclasses.replace(part, fonts={})  # the face's file could not be identified
     with pytest.raises(MergeError, match=r"not rebuilt: .*Noto"):
         merge_parts([unknown], [], b"X")
+
+
+def test_a_failing_fc_list_is_named_not_blamed_on_the_font(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _part(tmp_path, 0, "<p>受理</p>", frozenset(), fonts_left_to_merge=True)
+    stub = tmp_path / "bin" / "fc-list"
+    stub.parent.mkdir()
+    stub.write_text("#!/bin/sh\necho 'Fontconfig error: cannot load default config file' >&2\nexit 1\n")
+    stub.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stub.parent}:/usr/bin:/bin")
+    with pytest.raises(FontMergeError, match=r"fc-list failed .*cannot load default config file"):
+        merge_parts([first], [], b"X")
 
 
 # -- font dictionaries ----------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def merge_fonts(out: pikepdf.Pdf, sources: Mapping[str, FontSource]) -> set[str]
         if font.get("/Subtype") == Name.Type0 and base in sources:
             groups.setdefault(base, []).append(font)
     replacements: dict[tuple[int, int], Any] = {}
-    installed = _installed_font_files()
+    installed = _installed_font_files() if groups else ()
     for base, fonts in sorted(groups.items()):
         merged = _merge_face(out, fonts, sources[base], base, installed)
         for font in fonts:
@@ -265,10 +265,19 @@ def find_font_file(source: FontSource, installed: tuple[Path, ...]) -> Path | No
 
 
 def _installed_font_files() -> tuple[Path, ...]:
+    """Every font file fontconfig knows of; a missing or failing ``fc-list`` is said as such.
+
+    Returning nothing instead made the merge blame the font ("no longer installed").
+    """
     fc_list = shutil.which("fc-list")
     if fc_list is None:
-        return ()
+        raise FontMergeError(
+            "fc-list not found: fontconfig's tools are needed to find the embedded fonts' files"
+        )
     listed = subprocess.run([fc_list, "--format", "%{file}\n"], capture_output=True, text=True, check=False)
+    if listed.returncode != 0:
+        problem = listed.stderr.strip() or f"exit status {listed.returncode}"
+        raise FontMergeError(f"fc-list failed listing the installed fonts: {problem}")
     return tuple(sorted({Path(line) for line in listed.stdout.splitlines() if line}))
 
 
