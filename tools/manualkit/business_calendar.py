@@ -81,10 +81,6 @@ class BusinessCalendar:
         return cls(frozenset(years), frozenset(holidays), frozenset(workdays), tuple(problems))
 
     @property
-    def first_year(self) -> int:
-        return min(self.years)
-
-    @property
     def last_year(self) -> int:
         return max(self.years)
 

@@ -51,14 +51,3 @@ def render_duration(duration: Duration, kind: SlaKind = "deadline") -> str:
 def render_sla(sla: Sla) -> str:
     """How the ``{sla}`` role renders an SLA."""
     return render_duration(sla.duration, sla.kind)
-
-
-def in_hours(duration: Duration) -> float | None:
-    """Exact length in hours for units of fixed length; ``None`` for calendar-dependent ones."""
-    if duration.unit == "hours":
-        return float(duration.value)
-    if duration.unit == "minutes":
-        return duration.value / 60
-    if duration.unit == "calendar_days":
-        return duration.value * 24.0
-    return None

@@ -71,9 +71,6 @@ class Repo:
         except GitError:
             return False
 
-    def toplevel(self) -> Path:
-        return Path(self.run("rev-parse", "--show-toplevel").strip())
-
     def prefix(self) -> str:
         """Path of ``root`` inside the repository (``""`` at the top), POSIX with trailing slash."""
         return self.run("rev-parse", "--show-prefix").strip()

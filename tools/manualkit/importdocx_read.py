@@ -711,11 +711,6 @@ def _preface_headings(blocks: Sequence[Block]) -> list[Block]:
     return out
 
 
-def paragraph_text(paragraph: Any) -> str:
-    """The visible text of a python-docx ``Paragraph`` (accepted changes, content controls)."""
-    return InlineReader(paragraph.part).read(paragraph._p).text
-
-
 __all__ = [
     "W_NS",
     "Block",

@@ -40,10 +40,6 @@ class Project:
     build_dir: Path
 
     @property
-    def conf_file(self) -> Path:
-        return self.root / CONF_FILE
-
-    @property
     def doctree_dir(self) -> Path:
         """One doctree cache for every output, so ``build all`` reads the sources once."""
         return self.build_dir / ".doctrees"

@@ -101,15 +101,6 @@ def previous_revision(data: ManualData, version: str) -> Revision | None:
     return max(older, key=lambda r: version_key(r.version)) if older else None
 
 
-def revisions_by_label(data: ManualData) -> dict[str, list[tuple[Revision, str]]]:
-    """Section label → ``(revision, description)`` of every change to it, oldest first."""
-    result: dict[str, list[tuple[Revision, str]]] = {}
-    for revision in sorted(data.revisions, key=lambda r: version_key(r.version)):
-        for change in revision.changes:
-            result.setdefault(change.section, []).append((revision, change.description))
-    return result
-
-
 def revision_stub(version: str, labels: Iterable[str] = ()) -> str:
     """YAML a writer can paste into data/revisions.yaml for ``version`` (what a refusal shows)."""
     changes = "".join(f"    - section: {label}\n      description: （修订说明）\n" for label in labels)

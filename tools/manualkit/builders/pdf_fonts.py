@@ -85,8 +85,9 @@ def find_font(family: str) -> FontFile | None:
     """Resolve ``family`` through fontconfig; ``None`` when only a substitute would be used.
 
     fontconfig always answers with *some* font, so the answer counts only when its family list
-    contains the requested family.  There is no fontconfig Python binding in the environment,
-    hence ``fc-match``.
+    contains the requested family.  fontconfig's command-line ``fc-match``, not its C library:
+    the only Python binding at hand is WeasyPrint's internal ``weasyprint.text.ffi``, which is
+    not an API and may change with any WeasyPrint release.
     """
     fc_match = shutil.which("fc-match")
     if fc_match is None:

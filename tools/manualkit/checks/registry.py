@@ -89,11 +89,6 @@ def rule(
     return decorate
 
 
-def rules_of(func: RuleFunction) -> tuple[Rule, ...]:
-    rules: tuple[Rule, ...] = getattr(func, _ATTR, ())
-    return rules
-
-
 def collect(module_names: Sequence[str]) -> RuleSet:
     """Import the rule modules and gather their tagged functions, in module order."""
     functions: list[tuple[RuleFunction, tuple[Rule, ...]]] = []

@@ -1,4 +1,5 @@
-"""MK110–MK112: the business calendar covers the coming year; SLAs respect regulatory ceilings."""
+"""MK110–MK113: the business calendar covers the coming year; SLAs respect regulatory ceilings
+(MK113: an SLA that relies on the regulation's extension says so)."""
 
 from __future__ import annotations
 

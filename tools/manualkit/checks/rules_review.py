@@ -14,11 +14,6 @@ from manualkit.diagnostics import Diagnostic, Location
 from manualkit.myst_file_config import refusal_message, refused_settings
 
 
-def _chapters(ctx: CheckContext) -> list[object]:
-    """Chapter files (``NN-*.md``); index and other pages carry no review cycle."""
-    return [d for d in ctx.documents if d.name[:2].isdigit()]
-
-
 @rule(
     "MK503",
     "warning",

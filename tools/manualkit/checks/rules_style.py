@@ -1,5 +1,5 @@
-"""MK601–MK612: house style (Vale rules evaluated in Python), CJK typography (autocorrect), raw HTML,
-scripts in SVG drawings."""
+"""MK601–MK605, MK610–MK614: house style (Vale rules evaluated in Python), CJK typography
+(autocorrect), raw HTML, scripts in SVG drawings, broken roles and label look-alikes."""
 
 from __future__ import annotations
 

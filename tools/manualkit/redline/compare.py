@@ -79,11 +79,6 @@ class SectionDiff:
         return numbered_title(self.number, self.title)
 
     @property
-    def old_heading(self) -> str:
-        """The heading as the old version printed it (number and title)."""
-        return numbered_title(self.old_number, self.old_title or self.title)
-
-    @property
     def renumbered(self) -> bool:
         return self.status in ("changed", "unchanged") and self.old_number != self.number
 
@@ -118,10 +113,6 @@ class Redline:
     ancestry: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     #: Label → "number title", the new version's and, for labels it lacks, the old version's.
     names: Mapping[str, str] = dataclasses.field(default_factory=dict)
-
-    def section_name(self, label: str) -> str:
-        """A section named as the manual cites it ("4.2.1 分类定级"), never by its label alone."""
-        return self.names.get(label, label)
 
     def approval_lines(self) -> list[str]:
         """``v1.1 于 2026-12-20 批准（消费者权益保护委员会），2027-01-04 起施行。<summary>`` per spanned

@@ -56,11 +56,6 @@ class Section:
         return "\n".join(lines).strip("\n")
 
     @property
-    def end_line(self) -> int:
-        """1-based last line of the section (the line before the next label)."""
-        return self.start_line + self.text.count("\n")
-
-    @property
     def level(self) -> int | None:
         """Heading level (1 for ``#``) of the section's heading, None if it has none."""
         for line in self.text.split("\n"):

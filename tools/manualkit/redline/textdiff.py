@@ -63,8 +63,9 @@ def tokenizer(granularity: Granularity) -> Callable[[str], list[str]]:
 def _word_segmenter() -> Any:
     """A private jieba tokenizer with the stock dictionary, loaded once per process.
 
-    jieba's process-wide tokenizer may carry a user dictionary that an HTML build loaded
-    for its search index; using it would make a redline depend on what ran before it.
+    Not jieba's process-wide tokenizer: anything in the process may add words to it (the HTML
+    build's search uses private tokenizers of its own for the same reason), and a redline must
+    not depend on what ran before it.
     """
     import jieba
 

@@ -232,9 +232,6 @@ class MkHelpers:
     def duration(self, sla: Sla) -> str:
         return render_sla(sla)
 
-    def sla_text(self, sla_id: str) -> str:
-        return render_sla(self.sla_item(sla_id))
-
     def limit(self, sla: Sla) -> str:
         """The regulatory outer limit of an SLA (``15天``), empty when it has none."""
         if sla.limit is None:

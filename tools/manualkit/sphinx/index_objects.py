@@ -27,7 +27,6 @@ from manualkit.sphinx.helpers import DataIndex
 #: a link being (main-entry marker, uri).
 Entry = tuple[str, tuple[Any, Any, Any]]
 #: The page's entries grouped under their initials, as Sphinx hands them to the template.
-Groups = list[tuple[str, list[Entry]]]
 
 #: What the index says each kind of object is, after its name.
 KIND_LABELS: Final = {
