@@ -20,13 +20,10 @@ from manualkit.checks.context import CheckContext
 from manualkit.checks.markup import close_names, known_markup
 from manualkit.checks.registry import rule
 from manualkit.checks.rules_references import (
-    _EXPLICIT_TITLE_RE,
-    _GLOB_RE,
     _SOURCE_SUFFIXES,
-    _URL_RE,
     _chapters_on_disk,
     _docname_join,
-    _glob_regex,
+    resolve_toctree,
 )
 from manualkit.checks.source import ROLE_RE, Block, DirectiveUse, Document, Heading, UnclosedFence
 from manualkit.diagnostics import Diagnostic, Location
@@ -221,7 +218,8 @@ def chapters_outside_toctrees(ctx: CheckContext) -> Iterator[Diagnostic]:
         current = doc.path.removeprefix("manual/").rsplit(".", 1)[0]
         for toctree in (d for d in doc.directives if d.name == "toctree"):
             where = where or Location(doc.path, toctree.line, toctree.column)
-            listed |= _toctree_names(toctree, current, set(on_disk))
+            others = on_disk.keys() - {current}
+            listed.update(name for entry in resolve_toctree(toctree, current, others) for name in entry.names)
     # Sphinx tests only that the key is there (`orphan:` with no value is an orphan too).
     orphans = {doc.path for doc in ctx.documents if "orphan" in doc.front_matter}
     # An unreadable chapter is MK003's; its toctree place cannot be judged from a guessed reading.
@@ -238,27 +236,6 @@ def chapters_outside_toctrees(ctx: CheckContext) -> Iterator[Diagnostic]:
             "or `orphan: true` in its front matter",
             Location(path, 1, 1),
         )
-
-
-def _toctree_names(toctree: DirectiveUse, current: str, docnames: set[str]) -> set[str]:
-    """The documents a toctree lists, resolved as :func:`rules_references.toctree_entries` does."""
-    names: set[str] = set()
-    glob = toctree.option("glob") is not None
-    for _line, _column, entry in toctree.content:
-        explicit = _EXPLICIT_TITLE_RE.match(entry)
-        if _URL_RE.match(entry):
-            continue
-        if glob and _GLOB_RE.match(entry) and not explicit:
-            pattern = _glob_regex(_docname_join(current, entry))
-            names |= {name for name in docnames if pattern.match(name)}
-            continue
-        ref = explicit.group(2) if explicit else entry
-        for suffix in _SOURCE_SUFFIXES:
-            if ref.endswith(suffix):
-                ref = ref.removesuffix(suffix)
-                break
-        names.add(_docname_join(current, ref))
-    return names
 
 
 #: A Markdown image ``![alt](target "title")`` and a link to an anchor ``[text](#label)``.

@@ -3,14 +3,17 @@ toctree entries name existing chapters."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from pathlib import Path
+from typing import Literal
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
+from manualkit.checks.source import DirectiveUse
 from manualkit.checks.usage import Use, bare_id_uses, data_text_id_uses, data_uses, defined_ids, prose_uses
 from manualkit.diagnostics import Diagnostic, Location
 
@@ -252,6 +255,49 @@ def _docname_join(base: str, name: str) -> str:
     return posixpath.normpath(posixpath.join("/" + base, "..", name))[1:]
 
 
+@dataclasses.dataclass(frozen=True)
+class ToctreeEntry:
+    """One line of a toctree as Sphinx reads it.
+
+    ``kind``: ``url`` (an outside link), ``self``, ``glob`` (a ``:glob:`` pattern; ``names`` are
+    the documents it matches) or ``document`` (``names`` holds the one document it names).
+    """
+
+    line: int
+    column: int
+    text: str
+    kind: Literal["url", "self", "glob", "document"]
+    names: frozenset[str]
+
+
+def resolve_toctree(toctree: DirectiveUse, current: str, others: Set[str]) -> Iterator[ToctreeEntry]:
+    """The entries of ``toctree`` in ``current``, resolved as Sphinx's toctree directive does.
+
+    ``others`` are the documents a glob may match (every document but ``current``: Sphinx never
+    lists a document in its own toctree).  One resolution for MK109 (does each entry name a
+    document?) and MK123 (is each document listed?), so the two never disagree on an entry.
+    """
+    glob = toctree.option("glob") is not None
+    for line, column, text in toctree.content:
+        explicit = _EXPLICIT_TITLE_RE.match(text)
+        if _URL_RE.match(text):
+            yield ToctreeEntry(line, column, text, "url", frozenset())
+            continue
+        if glob and _GLOB_RE.match(text) and not explicit:
+            pattern = _glob_regex(_docname_join(current, text))
+            yield ToctreeEntry(line, column, text, "glob", frozenset(n for n in others if pattern.match(n)))
+            continue
+        ref = explicit.group(2) if explicit else text
+        if ref == "self":
+            yield ToctreeEntry(line, column, text, "self", frozenset())
+            continue
+        for suffix in _SOURCE_SUFFIXES:
+            if ref.endswith(suffix):
+                ref = ref.removesuffix(suffix)
+                break
+        yield ToctreeEntry(line, column, text, "document", frozenset({_docname_join(current, ref)}))
+
+
 def _chapters_on_disk(root: Path) -> dict[str, str]:
     """Docname (``04-complaints``, ``sub/page``) → path of every chapter Sphinx would read."""
     manual = root / "manual"
@@ -296,38 +342,33 @@ def toctree_entries(ctx: CheckContext) -> Iterator[Diagnostic]:
         current = doc.path.removeprefix("manual/").rsplit(".", 1)[0]
         others = {name for name in docnames if name != current}
         for toctree in toctrees:
-            glob = toctree.option("glob") is not None
-            for line, column, entry in toctree.content:
-                explicit = _EXPLICIT_TITLE_RE.match(entry)
-                is_url = _URL_RE.match(entry) is not None
-                where = Location(doc.path, line, column)
-                if glob and _GLOB_RE.match(entry) and not explicit and not is_url:
-                    pattern = _glob_regex(_docname_join(current, entry))
-                    if not any(pattern.match(name) for name in others):
+            for entry in resolve_toctree(toctree, current, others):
+                where = Location(doc.path, entry.line, entry.column)
+                if entry.kind == "glob":
+                    if not entry.names:
                         yield Diagnostic(
-                            "MK109", "error", f"toctree glob pattern {entry!r} matches no document", where
+                            "MK109",
+                            "error",
+                            f"toctree glob pattern {entry.text!r} matches no document",
+                            where,
                         )
                     continue
-                ref = explicit.group(2) if explicit else entry
-                if is_url or ref == "self":
+                if entry.kind != "document":
                     continue
-                name = ref
-                for suffix in _SOURCE_SUFFIXES:
-                    if name.endswith(suffix):
-                        name = name.removesuffix(suffix)
-                        break
-                name = _docname_join(current, name)
+                (name,) = entry.names
                 if name in others or name in _GENERATED_DOCS:
                     continue
                 if name == current:
-                    message = f"toctree entry {entry!r} names the document that holds the toctree"
+                    message = f"toctree entry {entry.text!r} names the document that holds the toctree"
                 else:
                     expected = on_disk.get(name)
                     if expected is not None:
                         message = (
-                            f"toctree entry {entry!r} names {expected}, which git does not track "
+                            f"toctree entry {entry.text!r} names {expected}, which git does not track "
                             "(git add it: the commit would lack it)"
                         )
                     else:
-                        message = f"toctree entry {entry!r} names no document (expected manual/{name}.md)"
+                        message = (
+                            f"toctree entry {entry.text!r} names no document (expected manual/{name}.md)"
+                        )
                 yield Diagnostic("MK109", "error", message, where)
