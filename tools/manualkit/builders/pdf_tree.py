@@ -30,7 +30,6 @@ from manualkit.node_classes import CHAPTER_INFO_CLASS, INTRODUCES_CLASS, NOWRAP_
 #: Ids docutils invents (``id1``, ``id12``): meaningless and repeated in every document.
 _AUTO_ID = re.compile(r"^id\d+$")
 #: Sections holding a printable form (see the ``form-appendices`` directive).
-_FORM_SECTION_ID = re.compile(r"^form-f-\d{2}-\d{2}$")
 
 #: The printed page's text width (A4 less its 20 mm side margins, templates/pdf/print.css) in
 #: twips, and half an em of the tables' 9.5 pt text in twips.
@@ -310,16 +309,15 @@ def _mark_sections(tree: nodes.document) -> None:
     for section in tree.findall(nodes.section):
         if _section_depth(section) == 1:
             section["classes"].append("mk-chapter")
-        if "mk-form-appendix" in section["classes"] or _is_form_appendix(section):
-            if "mk-form-appendix" not in section["classes"]:
-                section["classes"].append("mk-form-appendix")
+        if _is_form_appendix(section):
             parent = section.parent
             if isinstance(parent, nodes.section) and "mk-form-appendices" not in parent["classes"]:
                 parent["classes"].append("mk-form-appendices")
 
 
 def _is_form_appendix(section: nodes.Element) -> bool:
-    return any(_FORM_SECTION_ID.match(node_id) for node_id in section["ids"])
+    """A section the ``form-appendices`` directive made (its class; not the shape of its id)."""
+    return "mk-form-appendix" in section["classes"]
 
 
 def _section_depth(section: nodes.Element) -> int:
