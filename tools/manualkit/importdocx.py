@@ -662,12 +662,12 @@ def _renames(files: Sequence[Path], project: Path | None) -> tuple[str, list[tup
     """(manual/'s last chapter file, [(imported chapter, the name it takes there)]), if known."""
     if project is None:
         return None
-    try:
-        from manualkit.scaffold import chapters
+    from manualkit.scaffold import ScaffoldError, chapters
 
+    try:
         known = chapters(project)
-    except Exception:  # the advice is a bonus: an unreadable chapter never fails the import
-        return None
+    except (ScaffoldError, OSError, ValueError):  # the advice is a bonus: an unreadable chapter
+        return None  # never fails the import (a bug in reading them still shows)
     number = max((ch.number for ch in known), default=0)
     last = max(known, key=lambda ch: ch.number).path.name if known else ""
     pairs = []
@@ -680,11 +680,11 @@ def _roles(project: Path | None) -> list[str] | None:
     """The role ids of ``project``'s data/roles.yaml (``None``: no project, or unreadable)."""
     if project is None:
         return None
-    try:
-        from manualkit.scaffold import existing_ids
+    from manualkit.scaffold import ScaffoldError, existing_ids
 
+    try:
         return existing_ids(project, "roles") or None
-    except Exception:  # broken data/ is `manualkit data`'s to report, not the import's
+    except (ScaffoldError, OSError, ValueError):  # broken data/ is `manualkit data`'s to report
         return None
 
 
@@ -692,12 +692,12 @@ def _taken(
     project: Path, labels: dict[Path, tuple[str, ...]], images: Sequence[Path]
 ) -> tuple[list[str], list[str]]:
     """What the chapters would collide with in ``project``'s manual/: labels, picture names."""
-    try:
-        from manualkit.scaffold import taken_names
+    from manualkit.scaffold import ScaffoldError, taken_names
 
+    try:
         taken = taken_names(project)
-    except Exception:  # the advice is a bonus: an unreadable chapter never fails the import
-        return [], []
+    except (ScaffoldError, OSError, ValueError):  # the advice is a bonus: an unreadable chapter
+        return [], []  # never fails the import (a bug in reading them still shows)
     label_lines: list[str] = []
     for path, names in labels.items():
         clashes = [f"{name} (in {taken[name]})" for name in names if name in taken]
