@@ -119,8 +119,9 @@ def sphinx_build(request: BuildRequest) -> None:
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     from manualkit.buildrunner import WarningRelay
+    from manualkit.sphinx.search import quiet_jieba
 
-    _quiet_jieba()
+    quiet_jieba()  # jieba (the Chinese search index) logs its dictionary loading at DEBUG
     warnings = io.StringIO()
     relay = WarningRelay(warnings, request.root)  # project-relative file:line in messages
     confdir = request.root
@@ -166,15 +167,6 @@ def _describe(exc: BaseException, root: Path) -> str:
             return f"{where}:{current.lineno}: template error: {current.message}"
         current = getattr(current, "orig_exc", None) or current.__cause__ or current.__context__
     return f"{type(exc).__name__}: {exc}"
-
-
-def _quiet_jieba() -> None:
-    """jieba (the Chinese search index) logs its dictionary loading at DEBUG to stderr."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
 
 
 def _quiet_pikepdf() -> None:
