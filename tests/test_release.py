@@ -642,6 +642,33 @@ def test_sections_and_forms_new_in_a_revision_are_marked_added(project: Path) ->
     }
 
 
+@pytest.mark.slow
+def test_a_release_tag_made_between_two_builds_of_one_process_is_seen(project: Path) -> None:
+    """``serve`` builds again and again in one process: a tag made meanwhile changes the markers."""
+    from lxml import etree
+
+    from conftest import run_sphinx
+
+    make_v1_1(project, record=False)
+    with (project / "manual" / "02-complaints.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n(complaint-forms)=\n## 投诉表单\n\n:::{form-appendices}\n:::\n")
+    record = REVISION_1_1 + "    - {section: complaint-forms, description: 收录投诉表单。}\n"
+    with (project / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(record)
+    commit_all(project, "手册 v1.1：新增投诉表单一节")
+
+    def marker() -> str:
+        run = run_sphinx(project, "html")
+        assert run.error is None, run.warnings
+        page = etree.parse(str(run.outdir / "02-complaints.html"), etree.HTMLParser())
+        (text,) = page.xpath("//section[@id='complaint-forms']/p[contains(@class, 'mk-revised')]/text()")
+        return str(text)
+
+    assert marker() == "本节于 v1.1 修订：收录投诉表单。"  # no v1.0 tag: whether it is new is unknown
+    git(project, "tag", "-a", "v1.0", "-m", "v1.0", "HEAD~1")
+    assert marker() == "本节于 v1.1 新增：收录投诉表单。"
+
+
 @contextlib.contextmanager
 def served(site: Path) -> Iterator[str]:
     """``site`` over HTTP on a free local port (the version switcher needs http://, not file://)."""

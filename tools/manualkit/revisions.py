@@ -187,26 +187,33 @@ def introduced_items(root: Path, data: ManualData) -> dict[str, Introduced]:
     return result
 
 
-@functools.lru_cache(maxsize=16)
 def _released_items(root: str, tag: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """Section labels and form ids at ``tag`` (None when git cannot show it).
 
-    Cached: the marker transform asks once per document, and a release tag does not move.
+    Not cached here: a tag may be made, moved or deleted between two builds of one process
+    (the Sphinx runtime keeps the answer for one build); what a commit holds never changes.
     """
     repo = Repo(Path(root))
     try:
         if not repo.is_repo() or not repo.has_tag(tag):
             return None
-        labels = {
-            section.label
-            for path in repo.list_files(tag, MANUAL_DIR)
-            if path.endswith(".md")
-            for section in split_sections(repo.show(tag, path), path)
-            if section.label is not None
-        }
-        forms = _entries(_yaml_or_none(_show_or_empty(repo, tag, f"{DATA_DIR}/{DATA_FILES['forms']}")))
+        return _items_at(root, repo.tag_commit(tag))
     except GitError:
         return None
+
+
+@functools.lru_cache(maxsize=16)
+def _items_at(root: str, commit: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Section labels and form ids of the manual at ``commit`` (raises GitError)."""
+    repo = Repo(Path(root))
+    labels = {
+        section.label
+        for path in repo.list_files(commit, MANUAL_DIR)
+        if path.endswith(".md")
+        for section in split_sections(repo.show(commit, path), path)
+        if section.label is not None
+    }
+    forms = _entries(_yaml_or_none(_show_or_empty(repo, commit, f"{DATA_DIR}/{DATA_FILES['forms']}")))
     return frozenset(labels), frozenset(forms)
 
 

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
+    from manualkit.revisions import Introduced
+
 logger = logging.getLogger(__name__)
 
 #: ``"sla:complaint.general.resolve"`` → (docname, anchor, priority); lower priority wins.
@@ -68,8 +70,26 @@ class ManualkitRuntime:
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", DataIndex(self.data))
 
+    #: ``introduced_items`` of this build, once asked (it reads the release tags' sources).
+    _introduced: dict[Path, dict[str, Introduced]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def data_file(self, collection: str) -> Path:
         return self.data_dir / DATA_FILES[collection]
+
+    def introduced_items(self, root: Path) -> dict[str, Introduced]:
+        """:func:`manualkit.revisions.introduced_items`, read from git once per build.
+
+        Once per build, not once per process: a release tag may be made, moved or deleted
+        (``release`` deletes the one it made when publishing fails) between two builds of one
+        process, as ``serve`` runs them.
+        """
+        if root not in self._introduced:
+            from manualkit.revisions import introduced_items
+
+            self._introduced[root] = introduced_items(root, self.data)
+        return self._introduced[root]
 
 
 class ManualkitDomain(Domain):

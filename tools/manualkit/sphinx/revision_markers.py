@@ -27,7 +27,7 @@ from sphinx.util import logging
 
 from manualkit.models import DATA_FILES, ManualMeta, Revision
 from manualkit.site_status import LATEST, VERSION_STATUS_CSS
-from manualkit.sphinx.domain import get_manual_data
+from manualkit.sphinx.domain import get_runtime
 from manualkit.sphinx.formatting import anchor_for
 
 if TYPE_CHECKING:
@@ -98,10 +98,9 @@ class RevisionMarkers(SphinxTransform):
     def apply(self, **kwargs: Any) -> None:
         path = data_dir(self.config, Path(self.app.confdir)) / DATA_FILES["revisions"]
         self.env.note_dependency(str(path))
-        data = get_manual_data(self.env)
-        from manualkit.revisions import introduced_items
-
-        introduced = introduced_items(Path(self.app.confdir), data) if len(data.revisions) > 1 else {}
+        runtime = get_runtime(self.env)
+        data = runtime.data
+        introduced = runtime.introduced_items(Path(self.app.confdir)) if len(data.revisions) > 1 else {}
         changes = latest_changes(data.revisions, frozenset(form.id for form in data.forms), introduced)
         if not changes:
             return
