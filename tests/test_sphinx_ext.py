@@ -593,10 +593,23 @@ def test_a_review_draft_says_so_on_every_page_until_its_approval_day(
     assert len(pages) > 3
     badge = f'<strong class="mk-docinfo-item mk-docinfo-draft">{DRAFT_MARK}</strong>'
     assert [page.name for page in pages if badge not in page.read_text(encoding="utf-8")] == []
+    # The revision table, like the cover, gives the draft's approval day as planned.
+    day = f"{approved.approved_on.year}年{approved.approved_on.month}月{approved.approved_on.day}日"
+    appendix = draft.outdir / "02-appendix.html"
+
+    def revision_rows() -> list[str]:
+        from lxml import html
+
+        page = html.parse(str(appendix))
+        return [" ".join(row.text_content().split()) for row in page.xpath("//table//tr[td]")]
+
+    assert any(f"拟于{day}" in row for row in revision_rows()), revision_rows()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(noon.replace(tzinfo=dt.UTC).timestamp())))
     approved_build = run_sphinx(project, fresh=False)
     assert approved_build.error is None, approved_build.warnings
     assert [page.name for page in pages if DRAFT_MARK in page.read_text(encoding="utf-8")] == []
+    rows = revision_rows()  # read again, though no source changed
+    assert any(day in row for row in rows) and not any("拟于" in row for row in rows), rows
 
 
 def test_search_results_name_object_types_without_the_domain(basic_html: SphinxRun) -> None:

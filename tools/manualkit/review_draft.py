@@ -60,3 +60,8 @@ def review_draft(data: ManualData, day: dt.date | None) -> ReviewDraft | None:
     if revision is None or revision.approved_on <= day:
         return None
     return ReviewDraft(revision.version, revision.approved_on)
+
+
+def draft_state(draft: ReviewDraft | None) -> str:
+    """What a page printed of the draft state: "" for an approved copy, else version and day."""
+    return f"{draft.version}@{draft.approved_on.isoformat()}" if draft is not None else ""

@@ -10,7 +10,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 #: Bump when the doctree/domain data produced by this extension changes shape.
-ENV_VERSION = 14
+ENV_VERSION = 15
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

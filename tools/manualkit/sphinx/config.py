@@ -25,7 +25,7 @@ from sphinx.util import logging
 from manualkit.diagnostics import Diagnostic, SourceError, has_errors
 from manualkit.loader import load_data
 from manualkit.models import DATA_FILES
-from manualkit.review_draft import DRAFT_MARK, build_day, review_draft
+from manualkit.review_draft import DRAFT_MARK, build_day, draft_state, review_draft
 from manualkit.sphinx import search
 from manualkit.sphinx.domain import ManualkitRuntime, get_domain
 from manualkit.sphinx.formatting import render_date
@@ -205,12 +205,17 @@ def on_html_page_context(
 def on_env_get_outdated(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Pages with manualkit errors are read again (errors are never silently cached); after a
-    change of the search dictionary, every page is (so the index is segmented consistently)."""
+    """Pages with manualkit errors are read again (errors are never silently cached), and pages
+    that printed another review-draft state; after a change of the search dictionary, every page
+    is (so the index is segmented consistently)."""
     domain = get_domain(env)
     if domain.runtime is not None and domain.runtime.reindex_all:
         return sorted(env.found_docs - removed)
-    return sorted(doc for doc in domain.errors if doc not in removed)
+    again = {doc for doc in domain.errors if doc not in removed}
+    if domain.runtime is not None and domain.drafts:
+        state = draft_state(review_draft(domain.runtime.data, build_day()))
+        again |= {doc for doc, printed in domain.drafts.items() if printed != state and doc not in removed}
+    return sorted(again)
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:

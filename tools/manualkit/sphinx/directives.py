@@ -43,6 +43,7 @@ from sphinx.util.docutils import SphinxDirective
 from manualkit.held_errors import UNKNOWN_ID
 from manualkit.models import DATA_FILES, Form, ManualData, Process, Sla
 from manualkit.pinyin_order import pinyin_keys
+from manualkit.review_draft import build_day, draft_state, review_draft
 from manualkit.sla_selection import SlaTableFilter
 from manualkit.sphinx.domain import (
     PRIORITY_PRIMARY,
@@ -492,7 +493,10 @@ class RevisionHistoryDirective(FragmentDirective):
         for revision in data.revisions:
             for signoff in (revision.drafted, revision.reviewed, revision.approved):
                 mk.role_item(signoff.role)
-        return {"revisions": list(data.revisions)}
+        # A review draft's approval day is planned, as its cover says (拟于…批准): so says the table.
+        draft = review_draft(data, build_day())
+        self.domain.note_draft(draft_state(draft))
+        return {"revisions": list(data.revisions), "draft_version": draft.version if draft else None}
 
 
 class AttachmentListDirective(FragmentDirective):

@@ -102,8 +102,8 @@ class ManualkitDomain(Domain):
         "form": ObjType("表单", "form"),
         "checklist": ObjType("检查清单", "checklist"),
     }
-    data_version = 2
-    initial_data: dict[str, Any] = {"objects": {}, "errors": {}, "noted": {}}  # noqa: RUF012 - Sphinx API shape
+    data_version = 3
+    initial_data: dict[str, Any] = {"objects": {}, "errors": {}, "noted": {}, "drafts": {}}  # noqa: RUF012
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
@@ -128,6 +128,18 @@ class ManualkitDomain(Domain):
         """docname → number of manualkit errors reported while reading it."""
         return cast(dict[str, int], self.data.setdefault("errors", {}))
 
+    @property
+    def drafts(self) -> dict[str, str]:
+        """docname → the review-draft state it printed (``manualkit.review_draft``; "" approved).
+
+        A page that prints it (the revision table's approval dates) is read again once the state
+        changed: the approval day came, or a later version is drafted, without any file changed.
+        """
+        return cast(dict[str, str], self.data.setdefault("drafts", {}))
+
+    def note_draft(self, state: str) -> None:
+        self.drafts[self.env.docname] = state
+
     def note_error(self) -> None:
         self.errors[self.env.docname] = self.errors.get(self.env.docname, 0) + 1
 
@@ -146,6 +158,7 @@ class ManualkitDomain(Domain):
 
     def clear_doc(self, docname: str) -> None:
         self.errors.pop(docname, None)
+        self.drafts.pop(docname, None)
         objects = self.objects
         for key in self.noted.pop(docname, ()):
             if key in objects and objects[key][0] == docname:
@@ -155,6 +168,9 @@ class ManualkitDomain(Domain):
         for docname, count in cast(dict[str, int], otherdata.get("errors", {})).items():
             if docname in docnames:
                 self.errors[docname] = count
+        for docname, state in cast(dict[str, str], otherdata.get("drafts", {})).items():
+            if docname in docnames:
+                self.drafts[docname] = state
         for docname, keys in cast(dict[str, set[str]], otherdata.get("noted", {})).items():
             if docname in docnames:
                 self.noted[docname] = set(keys)
