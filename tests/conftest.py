@@ -8,6 +8,7 @@ import http.server
 import io
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -19,6 +20,29 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEMPLATES = REPO / "templates"
+
+
+_SESSION_CACHE_ENV: dict[str, str | None] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the session a cache folder of its own: builds keep ``$XDG_CACHE_HOME/manualkit``
+    (jieba's dictionary, glossary pinyin, font coverage; ~10 MB), and the tests must not write into
+    the user's ``~/.cache``.  Set in the environment, so every build in a child process uses it too."""
+    _SESSION_CACHE_ENV["previous"] = os.environ.get("XDG_CACHE_HOME")
+    _SESSION_CACHE_ENV["folder"] = tempfile.mkdtemp(prefix="manualkit-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE_ENV["folder"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder, previous = _SESSION_CACHE_ENV.pop("folder", None), _SESSION_CACHE_ENV.pop("previous", None)
+    if folder is None:
+        return
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclasses.dataclass
@@ -90,6 +114,51 @@ def touch_later(path: Path) -> None:
     """Set ``path``'s mtime clearly after anything written so far (coarse file-system clocks)."""
     later = time.time() + 5
     os.utime(path, (later, later))
+
+
+_PROCESS_PROBE = """
+
+def setup(app):  # added by the tests: which processes run Sphinx and read each document
+    import os
+
+    def note(*words):
+        with open({log!r}, "a", encoding="utf-8") as out:
+            print(*words, os.getpid(), os.getppid(), file=out)
+
+    app.connect("builder-inited", lambda app: note("sphinx"))
+    app.connect("source-read", lambda app, doc, text: note("read", doc), priority=0)  # before any check
+"""
+
+
+@dataclasses.dataclass
+class BuildProcesses:
+    """Who did what in a build probed by :func:`probe_processes` (pids as the OS gave them)."""
+
+    sphinx: tuple[int, int]  # (pid, parent pid) of the process that ran Sphinx
+    readers: dict[str, tuple[int, int]]  # document -> (pid, parent pid) of the process that read it
+
+
+def probe_processes(project: Path, log: Path) -> None:
+    """Make ``project``'s builds log, into ``log``, the processes that run Sphinx and read each
+    document (a ``setup`` in its conf.py; Sphinx emits ``source-read`` in whichever process reads)."""
+    conf = project / "conf.py"
+    text = conf.read_text(encoding="utf-8")
+    assert "def setup(" not in text, "the fixture's conf.py has a setup() of its own"
+    conf.write_text(text + _PROCESS_PROBE.format(log=str(log)), encoding="utf-8")
+
+
+def build_processes(log: Path) -> BuildProcesses:
+    """What :func:`probe_processes` logged for one build."""
+    sphinx: list[tuple[int, int]] = []
+    readers: dict[str, tuple[int, int]] = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        *words, pid, ppid = line.split()
+        if words == ["sphinx"]:
+            sphinx.append((int(pid), int(ppid)))
+        else:
+            readers[words[1]] = (int(pid), int(ppid))
+    assert len(sphinx) == 1, sphinx
+    return BuildProcesses(sphinx[0], readers)
 
 
 @pytest.fixture(scope="session")

@@ -170,6 +170,7 @@ def test_unreadable_conf_fails_the_simplepdf_reference_with_its_reason(
     assert error.startswith(f"preparation failed: cannot read {tmp_path / 'conf.py'}:"), error
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc (Debian package) not installed")
 def test_bench_prints_one_table_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "manual-repo"
@@ -250,6 +251,7 @@ def test_a_ratio_to_one_reference_says_how_much_more_text_the_output_holds() -> 
     assert "60 p, 50.0k chars" in table and "FAIL: output holds 2.50× the text of simplepdf" in table
 
 
+@pytest.mark.slow
 def test_sphinx_references_build_the_same_document_as_manualkit(tmp_path: Path) -> None:
     """The reference Sphinx pipelines read the project's own conf.py: data-generated content too.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from manualkit.checks.duration_text import extract, magnitude, parse_chinese_number
@@ -120,6 +120,7 @@ def test_bounds() -> None:
     assert extract("不超过10个工作日")[0].bound == "at_most"
 
 
+@settings(deadline=None)
 @given(st.text(max_size=200))
 def test_arbitrary_text_never_crashes_and_spans_are_valid(text: str) -> None:
     previous_end = 0
@@ -134,12 +135,14 @@ def test_arbitrary_text_never_crashes_and_spans_are_valid(text: str) -> None:
 _ALPHABET = "个工作日天小时年月季度周半每两十百〇一二三四五六七八九0123456789至少提前内，。第×"
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=_ALPHABET, max_size=40))
 def test_dense_duration_like_text_never_crashes(text: str) -> None:
     for m in extract(text):
         assert text[m.start : m.end].replace("*", "") == m.text
 
 
+@settings(deadline=None)
 @given(
     st.integers(min_value=1, max_value=999),
     st.sampled_from(["working_days", "calendar_days", "hours", "minutes", "months", "years"]),
@@ -183,6 +186,7 @@ def _chinese(n: int) -> str:
     return "".join(parts)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=9999))
 def test_chinese_numerals_round_trip(n: int) -> None:
     assert parse_chinese_number(_chinese(n)) == n
@@ -190,6 +194,7 @@ def test_chinese_numerals_round_trip(n: int) -> None:
     assert (m.value, m.unit) == (n, "working_days")
 
 
+@settings(deadline=None)
 @given(st.text(alphabet="ab`{}()[]<>:。\n 工作日7个sla", max_size=80))
 def test_masking_keeps_length_and_line_breaks(text: str) -> None:
     from manualkit.checks.source import mask

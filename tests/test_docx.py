@@ -1314,12 +1314,18 @@ def test_libreoffice_converts_to_pdf_with_every_chapter(built: Build, tmp_path: 
     lines = [line.replace(" ", "") for line in text.splitlines()]
     for date in ("2024年", "6月1日", "2025年", "2月10日", "2月14日"):
         assert any(date in line for line in lines), date
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(pages / "docx-fixture-page")], check=True)
+    rendered = sorted(pages.glob("docx-fixture-page-*.png"))
+    assert len(rendered) == text.count("\f")  # one image per page (pdftotext ends each with a form feed)
+    # For a human to look at (README, Tests): this run's PDF and pages, none left from an earlier run.
     ARTIFACTS.mkdir(exist_ok=True)
+    for earlier in ARTIFACTS.glob("docx-fixture*"):
+        earlier.unlink()
     shutil.copy(pdf, ARTIFACTS / "docx-fixture.pdf")
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / "docx-fixture-page")], check=True
-    )
-    assert list(ARTIFACTS.glob("docx-fixture-page-*.png"))
+    for page in rendered:
+        shutil.copy(page, ARTIFACTS)
 
 
 @pytest.mark.libreoffice

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import build_processes, probe_processes
 from manualkit.nesting import MAX_DIRECTIVE_DEPTH, first_too_deep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +65,12 @@ def run_manualkit(project: Path, *args: str) -> subprocess.CompletedProcess[str]
         [sys.executable, "-m", "manualkit", "--project", str(project), *args],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": env_path, "SOURCE_DATE_EPOCH": "1750000000"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": env_path,
+            "SOURCE_DATE_EPOCH": "1750000000",
+            "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],  # the session's (conftest), not ~/.cache
+        },
         timeout=300,
         check=False,
     )
@@ -87,8 +94,16 @@ def test_build_refuses_the_chapter_at_that_line_without_a_traceback(tmp_path: Pa
     # 600 levels: MyST's nested parsers ran into Python's recursion limit ("internal error
     # RecursionError", no file named), also in a parallel read.
     project, line = project_with_nesting(tmp_path, 600)
+    log = tmp_path / "processes.log"
+    probe_processes(project, log)
     result = run_manualkit(project, "build", "html", "--no-check", "-j", jobs)
     assert result.returncode == 1
+    built = build_processes(log)
+    reader, reader_parent = built.readers["01-complaints"]
+    if jobs == "1":
+        assert reader == built.sphinx[0]  # read by Sphinx's own process
+    else:
+        assert reader_parent == built.sphinx[0]  # read by a reader process Sphinx forked
     errors = [text for text in result.stderr.splitlines() if "ERROR" in text]
     assert errors == [
         f"manual/01-complaints.md:{line}: ERROR: directive {{note}} is nested {MAX_DIRECTIVE_DEPTH + 1} "

@@ -572,6 +572,7 @@ def test_flowcharts_are_tagged_figures_with_their_text_alternative(built: Build)
     assert [" ".join(alt.split()) for alt in figures] == [" ".join(code.split())]
 
 
+@pytest.mark.slow
 def test_flowchart_is_drawn_in_the_body_face_and_fits_beside_its_text(tmp_path: Path) -> None:
     """A process chart adds no CJK font of its own, and its labels stay real (searchable) text."""
     project = copy_project(tmp_path / "flow")
@@ -674,6 +675,7 @@ def _top(tops: dict[str, float], prefix: str) -> float:
     return next(top for word, top in tops.items() if word.startswith(prefix))
 
 
+@pytest.mark.slow
 def test_paper_forms_leave_room_to_write_sign_and_stamp(built: Build) -> None:
     """A multi-line field gets several lines of room, a seal about 3 cm; one line each was
     too small to fill in by hand."""
@@ -689,6 +691,7 @@ def test_paper_forms_leave_room_to_write_sign_and_stamp(built: Build) -> None:
     assert _top(tops, "客服主管签字") - _top(tops, "部门盖章") >= 28 * mm
 
 
+@pytest.mark.slow
 def test_a_form_longer_than_a_page_keeps_its_last_rows_with_its_note_and_signatures(built: Build) -> None:
     """F-02-03…05 (11, 12, 13 rows) end near the foot of their first page: where the note and
     signature lines do not fit there, the break must come between rows, never leave them on a
@@ -707,6 +710,7 @@ def test_a_form_longer_than_a_page_keeps_its_last_rows_with_its_note_and_signatu
     assert spanning >= 2, "the fixture's forms no longer reach the foot of their first page"
 
 
+@pytest.mark.slow
 def test_form_options_and_dates_are_never_broken_over_lines(built: Build) -> None:
     """Chinese text breaks anywhere; a paper form must not read "☐ 其" / "他" or "☐" / "其他"."""
     page = page_of(built.pdf, FORM_BOOKMARK)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sphinx.builders import Builder
 
+from conftest import build_processes, probe_processes
 from manualkit import cli, sphinx_jobs
 from test_cli import REPO, three_output_project
 
@@ -28,6 +29,11 @@ def spy_on(monkeypatch: pytest.MonkeyPatch, method: str) -> list[tuple[list[str]
 
     monkeypatch.setattr(Builder, method, spy)
     return calls
+
+
+def documents(project: Path) -> list[str]:
+    """The names of the project's documents, sorted."""
+    return sorted(path.stem for path in (project / "manual").glob("*.md"))
 
 
 def test_jobs_option_accepts_auto_and_counts() -> None:
@@ -96,9 +102,23 @@ def test_a_parallel_read_writes_the_same_docx_as_a_serial_one(
 
 
 @pytest.mark.slow
+def test_an_explicit_job_count_reads_in_that_many_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-j 2`` reads in parallel even where ``auto`` would not (a few kilobytes of sources)."""
+    project = three_output_project(tmp_path)
+    parallel_reads = spy_on(monkeypatch, "_read_parallel")
+    status = cli.main(["--project", str(project), "build", "html", "-j", "2", "--no-check", "--fresh"])
+    assert status == 0, capsys.readouterr().err
+    assert [(sorted(docs), nproc) for docs, nproc in parallel_reads] == [(documents(project), 2)]
+
+
+@pytest.mark.slow
 def test_build_pdf_reads_in_parallel_inside_its_child_process(tmp_path: Path) -> None:
     """The PDF's Sphinx runs in a child process; its readers are that child's children."""
     project = three_output_project(tmp_path)
+    log = tmp_path / "processes.log"
+    probe_processes(project, log)
     env: dict[str, Any] = dict(os.environ, PYTHONPATH=str(REPO / "tools"), SOURCE_DATE_EPOCH="0")
     result = subprocess.run(
         [
@@ -122,6 +142,11 @@ def test_build_pdf_reads_in_parallel_inside_its_child_process(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("pdf: build/pdf/"), result.stdout
     assert "Traceback" not in result.stderr
+    built = build_processes(log)
+    sphinx_pid, sphinx_parent = built.sphinx
+    assert sphinx_parent != os.getpid()  # not the CLI this test started: a child of it
+    assert sorted(built.readers) == documents(project)
+    assert {parent for _, parent in built.readers.values()} == {sphinx_pid}
 
 
 @pytest.mark.slow
