@@ -839,6 +839,19 @@ def test_publish_tree_swaps_whole_trees_and_cleans_stale_leftovers(tmp_path: Pat
     assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["html"]
 
 
+def test_sphinx_s_work_files_are_not_published(tmp_path: Path) -> None:
+    """Sphinx sets the old ``.buildinfo`` aside as ``.buildinfo.bak`` when conf.py changed: it
+    was published in build/html and stayed there, though a fresh build has no such file."""
+    from manualkit.buildrunner import publish_tree
+
+    work, published = tmp_path / "work", tmp_path / "build" / "html"
+    (work / ".doctrees").mkdir(parents=True)
+    for name in ("index.html", ".buildinfo", ".buildinfo.bak", ".manualkit-outline"):
+        (work / name).write_text(name, encoding="utf-8")
+    publish_tree(work, published)
+    assert sorted(p.name for p in published.iterdir()) == ["index.html"]
+
+
 def _subcommand_helps(parser: argparse.ArgumentParser) -> dict[str, str | None]:
     actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return {choice.dest: choice.help for choice in actions[0]._choices_actions}

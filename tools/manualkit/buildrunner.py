@@ -317,9 +317,10 @@ def publish_tree(source: Path, destination: Path) -> None:
 
 #: What the HTML work folder keeps for the next build but the published site does not carry:
 #: Sphinx's doctree cache, its ``.buildinfo`` (a hash of config values that hold the checkout's
-#: absolute paths: two clones published different bytes) and manualkit's notes on the pages
+#: absolute paths: two clones published different bytes; ``.buildinfo.bak``, the one Sphinx set
+#: aside when the configuration changed) and manualkit's notes on the pages
 #: (``.manualkit-pages.json`` …).
-UNPUBLISHED: tuple[str, ...] = (".doctrees", ".manualkit-*", ".buildinfo")
+UNPUBLISHED: tuple[str, ...] = (".doctrees", ".manualkit-*", ".buildinfo", ".buildinfo.*")
 
 
 def _remove_leftovers(parent: Path, name: str, *, older_than: float = 3600.0) -> None:
