@@ -89,6 +89,31 @@ def test_rebuild_indexes_from_the_cached_dictionary_as_a_fresh_build_does(
     assert rebuild_with("饕餮客户申请复核的，按投诉处理。").full is None
 
 
+@pytest.mark.slow
+def test_a_word_no_page_holds_any_more_leaves_the_index(tmp_path: Path) -> None:
+    """A word only the rewritten page held stayed in the index with no page (``"饕餮":[]``); the
+    site's search splits queries by the words the index knows, so a dead word made a query that
+    contained it find nothing.  The incremental build's index is the fresh build's."""
+    project = copy_fixture("basic", tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    original = chapter.read_text(encoding="utf-8")
+    chapter.write_text(original + "\n饕餮客户对投诉处理结果不满意的，可以申请复核。\n", encoding="utf-8")
+    first = run_sphinx(project)
+    assert first.error is None, first.warnings
+    assert "饕餮" in index_terms(first.outdir)
+    chapter.write_text(original, encoding="utf-8")
+    touch_later(chapter)
+    rebuilt = run_sphinx(project, fresh=False)
+    assert rebuilt.error is None, rebuilt.warnings
+    index = search_index(rebuilt.outdir)
+    empty = [word for key in ("terms", "titleterms") for word, pages in index[key].items() if pages == []]  # type: ignore[attr-defined]
+    assert empty == [] and "饕餮" not in index_terms(rebuilt.outdir)
+    fresh = run_sphinx(project, outdir=tmp_path / "fresh", fresh=True)
+    assert fresh.error is None, fresh.warnings
+    words = ("docnames", "titles", "alltitles", "terms", "titleterms")
+    assert {k: index[k] for k in words} == {k: search_index(fresh.outdir)[k] for k in words}
+
+
 @contextlib.contextmanager
 def _results(site: str, query: str, ready: str) -> Iterator[Any]:
     """The search page for ``query`` in Chromium, once the JavaScript condition ``ready`` holds."""

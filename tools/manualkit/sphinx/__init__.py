@@ -29,6 +29,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.source_copies")  # no empty _sources/ without html_copy_source
     app.setup_extension("manualkit.sphinx.content_hashes")  # a file restored with its old time is re-read
     app.setup_extension("manualkit.sphinx.search_index_entries")  # glossary terms stay searchable
+    app.setup_extension("manualkit.sphinx.search_index_words")  # words no page holds leave the index
     app.setup_extension("manualkit.sphinx.stale_images")  # superseded charts leave the site
     app.setup_extension("manualkit.sphinx.outline_changes")  # renamed heading: every page's links follow
     app.setup_extension("manualkit.sphinx.unique_ids")  # furo's table wrappers copy the table's ids
