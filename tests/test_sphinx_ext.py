@@ -712,7 +712,7 @@ def test_domain_merges_parallel_reads(basic_html: SphinxRun) -> None:
     domain = get_domain(basic_html.app.env)
     saved = dict(domain.objects)
     try:
-        other = {"objects": {"sla:x.y": ("other-doc", "sla-x-y", 0), "sla:z": ("ignored", "sla-z", 0)}}
+        other = {"candidates": {"sla:x.y": {"other-doc": ("sla-x-y", 0)}, "sla:z": {"ignored": ("sla-z", 0)}}}
         domain.merge_domaindata({"other-doc"}, other)
         assert domain.location_of("sla", "x.y") == ("other-doc", "sla-x-y")
         assert domain.location_of("sla", "z") is None
@@ -807,3 +807,33 @@ def test_document_numbers_break_only_between_their_latin_parts() -> None:
     assert document_number("中国银保监会令2020年第3号") == "中国银保监会令{nowrap}`2020年第3号`"
     long_tail = document_number("某某文件（二〇二〇年度第三批补充规定之一）")
     assert "nowrap" not in long_tail
+
+
+def test_deleting_the_table_a_deadline_is_linked_to_moves_its_links_to_the_next_table(tmp_path: Path) -> None:
+    """The complaint table of chapter 1 carries the deadline's anchor; the overview in the
+    appendix lists it too.  Delete the chapter's table: an incremental build re-reads only chapter
+    1, and must link the deadline to the overview's row as a fresh build does (it lost the row's
+    anchor and every link to it until a fresh build)."""
+    project = copy_fixture("basic", tmp_path)
+    first = run_sphinx(project)
+    assert first.error is None, first.warnings
+    assert get_domain(first.app.env).location_of("sla", "complaint.general.resolve") == (
+        "01-complaints",
+        "sla-complaint-general-resolve",
+    )
+    chapter = project / "manual" / "01-complaints.md"
+    text = chapter.read_text(encoding="utf-8")
+    table = ":::{sla-table}\n:tags: complaint\n:::\n"
+    assert table in text
+    chapter.write_text(text.replace(table, ""), encoding="utf-8")
+    touch_later(chapter)
+    rebuilt = run_sphinx(project, fresh=False)
+    assert rebuilt.error is None, rebuilt.warnings
+    fresh = run_sphinx(project, outdir=tmp_path / "fresh", fresh=True)
+    assert fresh.error is None, fresh.warnings
+    anchor = 'href="02-appendix.html#sla-complaint-general-resolve"'
+    for run in (fresh, rebuilt):
+        assert 'id="sla-complaint-general-resolve"' in (run.outdir / "02-appendix.html").read_text(
+            encoding="utf-8"
+        )
+        assert anchor in (run.outdir / "01-complaints.html").read_text(encoding="utf-8")

@@ -102,8 +102,14 @@ class ManualkitDomain(Domain):
         "form": ObjType("表单", "form"),
         "checklist": ObjType("检查清单", "checklist"),
     }
-    data_version = 3
-    initial_data: dict[str, Any] = {"objects": {}, "errors": {}, "noted": {}, "drafts": {}}  # noqa: RUF012
+    data_version = 4
+    initial_data: dict[str, Any] = {  # noqa: RUF012 - Sphinx API shape
+        "objects": {},
+        "candidates": {},
+        "errors": {},
+        "noted": {},
+        "drafts": {},
+    }
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
@@ -116,6 +122,16 @@ class ManualkitDomain(Domain):
     @property
     def objects(self) -> ObjectMap:
         return cast(ObjectMap, self.data.setdefault("objects", {}))
+
+    @property
+    def candidates(self) -> dict[str, dict[str, tuple[str, int]]]:
+        """``"sla:x"`` → every document that offers an anchor for it: docname → (anchor, priority).
+
+        Every offer is kept, not only the winner: when the winning page is read again without the
+        object (its home table deleted), the next best page still carries the anchor — with only
+        the winner kept, an incremental build lost every link to it until a fresh build.
+        """
+        return cast(dict[str, dict[str, tuple[str, int]]], self.data.setdefault("candidates", {}))
 
     @property
     def noted(self) -> dict[str, set[str]]:
@@ -146,11 +162,23 @@ class ManualkitDomain(Domain):
     def note_object(self, kind: str, item_id: str, anchor: str, priority: int = PRIORITY_PRIMARY) -> None:
         """Record that the current document carries ``anchor`` for ``kind:item_id``."""
         key = f"{kind}:{item_id}"
-        self.noted.setdefault(self.env.docname, set()).add(key)
-        candidate = (self.env.docname, anchor, priority)
-        current = self.objects.get(key)
-        if current is None or (candidate[2], candidate[0]) < (current[2], current[0]):
-            self.objects[key] = candidate
+        docname = self.env.docname
+        self.noted.setdefault(docname, set()).add(key)
+        offers = self.candidates.setdefault(key, {})
+        offered = offers.get(docname)
+        if offered is None or priority < offered[1]:  # a page's first offer wins among equals
+            offers[docname] = (anchor, priority)
+        self._elect(key)
+
+    def _elect(self, key: str) -> None:
+        """Make the best offer for ``key`` the object's place: lowest priority, then docname."""
+        offers = self.candidates.get(key)
+        if not offers:
+            self.candidates.pop(key, None)
+            self.objects.pop(key, None)
+            return
+        docname, (anchor, priority) = min(offers.items(), key=lambda offer: (offer[1][1], offer[0]))
+        self.objects[key] = (docname, anchor, priority)
 
     def location_of(self, kind: str, item_id: str) -> tuple[str, str] | None:
         found = self.objects.get(f"{kind}:{item_id}")
@@ -159,10 +187,10 @@ class ManualkitDomain(Domain):
     def clear_doc(self, docname: str) -> None:
         self.errors.pop(docname, None)
         self.drafts.pop(docname, None)
-        objects = self.objects
+        candidates = self.candidates
         for key in self.noted.pop(docname, ()):
-            if key in objects and objects[key][0] == docname:
-                del objects[key]
+            candidates.get(key, {}).pop(docname, None)
+            self._elect(key)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for docname, count in cast(dict[str, int], otherdata.get("errors", {})).items():
@@ -174,14 +202,15 @@ class ManualkitDomain(Domain):
         for docname, keys in cast(dict[str, set[str]], otherdata.get("noted", {})).items():
             if docname in docnames:
                 self.noted[docname] = set(keys)
-        others = cast(ObjectMap, otherdata.get("objects", {}))
-        for key, (doc, anchor, prio) in others.items():
-            if doc not in docnames:
+        offered = cast(dict[str, dict[str, tuple[str, int]]], otherdata.get("candidates", {}))
+        for key, offers in offered.items():
+            mine = {doc: offer for doc, offer in offers.items() if doc in docnames}
+            if not mine:
                 continue
-            self.noted.setdefault(doc, set()).add(key)
-            current = self.objects.get(key)
-            if current is None or (prio, doc) < (current[2], current[0]):
-                self.objects[key] = (doc, anchor, prio)
+            for doc in mine:
+                self.noted.setdefault(doc, set()).add(key)
+            self.candidates.setdefault(key, {}).update(mine)
+            self._elect(key)
 
     def resolve_xref(
         self,
