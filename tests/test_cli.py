@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import io
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -386,6 +389,36 @@ def test_serve_runs_sphinx_autobuild_with_the_checking_builder(
     assert autobuild.Builder is Builder  # restored afterwards
 
 
+_SAVED_DURING_THE_BUILD = """
+
+def setup(app):  # added by the test: a writer saves a chapter while the build runs
+    from pathlib import Path
+
+    def save(app, env):
+        chapter = Path(app.srcdir) / "02-complaints.md"
+        chapter.write_text(chapter.read_text(encoding="utf-8") + "\\n补充一段。\\n", encoding="utf-8")
+
+    app.connect("env-updated", save)
+"""
+
+
+def test_a_source_saved_during_the_build_publishes_nothing(
+    basic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The checker and the PDF read the sources at the start, the other outputs re-read what
+    changed: a chapter saved meanwhile went out in some outputs, unchecked.  Now nothing does."""
+    assert cli.main(["--project", str(basic), "build", "html", "--no-check"]) == 0
+    published = (basic / "build" / "html" / "02-complaints.html").read_bytes()
+    conf = basic / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + _SAVED_DURING_THE_BUILD, encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["--project", str(basic), "build", "html", "--no-check"]) == 1
+    err = capsys.readouterr().err
+    assert "manualkit: sources changed while building (manual/02-complaints.md)" in err
+    assert "nothing published" in err
+    assert (basic / "build" / "html" / "02-complaints.html").read_bytes() == published
+
+
 @pytest.mark.slow
 def test_build_html_publishes_the_site(basic: Path) -> None:
     result = run_manualkit("--project", str(basic), "build", "html", "--no-check")
@@ -692,6 +725,63 @@ def test_build_all_publishes_its_outputs_together_or_not_at_all(
     assert "cannot put image broken.webp into the DOCX" in err
     assert {p: p.read_bytes() for p in published} == published  # the site, the PDF and the DOCX
     assert "7个工作日" in (project / "build" / "html" / "01-complaints.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_an_output_folder_that_takes_no_file_leaves_all_three_outputs_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """build/docx immutable (``chattr +i``; root ignores permission bits, so the test makes the
+    folder refuse new files): the site and the PDF were replaced before the DOCX failed."""
+    import tempfile
+
+    project = three_output_project(tmp_path)
+    assert _builds(project, "all") == [0]
+    outputs = [p for name in ("html", "pdf", "docx") for p in (project / "build" / name).glob("*.*")]
+    published = {p: p.read_bytes() for p in outputs if p.suffix != ".json"}
+    replace_in_file(project / "data" / "slas.yaml", "value: 7,", "value: 6,")
+    refusing = (project / "build" / "docx").resolve()
+
+    def immutable(make: Any) -> Any:
+        def refuse_in_docx(*args: Any, **kwargs: Any) -> Any:
+            if Path(kwargs.get("dir", "")).resolve() == refusing:
+                raise PermissionError(1, "Operation not permitted", str(refusing / ".probe"))
+            return make(*args, **kwargs)
+
+        return refuse_in_docx
+
+    # Every new file in build/docx is refused, as in an immutable folder (the probe's and the DOCX's).
+    for name in ("NamedTemporaryFile", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, immutable(getattr(tempfile, name)))
+    capsys.readouterr()
+    assert _builds(project, "all") == [1]
+    err = capsys.readouterr().err
+    assert {p: p.read_bytes() for p in published} == published  # the site and the PDF too
+    assert "docx built but not published: Operation not permitted: build/docx/.probe" in err
+
+
+def test_an_interrupt_while_the_outputs_go_into_place_waits_for_them() -> None:
+    from manualkit.buildrunner import signals_held
+
+    done = []
+    with pytest.raises(KeyboardInterrupt), signals_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler would have run by now
+        done.append("all three published")
+    assert done == ["all three published"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_file_problem_names_the_file_in_the_system_s_words(tmp_path: Path) -> None:
+    from manualkit.buildrunner import file_problem
+
+    full = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "build" / "html" / "index.html"))
+    assert file_problem(full, tmp_path) == (
+        "No space left on device: build/html/index.html (free some space on that disk; "
+        "the previous outputs are kept)"
+    )
+    not_a_folder = NotADirectoryError(errno.ENOTDIR, "Not a directory", str(tmp_path / "build" / ".work"))
+    assert file_problem(not_a_folder, tmp_path) == "Not a directory: build/.work"
 
 
 @pytest.mark.slow

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import gc
 import io
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -205,10 +207,17 @@ def _run_sphinx(
             raise BuildFailure(f"{builder}: invalid sources", status=2, source_error=cause) from None
         if verbose:
             traceback.print_exc(file=stderr)
+        if isinstance(cause, OSError):  # a full disk, a folder that cannot be written …
+            raise BuildFailure(f"{builder} build failed: {file_problem(cause, project.root)}") from None
         raise BuildFailure(f"{builder} build failed: {exc.category}: {exc}") from None
     except SourceError as exc:
         relay.flush()
         raise BuildFailure(f"{builder}: invalid sources", status=2, source_error=exc) from None
+    except OSError as exc:  # the machine's problem, not the sources' nor a bug: say which file
+        relay.flush()
+        if verbose:
+            traceback.print_exc(file=stderr)
+        raise BuildFailure(f"{builder} build failed: {file_problem(exc, project.root)}") from None
     except Exception as exc:
         relay.flush()
         if verbose:
@@ -229,6 +238,24 @@ def _run_sphinx(
             "as an error); previous output left in place"
         )
     return app
+
+
+def file_problem(exc: OSError, root: Path) -> str:
+    """``No space left on device (writing build/.work/html/searchindex.js)``: what went wrong
+    with which file, in the system's words, without the errno and type names of a traceback."""
+    what = exc.strerror or str(exc)
+    names = [name for name in (exc.filename, exc.filename2) if name is not None]
+    shown = []
+    for name in names:
+        path = Path(os.fsdecode(name))
+        try:
+            shown.append(path.resolve().relative_to(root).as_posix())
+        except ValueError:
+            shown.append(str(path))
+    text = f"{what}: {' -> '.join(shown)}" if shown else what
+    if exc.errno == errno.ENOSPC:
+        text += " (free some space on that disk; the previous outputs are kept)"
+    return text
 
 
 def _cancel_pending(app: Any) -> None:
@@ -384,7 +411,7 @@ class PendingOutput:
     def check_destination(self) -> None:
         """Raise :class:`BuildFailure` now if the file could not be written in place."""
         if self._finished is not None:
-            _writable_folder(self.name, self._finished.path.parent)
+            _writable_folder(self.name, self._finished.path.parent, self._root)
 
     def write(self) -> BuiltOutput:
         """Write the finished file in place (after :meth:`finish`)."""
@@ -395,7 +422,8 @@ class PendingOutput:
         try:
             publish_output(finished.path, finished.content)
         except OSError as exc:
-            raise BuildFailure(f"{self.name} built but not published: {exc}") from None
+            problem = file_problem(exc, self._root)
+            raise BuildFailure(f"{self.name} built but not published: {problem}") from None
         return BuiltOutput(self.name, finished.path, finished.summary)
 
     def cancel(self) -> None:
@@ -406,12 +434,45 @@ class PendingOutput:
             self._pending = None
 
 
-def _writable_folder(name: str, folder: Path) -> None:
-    """The output folder exists (created if need be) and is a folder: else a plain refusal."""
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then take effect as usual.
+
+    Around the swap of ``build all``'s three outputs into place (a fraction of a second): an
+    interrupt between two of them left a new PDF beside the old site and DOCX, exit status 130
+    and nothing saying they disagreed.  Held, it stops the build once all three are in place.
+    """
+    received: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        received.append(signum)
+
+    # Handlers, not a signal mask: a mask holds the signal for this thread only, and the
+    # kernel may hand a process-directed one to another thread (Python runs its handler here).
+    previous = {number: signal.signal(number, note) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        if received:
+            signal.raise_signal(received[0])  # now as it would have been: Ctrl-C, a SIGTERM
+
+
+def _writable_folder(name: str, folder: Path, root: Path) -> None:
+    """The output folder exists (created if need be), is a folder and takes a new file: else a
+    plain refusal, before any output of the build is replaced.
+
+    Writing a file is the test (not permission bits): root ignores those, an immutable folder
+    (``chattr +i``) or a read-only mount does not.  Only ``mkdir`` was tried, and a DOCX folder
+    that refused its file was found after the site and the PDF had been replaced.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".manualkit-probe-"):
+            pass
     except OSError as exc:
-        raise BuildFailure(f"{name} built but not published: {exc}") from None
+        raise BuildFailure(f"{name} built but not published: {file_problem(exc, root)}") from None
 
 
 class PendingSite:
@@ -422,24 +483,29 @@ class PendingSite:
     PDF and DOCX "7个工作日".
     """
 
-    def __init__(self, workdir: Path, published: Path) -> None:
+    def __init__(self, workdir: Path, published: Path, root: Path) -> None:
         self.name = "html"
         self._workdir = workdir
         self._published = published
+        self._root = root
 
     def finish(self) -> None:
         """Nothing to wait for: the pages are written."""
 
     def check_destination(self) -> None:
-        _writable_folder(self.name, self._published.parent)
+        """The site's folder and the one holding it take new entries (the swap renames both)."""
+        _writable_folder(self.name, self._published.parent, self._root)
         if self._published.exists() and not self._published.is_dir():
             raise BuildFailure(f"{self.name} built but not published: {self._published} is not a folder")
+        if self._published.is_dir():
+            _writable_folder(self.name, self._published, self._root)
 
     def write(self) -> BuiltOutput:
         try:
             publish_tree(self._workdir, self._published)
         except OSError as exc:
-            raise BuildFailure(f"{self.name} built but not published: {exc}") from None
+            problem = file_problem(exc, self._root)
+            raise BuildFailure(f"{self.name} built but not published: {problem}") from None
         return BuiltOutput(self.name, self._published / "index.html")
 
     def cancel(self) -> None:
@@ -488,11 +554,11 @@ def build_output(
     )
     final_dir = output_dir(project, app)
     if name == "html" and defer_site:
-        return PendingSite(workdir, final_dir / "html")
+        return PendingSite(workdir, final_dir / "html", project.root)
     if name == "html":
         if approve is not None and not approve():
             raise BuildFailure("html built but not published: the checks failed", refused=True)
-        site = PendingSite(workdir, final_dir / "html")
+        site = PendingSite(workdir, final_dir / "html", project.root)
         site.check_destination()
         return site.write()
     pending = getattr(app.builder, "pending", None)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from manualkit.buildrunner import BuiltOutput
     from manualkit.held_errors import HeldError
     from manualkit.project import Project
+    from manualkit.source_snapshot import SourceSnapshot
 
 
 Handler = Callable[[argparse.Namespace], int]
@@ -318,6 +319,9 @@ def run_build_command(args: argparse.Namespace) -> int:
     if problem:
         print(f"manualkit: {problem}", file=sys.stderr)
         return EXIT_INVALID
+    from manualkit.source_snapshot import SourceSnapshot
+
+    snapshot = SourceSnapshot.take(project)  # before anything reads them (see _publication_gate)
     status = validate_data(
         project.root, report_findings=args.no_check, verbose=args.verbose, stderr=sys.stderr
     )
@@ -325,13 +329,37 @@ def run_build_command(args: argparse.Namespace) -> int:
         return status
     checks = None if args.no_check else start_checks(project.root, verbose=args.verbose, stderr=sys.stderr)
     try:
-        return _build_outputs(args, project, checks)
+        return _build_outputs(args, project, checks, snapshot)
     finally:
         if checks is not None:
             checks.close()
 
 
-def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun | None) -> int:
+def _publication_gate(checks: CheckRun | None, snapshot: SourceSnapshot) -> Callable[[], bool]:
+    """Whether the outputs may be published: the checker approved (unless ``--no-check``) the
+    sources the build started from, and they are still what every output was built from.
+
+    A source saved during the build is reported once, naming the files; nothing is published.
+    """
+    from manualkit.source_snapshot import changed_message
+
+    said: list[str] = []
+
+    def approve() -> bool:
+        if checks is not None and not checks.approved():
+            return False
+        changed = snapshot.changed()
+        if changed and not said:
+            said.append(changed_message(changed))
+            print(f"manualkit: {said[0]}", file=sys.stderr)
+        return not changed
+
+    return approve
+
+
+def _build_outputs(
+    args: argparse.Namespace, project: Project, checks: CheckRun | None, snapshot: SourceSnapshot
+) -> int:
     """Build each output in turn; nothing is published before the checker approved it.
 
     Every output is built while the checker runs and published once it approved.  ``all``
@@ -349,6 +377,7 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
         PendingSite,
         build_output,
         build_pdf_in_child,
+        signals_held,
     )
 
     # Sphinx's parallel build forks: no typesetting thread may be running then.
@@ -361,7 +390,7 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
         warm_up()  # WeasyPrint loads in the PDF workers' fork server while Sphinx reads the sources
     built: list[BuiltOutput] = []
     waiting: list[PendingOutput | PendingSite] = []
-    approved = checks.approved if checks is not None else None
+    approved = _publication_gate(checks, snapshot)
     try:
         for name in names:
             if checks is not None and checks.finished() and not checks.approved():
@@ -400,14 +429,15 @@ def _build_outputs(args: argparse.Namespace, project: Project, checks: CheckRun 
             elif isinstance(result, PendingOutput):
                 built.append(result.publish(approved))
         if waiting:
-            if approved is not None and not approved():
+            if not approved():
                 raise BuildFailure("outputs built but not published: the checks failed", refused=True)
             for pending in waiting:
                 pending.finish()
             for pending in waiting:  # every destination usable before the first is replaced
                 pending.check_destination()
-            while waiting:
-                built.append(waiting.pop(0).write())
+            with signals_held():  # all three in place, or none: never a mix left by Ctrl-C
+                while waiting:
+                    built.append(waiting.pop(0).write())
     except BuildFailure as exc:
         if checks is not None:
             checks.approved()  # the checker's findings first: they may explain the failure
