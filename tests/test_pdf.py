@@ -329,6 +329,61 @@ def test_two_builds_are_byte_identical(built: Build, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_screenshot_leaves_the_pdf_independent_of_the_checkout_path(tmp_path: Path) -> None:
+    """WeasyPrint names a raster image after the MD5 of its URL: the folder's real ``file:`` URL
+    made the bytes of a PDF with a screenshot differ between two clones (CI runners' workspaces)."""
+    from PIL import Image
+
+    pdfs = []
+    for place in ("a", "much/deeper/checkout"):
+        project = copy_project(tmp_path / place / "project")
+        Image.new("RGB", (120, 40), (200, 30, 30)).save(project / "manual" / "screen.png")
+        with open(project / "manual" / "02-complaints.md", "a", encoding="utf-8") as chapter:
+            chapter.write("\n![投诉登记界面](screen.png)\n")
+        build = run_build(project)
+        assert build.result.returncode == 0, build.output
+        pdfs.append(build.pdf.read_bytes())
+    assert b"/Subtype /Image" in pdfs[0] or b"/Subtype/Image" in pdfs[0]
+    assert pdfs[0] == pdfs[1]
+
+
+def test_the_fetcher_maps_the_print_base_url_to_the_part_folder_and_keeps_it_confined(tmp_path: Path) -> None:
+    from manualkit.builders.pdf_fetcher import PRINT_BASE_URL
+
+    work = tmp_path / "build" / ".work" / "pdf"
+    (work / "_images").mkdir(parents=True)
+    (work / "_images" / "a.png").write_bytes(b"png")
+    (work / "_images" / "escape.png").symlink_to("/etc/passwd")
+    fetcher = ConfinedURLFetcher([work], base_dir=work)
+    response = fetcher.fetch(PRINT_BASE_URL + "_images/a.png")
+    assert response.read() == b"png"
+    assert response.url == PRINT_BASE_URL + "_images/a.png"  # what it refers to resolves the same way
+    for url, shown in (
+        (PRINT_BASE_URL + "_images/escape.png", (work / "_images" / "escape.png").as_uri()),
+        (PRINT_BASE_URL + "../../../../etc/passwd", work.as_uri() + "/../../../../etc/passwd"),
+        (PRINT_BASE_URL + "_images/missing.png", (work / "_images" / "missing.png").as_uri()),
+    ):
+        with pytest.raises(RefusedURLError) as refused:
+            fetcher.fetch(url)
+        assert refused.value.url == shown  # the writer is shown the real file, not the base URL
+    # Without a part folder the base URL names nothing of the project.
+    with pytest.raises(RefusedURLError):
+        ConfinedURLFetcher([work]).fetch(PRINT_BASE_URL + "_images/a.png")
+
+
+def test_weasyprint_messages_of_a_part_name_the_real_file(tmp_path: Path) -> None:
+    """A picture WeasyPrint cannot decode is reported with its path in the project."""
+    from manualkit.builders.pdf_worker import PartJob, render_part
+
+    (tmp_path / "broken.png").write_bytes(b"not a picture")
+    job = PartJob(0, '<p>x</p><img src="broken.png">', str(tmp_path), (str(tmp_path),), {}, frozenset())
+    result = render_part(job)
+    assert result.error is None
+    assert any(str(tmp_path / "broken.png") in message for message in result.messages), result.messages
+    assert not any("manualkit-print" in message for message in result.messages)
+
+
+@pytest.mark.slow
 def test_a_wrong_guess_of_the_contents_length_costs_a_pass_never_a_wrong_number(
     built: Build, tmp_path: Path
 ) -> None:

@@ -92,7 +92,7 @@ def render_part(job: PartJob) -> PartResult:
     """Typeset ``job``; never raises for a refused resource (the error travels in the result)."""
     import weasyprint
 
-    from manualkit.builders.pdf_fetcher import ConfinedURLFetcher, RefusedURLError
+    from manualkit.builders.pdf_fetcher import PRINT_BASE_URL, ConfinedURLFetcher, RefusedURLError
     from manualkit.builders.pdf_render import UnknownVariantError, check_variant, linear_page_references
 
     try:
@@ -101,11 +101,12 @@ def render_part(job: PartJob) -> PartResult:
         return PartResult(job.index, b"", 0, {}, (), (), (), error=str(exc))
     messages: list[str] = []
     with _collect_messages(messages):
-        fetcher = ConfinedURLFetcher(Path(root) for root in job.roots)
+        fetcher = ConfinedURLFetcher((Path(root) for root in job.roots), base_dir=Path(job.base_dir))
         try:
-            document = weasyprint.HTML(
-                string=job.html, base_url=Path(job.base_dir).resolve().as_uri() + "/", url_fetcher=fetcher
-            ).render(**job.options)
+            # Not the folder's real URL: the PDF's bytes must not depend on where it lies.
+            document = weasyprint.HTML(string=job.html, base_url=PRINT_BASE_URL, url_fetcher=fetcher).render(
+                **job.options
+            )
             anchors: dict[str, int] = {}
             for number, page in enumerate(document.pages):
                 for name in page.anchors:  # a box split over pages has its anchor on each: keep the first
@@ -116,7 +117,8 @@ def render_part(job: PartJob) -> PartResult:
             with linear_page_references(), _placeholder_font_programs(placeholders, job.fonts_left_to_merge):
                 pdf_bytes: bytes = document.write_pdf(**job.options)
         except RefusedURLError as exc:
-            return PartResult(job.index, b"", 0, {}, (), (), tuple(messages), error=str(exc))
+            shown = tuple(fetcher.shown(message) for message in messages)
+            return PartResult(job.index, b"", 0, {}, (), (), shown, error=str(exc))
     result = PartResult(
         index=job.index,
         pdf=pdf_bytes,
@@ -124,7 +126,7 @@ def render_part(job: PartJob) -> PartResult:
         anchors=anchors,
         borrowed=borrowed,
         bookmarks=bookmarks,
-        messages=tuple(messages),
+        messages=tuple(fetcher.shown(message) for message in messages),
         fonts=_font_sources(document),
         placeholder_fonts=tuple(sorted(placeholders)),
     )
