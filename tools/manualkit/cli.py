@@ -116,13 +116,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     published, every file closed and the checker process joined; nothing registered with
     ``atexit`` is left to do.  Called with arguments (tests, other Python code), it returns.
     For the same reason ``build`` keeps the collector's relaxed threshold for its whole life.
+    SIGTERM (a CI job cancelled) is handled as Ctrl-C is, ending with status 143, and no helper
+    process outlives this one, however it ends (see ``manualkit.process_lifetime``).
     """
+    from manualkit.process_lifetime import (
+        EXIT_TERMINATED,
+        Terminated,
+        children_end_with_this_process,
+        end_at_once_on_signal,
+    )
+
     command = _command_of(sys.argv[1:]) if argv is None else None
     if command == "build":
         from manualkit.buildrunner import relax_collector_for_good
 
         relax_collector_for_good()
-    status = _main(argv)
+    with children_end_with_this_process():
+        try:
+            status = _main(argv)
+        except Terminated:
+            print("manualkit: terminated", file=sys.stderr)
+            status = EXIT_TERMINATED
+        if command in FAST_EXIT_COMMANDS:
+            end_at_once_on_signal(status)  # a second Ctrl-C while exiting: no traceback
     if command in FAST_EXIT_COMMANDS:
         _exit_now(status)
     return status

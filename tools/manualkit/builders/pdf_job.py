@@ -134,13 +134,18 @@ def typeset(
     Raises the assembly's errors (:func:`typesetting_errors`) with a message that explains them.
     """
     from manualkit.builders.pdf_assembly import PrintAssembly
+    from manualkit.builders.pdf_pool import cancelled_by
 
     report.info(
         f"manualkit pdf: typesetting {len(job.bodies) + 2} parts with {job.workers} WeasyPrint worker(s)"
     )
     record = job.work_dir / CONTENTS_RECORD
-    assembly = PrintAssembly(job, report, cancelled or threading.Event())
-    result = assembly.build(_contents_pages_guess(record, len(job.toc)))
+    event = cancelled or threading.Event()
+    assembly = PrintAssembly(job, report, event)
+    # The waits for the workers watch the event too: a cancelled build stops them at once
+    # instead of waiting for the parts being typeset (the assembly looks only between parts).
+    with cancelled_by(event):
+        result = assembly.build(_contents_pages_guess(record, len(job.toc)))
     record.write_text(json.dumps({"entries": len(job.toc), "pages": result.toc_pages}) + "\n")
     return result.pdf, result.pages
 
@@ -150,9 +155,9 @@ def typesetting_errors() -> tuple[type[Exception], ...]:
     from manualkit.builders.pdf_assembly import AssemblyError
     from manualkit.builders.pdf_fontmerge import FontMergeError
     from manualkit.builders.pdf_merge import MergeError
-    from manualkit.builders.pdf_pool import RendererDiedError
+    from manualkit.builders.pdf_pool import RendererDiedError, TypesettingCancelled
 
-    return (AssemblyError, RendererDiedError, MergeError, FontMergeError)
+    return (AssemblyError, RendererDiedError, TypesettingCancelled, MergeError, FontMergeError)
 
 
 def _contents_pages_guess(record: Path, entries: int) -> int:
