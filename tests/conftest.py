@@ -8,6 +8,7 @@ import http.server
 import io
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -30,8 +31,22 @@ def pytest_configure(config: pytest.Config) -> None:
     (jieba's dictionary, glossary pinyin, font coverage; ~10 MB), and the tests must not write into
     the user's ``~/.cache``.  Set in the environment, so every build in a child process uses it too."""
     _SESSION_CACHE_ENV["previous"] = os.environ.get("XDG_CACHE_HOME")
+    _let_ctrl_c_through()
     _SESSION_CACHE_ENV["folder"] = tempfile.mkdtemp(prefix="manualkit-test-cache-")
     os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE_ENV["folder"]
+
+
+def _let_ctrl_c_through() -> None:
+    """Handle Ctrl-C as Python does by default, also when the suite was started ignoring it.
+
+    A shell without job control starts a background command (``make test &``, a CI step run in
+    the background) with SIGINT ignored, and Python then never raises KeyboardInterrupt; the
+    builds the tests start inherit that and, as a background job should, ignore Ctrl-C.  The
+    tests of what Ctrl-C does need it delivered: this process handles it, and its children
+    (the handler resets to the default at exec) get it by default.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
