@@ -14,7 +14,7 @@ import pytest
 
 from manualkit import cli
 from manualkit.checks import run_checks
-from manualkit.checks.source import MAX_CHAPTER_BYTES
+from manualkit.checks.source import MAX_CHAPTER_BYTES, MAX_CONTROL_REPORTS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "checks" / "clean"
 TODAY = dt.date(2026, 12, 1)
@@ -49,6 +49,48 @@ def test_a_control_character_is_reported_at_its_place(project: Path, char: str) 
     assert found.startswith(
         f"manual/04-complaints.md:{row + 1}:4: error MK003 control character U+{ord(char):04X}"
     )
+
+
+def test_every_control_character_is_reported_not_only_the_first(project: Path) -> None:
+    """Text pasted from Word carries several: a writer who deleted the one reported was refused
+    again for the next, one run at a time."""
+    chapter = _chapter(project)
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    rows = [13, 21, 29]  # three prose lines (0-based)
+    for row, char in zip(rows, ["\x0b", "\x0c", "\x0b"], strict=True):
+        lines[row] = lines[row][:2] + char + lines[row][2:]
+    lines[rows[1]] = lines[rows[1]][:5] + "\x0b" + lines[rows[1]][5:]  # two on one line
+    chapter.write_text("\n".join(lines), encoding="utf-8")
+
+    found = [line.split(": error ")[0] for line in _mk003(project)]
+    assert found == [
+        "manual/04-complaints.md:14:3",
+        "manual/04-complaints.md:22:3",
+        "manual/04-complaints.md:22:6",
+        "manual/04-complaints.md:30:3",
+    ]
+
+
+def test_the_other_rules_count_columns_in_the_file_as_saved(project: Path) -> None:
+    """The checks ran on the text without the control character: a misspelt SLA after one on
+    the same line was reported a column too early."""
+    chapter = _chapter(project)
+    text = chapter.read_text(encoding="utf-8")
+    line = text.split("\n")[21]
+    broken = "\x0b" + line.replace("complaint.general.resolve", "complaint.generl.resolve")
+    chapter.write_text(text.replace(line, broken), encoding="utf-8")
+
+    report = run_checks(project, today=TODAY, select=["MK101"])
+    (found,) = [d for d in report.diagnostics if "generl" in d.message]
+    assert (found.location.line, found.location.column) == (22, broken.index("{sla}`complaint.generl") + 1)
+
+
+def test_a_flood_of_control_characters_is_counted_after_the_first_ones(project: Path) -> None:
+    chapter = _chapter(project)
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + "\x01" * 500 + "\n", encoding="utf-8")
+    found = _mk003(project)
+    assert len(found) == MAX_CONTROL_REPORTS + 1
+    assert f"{500 - MAX_CONTROL_REPORTS} more control characters from here on" in found[-1]
 
 
 def test_the_build_refuses_it_with_the_same_line_and_no_traceback(

@@ -879,9 +879,9 @@ def _unreadable_chapters(root: Path) -> list[Diagnostic]:
         try:
             read_chapter(path)
         except ChapterReadError as exc:
-            problem = exc.problem
-            location = Location(str(path), problem.line, problem.column).relative_to(root)
-            found.append(Diagnostic("MK003", "error", problem.message, location))
+            for problem in exc.problem.each():
+                location = Location(str(path), problem.line, problem.column).relative_to(root)
+                found.append(Diagnostic("MK003", "error", problem.message, location))
     return found
 
 

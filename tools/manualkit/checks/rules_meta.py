@@ -123,8 +123,9 @@ def suppressions(ctx: CheckContext) -> Iterator[Diagnostic]:
     needs_data=False,
 )
 def unreadable(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for path, problem in unreadable_chapters(ctx.root, ctx.documents):
-        yield Diagnostic("MK003", "error", problem.message, Location(path, problem.line, problem.column))
+    for path, problems in unreadable_chapters(ctx.root, ctx.documents):
+        for problem in problems.each():
+            yield Diagnostic("MK003", "error", problem.message, Location(path, problem.line, problem.column))
 
 
 def _names_rules(code: str, known: set[str]) -> bool:

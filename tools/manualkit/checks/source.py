@@ -188,11 +188,20 @@ class UnclosedFence:
 @dataclasses.dataclass(frozen=True)
 class ReadProblem:
     """Why a chapter file is not UTF-8 text, at the 1-based line and column of its first bad byte
-    (0 and 0 when the file cannot be opened at all)."""
+    (0 and 0 when the file cannot be opened at all).
+
+    ``also``: the same fault further on in the file (every control character of a chapter is
+    reported, not only the first: a writer who fixed one was refused again for the next).
+    """
 
     message: str
     line: int
     column: int
+    also: tuple[ReadProblem, ...] = ()
+
+    def each(self) -> tuple[ReadProblem, ...]:
+        """This problem and those ``also`` holds, in file order."""
+        return (self, *self.also)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -640,19 +649,46 @@ def read_chapter(path: Path) -> str:
             ReadProblem(problem.message, problem.line, problem.column), problem.fallback
         ) from exc
     text = universal_newlines(text)
-    control = _CONTROL.search(text)
-    if control:
+    problems = _control_characters(text)
+    if problems:
+        first = dataclasses.replace(problems[0], also=tuple(problems[1:]))
+        # Each one read as a space: the other rules' columns stay those of the file as saved.
+        raise ChapterReadError(first, _CONTROL.sub(" ", text))
+    return text
+
+
+#: Control characters reported one by one in a chapter; past these, one more message counts the
+#: rest (a binary file pasted in holds thousands).
+MAX_CONTROL_REPORTS = 10
+
+
+def _control_characters(text: str) -> list[ReadProblem]:
+    """A problem at each control character of ``text`` (1-based line and column)."""
+    found: list[ReadProblem] = []
+    matches = list(_CONTROL.finditer(text))
+    for index, control in enumerate(matches):
         before = text[: control.start()]
         line = before.count("\n") + 1
         column = control.start() - (before.rfind("\n") + 1) + 1
         char = control.group()
         name = unicodedata.name(char, "") or _C0_NAMES.get(ord(char), "control character")
+        if index == MAX_CONTROL_REPORTS:
+            rest = len(matches) - index
+            found.append(
+                ReadProblem(
+                    f"{rest} more control characters from here on, U+{ord(char):04X} ({name}) "
+                    "the first: delete them (see above)",
+                    line,
+                    column,
+                )
+            )
+            break
         message = (
             f"control character U+{ord(char):04X} ({name}) in the text: expected printable text "
             "(the DOCX cannot hold it); delete it — it usually comes with text pasted from another program"
         )
-        raise ChapterReadError(ReadProblem(message, line, column), _CONTROL.sub("", text))
-    return text
+        found.append(ReadProblem(message, line, column))
+    return found
 
 
 def _outside_manual(path: Path) -> str | None:
