@@ -5,8 +5,9 @@ build in Sphinx, and ``manualkit build`` runs the checker beside it, which repor
 MK101 with its column and a did-you-mean.  Printed both, a writer read every such mistake twice,
 in two formats.  So while the checker runs, Sphinx's error still counts (the build fails and
 publishes nothing) but its line is held here; once the checker's findings are printed, only the
-held lines the checker did not report at the same file and line are printed — a problem is
-never reported zero times.
+held lines the checker did not report are printed — a problem is never reported zero times.
+The checker reports the role's own line; Sphinx, the line its paragraph starts on (a role in a
+wrapped paragraph, a list item, an admonition): the two are matched by the id they name.
 """
 
 from __future__ import annotations
@@ -26,15 +27,19 @@ LOG_TYPE: Final = "manualkit"
 UNKNOWN_ID: Final = "unknown_id"
 #: The checker's code for the same problem.
 CHECKER_CODE: Final = "MK101"
+#: The log record's attribute holding the unknown id (``extra`` of the logging call).
+ITEM_ID: Final = "manualkit_item_id"
 
 
 @dataclasses.dataclass(frozen=True)
 class HeldError:
-    """One held line: where (project-relative path, line) and the text Sphinx would have printed."""
+    """One held line: where (project-relative path, line), the text Sphinx would have printed
+    and the id it names (None: not known)."""
 
     path: str
     line: int | None
     text: str
+    item_id: str | None = None
 
 
 class UnknownIdHold(logging.Filter):
@@ -55,7 +60,14 @@ class UnknownIdHold(logging.Filter):
         path, line = self._place(str(getattr(record, "location", "") or ""))
         where = f"{path}:{line}" if line is not None else path
         level = "ERROR" if record.levelno >= logging.ERROR else "WARNING"
-        self.held.append(HeldError(path, line, f"{where}: {level}: {record.getMessage()}"))
+        # The message alone: Sphinx's record class puts its location and level in front.
+        message = logging.LogRecord.getMessage(record)
+        item_id = getattr(record, ITEM_ID, None)
+        self.held.append(
+            HeldError(
+                path, line, f"{where}: {level}: {message}", item_id if isinstance(item_id, str) else None
+            )
+        )
         return False
 
     def _place(self, location: str) -> tuple[str, int | None]:
@@ -77,7 +89,26 @@ def install(app: Any, hold: UnknownIdHold) -> None:
 
 
 def not_reported(held: Iterable[HeldError], diagnostics: Iterable[Diagnostic], root: Path) -> list[HeldError]:
-    """The held errors the checker did not report as MK101 at the same file and line."""
-    places = (d.location.relative_to(root) for d in diagnostics if d.code == CHECKER_CODE)
-    reported = {(Path(p.path).as_posix(), p.line) for p in places}
-    return [h for h in held if (h.path, h.line) not in reported]
+    """The held errors the checker did not report as MK101: at the same file and line, or in
+    the same file from Sphinx's line on, naming the same id (quoted, as its messages do)."""
+    found = [
+        (Path(d.location.relative_to(root).path).as_posix(), d.location.line, d.message)
+        for d in diagnostics
+        if d.code == CHECKER_CODE
+    ]
+
+    def reported(error: HeldError) -> bool:
+        for path, line, message in found:
+            if path != error.path:
+                continue
+            if line == error.line:
+                return True
+            if (
+                error.item_id
+                and (error.line is None or line >= error.line)
+                and repr(error.item_id) in message
+            ):
+                return True
+        return False
+
+    return [error for error in held if not reported(error)]

@@ -143,8 +143,11 @@ class FragmentDirective(SphinxDirective):
             container = self.render_container(runtime, self.template, context, mk)
             self.decorate(container, context)
         except (UnknownIdError, DirectiveInputError, TemplateRenderError) as exc:
-            subtype = UNKNOWN_ID if isinstance(exc, UnknownIdError) else "data"
-            report_error(self.env, f"{self.name}: {exc}", self.get_location(), subtype=subtype)
+            unknown = exc.item_id if isinstance(exc, UnknownIdError) else None
+            subtype = UNKNOWN_ID if unknown is not None else "data"
+            report_error(
+                self.env, f"{self.name}: {exc}", self.get_location(), subtype=subtype, item_id=unknown
+            )
             return []
         return [container]
 

@@ -24,7 +24,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
-from manualkit.held_errors import LOG_TYPE
+from manualkit.held_errors import ITEM_ID, LOG_TYPE
 from manualkit.models import DATA_FILES, ManualData
 from manualkit.sphinx import formatting
 from manualkit.sphinx.helpers import COLLECTIONS, DataIndex
@@ -273,15 +273,21 @@ class ManualkitDomain(Domain):
 
 
 def report_error(
-    env: BuildEnvironment, message: str, location: str | nodes.Node, *, subtype: str = "data"
+    env: BuildEnvironment,
+    message: str,
+    location: str | nodes.Node,
+    *,
+    subtype: str = "data",
+    item_id: str | None = None,
 ) -> None:
     """Log an ERROR at ``location`` and remember the page, so the build fails and the page is
     re-read (and the error shown again) on the next incremental build until it is fixed.
 
     The record's type is ``manualkit``; ``subtype`` ``unknown_id`` marks what the checker also
-    reports (see :mod:`manualkit.held_errors`).
+    reports, and ``item_id`` the id it names (see :mod:`manualkit.held_errors`).
     """
-    logger.error("%s", message, location=location, type=LOG_TYPE, subtype=subtype)
+    extra = {ITEM_ID: item_id} if item_id is not None else {}
+    logger.error("%s", message, location=location, type=LOG_TYPE, subtype=subtype, extra=extra)
     get_domain(env).note_error()
 
 

@@ -57,7 +57,7 @@ class DataRole(SphinxRole):
         try:
             item = lookup(runtime.index, self.kind, item_id)
         except UnknownIdError as exc:
-            report_error(self.env, str(exc), self.get_location(), subtype=UNKNOWN_ID)
+            report_error(self.env, str(exc), self.get_location(), subtype=UNKNOWN_ID, item_id=exc.item_id)
             return [nodes.inline(self.rawtext, self.text, classes=["mk-unknown"])], []
         text = unescape_role_text(title) if has_title else self.render(item)
         content = [nodes.Text(text)] if has_title else self.render_nodes(item, text)
