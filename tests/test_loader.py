@@ -65,8 +65,8 @@ def test_valid_fixture_loads_without_diagnostics() -> None:
 def test_yaml_syntax_error_points_at_the_parser_mark(project: Path) -> None:
     write(project, "roles.yaml", "- id: a\n  name: [x\n")
     assert lines(project, "roles.yaml") == [
-        "data/roles.yaml:3:1: error DATA001 YAML syntax error: "
-        "did not find expected ',' or ']' (while parsing a flow sequence)"
+        "data/roles.yaml:2:9: error DATA001 YAML syntax error: the bracket [ before 'x' is never closed "
+        "(the file ends inside it): close it with ] on its line"
     ]
 
 
@@ -341,7 +341,7 @@ def test_many_errors_across_files_in_one_run(project: Path) -> None:
         ("data/slas.yaml", 24, "DATA008"),  # unknown reference
         ("data/manual.yaml", 2, "DATA002"),  # version 1.0 unquoted
         ("data/manual.yaml", 1, "DATA004"),  # missing keys
-        ("data/glossary.yaml", 3, "DATA001"),
+        ("data/glossary.yaml", 2, "DATA001"),  # at the unclosed '['
         # forms.yaml still names records.retention, which no longer exists
         ("data/forms.yaml", 6, "DATA008"),
     } <= found
@@ -595,6 +595,28 @@ def test_an_unclosed_quote_is_reported_at_the_opening_quote(project: Path) -> No
 
 
 @pytest.mark.parametrize(
+    ("value", "column", "closer", "hint"),
+    [
+        ("[complaint", 9, "]", ""),
+        ("[complaint］", 9, "]", " (the full-width ］ is text to YAML: type ])"),
+        ("{unit: working_days", 9, "}", ""),
+    ],
+)
+def test_an_unclosed_bracket_is_reported_at_the_bracket(
+    project: Path, value: str, column: int, closer: str, hint: str
+) -> None:
+    """YAML only noticed at the next line's key, and named neither the bracket nor what it found."""
+    write(project, "roles.yaml", f"- id: a\n  tags: {value}\n  description: 说明\n")
+    bracket = value[0]
+    opening = value[1:]
+    assert lines(project, "roles.yaml") == [
+        f"data/roles.yaml:2:{column}: error DATA001 YAML syntax error: the bracket {bracket} before "
+        f"{opening!r} is never closed (YAML read on to line 3: found ':', expected ',' or {closer!r}): "
+        f"close it with {closer} on its line{hint}"
+    ]
+
+
+@pytest.mark.parametrize(
     ("line", "column", "hint"),
     [
         ("  name：经理", 7, "a full-width colon '：' is not a YAML separator; use ': '"),
@@ -663,8 +685,8 @@ def test_holidays_file_is_validated_with_positions(project: Path) -> None:
 def test_holidays_syntax_error_is_one_line_and_an_empty_file_is_fine(project: Path) -> None:
     write(project, "holidays.yaml", "- year: 2027\n  source: [通知\n")
     assert lines(project, "holidays.yaml") == [
-        "data/holidays.yaml:3:1: error DATA001 YAML syntax error: "
-        "did not find expected ',' or ']' (while parsing a flow sequence)"
+        "data/holidays.yaml:2:11: error DATA001 YAML syntax error: the bracket [ before '通知' is never "
+        "closed (the file ends inside it): close it with ] on its line"
     ]
     for empty in ("", "# nothing announced yet\n", "[]\n"):
         write(project, "holidays.yaml", empty)

@@ -358,7 +358,11 @@ def _describe_marked(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> 
     odd = odd_indentation(text)
     if odd and mark is not None and odd[0][1] <= mark.line + 1:
         return odd[0]  # YAML's own words ("expected '-' indicator") would mislead
-    cause = _unclosed_quote(exc, text, lines, line_offset) or _missing_separator(exc, text, lines)
+    cause = (
+        _unclosed_quote(exc, text, lines, line_offset)
+        or _unclosed_bracket(exc, lines, line_offset)
+        or _missing_separator(exc, text, lines)
+    )
     if cause is not None:
         return cause
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -481,6 +485,46 @@ def _missing_separator(exc: yaml.MarkedYAMLError, text: str, lines: list[str]) -
         line + 1,
         found.start(1) + 1,
     )
+
+
+#: The closing bracket of each flow collection, and the full-width look-alikes a Chinese input
+#: method types for them (YAML reads those as text).
+_CLOSERS = {"[": "]", "{": "}"}
+_FULL_WIDTH_CLOSERS = {"]": "］", "}": "｝"}
+
+
+def _unclosed_bracket(
+    exc: yaml.MarkedYAMLError, lines: list[str], line_offset: int
+) -> tuple[str, int, int] | None:
+    """A ``[`` or ``{`` not closed on its line, reported at the bracket (where the writer must look).
+
+    YAML lets a bracketed list or mapping run over lines, so ``tags: [complaint`` is only noticed
+    at the next line's ``key:``, which YAML names without a word about the bracket.
+    """
+    start, problem = exc.context_mark, exc.problem_mark
+    if exc.context not in ("while parsing a flow sequence", "while parsing a flow mapping"):
+        return None
+    if start is None or problem is None or problem.line == start.line:
+        return None  # a mistake inside a one-line list (a missing comma): its own mark is right
+    bracket = _char_at(lines, start.line, start.column)
+    closer = _CLOSERS.get(bracket)
+    if closer is None:
+        return None
+    found = _char_at(lines, problem.line, problem.column)
+    if not "".join(lines[problem.line :]).strip():
+        where = "the file ends inside it"
+    else:
+        shown = f"found {found!r}" if found.strip() else "found a line break"
+        where = f"YAML read on to line {problem.line + 1 + line_offset}: {shown}, expected ',' or {closer!r}"
+    message = (
+        f"the bracket {bracket} before {_opening(lines, start)!r} is never closed ({where}): "
+        f"close it with {closer} on its line"
+    )
+    row = lines[start.line] if 0 <= start.line < len(lines) else ""
+    look_alike = _FULL_WIDTH_CLOSERS[closer]
+    if look_alike in row[start.column :]:
+        message += f" (the full-width {look_alike} is text to YAML: type {closer})"
+    return message, start.line + 1, start.column + 1
 
 
 def _opening(lines: list[str], quote: yaml.Mark, width: int = 20) -> str:
