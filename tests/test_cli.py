@@ -1104,6 +1104,36 @@ def test_an_unknown_id_is_reported_once_by_the_checker_with_its_column(tmp_path:
 
 
 @pytest.mark.slow
+def test_each_markup_mistake_is_reported_once_in_the_checkers_words(tmp_path: Path) -> None:
+    """Sphinx's own report of an unknown role or directive, a toctree entry naming no document and
+    a reference to no label came beside the checker's (no column, no did-you-mean)."""
+    project = three_output_project(tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n一般投诉应\n按{slas}`complaint.general.resolve`办结。\n"
+            "\n:::{proces} 投诉流程\n:::\n"
+            "\n详见\n{ref}`complaint-intak`。\n"
+        )
+    index = project / "manual" / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("02-appendix\n", "02-appendix\n03-missing\n"))
+
+    result = run_manualkit("--project", str(project), "build", "html")
+
+    assert result.returncode == 1, result.stderr
+    for mistake, code in (
+        ("slas", "MK120"),
+        ("proces", "MK121"),
+        ("03-missing", "MK109"),
+        ("complaint-intak", "MK101"),
+    ):
+        said = [line for line in result.stderr.splitlines() if line.startswith("manual/") and mistake in line]
+        assert len(said) == 1, (mistake, result.stderr)
+        assert re.match(rf"manual/[\w-]+\.md:\d+:\d+: error {code} ", said[0]), said
+    assert not (project / "build" / "html").exists()
+
+
+@pytest.mark.slow
 def test_an_unknown_id_the_checker_missed_is_still_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

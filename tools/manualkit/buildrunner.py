@@ -34,7 +34,7 @@ from typing import IO, Any, TextIO, cast
 
 from manualkit.builders.output import FinishedFile, OutputFailed, PendingFile, publish_output
 from manualkit.diagnostics import SourceError
-from manualkit.held_errors import HeldError, UnknownIdHold
+from manualkit.held_errors import HeldError, SourceErrorHold
 from manualkit.held_errors import install as install_hold
 from manualkit.project import Project
 from manualkit.sphinx_jobs import AUTO, Jobs, sphinx_parallel
@@ -143,7 +143,7 @@ def run_sphinx(
     ``hold_unknown_ids`` (the checker runs beside the build): unknown-id errors still fail the
     build but are not printed; the failure carries them (``BuildFailure.held``).
     """
-    hold = UnknownIdHold(project.root) if hold_unknown_ids else None
+    hold = SourceErrorHold(project.root) if hold_unknown_ids else None
     try:
         return _run_sphinx(project, builder, outdir, stderr, verbose, parallel, fresh, prepare, hold)
     except BuildFailure as exc:
@@ -161,7 +161,7 @@ def _run_sphinx(
     parallel: Jobs,
     fresh: bool,
     prepare: Callable[[Any], None] | None,
-    hold: UnknownIdHold | None,
+    hold: SourceErrorHold | None,
 ) -> Any:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError

@@ -1,13 +1,20 @@
-"""Sphinx's unknown-id errors, held back while the checker reports the same problems.
+"""Sphinx's reports of source problems the checker reports too, held back while it runs.
 
-A role or directive naming an id the data lacks (``{sla}`complaint.genral.resolve```) fails the
-build in Sphinx, and ``manualkit build`` runs the checker beside it, which reports the same id as
-MK101 with its column and a did-you-mean.  Printed both, a writer read every such mistake twice,
-in two formats.  So while the checker runs, Sphinx's error still counts (the build fails and
-publishes nothing) but its line is held here; once the checker's findings are printed, only the
-held lines the checker did not report are printed — a problem is never reported zero times.
-The checker reports the role's own line; Sphinx, the line its paragraph starts on (a role in a
-wrapped paragraph, a list item, an admonition): the two are matched by the id they name.
+A role or directive naming an id the data lacks (``{sla}`complaint.genral.resolve```), an unknown
+role or directive, a toctree entry naming no document, an undefined or duplicate label: Sphinx
+(or docutils, or MyST) reports each as it reads, and ``manualkit build`` runs the checker beside
+it, which reports the same problem with its column and a did-you-mean.  Printed both, a writer
+read every such mistake twice, in two formats.  So while the checker runs, Sphinx's report still
+counts (the build fails and publishes nothing) but its line is held here; once the checker's
+findings are printed, only the held lines no finding of the checker accounts for are printed — a
+problem is never reported zero times.
+
+A finding accounts for a held line when it has one of the checker codes for that kind of report
+(:data:`SAME_PROBLEM`), is in the same file and lies at the same line or a little off it: Sphinx
+places a role's problem on the line its paragraph starts on (a wrapped paragraph, a list item,
+an admonition) and a toctree's on the directive's line, where the checker names the role's or
+the entry's own line; docutils names the line after a duplicate label.  An unknown id must be
+named by the finding too.  Each finding accounts for one held line at most.
 """
 
 from __future__ import annotations
@@ -25,25 +32,46 @@ from manualkit.diagnostics import Diagnostic
 #: (``suppress_warnings = ["manualkit.unknown_id"]`` addresses them the Sphinx way).
 LOG_TYPE: Final = "manualkit"
 UNKNOWN_ID: Final = "unknown_id"
-#: The checker's code for the same problem.
-CHECKER_CODE: Final = "MK101"
 #: The log record's attribute holding the unknown id (``extra`` of the logging call).
 ITEM_ID: Final = "manualkit_item_id"
 
 
 @dataclasses.dataclass(frozen=True)
+class SameProblem:
+    """The checker's codes for one kind of Sphinx report, and the lines (relative to Sphinx's
+    line) a finding of them may lie on."""
+
+    codes: frozenset[str]
+    first: int
+    last: int
+
+
+#: Sphinx log records' (type, subtype) → the checker findings that report the same problem.
+SAME_PROBLEM: Final[dict[tuple[str, str], SameProblem]] = {
+    (LOG_TYPE, UNKNOWN_ID): SameProblem(frozenset({"MK101"}), 0, 30),
+    ("myst", "role_unknown"): SameProblem(frozenset({"MK120"}), 0, 30),
+    ("myst", "directive_unknown"): SameProblem(frozenset({"MK121"}), 0, 0),
+    ("toc", "not_readable"): SameProblem(frozenset({"MK109", "MK123"}), 0, 60),
+    ("ref", "ref"): SameProblem(frozenset({"MK101"}), 0, 30),
+    # "Duplicate explicit target name", on the line after the label the checker names.
+    ("docutils", ""): SameProblem(frozenset({"MK108"}), -1, 0),
+}
+
+
+@dataclasses.dataclass(frozen=True)
 class HeldError:
-    """One held line: where (project-relative path, line), the text Sphinx would have printed
-    and the id it names (None: not known)."""
+    """One held line: where (project-relative path, line), the text Sphinx would have printed,
+    which findings of the checker report the same problem, and the id it names (None: none)."""
 
     path: str
     line: int | None
     text: str
     item_id: str | None = None
+    same: SameProblem = SAME_PROBLEM[(LOG_TYPE, UNKNOWN_ID)]
 
 
-class UnknownIdHold(logging.Filter):
-    """A filter for Sphinx's warning handler: keeps unknown-id records instead of printing them.
+class SourceErrorHold(logging.Filter):
+    """A filter for Sphinx's warning handler: keeps the records the checker reports too.
 
     Added after Sphinx's own filters, so the record has been counted (the build fails) and its
     location translated to ``path:line`` already.
@@ -55,7 +83,9 @@ class UnknownIdHold(logging.Filter):
         self.held: list[HeldError] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "type", "") != LOG_TYPE or getattr(record, "subtype", "") != UNKNOWN_ID:
+        kind = (str(getattr(record, "type", "") or ""), str(getattr(record, "subtype", "") or ""))
+        same = SAME_PROBLEM.get(kind)
+        if same is None:
             return True
         path, line = self._place(str(getattr(record, "location", "") or ""))
         where = f"{path}:{line}" if line is not None else path
@@ -63,11 +93,8 @@ class UnknownIdHold(logging.Filter):
         # The message alone: Sphinx's record class puts its location and level in front.
         message = logging.LogRecord.getMessage(record)
         item_id = getattr(record, ITEM_ID, None)
-        self.held.append(
-            HeldError(
-                path, line, f"{where}: {level}: {message}", item_id if isinstance(item_id, str) else None
-            )
-        )
+        shown = f"{where}: {level}: {message}"
+        self.held.append(HeldError(path, line, shown, item_id if isinstance(item_id, str) else None, same))
         return False
 
     def _place(self, location: str) -> tuple[str, int | None]:
@@ -79,7 +106,7 @@ class UnknownIdHold(logging.Filter):
         return path, int(line) if line else None
 
 
-def install(app: Any, hold: UnknownIdHold) -> None:
+def install(app: Any, hold: SourceErrorHold) -> None:
     """Put ``hold`` behind the filters of the application's warning handler(s)."""
     from sphinx.util.logging import NAMESPACE, WarningStreamHandler
 
@@ -89,26 +116,24 @@ def install(app: Any, hold: UnknownIdHold) -> None:
 
 
 def not_reported(held: Iterable[HeldError], diagnostics: Iterable[Diagnostic], root: Path) -> list[HeldError]:
-    """The held errors the checker did not report as MK101: at the same file and line, or in
-    the same file from Sphinx's line on, naming the same id (quoted, as its messages do)."""
-    found = [
-        (Path(d.location.relative_to(root).path).as_posix(), d.location.line, d.message)
+    """The held lines no finding of the checker accounts for (see the module's docstring)."""
+    findings = [
+        (Path(d.location.relative_to(root).path).as_posix(), d.location.line, d.code, d.message)
         for d in diagnostics
-        if d.code == CHECKER_CODE
     ]
+    used: set[int] = set()
 
-    def reported(error: HeldError) -> bool:
-        for path, line, message in found:
-            if path != error.path:
+    def accounted(error: HeldError) -> bool:
+        for index, (path, line, code, message) in enumerate(findings):
+            if index in used or path != error.path or code not in error.same.codes:
                 continue
-            if line == error.line:
-                return True
-            if (
-                error.item_id
-                and (error.line is None or line >= error.line)
-                and repr(error.item_id) in message
-            ):
+            if error.line is None or line is None:
+                near = line == error.line
+            else:
+                near = error.line + error.same.first <= line <= error.line + error.same.last
+            if near and (error.item_id is None or line == error.line or repr(error.item_id) in message):
+                used.add(index)
                 return True
         return False
 
-    return [error for error in held if not reported(error)]
+    return [error for error in held if not accounted(error)]
