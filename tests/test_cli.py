@@ -154,7 +154,7 @@ def test_build_stops_on_invalid_data_before_sphinx(basic: Path, capsys: pytest.C
     (basic / "data" / "roles.yaml").write_text("- id: service.manager\n  name: [经理\n", encoding="utf-8")
     assert cli.main(["--project", str(basic), "build", "html"]) == 2
     err = capsys.readouterr().err
-    assert "data/roles.yaml:3:1: error DATA001 YAML syntax error" in err
+    assert "data/roles.yaml:2:9: error DATA001 YAML syntax error: the bracket [ before" in err
     assert "Traceback" not in err
     assert not (basic / "build").exists()
 
