@@ -632,3 +632,92 @@ def test_messages_say_what_the_writer_must_still_fill_in(project: Path) -> None:
         section="complaint-handling",
     )
     assert "in section (complaint-handling), which starts at manual/02-complaints.md:6" in sla.message
+
+
+def _overview(project: Path) -> int:
+    """Add an unfiltered :::{sla-table} (the overview of every SLA) to the appendix; its line."""
+    appendix = project / "manual" / "03-appendices.md"
+    text = appendix.read_text(encoding="utf-8")
+    appendix.write_text(
+        f"{text}\n(sla-summary)=\n## 服务时限一览\n\n:::{{sla-table}}\n:::\n", encoding="utf-8"
+    )
+    return text.count("\n") + 5
+
+
+def _sla_of_a_new_chapter(project: Path) -> str:
+    """`new chapter consumer-protection`, then `new sla` for its section: the SLA's message."""
+    new_chapter(project, title="消费者权益保护", slug="consumer-protection", owner="cs.manager")
+    return new_sla(
+        project,
+        sla_id="consumer.review.1",
+        name="权益审查时限",
+        value=5,
+        unit="working_days",
+        start="收到材料",
+        end="完成审查",
+        section="consumer-protection",
+    ).message
+
+
+def test_new_sla_of_a_chapter_without_tables_names_the_overview_its_citations_link_to(project: Path) -> None:
+    """No table of the new chapter lists the SLA, so the build links its citations to the
+    overview's row at once: the message promised a link "once a :::{sla-table} lists it"."""
+    line = _overview(project)
+    message = _sla_of_a_new_chapter(project)
+    assert (
+        "it renders as “5个工作日”, linked to its row of the overview of every SLA at "
+        f"manual/03-appendices.md:{line}, as no :::{{sla-table}} of manual/04-consumer-protection.md "
+        "lists it (one there selecting it by its section or tags would take the link).\n"
+    ) in message
+
+
+def test_new_sla_in_no_table_at_all_says_its_citations_are_not_linked(project: Path) -> None:
+    """Without an overview nothing lists it: the build leaves the citation's text unlinked."""
+    message = _sla_of_a_new_chapter(project)
+    assert "it renders as “5个工作日”, not linked until a :::{sla-table} lists it" in message
+    tagged = new_sla(
+        project,
+        prefix="complaint.general",
+        name="回访时限",
+        value=3,
+        unit="working_days",
+        start="办结投诉",
+        end="完成回访",
+        section="complaint-handling",
+        tags=["callback"],
+    ).message
+    assert "but no SLA table of manual/02-complaints.md lists it, nor does any other, so citations" in tagged
+    _overview(project)
+    other = new_sla(
+        project,
+        prefix="complaint.general",
+        name="另一回访时限",
+        value=3,
+        unit="working_days",
+        start="办结投诉",
+        end="完成回访",
+        section="complaint-handling",
+        tags=["callback"],
+    ).message
+    assert "give it the tag a table there selects by (--tags); until then it is linked to its row " in other
+    assert "of the overview of every SLA at manual/03-appendices.md:" in other
+
+
+@pytest.mark.slow
+def test_the_table_the_new_sla_message_names_is_where_the_build_links_its_citation(project: Path) -> None:
+    """The message and `build html` agree: the citation in the new chapter leads to the overview's
+    page, the file the message names."""
+    line = _overview(project)
+    assert f"the overview of every SLA at manual/03-appendices.md:{line}," in _sla_of_a_new_chapter(project)
+    chapter = project / "manual" / "04-consumer-protection.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n收到材料后{sla}`consumer.review.1`内完成审查。\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["--project", str(project), "build", "html", "--no-check"]) == 0
+    page = (project / "build" / "html" / "04-consumer-protection.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]*#sla-consumer-review-1)"', page) == [
+        "03-appendices.html#sla-consumer-review-1"
+    ]
+    overview = (project / "build" / "html" / "03-appendices.html").read_text(encoding="utf-8")
+    assert 'id="sla-consumer-review-1"' in overview

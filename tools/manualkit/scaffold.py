@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 from manualkit.toctree_text import FENCE_OPEN, toctree_entries
 
 if TYPE_CHECKING:
+    from manualkit.checks.source import DirectiveUse
     from manualkit.diagnostics import Diagnostic
     from manualkit.models import Bound, DurationUnit, ManualData, Sla, SlaKind
 
@@ -670,27 +671,65 @@ def kin_tags(slas: Sequence[Sla], new_id: str) -> tuple[list[str], list[Sla]]:
     return [], []
 
 
+#: How the build ranks the SLA tables that list an SLA, lowest first (``SlaTableDirective``, the
+#: ``mk`` domain's priorities; the Sphinx modules are not imported here): a citation links to its
+#: row in the best one — among equals the first page by name, and that page's first table.
+_HOME_TABLE, _SELECTION, _COMPLETE_TABLE = 0, 1, 2
+
+
 def _table_note(root: Path, chapter: Chapter | None, sla_id: str) -> str:
-    """Which SLA table of the SLA's chapter lists it, read from the files as they are now."""
+    """Where a citation of the SLA links, read from the files as they are now: the table the
+    build will choose, and whether the SLA's own chapter lists it (a link should take the reader
+    to the chapter whose text explains the deadline, not to the appendix's overview)."""
     from manualkit.checks.rules_sla_tables import chapter_tables
     from manualkit.checks.source import parse_manual
     from manualkit.loader import load_data
+    from manualkit.sla_selection import SlaTableFilter
 
     data, _ = load_data(root / "data", root=root)
-    if chapter is None or data is None:
+    if data is None:
         return "linked to its row of the SLA table once a :::{sla-table} lists it (by its section or tags)."
     documents, _ = parse_manual(root / "manual", root)
-    doc = next((d for d in documents if d.path == _rel(root, chapter.path)), None)
-    tables = chapter_tables(documents, data.slas, doc) if doc else []
-    rows = [f"{doc.path}:{t.line}" for t, ids in tables if doc and sla_id in ids]
-    if rows:
-        return f"linked to its row of the SLA table at {', '.join(rows)}."
-    if tables:
+    offers: list[tuple[int, str, int, str]] = []  # (rank, docname, line, path) of each listing table
+    own: list[tuple[DirectiveUse, set[str]]] = []
+    chapter_path = _rel(root, chapter.path) if chapter else None
+    for doc in documents:
+        tables = chapter_tables(documents, data.slas, doc)
+        if doc.path == chapter_path:
+            own = tables
+        for table, ids in tables:
+            if sla_id not in ids:
+                continue
+            selection = SlaTableFilter.from_options(dict(table.options))
+            filtered = bool(selection.tags) or selection.chapter is not None
+            rank = _HOME_TABLE if selection.section else _SELECTION if filtered else _COMPLETE_TABLE
+            docname = doc.path.removeprefix("manual/").rsplit(".", 1)[0]
+            offers.append((rank, docname, table.line, doc.path))
+    # The best rank, then the first page by name, then that page's first table of the rank.
+    chosen = min(offers, default=None)
+    listed_here = any(sla_id in ids for _, ids in own)
+    if chosen is None:
+        if own:
+            return (
+                f"but no SLA table of {chapter_path} lists it, nor does any other, so citations are "
+                "not linked: give it the tag a table there selects by (--tags)."
+            )
+        return "not linked until a :::{sla-table} lists it (by its section or tags)."
+    rank, _, line, path = chosen
+    target = f"{'the overview of every SLA' if rank == _COMPLETE_TABLE else 'the SLA table'} at {path}:{line}"
+    if chapter_path is None or listed_here:
+        return f"linked to its row of {target}."
+    if own:
         return (
-            f"but no SLA table of {_rel(root, chapter.path)} lists it: give it the tag a table there "
-            "selects by (--tags), or it is listed only in the appendix's overview."
+            f"but no SLA table of {chapter_path} lists it: give it the tag a table there selects by "
+            f"(--tags); until then it is linked to its row of {target}."
         )
-    return "linked to its row of the SLA table once a :::{sla-table} lists it (by its section or tags)."
+    hint = (
+        " (one there selecting it by its section or tags would take the link)"
+        if rank == _COMPLETE_TABLE
+        else ""
+    )
+    return f"linked to its row of {target}, as no :::{{sla-table}} of {chapter_path} lists it{hint}."
 
 
 def new_checklist(

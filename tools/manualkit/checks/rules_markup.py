@@ -256,11 +256,15 @@ def _in_prose(block: Block, offset: int) -> bool:
     """
     What: an image (![…](path), {image} path, {figure} path) whose file does not exist, lies
     outside manual/, or is an address on the network (https://…). A path is relative to the
-    chapter; a path starting with / is relative to manual/ (Sphinx's rule), not to the disk.
+    chapter; a path starting with / is relative to manual/ (Sphinx's rule), not to the disk. With
+    `--tracked-only` (the pre-commit hook) an image git does not track counts as missing.
     Why: Sphinx warns "image file not readable"; manualkit publishes only the manual's own files
     (the build would copy anything else into the published site: the project's .git, build/ …)
     and no picture every reader's browser, or the DOCX build, would fetch; each fails the build.
-    Fix: put the image under manual/ (e.g. manual/img/) and point at it relative to the chapter.
+    A picture left out of `git add` stays on disk during the hook but is not in the commit, so
+    every other checkout (CI, the publishing build, a colleague's) fails on it.
+    Fix: put the image under manual/ (e.g. manual/img/) and point at it relative to the chapter;
+    `git add` it.
     """,
     needs_data=False,
 )
@@ -271,8 +275,37 @@ def images(ctx: CheckContext) -> Iterator[Diagnostic]:
             if target.startswith("data:"):
                 continue  # the picture is in the source itself
             problem = _image_problem(ctx.root, root, doc, target)
+            if problem is None and ctx.tracked_only:
+                # git is asked once, when the first image is found (cached on the context).
+                problem = _untracked_image(ctx.root, root, doc, target, ctx.tracked_manual_files)
             if problem:
                 yield Diagnostic("MK124", "error", problem, Location(doc.path, line, column))
+
+
+def _untracked_image(
+    project: Path, root: Path, doc: Document, target: str, tracked: frozenset[str] | None
+) -> str | None:
+    """Why the commit lacks the image at ``target``, a file on disk (``None`` when git tracks it,
+    or when there is no git to ask).
+
+    Either path counts, the one the chapter writes or the one it resolves to: git records a
+    symbolic link as itself and a file reached through a linked folder under its real path, and
+    in both cases the commit holds the picture."""
+    if tracked is None:
+        return None
+    path = _image_path(project, doc, target)
+    written = posixpath.normpath(path.relative_to(project).as_posix())
+    shown = path.resolve().relative_to(root).as_posix()
+    if written in tracked or shown in tracked:
+        return None
+    return f"image {target!r} is {shown}, which git does not track (git add it: the commit would lack it)"
+
+
+def _image_path(project: Path, doc: Document, target: str) -> Path:
+    """The file an image ``target`` of ``doc`` names, unresolved: a leading / means manual/."""
+    if target.startswith("/"):
+        return project / "manual" / target.lstrip("/")
+    return (project / doc.path).parent / target
 
 
 def _image_uses(doc: Document) -> Iterator[tuple[str, int, int]]:
@@ -299,8 +332,7 @@ def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str
         )
     manual = project / "manual"
     absolute = target.startswith("/")
-    path = manual / target.lstrip("/") if absolute else (project / doc.path).parent / target
-    resolved = path.resolve()
+    resolved = _image_path(project, doc, target).resolve()
     if not resolved.is_relative_to(manual.resolve()):
         return (
             f"image {target!r} is outside manual/: expected a file under manual/ (the build publishes "
