@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import docutils.nodes
 import docx
 import pytest
+from docutils import nodes
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -331,8 +333,8 @@ def _xml_paragraph(document: docx.document.Document, inner: str) -> None:
     document.element.body.find(qn("w:sectPr")).addprevious(parse_xml(f"<w:p {_W_XMLNS}>{inner}</w:p>"))
 
 
-def _rendered(myst: str) -> str:
-    """The text MyST shows for ``myst`` (docutils' text of the parsed document), one line per block."""
+def _doctree(myst: str) -> docutils.nodes.document:
+    """``myst`` parsed as the manual's MyST setup reads it (``colon_fence``), as a docutils tree."""
     import warnings
 
     from docutils.core import publish_doctree
@@ -340,12 +342,16 @@ def _rendered(myst: str) -> str:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PendingDeprecationWarning)  # myst-parser's own traverse()
-        tree = publish_doctree(
+        return publish_doctree(
             myst,
             parser=Parser(),
             settings_overrides={"myst_enable_extensions": ["colon_fence"], "report_level": 5},
         )
-    return tree.astext()
+
+
+def _rendered(myst: str) -> str:
+    """The text MyST shows for ``myst`` (docutils' text of the parsed document), one line per block."""
+    return _doctree(myst).astext()
 
 
 def test_tracked_changes_text_boxes_and_toc_fields_read_as_word_shows_them(tmp_path: Path) -> None:
@@ -629,11 +635,64 @@ def test_cross_references_to_headings_become_ref_roles(tmp_path: Path) -> None:
     intake = chapter.split("(")[2].split(")=")[0]  # the label of 投诉受理
     # Number and title, typed or as a second cross-reference: the role, which prints both.
     assert f"受理要求见“{{ref}}`{intake}`”，时限见{{ref}}`{intake}`；" in chapter
-    # A number alone stays what the reader wrote, linked.
-    assert f"第{{ref}}`1.1 <{intake}>`节" in chapter
+    # A number alone: the role too, without the 第…节 typed around it (it prints number and title).
+    assert f"{{ref}}`{intake}`；{{ref}}`{intake}`；流程见" in chapter
     assert "流程见{ref}`本章总则 <" in chapter
     assert "另见附表。" in chapter  # a bookmark on no heading: plain text, no broken link
     assert "\ue006" not in chapter and "\ue007" not in chapter
+
+
+def _ref_field(bookmark: str, switches: str, result: str) -> str:
+    """The runs of Word's cross-reference field ``REF bookmark switches`` showing ``result``."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> REF {bookmark} {switches} </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r><w:t>{result}</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def test_a_reference_to_a_section_number_follows_the_number(tmp_path: Path) -> None:
+    """Word's "paragraph number" cross-reference (REF \\r, showing "1.2") came in as the role's
+    text, ``{ref}`1.2 <label>```: still "1.2" once the chapter was moved to another number, as the
+    import's chapters are.  It is the role that prints the section's number (with its title),
+    whatever number Word last showed; so is a reference showing a typed number and the title."""
+    document = docx.Document()
+
+    def heading(level: int, title: str, mark: str) -> None:
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), mark[-3:])
+        start.set(qn("w:name"), mark)
+        document.add_heading(title, level=level)._p.insert(1, start)
+
+    heading(1, "第一章 投诉处理", "_Ref100")
+    heading(2, "投诉受理", "_Ref200")
+    heading(2, "投诉办结", "_Ref300")
+    _xml_paragraph(
+        document,
+        "<w:r><w:t>受理要求见</w:t></w:r>"
+        + _ref_field("_Ref200", "\\r \\h", "1.1")
+        + "<w:r><w:t>，办结按第</w:t></w:r>"
+        + _ref_field("_Ref300", "\\n \\h", "3.2")  # a field Word has not updated since 3.2 moved
+        + "<w:r><w:t>节办理，归档见</w:t></w:r>"
+        + _ref_field("_Ref400", "\\h", "第二章 档案管理")
+        + "<w:r><w:t>，另见</w:t></w:r>"
+        + '<w:hyperlink w:anchor="_Ref100"><w:r><w:t>第一章</w:t></w:r></w:hyperlink>'
+        + "<w:r><w:t>。</w:t></w:r>",
+    )
+    heading(1, "第二章 档案管理", "_Ref400")
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    chapter = result.files[0].read_text(encoding="utf-8")
+    complaints, intake, closing = (line[1:-2] for line in chapter.splitlines() if line.endswith(")="))
+    archive = result.files[1].read_text(encoding="utf-8").split("(", 1)[1].split(")=")[0]
+    assert (
+        f"受理要求见{{ref}}`{intake}`，办结按{{ref}}`{closing}`办理，归档见{{ref}}`{archive}`，"
+        f"另见{{ref}}`{complaints}`。\n"
+    ) in chapter
+    assert "1.1" not in chapter and "3.2" not in chapter and "第一章" not in chapter
 
 
 def test_index_is_headed_with_the_documents_title(tmp_path: Path) -> None:
@@ -695,3 +754,96 @@ def test_password_protected_docx_says_so(tmp_path: Path, capsys: pytest.CaptureF
     assert args.handler(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{source}: not a readable .docx file (it is password-protected" in err
+
+
+def _png(path: Path, colour: str) -> str:
+    """A small PNG of one ``colour`` (python-docx stores identical pictures once)."""
+    from PIL import Image
+
+    Image.new("RGB", (6, 4), colour).save(path)
+    return str(path)
+
+
+def test_pictures_in_table_cells_are_written_and_shown_in_their_cells(tmp_path: Path) -> None:
+    """A picture in a table cell was dropped without a word: the cell came out empty and the
+    report counted only the pictures outside tables.  Each is now an ``{image}`` in its cell
+    (after the cell's text, inside a nested table's row), and a picture in the Title paragraph
+    (a logo) is kept in index.md."""
+    document = docx.Document()
+    logo = _png(tmp_path / "logo.png", "gray")
+    document.add_heading("客户服务操作手册", level=0).add_run().add_picture(logo)
+    document.add_heading("总则", level=1)
+    table = document.add_table(rows=4, cols=2)
+    for r, name in enumerate(["名称", "示意图", "印章", "回访"]):
+        table.cell(r, 0).text = name
+    table.cell(0, 1).text = "图"
+    table.cell(1, 1).paragraphs[0].add_run().add_picture(_png(tmp_path / "g.png", "green"))
+    stamp = table.cell(2, 1).paragraphs[0]
+    stamp.add_run("样式如下：")
+    stamp.add_run().add_picture(_png(tmp_path / "r.png", "red"))._inline.docPr.set("descr", "公章样式")
+    inner = table.cell(3, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "电话"
+    inner.cell(0, 1).paragraphs[0].add_run().add_picture(_png(tmp_path / "y.png", "yellow"))
+    document.add_paragraph("图示：").add_run().add_picture(_png(tmp_path / "b.png", "blue"))
+    source = tmp_path / "cellpic.docx"
+    document.save(str(source))
+    out = tmp_path / "out"
+    result = import_docx(source, out)
+    chapter = result.files[0].read_text(encoding="utf-8")
+    assert (
+        "* - 示意图\n  - ```{image} images/image-2.png\n    ```\n"
+        "* - 印章\n  - 样式如下：\n\n    ```{image} images/image-3.png\n    :alt: 公章样式\n    ```\n"
+        "* - 回访\n  - - 电话\n\n      ```{image} images/image-4.png\n      ```\n:::\n"
+    ) in chapter
+    assert "图示：\n\n:::{figure} images/image-5.png\n:::\n" in chapter
+    index = (out / "index.md").read_text(encoding="utf-8")
+    assert "# 客户服务操作手册\n\n:::{figure} images/image-1.png\n:::\n" in index
+    assert "Images written: 5 " in result.report
+    colours = {1: "logo", 2: "g", 3: "r", 4: "y", 5: "b"}
+    for n, name in colours.items():
+        assert (out / "images" / f"image-{n}.png").read_bytes() == (tmp_path / f"{name}.png").read_bytes()
+    # MyST reads every one as a picture (in the cell it stands in), none as text.
+    tree = _doctree(chapter)
+    cells = [[image["uri"] for image in entry.findall(nodes.image)] for entry in tree.findall(nodes.entry)]
+    shown = ["images/image-2.png"], ["images/image-3.png"], ["images/image-4.png"]
+    assert cells == [[], [], [], shown[0], [], shown[1], [], shown[2]]
+    assert [image["uri"] for image in tree.findall(nodes.image)][-1] == "images/image-5.png"
+    assert "image" not in tree.astext()
+
+
+def test_a_picture_the_docx_only_links_to_is_named_in_the_report(tmp_path: Path) -> None:
+    """A picture inserted as a link to a file (Insert › Picture › Link to File), which the .docx
+    does not hold, vanished without a word, in a paragraph or in a table cell."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    document = docx.Document()
+    document.add_heading("第一章 投诉处理", level=1)
+    document.add_paragraph("流程如下图：").add_run().add_picture(_png(tmp_path / "g.png", "green"))
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "受理界面"
+    table.cell(0, 1).paragraphs[0].add_run().add_picture(_png(tmp_path / "r.png", "red"))
+    for n, shape in enumerate(document.inline_shapes):
+        rid = document.part.relate_to(f"file:///C:/图片/图{n + 1}.png", RT.IMAGE, is_external=True)
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip
+        del blip.attrib[qn("r:embed")]
+        blip.set(qn("r:link"), rid)
+    document.inline_shapes[0]._inline.docPr.set("descr", "投诉处理流程图")
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    result = import_docx(source, tmp_path / "out")
+    chapter = result.files[0].read_text(encoding="utf-8").splitlines()
+    path = result.files[0].as_posix()
+    paragraph, table_start = chapter.index("流程如下图：") + 1, chapter.index(":::{list-table}") + 1
+    missing = [(p.line, p.alt) for p in result.missing_pictures]
+    assert missing == [(paragraph, "投诉处理流程图"), (table_start, "")]
+    assert (
+        "Pictures not imported: 2 (the .docx does not hold them: insert each into Word as a picture, not a "
+        "link, and import again, or add it to images/ and the chapter)\n"
+        f"- {path}:{paragraph}: a picture “投诉处理流程图”, linked to file:///C:/图片/图1.png, a file the "
+        ".docx does not hold\n"
+        f"- {path}:{table_start}: a picture, linked to file:///C:/图片/图2.png, a file the .docx does "
+        "not hold\n"
+    ) in result.report
+    assert "Pictures not imported: 2" in result.summary
+    assert "Images written" not in result.report and not (tmp_path / "out" / "images").exists()
+    assert "* - 受理界面\n  -\n:::" in "\n".join(chapter) and "{figure}" not in "\n".join(chapter)

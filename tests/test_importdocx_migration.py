@@ -5,6 +5,7 @@ the chapters without clashing with the manual's own."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -343,3 +344,47 @@ def test_word_97_horizontal_merges_leave_the_spanned_columns_empty(tmp_path: Pat
     assert "* - 注：以上时限均为工作日\n  -\n:::" in result.files[0].read_text(encoding="utf-8")
     (merged,) = result.merged_tables
     assert [(c.row, c.column, c.rows, c.columns) for c in merged.merged] == [(1, 0, 1, 2)]
+
+
+def test_moved_in_chapter_shows_its_cell_pictures_and_current_section_numbers(
+    tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Imported as chapter 1 and moved in as chapter 4, as the summary says: "见1.1" (Word's
+    number-only cross-reference) still said 1.1 on the site, and a picture in a table cell was
+    not there at all.  The site shows the section's number in this manual and the picture."""
+    from PIL import Image
+
+    from test_importdocx import _ref_field, _xml_paragraph
+
+    Image.new("RGB", (6, 4), "green").save(tmp_path / "g.png")
+    document = docx.Document()
+    document.add_heading("投诉处理", level=1)
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), "200")
+    start.set(qn("w:name"), "_Ref200")
+    document.add_heading("投诉受理", level=2)._p.insert(1, start)
+    _xml_paragraph(
+        document,
+        "<w:r><w:t>受理要求见</w:t></w:r>"
+        + _ref_field("_Ref200", "\\r \\h", "1.1")
+        + "<w:r><w:t>。</w:t></w:r>",
+    )
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "名称"
+    table.cell(0, 1).text = "图"
+    table.cell(1, 0).text = "示意图"
+    picture = table.cell(1, 1).paragraphs[0].add_run().add_picture(str(tmp_path / "g.png"))
+    picture._inline.docPr.set("descr", "受理界面")
+    source = tmp_path / "m.docx"
+    document.save(str(source))
+    out = tmp_path / "out"
+    _import(source, out, project, "--owner", "cs.manager")
+    assert "01-chapter-1.md → 04-chapter-1.md" in capsys.readouterr().out
+    _bring_in(out, project, {"01-chapter-1.md": "04-chapter-1.md"})
+    shutil.copytree(out / "images", project / "manual" / "images")
+    assert cli.main(["--project", str(project), "build", "html", "--no-check"]) == 0
+    page = (project / "build" / "html" / "04-chapter-1.html").read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert re.search(r"受理要求见 4\.1\.? 投诉受理 。", text) and "1.1" not in text, text
+    cell = re.search(r"<td>(?:(?!</td>).)*受理界面(?:(?!</td>).)*</td>", page, re.S)
+    assert cell is not None and 'src="_images/image-1.png"' in cell.group(0)

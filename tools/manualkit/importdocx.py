@@ -29,7 +29,7 @@ import dataclasses
 import datetime as dt
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,18 @@ class MergedTable:
 
 
 @dataclasses.dataclass(frozen=True)
+class MissingPicture:
+    """A picture of the document the import could not write: the .docx holds only its link (or
+    lost its data).  Listed in the report, as the writer must bring it in by hand."""
+
+    path: Path
+    #: The line of the paragraph or ``:::{list-table}`` it was in (or the text before it).
+    line: int
+    alt: str
+    why: str
+
+
+@dataclasses.dataclass(frozen=True)
 class ImportResult:
     files: tuple[Path, ...]
     findings: tuple[DurationFinding, ...]
@@ -110,6 +122,8 @@ class ImportResult:
     summary: str
     #: The tables that had merged cells (listed in the report for review).
     merged_tables: tuple[MergedTable, ...] = ()
+    #: The pictures not written, each named in the report: none leaves the manual unnoticed.
+    missing_pictures: tuple[MissingPicture, ...] = ()
 
 
 #: Durations listed on the terminal; the saved report lists them all (a whole manual has hundreds).
@@ -162,6 +176,8 @@ class _Chapter:
     #: How many tables the chapter has so far, and those with merged cells.
     tables: int = 0
     merged_tables: list[_Table] = dataclasses.field(default_factory=list)
+    #: Pictures the .docx does not hold: (line index in ``lines``, the picture), for the report.
+    missing: list[tuple[int, Image]] = dataclasses.field(default_factory=list)
 
     def add(
         self, lines: Sequence[str], text: str = "", *, prose_at: int = 0, section: str | None = None
@@ -198,28 +214,47 @@ class _Labels:
         return label
 
 
-def _cell_lines(cell: Cell) -> tuple[list[str], list[tuple[int, str]]]:
-    """A cell's MyST lines (paragraphs apart, list items together) and the prose of each."""
+#: The MyST lines that show a picture in a table cell (the chapter writer names its file).
+Picture = Callable[[Image], list[str]]
+
+
+def _cell_lines(cell: Cell, picture: Picture) -> tuple[list[str], list[tuple[int, str]]]:
+    """A cell's MyST lines (paragraphs apart, list items together) and the prose of each.
+
+    A paragraph's pictures follow its text, inside its list item when it is one.
+    """
     lines: list[str] = []
     prose: list[tuple[int, str]] = []
     previous = ""
     for paragraph in cell:
+        shown = [paragraph.myst] if paragraph.myst or not paragraph.images else []
+        for image in paragraph.images:
+            drawn = picture(image)  # none for a picture the .docx does not hold
+            shown += ["", *drawn] if shown and drawn else drawn
+        if not shown:
+            continue
         listed = paragraph.kind in ("bullet", "number")
         if lines and not (listed and previous == paragraph.kind):
             lines.append("")
         marker = {"bullet": "- ", "number": "1. "}.get(paragraph.kind, "")
         prose.append((len(lines), paragraph.text))
-        lines.append(marker + paragraph.myst)
+        lines.append(marker + shown[0])
+        lines.extend(" " * len(marker) + line if line else "" for line in shown[1:])
         previous = paragraph.kind
     return lines, prose
 
 
+def _last_text(lines: Sequence[str]) -> int:
+    """The index of the last line with text (0 in a file with none)."""
+    return next((i for i in range(len(lines) - 1, -1, -1) if lines[i]), 0)
+
+
 def _cell_text(cell: Cell) -> str:
-    return " ".join(paragraph.text for paragraph in cell)
+    return " ".join(paragraph.text for paragraph in cell if paragraph.text)
 
 
 def _list_table(
-    rows: Sequence[Sequence[Cell]], header_rows: int, merged: Sequence[MergedCell] = ()
+    rows: Sequence[Sequence[Cell]], header_rows: int, merged: Sequence[MergedCell], picture: Picture
 ) -> tuple[list[str], list[tuple[int, str, str]]]:
     """A ``list-table`` of ``rows`` and the (line index, text, column heading) of every cell
     paragraph in it; a merged cell's text, repeated in each row it spans, is listed once."""
@@ -236,7 +271,7 @@ def _list_table(
     ]
     for r, row in enumerate(rows):
         for i, cell in enumerate(row):
-            cell_lines, cell_prose = _cell_lines(cell)
+            cell_lines, cell_prose = _cell_lines(cell, picture)
             if (r, i) not in repeated:
                 heading = columns[i] if r >= header_rows else ""
                 prose.extend((len(lines) + index, text, heading) for index, text in cell_prose)
@@ -274,6 +309,41 @@ def to_chapters(
             chapters.append(current)
         return current
 
+    def image_file(image: Image, line: int) -> str | None:
+        """The picture's file name under ``images/``: numbered in the order the chapters show them.
+
+        None for a picture the .docx does not hold: it is kept for the report, at line index
+        ``line`` of the chapter (its paragraph or table, or the text before it).
+        """
+        if image.missing:
+            chapter().missing.append((line, image))
+            return None
+        return images.setdefault(image.key, (f"image-{len(images) + 1}.{image.extension}", image))[0]
+
+    def cell_picture(image: Image) -> list[str]:
+        """A picture in a table cell: an ``{image}`` (a figure's caption has no place in a cell).
+
+        Not an inline ``![](…)``: without Word's description its empty alternative text fails
+        the PDF build, where an ``{image}`` without ``:alt:`` builds as a figure does and
+        ``manualkit check`` asks for one (MK617).  A backtick fence: a ``:::`` one inside the
+        list-table's ``:::`` fence would need the table's fence to be the longer.
+        """
+        name = image_file(image, len(chapter().lines))  # the table is written from there
+        if name is None:
+            return []
+        alt = [f":alt: {' '.join(image.alt.split())}"] if image.alt else []
+        return [f"```{{image}} {IMAGES}/{name}", *alt, "```"]
+
+    def figures(block: Block) -> None:
+        for image in block.images:
+            name = image_file(image, _last_text(chapter().lines))
+            if name is None:
+                continue
+            ch = chapter()
+            ch.close_block()
+            alt = [f":alt: {' '.join(image.alt.split())}"] if image.alt else []
+            ch.add([f":::{{figure}} {IMAGES}/{name}", *alt, ":::", ""])
+
     def inline(block: Block) -> str:
         """The block's MyST with its footnote marks numbered, the notes kept for the chapter end."""
         nonlocal note_number
@@ -287,6 +357,7 @@ def to_chapters(
 
     for block in blocks:
         if block.kind == "heading" and block.level == 0:
+            figures(block)  # the title heads index.md; a picture in its paragraph (a logo) is kept
             continue
         if block.kind not in ("bullet", "number"):
             lists.clear()
@@ -331,7 +402,7 @@ def to_chapters(
         elif block.kind == "table":
             ch = chapter()
             ch.close_block()
-            table_lines, prose = _list_table(block.rows, block.header_rows, block.merged)
+            table_lines, prose = _list_table(block.rows, block.header_rows, block.merged, cell_picture)
             start = len(ch.lines)
             ch.prose.extend(_Prose(start + index, text, ch.section, column) for index, text, column in prose)
             ch.tables += 1
@@ -343,12 +414,7 @@ def to_chapters(
             ch = chapter()
             ch.close_block()
             ch.add([inline(block), ""], block.text)
-        for image in block.images:
-            name = images.setdefault(image.key, (f"image-{len(images) + 1}.{image.extension}", image))[0]
-            ch = chapter()
-            ch.close_block()
-            alt = [f":alt: {' '.join(image.alt.split())}"] if image.alt else []
-            ch.add([f":::{{figure}} {IMAGES}/{name}", *alt, ":::", ""])
+        figures(block)
     for ch in chapters:
         ch.lines[:] = [resolve_references(line, targets) for line in ch.lines]
         if ch.notes:
@@ -521,18 +587,30 @@ def import_docx(
         path.write_bytes(image.data)
     findings: list[DurationFinding] = []
     tables: list[MergedTable] = []
+    missing: list[MissingPicture] = []
     for ch, path in zip(chapters, planned, strict=True):
         path.write_text("\n".join(ch.lines).rstrip("\n") + "\n", encoding="utf-8")
         findings.extend(_findings(ch, path, extract, owner))
         tables.extend(_merged_tables(ch, path))
+        missing.extend(_missing_pictures(ch, path))
     title = next((b.text for b in blocks if b.kind == "heading" and b.level == 0), source.stem)
     index = _index(heading_title(title), front_matter, preface, [p.stem for p in planned])
     index_path.write_text("\n".join(index.lines).rstrip("\n") + "\n", encoding="utf-8")
     findings = [*_findings(index, index_path, extract, owner), *findings]
     tables = [*_merged_tables(index, index_path), *tables]
+    missing = [*_missing_pictures(index, index_path), *missing]
     labels = {path: tuple(ch.labels) for ch, path in zip(chapters, planned, strict=True)}
     moving = moving_in(planned, labels, image_paths, owner, project)
-    report = format_report(source, planned, findings, owner, image_paths, merged_tables=tables, moving=moving)
+    report = format_report(
+        source,
+        planned,
+        findings,
+        owner,
+        image_paths,
+        merged_tables=tables,
+        moving=moving,
+        missing_pictures=missing,
+    )
     (out_dir / "import-report.txt").write_text(report, encoding="utf-8")
     summary = format_report(
         source,
@@ -543,13 +621,19 @@ def import_docx(
         shown=SHOWN_FINDINGS,
         merged_tables=tables,
         moving=moving,
+        missing_pictures=missing,
     )
-    return ImportResult(tuple(planned), tuple(findings), report, summary, tuple(tables))
+    return ImportResult(tuple(planned), tuple(findings), report, summary, tuple(tables), tuple(missing))
 
 
 def _merged_tables(chapter: _Chapter, path: Path) -> Iterator[MergedTable]:
     for table in chapter.merged_tables:
         yield MergedTable(path, table.index + 1, table.number, table.first_row, table.merged)
+
+
+def _missing_pictures(chapter: _Chapter, path: Path) -> Iterator[MissingPicture]:
+    for index, image in chapter.missing:
+        yield MissingPicture(path, index + 1, image.alt, image.missing)
 
 
 def output_directory_problem(out_dir: Path) -> None:
@@ -575,9 +659,10 @@ def _index(
     shift = len(head) - len(front_matter)
     prose = [dataclasses.replace(p, index=p.index + shift) for p in preface.prose] if preface else []
     tables = [dataclasses.replace(t, index=t.index + shift) for t in preface.merged_tables] if preface else []
+    missing = [(index + shift, image) for index, image in preface.missing] if preface else []
     toctree = ["```{toctree}", ":numbered:", ":maxdepth: 2", "", *docs, "```"]
     lines = [*head, *body, *([""] if body and body[-1] != "" else []), *toctree]
-    return _Chapter(0, "index", lines, prose, merged_tables=tables)
+    return _Chapter(0, "index", lines, prose, merged_tables=tables, missing=missing)
 
 
 # --------------------------------------------------------------------------- the report
@@ -628,7 +713,7 @@ def moving_in(
     if images:
         lines.append(
             f"   Move {IMAGES}/ with it (manual/{IMAGES}/); a picture of the same name already there "
-            "must be renamed, here and in its figure line."
+            "must be renamed, here and in the {figure} or {image} line that shows it."
         )
     lines += image_clashes
     if owner:
@@ -745,6 +830,7 @@ def format_report(
     shown: int | None = None,
     merged_tables: Sequence[MergedTable] = (),
     moving: Sequence[str] = (),
+    missing_pictures: Sequence[MissingPicture] = (),
 ) -> str:
     """The import report; with ``shown``, only that many durations and tables (the rest counted)."""
     lines = [f"# Import report: {source.name}", "", f"Chapters written: {len(files)}"]
@@ -759,6 +845,15 @@ def format_report(
             lines.append(
                 "Word drawings saved as EMF/WMF do not show in browsers: convert them to PNG or SVG."
             )
+    if missing_pictures:
+        lines += [
+            "",
+            f"Pictures not imported: {len(missing_pictures)} (the .docx does not hold them: insert each "
+            "into Word as a picture, not a link, and import again, or add it to images/ and the chapter)",
+        ]
+        for picture in missing_pictures:
+            named = f" “{_short(picture.alt, 40)}”" if picture.alt else ""
+            lines.append(f"- {picture.path.as_posix()}:{picture.line}: a picture{named}, {picture.why}")
     if merged_tables:
         lines += [
             "",

@@ -120,6 +120,10 @@ class Image:
     data: bytes
     extension: str
     alt: str
+    #: A picture the .docx does not hold, ``data`` empty: why, for the import report ("linked to
+    #: …"; Insert › Picture › Link to File keeps only the link).  It is named there, not dropped
+    #: without a word.
+    missing: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -303,24 +307,34 @@ class InlineReader:
         return None
 
     def _image(self, blip: Any, drawing: Any) -> Image | None:
-        rid = blip.get(f"{{{_R_NS}}}embed") or blip.get(f"{{{_R_NS}}}id")
+        rid = blip.get(f"{{{_R_NS}}}embed") or blip.get(f"{{{_R_NS}}}id") or blip.get(f"{{{_R_NS}}}link")
         if not rid:
             return None
+        alt = ""
+        for props in drawing.iter(f"{{{_WP_NS}}}docPr"):
+            alt = " ".join((props.get("descr") or props.get("title") or "").split())
+            break
         try:
             target = self._part.related_parts[rid]
             data = target.blob
-        except (KeyError, AttributeError):
-            return None  # a linked (not embedded) image, or a broken relationship
+        except (KeyError, AttributeError):  # a linked (not embedded) image, or a broken relationship
+            return Image(f"missing:{rid}", b"", "", alt, self._missing(rid))
         # The part's own extension (a folder name may hold a dot), only if it is one: the image is
         # written as images/image-N.<extension>, never into a folder the package names.
         extension = str(target.partname.ext).lower()
         if not _IMAGE_EXTENSION.fullmatch(extension):
             extension = "bin"
-        alt = ""
-        for props in drawing.iter(f"{{{_WP_NS}}}docPr"):
-            alt = (props.get("descr") or props.get("title") or "").strip()
-            break
-        return Image(str(target.partname), data, extension, " ".join(alt.split()))
+        return Image(str(target.partname), data, extension, alt)
+
+    def _missing(self, rid: str) -> str:
+        """Why the picture of relationship ``rid`` is not in the file: the file it links to."""
+        try:
+            rel = self._part.rels[rid]
+        except (KeyError, AttributeError):
+            return "its picture is missing from the .docx"
+        if rel.is_external:
+            return f"linked to {rel.target_ref}, a file the .docx does not hold"
+        return "its picture is missing from the .docx"
 
 
 #: An image part's extension as written into the chapter (png, jpeg, emf …).
@@ -340,14 +354,31 @@ class RefTarget:
     title: str
 
 
+#: Chinese numerals, as typed or numbered in headings (第一章, 一、, （一）).
+_CN_NUMERAL = "一二三四五六七八九十百零〇两"
+#: A heading's number as a cross-reference shows it: "4.2" (Word's "paragraph number", REF
+#: ``\r``), "第一章", "一、", "（一）".
+_SECTION_NUMBER = re.compile(
+    rf"(?:\d+(?:[.．]\d+)*|第[{_CN_NUMERAL}\d]+[章节篇部]|[{_CN_NUMERAL}]+|[（(][{_CN_NUMERAL}\d]+[）)])[、.．]?"
+)
+#: The words typed around a number-only reference: 第4.2节, 4.2节, 第3章.
+_NUMBER_WORD_BEFORE, _NUMBER_WORD_AFTER = "第", ("节", "章")
+
+
 def resolve_references(myst: str, targets: dict[str, RefTarget]) -> str:
     """``myst`` with its links to bookmarks made ``{ref}`` roles to the sections they are on.
 
     A cross-reference that reads as the section's title, or its number and title ("见4.2 投诉
     处理": Word users insert the number and the title as two cross-references, or type the
     title after the number), becomes ``{ref}`label```: the outputs print number and title
-    themselves and keep them right when sections move.  Other wording is kept as the role's
-    text.  A link to a bookmark that is on no heading (a table, a paragraph) stays plain text.
+    themselves and keep them right when sections move.  So does one that shows the number
+    alone ("见4.2", "第4.2节": Word's "paragraph number" reference): kept as the role's text,
+    "4.2" went stale when the chapter took another number, as the import's chapters do when
+    they are moved into a manual.  No role prints a section's number alone (``{numref}`` needs
+    ``numfig``, which the manual leaves off), so it prints number and title, and the 第…节
+    typed around the number is left out ("第4.2 投诉处理节" would read wrong).  Other wording
+    is kept as the role's text.  A link to a bookmark that is on no heading (a table, a
+    paragraph) stays plain text.
     """
     out: list[str] = []
     position = 0
@@ -359,13 +390,18 @@ def resolve_references(myst: str, targets: dict[str, RefTarget]) -> str:
             out.append(escaped)
             continue
         plain = _unescaped(escaped)
-        if target.number and plain == target.number:
+        if target.number and _SECTION_NUMBER.fullmatch(plain):
+            # The number Word showed, which need not be the one the import gives the section.
             rest = _title_after(myst, position, match.group(1), target)
-            if rest is not None:
-                out.append(f"{{ref}}`{target.label}`")
-                position = rest
-                continue
-        if plain in (target.title, f"{target.number} {target.title}", f"{target.number}{target.title}"):
+            if rest is None:
+                rest = _number_word_after(myst, position)
+                if rest > position and out[-1].endswith(_NUMBER_WORD_BEFORE):
+                    out[-1] = out[-1][: -len(_NUMBER_WORD_BEFORE)]
+            out.append(f"{{ref}}`{target.label}`")
+            position = rest
+            continue
+        typed = (target.title, f"{target.number} {target.title}", f"{target.number}{target.title}")
+        if plain in typed or _numbered_title(plain, target.title):
             out.append(f"{{ref}}`{target.label}`")
         elif not plain or "`" in plain or "<" in plain:
             out.append(escaped)
@@ -377,6 +413,20 @@ def resolve_references(myst: str, targets: dict[str, RefTarget]) -> str:
 
 def _unescaped(escaped: str) -> str:
     return re.sub(r"\\(.)", r"\1", escaped).strip()
+
+
+def _numbered_title(plain: str, title: str) -> bool:
+    """Whether ``plain`` is a section number then ``title``: "4.2 投诉处理", "第一章 总则"."""
+    number = _SECTION_NUMBER.match(plain)
+    return number is not None and plain[number.end() :].strip(" \u3000") == title
+
+
+def _number_word_after(myst: str, position: int) -> int:
+    """Where the 节 or 章 typed after a number-only reference ("第4.2节") ends, else ``position``."""
+    for word in _NUMBER_WORD_AFTER:
+        if myst.startswith(word, position):
+            return position + len(word)
+    return position
 
 
 def _title_after(myst: str, position: int, name: str, target: RefTarget) -> int | None:

@@ -52,11 +52,17 @@ class DocxImportError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class CellParagraph:
-    """One paragraph of a table cell: ``kind`` (paragraph, bullet, number), plain text, MyST."""
+    """One paragraph of a table cell: ``kind`` (paragraph, bullet, number), plain text, MyST.
+
+    ``images``: the pictures shown after its text, in the same paragraph or list item (a row of
+    a nested table is one list item: its pictures stay in it).  The chapter writer names their
+    files, in the order the chapter shows them, as it does for figures.
+    """
 
     kind: str
     text: str
     myst: str
+    images: tuple[Image, ...] = ()
 
 
 Cell = tuple[CellParagraph, ...]
@@ -533,7 +539,7 @@ class _Reader:
                 content = self.cell(tc)
                 last = None
                 if vmerge is not None or hmerge is not None or span > 1:
-                    text = " ".join(p.text for p in content)
+                    text = " ".join(p.text for p in content if p.text)
                     merged.append(MergedCell(len(rows), column, 1, span, text))
                     last = len(merged) - 1
                     if vmerge is not None:
@@ -560,7 +566,10 @@ class _Reader:
         )
 
     def cell(self, tc: Any) -> Cell:
-        """A cell's paragraphs and list items; a table nested in it becomes a list of its rows."""
+        """A cell's paragraphs, list items and pictures; a table nested in it becomes a list of
+        its rows.  Cells were read for their text only: a picture in a table (a form's sample, a
+        screenshot beside its step) vanished without a word, and the report counted one image
+        fewer than the document shows."""
         out: list[CellParagraph] = []
         for block in self.blocks(tc):
             if block.kind == "table":
@@ -568,21 +577,23 @@ class _Reader:
                 for r, row in enumerate(block.rows):
                     # A merged cell's text is shown in each row, but reported (``text``) once.
                     texts = [
-                        " ".join(p.text for p in c) if (r, i) not in repeated else ""
+                        " ".join(p.text for p in c if p.text) if (r, i) not in repeated else ""
                         for i, c in enumerate(row)
                     ]
                     mysts = [" ".join(p.myst for p in c) for c in row]
                     shown = "，".join(m for m in mysts if m)
-                    if shown:  # a row of repeated text only: shown, with nothing to report
-                        out.append(CellParagraph("bullet", "，".join(t for t in texts if t), shown))
+                    pictures = tuple(image for c in row for p in c for image in p.images)
+                    if shown or pictures:  # a row of repeated text only: shown, with nothing to report
+                        out.append(CellParagraph("bullet", "，".join(t for t in texts if t), shown, pictures))
             elif block.kind == "heading":
-                out.append(CellParagraph("paragraph", block.text, block.markup))
+                out.append(CellParagraph("paragraph", block.text, block.markup, block.images))
             else:
-                if block.text:
+                if block.text or block.images:
                     kind = block.kind if block.kind in ("bullet", "number") else "paragraph"
                     # A cell bold throughout is the table's look (a heading row or column), not emphasis.
                     myst = escape_inline(block.text) if block.bold else block.markup
-                    out.append(CellParagraph(kind, block.text, myst.replace(NOTE, "")))
+                    myst = myst.replace(NOTE, "") if block.text else ""
+                    out.append(CellParagraph(kind, block.text, myst, block.images))
                 # A footnote in a cell: its text follows in the cell (a list-table holds no definitions).
                 out.extend(
                     CellParagraph("paragraph", note, "注：" + escape_inline(note)) for note in block.notes
