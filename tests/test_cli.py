@@ -1134,6 +1134,24 @@ def test_each_markup_mistake_is_reported_once_in_the_checkers_words(tmp_path: Pa
 
 
 @pytest.mark.slow
+def test_a_character_the_pdf_fonts_lack_is_reported_once_by_build_pdf(tmp_path: Path) -> None:
+    """The checker (MK619) and the PDF builder both refused it: each printed its own line."""
+    project = three_output_project(tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write("\n投诉受理后请转交上级处理👉。\n")
+    line = len(chapter.read_text(encoding="utf-8").splitlines())
+
+    result = run_manualkit("--project", str(project), "build", "pdf")
+
+    assert result.returncode == 1, result.stderr
+    said = [text for text in result.stderr.splitlines() if "👉" in text]
+    assert len(said) == 1, result.stderr
+    assert said[0].startswith(f"manual/01-complaints.md:{line}:") and " error MK619 " in said[0]
+    assert not (project / "build" / "pdf").exists()
+
+
+@pytest.mark.slow
 def test_an_unknown_id_the_checker_missed_is_still_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

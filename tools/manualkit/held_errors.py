@@ -1,9 +1,10 @@
 """Sphinx's reports of source problems the checker reports too, held back while it runs.
 
 A role or directive naming an id the data lacks (``{sla}`complaint.genral.resolve```), an unknown
-role or directive, a toctree entry naming no document, an undefined or duplicate label: Sphinx
-(or docutils, or MyST) reports each as it reads, and ``manualkit build`` runs the checker beside
-it, which reports the same problem with its column and a did-you-mean.  Printed both, a writer
+role or directive, a toctree entry naming no document, an undefined or duplicate label, a
+character the PDF's fonts lack: Sphinx (or docutils, MyST, the PDF builder) reports each as it
+reads, and ``manualkit build`` runs the checker beside it, which reports the same problem with
+its column and a did-you-mean.  Printed both, a writer
 read every such mistake twice, in two formats.  So while the checker runs, Sphinx's report still
 counts (the build fails and publishes nothing) but its line is held here; once the checker's
 findings are printed, only the held lines no finding of the checker accounts for are printed — a
@@ -53,6 +54,8 @@ SAME_PROBLEM: Final[dict[tuple[str, str], SameProblem]] = {
     ("myst", "directive_unknown"): SameProblem(frozenset({"MK121"}), 0, 0),
     ("toc", "not_readable"): SameProblem(frozenset({"MK109", "MK123"}), 0, 60),
     ("ref", "ref"): SameProblem(frozenset({"MK101"}), 0, 30),
+    # The PDF builder's characters its fonts lack and images it refuses.
+    (LOG_TYPE, "pdf"): SameProblem(frozenset({"MK619", "MK124"}), 0, 30),
     # "Duplicate explicit target name", on the line after the label the checker names.
     ("docutils", ""): SameProblem(frozenset({"MK108"}), -1, 0),
 }
@@ -98,9 +101,12 @@ class SourceErrorHold(logging.Filter):
         return False
 
     def _place(self, location: str) -> tuple[str, int | None]:
+        """(path, line) of a ``path``, ``path:line`` or ``path:line:column`` location."""
         path, _, line = location.rpartition(":")
         if not line.isdigit():
             path, line = location, ""
+        elif path.rpartition(":")[2].isdigit():  # path:line:column
+            path, _, line = path.rpartition(":")
         with contextlib.suppress(ValueError):  # outside the project: keep it as Sphinx gave it
             path = Path(path).resolve().relative_to(self.root.resolve()).as_posix()
         return path, int(line) if line else None

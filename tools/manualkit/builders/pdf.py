@@ -28,6 +28,7 @@ from types import MethodType
 from typing import Any
 
 from docutils import nodes
+from docutils.utils import get_source_line
 from sphinx.application import Sphinx
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.errors import SphinxError
@@ -40,11 +41,16 @@ from manualkit.builders.output import PendingFile, display_path, publish_output
 from manualkit.builders.pdf_background import typeset_in_background
 from manualkit.builders.pdf_document import PrintDocument, cover_texts, print_document
 from manualkit.builders.pdf_fonts import (
+    CMAP_CACHE_FILE,
     DEFAULT_FONT_STACKS,
     CmapCache,
     Coverage,
+    DataFileText,
     FontError,
     FontFile,
+    MissingGlyph,
+    describe_char,
+    find_in_data,
     iter_missing_glyphs,
     missing_in_text,
     resolve_stacks,
@@ -61,15 +67,16 @@ from manualkit.builders.pdf_job import (
 from manualkit.builders.pdf_parts import anchors_of, split_print_tree
 from manualkit.builders.pdf_tree import TocEntry, prepare_print_tree
 from manualkit.cjk_text import quote_break_opportunities
-from manualkit.loader import load_data
+from manualkit.loader import DataSource, entry_path_label, load_data, load_source
+from manualkit.models import DATA_FILES
 from manualkit.usercache import user_cache_dir
+from manualkit.yamlsource import excerpt
 
 logger = sphinx_logging.getLogger(__name__)
 
 #: The print page template and stylesheet inside ``<templates_dir>/pdf/``.
-#: The fonts' code points, cached between builds (see ``CmapCache``).  In the user's cache folder,
-#: like fontconfig's own cache, so that a clean build (``make clean``, the bench) profits too.
-CMAP_CACHE = "pdf-cmaps.json"
+#: The fonts' code points, cached between builds (see ``CmapCache``; shared with the checker).
+CMAP_CACHE = CMAP_CACHE_FILE
 
 #: Tagged PDF for accessibility; WeasyPrint's ``debug`` variant crashes, PDF/UA-1 does not.
 #: Its cost, measured on the 67-page manual: about 1.1 s of CPU (+10 % of the PDF build) and
@@ -246,9 +253,9 @@ class PdfBuilder(SingleFileHTMLBuilder):
         with progress_message("manualkit pdf: checking glyphs and images"):
             problems = self._check_glyphs(doctree) + self._check_images(doctree)
         if problems:
-            raise PdfBuildError(
-                f"{len(problems)} problem(s); no PDF written:\n" + "\n".join(sorted(set(problems)))
-            )
+            # Each problem has been logged at its location (project-relative, with its column):
+            # the error names only their number, so none is read twice.
+            raise PdfBuildError(f"{len(set(problems))} problem(s), listed above; no PDF written")
         with progress_message("manualkit pdf: writing the print HTML"):
             self.write_doc_serialized(root, doctree)
             parts = split_print_tree(
@@ -335,16 +342,29 @@ class PdfBuilder(SingleFileHTMLBuilder):
     # -- checks before rendering ---------------------------------------------------------------
 
     def _check_glyphs(self, doctree: nodes.document) -> list[str]:
+        """Characters the fonts lack, each logged once at the place to correct: the chapter's line,
+        or — for text rendered from data (forms, tables, the {sla} role …) — the data file's
+        line and column, not the chapter line of the directive that rendered it."""
         cache = CmapCache(user_cache_dir() / CMAP_CACHE)
         coverage = Coverage(self._fonts, cache)
         problems: list[str] = []
+        data_dir = self._project_path(self.config.manualkit_data_dir)
+        places = _GlyphPlaces(data_dir, Path(self.confdir))
         for missing in iter_missing_glyphs(doctree, coverage):
             fonts = ", ".join(font.family for font in self._fonts.get(missing.role) or self._fonts["body"])
-            message = f"{missing.describe()} ({fonts}); it would print as an empty box"
-            location = sphinx_logging.get_node_location(missing.node) or "<unknown>"
-            logger.error(message, location=missing.node, type="manualkit", subtype="pdf")
-            problems.append(f"{location}: {message}")
-        data_dir = self._project_path(self.config.manualkit_data_dir)
+            location, value = places.locate(missing)
+            if value is None:
+                message = f"{missing.describe()} ({fonts}); it would print as an empty box"
+            else:
+                message = (
+                    f"character {describe_char(missing.char)} of {value} is not in the {missing.role} "
+                    f"fonts ({fonts}); it would print as an empty box"
+                )
+            problem = f"{location or '<unknown>'}: {message}"
+            if problem in problems:  # one data value printed in several places: one report
+                continue
+            logger.error(message, location=location, type="manualkit", subtype="pdf")
+            problems.append(problem)
         for file_name, text in cover_texts(self._document):
             for char in missing_in_text(text, coverage):
                 location = _data_location(data_dir / file_name, text)
@@ -430,6 +450,89 @@ def _is_sole_cell_paragraph(node: nodes.Element) -> bool:
     """A plain paragraph that is all a table cell holds (no ids or classes to keep)."""
     parent = node.parent
     return isinstance(parent, nodes.entry) and len(parent) == 1 and not node["ids"] and not node["classes"]
+
+
+class _GlyphPlaces:
+    """Where to correct a character the fonts lack: the chapter's line, or the data file's.
+
+    Why: the directives render data through templates (a form, an SLA table, the attachment
+    list) and the doctree keeps the chapter and the directive's line plus the template's line —
+    ``manual/08-appendix.md:72`` in a chapter of 64 lines, for a form's field label in
+    data/forms.yaml.  A node in a data fragment (an ``mk-*`` container), or one whose character
+    is not in its chapter's text from its line to the end of its paragraph (a role's text), is
+    looked up in the data files instead — read, with their positions, only when a character is
+    missing.
+    """
+
+    def __init__(self, data_dir: Path, root: Path) -> None:
+        self._data_dir = data_dir
+        self._root = root
+        self._source: DataSource | None = None
+        self._files: dict[str, DataFileText | None] = {}
+        self._chapters: dict[str, list[str]] = {}
+
+    def locate(self, missing: MissingGlyph) -> tuple[str | None, str | None]:
+        """``(path:line[:column], None)`` for chapter text (the column when the character is on the
+        node's own line), ``(path:line:column, the value as a message shows it)`` for data."""
+        node, char = missing.node, missing.char
+        if not _in_data_fragment(node):
+            source, line = get_source_line(node)
+            column = self._chapter_column(source, line, char) if source and line else None
+            if column is not None:
+                return (f"{source}:{line}:{column}" if column else f"{source}:{line}"), None
+        found = self._in_data(node, char)
+        if found is not None:
+            return found
+        return sphinx_logging.get_node_location(node), None
+
+    def _chapter_column(self, source: str, line: int, char: str) -> int | None:
+        """Where ``char`` is in the chapter from ``line`` to its paragraph's end: its 1-based
+        column on ``line`` itself, 0 on a later line (a diagram's code), ``None`` nowhere."""
+        if source not in self._chapters:
+            try:
+                text = Path(source).read_text(encoding="utf-8-sig", errors="replace")
+            except OSError:
+                text = ""
+            self._chapters[source] = text.splitlines()
+        for offset, typed in enumerate(self._chapters[source][line - 1 :]):
+            if char in typed:
+                return typed.index(char) + 1 if offset == 0 else 0
+            if not typed.strip():
+                return None
+        return None
+
+    def _in_data(self, node: nodes.Node, char: str) -> tuple[str, str] | None:
+        if self._source is None:
+            self._source = load_source(self._data_dir, root=self._root)
+        # The printed collections (the holiday schedules are read by the calendar, never printed).
+        documents = {key: doc for key, doc in self._source.documents.items() if key in DATA_FILES}
+        text = node.astext() if isinstance(node, nodes.Text) else str(node.get("code", ""))
+        found = find_in_data(documents, char, text)
+        if found is None:
+            return None
+        collection, path, value = found
+        file = self._data_dir / DATA_FILES[collection]
+        if collection not in self._files:
+            try:
+                self._files[collection] = DataFileText(
+                    file.read_text(encoding="utf-8"), documents[collection]
+                )
+            except (OSError, UnicodeDecodeError):
+                self._files[collection] = None
+        lines = self._files[collection]
+        position = lines.position(path, char) if lines is not None else None
+        location = f"{file}:{position[0]}:{position[1]}" if position else f"{file}:"
+        return location, f"{entry_path_label(collection, documents[collection].value, path)} {excerpt(value)}"
+
+
+def _in_data_fragment(node: nodes.Node) -> bool:
+    """Inside a container a data directive rendered (``mk-form``, ``mk-sla-table`` …)."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.container) and any(c.startswith("mk-") for c in parent["classes"]):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _data_location(path: Path, text: str) -> str:

@@ -6,10 +6,16 @@ text extraction (search, copy, accessibility) for the whole font.  So the builde
 start when the CJK fonts are not installed, naming the Debian package, and (2) checks every
 character of the doctree against the cmaps of the fonts the print CSS uses, reporting each
 uncovered character with its source location.
+
+The font-level half (which files the stacks resolve to, which code points they cover, where a
+character sits in a data file) imports neither Sphinx nor docutils: ``manualkit check`` (MK619)
+uses it to report the same characters before any build, and must start fast.
 """
 
 from __future__ import annotations
 
+import ast
+import bisect
 import contextlib
 import dataclasses
 import json
@@ -19,9 +25,12 @@ import subprocess
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from docutils import nodes
-from sphinx.ext.graphviz import graphviz
+if TYPE_CHECKING:
+    from docutils import nodes
+
+    from manualkit.yamlsource import YamlDocument, YamlPath
 
 #: Font stacks of the print CSS, by role.  The first family of each stack is required; the
 #: others are fallbacks for symbols the CJK fonts lack (e.g. ☐ U+2610 used by checklists).
@@ -41,6 +50,14 @@ _PACKAGES: tuple[tuple[str, str], ...] = (
 
 #: Characters that are layout, not glyphs: never looked up in a cmap.
 _IGNORED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
+
+#: The fonts' code points, cached between builds and checks (see ``CmapCache``).  In the user's
+#: cache folder, like fontconfig's own cache, so that a clean build (``make clean``, the bench)
+#: and the checker's first run profit too.
+CMAP_CACHE_FILE = "pdf-cmaps.json"
+
+#: The conf.py setting that overrides :data:`DEFAULT_FONT_STACKS` (role → list of families).
+FONTS_SETTING = "manualkit_pdf_fonts"
 
 
 class FontError(Exception):
@@ -69,8 +86,25 @@ class MissingGlyph:
         return f"U+{ord(self.char):04X}"
 
     def describe(self) -> str:
-        name = unicodedata.name(self.char, "unnamed character")
-        return f"character {self.char!r} ({self.codepoint} {name}) is not in the {self.role} fonts"
+        return f"character {describe_char(self.char)} is not in the {self.role} fonts"
+
+
+def describe_char(char: str) -> str:
+    """``'👉' (U+1F449 WHITE RIGHT POINTING BACKHAND INDEX)``: the character as a message quotes it.
+
+    A private-use character has no name; saying what it is tells the writer it means nothing
+    outside the program (chat, input method, font) that put it there.
+    """
+    category = unicodedata.category(char)
+    name = unicodedata.name(char, "") or (
+        "private-use character" if category == "Co" else "unnamed character"
+    )
+    return f"{char!r} (U+{ord(char):04X} {name})"
+
+
+def ignored_char(char: str) -> bool:
+    """Layout characters (spaces, line ends, format controls) that no font is asked to draw."""
+    return unicodedata.category(char) in _IGNORED_CATEGORIES
 
 
 def package_for(family: str) -> str:
@@ -89,18 +123,27 @@ def find_font(family: str) -> FontFile | None:
     the only Python binding at hand is WeasyPrint's internal ``weasyprint.text.ffi``, which is
     not an API and may change with any WeasyPrint release.
     """
+    return _fc_match_result(family, _fc_match_start(family))
+
+
+def _fc_match_start(family: str) -> subprocess.Popen[str]:
+    """Start ``fc-match`` for ``family`` (several run at once: see :func:`resolve_stacks`)."""
     fc_match = shutil.which("fc-match")
     if fc_match is None:
         raise FontError("fc-match not found: install the Debian package fontconfig")
-    result = subprocess.run(
+    return subprocess.Popen(
         [fc_match, "-f", "%{file}\t%{index}\t%{family}", family],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    if result.returncode != 0:
-        raise FontError(f"fc-match failed for {family!r}: {result.stderr.strip()}")
-    parts = result.stdout.split("\t")
+
+
+def _fc_match_result(family: str, process: subprocess.Popen[str]) -> FontFile | None:
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        raise FontError(f"fc-match failed for {family!r}: {stderr.strip()}")
+    parts = stdout.split("\t")
     if len(parts) != 3 or not parts[0]:
         return None
     families = [name.strip().casefold() for name in parts[2].split(",")]
@@ -110,15 +153,31 @@ def find_font(family: str) -> FontFile | None:
 
 
 def resolve_stacks(stacks: Mapping[str, Sequence[str]]) -> dict[str, list[FontFile]]:
-    """Resolve every family; raise :class:`FontError` naming the package for a missing primary."""
+    """Resolve every family; raise :class:`FontError` naming the package for a missing primary.
+
+    The ``fc-match`` processes run at once, one per distinct family: one after the other, the
+    default stacks' five cost ~50 ms, which ``manualkit check`` (a pre-commit hook) pays too.
+    """
+    started: dict[str, subprocess.Popen[str]] = {}
+    try:
+        for families in stacks.values():
+            for family in families:
+                if family not in started:
+                    started[family] = _fc_match_start(family)
+        found = {family: _fc_match_result(family, process) for family, process in started.items()}
+    finally:
+        for process in started.values():
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
     resolved: dict[str, list[FontFile]] = {}
     missing: list[str] = []
     for role, families in stacks.items():
         files: list[FontFile] = []
         for position, family in enumerate(families):
-            found = find_font(family)
-            if found is not None:
-                files.append(found)
+            font_file = found[family]
+            if font_file is not None:
+                files.append(font_file)
             elif position == 0:
                 missing.append(family)
         resolved[role] = files
@@ -130,6 +189,39 @@ def resolve_stacks(stacks: Mapping[str, Sequence[str]]) -> dict[str, list[FontFi
             f"boxes. Install them: sudo apt-get install {packages}"
         )
     return resolved
+
+
+def configured_font_stacks(conf: Path) -> dict[str, tuple[str, ...]]:
+    """The font stacks a project's PDF uses: ``manualkit_pdf_fonts`` of its ``conf.py`` (read
+    with :mod:`ast`, not run), else :data:`DEFAULT_FONT_STACKS` — what the builder's
+    ``self.config.manualkit_pdf_fonts`` holds, for tools that do not start Sphinx (the checker).
+
+    A setting that is no literal role → list of names (computed, or malformed) counts as absent:
+    the build reports a malformed one itself.
+    """
+    stacks = dict(DEFAULT_FONT_STACKS)
+    try:
+        tree = ast.parse(conf.read_text(encoding="utf-8"), filename=str(conf))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return stacks
+    for statement in tree.body:
+        if not (
+            isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == FONTS_SETTING for t in statement.targets)
+        ):
+            continue
+        try:
+            value: Any = ast.literal_eval(statement.value)
+        except ValueError:
+            return dict(DEFAULT_FONT_STACKS)
+        valid = isinstance(value, dict) and all(
+            isinstance(role, str)
+            and isinstance(names, list | tuple)
+            and all(isinstance(name, str) for name in names)
+            for role, names in value.items()
+        )
+        stacks = {role: tuple(names) for role, names in value.items()} if valid else dict(DEFAULT_FONT_STACKS)
+    return stacks
 
 
 def load_cmap(font_file: FontFile) -> frozenset[int]:
@@ -247,6 +339,8 @@ class Coverage:
 
 def role_of(node: nodes.Node) -> str:
     """Which font stack draws a text node: headings, code, or body text."""
+    from docutils import nodes  # imported here: the checker uses this module without docutils
+
     parent = node.parent
     while parent is not None:
         if isinstance(parent, (nodes.literal, nodes.literal_block)):
@@ -265,6 +359,9 @@ def iter_missing_glyphs(
     Diagrams count too: a graphviz node's DOT code becomes SVG text drawn with the same fonts
     (checked against the body fonts, which cover the same CJK characters as the heading fonts).
     """
+    from docutils import nodes
+    from sphinx.ext.graphviz import graphviz
+
     for text in tree.findall(nodes.Text):
         if not _is_hidden(text):
             yield from _missing_in(str(text), role_of(text), text, coverage)
@@ -303,9 +400,93 @@ def _missing_in(
 
 def _is_hidden(node: nodes.Node) -> bool:
     """Text that never reaches the page (comments, raw output for other formats)."""
+    from docutils import nodes
+
     parent = node.parent
     while parent is not None:
         if isinstance(parent, (nodes.comment, nodes.raw, nodes.system_message)):
             return True
         parent = parent.parent
     return False
+
+
+# -- where a character sits in the data files -------------------------------------------------
+
+
+def data_texts(value: Any) -> Iterator[tuple[YamlPath, str]]:
+    """Every text value of a data file (``YamlDocument.value``) with its path, in file order.
+
+    Keys are left out: they are field names, never printed.  Iterative (a data file nests at most
+    ``yamlsource.MAX_DEPTH`` levels, but a generator per level costs on every value).
+    """
+    stack: list[tuple[YamlPath, Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            yield path, item
+        elif isinstance(item, dict):
+            stack.extend(((*path, key), child) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend(((*path, index), child) for index, child in reversed(list(enumerate(item))))
+
+
+def find_in_data(
+    documents: Mapping[str, YamlDocument], char: str, text: str
+) -> tuple[str, YamlPath, str] | None:
+    """(collection, path, value) of the data value a printed text holding ``char`` most likely
+    came from.
+
+    Why guess: a form, a table or a role renders data through a template, and the doctree keeps
+    the chapter's line of the directive, not the data's.  The first value holding ``char`` and all
+    of ``text`` wins (a text node is one run of a value: emphasis splits a value into several);
+    else the first one ``text`` holds (a value with a template's words around it, a flowchart's
+    DOT code); else the first value holding ``char`` at all.  ``None``: no value holds it.
+    """
+    needle = text.strip()
+    best: tuple[str, YamlPath, str] | None = None
+    best_score = -1
+    for collection, doc in documents.items():
+        for path, value in data_texts(doc.value):
+            if char not in value:
+                continue
+            if needle and needle in value:
+                return collection, path, value
+            score = 1 if value.strip() and value.strip() in needle else 0
+            if score > best_score:
+                best, best_score = (collection, path, value), score
+    return best
+
+
+class DataFileText:
+    """One data file's lines with the start of every value and key in it: where a character of a
+    value is written (:meth:`position`), from the loader's position map (no second YAML pass)."""
+
+    def __init__(self, text: str, doc: YamlDocument) -> None:
+        # YAML's line breaks as the loader counted them (CRLF and CR are one break).
+        self._lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self._doc = doc
+        starts = {(info.line, info.column) for info in doc.nodes.values()}
+        starts |= {(info.key_line, info.key_column) for info in doc.nodes.values() if info.key_line}
+        self._starts = sorted(starts)
+
+    def position(self, path: YamlPath, char: str) -> tuple[int, int] | None:
+        """1-based (line, column) of the first ``char`` of the value at ``path`` as the file writes it.
+
+        Searched from where the value starts to where the next value or key starts; a value that
+        writes the character as an escape (``"\\ue000"``) gives its own start.  ``None`` when the
+        loader recorded no position for ``path``.
+        """
+        info = self._doc.info(path)
+        if info is None:
+            return None
+        start = (info.line, info.column)
+        after = bisect.bisect_right(self._starts, start)
+        end = self._starts[after] if after < len(self._starts) else (len(self._lines) + 1, 1)
+        for line in range(start[0], min(end[0], len(self._lines)) + 1):
+            text = self._lines[line - 1]
+            first = start[1] - 1 if line == start[0] else 0
+            last = end[1] - 1 if line == end[0] else len(text)
+            found = text.find(char, first, last)
+            if found >= 0:
+                return line, found + 1
+        return start

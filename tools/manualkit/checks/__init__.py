@@ -42,6 +42,7 @@ RULE_MODULES: tuple[str, ...] = (
     "manualkit.checks.rules_unfinished",
     "manualkit.checks.rules_alt_text",
     "manualkit.checks.rules_nesting",
+    "manualkit.checks.rules_glyphs",
     "manualkit.checks.revisions",
 )
 
