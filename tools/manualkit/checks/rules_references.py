@@ -58,19 +58,58 @@ def _did_you_mean(target: str, known: set[str]) -> str:
 )
 def unknown_ids(ctx: CheckContext) -> Iterator[Diagnostic]:
     known: dict[str, set[str]] = {}
+    tables = {(doc.path, d.line): d for doc in ctx.documents for d in doc.directives if d.name == "sla-table"}
     for use in [*prose_uses(ctx), *bare_id_uses(ctx), *data_text_id_uses(ctx), *data_uses(ctx)]:
         # Computed once per kind: ``setdefault`` would rebuild the set for every use.
         if use.kind not in known:
             known[use.kind] = defined_ids(ctx, use.kind)
         ids = known[use.kind]
-        if use.target not in ids:
-            what = _KIND_NAMES.get(use.kind, use.kind)
+        if use.target in ids:
+            continue
+        what = _KIND_NAMES.get(use.kind, use.kind)
+        table = tables.get((use.location.path, use.location.line)) if use.via == "directive" else None
+        option = {"tags": "tags", "labels": "section"}.get(use.kind) if table else None
+        if table is None or option is None:
             yield Diagnostic(
                 "MK101",
                 "error",
                 f"unknown {what} {use.target!r}{_did_you_mean(use.target, ids)}",
                 use.location,
             )
+            continue
+        expected = ""
+        if use.kind == "tags":
+            listed = ", ".join(sorted(ids)) or "none: no SLA has a tag"
+            expected = (
+                f": expected a tag of an SLA in data/slas.yaml ({listed}), found {use.target!r}; the build "
+                f"stops (\"sla-table: unknown tag id '{use.target}'\")"
+            )
+        yield Diagnostic(
+            "MK101",
+            "error",
+            f"unknown {what} {use.target!r} in the :{option}: of {{sla-table}}{expected}"
+            f"{_did_you_mean(use.target, ids)}",
+            _option_value_location(table, option, use.target, use.location),
+        )
+
+
+def _option_value_location(directive: DirectiveUse, option: str, item: str, fallback: Location) -> Location:
+    """Where ``item`` is typed in the value of the directive's ``option`` (the last one given, the
+    one the build reads); a comma-separated value is searched item by item."""
+    place = directive.option_place(option)
+    value = directive.option(option)
+    if place is None or value is None:
+        return fallback
+    line, _key_column, value_column = place
+    offset = 0
+    for part in value.split(","):
+        stripped = part.strip()
+        if stripped == item and "\n" not in value[: offset + len(part)]:
+            return dataclasses.replace(
+                fallback, line=line, column=value_column + offset + part.index(stripped)
+            )
+        offset += len(part) + 1
+    return dataclasses.replace(fallback, line=line, column=value_column)
 
 
 @rule(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import stat
+import textwrap
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -63,12 +64,25 @@ class DirectiveUse:
     #: The non-blank lines of the body after the options: (1-based line, column, stripped text),
     #: e.g. the entries of a toctree.
     content: tuple[tuple[int, int, str], ...] = ()
+    #: Where each of ``options`` is typed: (1-based line, column of its key, column of its value).
+    option_places: tuple[tuple[int, int, int], ...] = ()
 
     def option(self, key: str) -> str | None:
+        """The value of option ``key``: the last one given, as MyST keeps only the last of a
+        repeated option (``:tags: a`` then ``:tags: b`` filters by ``b``)."""
+        found = None
         for k, v in self.options:
             if k == key:
-                return v
-        return None
+                found = v
+        return found
+
+    def option_place(self, key: str) -> tuple[int, int, int] | None:
+        """(line, key column, value column) of the option ``key`` the build uses (the last one)."""
+        found = None
+        for (k, _v), place in zip(self.options, self.option_places, strict=False):
+            if k == key:
+                found = place
+        return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -499,6 +513,32 @@ class _Walker:
             )
         )
 
+    def _option_places(
+        self, options: Sequence[tuple[str, str]], first: int, end: int
+    ) -> tuple[tuple[int, int, int], ...]:
+        """(line, key column, value column) of each option, found in order on the file's own lines
+        ``first``..``end`` (0-based, end excluded): a directive in a list item or a quote keeps
+        the file's columns. The key column is that of ``:key:``'s first colon (``key:`` in a
+        ``---`` block)."""
+        places: list[tuple[int, int, int]] = []
+        index = first
+        for key, value in options:
+            k = re.escape(key)
+            pattern = re.compile(rf"(?P<at>:{k}:|(?<![\w\-:]){k}[ \t]*:)[ \t]*")
+            for at in range(index, min(end, len(self.lines))):
+                typed = self.lines[at]
+                m = pattern.search(typed)
+                if m is None:
+                    continue
+                shown = value.split("\n", 1)[0][:1]
+                found = typed.find(shown, m.end()) if shown else -1
+                places.append((at + 1, m.start("at") + 1, (found if found >= 0 else m.end()) + 1))
+                index = at + 1
+                break
+            else:
+                places.append((first + 1, 1, 1))
+        return tuple(places)
+
     def _directive(self, tok: Token, start: int, end: int) -> bool:
         """Record a directive; return whether its body was walked as prose."""
         m = _DIRECTIVE_INFO_RE.match(tok.info.strip())
@@ -511,6 +551,7 @@ class _Walker:
         body = tok.content.split("\n")
         options: list[tuple[str, str]] = []
         skip = 0
+        first = 0  # the index in ``body`` of the first option line
         if body and body[0].strip() == "---":
             closing = next((k for k in range(1, len(body)) if body[k].strip() == "---"), None)
             if closing is not None:
@@ -519,12 +560,19 @@ class _Walker:
                 except yaml.YAMLError:
                     loaded = None
                 if isinstance(loaded, dict):
-                    options.extend((str(k), str(v)) for k, v in loaded.items())
-                skip = closing + 1
+                    # An option without a value (``glob:``) is an empty one, not the text "None".
+                    options.extend((str(k), "" if v is None else str(v)) for k, v in loaded.items())
+                first, skip = 1, closing + 1
+                read = _myst_options(textwrap.dedent("\n".join(body[1:closing])))
+                options = read if read is not None else options
         else:
             while skip < len(body) and (om := _OPTION_RE.match(body[skip].strip())):
                 options.append((om["key"], om["value"].strip()))
                 skip += 1
+            read = _myst_options("\n".join(line.strip()[1:] for line in body[:skip]))
+            if read is not None and [k for k, _ in read] == [k for k, _ in options]:
+                options = read
+        places = self._option_places(options, start + 1 + first, start + 1 + skip)
         col = self.lines[start].index("{") if "{" in self.lines[start] else 0
         content: list[tuple[int, int, str]] = []
         for k in range(skip, len(body)):
@@ -533,7 +581,7 @@ class _Walker:
                 line = self.lines[start + 1 + k]
                 content.append((start + 2 + k, max(line.find(text), 0) + 1, text))
         self.directives.append(
-            DirectiveUse(name, arg, tuple(options), start + 1, col + 1, self.section, tuple(content))
+            DirectiveUse(name, arg, tuple(options), start + 1, col + 1, self.section, tuple(content), places)
         )
         if (name not in LITERAL_BODY_DIRECTIVES and tok.type == "colon_fence") or name in _PROSE_FENCES:
             inner = "\n".join(body[skip:])
@@ -566,6 +614,19 @@ _PROSE_FENCES = frozenset(
         "figure",
     }
 )
+
+
+def _myst_options(block: str) -> list[tuple[str, str]] | None:
+    """``key: value`` lines read as MyST reads a directive's options (``options_to_tokens``: quotes
+    and ``# comments`` taken off, continuation lines joined), so the checker judges the value the
+    build converts; ``None`` when MyST cannot read them (the build warns "Invalid options format")."""
+    from myst_parser.parsers.options import TokenizeError, options_to_tokens
+
+    try:
+        tokens, _state = options_to_tokens(block)
+    except TokenizeError:
+        return None
+    return [(key.value, value.value if value is not None else "") for key, value in tokens]
 
 
 def _content_lines(tok: Token) -> int:
