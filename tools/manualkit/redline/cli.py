@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from manualkit.gitrepo import GitError, Repo
-from manualkit.redline.compare import Redline, build_redline
+from manualkit.redline.compare import Redline, SectionDiff, build_redline
 from manualkit.redline.docx import write_docx
 from manualkit.redline.html import TemplateMissing, render_html
 from manualkit.redline.textdiff import Granularity
@@ -37,12 +37,26 @@ def changes_json(redline: Redline) -> dict[str, Any]:
         "to": redline.new_version,
         "date": redline.date.date().isoformat(),
         **redline.data.to_json(),
-        "sections": [
-            {"key": s.key, "label": s.label, "title": s.title, "path": s.path, "status": s.status}
-            for s in redline.sections
-            if s.status != "unchanged"
-        ],
+        "sections": [_section_json(s) for s in redline.changed_sections],
     }
+
+
+def _section_json(section: SectionDiff) -> dict[str, Any]:
+    """One changed section; a moved one also says where it stood and where it stands (``from``,
+    ``to``: number and chapter file) and whether it was reworded as it moved (``edited``)."""
+    entry: dict[str, Any] = {
+        "key": section.key,
+        "label": section.label,
+        "title": section.title,
+        "path": section.path,
+        "status": section.status,
+    }
+    move = section.move
+    if move is not None:
+        entry["from"] = {"number": move.old_number, "path": move.old_path, "title": move.old_title}
+        entry["to"] = {"number": move.new_number, "path": move.new_path, "title": move.new_title}
+        entry["edited"] = section.reworded
+    return entry
 
 
 def write_redline(

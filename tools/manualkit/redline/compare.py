@@ -10,13 +10,15 @@ cited and inside its row of every SLA table that prints it.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import functools
 import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from manualkit.durations import render_sla
 from manualkit.gitrepo import GitError, Repo
@@ -48,13 +50,53 @@ from manualkit.revisions import (
 from manualkit.sphinx.chapter_info import CHAPTER_SCOPE, ROOT_SCOPE
 from manualkit.templating import TemplateRenderer
 
-SectionStatus = Literal["unchanged", "changed", "added", "removed"]
+SectionStatus = Literal["unchanged", "changed", "added", "removed", "moved"]
 _ROLE_RE = re.compile(r"\{(?P<name>sla|form|reg|target|window)\}`(?P<target>[^`]+)`")
 
 
 @dataclasses.dataclass(frozen=True)
+class Move:
+    """Where a moved section stood in the old version and where it stands in the new one.
+
+    Why both ends on either entry: a reader at the old place must find the new one ("移至 3.6")
+    and a reader at the new place the old one ("由 6.5 移入"), in the HTML, the DOCX and the JSON.
+    """
+
+    old_number: str | None
+    old_path: str
+    old_title: str
+    new_number: str | None
+    new_path: str
+    new_title: str
+
+    @property
+    def origin(self) -> str:
+        """``6.5``: the old place by number (by chapter file for text without a number)."""
+        return self.old_number or self.old_path
+
+    @property
+    def destination(self) -> str:
+        """``3.6``: the new place by number (by chapter file for text without a number)."""
+        return self.new_number or self.new_path
+
+    @property
+    def old_heading(self) -> str:
+        return numbered_title(self.old_number, self.old_title)
+
+    @property
+    def new_heading(self) -> str:
+        return numbered_title(self.new_number, self.new_title)
+
+
+@dataclasses.dataclass(frozen=True)
 class SectionDiff:
-    """One section compared; ``old_title`` differs from ``title`` when the heading was reworded."""
+    """One section compared; ``old_title`` differs from ``title`` when the heading was reworded.
+
+    A moved section (status ``moved``) has two entries: the one at its new place (its text
+    compared with the old one, so a section reworded as it moved shows the edit) and a
+    ``departure`` where it stood in the old version (old number, title, level and path, the old
+    text deleted): a redline read in either version's order finds it where that version had it.
+    """
 
     key: str
     label: str | None
@@ -72,6 +114,10 @@ class SectionDiff:
     old_number: str | None = None
     #: Heading level (1 for a chapter title); None for a stretch of text without a heading.
     level: int | None = None
+    #: Both places of a moved section (status ``moved``); None for every other section.
+    move: Move | None = None
+    #: True for the entry where a moved section stood in the old version (see the class).
+    departure: bool = False
 
     @property
     def heading(self) -> str:
@@ -80,7 +126,16 @@ class SectionDiff:
 
     @property
     def renumbered(self) -> bool:
-        return self.status in ("changed", "unchanged") and self.old_number != self.number
+        compared = self.status in ("changed", "unchanged") or (self.status == "moved" and not self.departure)
+        return compared and self.old_number != self.number
+
+    @property
+    def reworded(self) -> bool:
+        """Whether the text or the title of a section both versions have changed (for a moved
+        section: besides its place; a section whose data alone changed is not reworded)."""
+        if self.status not in ("changed", "moved") or self.departure:
+            return False
+        return self.retitled or is_changed(self.paragraphs)
 
     @property
     def data_paragraphs(self) -> tuple[ParagraphDiff, ...]:
@@ -104,7 +159,10 @@ class Redline:
     title: str
     author: str
     date: dt.datetime
-    sections: tuple[SectionDiff, ...]
+    #: The manual text as the redline shows it: the new version's reading order, each removed
+    #: section and each moved section's ``departure`` right after the section it followed in the
+    #: old version.  Read without what the new version added it is the old version's order.
+    places: tuple[SectionDiff, ...]
     data: DataChanges
     #: Every revision after ``old_version`` up to ``new_version``, oldest first (a redline may span
     #: several releases: 1.0 → 1.2 shows the approvals and change notes of 1.1 and 1.2).
@@ -142,9 +200,21 @@ class Redline:
                 notes[label] = "；".join(own[inherited]) + "（记于上级章节）"
         return notes
 
+    @functools.cached_property
+    def sections(self) -> tuple[SectionDiff, ...]:
+        """Every section once (a moved one at its new place): what is counted and listed."""
+        return tuple(s for s in self.places if not s.departure)
+
     @property
     def changed_sections(self) -> tuple[SectionDiff, ...]:
         return tuple(s for s in self.sections if s.status != "unchanged")
+
+    def status_counts(self) -> dict[SectionStatus, int]:
+        """Sections per status, each section once (a moved one is not also removed and added)."""
+        counts: dict[SectionStatus, int] = dict.fromkeys(get_args(SectionStatus), 0)
+        for section in self.sections:
+            counts[section.status] += 1
+        return counts
 
 
 #: Git modes of a file's contents (a symlink, 120000, stores the path it points to; a submodule,
@@ -217,7 +287,7 @@ def build_redline(
         title=new_data.meta.title if new_data else root.name,
         author=new_revision.drafted.name if new_revision else "manualkit",
         date=dt.datetime.combine(when, dt.time(0, 0), tzinfo=dt.UTC),
-        sections=tuple(
+        places=tuple(
             _with_data_changes(
                 _diff_sections(before, after, granularity), data_changes, [*after.raw, *before.raw]
             )
@@ -356,6 +426,8 @@ def _with_data_changes(
         owned = tuple(by_label.get(section.label or "", ()))
         if owned and section.status in ("unchanged", "changed"):
             section = dataclasses.replace(section, status="changed", data_changes=owned)
+        elif owned and section.status == "moved" and not section.departure:
+            section = dataclasses.replace(section, data_changes=owned)  # still "moved", with its data
         result.append(section)
     return result
 
@@ -449,24 +521,32 @@ def expand_roles(text: str, data: ManualData | None) -> str:
 
 def _diff_sections(old: _Version, new: _Version, granularity: Granularity) -> list[SectionDiff]:
     """Every section of both versions compared, in the new version's reading order, each removed
-    section right after the section it followed in the old version.
+    section and each moved section's departure right after the section it followed in the old
+    version.
 
     Why that order: the DOCX must read as the new manual once every change is accepted and as
-    the old one once every change is rejected, so a removed section stays where it was.
+    the old one once every change is rejected, so a removed section stays where it was, and a
+    moved one is deleted where it was and inserted where it is.
     """
     old_by_key = {s.key: s for s in old.reader}
     new_by_key = {s.key: s for s in new.reader}
+    moved = _moved_keys(old.reader, new.reader)
     result: list[SectionDiff] = []
-    for key in _merged_keys(list(old_by_key), list(new_by_key)):
-        after = new_by_key.get(key)
+    for key, old_place in _merged_places(list(old_by_key), list(new_by_key), moved):
+        after = None if old_place else new_by_key[key]
         before = old_by_key.get(key)
         if after is None:
             assert before is not None
-            removed = _section(before, "removed", diff_text(before.body, "", granularity))
+            status: SectionStatus = "moved" if key in moved else "removed"
+            removed = _section(before, status, diff_text(before.body, "", granularity))
             number = old.numbers.get(key)
-            result.append(
-                dataclasses.replace(removed, number=number, old_number=number, level=old.levels.get(key))
-            )
+            level = old.levels.get(key)
+            removed = dataclasses.replace(removed, number=number, old_number=number, level=level)
+            if key in moved:
+                removed = dataclasses.replace(
+                    removed, move=_move(key, before, new_by_key[key], old, new), departure=True
+                )
+            result.append(removed)
             continue
         if before is None:
             added = _section(after, "added", diff_text("", after.body, granularity))
@@ -474,29 +554,97 @@ def _diff_sections(old: _Version, new: _Version, granularity: Granularity) -> li
             continue
         paragraphs = diff_text(before.body, after.body, granularity)
         changed = is_changed(paragraphs) or before.title != after.title
-        diff = _section(after, "changed" if changed else "unchanged", paragraphs, before.title)
+        status = "moved" if key in moved else "changed" if changed else "unchanged"
+        diff = _section(after, status, paragraphs, before.title)
         number, old_number = new.numbers.get(key), old.numbers.get(key)
         result.append(
-            dataclasses.replace(diff, level=new.levels.get(key), number=number, old_number=old_number)
+            dataclasses.replace(
+                diff,
+                level=new.levels.get(key),
+                number=number,
+                old_number=old_number,
+                move=_move(key, before, after, old, new) if key in moved else None,
+            )
         )
     return result
 
 
-def _merged_keys(old: list[str], new: list[str]) -> list[str]:
-    """The new keys in order, with each old-only key after the nearest old key before it that the
-    new version still has (at the start if there is none)."""
-    kept = set(new)
+def _move(key: str, before: Section, after: Section, old: _Version, new: _Version) -> Move:
+    return Move(
+        old_number=old.numbers.get(key),
+        old_path=before.path,
+        old_title=before.title,
+        new_number=new.numbers.get(key),
+        new_path=after.path,
+        new_title=after.title,
+    )
+
+
+def _moved_keys(old: list[Section], new: list[Section]) -> set[str]:
+    """Keys of the sections both versions have whose place changed.
+
+    A section moved when it went to another chapter, or when it no longer stands in the same
+    order among the sections both versions have: the sections that keep their order are the
+    longest such run, everything else of the two versions moved.  Renumbering alone (a section
+    inserted or removed before it) is no move: the order of the others is the same.  A chapter
+    file renamed (its old name gone, the new one new) keeps its sections in their chapter.
+    """
+    old_paths = {s.path for s in old}
+    new_paths = {s.path for s in new}
+    new_path = {s.key: s.path for s in new}
+    rank = {s.key: index for index, s in enumerate(new)}
+    moved: set[str] = set()
+    in_order: list[str] = []
+    for section in old:
+        if section.key not in rank:
+            continue
+        path = new_path[section.key]
+        renamed = section.path not in new_paths and path not in old_paths
+        if path != section.path and not renamed:
+            moved.add(section.key)
+        else:
+            in_order.append(section.key)
+    return moved | (set(in_order) - _longest_in_order(in_order, rank))
+
+
+def _longest_in_order(keys: list[str], rank: Mapping[str, int]) -> set[str]:
+    """The longest run of ``keys`` (old order) whose ``rank`` (new order) increases, in
+    O(n log n): the sections that kept their order."""
+    tails: list[int] = []  # rank of the last key of the best run of each length
+    ends: list[int] = []  # index in ``keys`` of that last key
+    previous: list[int] = []
+    for index, key in enumerate(keys):
+        length = bisect.bisect_left(tails, rank[key])
+        previous.append(ends[length - 1] if length else -1)
+        if length == len(tails):
+            tails.append(rank[key])
+            ends.append(index)
+        else:
+            tails[length], ends[length] = rank[key], index
+    kept: set[str] = set()
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        kept.add(keys[index])
+        index = previous[index]
+    return kept
+
+
+def _merged_places(old: list[str], new: list[str], moved: set[str]) -> list[tuple[str, bool]]:
+    """``(key, old place)`` in the redline's order: the new keys in order, then after each the
+    keys of the old places (removed sections, moved sections' departures) that followed it in
+    the old version, up to the next old key still in place (before everything if none is)."""
+    stays = set(new) - moved
     after: dict[str | None, list[str]] = {}
     anchor: str | None = None
     for key in old:
-        if key in kept:
+        if key in stays:
             anchor = key
         else:
             after.setdefault(anchor, []).append(key)
-    merged = list(after.get(None, []))
+    merged = [(key, True) for key in after.get(None, [])]
     for key in new:
-        merged.append(key)
-        merged.extend(after.get(key, []))
+        merged.append((key, False))
+        merged.extend((left, True) for left in after.get(key, []))
     return merged
 
 

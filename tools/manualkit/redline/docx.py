@@ -6,9 +6,10 @@ status, change notes and data changes, and the data-change table.  The *manual t
 new page on) holds the manual itself, headings numbered as the manual numbers them, with every
 difference tracked: insertions are ``<w:ins>`` and deletions ``<w:del>`` (deleted text in
 ``<w:delText>``), each with ``w:author`` and ``w:date``; whole inserted or deleted paragraphs,
-headings included, also mark their paragraph mark.  Nothing else is written into the manual
-text: a section's status, change notes and data changes are Word comments on its heading, which
-a compliance reviewer reads in the Review pane beside the change.  So *Accept all* turns the
+headings included, also mark their paragraph mark; a moved section is deleted whole where it
+stood and inserted whole where it stands.  Nothing else is written into the manual text: a
+section's status, change notes and data changes are Word comments on its heading, which a
+compliance reviewer reads in the Review pane beside the change.  So *Accept all* turns the
 manual text into exactly the new release's text and *Reject all* into the old one.
 
 python-docx has no tracked-change API, so the runs are built with its oxml helpers on the
@@ -36,7 +37,13 @@ from manualkit.redline.textdiff import ParagraphDiff, Segment, excerpts
 from manualkit.writers.docx.package import package_members, reproducible_zip
 
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
-_STATUS_WORDS = {"added": "新增", "removed": "删除", "changed": "修改", "unchanged": "未修改"}
+_STATUS_WORDS = {
+    "added": "新增",
+    "removed": "删除",
+    "changed": "修改",
+    "moved": "移动",
+    "unchanged": "未修改",
+}
 _KIND_WORDS = {"sla": "服务时限", "form": "表单", **OTHER_COLLECTIONS}
 #: Who the comments are from: the redline itself, not the drafter the tracked changes name.
 COMMENT_AUTHOR = "修订对照"
@@ -72,7 +79,7 @@ def write_docx(redline: Redline, target: Path) -> None:
     _front_matter(document, redline)
     # The manual text starts on a page of its own: everything before the break is the redline's.
     document.add_section(WD_SECTION.NEW_PAGE)
-    for section in redline.sections:
+    for section in redline.places:
         _manual_section(document, section, redline, revisions)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -91,10 +98,10 @@ def _front_matter(document: DocumentObject, redline: Redline) -> None:
     document.add_heading("修订说明", level=1)
     for line in redline.approval_lines():
         document.add_paragraph(line)
-    counts = {s: sum(1 for x in redline.sections if x.status == s) for s in _STATUS_WORDS}
+    counts = redline.status_counts()
     document.add_paragraph(
         f"共 {len(redline.sections)} 节，其中修改 {counts['changed']} 节、新增 {counts['added']} 节、"
-        f"删除 {counts['removed']} 节。"
+        f"删除 {counts['removed']} 节、移动 {counts['moved']} 节。"
     )
     document.add_paragraph(
         f"自下一页起为手册正文，两版差异以 Word 修订标记表示：全部接受即为 v{redline.new_version} 的文本，"
@@ -155,7 +162,7 @@ def _manual_section(
         heading = document.add_heading("", level=min(section.level, _MAX_HEADING_LEVEL))
         _paragraph(heading, _heading_diff(section), revisions)
         paragraphs.append(heading)
-    for para in section.paragraphs:
+    for para in _body_diff(section):
         paragraph = document.add_paragraph()
         _paragraph(paragraph, para, revisions)
         paragraphs.append(paragraph)
@@ -163,12 +170,26 @@ def _manual_section(
         _comment(document, paragraphs[0], _comment_lines(section, redline), redline.date)
 
 
+def _body_diff(section: SectionDiff) -> tuple[ParagraphDiff, ...]:
+    """The section's text as tracked paragraphs.  A moved section's new place inserts its new
+    text whole (its old text is deleted whole at its departure): edits made as it moved cannot
+    be tracked where the old text is not, and Reject all must leave nothing of it there."""
+    if section.status != "moved" or section.departure:
+        return section.paragraphs
+    return tuple(
+        ParagraphDiff("insert", (Segment("insert", para.new_text),))
+        for para in section.paragraphs
+        if para.status != "delete"
+    )
+
+
 def _heading_diff(section: SectionDiff) -> ParagraphDiff:
     """The heading as one paragraph diff: an added section's heading is inserted, a removed one's
-    deleted (paragraph mark included), a renumbered or reworded one changed where it changed."""
-    if section.status == "added":
+    deleted (paragraph mark included), a moved one's deleted where it stood and inserted where it
+    stands, a renumbered or reworded one changed where it changed."""
+    if section.status == "added" or (section.status == "moved" and not section.departure):
         return ParagraphDiff("insert", (Segment("insert", section.heading),))
-    if section.status == "removed":
+    if section.status == "removed" or section.departure:
         return ParagraphDiff("delete", (Segment("delete", section.heading),))
     segments: list[Segment] = []
     if section.renumbered:
@@ -187,9 +208,17 @@ def _heading_diff(section: SectionDiff) -> ParagraphDiff:
 
 def _comment_lines(section: SectionDiff, redline: Redline) -> list[str]:
     """What the reviewer needs beside a changed section: its status (and old number or title),
-    the change notes recorded for it, and the data changes its generated content shows."""
+    the change notes recorded for it, and the data changes its generated content shows.  Both
+    places of a moved section name the other one; its notes go with its new place."""
     lines = [f"{_status_text(section)}：{_section_name(section)}"]
-    if section.renumbered and section.old_number:
+    move = section.move
+    if move is not None and section.departure:
+        return [*lines, f"新位置：{move.new_heading}（{move.new_path}）"]
+    if move is not None:
+        lines.append(f"原位置：{move.old_heading}（{move.old_path}）")
+        if section.reworded:
+            lines.append(f"移动时另有修改：原文见 {move.origin} 处删除的文本")
+    elif section.renumbered and section.old_number:
         lines.append(f"原编号：{section.old_number}")
     if section.retitled and section.old_title is not None:
         lines.append(f"原标题：{section.old_title}")
@@ -207,7 +236,11 @@ def _section_name(section: SectionDiff) -> str:
 
 def _status_text(section: SectionDiff) -> str:
     """``修改``, or ``修改（数据）`` for a section whose text reads the same but whose generated
-    content changed."""
+    content changed; ``移动（6.5 → 3.6）`` (``移动并修改`` when reworded too) for a moved one."""
+    if section.move is not None:
+        move = section.move
+        word = "移动并修改" if section.reworded else _STATUS_WORDS["moved"]
+        return f"{word}（{move.origin} → {move.destination}）"
     data_only = section.status == "changed" and not any(p.status != "equal" for p in section.paragraphs)
     retitled = section.retitled or section.renumbered
     return _STATUS_WORDS[section.status] + ("（数据）" if data_only and not retitled else "")

@@ -15,7 +15,7 @@ from manualkit.redline.compare import Redline
 from manualkit.redline.datadiff import OTHER_COLLECTIONS
 
 TEMPLATE = "redline.html.j2"
-STATUS_WORDS = {"added": "新增", "removed": "删除", "changed": "修改", "unchanged": "未修改"}
+STATUS_WORDS = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "移动", "unchanged": "未修改"}
 
 
 class TemplateMissing(FileNotFoundError):
@@ -33,7 +33,7 @@ def render_html(redline: Redline, template_dir: Path) -> str:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    counts = {status: sum(1 for s in redline.sections if s.status == status) for status in STATUS_WORDS}
+    counts = redline.status_counts()
     notes = redline.change_notes()
     return env.get_template(TEMPLATE).render(
         redline=redline,
