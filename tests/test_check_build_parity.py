@@ -343,11 +343,11 @@ def test_a_picture_whose_content_is_not_what_its_name_says_is_an_error(tmp_path:
 
 def test_the_publishable_file_types_and_signatures_are_the_builds() -> None:
     """MK124 judges a file as ``RefuseOutsideFiles`` does (copied: that module imports Sphinx)."""
-    from manualkit.checks import rules_markup
+    from manualkit.checks import rules_file_types
     from manualkit.sphinx import transforms
 
-    assert rules_markup.PICTURE_TYPES == transforms.IMAGE_TYPES
-    assert rules_markup.DOWNLOAD_TYPES == transforms.DOWNLOAD_TYPES
+    assert rules_file_types.PICTURE_TYPES == transforms.IMAGE_TYPES
+    assert rules_file_types.DOWNLOAD_TYPES == transforms.DOWNLOAD_TYPES
     heads = [
         b"",
         PNG,
@@ -362,9 +362,9 @@ def test_the_publishable_file_types_and_signatures_are_the_builds() -> None:
         b"hello",
         b"\x89PNX",
     ]
-    for suffix in rules_markup.DOWNLOAD_TYPES:
+    for suffix in rules_file_types.DOWNLOAD_TYPES:
         for head in heads:
-            assert rules_markup.signature_ok(suffix, head) == transforms._signature_ok(suffix, head), (
+            assert rules_file_types.signature_ok(suffix, head) == transforms._signature_ok(suffix, head), (
                 suffix,
                 head,
             )
@@ -420,7 +420,7 @@ def test_the_option_converters_are_the_directives_own() -> None:
     ``option_spec`` does (same values accepted and refused); any new one is listed."""
     from docutils.parsers.rst import directives
 
-    from manualkit.checks.rules_markup import OPTION_VALUES, canonical_directive, option_converter
+    from manualkit.checks.rules_option_values import OPTION_VALUES, canonical_directive, option_converter
 
     any_text = {directives.unchanged, directives.flag}
     missing: list[str] = []
@@ -456,7 +456,8 @@ def test_the_disabled_directives_are_every_one_that_reads_a_file_or_passes_raw_o
     from docutils.parsers.rst.directives.misc import Include, Raw
     from sphinx.directives.code import LiteralInclude
 
-    from manualkit.checks.rules_markup import _FILE_DIRECTIVES, _RAW_DIRECTIVES, canonical_directive
+    from manualkit.checks.rules_disabled_markup import _FILE_DIRECTIVES, _RAW_DIRECTIVES
+    from manualkit.checks.rules_option_values import canonical_directive
 
     for name, cls in _sphinx_directives().items():
         if issubclass(cls, (Include, LiteralInclude)):
