@@ -338,38 +338,6 @@ def test_a_picture_whose_content_is_not_what_its_name_says_is_an_error(tmp_path:
     )
 
 
-# -- the checker's copies of the build's rules are the build's -----------------------------------
-
-
-def test_the_publishable_file_types_and_signatures_are_the_builds() -> None:
-    """MK124 judges a file as ``RefuseOutsideFiles`` does (copied: that module imports Sphinx)."""
-    from manualkit.checks import rules_file_types
-    from manualkit.sphinx import transforms
-
-    assert rules_file_types.PICTURE_TYPES == transforms.IMAGE_TYPES
-    assert rules_file_types.DOWNLOAD_TYPES == transforms.DOWNLOAD_TYPES
-    heads = [
-        b"",
-        PNG,
-        b"\xff\xd8\xff\xe0",
-        b"GIF89a",
-        b"RIFF\0\0\0\0WEBPVP8 ",
-        b"RIFF\0\0\0\0AVI ",
-        b"x%PDF-1.4",
-        b"PK\x03\x04",
-        b"<html>",
-        b"\xef\xbb\xbf <svg>",
-        b"hello",
-        b"\x89PNX",
-    ]
-    for suffix in rules_file_types.DOWNLOAD_TYPES:
-        for head in heads:
-            assert rules_file_types.signature_ok(suffix, head) == transforms._signature_ok(suffix, head), (
-                suffix,
-                head,
-            )
-
-
 def _sphinx_directives() -> dict[str, type]:
     """Every directive a chapter may use under the project's conf.py, by name (starts Sphinx)."""
     import tempfile

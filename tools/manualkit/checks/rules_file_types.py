@@ -1,60 +1,19 @@
-"""The kinds of file the build publishes, and how a file's first bytes are told (for MK124).
+"""Why the build would refuse to publish a file, said in the checker's words (for MK124).
 
 The build refuses to publish a picture or a download whose type the site does not serve, or whose
-content is not what its name says (a web page named .png would run in the site's name). These are
-copies of :mod:`manualkit.sphinx.transforms` (``IMAGE_TYPES``, ``DOWNLOAD_TYPES``,
-``_signature_ok``), which imports Sphinx and so cannot be imported on the checker's path; a test
-keeps the copies equal. Held apart from the rule (:mod:`manualkit.checks.rules_local_files`) so
-that what must match the build is in one place.
+content is not what its name says (a web page named .png would run in the site's name).  The
+types and the test of a file's first bytes are the build's own (:mod:`manualkit.publishable_files`);
+this module adds what the checker's message says the file holds instead.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-#: What the build publishes, copied from :mod:`manualkit.sphinx.transforms` (``IMAGE_TYPES``,
-#: ``DOWNLOAD_TYPES``, ``_signature_ok``), which imports Sphinx; a test keeps the copies equal.
-#: A picture: the formats browsers show.
-PICTURE_TYPES = {
-    ".png": "PNG",
-    ".jpg": "JPEG",
-    ".jpeg": "JPEG",
-    ".gif": "GIF",
-    ".webp": "WebP",
-    ".svg": "SVG",
-}
-#: A link's or {download}'s file: the documents a bank manual offers, and pictures (no web page,
-#: script, XML or archive, no Office format with macros).
-DOWNLOAD_TYPES = {
-    ".pdf": "PDF",
-    ".docx": "Word (.docx)",
-    ".xlsx": "Excel (.xlsx)",
-    ".pptx": "PowerPoint (.pptx)",
-    ".csv": "CSV",
-    ".txt": "text",
-    **PICTURE_TYPES,
-}
+from manualkit.publishable_files import signature_ok
+
 PICTURE_RULE = "a PNG, JPEG, GIF, WebP or SVG picture"
 DOWNLOAD_RULE = "a PDF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), CSV or text file, or a picture"
-
-
-def signature_ok(suffix: str, head: bytes) -> bool:
-    """Whether the file's first bytes ``head`` are those of a ``suffix`` file (SVG: judged apart),
-    as the build judges them (``manualkit.sphinx.transforms._signature_ok``)."""
-    if suffix == ".png":
-        return head.startswith(b"\x89PNG")
-    if suffix in (".jpg", ".jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if suffix == ".gif":
-        return head.startswith(b"GIF8")
-    if suffix == ".webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    if suffix == ".pdf":
-        return b"%PDF-" in head
-    if suffix in (".docx", ".xlsx", ".pptx"):
-        return head.startswith(b"PK\x03\x04")
-    # Text: a browser guessing a file's type takes one beginning with "<" for a page.
-    return not head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n\f").startswith(b"<")
 
 
 #: What a file's first bytes say it is, for the "found" half of a message.

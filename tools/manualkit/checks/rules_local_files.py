@@ -20,17 +20,12 @@ from pathlib import Path
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
-from manualkit.checks.rules_file_types import (
-    DOWNLOAD_RULE,
-    DOWNLOAD_TYPES,
-    PICTURE_RULE,
-    PICTURE_TYPES,
-    content_problem,
-)
+from manualkit.checks.rules_file_types import DOWNLOAD_RULE, PICTURE_RULE, content_problem
 from manualkit.checks.rules_markup import IMAGE_RE, Chapters, escaped, in_prose
 from manualkit.checks.rules_references import _docname_join
 from manualkit.checks.source import Document
 from manualkit.diagnostics import Diagnostic, Location
+from manualkit.publishable_files import DOWNLOAD_TYPES, IMAGE_TYPES
 
 
 @rule(
@@ -145,7 +140,7 @@ def _image_problem(project: Path, root: Path, doc: Document, target: str) -> str
             "only the manual's own files, and refuses it)"
         )
     if resolved.is_file():
-        return content_problem(written, resolved, PICTURE_TYPES, f"image {target!r}", PICTURE_RULE)
+        return content_problem(written, resolved, IMAGE_TYPES, f"image {target!r}", PICTURE_RULE)
     shown = resolved.relative_to(root).as_posix()
     note = " (a leading / means the manual/ folder, not the disk)" if absolute else ""
     found = "a folder" if resolved.is_dir() else "no file"

@@ -33,6 +33,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.i18n import get_image_filename_for_language, search_image_for_language
 
 from manualkit.doctree_walk import walk
+from manualkit.publishable_files import DOWNLOAD_TYPES, IMAGE_TYPES, signature_ok
 from manualkit.sphinx.domain import get_domain, report_error
 from manualkit.svg_safety import ActiveContent, find_active_content
 
@@ -71,21 +72,6 @@ class AssignAnchors(SphinxPostTransform):
                 used.add(anchor)
 
 
-#: What a picture may be: the formats browsers show (an SVG drawing through :mod:`manualkit.svg_safety`).
-IMAGE_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WebP", ".svg": "SVG"}
-#: What a ``{download}`` may be: the documents a bank manual offers (forms to fill in, tables,
-#: slides, PDFs, plain text) and pictures.  Office's macro-free formats only (.docm/.xlsm and the
-#: old binary .doc/.xls carry macros); no web page, script, XML or archive — those would run in the
-#: site's name when opened there, or carry what nobody reviewed.
-DOWNLOAD_TYPES = {
-    ".pdf": "PDF",
-    ".docx": "Word (.docx)",
-    ".xlsx": "Excel (.xlsx)",
-    ".pptx": "PowerPoint (.pptx)",
-    ".csv": "CSV",
-    ".txt": "text",
-    **IMAGE_TYPES,
-}
 _PICTURE_RULE = "a picture must be a PNG, JPEG, GIF, WebP or SVG file"
 _DOWNLOAD_RULE = (
     "a download must be a PDF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), CSV or text file, "
@@ -93,24 +79,6 @@ _DOWNLOAD_RULE = (
 )
 #: ``data:`` pictures: their media types.
 _DATA_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})
-
-
-def _signature_ok(suffix: str, head: bytes) -> bool:
-    """Whether the file's first bytes ``head`` are those of a ``suffix`` file (SVG: judged apart)."""
-    if suffix == ".png":
-        return head.startswith(b"\x89PNG")
-    if suffix in (".jpg", ".jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if suffix == ".gif":
-        return head.startswith(b"GIF8")
-    if suffix == ".webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    if suffix == ".pdf":
-        return b"%PDF-" in head
-    if suffix in (".docx", ".xlsx", ".pptx"):
-        return head.startswith(b"PK\x03\x04")
-    # Text: a browser guessing a file's type takes one beginning with "<" for a page.
-    return not head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n\f").startswith(b"<")
 
 
 def _drawing_problem(active: ActiveContent) -> str:
@@ -245,7 +213,7 @@ class RefuseOutsideFiles(SphinxTransform):
                 head = handle.read(1024)
         except OSError:
             return True  # missing or unreadable: Sphinx reports it and copies nothing
-        if not _signature_ok(suffix, head):
+        if not signature_ok(suffix, head):
             kind = types[suffix]
             why = (
                 "it begins with '<', so a browser guessing its type would take it for a web page"
