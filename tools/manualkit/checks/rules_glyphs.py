@@ -44,7 +44,7 @@ from manualkit.builders.pdf_fonts import (
 )
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
-from manualkit.checks.source import ROLE_OR_CODE_RE, Block, Document, make_parser
+from manualkit.checks.source import PROSE_FENCES, ROLE_OR_CODE_RE, Block, Document, make_parser
 from manualkit.diagnostics import Diagnostic, Location
 from manualkit.loader import entry_path_label
 from manualkit.models import DATA_FILES
@@ -67,21 +67,6 @@ _HIDDEN, _MONO, _DIAGRAM = "hidden", "mono", "diagram"
 _CODE_DIRECTIVES = frozenset({"code-block", "code", "sourcecode"})
 _DIAGRAM_DIRECTIVES = frozenset({"graphviz", "digraph", "graph"})
 _UNPRINTED_DIRECTIVES = frozenset({"toctree", "raw"})
-#: Directives whose body is prose in a backtick fence too (``source._PROSE_FENCES``).
-_PROSE_DIRECTIVES = frozenset(
-    {
-        "note",
-        "warning",
-        "tip",
-        "important",
-        "attention",
-        "caution",
-        "admonition",
-        "hint",
-        "list-table",
-        "figure",
-    }
-)
 _DIRECTIVE_NAME_RE = re.compile(r"^\{(?P<name>[\w:\-]+)\}")
 _OPTION_RE = re.compile(r"^:[\w\-]+:")
 
@@ -327,7 +312,7 @@ def _line_kinds(text: str, parser: MarkdownIt) -> dict[int, str]:
 
 def _prose_body(tok: Token, name: str) -> bool:
     """Whether MyST reads a directive's body as the chapter's prose (as ``checks.source`` walks it)."""
-    return (tok.type == "colon_fence" and name not in LITERAL_BODY_DIRECTIVES) or name in _PROSE_DIRECTIVES
+    return (tok.type == "colon_fence" and name not in LITERAL_BODY_DIRECTIVES) or name in PROSE_FENCES
 
 
 def _option_lines(body: Sequence[str]) -> int:

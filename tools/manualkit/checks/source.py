@@ -583,7 +583,7 @@ class _Walker:
         self.directives.append(
             DirectiveUse(name, arg, tuple(options), start + 1, col + 1, self.section, tuple(content), places)
         )
-        if (name not in LITERAL_BODY_DIRECTIVES and tok.type == "colon_fence") or name in _PROSE_FENCES:
+        if (name not in LITERAL_BODY_DIRECTIVES and tok.type == "colon_fence") or name in PROSE_FENCES:
             inner = "\n".join(body[skip:])
             if inner.strip() and self._depth < MAX_DIRECTIVE_DEPTH:  # deeper: MK618, and no RecursionError
                 self._depth += 1
@@ -600,7 +600,7 @@ class _Walker:
 
 #: Directives whose body is prose in either fence: admonitions, and the cells of a {list-table}
 #: and the caption of a {figure}, where Sphinx resolves roles, images and links as anywhere else.
-_PROSE_FENCES = frozenset(
+PROSE_FENCES = frozenset(
     {
         "note",
         "warning",
