@@ -97,3 +97,14 @@ def make_v1_1(root: Path, *, record: bool = True) -> None:
     if record:
         with (root / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
             handle.write(REVISION_1_1)
+
+
+def record_v1_1(root: Path, *changes: str) -> None:
+    """Revision 1.1 recording ``changes`` (``{section: …, description: …}`` flow mappings) only,
+    and manual.yaml set to it: for tests whose edits are their own, not :func:`make_v1_1`'s."""
+    replace_in(root / "data" / "manual.yaml", 'version: "1.0"', 'version: "1.1"')
+    replace_in(root / "data" / "manual.yaml", "effective: 2025-01-01", "effective: 2025-03-01")
+    head = REVISION_1_1.split("  changes:\n")[0]
+    entries = "".join(f"    - {change}\n" for change in changes)
+    with (root / "data" / "revisions.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(f"{head}  changes:\n{entries}")

@@ -9,7 +9,16 @@ import pytest
 from manualkit.checks import run_checks
 from manualkit.redline.sections import split_sections
 from manualkit.revisions import _directive_owners, version_key
-from release_helpers import REVISION_1_1, commit_all, git, make_project, make_v1_1, replace_in, tag
+from release_helpers import (
+    REVISION_1_1,
+    commit_all,
+    git,
+    make_project,
+    make_v1_1,
+    record_v1_1,
+    replace_in,
+    tag,
+)
 
 
 def mk7(root: Path) -> list[str]:
@@ -233,7 +242,8 @@ def test_a_section_removed_after_its_release_stays_in_the_history(project: Path)
     assert found == [], "a released revision keeps the sections it changed"
     unknown = [d.format() for d in run_checks(project, select=["MK101"]).diagnostics]
     assert not [f for f in unknown if "overview-scope" in f], unknown
-    # An unreleased revision must still name sections that exist.
+    # An unreleased revision must still name sections that exist, or existed at the release
+    # before it: 1.2 records the removal of overview-scope, which v1.1 still had.
     with revisions.open("a", encoding="utf-8") as handle:
         handle.write(
             REVISION_1_1.replace('"1.1"', '"1.2"')
@@ -241,8 +251,18 @@ def test_a_section_removed_after_its_release_stays_in_the_history(project: Path)
             .replace("2025-03-01", "2025-05-01")
             .replace("complaint-resolution", "overview-scope")
         )
+    found = [d for d in run_checks(project, select=["MK704"]).diagnostics]
+    assert [(d.severity, d.message.split(",")[0]) for d in found] == [
+        ("info", "revision 1.2 records section 'overview-scope' (适用范围)")
+    ]
+    assert "which manual/01-overview.md defined at v1.1 and no chapter defines now" in found[0].message
+    replace_in(
+        revisions,
+        "{section: overview-scope, description: 一般投诉",
+        "{section: overview-scop, description: 一般投诉",
+    )
     found = [f for f in mk7(project) if "MK704" in f]
-    assert len(found) == 1 and "revision 1.2 changes section 'overview-scope'" in found[0]
+    assert len(found) == 1 and "error MK704 revision 1.2 changes section 'overview-scop'" in found[0]
 
 
 def test_revision_dates_follow_the_versions(project: Path) -> None:
@@ -445,3 +465,212 @@ def test_every_output_names_the_highest_version_s_approval_whatever_the_file_ord
     assert current is not None and current.version == "1.1"
     approval = print_document(data).approvals[-1]
     assert approval.name == current.approved.name == "周建国"
+
+
+# --------------------------------------------------------------------------- sections added, removed, moved
+# Only a section whose own text (label, heading, body) changed needs an entry: a hunk that adds or
+# removes a whole section starts or ends on the blank line separating it from its neighbour, and
+# MK705 charged that unchanged neighbour — whose marker then told readers it had been revised.
+
+APPENDED = "\n(overview-records)=\n## 服务档案\n\n服务档案按年归档。\n"
+SCOPE = "(overview-scope)=\n## 适用范围\n\n本手册适用于全行营业网点、客服热线和线上渠道的客户服务工作。\n\n"
+PRINCIPLES = (
+    "\n(overview-principles)=\n## 服务原则\n\n"
+    "客服人员应当以客户为中心，做到热情、专业、高效，依法保护客户的合法权益。\n"
+)
+MISRECORDED = "{section: complaint-resolution, description: 误记的修订。}"
+
+
+def _errors_and_warnings(project: Path) -> list[str]:
+    return [d.format() for d in run_checks(project, select=["MK7"]).diagnostics if d.severity != "info"]
+
+
+def _rerecord(project: Path, entry: str) -> None:
+    replace_in(project / "data" / "revisions.yaml", MISRECORDED, entry)
+
+
+def test_a_section_appended_at_a_chapter_s_end_is_the_only_section_changed(project: Path) -> None:
+    """The blank line before the new section fell in the last section's lines: MK705 asked for an
+    entry for 'overview-principles', whose text had not changed."""
+    tag(project, "1.0")
+    chapter = project / "manual" / "01-overview.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + APPENDED, encoding="utf-8")
+    record_v1_1(project, MISRECORDED)
+    assert [f for f in mk7(project) if "MK705" in f] == [
+        "manual/01-overview.md:19: error MK705 section 'overview-records' (服务档案) added since v1.0 but "
+        "revision 1.1 records no change to it or to an enclosing section (overview); add "
+        "`- {section: overview-records, description: …}` to its changes"
+    ]
+    _rerecord(project, "{section: overview-records, description: 新增服务档案。}")
+    assert mk7(project) == []
+    # The neighbour recorded as well would carry a false marker: MK710 says so.
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "    - {section: overview-records,",
+        "    - {section: overview-principles, description: 无关。}\n    - {section: overview-records,",
+    )
+    found = mk7(project)
+    assert len(found) == 1 and "MK710" in found[0] and "'overview-principles'" in found[0], found
+
+
+def test_a_removed_section_is_recorded_under_its_old_label(project: Path) -> None:
+    """MK704 refused the label (no chapter defines it any more) and MK705 charged the pure deletion
+    to the section before it ('overview', unchanged): the removal had to be recorded there."""
+    tag(project, "1.0")
+    replace_in(project / "manual" / "01-overview.md", SCOPE, "")
+    record_v1_1(project, MISRECORDED)
+    assert [f for f in mk7(project) if "MK705" in f] == [
+        "manual/01-overview.md:8: error MK705 section 'overview-scope' (适用范围) removed since v1.0 but "
+        "revision 1.1 records no change to it or to an enclosing section (overview); record the removal "
+        "under its old label: add `- {section: overview-scope, description: …}` to its changes"
+    ]
+    _rerecord(project, "{section: overview-scope, description: 删除适用范围一节。}")
+    assert _errors_and_warnings(project) == []
+    (info,) = run_checks(project, select=["MK704"]).diagnostics
+    assert info.format() == (
+        "data/revisions.yaml:18:17: info MK704 revision 1.1 records section 'overview-scope' (适用范围), "
+        "which manual/01-overview.md defined at v1.0 and no chapter defines now: recorded as removed — no "
+        "section carries its marker, the revision history names it 'overview-scope（本节已删除）'"
+    )
+    # Recorded under the enclosing section it was in, as for an edit inside a subsection.
+    replace_in(project / "data" / "revisions.yaml", "{section: overview-scope,", "{section: overview,")
+    assert mk7(project) == []
+
+
+def test_a_section_moved_to_another_chapter_is_the_only_section_changed(project: Path) -> None:
+    """Moved from the end of chapter 1 to the end of chapter 2: MK705 asked for entries for both
+    unchanged sections next to the cut and the paste, which then printed false markers."""
+    tag(project, "1.0")
+    replace_in(project / "manual" / "01-overview.md", PRINCIPLES, "")
+    complaints = project / "manual" / "02-complaints.md"
+    complaints.write_text(complaints.read_text(encoding="utf-8") + PRINCIPLES, encoding="utf-8")
+    record_v1_1(project, MISRECORDED)
+    found = mk7(project)
+    assert [f for f in found if "MK705" in f] == [
+        "manual/02-complaints.md:21: error MK705 section 'overview-principles' (服务原则) moved here from "
+        "manual/01-overview.md since v1.0 but revision 1.1 records no change to it or to an enclosing "
+        "section (complaints); add `- {section: overview-principles, description: …}` to its changes"
+    ]
+    assert [f for f in found if "MK710" in f and "'complaint-resolution'" in f], found
+    _rerecord(project, "{section: overview-principles, description: 本节移入第2章。}")
+    assert mk7(project) == []
+
+
+def test_a_section_moved_within_its_chapter_is_its_own_change(project: Path) -> None:
+    """Readers find it elsewhere, under another number: the move needs an entry; the sections
+    around it do not."""
+    tag(project, "1.0")
+    chapter = project / "manual" / "01-overview.md"
+    replace_in(chapter, PRINCIPLES, "")
+    replace_in(chapter, "(overview-scope)=", PRINCIPLES.lstrip("\n") + "\n(overview-scope)=")
+    record_v1_1(project, MISRECORDED)
+    # Which of two swapped sections moved is the comparison's choice (the redline's too): the one
+    # that now comes second.  The entry may name either.
+    assert [f for f in mk7(project) if "MK705" in f] == [
+        "manual/01-overview.md:14: error MK705 section 'overview-scope' (适用范围) moved within this "
+        "chapter since v1.0 but revision 1.1 records no change to it or to an enclosing section (overview) "
+        "or to a section it changed places with (overview-principles); add "
+        "`- {section: overview-scope, description: …}` to its changes"
+    ]
+    _rerecord(project, "{section: overview-principles, description: 服务原则移至适用范围之前。}")
+    assert mk7(project) == []
+    replace_in(
+        project / "data" / "revisions.yaml", "{section: overview-principles,", "{section: overview-scope,"
+    )
+    assert mk7(project) == []
+
+
+def test_a_relabelled_section_is_one_change_under_its_new_label(project: Path) -> None:
+    """Not a removal plus an addition: the new label alone records it (where the marker goes)."""
+    tag(project, "1.0")
+    replace_in(project / "manual" / "01-overview.md", "(overview-scope)=", "(overview-coverage)=")
+    record_v1_1(project, MISRECORDED)
+    found = [f for f in mk7(project) if "MK705" in f]
+    assert len(found) == 1 and found[0].startswith(
+        "manual/01-overview.md:9: error MK705 section 'overview-coverage' (适用范围)"
+    ), found
+    _rerecord(project, "{section: overview-coverage, description: 节标签更名。}")
+    assert mk7(project) == []
+
+
+def test_a_removed_chapter_is_recorded_under_its_old_label(project: Path) -> None:
+    """The chapter's label was refused (MK704) and MK705 asked for the file in `covers` on another
+    section's entry, which then carried the removal's marker."""
+    tag(project, "1.0")
+    (project / "manual" / "01-overview.md").unlink()
+    replace_in(project / "manual" / "index.md", "01-overview\n", "")
+    record_v1_1(project, MISRECORDED)
+    assert [f for f in mk7(project) if "MK705" in f] == [
+        "manual/01-overview.md:1: error MK705 chapter removed since v1.0 but revision 1.1 does not record "
+        "the removal of 'overview' (总则); record it under the old label: add "
+        "`- {section: overview, description: …}` to its changes"
+    ]
+    _rerecord(project, "{section: overview, description: 删除总则一章。}")
+    assert _errors_and_warnings(project) == []
+    (info,) = run_checks(project, select=["MK704"]).diagnostics
+    assert info.severity == "info" and "records section 'overview' (总则)" in info.message
+
+
+def test_a_renamed_chapter_file_keeps_its_sections(project: Path) -> None:
+    """A chapter file renamed (its old name gone, the new one new) moves no section, as the redline
+    counts it: only what changed in its text needs an entry."""
+    tag(project, "1.0")
+    git(project, "mv", "manual/01-overview.md", "manual/01-general.md")
+    replace_in(project / "manual" / "index.md", "01-overview\n", "01-general\n")
+    chapter = project / "manual" / "01-general.md"
+    replace_in(chapter, "热情、专业、高效", "热情、专业、高效、规范")
+    record_v1_1(project, MISRECORDED)
+    assert [f for f in mk7(project) if "MK705" in f] == [
+        "manual/01-general.md:17: error MK705 section 'overview-principles' (服务原则) changed since v1.0 "
+        "but revision 1.1 records no change to it or to an enclosing section (overview); add "
+        "`- {section: overview-principles, description: …}` to its changes"
+    ]
+    _rerecord(project, "{section: overview-principles, description: 服务原则增加“规范”。}")
+    assert mk7(project) == []
+
+
+def test_whitespace_between_sections_is_nobody_s_change(project: Path) -> None:
+    tag(project, "1.0")
+    replace_in(
+        project / "manual" / "01-overview.md",
+        "工作。\n\n(overview-principles)=",
+        "工作。\n\n\n(overview-principles)=",
+    )
+    make_v1_1(project)
+    assert mk7(project) == []
+
+
+@pytest.mark.slow
+def test_removed_and_moved_sections_in_the_outputs(project: Path) -> None:
+    """Recorded as they are, the removed and the moved section mark no unchanged neighbour; the
+    revision history names the removed one as removed."""
+    from lxml import etree
+
+    from conftest import run_sphinx
+
+    complaints = project / "manual" / "02-complaints.md"
+    with complaints.open("a", encoding="utf-8") as handle:
+        handle.write("\n(complaint-history)=\n## 修订记录\n\n:::{revision-history}\n:::\n")
+    commit_all(project, "修订记录")
+    tag(project, "1.0")
+    overview = project / "manual" / "01-overview.md"
+    replace_in(overview, SCOPE, "")
+    replace_in(overview, PRINCIPLES, "")
+    replace_in(complaints, "\n(complaint-history)=", PRINCIPLES + "\n(complaint-history)=")
+    record_v1_1(
+        project,
+        "{section: overview-scope, description: 删除适用范围一节。}",
+        "{section: overview-principles, description: 本节移入第2章。}",
+    )
+    assert _errors_and_warnings(project) == []
+    run = run_sphinx(project, "html")
+    assert run.error is None, run.warnings
+    markers = {}
+    for name in ("01-overview", "02-complaints"):
+        page = etree.parse(str(run.outdir / f"{name}.html"), etree.HTMLParser())
+        for marker in page.xpath("//p[contains(@class, 'mk-revised')]"):
+            markers[marker.getparent().get("id")] = marker.text
+    assert markers == {"overview-principles": "本节于 v1.1 修订：本节移入第2章。"}
+    page = etree.parse(str(run.outdir / "02-complaints.html"), etree.HTMLParser())
+    items = ["".join(li.itertext()).strip() for li in page.xpath("//section[@id='complaint-history']//li")]
+    assert "overview-scope（本节已删除）：删除适用范围一节。" in items, items

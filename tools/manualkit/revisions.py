@@ -16,11 +16,12 @@ diagnostics or messages.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from manualkit.checks.source import ChapterReadError, read_chapter
 from manualkit.gitrepo import GitError, Hunk, Repo
 from manualkit.models import DATA_FILES, ManualData, Revision
 from manualkit.redline.sections import Section, split_sections
+from manualkit.text_encoding import universal_newlines
 from manualkit.toctree_text import toctree_body
 
 MANUAL_DIR = "manual"
@@ -205,16 +207,57 @@ def _released_items(root: str, tag: str) -> tuple[frozenset[str], frozenset[str]
 @functools.lru_cache(maxsize=16)
 def _items_at(root: str, commit: str) -> tuple[frozenset[str], frozenset[str]]:
     """Section labels and form ids of the manual at ``commit`` (raises GitError)."""
+    labels = {section.label for section in _sections_at(root, commit) if section.label is not None}
     repo = Repo(Path(root))
-    labels = {
-        section.label
-        for path in repo.list_files(commit, MANUAL_DIR)
-        if path.endswith(".md")
-        for section in split_sections(repo.show(commit, path), path)
-        if section.label is not None
-    }
     forms = _entries(_yaml_or_none(_show_or_empty(repo, commit, f"{DATA_DIR}/{DATA_FILES['forms']}")))
     return frozenset(labels), frozenset(forms)
+
+
+@functools.lru_cache(maxsize=16)
+def _sections_at(root: str, commit: str) -> tuple[Section, ...]:
+    """Every section of every chapter at ``commit``, read as the working tree's are (raises GitError).
+
+    Cached by commit: what a commit holds never changes (a tag is resolved by the caller).
+    """
+    repo = Repo(Path(root))
+    return tuple(
+        section
+        for path in repo.list_files(commit, MANUAL_DIR)
+        if path.endswith(".md")
+        for section in split_sections(_as_read(repo.show(commit, path)), path)
+    )
+
+
+def _as_read(text: str) -> str:
+    """A chapter's text from git as :func:`chapter_text` reads the working tree's: no byte-order
+    mark, ``\n`` line ends — so a file only re-saved with other line ends compares unchanged."""
+    return universal_newlines(text.removeprefix("\ufeff"))
+
+
+def released_sections(root: Path, data: ManualData, version: str) -> tuple[str, dict[str, Section]] | None:
+    """The release before ``version``: its tag and its labelled sections by label.
+
+    Why: a revision records a section it removed under the label the section had (there is no
+    other name for it), so MK704 must accept a label the previous release defined even though no
+    chapter defines it now.  None when there is no earlier revision or git cannot show its tag
+    (no git, a clone without tags): the label is then unknown, as before.
+    """
+    previous = previous_revision(data, version)
+    if previous is None:
+        return None
+    tag = release_tag(previous.version)
+    repo = Repo(root)
+    try:
+        if not repo.is_repo() or not repo.has_tag(tag):
+            return None
+        sections = _sections_at(str(root.resolve()), repo.tag_commit(tag))
+    except GitError:
+        return None
+    labelled: dict[str, Section] = {}
+    for section in sections:
+        if section.label is not None:
+            labelled.setdefault(section.label, section)
+    return tag, labelled
 
 
 # --------------------------------------------------------------------------- coverage against git
@@ -366,12 +409,34 @@ def _uncovered(
     sections = sections_of(root)
     owners = _directive_owners(sections)
     outer = _outer_labels(sections)
+
+    @functools.cache
+    def at_base() -> tuple[Section, ...]:
+        return _sections_at(str(root.resolve()), repo.tag_commit(base))
+
+    manual = _Manual(
+        frozenset(s.label for s in sections if s.label), frozenset(s.path for s in sections), at_base
+    )
+
+    @functools.cache
+    def outer_at_base() -> dict[str, set[str]]:
+        return _outer_labels(at_base())
+
+    def enclosing_of(label: str) -> set[str]:
+        """The label and those of the sections it is in; for a section removed since ``base``,
+        those it was in then."""
+        if label in outer or label in manual.labels:
+            return outer.get(label, {label})
+        return outer_at_base().get(label, {label})
+
     for path in repo.changed_files(base, (MANUAL_DIR, DATA_DIR)):
         if path.startswith(f"{MANUAL_DIR}/") and path.endswith(".md"):
-            yield from _chapter_uncovered(repo, root, path, base, newest, changed_labels, covers, touched)
+            yield from _chapter_uncovered(
+                repo, root, path, base, newest, changed_labels, covers, touched, manual
+            )
         elif path.startswith(f"{DATA_DIR}/"):
             found = _data_uncovered(
-                repo, root, path, base, newest, changed_labels, covers, owners, outer, touched
+                repo, root, path, base, newest, changed_labels, covers, owners, enclosing_of, touched
             )
             yield from found
 
@@ -380,7 +445,7 @@ def _idle_changes(root: Path, newest: Revision, touched: set[str]) -> tuple[Idle
     """Entries recording a change to a section that has none (nor any section inside it).
 
     An entry with ``covers`` answers for the data it names, and a label no chapter defines now is
-    MK701's; neither is judged here.
+    MK704's (an unknown one, or a section removed since ``base``); neither is judged here.
     """
     labels = {s.label for s in sections_of(root) if s.label}
     return tuple(
@@ -409,6 +474,40 @@ def _outer_labels(sections: Iterable[Section]) -> dict[str, set[str]]:
     return result
 
 
+@dataclasses.dataclass(frozen=True)
+class _Manual:
+    """The whole manual now and at the base tag: what one chapter's comparison needs of the others.
+
+    ``at_base`` reads the tag's chapters from git when first called (a section new in a chapter,
+    or a label gone, asks where it was), cached for the run.
+    """
+
+    labels: frozenset[str]
+    paths: frozenset[str]
+    at_base: Callable[[], Sequence[Section]]
+
+    @functools.cached_property
+    def _by_label(self) -> dict[str, Section]:
+        found: dict[str, Section] = {}
+        for section in self.at_base():
+            if section.label is not None:
+                found.setdefault(section.label, section)
+        return found
+
+    @functools.cached_property
+    def _base_paths(self) -> frozenset[str]:
+        return frozenset(s.path for s in self.at_base())
+
+    def base_section(self, label: str) -> Section | None:
+        """The section that had ``label`` at the base tag (None: the label is new)."""
+        return self._by_label.get(label)
+
+    def renamed(self, before: str, after: str) -> bool:
+        """Chapter file ``before`` renamed ``after`` (the old name gone, the new one new), so its
+        sections stay in their chapter — as the redline counts it, no move."""
+        return before not in self.paths and after not in self._base_paths
+
+
 def _chapter_uncovered(
     repo: Repo,
     root: Path,
@@ -418,67 +517,314 @@ def _chapter_uncovered(
     changed_labels: set[str],
     covers: set[str],
     touched: set[str],
+    manual: _Manual,
 ) -> Iterable[Uncovered]:
     """Every changed section of one chapter needs a change entry for it or an enclosing section.
 
     Sections nest by heading level, so recording ``complaint-process`` (a ``##``) covers an edit
     in its ``###`` subsections; text before the first label (front matter) is covered by any
     recorded label of the file.
+
+    Which sections changed is decided by each section's own text (label line, heading, body) at
+    ``base`` and now, not by where git's hunks fall: a hunk that adds or removes a whole section
+    begins or ends on the blank line separating it from its neighbour, which lies in the
+    neighbour's lines, and so charged a section nothing changed in.  A section added, moved (here
+    from another chapter, or to another place in this one), relabelled or removed is a change of
+    its own — a removed one recorded under its old label; the hunks only tell on which line to
+    report.
     """
     if path in covers:
         if (root / path).exists():  # the whole chapter is recorded as changed
             touched |= {s.label for s in split_sections(chapter_text(root / path), path) if s.label}
         return
+    old_text = _as_read(_show_or_empty(repo, base, path))
+    old_sections = split_sections(old_text, path) if old_text else []
     if not (root / path).exists():
-        old_labels = {s.label for s in split_sections(repo.show(base, path), path) if s.label}
-        yield Uncovered(
-            path,
-            1,
-            f"chapter removed since {base} (labels: {', '.join(sorted(old_labels)) or 'none'}) but revision "
-            f"{newest.version} does not record it; list `{path}` in a change's `covers`",
-        )
+        yield from _removed_chapter(path, base, newest, old_sections, changed_labels, touched, manual.labels)
         return
     text = chapter_text(root / path)
     sections = split_sections(text, path)
     file_labels = {s.label for s in sections if s.label}
     enclosing = _enclosing_labels(sections)
-    reported: set[str] = set()
-    old_text = _show_or_empty(repo, base, path)
     hunks = repo.changed_hunks(base, path)
     lines = len(text.splitlines())
     if not hunks and not old_text and lines:
         # A new chapter git does not track yet: ``git diff`` shows nothing, every line is new.
-        # Its sections need entries; its front matter is part of them, not a change of its own.
         first = min((s.start_line for s in sections if s.label), default=1)
         hunks = [Hunk(first, lines, range(0), range(first, lines + 1))]
     hunks = _outside_toctrees(hunks, old_text, text)
-    for hunk in hunks:
-        for index, section in enumerate(sections):
-            next_start = sections[index + 1].start_line if index + 1 < len(sections) else None
-            if section.start_line > hunk.last or (next_start is not None and next_start <= hunk.first):
-                continue
-            if section.key in reported:
-                continue
-            labels = enclosing[section.key] if section.label else file_labels
-            touched |= labels
-            if labels & changed_labels:
-                continue
-            reported.add(section.key)
-            line = max(hunk.first, section.start_line)
-            if section.label is None:
-                message = (
-                    f"front matter changed since {base} but revision {newest.version} lists no change to a "
-                    f"section of this chapter"
-                )
+    # Toctree lines are the listed chapters' change, not the text of the section holding them.
+    old_toc = {line for line, _ in toctree_body(old_text)}
+    new_toc = {line for line, _ in toctree_body(text)}
+    old_by_key = {s.key: s for s in old_sections}
+    new_keys = {s.key for s in sections}
+    moved = _moved_within(old_sections, sections)
+    label_of = {s.key: s.label for s in sections if s.label}
+    # Sections gone from this chapter, not to another one: removed, or relabelled.
+    gone = [s for s in old_sections if s.key not in new_keys and s.label and s.label not in manual.labels]
+    added = [  # new labels, not sections moved here from another chapter
+        s for s in sections if s.label and s.key not in old_by_key and manual.base_section(s.label) is None
+    ]
+    relabelled = _relabelled(old_sections, sections, gone, added) if gone else {}
+    found: list[Uncovered] = []
+
+    def charge(labels: set[str], line: int, message: str) -> None:
+        touched.update(labels)
+        if not labels & changed_labels:
+            found.append(Uncovered(path, line, message))
+
+    for section in sections:
+        old = old_by_key.get(section.key)
+        passed: list[str] = []
+        if section.label is None:
+            if (old_text or not file_labels) and (
+                old is None or _own_text(old, old_toc) != _own_text(section, new_toc)
+            ):
+                what = "front matter"
             else:
-                outer = sorted(labels - {section.label})
-                message = (
-                    f"section '{section.label}' ({section.title}) changed since {base} but revision "
-                    f"{newest.version} records no change to it"
-                    + (f" or to an enclosing section ({', '.join(outer)})" if outer else "")
-                    + f"; add `- {{section: {section.label}, description: …}}` to its changes"
-                )
-            yield Uncovered(path, line, message)
+                continue  # unchanged, or a new chapter's: part of its sections' change, not one of its own
+        elif section.key in relabelled:
+            old = relabelled[section.key]
+            what = f"relabelled from '{old.label}'"
+        elif old is None:
+            came = manual.base_section(section.label)
+            if came is None:
+                what = "added"
+            elif not manual.renamed(came.path, path):
+                what = f"moved here from {came.path}"
+            elif _own_text(came, set()) != _own_text(section, new_toc):
+                old, what = came, "changed"
+            else:
+                continue
+        elif section.key in moved:
+            passed = sorted(label_of[key] for key in moved[section.key])
+            what = "moved within this chapter"
+        elif _own_text(old, old_toc) != _own_text(section, new_toc):
+            what = "changed"
+        else:
+            continue
+        if old is not None and old.path != path:  # a renamed file: git compares it with nothing
+            line = _first_difference(old, section)
+        else:
+            hunk = _first_hunk(hunks, section, old)
+            line = max(hunk.first, section.start_line) if hunk else section.start_line
+        if section.label is None:
+            message = (
+                f"front matter changed since {base} but revision {newest.version} lists no change to a "
+                f"section of this chapter"
+            )
+            charge(file_labels, line, message)
+            continue
+        labels = enclosing[section.key]
+        # Which of two sections that changed places moved is the diff's choice, not the writer's:
+        # an entry for either records the move.
+        charge(labels | set(passed), line, _unrecorded(section, what, base, newest, labels, passed))
+
+    old_enclosing = _enclosing_labels(old_sections)
+    relabels = {s.key for s in relabelled.values()}
+    for old in old_sections:
+        if old.key in new_keys or old.key in relabels or (old.label and old.label in manual.labels):
+            continue  # still here, relabelled, or moved to another chapter: charged where it is now
+        hunk = _first_hunk(hunks, None, old)
+        line = hunk.first if hunk else 1
+        if old.label is None:
+            message = (
+                f"front matter removed since {base} but revision {newest.version} lists no change to a "
+                "section of this chapter"
+            )
+            charge(file_labels, line, message)
+        else:
+            labels = old_enclosing[old.key]
+            charge(labels, line, _unrecorded(old, "removed", base, newest, labels))
+    yield from sorted(found, key=lambda item: item.line)
+
+
+def _relabelled(
+    old: Sequence[Section], new: Sequence[Section], gone: Sequence[Section], added: Sequence[Section]
+) -> dict[str, Section]:
+    """Key of a section ``added`` to a chapter → the section ``gone`` from it that it relabels.
+
+    A new ``(label)=`` on a section otherwise kept is one change, recorded under the new label
+    (the marker needs a section that has it), not a removal and an addition.  Paired: the same
+    text under the new label, else the same heading in the same place (after the same section
+    kept in both versions).
+    """
+    kept = {s.key for s in old} & {s.key for s in new}
+
+    def places(sections: Sequence[Section]) -> dict[str, str | None]:
+        last: str | None = None
+        result: dict[str, str | None] = {}
+        for section in sections:
+            result[section.key] = last
+            if section.key in kept:
+                last = section.key
+        return result
+
+    was, now = places(old), places(new)
+
+    def same_text(before: Section, after: Section) -> bool:
+        return before.body == after.body
+
+    def same_heading_and_place(before: Section, after: Section) -> bool:
+        return before.title == after.title and was[before.key] == now[after.key]
+
+    pairs: dict[str, Section] = {}
+    for same in (same_text, same_heading_and_place):
+        for section in added:
+            if section.key in pairs:
+                continue
+            taken = {s.key for s in pairs.values()}
+            match = next((s for s in gone if s.key not in taken and same(s, section)), None)
+            if match is not None:
+                pairs[section.key] = match
+    return pairs
+
+
+def _unrecorded(
+    section: Section, what: str, base: str, newest: Revision, labels: Set[str], passed: Sequence[str] = ()
+) -> str:
+    """MK705's words for a section ``what`` (changed, added, removed …) that no entry records;
+    ``passed``: the sections a section moved within its chapter changed places with."""
+    outer = sorted(labels - {section.label})
+    advice = f"add `- {{section: {section.label}, description: …}}` to its changes"
+    if what == "removed":
+        advice = f"record the removal under its old label: {advice}"
+    return (
+        f"section '{section.label}' ({section.title}) {what} since {base} but revision "
+        f"{newest.version} records no change to it"
+        + (f" or to an enclosing section ({', '.join(outer)})" if outer else "")
+        + (f" or to a section it changed places with ({', '.join(passed)})" if passed else "")
+        + f"; {advice}"
+    )
+
+
+def _removed_chapter(
+    path: str,
+    base: str,
+    newest: Revision,
+    old_sections: Sequence[Section],
+    changed_labels: set[str],
+    touched: set[str],
+    now_labels: Set[str],
+) -> Iterable[Uncovered]:
+    """A chapter deleted since ``base``: its sections were removed, recorded under their old labels.
+
+    Recording the chapter's own label covers every section in it, as for a chapter that stays.
+    A section moved to another chapter is that chapter's change (charged there).  Listing the
+    file in a change's ``covers`` also records the removal (:func:`_chapter_uncovered` returns
+    early), but puts the marker of that change on a section that did not change.
+    """
+    enclosing = _enclosing_labels(old_sections)
+    removed = [s for s in old_sections if s.label is not None and s.label not in now_labels]
+    if not removed and any(s.label is not None for s in old_sections):
+        return  # every section moved to other chapters
+    missing: list[Section] = []
+    for section in removed:
+        labels = enclosing[section.key]
+        touched |= labels
+        if not labels & changed_labels:
+            missing.append(section)
+    if not removed:
+        yield Uncovered(
+            path,
+            1,
+            f"chapter removed since {base} (it defined no section label) but revision {newest.version} "
+            f"does not record it; list `{path}` in a change's `covers`",
+        )
+        return
+    missing_labels = {s.label for s in missing}
+    outermost = [s for s in missing if not (enclosing[s.key] - {s.label}) & missing_labels]
+    if not outermost:
+        return
+    names = ", ".join(f"'{s.label}' ({s.title})" for s in outermost)
+    entries = " ".join(f"`- {{section: {s.label}, description: …}}`" for s in outermost)
+    yield Uncovered(
+        path,
+        1,
+        f"chapter removed since {base} but revision {newest.version} does not record the removal of "
+        f"{names}; record it under the old label: add {entries} to its changes",
+    )
+
+
+def _own_lines(section: Section) -> list[str]:
+    """The section's lines without the blank ones after it (they separate it from the next)."""
+    lines = section.text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def _own_span(section: Section) -> range:
+    """Line numbers (1-based) of :func:`_own_lines` in the chapter."""
+    return range(section.start_line, section.start_line + len(_own_lines(section)))
+
+
+def _own_text(section: Section, skip: Set[int]) -> tuple[str, ...]:
+    """What a reader compares: the section's own lines but those numbered in ``skip`` (toctrees)."""
+    lines = _own_lines(section)
+    return tuple(line for number, line in enumerate(lines, section.start_line) if number not in skip)
+
+
+def _first_hunk(hunks: Sequence[Hunk], section: Section | None, old: Section | None) -> Hunk | None:
+    """The first hunk adding lines to ``section`` (now) or taking lines from ``old`` (its text at
+    the base), blank separating lines aside: where its change is reported."""
+    new_span = _own_span(section) if section is not None else range(0)
+    old_span = _own_span(old) if old is not None else range(0)
+    for hunk in hunks:
+        if _overlap(hunk.new_lines, new_span) or _overlap(hunk.old_lines, old_span):
+            return hunk
+    return None
+
+
+def _first_difference(old: Section, new: Section) -> int:
+    """The line of ``new`` where its text first differs from ``old``'s (its last line if it only
+    lost lines at its end)."""
+    before, after = _own_lines(old), _own_lines(new)
+    offset = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), None)
+    if offset is None:
+        offset = min(len(before), len(after))
+    return new.start_line + min(offset, max(len(after) - 1, 0))
+
+
+def _overlap(first: range, second: range) -> bool:
+    return bool(first) and bool(second) and first.start < second.stop and second.start < first.stop
+
+
+def _moved_within(old: Sequence[Section], new: Sequence[Section]) -> dict[str, set[str]]:
+    """Key of each labelled section moved within its chapter → the keys of those it passed.
+
+    As the redline tells a move: the longest run of sections (both versions have) that keep
+    their order stays, every other one moved — swapping two neighbours moves one of them, and
+    renumbering alone (a section inserted or removed before it) is no move.  A moved section's
+    text may be unchanged, yet readers find it elsewhere, under another number.  The sections it
+    passed (their order with it changed) are told too: the writer may have moved those instead.
+    """
+    now = {s.key: index for index, s in enumerate(new) if s.label is not None}
+    before = [s.key for s in old if s.label is not None and s.key in now]
+    was = {key: index for index, key in enumerate(before)}
+    # The longest run of old-order keys whose new places increase (patience sorting, as the
+    # redline finds it, so both name the same section moved when two could be).
+    tails: list[int] = []  # new place of the last key of the best run of each length
+    ends: list[int] = []  # index in ``before`` of that key
+    previous: list[int] = []
+    for index, key in enumerate(before):
+        length = bisect.bisect_left(tails, now[key])
+        previous.append(ends[length - 1] if length else -1)
+        if length == len(tails):
+            tails.append(now[key])
+            ends.append(index)
+        else:
+            tails[length], ends[length] = now[key], index
+    kept: set[str] = set()
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        kept.add(before[index])
+        index = previous[index]
+    return {
+        key: {other for other in before if (was[other] < was[key]) != (now[other] < now[key])}
+        for key in before
+        if key not in kept
+    }
 
 
 def _outside_toctrees(hunks: Iterable[Hunk], old_text: str, new_text: str) -> list[Hunk]:
@@ -519,7 +865,7 @@ def _data_uncovered(
     changed_labels: set[str],
     covers: set[str],
     owners: Iterable[_Owner],
-    outer: Mapping[str, set[str]],
+    enclosing_of: Callable[[str], set[str]],
     touched: set[str],
 ) -> Iterable[Uncovered]:
     name = Path(path).name
@@ -562,7 +908,7 @@ def _data_uncovered(
             for o in owners
             if o.owns(collection, entry_id, before) or o.owns(collection, entry_id, after)
         }
-        enclosing = set().union(*(outer.get(label, {label}) for label in sections if label))
+        enclosing = set().union(*(enclosing_of(label) for label in sections if label))
         touched |= enclosing
         if file_covered or enclosing & changed_labels or entry_id in covers:
             continue

@@ -16,11 +16,12 @@ from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
 from manualkit.checks.source import unreadable_chapters
 from manualkit.diagnostics import Diagnostic, Location
-from manualkit.redline.sections import split_sections
+from manualkit.redline.sections import Section, split_sections
 from manualkit.revisions import (
     altered_released_records,
     newest_revision,
     release_tag,
+    released_sections,
     unreleased_changes,
     version_key,
 )
@@ -187,6 +188,9 @@ def newest_is_manual_version(ctx: CheckContext) -> Iterable[Diagnostic]:
     Each ``changes`` entry names a section by its stable label (the ``(label)=`` line before
     the heading).  A label that no chapter defines cannot carry the "本节于 vX.Y 修订" marker and
     is usually a typo or a section that was renamed.
+    A section (or chapter) removed since the previous release is recorded under the label it had
+    there: that label is accepted (an info finding says so) when the previous release tag defines
+    it; no section carries its marker, and the revision history names it "<label>（本节已删除）".
     """,
 )
 def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -201,17 +205,34 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
     for index, revision in enumerate(ctx.data.revisions):
         if revision.version in released:
             continue
+        before: tuple[str, dict[str, Section]] | None = None
         for number, change in enumerate(revision.changes):
             if change.section not in known:
-                hint = _closest(change.section, known)
+                if before is None:  # git is asked only when a label is unknown
+                    before = released_sections(ctx.root, ctx.data, revision.version) or ("", {})
+                tag, old_sections = before
                 if unopened is None:  # chapters that could not be opened: their labels are unknown
                     parsed = {doc.path for doc in ctx.documents}
                     unopened = [p for p, _ in unreadable_chapters(ctx.root, ctx.documents) if p not in parsed]
+                removed = old_sections.get(change.section)
+                if removed is not None and removed.path not in unopened:
+                    yield Diagnostic(
+                        "MK704",
+                        "info",
+                        f"revision {revision.version} records section '{change.section}' ({removed.title}), "
+                        f"which {removed.path} defined at {tag} and no chapter defines now: recorded as "
+                        f"removed — no section carries its marker, the revision history names it "
+                        f"'{change.section}（本节已删除）'",
+                        ctx.where("revisions", None, index, "changes", number, "section"),
+                    )
+                    continue
+                hint = _closest(change.section, known | set(old_sections))
                 yield Diagnostic(
                     "MK704",
                     "error",
                     f"revision {revision.version} changes section '{change.section}', which no chapter in "
                     f"manual/ defines with a '({change.section})=' line"
+                    + (f" (nor did {tag})" if tag else "")
                     + (f"; did you mean '{hint}'?" if hint else "")
                     + (f" ({', '.join(unopened)} could not be read, see MK003)" if unopened else ""),
                     ctx.where("revisions", None, index, "changes", number, "section"),
@@ -257,10 +278,14 @@ def released_records_unchanged(ctx: CheckContext) -> Iterable[Diagnostic]:
     "a change since the previous release is not recorded in the new revision",
     """
     Against git: every chapter or data file that differs from the previous release tag
-    (``v<previous version>``) must be covered by a change entry of the newest revision.  A changed
-    chapter needs at least one changed label defined in that file; a changed data entry needs a
-    change to the section that owns it (its ``section`` field, or the section whose directive renders
-    it), or an explicit ``covers: [<entry id or file name>]`` on a change entry.
+    (``v<previous version>``) must be covered by a change entry of the newest revision.  Each
+    section whose own text (label line, heading, body) changed, or that was added, relabelled,
+    moved (to another chapter, or among its chapter's sections) or removed, needs an entry for it
+    or for a section enclosing it; a removed section or chapter is recorded under the label it had
+    (MK704 accepts it).  The blank lines between sections belong to none of them.  Front matter
+    is covered by any entry for a section of its chapter.  A changed data entry needs a change to
+    the section that owns it (its ``section`` field, or the section whose directive renders it),
+    or an explicit ``covers: [<entry id or file name>]`` on a change entry.
     """,
 )
 def changes_recorded(ctx: CheckContext) -> Iterable[Diagnostic]:
