@@ -16,7 +16,6 @@ diagnostics or messages.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import functools
 import itertools
@@ -29,6 +28,7 @@ import yaml
 
 from manualkit.checks.source import ChapterReadError, read_chapter
 from manualkit.gitrepo import GitError, Hunk, Repo
+from manualkit.kept_order import longest_kept_order
 from manualkit.models import DATA_FILES, ManualData, Revision
 from manualkit.redline.sections import Section, split_sections
 from manualkit.text_encoding import universal_newlines
@@ -802,24 +802,7 @@ def _moved_within(old: Sequence[Section], new: Sequence[Section]) -> dict[str, s
     now = {s.key: index for index, s in enumerate(new) if s.label is not None}
     before = [s.key for s in old if s.label is not None and s.key in now]
     was = {key: index for index, key in enumerate(before)}
-    # The longest run of old-order keys whose new places increase (patience sorting, as the
-    # redline finds it, so both name the same section moved when two could be).
-    tails: list[int] = []  # new place of the last key of the best run of each length
-    ends: list[int] = []  # index in ``before`` of that key
-    previous: list[int] = []
-    for index, key in enumerate(before):
-        length = bisect.bisect_left(tails, now[key])
-        previous.append(ends[length - 1] if length else -1)
-        if length == len(tails):
-            tails.append(now[key])
-            ends.append(index)
-        else:
-            tails[length], ends[length] = now[key], index
-    kept: set[str] = set()
-    index = ends[-1] if ends else -1
-    while index >= 0:
-        kept.add(before[index])
-        index = previous[index]
+    kept = longest_kept_order(before, now)  # as the redline tells it
     return {
         key: {other for other in before if (was[other] < was[key]) != (now[other] < now[key])}
         for key in before

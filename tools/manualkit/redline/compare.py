@@ -10,7 +10,6 @@ cited and inside its row of every SLA table that prints it.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -22,6 +21,7 @@ from typing import Any, Literal, get_args
 
 from manualkit.durations import render_sla
 from manualkit.gitrepo import GitError, Repo
+from manualkit.kept_order import longest_kept_order
 from manualkit.loader import load_data
 from manualkit.models import ManualData, Revision
 from manualkit.redline.datadiff import DataChanges, EntryChange, compare
@@ -604,29 +604,7 @@ def _moved_keys(old: list[Section], new: list[Section]) -> set[str]:
             moved.add(section.key)
         else:
             in_order.append(section.key)
-    return moved | (set(in_order) - _longest_in_order(in_order, rank))
-
-
-def _longest_in_order(keys: list[str], rank: Mapping[str, int]) -> set[str]:
-    """The longest run of ``keys`` (old order) whose ``rank`` (new order) increases, in
-    O(n log n): the sections that kept their order."""
-    tails: list[int] = []  # rank of the last key of the best run of each length
-    ends: list[int] = []  # index in ``keys`` of that last key
-    previous: list[int] = []
-    for index, key in enumerate(keys):
-        length = bisect.bisect_left(tails, rank[key])
-        previous.append(ends[length - 1] if length else -1)
-        if length == len(tails):
-            tails.append(rank[key])
-            ends.append(index)
-        else:
-            tails[length], ends[length] = rank[key], index
-    kept: set[str] = set()
-    index = ends[-1] if ends else -1
-    while index >= 0:
-        kept.add(keys[index])
-        index = previous[index]
-    return kept
+    return moved | (set(in_order) - longest_kept_order(in_order, rank))
 
 
 def _merged_places(old: list[str], new: list[str], moved: set[str]) -> list[tuple[str, bool]]:
