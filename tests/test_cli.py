@@ -1114,6 +1114,7 @@ def test_each_markup_mistake_is_reported_once_in_the_checkers_words(tmp_path: Pa
             "\n一般投诉应\n按{slas}`complaint.general.resolve`办结。\n"
             "\n:::{proces} 投诉流程\n:::\n"
             "\n详见\n{ref}`complaint-intak`。\n"
+            "\n```python\nprint(1)\n\n后续正文见`附件`。\n"  # never closed: Pygments quoted the rest
         )
     index = project / "manual" / "index.md"
     index.write_text(index.read_text(encoding="utf-8").replace("02-appendix\n", "02-appendix\n03-missing\n"))
@@ -1121,7 +1122,9 @@ def test_each_markup_mistake_is_reported_once_in_the_checkers_words(tmp_path: Pa
     result = run_manualkit("--project", str(project), "build", "html")
 
     assert result.returncode == 1, result.stderr
+    assert "Lexing literal_block" not in result.stderr
     for mistake, code in (
+        ("```python", "MK129"),
         ("slas", "MK120"),
         ("proces", "MK121"),
         ("03-missing", "MK109"),

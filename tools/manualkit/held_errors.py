@@ -2,10 +2,10 @@
 
 A role or directive naming an id the data lacks (``{sla}`complaint.genral.resolve```), an unknown
 role or directive, a toctree entry naming no document, an undefined or duplicate label, a
-character the PDF's fonts lack: Sphinx (or docutils, MyST, the PDF builder) reports each as it
-reads, and ``manualkit build`` runs the checker beside it, which reports the same problem with
-its column and a did-you-mean.  Printed both, a writer
-read every such mistake twice, in two formats.  So while the checker runs, Sphinx's report still
+character the PDF's fonts lack, a code fence never closed: Sphinx (or docutils, MyST, Pygments,
+the PDF builder) reports each as it reads, and ``manualkit build`` runs the checker beside it,
+which reports the same problem with its column and a did-you-mean.  Printed both, a writer read
+every such mistake twice, in two formats.  So while the checker runs, Sphinx's report still
 counts (the build fails and publishes nothing) but its line is held here; once the checker's
 findings are printed, only the held lines no finding of the checker accounts for are printed — a
 problem is never reported zero times.
@@ -54,6 +54,9 @@ SAME_PROBLEM: Final[dict[tuple[str, str], SameProblem]] = {
     ("myst", "directive_unknown"): SameProblem(frozenset({"MK121"}), 0, 0),
     ("toc", "not_readable"): SameProblem(frozenset({"MK109", "MK123"}), 0, 60),
     ("ref", "ref"): SameProblem(frozenset({"MK101"}), 0, 30),
+    # Pygments failing on the rest of a chapter that an unclosed fence turned into code (its
+    # warning quoted all of it).
+    ("misc", "highlighting_failure"): SameProblem(frozenset({"MK129"}), 0, 0),
     # The PDF builder's characters its fonts lack and images it refuses.
     (LOG_TYPE, "pdf"): SameProblem(frozenset({"MK619", "MK124"}), 0, 30),
     # "Duplicate explicit target name", on the line after the label the checker names.
