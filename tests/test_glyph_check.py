@@ -22,6 +22,7 @@ import pytest
 from manualkit.builders.pdf_fonts import DEFAULT_FONT_STACKS, Coverage, FontError, resolve_stacks
 from manualkit.checks import run_checks
 from manualkit.diagnostics import Diagnostic
+from test_pdf import run_build
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS_FIXTURE = ROOT / "tests" / "fixtures" / "checks" / "clean"
@@ -222,29 +223,6 @@ def test_the_builder_places_text_rendered_from_data_at_the_data_file(tmp_path: P
     assert located[1] == (f"{chapter}:8:4", None)  # chapter text stays in the chapter, with its column
 
 
-def _sphinx_pdf_build(project: Path) -> subprocess.CompletedProcess[str]:
-    """``sphinx-build -b pdf`` of a copy of the PDF fixture, as tests/test_pdf.py runs it."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tools"), os.environ.get("PYTHONPATH")])),
-        "SOURCE_DATE_EPOCH": "1750000000",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        "pdf",
-        "-c",
-        str(project),
-        str(project / "manual"),
-        str(project / "build" / ".work" / "pdf"),
-        "-D",
-        f"manualkit_templates_dir={ROOT / 'templates'}",
-    ]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
-
-
 @pytest.mark.slow
 def test_pdf_build_reports_data_text_at_the_data_file_and_each_problem_once(tmp_path: Path) -> None:
     _coverage_or_skip()
@@ -255,7 +233,7 @@ def test_pdf_build_reports_data_text_at_the_data_file_and_each_problem_once(tmp_
         project / "data" / "forms.yaml", "label: 客户姓名", f"label: 客户{PRIVATE}姓名"
     )
     chapter_column = _append_to_line(project / "manual" / "02-complaints.md", 18, POINTING)
-    result = _sphinx_pdf_build(project)
+    result = run_build(project).result  # sphinx-build -b pdf, as tests/test_pdf.py runs it
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert f"data/forms.yaml:{line}:{column}: ERROR: character '\\ue000' (U+E000" in output

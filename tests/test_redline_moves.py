@@ -9,7 +9,6 @@ and the DOCX tracks it as a deletion there and an insertion here.
 from __future__ import annotations
 
 import json
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from lxml import etree
 from manualkit.redline.cli import write_redline
 from ooxml_helpers import word_would_repair
 from release_helpers import REVISION_1_1, commit_all, make_project, replace_in, tag
+from test_redline import _expected_text, _style
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ROOT_TITLE = "客户服务操作手册（发布测试样本）"
@@ -126,32 +126,6 @@ def _resolved(paragraphs: list[etree._Element], *, accept: bool) -> list[str]:
 def _headings(target: Path, *, accept: bool) -> list[str]:
     headings = [p for p in _manual_text(target) if _style(p).startswith("Heading")]
     return _resolved(headings, accept=accept)
-
-
-def _style(p: etree._Element) -> str:
-    style = p.find(f"{W}pPr/{W}pStyle")
-    return "" if style is None else str(style.get(f"{W}val"))
-
-
-def _expected_text(root: Path, version: str) -> list[str]:
-    """One release's manual text as the redline's reader reads it (numbered headings, then the
-    body's paragraphs, in reading order), computed from that tag's sources."""
-    from manualkit.gitrepo import Repo
-    from manualkit.loader import load_data
-    from manualkit.redline.compare import _version, snapshot
-    from manualkit.redline.textdiff import paragraphs
-
-    with tempfile.TemporaryDirectory() as scratch:
-        project = snapshot(Repo(root), f"v{version}", Path(scratch))
-        data, _ = load_data(project / "data")
-        read = _version(project, data)
-    lines: list[str] = []
-    for section in read.reader:
-        if read.levels.get(section.key) is not None:
-            number = read.numbers.get(section.key)
-            lines.append(f"{number} {section.title}" if number else section.title)
-        lines.extend(paragraphs(section.body))
-    return lines
 
 
 def _assert_accept_and_reject(root: Path, target: Path) -> None:
