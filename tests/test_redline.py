@@ -720,6 +720,9 @@ def test_history_section_reads_as_title_or_as_removed() -> None:
 
     text = readable("见{history-section}`a`和{history-section}`gone`。", {"a": "投诉受理"})
     assert text == "见投诉受理和gone（本节已删除）。"
+    # With the title the change entry gives: the removed one by it, an existing one by its own.
+    text = readable("{history-section}`旧标题 \\| 附 <gone>`、{history-section}`旧名 <a>`", {"a": "投诉受理"})
+    assert text == "旧标题 | 附（本节已删除）、投诉受理"
 
 
 def test_docx_front_matter_has_the_approval_and_the_change_notes(reviewed: tuple[Path, Path]) -> None:

@@ -253,9 +253,24 @@ def test_a_section_removed_after_its_release_stays_in_the_history(project: Path)
         )
     found = [d for d in run_checks(project, select=["MK704"]).diagnostics]
     assert [(d.severity, d.message.split(",")[0]) for d in found] == [
-        ("info", "revision 1.2 records section 'overview-scope' (适用范围)")
+        ("warning", "revision 1.2 records section 'overview-scope' (适用范围)")
     ]
     assert "which manual/01-overview.md defined at v1.1 and no chapter defines now" in found[0].message
+    assert found[0].message.endswith("add `title: 适用范围` to the entry"), found[0].message
+    replace_in(
+        revisions,
+        "{section: overview-scope, description: 一般投诉",
+        "{section: overview-scope, title: 适用范围, description: 一般投诉",
+    )
+    found = [d for d in run_checks(project, select=["MK704"]).diagnostics]
+    assert [(d.severity, d.message.split(",")[0]) for d in found] == [
+        ("info", "revision 1.2 records section 'overview-scope' (适用范围)")
+    ]
+    replace_in(
+        revisions,
+        "{section: overview-scope, title: 适用范围, description: 一般投诉",
+        "{section: overview-scope, description: 一般投诉",
+    )
     replace_in(
         revisions,
         "{section: overview-scope, description: 一般投诉",
@@ -522,18 +537,49 @@ def test_a_removed_section_is_recorded_under_its_old_label(project: Path) -> Non
     assert [f for f in mk7(project) if "MK705" in f] == [
         "manual/01-overview.md:8: error MK705 section 'overview-scope' (适用范围) removed since v1.0 but "
         "revision 1.1 records no change to it or to an enclosing section (overview); record the removal "
-        "under its old label: add `- {section: overview-scope, description: …}` to its changes"
+        "under its old label: add `- {section: overview-scope, title: 适用范围, description: …}` to its "
+        "changes"
     ]
+    # Without its title the history could only print the label: a warning quotes the title to add.
     _rerecord(project, "{section: overview-scope, description: 删除适用范围一节。}")
+    assert _errors_and_warnings(project) == [
+        "data/revisions.yaml:18:17: warning MK704 revision 1.1 records section 'overview-scope' (适用范围), "
+        "which manual/01-overview.md defined at v1.0 and no chapter defines now, without its title: the "
+        "revision history can only name it 'overview-scope（本节已删除）'; add `title: 适用范围` to the entry"
+    ]
+    # A title other than the released heading's.
+    revisions = project / "data" / "revisions.yaml"
+    replace_in(revisions, "{section: overview-scope,", "{section: overview-scope, title: 适用对象,")
+    assert _errors_and_warnings(project) == [
+        "data/revisions.yaml:18:40: warning MK704 revision 1.1 gives removed section 'overview-scope' the "
+        "title '适用对象', but its heading at v1.0 (manual/01-overview.md) was '适用范围'"
+    ]
+    replace_in(revisions, "title: 适用对象,", "title: 适用范围,")
     assert _errors_and_warnings(project) == []
     (info,) = run_checks(project, select=["MK704"]).diagnostics
     assert info.format() == (
         "data/revisions.yaml:18:17: info MK704 revision 1.1 records section 'overview-scope' (适用范围), "
         "which manual/01-overview.md defined at v1.0 and no chapter defines now: recorded as removed — no "
-        "section carries its marker, the revision history names it 'overview-scope（本节已删除）'"
+        "section carries its marker, the revision history names it '适用范围（本节已删除）'"
+    )
+    # A title on a section that exists is for nothing: the history shows its current title.
+    replace_in(
+        revisions, "{section: overview-scope, title: 适用范围,", "{section: overview, title: 适用范围,"
+    )
+    assert _errors_and_warnings(project) == [
+        "data/revisions.yaml:18:34: warning MK704 revision 1.1 gives section 'overview' the title "
+        "'适用范围', but the section exists: 'title' is only for a removed section (the revision history "
+        "shows the section's current title); remove it"
+    ]
+    replace_in(
+        revisions, "{section: overview, title: 适用范围,", "{section: overview-scope, title: 适用范围,"
     )
     # Recorded under the enclosing section it was in, as for an edit inside a subsection.
-    replace_in(project / "data" / "revisions.yaml", "{section: overview-scope,", "{section: overview,")
+    replace_in(
+        project / "data" / "revisions.yaml",
+        "{section: overview-scope, title: 适用范围,",
+        "{section: overview,",
+    )
     assert mk7(project) == []
 
 
@@ -603,12 +649,13 @@ def test_a_removed_chapter_is_recorded_under_its_old_label(project: Path) -> Non
     assert [f for f in mk7(project) if "MK705" in f] == [
         "manual/01-overview.md:1: error MK705 chapter removed since v1.0 but revision 1.1 does not record "
         "the removal of 'overview' (总则); record it under the old label: add "
-        "`- {section: overview, description: …}` to its changes"
+        "`- {section: overview, title: 总则, description: …}` to its changes"
     ]
-    _rerecord(project, "{section: overview, description: 删除总则一章。}")
+    _rerecord(project, "{section: overview, title: 总则, description: 删除总则一章。}")
     assert _errors_and_warnings(project) == []
     (info,) = run_checks(project, select=["MK704"]).diagnostics
     assert info.severity == "info" and "records section 'overview' (总则)" in info.message
+    assert info.message.endswith("the revision history names it '总则（本节已删除）'"), info.message
 
 
 def test_a_renamed_chapter_file_keeps_its_sections(project: Path) -> None:
@@ -659,7 +706,7 @@ def test_removed_and_moved_sections_in_the_outputs(project: Path) -> None:
     replace_in(complaints, "\n(complaint-history)=", PRINCIPLES + "\n(complaint-history)=")
     record_v1_1(
         project,
-        "{section: overview-scope, description: 删除适用范围一节。}",
+        "{section: overview-scope, title: 适用范围, description: 删除适用范围一节。}",
         "{section: overview-principles, description: 本节移入第2章。}",
     )
     assert _errors_and_warnings(project) == []
@@ -673,4 +720,4 @@ def test_removed_and_moved_sections_in_the_outputs(project: Path) -> None:
     assert markers == {"overview-principles": "本节于 v1.1 修订：本节移入第2章。"}
     page = etree.parse(str(run.outdir / "02-complaints.html"), etree.HTMLParser())
     items = ["".join(li.itertext()).strip() for li in page.xpath("//section[@id='complaint-history']//li")]
-    assert "overview-scope（本节已删除）：删除适用范围一节。" in items, items
+    assert "适用范围（本节已删除）：删除适用范围一节。" in items, items

@@ -420,7 +420,10 @@ def test_revision_history_keeps_a_section_removed_since(tmp_path: Path) -> None:
     project = copy_fixture("basic", tmp_path)
     revisions = project / "data" / "revisions.yaml"
     text = revisions.read_text(encoding="utf-8")
-    removed = "    - {section: complaint-old-rules, description: 旧规则并入投诉处理一节}\n"
+    removed = (
+        "    - {section: complaint-old-rules, description: 旧规则并入投诉处理一节}\n"
+        "    - {section: complaint-old-forms, title: '投诉<旧>表单 | `附表`', description: 旧表单并入附件}\n"
+    )
     revisions.write_text(text.replace("  repeals:", removed + "  repeals:", 1), encoding="utf-8")
 
     run = run_sphinx(project)
@@ -429,6 +432,8 @@ def test_revision_history_keeps_a_section_removed_since(tmp_path: Path) -> None:
     (history,) = containers(resolved(run, "02-appendix"), "mk-revisions")
     items = [item.astext() for item in history.findall(nodes.list_item)]
     assert "complaint-old-rules（本节已删除）：旧规则并入投诉处理一节" in items
+    # Named by the title it had when the entry gives it, as written (markup-free, one line).
+    assert "投诉〈旧〉表单 | '附表'（本节已删除）：旧表单并入附件" in items, items
     links = [
         ref
         for ref in history.findall(nodes.reference)

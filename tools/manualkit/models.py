@@ -351,6 +351,10 @@ class Signoff(Model):
 class SectionChange(Model):
     section: SectionLabel
     description: NonEmpty
+    #: The title the section had, for a section removed since the previous release: the
+    #: revision history names it "<title>（本节已删除）" rather than by its label (MK704 asks
+    #: for it and compares it with the release's heading).
+    title: NonEmpty | None = None
     #: Data changes this entry explicitly accounts for besides the section's own entries:
     #: data file names (``roles.yaml``) or entry ids (``complaint.general.resolve``, ``F-04-01``).
     covers: tuple[NonEmpty, ...] = ()

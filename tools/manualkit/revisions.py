@@ -688,7 +688,9 @@ def _unrecorded(
     outer = sorted(labels - {section.label})
     advice = f"add `- {{section: {section.label}, description: …}}` to its changes"
     if what == "removed":
-        advice = f"record the removal under its old label: {advice}"
+        # The title lets the revision history name the section it no longer has (MK704).
+        entry = f"`- {{section: {section.label}, title: {section.title.strip()}, description: …}}`"
+        advice = f"record the removal under its old label: add {entry} to its changes"
     return (
         f"section '{section.label}' ({section.title}) {what} since {base} but revision "
         f"{newest.version} records no change to it"
@@ -737,7 +739,9 @@ def _removed_chapter(
     if not outermost:
         return
     names = ", ".join(f"'{s.label}' ({s.title})" for s in outermost)
-    entries = " ".join(f"`- {{section: {s.label}, description: …}}`" for s in outermost)
+    entries = " ".join(
+        f"`- {{section: {s.label}, title: {s.title.strip()}, description: …}}`" for s in outermost
+    )
     yield Uncovered(
         path,
         1,

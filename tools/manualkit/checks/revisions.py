@@ -10,12 +10,13 @@ previous release tag is accounted for by a change entry of the new revision.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.registry import rule
 from manualkit.checks.source import unreadable_chapters
 from manualkit.diagnostics import Diagnostic, Location
+from manualkit.models import SectionChange
 from manualkit.redline.sections import Section, split_sections
 from manualkit.revisions import (
     altered_released_records,
@@ -190,7 +191,11 @@ def newest_is_manual_version(ctx: CheckContext) -> Iterable[Diagnostic]:
     is usually a typo or a section that was renamed.
     A section (or chapter) removed since the previous release is recorded under the label it had
     there: that label is accepted (an info finding says so) when the previous release tag defines
-    it; no section carries its marker, and the revision history names it "<label>（本节已删除）".
+    it; no section carries its marker.  Give the entry the title the section had
+    (``title: 适用范围``): the revision history names it "适用范围（本节已删除）" — without one it
+    can only print the label, and a warning says so; a title that differs from the release's
+    heading is a warning too.  ``title`` is only for a removed section: on a section that exists
+    it is a warning (the history shows the section's current title).
     """,
 )
 def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -207,6 +212,15 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
             continue
         before: tuple[str, dict[str, Section]] | None = None
         for number, change in enumerate(revision.changes):
+            if change.section in known and change.title is not None:
+                yield Diagnostic(
+                    "MK704",
+                    "warning",
+                    f"revision {revision.version} gives section '{change.section}' the title "
+                    f"'{change.title}', but the section exists: 'title' is only for a removed section "
+                    "(the revision history shows the section's current title); remove it",
+                    ctx.where("revisions", None, index, "changes", number, "title"),
+                )
             if change.section not in known:
                 if before is None:  # git is asked only when a label is unknown
                     before = released_sections(ctx.root, ctx.data, revision.version) or ("", {})
@@ -216,15 +230,7 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
                     unopened = [p for p, _ in unreadable_chapters(ctx.root, ctx.documents) if p not in parsed]
                 removed = old_sections.get(change.section)
                 if removed is not None and removed.path not in unopened:
-                    yield Diagnostic(
-                        "MK704",
-                        "info",
-                        f"revision {revision.version} records section '{change.section}' ({removed.title}), "
-                        f"which {removed.path} defined at {tag} and no chapter defines now: recorded as "
-                        f"removed — no section carries its marker, the revision history names it "
-                        f"'{change.section}（本节已删除）'",
-                        ctx.where("revisions", None, index, "changes", number, "section"),
-                    )
+                    yield from _removed_section(ctx, revision.version, index, number, change, removed, tag)
                     continue
                 hint = _closest(change.section, known | set(old_sections))
                 yield Diagnostic(
@@ -237,6 +243,47 @@ def change_labels_exist(ctx: CheckContext) -> Iterable[Diagnostic]:
                     + (f" ({', '.join(unopened)} could not be read, see MK003)" if unopened else ""),
                     ctx.where("revisions", None, index, "changes", number, "section"),
                 )
+
+
+def _removed_section(
+    ctx: CheckContext,
+    version: str,
+    index: int,
+    number: int,
+    change: SectionChange,
+    removed: Section,
+    tag: str,
+) -> Iterator[Diagnostic]:
+    """MK704's findings on a change entry for a section the previous release had and no chapter has."""
+    where = ctx.where("revisions", None, index, "changes", number, "section")
+    title = removed.title.strip()
+    if change.title is None:
+        yield Diagnostic(
+            "MK704",
+            "warning",
+            f"revision {version} records section '{change.section}' ({title}), which {removed.path} "
+            f"defined at {tag} and no chapter defines now, without its title: the revision history "
+            f"can only name it '{change.section}（本节已删除）'; add `title: {title}` to the entry",
+            where,
+        )
+        return
+    if change.title.strip() != title:
+        yield Diagnostic(
+            "MK704",
+            "warning",
+            f"revision {version} gives removed section '{change.section}' the title '{change.title}', "
+            f"but its heading at {tag} ({removed.path}) was '{title}'",
+            ctx.where("revisions", None, index, "changes", number, "title"),
+        )
+        return
+    yield Diagnostic(
+        "MK704",
+        "info",
+        f"revision {version} records section '{change.section}' ({title}), which {removed.path} "
+        f"defined at {tag} and no chapter defines now: recorded as removed — no section carries its "
+        f"marker, the revision history names it '{title}（本节已删除）'",
+        where,
+    )
 
 
 @rule(

@@ -22,8 +22,9 @@ for both versions, so every remaining difference is a difference in wording:
 * MyST comments (``% …``) are dropped; a chapter's front matter reads as the document control
   the manual prints under the chapter title (``〔本章文档信息：责任岗位 客户服务中心经理；下次复核日期
   2027年11月30日〕``: the role's name, not its id) and a toctree as ``〔章节目录〕``;
-* ``{history-section}`label``` reads as the section's title, or as the manual prints a label
-  no section has any more (``label（本节已删除）``).
+* ``{history-section}`label``` reads as the section's title, or as the manual prints a section
+  no chapter has any more (``旧标题（本节已删除）`` with the change entry's ``title``, else
+  ``label（本节已删除）``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from collections.abc import Callable, Mapping
 from manualkit.redline.sections import DIRECTIVE_RE
 from manualkit.sphinx.chapter_info import CHAPTER_SCOPE, info_text
 from manualkit.sphinx.formatting import render_date
+from manualkit.templating import unescape_role_text
 
 #: How a directive is named in the redline (reader's words, not the directive name).
 DIRECTIVE_WORDS: dict[str, str] = {
@@ -178,12 +180,16 @@ def _inline(line: str, titles: Mapping[str, str]) -> str:
     def role(match: re.Match[str]) -> str:
         name, target = match.group("name"), match.group("target").strip()
         explicit = _EXPLICIT_RE.match(target)
+        if name == "history-section":  # as the manual prints it (HistorySectionRole)
+            label = explicit.group("target") if explicit else target
+            if label in titles:
+                return titles[label]
+            name_text = explicit.group("text") if explicit and explicit.group("text") else label
+            return f"{unescape_role_text(name_text)}（本节已删除）"
         if explicit and explicit.group("text"):
             return explicit.group("text")
-        if name in ("ref", "history-section"):
+        if name == "ref":
             label = explicit.group("target") if explicit else target
-            if name == "history-section" and label not in titles:
-                return f"{label}（本节已删除）"  # as the manual prints it (HistorySectionRole)
             return titles.get(label, label)
         return target
 

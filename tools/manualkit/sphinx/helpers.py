@@ -327,10 +327,14 @@ class MkHelpers:
         """A link to a manual section by its label (Sphinx reports unknown labels)."""
         return role("ref", label)
 
-    def history_section(self, label: str) -> Myst:
+    def history_section(self, label: str, title: str | None = None) -> Myst:
         """A section a revision changed: linked while it exists, named as removed once it is not
-        (a released revision's record outlives its sections; see ``HistorySectionRole``)."""
-        return role("history-section", label)
+        (a released revision's record outlives its sections; see ``HistorySectionRole``), by
+        ``title`` (the title it had) when the change entry gives one."""
+        if not title:
+            return role("history-section", label)
+        role("history-section", label)  # refuses a label that is not a plain target
+        return Myst(f"{{history-section}}`{_label(title)} <{label}>`")
 
     def checklist(self, checklist_id: str) -> Checklist:
         return lookup(self._index, "checklist", checklist_id)  # type: ignore[no-any-return]

@@ -148,13 +148,18 @@ class HistorySectionRole(SphinxRole):
 
     A released revision keeps the sections it changed even after one is removed or merged: its
     record is history (MK707) and must still build.  So where ``{ref}`` fails the build on a
-    label no chapter defines, this reference shows the label with "（本节已删除）".  An unreleased
-    revision naming a missing section is the checker's error (MK704), not silently passed.
+    label no chapter defines, this reference names the section as removed: by the title it had,
+    ``{history-section}`适用范围 <overview-scope>``` (the change entry's ``title``), else by its
+    label, followed by "（本节已删除）".  A section that exists is linked and shows its current
+    title either way.  An unreleased revision naming a missing section is the checker's concern
+    (MK704), not silently passed.
     """
 
     def run(self) -> tuple[list[Node], list[system_message]]:
-        label = self.text.strip()
-        text = f"{label}（本节已删除）"
+        has_title, title, label = split_explicit_title(self.text)
+        label = label.strip()
+        name = unescape_role_text(LINE_SPACE.sub(" ", title).strip(" ")) if has_title else label
+        text = f"{name}（本节已删除）"
         xref = addnodes.pending_xref(
             self.rawtext,
             nodes.inline(text, text),
