@@ -651,6 +651,17 @@ def test_a_removed_chapter_is_recorded_under_its_old_label(project: Path) -> Non
         "the removal of 'overview' (总则); record it under the old label: add "
         "`- {section: overview, title: 总则, description: …}` to its changes"
     ]
+    # The file in another entry's `covers` passed: the history did not say what was removed, and
+    # that entry's marker stood on a section that had not changed.
+    covered = "{section: complaint-resolution, description: 删除总则一章。, covers: [manual/01-overview.md]}"
+    _rerecord(project, covered)
+    assert [f for f in mk7(project) if "MK705" in f] == [
+        "manual/01-overview.md:1: error MK705 chapter removed since v1.0 but revision 1.1 does not record "
+        "the removal of 'overview' (总则); record it under the old label: add "
+        "`- {section: overview, title: 总则, description: …}` to its changes (`covers: "
+        "[manual/01-overview.md]` does not name what was removed)"
+    ]
+    replace_in(project / "data" / "revisions.yaml", covered, MISRECORDED)
     _rerecord(project, "{section: overview, title: 总则, description: 删除总则一章。}")
     assert _errors_and_warnings(project) == []
     (info,) = run_checks(project, select=["MK704"]).diagnostics
@@ -721,3 +732,21 @@ def test_removed_and_moved_sections_in_the_outputs(project: Path) -> None:
     page = etree.parse(str(run.outdir / "02-complaints.html"), etree.HTMLParser())
     items = ["".join(li.itertext()).strip() for li in page.xpath("//section[@id='complaint-history']//li")]
     assert "适用范围（本节已删除）：删除适用范围一节。" in items, items
+
+
+def test_a_removed_chapter_without_labels_is_recorded_in_covers(project: Path) -> None:
+    """A chapter that defined no label has no label to record its removal under: naming the file
+    in a change's `covers` is the one way, and it is accepted."""
+    (project / "manual" / "03-notes.md").write_text("# 补充说明\n\n本章列明补充说明。\n", encoding="utf-8")
+    replace_in(project / "manual" / "index.md", "01-overview\n", "01-overview\n03-notes\n")
+    commit_all(project, "补充说明")
+    tag(project, "1.0")
+    (project / "manual" / "03-notes.md").unlink()
+    replace_in(project / "manual" / "index.md", "03-notes\n", "")
+    record_v1_1(project, MISRECORDED)
+    assert [f for f in mk7(project) if "MK705" in f] == [
+        "manual/03-notes.md:1: error MK705 chapter removed since v1.0 (it defined no section label) but "
+        "revision 1.1 does not record it; list `manual/03-notes.md` in a change's `covers`"
+    ]
+    _rerecord(project, "{section: overview, description: 删除补充说明一章。, covers: [manual/03-notes.md]}")
+    assert [f for f in mk7(project) if "MK705" in f] == []

@@ -533,14 +533,16 @@ def _chapter_uncovered(
     its own — a removed one recorded under its old label; the hunks only tell on which line to
     report.
     """
-    if path in covers:
-        if (root / path).exists():  # the whole chapter is recorded as changed
-            touched |= {s.label for s in split_sections(chapter_text(root / path), path) if s.label}
+    exists = (root / path).exists()
+    if path in covers and exists:  # the whole chapter is recorded as changed
+        touched |= {s.label for s in split_sections(chapter_text(root / path), path) if s.label}
         return
     old_text = _as_read(_show_or_empty(repo, base, path))
     old_sections = split_sections(old_text, path) if old_text else []
-    if not (root / path).exists():
-        yield from _removed_chapter(path, base, newest, old_sections, changed_labels, touched, manual.labels)
+    if not exists:
+        yield from _removed_chapter(
+            path, base, newest, old_sections, changed_labels, touched, manual.labels, path in covers
+        )
         return
     text = chapter_text(root / path)
     sections = split_sections(text, path)
@@ -708,13 +710,15 @@ def _removed_chapter(
     changed_labels: set[str],
     touched: set[str],
     now_labels: Set[str],
+    covered: bool,
 ) -> Iterable[Uncovered]:
     """A chapter deleted since ``base``: its sections were removed, recorded under their old labels.
 
     Recording the chapter's own label covers every section in it, as for a chapter that stays.
     A section moved to another chapter is that chapter's change (charged there).  Listing the
-    file in a change's ``covers`` also records the removal (:func:`_chapter_uncovered` returns
-    early), but puts the marker of that change on a section that did not change.
+    file in a change's ``covers`` (``covered``) records the removal only of a chapter that
+    defined no label: otherwise the revision history would not name what was removed, and the
+    marker of the entry carrying ``covers`` would stand on a section that did not change.
     """
     enclosing = _enclosing_labels(old_sections)
     removed = [s for s in old_sections if s.label is not None and s.label not in now_labels]
@@ -727,12 +731,13 @@ def _removed_chapter(
         if not labels & changed_labels:
             missing.append(section)
     if not removed:
-        yield Uncovered(
-            path,
-            1,
-            f"chapter removed since {base} (it defined no section label) but revision {newest.version} "
-            f"does not record it; list `{path}` in a change's `covers`",
-        )
+        if not covered:
+            yield Uncovered(
+                path,
+                1,
+                f"chapter removed since {base} (it defined no section label) but revision "
+                f"{newest.version} does not record it; list `{path}` in a change's `covers`",
+            )
         return
     missing_labels = {s.label for s in missing}
     outermost = [s for s in missing if not (enclosing[s.key] - {s.label}) & missing_labels]
@@ -746,7 +751,8 @@ def _removed_chapter(
         path,
         1,
         f"chapter removed since {base} but revision {newest.version} does not record the removal of "
-        f"{names}; record it under the old label: add {entries} to its changes",
+        f"{names}; record it under the old label: add {entries} to its changes"
+        + (f" (`covers: [{path}]` does not name what was removed)" if covered else ""),
     )
 
 
