@@ -1118,6 +1118,8 @@ def test_each_markup_mistake_is_reported_once_in_the_checkers_words(tmp_path: Pa
         )
     index = project / "manual" / "index.md"
     index.write_text(index.read_text(encoding="utf-8").replace("02-appendix\n", "02-appendix\n03-missing\n"))
+    appendix = project / "manual" / "02-appendix.md"  # a label chapter 1 defines already
+    appendix.write_text(appendix.read_text(encoding="utf-8") + "\n(complaint-handling)=\n## 重复\n\n正文。\n")
 
     result = run_manualkit("--project", str(project), "build", "html")
 
@@ -1129,6 +1131,7 @@ def test_each_markup_mistake_is_reported_once_in_the_checkers_words(tmp_path: Pa
         ("proces", "MK121"),
         ("03-missing", "MK109"),
         ("complaint-intak", "MK101"),
+        ("complaint-handling", "MK108"),
     ):
         said = [line for line in result.stderr.splitlines() if line.startswith("manual/") and mistake in line]
         assert len(said) == 1, (mistake, result.stderr)

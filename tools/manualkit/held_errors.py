@@ -63,6 +63,15 @@ SAME_PROBLEM: Final[dict[tuple[str, str], SameProblem]] = {
     ("docutils", ""): SameProblem(frozenset({"MK108"}), -1, 0),
 }
 
+#: Sphinx warnings that carry no type, by their message template (untranslated: the record's
+#: ``msg`` is compared with its translation too) → the checker findings that report the same
+#: problem.
+SAME_MESSAGE: Final[dict[str, SameProblem]] = {
+    # The standard domain's, for a label defined in two chapters: at the heading after the second
+    # label line, which the checker's MK108 names.
+    "duplicate label %s, other instance in %s": SameProblem(frozenset({"MK108"}), -1, 0),
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class HeldError:
@@ -90,7 +99,7 @@ class SourceErrorHold(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         kind = (str(getattr(record, "type", "") or ""), str(getattr(record, "subtype", "") or ""))
-        same = SAME_PROBLEM.get(kind)
+        same = SAME_PROBLEM.get(kind) if any(kind) else _same_message(record)
         if same is None:
             return True
         path, line = self._place(str(getattr(record, "location", "") or ""))
@@ -113,6 +122,17 @@ class SourceErrorHold(logging.Filter):
         with contextlib.suppress(ValueError):  # outside the project: keep it as Sphinx gave it
             path = Path(path).resolve().relative_to(self.root.resolve()).as_posix()
         return path, int(line) if line else None
+
+
+def _same_message(record: logging.LogRecord) -> SameProblem | None:
+    """The :data:`SAME_MESSAGE` entry of an untyped record, by its message template."""
+    from sphinx.locale import __
+
+    template = str(record.msg)
+    for english, same in SAME_MESSAGE.items():
+        if template in (english, str(__(english))):
+            return same
+    return None
 
 
 def install(app: Any, hold: SourceErrorHold) -> None:
