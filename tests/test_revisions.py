@@ -639,13 +639,18 @@ def test_a_relabelled_section_is_one_change_under_its_new_label(project: Path) -
     assert mk7(project) == []
 
 
+def _remove_chapter(project: Path, name: str) -> None:
+    """Delete a chapter and its toctree entry, and record revision 1.1 with an unrelated change."""
+    (project / "manual" / f"{name}.md").unlink()
+    replace_in(project / "manual" / "index.md", f"{name}\n", "")
+    record_v1_1(project, MISRECORDED)
+
+
 def test_a_removed_chapter_is_recorded_under_its_old_label(project: Path) -> None:
     """The chapter's label was refused (MK704) and MK705 asked for the file in `covers` on another
     section's entry, which then carried the removal's marker."""
     tag(project, "1.0")
-    (project / "manual" / "01-overview.md").unlink()
-    replace_in(project / "manual" / "index.md", "01-overview\n", "")
-    record_v1_1(project, MISRECORDED)
+    _remove_chapter(project, "01-overview")
     assert [f for f in mk7(project) if "MK705" in f] == [
         "manual/01-overview.md:1: error MK705 chapter removed since v1.0 but revision 1.1 does not record "
         "the removal of 'overview' (总则); record it under the old label: add "
@@ -741,9 +746,7 @@ def test_a_removed_chapter_without_labels_is_recorded_in_covers(project: Path) -
     replace_in(project / "manual" / "index.md", "01-overview\n", "01-overview\n03-notes\n")
     commit_all(project, "补充说明")
     tag(project, "1.0")
-    (project / "manual" / "03-notes.md").unlink()
-    replace_in(project / "manual" / "index.md", "03-notes\n", "")
-    record_v1_1(project, MISRECORDED)
+    _remove_chapter(project, "03-notes")
     assert [f for f in mk7(project) if "MK705" in f] == [
         "manual/03-notes.md:1: error MK705 chapter removed since v1.0 (it defined no section label) but "
         "revision 1.1 does not record it; list `manual/03-notes.md` in a change's `covers`"
