@@ -79,6 +79,17 @@ def copy_fixture(name: str, destination: Path) -> Path:
     return target
 
 
+def copy_real_manual(destination: Path) -> Path:
+    """A private copy of the real manual's sources (conf.py, chapters, data, templates)."""
+    root = destination / "manual-project"
+    root.mkdir()
+    for name in ("conf.py", "docutils.conf"):
+        shutil.copy(REPO / name, root / name)
+    for name in ("manual", "data", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
 def append(path: Path, text: str) -> None:
     """Add ``text`` at the end of a fixture file (a chapter, a data file)."""
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")

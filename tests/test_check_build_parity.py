@@ -12,7 +12,6 @@ the real manual with each fault and compares the lines Sphinx reports with the c
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -340,24 +339,11 @@ def test_a_picture_whose_content_is_not_what_its_name_says_is_an_error(tmp_path:
 
 def _sphinx_directives() -> dict[str, type]:
     """Every directive a chapter may use under the project's conf.py, by name (starts Sphinx)."""
-    import tempfile
-
     from docutils.parsers.rst import directives
-    from sphinx.application import Sphinx
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-    from manualkit.checks.markup import _registry_items
+    from manualkit.checks.markup import _registry_items, configured_sphinx
 
-    with tempfile.TemporaryDirectory() as tmp, patch_docutils(REPO), docutils_namespace():
-        app = Sphinx(
-            srcdir=REPO / "manual",
-            confdir=REPO,
-            outdir=Path(tmp) / "out",
-            doctreedir=Path(tmp) / "doctrees",
-            buildername="html",
-            status=None,
-            warning=None,
-        )
+    with configured_sphinx(REPO) as app:
         found = _registry_items(directives._directive_registry, directives._directives, "directives")
         for domain in app.env.domains.sorted():
             if domain.name in ("std", app.config.primary_domain):
@@ -464,14 +450,9 @@ FAULTS: dict[str, tuple[str, str | None, bytes]] = {
 def test_the_build_refuses_what_the_checker_reports(tmp_path: Path, fault: str) -> None:
     """The real manual with one fault: the build reports a problem, on the line the checker reports
     (or, for an option, on the directive the option belongs to)."""
-    from conftest import run_sphinx
+    from conftest import copy_real_manual, run_sphinx
 
-    root = tmp_path / "manual-project"
-    root.mkdir()
-    for name in ("conf.py", "docutils.conf"):
-        shutil.copy(REPO / name, root / name)
-    for name in ("manual", "data", "templates"):
-        shutil.copytree(REPO / name, root / name)
+    root = copy_real_manual(tmp_path)
     text, extra, content = FAULTS[fault]
     chapter = root / CHAPTER
     before = chapter.read_text(encoding="utf-8")

@@ -305,14 +305,9 @@ FAULTS = {
 def test_the_checker_reports_where_the_build_stops(tmp_path: Path, fault: str) -> None:
     """The real manual with one fault: Sphinx's warnings (a warning stops the build) fall on the
     lines the checker reports, or on the lines its message names as following from the finding."""
-    from conftest import run_sphinx
+    from conftest import copy_real_manual, run_sphinx
 
-    root = tmp_path / "manual-project"
-    root.mkdir()
-    for name in ("conf.py", "docutils.conf"):
-        shutil.copy(REPO / name, root / name)
-    for name in ("manual", "data", "templates"):
-        shutil.copytree(REPO / name, root / name)
+    root = copy_real_manual(tmp_path)
     old, new = FAULTS[fault]
     edit(root, old, new, REAL_CHAPTER)
     report = run_checks(root, today=TODAY, select=["MK12", "MK14"], ignore=NOT_OURS)

@@ -671,34 +671,29 @@ def test_new_sla_of_a_chapter_without_tables_names_the_overview_its_citations_li
     ) in message
 
 
+def _callback_sla(project: Path, name: str) -> str:
+    """``new sla`` of a complaint call-back deadline tagged ``callback``: its message."""
+    return new_sla(
+        project,
+        prefix="complaint.general",
+        name=name,
+        value=3,
+        unit="working_days",
+        start="办结投诉",
+        end="完成回访",
+        section="complaint-handling",
+        tags=["callback"],
+    ).message
+
+
 def test_new_sla_in_no_table_at_all_says_its_citations_are_not_linked(project: Path) -> None:
     """Without an overview nothing lists it: the build leaves the citation's text unlinked."""
     message = _sla_of_a_new_chapter(project)
     assert "it renders as “5个工作日”, not linked until a :::{sla-table} lists it" in message
-    tagged = new_sla(
-        project,
-        prefix="complaint.general",
-        name="回访时限",
-        value=3,
-        unit="working_days",
-        start="办结投诉",
-        end="完成回访",
-        section="complaint-handling",
-        tags=["callback"],
-    ).message
+    tagged = _callback_sla(project, "回访时限")
     assert "but no SLA table of manual/02-complaints.md lists it, nor does any other, so citations" in tagged
     _overview(project)
-    other = new_sla(
-        project,
-        prefix="complaint.general",
-        name="另一回访时限",
-        value=3,
-        unit="working_days",
-        start="办结投诉",
-        end="完成回访",
-        section="complaint-handling",
-        tags=["callback"],
-    ).message
+    other = _callback_sla(project, "另一回访时限")
     assert "give it the tag a table there selects by (--tags); until then it is linked to its row " in other
     assert "of the overview of every SLA at manual/03-appendices.md:" in other
 

@@ -10,11 +10,12 @@ regenerates it from a Sphinx application, and a test fails when it is out of dat
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -123,10 +124,10 @@ def _add_aliases(language: Any, found_directives: dict[str, Any], found_roles: d
             found_roles.setdefault(local, True)
 
 
-def collect(project_root: Path) -> dict[str, Any]:
-    """Everything a chapter may use under the project's ``conf.py`` (imports Sphinx)."""
-    from docutils.parsers.rst import directives, roles
-    from docutils.parsers.rst.languages import get_language
+@contextlib.contextmanager
+def configured_sphinx(project_root: Path) -> Iterator[Any]:
+    """A quiet Sphinx application on the project's ``conf.py``, its extensions set up, with
+    docutils' directive and role registries as it left them (restored afterwards)."""
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -135,7 +136,7 @@ def collect(project_root: Path) -> dict[str, Any]:
         patch_docutils(project_root),
         docutils_namespace(),
     ):
-        app = Sphinx(
+        yield Sphinx(
             srcdir=project_root / "manual",
             confdir=project_root,
             outdir=Path(tmp) / "out",
@@ -144,6 +145,14 @@ def collect(project_root: Path) -> dict[str, Any]:
             status=None,
             warning=None,
         )
+
+
+def collect(project_root: Path) -> dict[str, Any]:
+    """Everything a chapter may use under the project's ``conf.py`` (imports Sphinx)."""
+    from docutils.parsers.rst import directives, roles
+    from docutils.parsers.rst.languages import get_language
+
+    with configured_sphinx(project_root) as app:
         found_directives = _registry_items(
             directives._directive_registry, directives._directives, "directives"
         )
