@@ -26,7 +26,7 @@ from manualkit.diagnostics import Diagnostic, SourceError, has_errors
 from manualkit.loader import load_data
 from manualkit.models import DATA_FILES
 from manualkit.review_draft import DRAFT_MARK, build_day, draft_state, review_draft
-from manualkit.sphinx import search
+from manualkit.sphinx import search, templatecache
 from manualkit.sphinx.domain import ManualkitRuntime, get_domain
 from manualkit.sphinx.formatting import render_date
 from manualkit.templating import TemplateRenderer, template_search_path
@@ -135,6 +135,8 @@ def on_builder_inited(app: Sphinx) -> None:
         raise ManualDataError(f"{count} error(s) in {shown}/; fix them and rebuild")
 
     renderer = TemplateRenderer(template_search_path(templates_dir(app)))
+    # Compiled once per template version, not in every build (see ``templatecache``).
+    renderer.environment.bytecode_cache = templatecache.bytecode_cache(renderer.environment, app.doctreedir)
     reindex = False
 
     # Defence in depth for projects without a docutils.conf.
