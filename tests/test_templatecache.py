@@ -7,6 +7,7 @@ import types
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 import pytest
 
 from manualkit.sphinx import templatecache
@@ -129,3 +130,26 @@ def test_the_folder_is_trimmed_to_the_most_recently_compiled(tmp_path: Path) -> 
         f"{n:02d}.cache" for n in range(8, 13)
     ]
     assert (tmp_path / "keep.txt").exists()
+
+
+def test_a_damaged_or_unwritable_cache_never_fails_a_render(tmp_path: Path, user_cache: Path) -> None:
+    templates = tmp_path / "templates"
+    (templates / "fragments").mkdir(parents=True)
+    (templates / "fragments" / "ok.md.j2").write_text("用途：{{ text }}\n", encoding="utf-8")
+
+    def render_once(cache: jinja2.BytecodeCache | None) -> str:
+        made = TemplateRenderer([templates])
+        made.environment.bytecode_cache = cache
+        return made.render("fragments/ok.md.j2", {"text": "投诉"})
+
+    def user_cache_of_a_renderer() -> jinja2.BytecodeCache | None:
+        return templatecache.bytecode_cache(TemplateRenderer([templates]).environment)
+
+    assert render_once(user_cache_of_a_renderer()) == "用途：投诉\n"
+    (entry,) = user_cache.rglob("*.cache")
+    entry.write_bytes(jinja2.bccache.bc_magic + b"\x80\x04\x95")  # the header, then a cut-off pickle
+    assert render_once(user_cache_of_a_renderer()) == "用途：投诉\n"
+
+    not_a_folder = tmp_path / "taken"
+    not_a_folder.write_text("", encoding="utf-8")  # every read and write under it fails
+    assert render_once(templatecache.TolerantBytecodeCache(str(not_a_folder))) == "用途：投诉\n"

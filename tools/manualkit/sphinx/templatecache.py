@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from sphinx.application import Sphinx
 
 from manualkit.usercache import writable_cache_dir
@@ -42,6 +43,26 @@ _COMPILE_OPTIONS = (
     "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
     "is_async",
 )  # fmt: skip
+
+
+class TolerantBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, except that a cache problem never fails a build.
+
+    Jinja lets a full disk or an unwritable folder (``dump``) and a damaged entry (its header is
+    unpickled before the checksum is compared) raise out of ``get_template``: the build would end
+    in a traceback over a file it only keeps to save time.  Here the template is compiled as if
+    nothing had been cached.
+    """
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # whatever a damaged file raises while being read: not an error
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def setup_digest(environment: jinja2.Environment) -> str:
@@ -82,7 +103,7 @@ def bytecode_cache(
     except OSError:
         return None
     trim(directory)
-    return jinja2.FileSystemBytecodeCache(str(directory))
+    return TolerantBytecodeCache(str(directory))
 
 
 def trim(directory: Path, most: int = MAX_ENTRIES, kept: int = KEPT_ENTRIES) -> None:
