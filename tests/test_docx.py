@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -1460,7 +1461,7 @@ def test_a_column_a_little_too_narrow_takes_room_the_text_column_can_spare() -> 
 
 
 def _force_parallel(monkeypatch: pytest.MonkeyPatch, offset: int) -> list[int]:
-    """Translate in two processes, the child taking the chapters from ``offset`` (0: all of them).
+    """Work in two processes, the child taking the chapters from ``offset`` (0: all of them).
 
     Returns a list that receives one entry per merge of a child's part.  pytest's own threads
     (xdist) would otherwise keep the writer from forking.
@@ -1472,15 +1473,15 @@ def _force_parallel(monkeypatch: pytest.MonkeyPatch, offset: int) -> list[int]:
         merges.append(1)
         real_merge(*args)  # type: ignore[arg-type]
 
-    def choose(tree: nodes.document, size: Callable[[str], int]) -> docx_parallel.Split | None:
-        split = docx_parallel.choose_split(tree, size)
-        assert split is not None
-        first = next(i for i, n in enumerate(split.parent.children) if isinstance(n, addnodes.start_of_file))
-        return docx_parallel.Split(split.path, first + offset)
+    def plan(*args: Any) -> docx_parallel.PartPlan | None:
+        planned = docx_parallel.plan_parts(*args)
+        assert planned is not None
+        listed = [*planned.head, *planned.tail]
+        return docx_parallel.PartPlan(planned.steps, tuple(listed[:offset]), tuple(listed[offset:]))
 
     monkeypatch.setattr(docx_builder, "single_file_processes", lambda app: 2)
-    monkeypatch.setattr(docx_document, "fork_is_safe", lambda: True)
-    monkeypatch.setattr(docx_document, "choose_split", choose)
+    monkeypatch.setattr(docx_builder, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(docx_document, "plan_parts", plan)
     monkeypatch.setattr(docx_parallel, "merge_tail", merge)
     return merges
 
@@ -1524,15 +1525,13 @@ def test_a_childs_part_that_does_not_fit_is_translated_again(
     assert result.output.read_bytes() == built.output.read_bytes()
 
 
-def _manual_tree(*, sizes: dict[str, int], after: bool = False) -> nodes.document:
-    """document > section > compound > start_of_file per document, as assemble_manual makes it."""
+def _root_tree(*, listed: list[str], after: bool = False) -> nodes.document:
+    """document > section > compound > toctree, as the root document is read."""
     tree = nodes.document(None, None)  # type: ignore[arg-type]
-    tree["docname"] = "index"
     section = nodes.section()
     section += nodes.title("手册", "手册")
     wrapper = nodes.compound(classes=["toctree-wrapper"])
-    for docname in sizes:
-        wrapper += addnodes.start_of_file(docname=docname)
+    wrapper += addnodes.toctree(includefiles=listed)
     section += wrapper
     if after:
         section += nodes.paragraph("之后", "之后")
@@ -1543,17 +1542,27 @@ def _manual_tree(*, sizes: dict[str, int], after: bool = False) -> nodes.documen
 def test_the_split_gives_the_child_its_share_of_the_last_chapters() -> None:
     sizes = {"a": 400, "b": 100, "c": 100, "d": 100, "e": 100, "f": 100}
     size = lambda name: sizes.get(name, 0) if name != "index" else sum(sizes.values())  # noqa: E731
-    split = docx_parallel.choose_split(_manual_tree(sizes=sizes), size)
-    assert split is not None
-    taken = [str(node["docname"]) for node in split.parent.children[split.index :]]
-    assert taken == ["d", "e", "f"]  # 300 of 900: the next would pass the child's share
-    assert sum(sizes[name] for name in taken) <= docx_parallel.CHILD_SHARE * 900
+
+    def plan(listed: list[str], *, after: bool = False) -> docx_parallel.PartPlan | None:
+        tree = _root_tree(listed=listed, after=after)
+        return docx_parallel.plan_parts(tree, {"index": listed}, "index", size)
+
+    planned = plan(list(sizes))
+    assert planned is not None
+    assert planned.steps == (0, 1, 0)  # document > section (its last child) > compound > toctree
+    assert planned.head == ("a", "b", "c")
+    assert planned.tail == ("d", "e", "f")  # 300 of 900: the next would pass the child's share
+    assert sum(sizes[name] for name in planned.tail) <= docx_parallel.CHILD_SHARE * 900
     # One huge last chapter still goes to the child, and this side keeps one at least.
-    split = docx_parallel.choose_split(_manual_tree(sizes={"a": 10, "b": 1000}), size)
-    assert split is not None and [n["docname"] for n in split.parent.children[split.index :]] == ["b"]
+    sizes.update(a=10, b=1000)
+    planned = plan(["a", "b"])
+    assert planned is not None and planned.head == ("a",) and planned.tail == ("b",)
     # Content after the chapters, or a single chapter: no split.
-    assert docx_parallel.choose_split(_manual_tree(sizes=sizes, after=True), size) is None
-    assert docx_parallel.choose_split(_manual_tree(sizes={"a": 1}), size) is None
+    assert plan(list(sizes), after=True) is None
+    assert plan(["a"]) is None
+    # A document included twice (by the root and by a chapter): no split.
+    tree = _root_tree(listed=["a", "b"])
+    assert docx_parallel.plan_parts(tree, {"index": ["a", "b"], "a": ["b"]}, "index", size) is None
 
 
 def test_two_renderers_of_one_chart_share_the_cache(tmp_path: Path) -> None:
@@ -1570,14 +1579,36 @@ def test_two_renderers_of_one_chart_share_the_cache(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir() if path.suffix != ".png"] == []
 
 
-def test_a_child_that_dies_leaves_the_translation_to_this_process(
-    built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("dies_in", ["_prune", "_translate_tail"])
+def test_a_child_that_dies_leaves_the_work_to_this_process(
+    built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dies_in: str
 ) -> None:
-    """A child killed before it answers (out of memory): the body is translated serially."""
+    """A child killed (out of memory) before or after the two sides swapped what their parts
+    hold: this side does not wait for ever, and assembles and translates the manual itself."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     merges = _force_parallel(monkeypatch, 1)
-    monkeypatch.setattr(docx_parallel, "_translate_tail", lambda *args: os._exit(9))
+    monkeypatch.setattr(docx_parallel, dies_in, lambda *args: os._exit(9))
     result = build(FIXTURE, tmp_path)
     assert result.status == 0, result.warnings
     assert merges == []
     assert result.output.read_bytes() == built.output.read_bytes()
+
+
+def test_warnings_of_the_childs_part_are_reported_once_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child resolves its own chapters: what it warns of comes home once, with its location."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    chapter = project / "manual" / "03-forms.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n另见{ref}`no-such-section`。\n", encoding="utf-8"
+    )
+    serial = build(project, tmp_path / "serial")
+    assert "03-forms.md" in serial.warnings and "no-such-section" in serial.warnings
+    merges = _force_parallel(monkeypatch, 1)
+    parallel = build(project, tmp_path / "parallel")
+    assert merges == [1]
+    assert parallel.warnings.splitlines() == serial.warnings.splitlines()
+    assert parallel.output.read_bytes() == serial.output.read_bytes()

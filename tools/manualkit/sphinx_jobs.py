@@ -13,7 +13,7 @@ So ``auto`` (the default) decides when Sphinx knows what it is about to read (th
 no other thread in this process (a fork copies only the forking thread, and ``build all``
 typesets the PDF in a thread while the HTML and DOCX build).  After a parallel read, the HTML
 site's pages are written in parallel too (10×: a further 11.5 → 10.5 s).  The DOCX is one
-document: its builder translates a large manual's last chapters in a forked child
+document: its builder assembles and translates a large manual's last chapters in a forked child
 (:func:`single_file_processes`, judged on the whole manual's size).  The print HTML is one
 document too and ignores it.  An explicit ``-j N`` is passed to Sphinx as given (read and write).
 """

@@ -14,6 +14,8 @@ outside every toctree), which would otherwise stay in memory until the end of th
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection
 from typing import Any
 
 from docutils import nodes
@@ -51,6 +53,15 @@ def take_doctree(env: Any, docname: str) -> nodes.document:
     return doctree
 
 
+def peek_doctree(env: Any, docname: str) -> nodes.document:
+    """``docname``'s doctree to look at, left where it is (:func:`take_doctree` takes it)."""
+    cache = getattr(env, "_write_doc_doctree_cache", None)
+    doctree = cache.get(docname) if isinstance(cache, dict) else None
+    if isinstance(doctree, nodes.document):
+        return doctree
+    return env.get_doctree(docname)  # type: ignore[no-any-return]
+
+
 def assemble_manual(builder: Any, unresolved: list[nodes.Node] | None = None) -> nodes.document:
     """The root doctree with every toctree replaced by the documents it lists, resolved.
 
@@ -66,15 +77,54 @@ def assemble_manual(builder: Any, unresolved: list[nodes.Node] | None = None) ->
     env = builder.env
     root = builder.config.root_doc
     tree = take_doctree(env, root)
-    inline_toctrees(env, tree, root, [root], unresolved)
+    assemble_part(builder, tree, unresolved)
+    number_section_references(tree, root, env.toc_secnumbers)
+    return tree
+
+
+def assemble_part(
+    builder: Any,
+    tree: nodes.document,
+    unresolved: list[nodes.Node] | None = None,
+    leave_out: Collection[str] = (),
+) -> None:
+    """Inline the documents ``tree`` (the root doctree) lists, except ``leave_out``; resolve it.
+
+    :func:`assemble_manual` without the section numbers of the references, for a builder that
+    assembles the manual in two parts (``manualkit.writers.docx.parallel``): each process leaves
+    out the other's documents, and the numbers need the sections of both parts
+    (:func:`scan_sections`).
+    """
+    env = builder.env
+    root = builder.config.root_doc
+    inline_toctrees(env, tree, root, [root], unresolved, leave_out)
     forget_read_doctrees(env)
     tree["docname"] = root
     if unresolved is not None:
         unresolved.extend(walk(tree))
     with only_post_transforms_with_work(builder.app, tree):
         env.resolve_references(tree, root, builder)
-    number_section_references(tree, root, env.toc_secnumbers)
-    return tree
+
+
+@dataclasses.dataclass
+class SectionNumbers:
+    """The numbered sections of a manual's tree (or part of it), as references cite them."""
+
+    #: (document, id) → (number "4.2", title) of every id of a numbered section.
+    numbered: dict[tuple[str, str], tuple[str, str]] = dataclasses.field(default_factory=dict)
+    #: document → the id of its first section.
+    first: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def extend(self, later: SectionNumbers) -> None:
+        """Add the sections of a part that comes after this one in the manual."""
+        for key, value in later.numbered.items():
+            self.numbered.setdefault(key, value)
+        for docname, node_id in later.first.items():
+            self.first.setdefault(docname, node_id)
+
+
+#: A reference of the tree and the document it is in.
+Reference = tuple[nodes.reference, str]
 
 
 def number_section_references(
@@ -90,19 +140,27 @@ def number_section_references(
     class ``SECTION_NUMBER_CLASS``: the DOCX makes it a field that follows the headings' numbering
     when a writer inserts a section in Word (the PDF's text is the same).
     """
-    numbered: dict[tuple[str, str], tuple[str, str]] = {}
-    first: dict[str, str] = {}
-    references: list[tuple[nodes.reference, str]] = []
+    numbers, references = scan_sections(tree, root, secnumbers)
+    number_references(references, numbers)
+
+
+def scan_sections(
+    tree: nodes.document, root: str, secnumbers: dict[str, dict[str, tuple[int, ...]]]
+) -> tuple[SectionNumbers, list[Reference]]:
+    """The numbered sections of ``tree`` and its references, in one walk."""
+    numbers = SectionNumbers()
+    numbered, first = numbers.numbered, numbers.first
+    references: list[Reference] = []
     stack: list[tuple[nodes.Node, str]] = [(tree, root)]
     while stack:
         node, docname = stack.pop()
         if isinstance(node, addnodes.start_of_file):
             docname = node["docname"]
         if isinstance(node, nodes.section) and node["ids"]:
-            numbers = secnumbers.get(docname, {})
-            number = numbers.get("#" + node["ids"][0])
+            numbers_of_doc = secnumbers.get(docname, {})
+            number = numbers_of_doc.get("#" + node["ids"][0])
             if number is None and docname not in first:
-                number = numbers.get("")  # Sphinx keys a document's first section by ""
+                number = numbers_of_doc.get("")  # Sphinx keys a document's first section by ""
             first.setdefault(docname, node["ids"][0])
             title = node.children[0] if node.children else None
             if number and isinstance(title, nodes.title):
@@ -112,6 +170,12 @@ def number_section_references(
             references.append((node, docname))
         if isinstance(node, nodes.Element):
             stack.extend((child, docname) for child in reversed(node.children))
+    return numbers, references
+
+
+def number_references(references: list[Reference], numbers: SectionNumbers) -> None:
+    """Put the section number in front of each reference that shows its section's title."""
+    numbered, first = numbers.numbered, numbers.first
     for reference, docname in references:
         target = numbered.get(_reference_target(reference, docname, first) or ("", ""))
         if target is not None and reference.astext() == target[1]:
@@ -155,16 +219,18 @@ def inline_toctrees(
     docname: str,
     traversed: list[str],
     documents: list[nodes.Node] | None = None,
+    leave_out: Collection[str] = (),
 ) -> None:
     """``sphinx.util.nodes.inline_all_toctrees`` without its deep copy of every document.
 
     :func:`take_doctree` hands over a tree nobody else holds, so copying it again (what the
     Sphinx helper does, for builders that keep trees around) only doubled the assembly time.
+    Documents in ``leave_out`` are not included (nor anything they include).
     """
     for toctree in [node for node in walk(tree) if isinstance(node, addnodes.toctree)]:
         included: list[nodes.Node] = []
         for include in map(str, toctree["includefiles"]):
-            if include in traversed:
+            if include in traversed or include in leave_out:
                 continue
             traversed.append(include)
             try:
@@ -180,7 +246,7 @@ def inline_toctrees(
                 continue
             if documents is not None:
                 documents.append(subtree)
-            inline_toctrees(env, subtree, include, traversed, documents)
+            inline_toctrees(env, subtree, include, traversed, documents, leave_out)
             start = addnodes.start_of_file(docname=include)
             # As Sphinx does: the children keep their own document as parent, so source
             # locations in warnings still name the chapter file.
@@ -193,10 +259,15 @@ def inline_toctrees(
 
 
 __all__ = [
+    "SectionNumbers",
     "assemble_manual",
+    "assemble_part",
     "forget_read_doctrees",
     "inline_toctrees",
     "local_target",
+    "number_references",
     "number_section_references",
+    "peek_doctree",
+    "scan_sections",
     "take_doctree",
 ]

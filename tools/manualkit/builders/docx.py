@@ -37,10 +37,10 @@ from manualkit.builders.output import FinishedFile, PendingFile, ReadyFile, disp
 from manualkit.diagnostics import has_errors
 from manualkit.loader import load_data
 from manualkit.models import ManualData
-from manualkit.sphinx_jobs import single_file_processes
+from manualkit.sphinx_jobs import fork_is_safe, single_file_processes
 
 if TYPE_CHECKING:
-    from manualkit.writers.docx import Fonts
+    from manualkit.writers.docx import Fonts, RenderResult
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +165,7 @@ class DocxBuilder(Builder):
         with _collector_paused():
             # Only a tree taken apart afterwards needs its nodes from before the resolution.
             unresolved: list[nodes.Node] | None = [] if self.free_after_writing else None
-            tree = assemble_manual(self, unresolved)
-            self.write_doc(self.config.root_doc, tree)
+            tree = self.write_manual(unresolved)
             if unresolved is not None:
                 dismantle(tree, unresolved)
             else:
@@ -190,15 +189,40 @@ class DocxBuilder(Builder):
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps(dataclasses.asdict(phase)) + "\n", encoding="utf-8")
 
-    def write_doc(self, docname: str, doctree: nodes.document) -> None:
-        """Render ``doctree`` and publish the DOCX (its size goes to ``_written_bytes``)."""
-        self._written_bytes = None
+    def write_manual(self, unresolved: list[nodes.Node] | None) -> nodes.document:
+        """Assemble, render and publish the manual; return the tree this process assembled.
+
+        A large manual is assembled and translated in two processes
+        (:func:`~manualkit.writers.docx.document.render_docx_in_parts`); otherwise, or when that
+        does not work out, in this one.
+        """
+        from manualkit.writers.docx.document import render_docx_in_parts
+
         data = self._load_data()
-        target = self.output_dir() / f"{data.meta.document_number}-v{data.meta.version}.docx"
+        if single_file_processes(self.app) > 1:
+            self.graphs.settle()  # no thread may run at the fork, and the child gets the charts drawn
+            if fork_is_safe():
+                parts = render_docx_in_parts(self, data, self._fonts(), self.graphs, unresolved)
+                if parts is not None:
+                    self._publish(data, parts.result)
+                    return parts.tree
+                if unresolved is not None:
+                    unresolved.clear()
+        tree = assemble_manual(self, unresolved)
+        self.write_doc(self.config.root_doc, tree)
+        return tree
+
+    def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        """Render ``doctree`` (the assembled manual) and publish the DOCX."""
         from manualkit.writers.docx import render_docx
 
-        processes = single_file_processes(self.app)
-        result = render_docx(doctree, self, data, self._fonts(), graphs=self.graphs, processes=processes)
+        data = self._load_data()
+        self._publish(data, render_docx(doctree, self, data, self._fonts(), graphs=self.graphs))
+
+    def _publish(self, data: ManualData, result: RenderResult) -> None:
+        """Publish the rendered DOCX (its size goes to ``_written_bytes``), unless warnings are errors."""
+        self._written_bytes = None
+        target = self.output_dir() / f"{data.meta.document_number}-v{data.meta.version}.docx"
         if _warnings_are_errors(self.app):
             # -W with --keep-going: the build has failed (in any phase); keep the previous DOCX.
             # Said, not counted: the build failed on the problems already reported, and their

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from io import BytesIO
 
 from docutils import nodes
@@ -71,9 +71,22 @@ class Bookmarks:
     def collect(self, tree: nodes.document, root_doc: str) -> None:
         """Assign a bookmark name to every id in ``tree`` in document order."""
         for docname, node, ids in _walk_ids(tree, root_doc):
+            section = isinstance(node, nodes.section)
             for node_id in ids:
                 name = self._register(docname, node_id)
-                if isinstance(node, nodes.section):
+                if section:
+                    self._doc_start.setdefault(docname, name)
+
+    def add(self, entries: Iterable[IdEntry]) -> None:
+        """Assign names to the ids of :func:`id_entries` (of a part of the manual), in order.
+
+        Collecting the parts of a manual in turn, from its start, names every id as
+        :meth:`collect` does for the whole tree: ids seen before keep their names.
+        """
+        for docname, section, ids in entries:
+            for node_id in ids:
+                name = self._register(docname, node_id)
+                if section:
                     self._doc_start.setdefault(docname, name)
 
     def _register(self, docname: str, node_id: str) -> str:
@@ -104,6 +117,18 @@ class Bookmarks:
         if node_id is None:
             return self._doc_start.get(target_doc or docname)
         return self.resolve(target_doc or docname, node_id)
+
+
+#: An element with ids: its document, whether it is a section, and the ids.
+IdEntry = tuple[str, bool, tuple[str, ...]]
+
+
+def id_entries(tree: nodes.document, root_doc: str) -> list[IdEntry]:
+    """Every element of ``tree`` that has ids, in document order (for :meth:`Bookmarks.add`)."""
+    section = nodes.section
+    return [
+        (docname, isinstance(node, section), tuple(ids)) for docname, node, ids in _walk_ids(tree, root_doc)
+    ]
 
 
 def _walk_ids(tree: nodes.document, root_doc: str) -> Iterator[tuple[str, nodes.Element, list[str]]]:

@@ -16,10 +16,10 @@ from docx.document import Document
 from sphinx.builders import Builder
 from sphinx.util import logging
 
+from manualkit.builders.doctrees import peek_doctree
 from manualkit.builders.flowchart_notes import flowchart_codes
 from manualkit.builders.pdf_document import print_document
 from manualkit.models import ManualData
-from manualkit.sphinx_jobs import fork_is_safe
 from manualkit.writers.docx.chapters import add_chapter_headers, bare_section, split_chapters
 from manualkit.writers.docx.context import Bookmarks, Relations, RenderContext, Stats
 from manualkit.writers.docx.cover import cover_blocks
@@ -35,7 +35,7 @@ from manualkit.writers.docx.package import (
     set_core_properties,
     source_date,
 )
-from manualkit.writers.docx.parallel import choose_split, doctree_sizes, translate_in_parallel
+from manualkit.writers.docx.parallel import doctree_sizes, plan_parts, translate_in_parts
 from manualkit.writers.docx.styles import Fonts, apply_styles
 from manualkit.writers.docx.translator import DocxTranslator
 
@@ -61,31 +61,64 @@ def render_docx(
     fonts: Fonts,
     cache_dir: Path | None = None,
     graphs: GraphRenderer | None = None,
-    processes: int = 1,
 ) -> RenderResult:
     """Render the assembled doctree ``tree`` into DOCX bytes.
 
     Flowchart PNGs come from ``graphs`` (the builder's, which may have started them while the
     sources were read), else from a renderer of this call's own, cached in ``cache_dir``.
-    With ``processes`` above 1 the body is translated by two processes
-    (:mod:`~manualkit.writers.docx.parallel`); the document is the same.
     """
     if graphs is None:
         with GraphRenderer(dot_executable(builder.config), cache_dir, dot_arguments(builder.config)) as own:
-            return render_docx(tree, builder, data, fonts, cache_dir, own, processes)
-    if processes > 1:
-        graphs.settle()  # no thread may run at the fork, and the child gets the charts drawn
-    parallel = processes > 1 and fork_is_safe()
-    split = choose_split(tree, doctree_sizes(builder.env)) if parallel else None
+            return render_docx(tree, builder, data, fonts, cache_dir, own)
     document, context, translator = _start(tree, builder, data, fonts, graphs)
-    if split is not None and not translate_in_parallel(translator, context, split):
-        logger.debug("[docx] the parallel translation did not fit this manual; translating again")
-        translator.release()
-        document, context, translator = _start(tree, builder, data, fonts, graphs)
-        split = None
-    if split is None:
-        graphs.prerender(flowchart_codes(tree))
-        translator.translate(tree)
+    graphs.prerender(flowchart_codes(tree))
+    translator.translate(tree)
+    return _finish(document, context, translator, data)
+
+
+@dataclasses.dataclass(frozen=True)
+class PartsRendered:
+    """:func:`render_docx_in_parts`: the DOCX, and the tree this process assembled for it."""
+
+    result: RenderResult
+    tree: nodes.document
+
+
+def render_docx_in_parts(
+    builder: Builder,
+    data: ManualData,
+    fonts: Fonts,
+    graphs: GraphRenderer,
+    unresolved: list[nodes.Node] | None = None,
+) -> PartsRendered | None:
+    """Assemble and render the manual in two processes (:mod:`~manualkit.writers.docx.parallel`).
+
+    The document is the one :func:`render_docx` makes of the assembled manual.  None when the
+    manual cannot be split, or the split did not work out: the caller then assembles the manual
+    and calls :func:`render_docx`.  Flowcharts must have been settled (``graphs.settle()``) and no
+    other thread may run: the process forks.
+    """
+    env = builder.env
+    root = builder.config.root_doc
+    plan = plan_parts(peek_doctree(env, root), env.toctree_includes, root, doctree_sizes(env))
+    if plan is None:
+        return None
+
+    def start(tree: nodes.document, bookmarks: Bookmarks) -> tuple[Document, RenderContext, DocxTranslator]:
+        return _start(tree, builder, data, fonts, graphs, bookmarks)
+
+    parts = translate_in_parts(builder, plan, start, unresolved)
+    if parts is None:
+        logger.debug("[docx] the manual could not be translated in two parts; translating it whole")
+        return None
+    assert isinstance(parts.translator, DocxTranslator)
+    return PartsRendered(_finish(parts.document, parts.context, parts.translator, data), parts.tree)
+
+
+def _finish(
+    document: Document, context: RenderContext, translator: DocxTranslator, data: ManualData
+) -> RenderResult:
+    """The translated body with the cover, the TOC and the headers and footers, as DOCX bytes."""
     translator.release()
     body: Element = document.element.body
     final_sect_pr: Element = body.find(w("sectPr"))
@@ -114,14 +147,23 @@ def render_docx(
 
 
 def _start(
-    tree: nodes.document, builder: Builder, data: ManualData, fonts: Fonts, graphs: GraphRenderer
+    tree: nodes.document,
+    builder: Builder,
+    data: ManualData,
+    fonts: Fonts,
+    graphs: GraphRenderer,
+    bookmarks: Bookmarks | None = None,
 ) -> tuple[Document, RenderContext, DocxTranslator]:
-    """A new Word document with the manual's styles, and a translator ready to fill its body."""
+    """A new Word document with the manual's styles, and a translator ready to fill its body.
+
+    ``bookmarks``: the names of the whole manual's ids, when ``tree`` holds only part of it.
+    """
     document: Document = docx.Document()
     apply_styles(document, fonts)
     _page_setup(document.element.body.find(w("sectPr")))
-    bookmarks = Bookmarks()
-    bookmarks.collect(tree, builder.config.root_doc)
+    if bookmarks is None:
+        bookmarks = Bookmarks()
+        bookmarks.collect(tree, builder.config.root_doc)
     relations = Relations(document)
     context = RenderContext(
         document=document,

@@ -1,13 +1,18 @@
-"""Translating a large manual's body in two processes: its last chapters in a forked child.
+"""Assembling and translating a large manual in two processes: its last chapters in a forked child.
 
 Why: the DOCX is one document, so Sphinx cannot write it in parallel as it does HTML pages, and
-translating the doctree of a 10× manual took 1.5 s on one core while the other idled.  Here a
-forked child (Sphinx's own ``ParallelTasks``, which also brings its warnings home) translates
-the chapters from a split point on while this process translates those before it; the child's
-blocks are then appended to this body.  The result is the document the serial translation makes,
-byte for byte (tested), because everything the two halves would otherwise share is either
-recomputed or renumbered on merging:
+assembling (unpickling, resolving) and translating the doctree of a 10× manual took 2 s on one
+core while the other idled.  Here a forked child (Sphinx's own ``ParallelTasks``, which also
+brings its warnings home) assembles and translates the chapters from a split point on while this
+process does those before it; the child's blocks are then appended to this body.  Each side
+unpickles and resolves only its own chapters: the fork comes before the assembly
+(:func:`translate_in_parts`).  The result is the document the serial translation makes, byte for
+byte (tested), because everything the two halves would otherwise share is exchanged, recomputed
+or renumbered:
 
+* the bookmark names and the numbered sections a reference cites (the other part's ids and
+  titles): the two sides send each other what their part has (:class:`PartSummary`) before
+  translating, and each names and numbers as the whole manual would;
 * relationship ids (links, pictures, the footnotes part) are requested by the child as
   placeholders and made here afterwards, in the child's order (:class:`RecordingRelations`);
 * bookmark, drawing, list (``numId``) and footnote ids the child numbered from the split's
@@ -16,16 +21,19 @@ recomputed or renumbered on merging:
   one (:class:`ChapterStartCounter`), which is checked against this side's count.
 
 The split is taken only where that holds: between two documents of the root's last toctree with
-nothing after them, so that the child's part is the end of the body.  If the translator's state
-at the split differs between the two sides, or the child's part does not open with a numbered
-chapter heading, the child's work is discarded and :func:`translate_in_parallel` returns False:
-the caller translates serially, so the output is never different, only sometimes not faster.
+nothing after it, in a manual whose toctrees include every document once (:func:`plan_parts`).
+If the translator's state at the split differs between the two sides, or the child's part does
+not open with a numbered chapter heading, or the child dies, its work is discarded and
+:func:`translate_in_parts` returns None: the caller assembles and translates serially, so the
+output is never different, only sometimes not faster.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +45,24 @@ from sphinx import addnodes
 from sphinx.environment import BuildEnvironment
 from sphinx.util.parallel import ParallelTasks
 
+from manualkit.builders.doctrees import (
+    Reference,
+    SectionNumbers,
+    assemble_part,
+    number_references,
+    scan_sections,
+    take_doctree,
+)
 from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.context import (
     PLACEHOLDER_PREFIX,
+    Bookmarks,
+    IdEntry,
     RecordingRelations,
     RenderContext,
     Stats,
     TocEntry,
+    id_entries,
 )
 from manualkit.writers.docx.numbering import ChapterStartCounter
 from manualkit.writers.docx.oxml import W_NS, Element, w
@@ -56,7 +75,8 @@ _ID, _VAL = w("id"), w("val")
 #: The child's share of the manual, by doctree size.  Less than half: it also serializes its
 #: blocks, and a chapter's doctree bytes cost it more translation than the form appendices'
 #: (measured on the 10× manual: at 0.5 this side waited 0.25–0.3 s for the child, at 0.42 the
-#: two finish together).
+#: two finish together; with the assembly in the two processes too, 0.36–0.46 were tried and
+#: 0.42 stayed the best).
 CHILD_SHARE = 0.42
 _BODY_START, _BODY_END = f'<w:body xmlns:w="{W_NS}">'.encode(), b"</w:body>"
 
@@ -73,46 +93,79 @@ class Split:
         return self.path[-1]
 
 
-def choose_split(tree: nodes.document, doctree_size: Callable[[str], int]) -> Split | None:
+@dataclasses.dataclass(frozen=True)
+class PartPlan:
+    """Where the manual is cut in two, decided before it is assembled.
+
+    ``steps``: the child index, level by level, from the root doctree down to the root's last
+    toctree (each step the last child of its parent); ``head`` and ``tail``: the documents that
+    toctree lists before the child's part and from it on.
+    """
+
+    steps: tuple[int, ...]
+    head: tuple[str, ...]
+    tail: tuple[str, ...]
+
+
+def plan_parts(
+    root_tree: nodes.document,
+    toctree_includes: Mapping[str, Sequence[str]],
+    root: str,
+    doctree_size: Callable[[str], int],
+) -> PartPlan | None:
     """Split the root's last toctree so that each process gets its share of the manual.
 
     ``doctree_size`` gives a document's size with what it includes (:func:`doctree_sizes`: its
     pickled doctree's bytes, a cheap measure of how much there is to translate).  None when
-    the tree ends with anything but included documents, or when fewer than two are included
-    there.
+    the root document ends with anything but a toctree, when that lists fewer than two
+    documents, or when a document is included twice (each side would then include it where its
+    own part first lists it, the serial assembly only once).
     """
-    path: list[nodes.Element] = []
-    node: nodes.Node = tree
+    steps: list[int] = []
+    node: nodes.Node = root_tree
     while isinstance(node, _PATH_NODES) and node.children:
-        path.append(node)
-        if isinstance(node.children[-1], addnodes.start_of_file):
-            break
+        steps.append(len(node.children) - 1)
         node = node.children[-1]
+        if isinstance(node, addnodes.toctree):
+            break
     else:
         return None
-    parent = path[-1]
-    first = len(parent.children)
-    while first > 0 and isinstance(parent.children[first - 1], addnodes.start_of_file):
-        first -= 1
-    included = parent.children[first:]
-    if len(included) < 2:
+    listed = [str(name) for name in node["includefiles"]]
+    if len(listed) < 2 or not _included_once(toctree_includes, root):
         return None
-    weights = [doctree_size(str(start["docname"])) for start in included]
-    total = max(doctree_size(str(tree.get("docname", ""))), sum(weights))  # the root includes all
-    # The child takes the last documents, up to its share of the whole (the last one at least),
-    # and leaves this side one at least.
+    weights = [doctree_size(name) for name in listed]
+    total = max(doctree_size(root), sum(weights))  # the root includes all
+    taken = _child_count(weights, total)
+    return PartPlan(tuple(steps), tuple(listed[:-taken]), tuple(listed[-taken:]))
+
+
+def _child_count(weights: Sequence[int], total: int) -> int:
+    """How many of the last documents the child takes: up to its share of the whole (the last one
+    at least), leaving this side one at least."""
     tail, taken = 0, 0
     for weight in reversed(weights[1:]):
         if taken and tail + weight > total * CHILD_SHARE:
             break
         tail += weight
         taken += 1
-    index = len(parent.children) - taken
-    return Split(tuple(path), index)
+    return taken
+
+
+def _included_once(toctree_includes: Mapping[str, Sequence[str]], root: str) -> bool:
+    """Whether every document reached from ``root`` through toctrees is included exactly once."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for name in toctree_includes.get(stack.pop(), ()):
+            if name in seen:
+                return False
+            seen.add(name)
+            stack.append(name)
+    return True
 
 
 def doctree_sizes(env: BuildEnvironment) -> Callable[[str], int]:
-    """``doctree_size`` for :func:`choose_split`: the bytes of a document's pickled doctree and
+    """``doctree_size`` for :func:`plan_parts`: the bytes of a document's pickled doctree and
     of those it includes in turn (its own toctrees)."""
     base = Path(env.doctreedir)
 
@@ -240,47 +293,173 @@ def _translate_tail(translator: DocxTranslatorBase, context: RenderContext, spli
     )
 
 
-def translate_in_parallel(translator: DocxTranslatorBase, context: RenderContext, split: Split) -> bool:
-    """Translate the tree (``split.path[0]``), the part from ``split`` on in a forked child.
+@dataclasses.dataclass(frozen=True)
+class PartSummary:
+    """What one side tells the other before translating: the ids of its part, in document order
+    (the bookmarks' names depend on all that come before), and its numbered sections (a reference
+    shows the number of the section it cites)."""
 
-    False: the child's part could not be used (see the module's docstring); ``translator`` and
-    ``context`` then hold a partial translation, and the caller starts again with fresh ones.
+    ids: list[IdEntry]
+    sections: SectionNumbers
+
+
+#: Makes a Word document, its context and a translator for a tree, with the manual's bookmarks.
+Start = Callable[[nodes.document, Bookmarks], tuple[Any, RenderContext, DocxTranslatorBase]]
+
+
+@dataclasses.dataclass(frozen=True)
+class PartsTranslated:
+    """This side's tree and the document its translator filled, the child's part merged."""
+
+    tree: nodes.document
+    document: Any
+    context: RenderContext
+    translator: DocxTranslatorBase
+
+
+def _summary(builder: Any, tree: nodes.document) -> tuple[PartSummary, list[Reference]]:
+    root = builder.config.root_doc
+    sections, references = scan_sections(tree, root, builder.env.toc_secnumbers)
+    return PartSummary(id_entries(tree, root), sections), references
+
+
+def _combined(first: PartSummary, then: PartSummary) -> tuple[Bookmarks, SectionNumbers]:
+    """The whole manual's bookmark names and numbered sections, from its two parts in order."""
+    bookmarks = Bookmarks()
+    bookmarks.add(first.ids)
+    bookmarks.add(then.ids)
+    sections = SectionNumbers()
+    sections.extend(first.sections)
+    sections.extend(then.sections)
+    return bookmarks, sections
+
+
+def _path(tree: nodes.document, depth: int) -> tuple[nodes.Element, ...]:
+    """The tree's root and its last children, ``depth`` levels down."""
+    path = [tree]
+    for _level in range(depth):
+        last = path[-1].children[-1]
+        assert isinstance(last, nodes.Element)
+        path.append(last)
+    return tuple(path)
+
+
+def _prune(tree: nodes.document, steps: Sequence[int]) -> None:
+    """Keep of the root doctree only the path to its last toctree (the child's tree)."""
+    node: nodes.Element = tree
+    for step in steps:
+        kept = node.children[step]
+        node.children = [kept]
+        if not isinstance(kept, nodes.Element):  # pragma: no cover - steps end at the toctree
+            return
+        node = kept
+
+
+def _prepared_part(
+    builder: Any,
+    tree: nodes.document,
+    leave_out: Sequence[str],
+    unresolved: list[nodes.Node] | None,
+    conn: Connection,
+    start: Start,
+    *,
+    child: bool,
+) -> tuple[Any, RenderContext, DocxTranslatorBase] | None:
+    """Assemble one side's part, swap summaries with the other side, start its translation.
+
+    The child sends first and the parent receives first: neither waits on a full pipe.  None
+    when the other side is gone.
     """
-    results: list[TailResult] = []
+    assemble_part(builder, tree, unresolved, leave_out=leave_out)
+    mine, references = _summary(builder, tree)
+    try:
+        if child:
+            conn.send(mine)
+            theirs: PartSummary = conn.recv()
+        else:
+            theirs = conn.recv()
+            conn.send(mine)
+    except (EOFError, OSError):
+        return None
+    finally:
+        conn.close()
+    bookmarks, sections = _combined(theirs, mine) if child else _combined(mine, theirs)
+    number_references(references, sections)
+    return start(tree, bookmarks)
+
+
+def _child_part(
+    builder: Any, plan: PartPlan, start: Start, conn: Connection, other_end: Connection
+) -> TailResult | None:
+    """In the child: assemble and translate the chapters of ``plan.tail``."""
+    other_end.close()
+    tree = take_doctree(builder.env, builder.config.root_doc)
+    _prune(tree, plan.steps)
+    started = _prepared_part(builder, tree, plan.head, None, conn, start, child=True)
+    if started is None:  # the parent gave up
+        return None
+    _document, context, translator = started
+    split = Split(_path(tree, len(plan.steps) - 1), 0)
+    return _translate_tail(translator, context, split)
+
+
+def translate_in_parts(
+    builder: Any, plan: PartPlan, start: Start, unresolved: list[nodes.Node] | None = None
+) -> PartsTranslated | None:
+    """Assemble and translate the manual, the documents of ``plan.tail`` in a forked child.
+
+    ``unresolved`` receives the nodes of this side's tree before resolution (see
+    ``manualkit.builders.doctrees.assemble_manual``).  None: the child's part could not be used
+    (see the module's docstring); nothing of this attempt is left for the caller, which then
+    assembles and translates the manual serially.
+    """
+    here, there = multiprocessing.Pipe()
+    results: list[TailResult | None] = []
     tasks = ParallelTasks(1)
     # The caller settled the flowcharts first (``GraphRenderer.settle``): both sides have every
     # chart the environment knew of, and no thread runs at the fork.
     tasks.add_task(
-        lambda: _translate_tail(translator, context, split),
+        lambda: _child_part(builder, plan, start, there, here),
         None,
         lambda _arg, result: results.append(result),
     )
+    there.close()
     marks: dict[str, Any] = {}
-
-    def at_split() -> None:
-        marks["state"] = _state(translator)
-        marks["clean"] = not translator.pending_bookmarks
-
+    translated: PartsTranslated | None = None
     try:
-        _drive(translator, split, 0, at_split, tail=False)
+        tree = take_doctree(builder.env, builder.config.root_doc)
+        started = _prepared_part(builder, tree, plan.tail, unresolved, here, start, child=False)
+        if started is None:  # the child died before it could tell its part
+            return None
+        document, context, translator = started
+
+        def at_split() -> None:
+            marks["state"] = _state(translator)
+            marks["clean"] = not translator.pending_bookmarks
+
+        path = _path(tree, len(plan.steps) - 1)
+        _drive(translator, Split(path, len(path[-1].children)), 0, at_split, tail=False)
+        translated = PartsTranslated(tree, document, context, translator)
     finally:
+        here.close()
         try:
             tasks.join()
         except EOFError:  # ``join`` has stopped the child's process
             results.clear()  # it ended without a word (killed: out of memory?)
-    if not results:
-        return False  # no child's part: it could not be forked, or it died
-    result = results[0]
+    result = results[0] if results else None
+    if translated is None or result is None:
+        return None
     if not (
         marks.get("clean")
         and marks.get("state") == result.state
         and result.opens_with_chapter
         and result.assumed_chapters is not None
-        and result.assumed_chapters == translator.heading_counter.chapters
+        and result.assumed_chapters == translated.translator.heading_counter.chapters
     ):
-        return False
-    merge_tail(translator, context, result)
-    return True
+        translated.translator.release()
+        return None
+    merge_tail(translated.translator, translated.context, result)
+    return translated
 
 
 def _parser() -> etree.XMLParser:
