@@ -62,6 +62,29 @@ def test_auto_reads_in_parallel_only_when_there_is_much_to_read(monkeypatch: pyt
     assert sphinx_jobs.reading_processes(10 * large, 72) == 1
 
 
+def test_a_manual_written_as_one_file_takes_two_processes_from_a_smaller_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real manual (66 kB of sources, 9 documents) is read in one process, its DOCX in two."""
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 2)
+    real = 66_029
+    assert sphinx_jobs.reading_processes(real, 9) == 1
+    assert sphinx_jobs.writing_processes(real, 9) == 2
+    assert sphinx_jobs.writing_processes(sphinx_jobs.MIN_PARALLEL_WRITE_BYTES - 1, 9) == 1
+    assert sphinx_jobs.writing_processes(real, sphinx_jobs.MIN_PARALLEL_DOCUMENTS - 1) == 1
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)  # a flowchart drawn while the manual is read
+    thread.start()
+    try:
+        assert sphinx_jobs.writing_processes(real, 9) == 2  # the writer checks when it forks
+        assert not sphinx_jobs.fork_is_safe()
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 1)
+    assert sphinx_jobs.writing_processes(real, 9) == 1
+
+
 def test_auto_never_forks_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """``build all`` typesets the PDF in a thread while the HTML and DOCX build: no fork then."""
     monkeypatch.setattr(sphinx_jobs, "available_cpus", lambda: 2)
@@ -185,8 +208,8 @@ def test_one_file_builders_fork_as_auto_judged_the_whole_manual(monkeypatch: pyt
             if judged is not None:
                 setattr(self.builder, sphinx_jobs.WRITE_PROCESSES, judged)
 
-    assert sphinx_jobs.single_file_processes(App(0, 2)) == 2  # auto, large manual
-    assert sphinx_jobs.single_file_processes(App(0, 1)) == 1  # auto, the real manual
+    assert sphinx_jobs.single_file_processes(App(0, 2)) == 2  # auto, a large manual
+    assert sphinx_jobs.single_file_processes(App(0, 1)) == 1  # auto, a small one
     assert sphinx_jobs.single_file_processes(App(4, None)) == 2  # -j 4 on two CPUs
     assert sphinx_jobs.single_file_processes(App(0, None)) == 1  # -j 1
     stop = threading.Event()
