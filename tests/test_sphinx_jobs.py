@@ -15,6 +15,7 @@ from sphinx.builders import Builder
 
 from conftest import build_processes, probe_processes
 from manualkit import cli, sphinx_jobs
+from manualkit.builders.docx import DocxBuilder
 from test_cli import REPO, three_output_project
 
 
@@ -119,9 +120,19 @@ def test_a_parallel_read_writes_the_same_docx_as_a_serial_one(
 
     monkeypatch.setattr(sphinx_jobs, "MIN_PARALLEL_BYTES", 1)
     monkeypatch.setattr(sphinx_jobs, "MIN_PARALLEL_DOCUMENTS", 1)
+    started: list[str] = []
+    original = DocxBuilder.start_merged_flowcharts
+
+    def note(builder: DocxBuilder, docnames: Any) -> None:
+        started.extend(docnames)
+        original(builder, docnames)
+
+    monkeypatch.setattr(DocxBuilder, "start_merged_flowcharts", note)
     parallel = build_docx()
     assert len(parallel_reads) == 1 and "01-complaints" in parallel_reads[0][0]
     assert parallel == serial
+    # The flowcharts of each reader's documents were started as they came back, not at the write.
+    assert sorted(started) == sorted(parallel_reads[0][0])
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ drawn before it translates.  After a serial read it starts each chart as its doc
 (``doctree-read``); parallel readers are forked processes, whose threads would end with them
 and whose findings reach the builder only through the environment they send back.  So the DOT
 sources are kept in the environment, as Sphinx's own collectors keep titles and TOCs, and the
-builder starts the lot while it assembles the manual.
+builder starts a reader's charts as its documents are merged (``env-merge-info``).
 """
 
 from __future__ import annotations

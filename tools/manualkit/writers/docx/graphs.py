@@ -9,14 +9,14 @@ build warning at the node's source line (never swallowed).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
 import struct
 import subprocess
-import threading
+import tempfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 GRAPHVIZ_DPI = 200
@@ -52,16 +52,33 @@ def render_dot_png(code: str, dot: str = "dot", dpi: int = GRAPHVIZ_DPI, args: S
     return result.stdout
 
 
+@dataclasses.dataclass
+class _Render:
+    """A ``dot`` run in progress: its process and the files it reads and writes."""
+
+    process: subprocess.Popen[bytes]
+    source: Path
+    output: Path
+    errors: Path
+
+    def remove_files(self) -> None:
+        for path in (self.source, self.output, self.errors):
+            path.unlink(missing_ok=True)
+
+
 class GraphRenderer:
     """Renders every flowchart of a build once, in the background, with an on-disk cache.
 
     ``dot`` rasterising a flowchart at print resolution takes 50–100 ms, and the manual has
     several: rendered one after the other they were 40 % of the real manual's write phase.
-    ``prerender`` starts them on worker threads and returns at once (``dot`` is a separate
-    process, so they run on another core while this one parses or translates); ``png`` waits
-    for the one it needs.  Results are cached by content hash under the builder's output
+    ``prerender`` starts ``dot`` processes (a few at a time, the rest queued) and returns at
+    once, so they run on another core while this one reads or assembles; ``png`` waits for the
+    one it needs.  No thread is involved: ``dot`` writes its PNG to a file, and each call here
+    collects the runs that have ended and starts queued ones.  So the builder may start charts
+    at any time, also between the forks of Sphinx's parallel readers, which must not happen
+    while another thread runs.  Results are cached by content hash under the builder's output
     directory, so an unchanged flowchart is never rendered twice.  ``close`` (or leaving the
-    ``with`` block) waits for renders still running and stops the threads.
+    ``with`` block) waits for the runs still going.
     """
 
     def __init__(self, dot: str, cache_dir: Path | None, args: Sequence[str] = ()) -> None:
@@ -69,8 +86,11 @@ class GraphRenderer:
         self._args = tuple(args)
         self._cache_dir = cache_dir
         self._results: dict[str, bytes | GraphvizError] = {}
-        self._pending: dict[str, Future[bytes | GraphvizError]] = {}
-        self._pool: ThreadPoolExecutor | None = None
+        #: Charts waiting for a free slot, in the order they are needed.
+        self._queued: dict[str, None] = {}
+        self._running: dict[str, _Render] = {}
+        self._slots = max(2, os.cpu_count() or 2)
+        self._owner = os.getpid()
 
     def __enter__(self) -> GraphRenderer:
         return self
@@ -85,62 +105,128 @@ class GraphRenderer:
         digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
         return self._cache_dir / f"graphviz-{digest}.png"
 
-    def _render(self, code: str) -> bytes | GraphvizError:
+    def _launch(self, code: str) -> None:
+        """Start ``dot`` on ``code`` (or take the cached PNG, or note why it cannot run)."""
         path = self._cache_path(code)
         if path is not None and path.is_file():
-            return path.read_bytes()
+            self._results[code] = path.read_bytes()
+            return
+        executable = shutil.which(self._dot)
+        if executable is None:
+            self._results[code] = GraphvizError(
+                f"graphviz executable {self._dot!r} not found (install graphviz)"
+            )
+            return
+        folder = self._cache_dir if self._cache_dir is not None else Path(tempfile.gettempdir())
+        files: list[Path] = []
         try:
-            data = render_dot_png(code, self._dot, args=self._args)
-        except (GraphvizError, OSError) as exc:
-            return exc if isinstance(exc, GraphvizError) else GraphvizError(str(exc))
-        if path is not None:
-            # A name of this process and thread's own: two processes translating one manual
+            folder.mkdir(parents=True, exist_ok=True)
+            # Names of this process's own: two processes translating one manual
             # (``manualkit.writers.docx.parallel``) may render the same chart at the same time.
-            tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
-            except OSError:
-                tmp.unlink(missing_ok=True)  # the cache only saves time: the PNG is in hand
-        return data
+            files.extend(_scratch_file(folder, suffix) for suffix in (".dot", ".png", ".err"))
+            source, output, errors = files
+            source.write_bytes(code.encode("utf-8"))
+            command = [
+                executable,
+                *self._args,
+                "-Tpng",
+                f"-Gdpi={GRAPHVIZ_DPI}",
+                "-o",
+                str(output),
+                str(source),
+            ]
+            with errors.open("wb") as stderr:
+                process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+                )
+        except OSError as exc:
+            for scratch in files:
+                scratch.unlink(missing_ok=True)
+            self._results[code] = GraphvizError(str(exc))
+            return
+        self._running[code] = _Render(process, source, output, errors)
+
+    def _collect(self, code: str, render: _Render) -> None:
+        """Wait for ``render`` to end and keep its PNG (in the cache too) or its error."""
+        returncode = render.process.wait()
+        try:
+            data = render.output.read_bytes() if render.output.is_file() else b""
+            message = render.errors.read_bytes().decode("utf-8", "replace").strip()
+        except OSError as exc:
+            data, message = b"", str(exc)
+        if returncode != 0 or not data.startswith(b"\x89PNG"):
+            render.remove_files()
+            self._results[code] = GraphvizError(message or f"exit status {returncode}")
+            return
+        path = self._cache_path(code)
+        try:
+            if path is not None:
+                os.replace(render.output, path)
+        except OSError:
+            pass  # the cache only saves time: the PNG is in hand
+        render.remove_files()
+        self._results[code] = data
+
+    def _advance(self) -> None:
+        """Collect the runs that have ended and start queued charts in the free slots."""
+        for code, render in list(self._running.items()):
+            if render.process.poll() is not None:
+                del self._running[code]
+                self._collect(code, render)
+        while self._queued and len(self._running) < self._slots:
+            code = next(iter(self._queued))
+            del self._queued[code]
+            self._launch(code)
 
     def prerender(self, codes: Iterable[str]) -> None:
         """Start rendering ``codes`` not yet started, in their order (the order they are needed)."""
+        if os.getpid() != self._owner:  # a forked reader: its runs would end with it
+            return
         for code in codes:
-            if code in self._results or code in self._pending:
-                continue
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
-            self._pending[code] = self._pool.submit(self._render, code)
+            if code not in self._results and code not in self._running:
+                self._queued.setdefault(code, None)
+        self._advance()
 
     def png(self, code: str) -> bytes:
         """PNG bytes of ``code`` (waiting for its render if started); raises GraphvizError if dot failed."""
         if code not in self._results:
-            pending = self._pending.pop(code, None)
-            self._results[code] = pending.result() if pending is not None else self._render(code)
+            render = self._running.pop(code, None) if os.getpid() == self._owner else None
+            if render is None:
+                self._queued.pop(code, None)
+                self._launch(code)
+                render = self._running.pop(code, None)
+            if render is not None:
+                self._collect(code, render)
         result = self._results[code]
         if isinstance(result, GraphvizError):
             raise result
         return result
 
     def settle(self) -> None:
-        """Wait for every render started, keep the results, and stop the threads.
+        """Wait until every chart started or queued is drawn, and keep the results.
 
-        Before the DOCX translation forks (``manualkit.writers.docx.parallel``): a forked
-        child has no threads, so it could never collect a render still pending, and it would
-        otherwise draw the charts the parent already drew.
+        Before the DOCX writer forks (``manualkit.writers.docx.parallel``): a forked child
+        could not wait for a ``dot`` of this process, and it would otherwise draw the charts
+        this one already drew.
         """
-        for code, pending in list(self._pending.items()):
-            self._results[code] = pending.result()
-        self.close()
+        if os.getpid() != self._owner:
+            return
+        while self._running or self._queued:
+            for code, render in list(self._running.items()):
+                del self._running[code]
+                self._collect(code, render)
+            self._advance()
 
     def close(self) -> None:
-        """Wait for the renders still running (their PNGs go to the cache) and stop the threads."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        self._pending.clear()
+        """Wait for the runs still going (their PNGs go to the cache); drop those not started."""
+        self._queued.clear()
+        self.settle()
+
+
+def _scratch_file(folder: Path, suffix: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix=".dot-", suffix=suffix, dir=folder)
+    os.close(handle)
+    return Path(name)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
