@@ -75,9 +75,9 @@ _ID, _VAL = w("id"), w("val")
 #: The child's share of the manual, by doctree size.  Less than half: it also serializes its
 #: blocks, and a chapter's doctree bytes cost it more translation than the form appendices'
 #: (measured on the 10× manual: at 0.5 this side waited 0.25–0.3 s for the child, at 0.42 the
-#: two finish together; with the assembly in the two processes too, 0.36–0.46 were tried and
-#: 0.42 stayed the best).
-CHILD_SHARE = 0.42
+#: two finish together; with the assembly in the two processes too, five interleaved runs each:
+#: write phase 1.61 s at 0.38, 1.56 s at 0.40, 1.65 s at 0.42, 1.67 s at 0.44, medians).
+CHILD_SHARE = 0.40
 _BODY_START, _BODY_END = f'<w:body xmlns:w="{W_NS}">'.encode(), b"</w:body>"
 
 
