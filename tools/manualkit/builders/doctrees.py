@@ -125,6 +125,8 @@ class SectionNumbers:
 
 #: A reference of the tree and the document it is in.
 Reference = tuple[nodes.reference, str]
+#: An element with ids: its document, whether it is a section, and the ids.
+IdEntry = tuple[str, bool, tuple[str, ...]]
 
 
 def number_section_references(
@@ -145,31 +147,47 @@ def number_section_references(
 
 
 def scan_sections(
-    tree: nodes.document, root: str, secnumbers: dict[str, dict[str, tuple[int, ...]]]
+    tree: nodes.document,
+    root: str,
+    secnumbers: dict[str, dict[str, tuple[int, ...]]],
+    ids: list[IdEntry] | None = None,
 ) -> tuple[SectionNumbers, list[Reference]]:
-    """The numbered sections of ``tree`` and its references, in one walk."""
+    """The numbered sections of ``tree`` and its references, in one walk.
+
+    ``ids``, when given, receives every element that has ids, in document order, with its
+    document and whether it is a section (what Word bookmarks are named from): the DOCX writer
+    that assembles the manual in two parts needs both, and one walk of half a 10× manual costs
+    about 0.05 s.
+    """
     numbers = SectionNumbers()
     numbered, first = numbers.numbered, numbers.first
     references: list[Reference] = []
+    element, section, start_of_file = nodes.Element, nodes.section, addnodes.start_of_file
     stack: list[tuple[nodes.Node, str]] = [(tree, root)]
     while stack:
         node, docname = stack.pop()
-        if isinstance(node, addnodes.start_of_file):
+        if not isinstance(node, element):
+            continue
+        if isinstance(node, start_of_file):
             docname = node["docname"]
-        if isinstance(node, nodes.section) and node["ids"]:
+        node_ids = node.attributes.get("ids")
+        if ids is not None and node_ids:
+            ids.append((docname, isinstance(node, section), tuple(node_ids)))
+        if isinstance(node, section) and node_ids:
             numbers_of_doc = secnumbers.get(docname, {})
-            number = numbers_of_doc.get("#" + node["ids"][0])
+            number = numbers_of_doc.get("#" + node_ids[0])
             if number is None and docname not in first:
                 number = numbers_of_doc.get("")  # Sphinx keys a document's first section by ""
-            first.setdefault(docname, node["ids"][0])
+            first.setdefault(docname, node_ids[0])
             title = node.children[0] if node.children else None
             if number and isinstance(title, nodes.title):
-                for node_id in node["ids"]:
+                for node_id in node_ids:
                     numbered[docname, node_id] = (".".join(map(str, number)), title.astext())
         elif isinstance(node, nodes.reference):
             references.append((node, docname))
-        if isinstance(node, nodes.Element):
-            stack.extend((child, docname) for child in reversed(node.children))
+        children = node.children
+        if children:
+            stack.extend([(child, docname) for child in reversed(children)])
     return numbers, references
 
 
@@ -259,6 +277,8 @@ def inline_toctrees(
 
 
 __all__ = [
+    "IdEntry",
+    "Reference",
     "SectionNumbers",
     "assemble_manual",
     "assemble_part",

@@ -19,7 +19,7 @@ from docx.opc.part import Part
 from docx.oxml.shape import CT_Inline
 from sphinx import addnodes
 
-from manualkit.builders.doctrees import local_target
+from manualkit.builders.doctrees import IdEntry, local_target
 from manualkit.models import ManualData
 from manualkit.writers.docx.footnotes import Footnotes
 from manualkit.writers.docx.graphs import GraphRenderer
@@ -78,7 +78,7 @@ class Bookmarks:
                     self._doc_start.setdefault(docname, name)
 
     def add(self, entries: Iterable[IdEntry]) -> None:
-        """Assign names to the ids of :func:`id_entries` (of a part of the manual), in order.
+        """Assign names to the ids of a part of the manual, in order (``scan_sections``'s ``ids``).
 
         Collecting the parts of a manual in turn, from its start, names every id as
         :meth:`collect` does for the whole tree: ids seen before keep their names.
@@ -117,18 +117,6 @@ class Bookmarks:
         if node_id is None:
             return self._doc_start.get(target_doc or docname)
         return self.resolve(target_doc or docname, node_id)
-
-
-#: An element with ids: its document, whether it is a section, and the ids.
-IdEntry = tuple[str, bool, tuple[str, ...]]
-
-
-def id_entries(tree: nodes.document, root_doc: str) -> list[IdEntry]:
-    """Every element of ``tree`` that has ids, in document order (for :meth:`Bookmarks.add`)."""
-    section = nodes.section
-    return [
-        (docname, isinstance(node, section), tuple(ids)) for docname, node, ids in _walk_ids(tree, root_doc)
-    ]
 
 
 def _walk_ids(tree: nodes.document, root_doc: str) -> Iterator[tuple[str, nodes.Element, list[str]]]:

@@ -46,6 +46,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.parallel import ParallelTasks
 
 from manualkit.builders.doctrees import (
+    IdEntry,
     Reference,
     SectionNumbers,
     assemble_part,
@@ -57,12 +58,10 @@ from manualkit.writers.docx.base import DocxTranslatorBase
 from manualkit.writers.docx.context import (
     PLACEHOLDER_PREFIX,
     Bookmarks,
-    IdEntry,
     RecordingRelations,
     RenderContext,
     Stats,
     TocEntry,
-    id_entries,
 )
 from manualkit.writers.docx.numbering import ChapterStartCounter
 from manualkit.writers.docx.oxml import W_NS, Element, w
@@ -318,9 +317,9 @@ class PartsTranslated:
 
 
 def _summary(builder: Any, tree: nodes.document) -> tuple[PartSummary, list[Reference]]:
-    root = builder.config.root_doc
-    sections, references = scan_sections(tree, root, builder.env.toc_secnumbers)
-    return PartSummary(id_entries(tree, root), sections), references
+    ids: list[IdEntry] = []
+    sections, references = scan_sections(tree, builder.config.root_doc, builder.env.toc_secnumbers, ids)
+    return PartSummary(ids, sections), references
 
 
 def _combined(first: PartSummary, then: PartSummary) -> tuple[Bookmarks, SectionNumbers]:
