@@ -304,6 +304,8 @@ class PartSummary:
 
 #: Makes a Word document, its context and a translator for a tree, with the manual's bookmarks.
 Start = Callable[[nodes.document, Bookmarks], tuple[Any, RenderContext, DocxTranslatorBase]]
+#: Puts a translated body into its Word document (see ``translate_in_parts``).
+Install = Callable[[Any, DocxTranslatorBase], Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -314,6 +316,8 @@ class PartsTranslated:
     document: Any
     context: RenderContext
     translator: DocxTranslatorBase
+    #: What ``install`` returned (the template's final section properties).
+    section: Any
 
 
 def _summary(builder: Any, tree: nodes.document) -> tuple[PartSummary, list[Reference]]:
@@ -403,10 +407,16 @@ def _child_part(
 
 
 def translate_in_parts(
-    builder: Any, plan: PartPlan, start: Start, unresolved: list[nodes.Node] | None = None
+    builder: Any,
+    plan: PartPlan,
+    start: Start,
+    install: Install,
+    unresolved: list[nodes.Node] | None = None,
 ) -> PartsTranslated | None:
     """Assemble and translate the manual, the documents of ``plan.tail`` in a forked child.
 
+    ``install`` is called once this side's part is translated, while the child may still be at
+    work: it puts the body in the Word document, where the child's blocks are then merged.
     ``unresolved`` receives the nodes of this side's tree before resolution (see
     ``manualkit.builders.doctrees.assemble_manual``).  None: the child's part could not be used
     (see the module's docstring); nothing of this attempt is left for the caller, which then
@@ -438,7 +448,7 @@ def translate_in_parts(
 
         path = _path(tree, len(plan.steps) - 1)
         _drive(translator, Split(path, len(path[-1].children)), 0, at_split, tail=False)
-        translated = PartsTranslated(tree, document, context, translator)
+        translated = PartsTranslated(tree, document, context, translator, install(document, translator))
     finally:
         here.close()
         try:
