@@ -218,14 +218,16 @@ class DocxBuilder(Builder):
                 if unresolved is not None:
                     unresolved.clear()
         tree = assemble_manual(self, unresolved)
-        self.write_doc(self.config.root_doc, tree)
+        self._render_whole(data, tree)
         return tree
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
         """Render ``doctree`` (the assembled manual) and publish the DOCX."""
+        self._render_whole(self._load_data(), doctree)
+
+    def _render_whole(self, data: ManualData, doctree: nodes.document) -> None:
         from manualkit.writers.docx import render_docx
 
-        data = self._load_data()
         self._publish(data, render_docx(doctree, self, data, self._fonts(), graphs=self.graphs))
 
     def _publish(self, data: ManualData, result: RenderResult) -> None:

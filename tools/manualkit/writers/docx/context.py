@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
 
 from docutils import nodes
@@ -19,7 +19,7 @@ from docx.opc.part import Part
 from docx.oxml.shape import CT_Inline
 from sphinx import addnodes
 
-from manualkit.builders.doctrees import IdEntry, local_target
+from manualkit.builders.doctrees import local_target
 from manualkit.models import ManualData
 from manualkit.writers.docx.footnotes import Footnotes
 from manualkit.writers.docx.graphs import GraphRenderer
@@ -70,14 +70,12 @@ class Bookmarks:
 
     def collect(self, tree: nodes.document, root_doc: str) -> None:
         """Assign a bookmark name to every id in ``tree`` in document order."""
-        for docname, node, ids in _walk_ids(tree, root_doc):
-            section = isinstance(node, nodes.section)
-            for node_id in ids:
-                name = self._register(docname, node_id)
-                if section:
-                    self._doc_start.setdefault(docname, name)
+        section = nodes.section
+        self.add(
+            (docname, isinstance(node, section), ids) for docname, node, ids in _walk_ids(tree, root_doc)
+        )
 
-    def add(self, entries: Iterable[IdEntry]) -> None:
+    def add(self, entries: Iterable[tuple[str, bool, Sequence[str]]]) -> None:
         """Assign names to the ids of a part of the manual, in order (``scan_sections``'s ``ids``).
 
         Collecting the parts of a manual in turn, from its start, names every id as

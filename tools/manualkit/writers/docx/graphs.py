@@ -37,19 +37,28 @@ def dot_arguments(config: object) -> tuple[str, ...]:
 
 
 def render_dot_png(code: str, dot: str = "dot", dpi: int = GRAPHVIZ_DPI, args: Sequence[str] = ()) -> bytes:
-    """PNG bytes of a DOT graph; raises GraphvizError with dot's message on failure.
+    """PNG bytes of a DOT graph; raises GraphvizError with dot's message on failure."""
+    result = subprocess.run(
+        dot_command(dot, args, dpi), input=code.encode("utf-8"), capture_output=True, check=False
+    )
+    return checked_png(result.returncode, result.stdout, result.stderr)
 
-    ``args`` come first, the format and print resolution last (they are what a DOCX needs).
-    """
+
+def dot_command(dot: str, args: Sequence[str], dpi: int = GRAPHVIZ_DPI) -> list[str]:
+    """``dot`` and its arguments: ``args`` first, the format and print resolution last (they are
+    what a DOCX needs).  Raises GraphvizError when ``dot`` is not installed."""
     executable = shutil.which(dot)
     if executable is None:
         raise GraphvizError(f"graphviz executable {dot!r} not found (install graphviz)")
-    command = [executable, *args, "-Tpng", f"-Gdpi={dpi}"]
-    result = subprocess.run(command, input=code.encode("utf-8"), capture_output=True, check=False)
-    if result.returncode != 0 or not result.stdout.startswith(b"\x89PNG"):
-        message = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
+    return [executable, *args, "-Tpng", f"-Gdpi={dpi}"]
+
+
+def checked_png(returncode: int, data: bytes, stderr: bytes) -> bytes:
+    """``data`` when ``dot`` drew a PNG, else GraphvizError with dot's message."""
+    if returncode != 0 or not data.startswith(b"\x89PNG"):
+        message = stderr.decode("utf-8", "replace").strip() or f"exit status {returncode}"
         raise GraphvizError(message)
-    return result.stdout
+    return data
 
 
 @dataclasses.dataclass
@@ -111,11 +120,10 @@ class GraphRenderer:
         if path is not None and path.is_file():
             self._results[code] = path.read_bytes()
             return
-        executable = shutil.which(self._dot)
-        if executable is None:
-            self._results[code] = GraphvizError(
-                f"graphviz executable {self._dot!r} not found (install graphviz)"
-            )
+        try:
+            command = dot_command(self._dot, self._args)
+        except GraphvizError as exc:
+            self._results[code] = exc
             return
         folder = self._cache_dir if self._cache_dir is not None else Path(tempfile.gettempdir())
         files: list[Path] = []
@@ -126,15 +134,7 @@ class GraphRenderer:
             files.extend(_scratch_file(folder, suffix) for suffix in (".dot", ".png", ".err"))
             source, output, errors = files
             source.write_bytes(code.encode("utf-8"))
-            command = [
-                executable,
-                *self._args,
-                "-Tpng",
-                f"-Gdpi={GRAPHVIZ_DPI}",
-                "-o",
-                str(output),
-                str(source),
-            ]
+            command += ["-o", str(output), str(source)]
             with errors.open("wb") as stderr:
                 process = subprocess.Popen(
                     command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
@@ -150,13 +150,14 @@ class GraphRenderer:
         """Wait for ``render`` to end and keep its PNG (in the cache too) or its error."""
         returncode = render.process.wait()
         try:
-            data = render.output.read_bytes() if render.output.is_file() else b""
-            message = render.errors.read_bytes().decode("utf-8", "replace").strip()
-        except OSError as exc:
-            data, message = b"", str(exc)
-        if returncode != 0 or not data.startswith(b"\x89PNG"):
+            data = checked_png(
+                returncode,
+                render.output.read_bytes() if render.output.is_file() else b"",
+                render.errors.read_bytes(),
+            )
+        except (OSError, GraphvizError) as exc:
             render.remove_files()
-            self._results[code] = GraphvizError(message or f"exit status {returncode}")
+            self._results[code] = exc if isinstance(exc, GraphvizError) else GraphvizError(str(exc))
             return
         path = self._cache_path(code)
         try:
