@@ -1466,15 +1466,16 @@ def test_a_column_a_little_too_narrow_takes_room_the_text_column_can_spare() -> 
 def _force_parallel(monkeypatch: pytest.MonkeyPatch, offset: int) -> list[int]:
     """Work in two processes, the child taking the chapters from ``offset`` (0: all of them).
 
-    Returns a list that receives one entry per merge of a child's part.  pytest's own threads
-    (xdist) would otherwise keep the writer from forking.
+    Returns a list that receives one entry per child's part whose blocks went into the written
+    document.  pytest's own threads (xdist) would otherwise keep the writer from forking.
     """
     merges: list[int] = []
-    real_merge = docx_parallel.merge_tail
+    real_splice = docx_parallel.ChildPart.splice
 
-    def merge(*args: object) -> None:
+    def splice(self: docx_parallel.ChildPart, document_xml: bytes) -> bytes:
+        spliced = real_splice(self, document_xml)
         merges.append(1)
-        real_merge(*args)  # type: ignore[arg-type]
+        return spliced
 
     def plan(*args: Any) -> docx_parallel.PartPlan | None:
         planned = docx_parallel.plan_parts(*args)
@@ -1485,7 +1486,7 @@ def _force_parallel(monkeypatch: pytest.MonkeyPatch, offset: int) -> list[int]:
     monkeypatch.setattr(docx_builder, "single_file_processes", lambda app: 2)
     monkeypatch.setattr(docx_builder, "fork_is_safe", lambda: True)
     monkeypatch.setattr(docx_document, "plan_parts", plan)
-    monkeypatch.setattr(docx_parallel, "merge_tail", merge)
+    monkeypatch.setattr(docx_parallel.ChildPart, "splice", splice)
     return merges
 
 
@@ -1582,15 +1583,17 @@ def test_two_renderers_of_one_chart_share_the_cache(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir() if path.suffix != ".png"] == []
 
 
-@pytest.mark.parametrize("dies_in", ["_prune", "_translate_tail"])
+@pytest.mark.parametrize("dies_in", ["_prune", "_translate_tail", "renumber", "break_chapters"])
 def test_a_child_that_dies_leaves_the_work_to_this_process(
     built: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dies_in: str
 ) -> None:
     """A child killed (out of memory) before or after the two sides swapped what their parts
-    hold: this side does not wait for ever, and assembles and translates the manual itself."""
+    hold, or once this side has taken its part's numbering (renumbering its blocks, or ending
+    their sections as told): this side does not wait for ever, and assembles and translates the
+    manual itself."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     merges = _force_parallel(monkeypatch, 1)
-    monkeypatch.setattr(docx_parallel, dies_in, lambda *args: os._exit(9))
+    monkeypatch.setattr(docx_parallel, dies_in, lambda *args, **kwargs: os._exit(9))
     result = build(FIXTURE, tmp_path)
     assert result.status == 0, result.warnings
     assert merges == []

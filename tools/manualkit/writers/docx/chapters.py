@@ -44,19 +44,52 @@ def split_chapters(body: Element, section: Element) -> list[str]:
     paragraph when a table or nothing precedes it.  The heading's style breaks the page too:
     that is switched off on the heading itself, the section break already starts a new page.
     """
-    titles: list[str] = []
-    for heading in _CHAPTER_HEADINGS(body):
-        titles.append("".join(t.text or "" for t in heading.iter(w("t"))).strip())
-        previous = heading.getprevious()
-        if previous is None or previous.tag != w("p") or previous.find(_SECTION_OF_PARAGRAPH) is not None:
-            previous = paragraph()
-            heading.addprevious(previous)
-        paragraph_properties(previous).append(copy.deepcopy(section))
+    return [title for title, _ in break_chapters(body, section)]
+
+
+def break_chapters(
+    body: Element, section: Element, *, first_break: bool = True
+) -> list[tuple[str, Element | None]]:
+    """:func:`split_chapters`, with each chapter's title the section properties ending the
+    section before it (its header is set there: see :func:`chapter_sections`).
+
+    ``first_break`` False: ``body`` is the second part of a manual translated in two processes
+    (:mod:`.parallel`), whose first part ends with the paragraph that holds the break before
+    this part's first chapter (None then in its place).
+    """
+    chapters: list[tuple[str, Element | None]] = []
+    for index, heading in enumerate(chapter_headings(body)):
+        ends: Element | None = None
+        if index or first_break:
+            previous = heading.getprevious()
+            if not holds_section_break(previous):
+                previous = paragraph()
+                heading.addprevious(previous)
+            assert previous is not None
+            ends = copy.deepcopy(section)
+            paragraph_properties(previous).append(ends)
         ppr = paragraph_properties(heading)
         position = sum(1 for child in ppr if child.tag in _BEFORE_PAGE_BREAK)
         no_break = ppr.makeelement(w("pageBreakBefore"), {w("val"): "0"})
         ppr.insert(position, no_break)
-    return titles
+        chapters.append((heading_title(heading), ends))
+    return chapters
+
+
+def chapter_headings(body: Element) -> list[Element]:
+    """The Heading 1 paragraphs among ``body``'s blocks, in order."""
+    found: list[Element] = _CHAPTER_HEADINGS(body)
+    return found
+
+
+def heading_title(heading: Element) -> str:
+    return "".join(t.text or "" for t in heading.iter(w("t"))).strip()
+
+
+def holds_section_break(block: Element | None) -> bool:
+    """Whether a section break before the block after ``block`` goes into ``block`` itself: a
+    paragraph that ends no section yet."""
+    return block is not None and block.tag == w("p") and block.find(_SECTION_OF_PARAGRAPH) is None
 
 
 def add_chapter_headers(
@@ -68,16 +101,30 @@ def add_chapter_headers(
     ``w:hdr`` content.  Sections without one inherit the previous section's header and footer,
     which is what the sections before the chapters rely on.
     """
+    header_ids = chapter_header_ids(document, chapters, make_header)
     sections = document.sections
     chapter_sections = list(sections)[len(sections) - len(chapters) :] if chapters else []
+    for section, rid in zip(chapter_sections, header_ids, strict=True):
+        reference_header(section._sectPr, rid)
+
+
+def chapter_header_ids(
+    document: Document, chapters: Sequence[tuple[str, str]], make_header: Callable[[str, str], Element]
+) -> list[str]:
+    """Make each chapter's header part, in order; return their relationship ids."""
     document_part = document.part
     package = document_part.package
-    for section, (number, title) in zip(chapter_sections, chapters, strict=True):
+    header_ids: list[str] = []
+    for number, title in chapters:
         partname = package.next_partname("/word/header%d.xml")
         part = HeaderPart(partname, CT.WML_HEADER, make_header(number, title), package)
-        rid = document_part.relate_to(part, RT.HEADER)
-        sect_pr = section._sectPr
-        for old in sect_pr.findall(w("headerReference")):
-            sect_pr.remove(old)
-        reference = sub(sect_pr, "headerReference", {"type": "default", "r:id": rid})
-        sect_pr.insert(0, reference)
+        header_ids.append(document_part.relate_to(part, RT.HEADER))
+    return header_ids
+
+
+def reference_header(sect_pr: Element, rid: str) -> None:
+    """Make the header ``rid`` the one of the section that ``sect_pr`` ends."""
+    for old in sect_pr.findall(w("headerReference")):
+        sect_pr.remove(old)
+    reference = sub(sect_pr, "headerReference", {"type": "default", "r:id": rid})
+    sect_pr.insert(0, reference)

@@ -188,7 +188,7 @@ class RecordingRelations(Relations):
     """Relations requested by a translator whose document is thrown away (a forked process).
 
     Each request gets a placeholder id (``PLACEHOLDER_PREFIX`` + its number) and is kept in
-    ``requests``; :func:`~manualkit.writers.docx.parallel.merge_tail` makes them in the real
+    ``requests``; :func:`~manualkit.writers.docx.parallel.adopt_tail` makes them in the real
     document in the same order and puts the real ids in place of the placeholders.
     """
 

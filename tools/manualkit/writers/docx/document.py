@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -21,14 +22,21 @@ from manualkit.builders.flowchart_notes import flowchart_codes
 from manualkit.builders.pdf_document import print_document
 from manualkit.models import ManualData
 from manualkit.writers.docx.base import DocxTranslatorBase
-from manualkit.writers.docx.chapters import add_chapter_headers, bare_section, split_chapters
+from manualkit.writers.docx.chapters import (
+    add_chapter_headers,
+    bare_section,
+    break_chapters,
+    chapter_header_ids,
+    holds_section_break,
+    reference_header,
+)
 from manualkit.writers.docx.context import Bookmarks, Relations, RenderContext, Stats
 from manualkit.writers.docx.cover import cover_blocks
 from manualkit.writers.docx.fields import append_field, toc_paragraphs
 from manualkit.writers.docx.footnotes import Footnotes
 from manualkit.writers.docx.graphs import GraphRenderer, dot_arguments, dot_executable
 from manualkit.writers.docx.numbering import ListNumbering
-from manualkit.writers.docx.oxml import Element, paragraph, sub, text_run, val, w
+from manualkit.writers.docx.oxml import Element, paragraph, paragraph_properties, sub, text_run, val, w
 from manualkit.writers.docx.package import (
     package_members,
     reproducible_zip,
@@ -36,7 +44,15 @@ from manualkit.writers.docx.package import (
     set_core_properties,
     source_date,
 )
-from manualkit.writers.docx.parallel import doctree_sizes, plan_parts, translate_in_parts
+from manualkit.writers.docx.parallel import (
+    CHILD_PART_NAME,
+    ChapterLayout,
+    ChildPart,
+    ChildPartLost,
+    doctree_sizes,
+    plan_parts,
+    translate_in_parts,
+)
 from manualkit.writers.docx.styles import Fonts, apply_styles
 from manualkit.writers.docx.translator import DocxTranslator
 
@@ -47,6 +63,8 @@ PAGE_HEIGHT = 16838
 MARGIN_TOP_BOTTOM = 1440
 MARGIN_SIDES = 1304
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDES
+#: The ZIP member of the document part (the body).
+DOCUMENT_MEMBER = "word/document.xml"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +131,13 @@ def render_docx_in_parts(
         logger.debug("[docx] the manual could not be translated in two parts; translating it whole")
         return None
     assert isinstance(parts.translator, DocxTranslator)
-    result = _finish(parts.document, parts.context, parts.translator, data, parts.section)
+    try:
+        result = _finish(parts.document, parts.context, parts.translator, data, parts.section, parts.child)
+    except ChildPartLost as exc:
+        logger.debug("[docx] the child's part was lost (%s); translating the manual whole", exc)
+        return None
+    finally:
+        parts.child.close()
     return PartsRendered(result, parts.tree)
 
 
@@ -138,28 +162,67 @@ def _finish(
     translator: DocxTranslator,
     data: ManualData,
     final_sect_pr: Element,
+    child: ChildPart | None = None,
 ) -> RenderResult:
     """The translated body (installed by :func:`_install_body`) with the cover, the TOC and the
-    headers and footers, as DOCX bytes."""
+    headers and footers, as DOCX bytes.
+
+    ``child``: the manual's last chapters, translated by another process (:func:`render_docx_in_parts`):
+    their blocks follow this body's in ``word/document.xml``, with their sections ended and
+    headed as this function does it for the whole manual.
+    """
     translator.release()
     # The cover, the section break and the TOC go in front of the body, the final section
     # properties after it.
     translated = translator.body
     opens_with_chapter = _starts_new_page(next(iter(translated), None))
-    chapter_titles = split_chapters(translated, bare_section(final_sect_pr))
+    section = bare_section(final_sect_pr)
+    chapters = break_chapters(translated, section)
+    chapter_titles = [title for title, _ in chapters]
+    # Global order: the section ends before this part's chapters, the one before the child's first.
+    breaks: list[Element] = [ends for _, ends in chapters if ends is not None]
+    child_holds_break = False
+    if child is not None:
+        last = translated[-1] if len(translated) else None
+        if holds_section_break(last):
+            assert last is not None
+            breaks.append(copy.deepcopy(section))
+            paragraph_properties(last).append(breaks[-1])
+        else:
+            child_holds_break = True
+        chapter_titles += child.titles
     front: list[Element] = cover_blocks(data, TEXT_WIDTH)
     front.append(_section_break(final_sect_pr))
     front.extend(_toc_blocks(context, page_break=not opens_with_chapter))
     for index, block in enumerate(front):
         translated.insert(index, block)
+    if child is not None:
+        sub(translated, CHILD_PART_NAME)
     translated.append(final_sect_pr)
 
     if len(context.chapter_numbers) != len(chapter_titles):
         raise AssertionError("every Heading 1 comes from a section title")  # pragma: no cover
-    _header_footer(document, data, list(zip(context.chapter_numbers, chapter_titles, strict=True)))
+    place: Callable[[list[str]], None] | None = None
+    if child is not None:
+        part = child
+
+        def place(header_ids: list[str]) -> None:
+            """Chapter i's header goes where its section ends: at the break before chapter i + 1
+            (the first break ends the contents' section), the last one's at the body's end."""
+            for index, ends in enumerate(breaks[1:], start=1):
+                reference_header(ends, header_ids[index - 1])
+            first = len(breaks)  # the index of the first break the child's part holds
+            ids = [header_ids[index - 1] if index else None for index in range(first, len(header_ids))]
+            reference_header(final_sect_pr, header_ids[-1])
+            part.lay_out(ChapterLayout(child_holds_break, ids))
+
+    _header_footer(document, data, list(zip(context.chapter_numbers, chapter_titles, strict=True)), place)
     set_core_properties(document, data)
     set_app_properties(document, data)
-    content = reproducible_zip(package_members(document), source_date(data))
+    members = package_members(document)
+    if child is not None:
+        members[DOCUMENT_MEMBER] = child.splice(members[DOCUMENT_MEMBER])
+    content = reproducible_zip(members, source_date(data))
     return RenderResult(content, context.stats)
 
 
@@ -251,7 +314,12 @@ def _toc_blocks(context: RenderContext, *, page_break: bool) -> list[Element]:
     return blocks
 
 
-def _header_footer(document: Document, data: ManualData, chapters: list[tuple[str, str]]) -> None:
+def _header_footer(
+    document: Document,
+    data: ManualData,
+    chapters: list[tuple[str, str]],
+    place: Callable[[list[str]], None] | None = None,
+) -> None:
     """Header: document number + what the page holds; footer: version, classification, page X / Y.
 
     Defined on the first section after the cover (the contents); each Heading 1 — front matter
@@ -259,7 +327,9 @@ def _header_footer(document: Document, data: ManualData, chapters: list[tuple[st
     (:mod:`.chapters`) that inherits the footer.  ``chapters`` holds each one's (Word-numbered
     number or "", title).  The contents' header names the manual in plain text: a STYLEREF
     there finds no Heading 1 before it, so Word would search forward and head the contents
-    with the first chapter's title.
+    with the first chapter's title.  ``place``: given the chapters' header ids, puts them
+    where the chapters' sections end (the body is written in two parts); by default the last
+    sections of the body are the chapters'.
     """
     section = document.sections[1]
     header = section.header
@@ -272,7 +342,10 @@ def _header_footer(document: Document, data: ManualData, chapters: list[tuple[st
         _fill_header(own, data, number, title, running=True)
         return own
 
-    add_chapter_headers(document, chapters, chapter_header)
+    if place is None:
+        add_chapter_headers(document, chapters, chapter_header)
+    else:
+        place(chapter_header_ids(document, chapters, chapter_header))
 
     footer = section.footer
     footer.is_linked_to_previous = False

@@ -4,11 +4,13 @@ Why: the DOCX is one document, so Sphinx cannot write it in parallel as it does 
 assembling (unpickling, resolving) and translating the doctree of a 10× manual took 2 s on one
 core while the other idled.  Here a forked child (Sphinx's own ``ParallelTasks``, which also
 brings its warnings home) assembles and translates the chapters from a split point on while this
-process does those before it; the child's blocks are then appended to this body.  Each side
-unpickles and resolves only its own chapters: the fork comes before the assembly
-(:func:`translate_in_parts`).  The result is the document the serial translation makes, byte for
-byte (tested), because everything the two halves would otherwise share is exchanged, recomputed
-or renumbered:
+process does those before it.  Each side unpickles and resolves only its own chapters: the fork
+comes before the assembly (:func:`translate_in_parts`).  The child's blocks never come here as
+elements: the child renumbers them, ends their chapters' sections as this side tells it, and
+sends them as the XML they take in ``word/document.xml``, which this side writes with a
+placeholder in their place (:class:`ChildPart`).  The result is the document the serial
+translation makes, byte for byte (tested), because everything the two halves would otherwise
+share is exchanged, recomputed or renumbered:
 
 * the bookmark names and the numbered sections a reference cites (the other part's ids and
   titles): the two sides send each other what their part has (:class:`PartSummary`) before
@@ -16,7 +18,11 @@ or renumbered:
 * relationship ids (links, pictures, the footnotes part) are requested by the child as
   placeholders and made here afterwards, in the child's order (:class:`RecordingRelations`);
 * bookmark, drawing, list (``numId``) and footnote ids the child numbered from the split's
-  values are shifted by what this side used;
+  values are shifted by what this side used (:class:`Renumbering`);
+* each chapter is a Word section with a header of its own: this side makes the headers of all
+  chapters and tells the child which ones end its sections, and whether the break before its
+  first chapter goes into this side's last paragraph (:class:`ChapterLayout`), as the serial
+  ``split_chapters`` decides;
 * the headings' numbering: the child assumes Word's count reached the chapter before its first
   one (:class:`ChapterStartCounter`), which is checked against this side's count.
 
@@ -24,12 +30,14 @@ The split is taken only where that holds: between two documents of the root's la
 nothing after it, in a manual whose toctrees include every document once (:func:`plan_parts`).
 If the translator's state at the split differs between the two sides, or the child's part does
 not open with a numbered chapter heading, or the child dies, its work is discarded and
-:func:`translate_in_parts` returns None: the caller assembles and translates serially, so the
+:func:`translate_in_parts` returns None (or the writing stops with :class:`ChildPartLost`, when
+the child dies once its numbering is set): the caller assembles and translates serially, so the
 output is never different, only sometimes not faster.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,6 +63,14 @@ from manualkit.builders.doctrees import (
     take_doctree,
 )
 from manualkit.writers.docx.base import DocxTranslatorBase
+from manualkit.writers.docx.chapters import (
+    bare_section,
+    break_chapters,
+    chapter_headings,
+    heading_title,
+    holds_section_break,
+    reference_header,
+)
 from manualkit.writers.docx.context import (
     PLACEHOLDER_PREFIX,
     Bookmarks,
@@ -64,7 +80,7 @@ from manualkit.writers.docx.context import (
     TocEntry,
 )
 from manualkit.writers.docx.numbering import ChapterStartCounter
-from manualkit.writers.docx.oxml import W_NS, Element, w
+from manualkit.writers.docx.oxml import Element, w
 
 #: Node classes the path from the tree's root to the chapters may pass through: their handlers
 #: only keep count (sections) or do nothing (compound: the toctree's wrapper).
@@ -77,7 +93,7 @@ _ID, _VAL = w("id"), w("val")
 #: two finish together; with the assembly in the two processes too, five interleaved runs each:
 #: write phase 1.61 s at 0.38, 1.56 s at 0.40, 1.65 s at 0.42, 1.67 s at 0.44, medians).
 CHILD_SHARE = 0.40
-_BODY_START, _BODY_END = f'<w:body xmlns:w="{W_NS}">'.encode(), b"</w:body>"
+_BODY_END = b"</w:body>"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,12 +237,13 @@ def _drive(
 
 @dataclasses.dataclass
 class TailResult:
-    """What the child sends back: its blocks as XML, and what they used of the shared numbering."""
+    """What the child tells this side once its part is translated: what its blocks used of the
+    shared numbering and relationships, and what the contents and headers need of them.  The
+    blocks themselves follow as XML once renumbered (:func:`_finish_tail`)."""
 
     state: tuple[object, ...]
     opens_with_chapter: bool
     assumed_chapters: int | None
-    body: bytes
     bookmark_base: int
     bookmarks_used: int
     drawing_base: int
@@ -238,6 +255,7 @@ class TailResult:
     requests: list[tuple[str, object]]
     toc: list[TocEntry]
     chapter_numbers: list[str]
+    chapter_titles: list[str]
     stats: Stats
 
 
@@ -273,10 +291,6 @@ def _translate_tail(translator: DocxTranslatorBase, context: RenderContext, spli
         state=marks["state"],
         opens_with_chapter=bool(marks["empty"]) and style is not None and style.get(_VAL) == "Heading1",
         assumed_chapters=counter.assumed_chapters if isinstance(counter, ChapterStartCounter) else None,
-        # Block by block: each carries its own namespace declarations, which the merge drops
-        # again in one step; a block whose declarations stayed on a shared parent had to have
-        # every element's namespace looked up when moved (0.2 s for half of a 10× manual).
-        body=b"".join(etree.tostring(block) for block in body),
         bookmark_base=marks["bookmarks"],
         bookmarks_used=context._next_bookmark_id - marks["bookmarks"],
         drawing_base=marks["drawings"],
@@ -288,8 +302,81 @@ def _translate_tail(translator: DocxTranslatorBase, context: RenderContext, spli
         requests=relations.requests,
         toc=context.toc[marks["toc"] :],
         chapter_numbers=context.chapter_numbers[marks["chapters"] :],
+        chapter_titles=[heading_title(heading) for heading in chapter_headings(body)],
         stats=context.stats.since(before),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Renumbering:
+    """What this side tells the child once its own part is translated: the relationship id of
+    each of the child's requests, and how far its bookmark, drawing, list and footnote ids move
+    (it numbered them from its values at the split; this side used some since)."""
+
+    rel_ids: dict[str, str]
+    bookmarks: int
+    drawings: int
+    nums: int
+    num_base: int
+    footnotes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ChapterLayout:
+    """Where the child's part ends sections, as the serial ``split_chapters`` would.
+
+    ``break_here``: the section before the child's first chapter ends in a paragraph of the
+    child's (this side's part ends with a table, or with a paragraph ending a section), not in
+    this side's last paragraph.  ``header_ids``: the header of each section the child's part
+    ends, in order (None: the section before the chapters, which keeps the contents' header).
+    """
+
+    break_here: bool
+    header_ids: list[str | None]
+
+
+def renumber(blocks: Element, numbering: Renumbering) -> None:
+    """Give the child's blocks the whole document's relationship, bookmark, footnote, list and
+    drawing ids."""
+    for owner in blocks.iter(w("hyperlink"), qn("a:blip")):
+        for name in (_R_ID, _R_EMBED):
+            value = owner.get(name)
+            if value is not None and value.startswith(PLACEHOLDER_PREFIX):
+                owner.set(name, numbering.rel_ids[value])
+    _shift(blocks.iter(w("bookmarkStart"), w("bookmarkEnd")), _ID, numbering.bookmarks)
+    _shift(blocks.iter(w("footnoteReference")), _ID, numbering.footnotes)
+    _shift(blocks.iter(w("numId")), _VAL, numbering.nums, from_value=numbering.num_base)
+    for doc_pr in blocks.iter(qn("wp:docPr")):
+        picture = int(doc_pr.get("id", "0")) + numbering.drawings
+        doc_pr.set("id", str(picture))
+        doc_pr.set("name", f"Picture {picture}")
+
+
+def _finish_tail(
+    document: Any, translator: DocxTranslatorBase, result: TailResult, conn: Connection, install: Install
+) -> None:
+    """In the child: send ``result``; renumber the blocks and end their sections as told; send
+    them as the XML they take in the whole document.
+
+    The blocks are put into the child's own Word document first (the same template as this
+    side's): their namespace declarations then stay on its root, as they do in the whole
+    document, and its body's content is the very bytes the serial translation writes there.
+    """
+    conn.send(result)
+    numbering: Renumbering = conn.recv()  # EOFError when the other side does not use this part
+    body = translator.body
+    renumber(body, numbering)
+    section = bare_section(install(document, translator))
+    layout: ChapterLayout = conn.recv()
+    chapters = break_chapters(body, section, first_break=layout.break_here)
+    breaks = [ends for _, ends in chapters if ends is not None]
+    for ends, rid in zip(breaks, layout.header_ids, strict=True):
+        if rid is not None:
+            reference_header(ends, rid)
+    xml: bytes = etree.tostring(body, encoding="UTF-8")
+    if not xml.endswith(_BODY_END):  # pragma: no cover - the part has a chapter at least
+        raise AssertionError("the child's part is empty")
+    conn.send_bytes(xml[xml.index(b">") + 1 : -len(_BODY_END)])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,7 +397,8 @@ Install = Callable[[Any, DocxTranslatorBase], Any]
 
 @dataclasses.dataclass(frozen=True)
 class PartsTranslated:
-    """This side's tree and the document its translator filled, the child's part merged."""
+    """This side's tree and the document its translator filled; the child's part, whose blocks
+    this document's ``w:body`` gets as XML when the document is written (:class:`ChildPart`)."""
 
     tree: nodes.document
     document: Any
@@ -318,6 +406,58 @@ class PartsTranslated:
     translator: DocxTranslatorBase
     #: What ``install`` returned (the template's final section properties).
     section: Any
+    child: ChildPart
+
+
+class ChildPartLost(Exception):
+    """The child ended before it sent its blocks (killed: out of memory?)."""
+
+
+#: The ``w:`` element that holds the place of the child's blocks in this side's body, and in the
+#: written ``word/document.xml`` until they are put there (:meth:`ChildPart.splice`).
+CHILD_PART_NAME = "mkChildPart"
+_CHILD_PART_XML = f"<w:{CHILD_PART_NAME}/>".encode()
+
+
+class ChildPart:
+    """The child's part of the manual while this side finishes the Word document.
+
+    Its blocks stay in the child, which renumbers them, ends their sections as told
+    (:meth:`lay_out`) and sends them as the XML they take in the whole document: this side
+    splices that into its own ``word/document.xml`` (:meth:`splice`).  Parsing them here, and
+    serializing them again, had this side do that work alone after both parts were translated
+    (0.17 s of a 1.4 s write phase at 10×) while the child idled.
+    """
+
+    def __init__(self, conn: Connection, tasks: ParallelTasks, titles: list[str]) -> None:
+        self._conn = conn
+        self._tasks = tasks
+        #: The child's chapter titles (its Heading 1 paragraphs), in order.
+        self.titles = titles
+
+    def lay_out(self, layout: ChapterLayout) -> None:
+        try:
+            self._conn.send(layout)
+        except OSError as exc:
+            raise ChildPartLost(str(exc)) from None
+
+    def splice(self, document_xml: bytes) -> bytes:
+        """``document_xml`` with the child's blocks in place of :data:`CHILD_PART_NAME`."""
+        try:
+            blocks = self._conn.recv_bytes()
+        except (EOFError, OSError) as exc:
+            raise ChildPartLost(str(exc) or "no blocks") from None
+        before, mark, after = document_xml.partition(_CHILD_PART_XML)
+        if not mark or _CHILD_PART_XML in after:
+            raise AssertionError("the document must hold the child's part's place once")
+        return b"".join((before, blocks, after))
+
+    def close(self) -> None:
+        """Wait for the child's end; its warnings are reported now, as in one process."""
+        self._conn.close()
+        # EOFError: ``join`` has stopped the child's process, which ended without a word.
+        with contextlib.suppress(EOFError):
+            self._tasks.join()
 
 
 def _summary(builder: Any, tree: nodes.document) -> tuple[PartSummary, list[Reference]]:
@@ -384,26 +524,32 @@ def _prepared_part(
             conn.send(mine)
     except (EOFError, OSError):
         return None
-    finally:
-        conn.close()
     bookmarks, sections = _combined(theirs, mine) if child else _combined(mine, theirs)
     number_references(references, sections)
     return start(tree, bookmarks)
 
 
 def _child_part(
-    builder: Any, plan: PartPlan, start: Start, conn: Connection, other_end: Connection
-) -> TailResult | None:
-    """In the child: assemble and translate the chapters of ``plan.tail``."""
+    builder: Any, plan: PartPlan, start: Start, install: Install, conn: Connection, other_end: Connection
+) -> None:
+    """In the child: assemble and translate the chapters of ``plan.tail``, then hand them over
+    (:func:`_finish_tail`)."""
     other_end.close()
-    tree = take_doctree(builder.env, builder.config.root_doc)
-    _prune(tree, plan.steps)
-    started = _prepared_part(builder, tree, plan.head, None, conn, start, child=True)
-    if started is None:  # the parent gave up
-        return None
-    _document, context, translator = started
-    split = Split(_path(tree, len(plan.steps) - 1), 0)
-    return _translate_tail(translator, context, split)
+    try:
+        tree = take_doctree(builder.env, builder.config.root_doc)
+        _prune(tree, plan.steps)
+        started = _prepared_part(builder, tree, plan.head, None, conn, start, child=True)
+        if started is None:  # the parent gave up
+            return
+        document, context, translator = started
+        split = Split(_path(tree, len(plan.steps) - 1), 0)
+        result = _translate_tail(translator, context, split)
+        try:
+            _finish_tail(document, translator, result, conn, install)
+        except (EOFError, BrokenPipeError):  # the parent does not use this part
+            return
+    finally:
+        conn.close()
 
 
 def translate_in_parts(
@@ -415,26 +561,21 @@ def translate_in_parts(
 ) -> PartsTranslated | None:
     """Assemble and translate the manual, the documents of ``plan.tail`` in a forked child.
 
-    ``install`` is called once this side's part is translated, while the child may still be at
-    work: it puts the body in the Word document, where the child's blocks are then merged.
-    ``unresolved`` receives the nodes of this side's tree before resolution (see
-    ``manualkit.builders.doctrees.assemble_manual``).  None: the child's part could not be used
-    (see the module's docstring); nothing of this attempt is left for the caller, which then
-    assembles and translates the manual serially.
+    ``install`` puts a translated body into its Word document: this side's once translated, the
+    child's before it sends its blocks.  ``unresolved`` receives the nodes of this side's tree
+    before resolution (see ``manualkit.builders.doctrees.assemble_manual``).  The caller writes
+    the document with the child's part (:class:`ChildPart`) and closes that.  None: the child's
+    part could not be used (see the module's docstring); nothing of this attempt is left for the
+    caller, which then assembles and translates the manual serially.
     """
     here, there = multiprocessing.Pipe()
-    results: list[TailResult | None] = []
     tasks = ParallelTasks(1)
     # The caller settled the flowcharts first (``GraphRenderer.settle``): both sides have every
     # chart the environment knew of, and no thread runs at the fork.
-    tasks.add_task(
-        lambda: _child_part(builder, plan, start, there, here),
-        None,
-        lambda _arg, result: results.append(result),
-    )
+    tasks.add_task(lambda: _child_part(builder, plan, start, install, there, here))
     there.close()
     marks: dict[str, Any] = {}
-    translated: PartsTranslated | None = None
+    handed_over = False
     try:
         tree = take_doctree(builder.env, builder.config.root_doc)
         started = _prepared_part(builder, tree, plan.tail, unresolved, here, start, child=False)
@@ -448,27 +589,29 @@ def translate_in_parts(
 
         path = _path(tree, len(plan.steps) - 1)
         _drive(translator, Split(path, len(path[-1].children)), 0, at_split, tail=False)
-        translated = PartsTranslated(tree, document, context, translator, install(document, translator))
-    finally:
-        here.close()
+        section = install(document, translator)
         try:
-            tasks.join()
-        except EOFError:  # ``join`` has stopped the child's process
-            results.clear()  # it ended without a word (killed: out of memory?)
-    result = results[0] if results else None
-    if translated is None or result is None:
-        return None
-    if not (
-        marks.get("clean")
-        and marks.get("state") == result.state
-        and result.opens_with_chapter
-        and result.assumed_chapters is not None
-        and result.assumed_chapters == translated.translator.heading_counter.chapters
-    ):
-        translated.translator.release()
-        return None
-    merge_tail(translated.translator, translated.context, result)
-    return translated
+            result: TailResult = here.recv()
+        except (EOFError, OSError):  # the child ended without a word (killed: out of memory?)
+            return None
+        if not (
+            marks.get("clean")
+            and marks.get("state") == result.state
+            and result.opens_with_chapter
+            and result.assumed_chapters is not None
+            and result.assumed_chapters == translator.heading_counter.chapters
+            and _ends_contents(translator.body)
+        ):
+            translator.release()
+            return None
+        here.send(adopt_tail(context, result))
+        handed_over = True
+        return PartsTranslated(
+            tree, document, context, translator, section, ChildPart(here, tasks, result.chapter_titles)
+        )
+    finally:
+        if not handed_over:
+            ChildPart(here, tasks, []).close()
 
 
 def _parser() -> etree.XMLParser:
@@ -478,8 +621,17 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def merge_tail(translator: DocxTranslatorBase, context: RenderContext, result: TailResult) -> None:
-    """Append the child's blocks to this body, with this document's relationships and ids."""
+def _ends_contents(body: Element) -> bool:
+    """Whether the section of the contents (the section before the first chapter) ends in this
+    side's part: at a chapter of its own, or in its last paragraph, before the child's first."""
+    last = body[-1] if len(body) else None
+    return bool(chapter_headings(body)) or holds_section_break(last)
+
+
+def adopt_tail(context: RenderContext, result: TailResult) -> Renumbering:
+    """Take into this document what the child's part uses besides its blocks, after this side's
+    own: its relationships, list instances and footnotes, its contents entries and counts.
+    Return how the child renumbers its blocks to match."""
     parser = _parser()
     rel_ids: dict[str, str] = {}
     for number, (kind, payload) in enumerate(result.requests, start=1):
@@ -490,40 +642,28 @@ def merge_tail(translator: DocxTranslatorBase, context: RenderContext, result: T
             rel_ids[placeholder] = context.relations.image(payload)
         elif kind == "footnotes":
             context.footnotes.ensure_part()
-    blocks = etree.fromstring(b"".join((_BODY_START, result.body, _BODY_END)), parser)
-    for owner in blocks.iter(w("hyperlink"), qn("a:blip")):
-        for name in (_R_ID, _R_EMBED):
-            value = owner.get(name)
-            if value is not None and value.startswith(PLACEHOLDER_PREFIX):
-                owner.set(name, rel_ids[value])
-
-    bookmark_shift = context._next_bookmark_id - result.bookmark_base
-    drawing_shift = context._next_drawing_id - result.drawing_base
-    num_shift = context.numbering.next_id - result.num_base
-    footnote_shift = context.footnotes.count - result.footnote_base
-    _shift(blocks.iter(w("bookmarkStart"), w("bookmarkEnd")), _ID, bookmark_shift)
-    _shift(blocks.iter(w("footnoteReference")), _ID, footnote_shift)
-    _shift(blocks.iter(w("numId")), _VAL, num_shift, from_value=result.num_base)
-    for doc_pr in blocks.iter(qn("wp:docPr")):
-        picture = int(doc_pr.get("id", "0")) + drawing_shift
-        doc_pr.set("id", str(picture))
-        doc_pr.set("name", f"Picture {picture}")
-
+    numbering = Renumbering(
+        rel_ids=rel_ids,
+        bookmarks=context._next_bookmark_id - result.bookmark_base,
+        drawings=context._next_drawing_id - result.drawing_base,
+        nums=context.numbering.next_id - result.num_base,
+        num_base=result.num_base,
+        footnotes=context.footnotes.count - result.footnote_base,
+    )
     instances = [etree.fromstring(xml, parser) for xml in result.nums]
-    _shift(instances, w("numId"), num_shift)
+    _shift(instances, w("numId"), numbering.nums)
     context.numbering.adopt(instances)
     if result.footnotes:
         root = context.footnotes.ensure_part()
         notes = [etree.fromstring(xml, parser) for xml in result.footnotes]
-        _shift(notes, _ID, footnote_shift)
+        _shift(notes, _ID, numbering.footnotes)
         root.extend(notes)
-
-    translator.body.extend(list(blocks))
     context._next_bookmark_id += result.bookmarks_used
     context._next_drawing_id += result.drawings_used
     context.toc.extend(result.toc)
     context.chapter_numbers.extend(result.chapter_numbers)
     context.stats.add(result.stats)
+    return numbering
 
 
 def _shift(elements: Iterable[Element], attribute: str, by: int, *, from_value: int = 0) -> None:
