@@ -9,6 +9,7 @@ from typing import Any
 import docx
 import pytest
 from docutils import nodes
+from myst_parser.sphinx_ext.myst_refs import MystReferenceResolver
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import OnlyNodeTransform, ReferencesResolver
 from sphinx.transforms.post_transforms.code import HighlightLanguageTransform
@@ -50,6 +51,57 @@ def test_the_registry_is_restored_after_the_resolution() -> None:
     tree += addnodes.only(expr="html")
     with post_transforms.only_post_transforms_with_work(SimpleNamespace(registry=registry), tree):
         assert registry.get_post_transforms() == [OnlyNodeTransform, ReferencesResolver, _LocalTransform]
+
+
+def test_myst_resolves_only_where_a_link_of_its_own_is() -> None:
+    """MyST's resolver walks the tree for ``[text](target)`` references: without one it is skipped."""
+    listed = [MystReferenceResolver, ReferencesResolver]
+
+    class Registry:
+        def get_post_transforms(self) -> list[Any]:
+            return listed
+
+    registry = Registry()
+    app = SimpleNamespace(registry=registry)
+    tree = nodes.document(None, None)  # type: ignore[arg-type]
+    paragraph = nodes.paragraph("", "见")
+    paragraph += addnodes.pending_xref("", nodes.inline("", "投诉受理"), reftype="ref", refdomain="std")
+    tree += paragraph
+    with post_transforms.only_post_transforms_with_work(app, tree):
+        assert registry.get_post_transforms() == [ReferencesResolver]
+    paragraph += addnodes.pending_xref("", nodes.inline("", "受理"), reftype="myst", refdomain=None)
+    with post_transforms.only_post_transforms_with_work(app, tree):
+        assert registry.get_post_transforms() == listed
+
+
+@pytest.mark.slow
+def test_a_myst_link_is_still_resolved_in_the_docx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A chapter's ``[text](#label)`` link to another chapter (a reference MyST resolves after
+    reading) jumps to its target in the DOCX, as ``{ref}`` does."""
+    project = three_output_project(tmp_path)
+    chapter = project / "manual" / "01-complaints.md"
+    with chapter.open("a", encoding="utf-8") as handle:
+        handle.write("\n受理要求见[本手册的附录](#appendix)。\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    status = cli.main(["--project", str(project), "build", "docx", "--no-check"])
+    assert status == 0, capsys.readouterr().err
+    (path,) = (project / "build" / "docx").glob("*.docx")
+    body = docx.Document(str(path)).element.body
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    anchors = [
+        link.get(w + "anchor")
+        for link in body.iter(w + "hyperlink")
+        if "本手册的附录" in "".join(link.itertext())
+    ]
+    headings = {
+        mark.get(w + "name")
+        for paragraph in body.iter(w + "p")
+        if "附录" in "".join(paragraph.itertext())
+        for mark in paragraph.iter(w + "bookmarkStart")
+    }
+    assert anchors and set(anchors) <= headings
 
 
 @pytest.mark.slow

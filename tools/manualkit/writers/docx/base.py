@@ -166,7 +166,9 @@ class DocxTranslatorBase(SphinxTranslator):
         all nodes) go straight to ``add_text``: they have no ids, no children and no departure.
         """
         if node.__class__ is nodes.Text:
-            self.add_text(node.astext())
+            # ``astext`` drops docutils' escape markers (NUL) in three passes over the text;
+            # MyST's text has none, so a text without one is taken as it is.
+            self.add_text(node.astext() if "\x00" in node else str(node))
             return
         try:
             self.dispatch_visit(node)
