@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from manualkit.writers.docx.oxml import XML_SPACE, Element, new, sub, text_run
+from manualkit.writers.docx.oxml import XML_SPACE, Element, Prototypes, clone, new, sub, text_run, w
 
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
+_ANCHOR = w("anchor")
 
 
 def append_field(paragraph: Element, instruction: str, placeholder: str, rpr: Element | None = None) -> None:
@@ -49,17 +50,21 @@ def toc_paragraphs(entries: Sequence[tuple[int, str, str | None]], tab_position:
 
     Word refreshes the field on open (``w:updateFields``) and adds page numbers; the pre-filled
     entries (hyperlinks to the heading bookmarks) keep the TOC useful in readers that do not
-    update fields (LibreOffice's headless converter, previewers).
+    update fields (LibreOffice's headless converter, previewers).  A large manual's contents
+    hold a thousand entries: each is cloned from a prototype of its level (and its run from one
+    of the ``Prototypes``), not built element by element.
     """
     if not entries:
         entries = [(1, "（打开文档时更新目录）", None)]
+    shells: dict[int, Element] = {}
+    runs = Prototypes()
+    link = internal_hyperlink("")
     paragraphs: list[Element] = []
     for index, (level, text, anchor) in enumerate(entries):
-        p = new("p")
-        ppr = sub(p, "pPr")
-        sub(ppr, "pStyle", {"val": f"TOC{min(level, 3)}"})
-        tabs = sub(ppr, "tabs")
-        sub(tabs, "tab", {"val": "right", "leader": "dot", "pos": str(tab_position)})  # for Word's update
+        shell = shells.get(level)
+        if shell is None:
+            shell = shells[level] = _toc_shell(level, tab_position)
+        p = clone(shell)
         if index == 0:
             _fld_char(p, "begin", None, dirty=True)
             run = sub(p, "r")
@@ -67,13 +72,25 @@ def toc_paragraphs(entries: Sequence[tuple[int, str, str | None]], tab_position:
             instr.text = f" {TOC_INSTRUCTION} "
             instr.set(XML_SPACE, "preserve")
             _fld_char(p, "separate", None)
-        holder = internal_hyperlink(anchor) if anchor else p
+        holder = p
         if anchor:
+            holder = clone(link)
+            holder.set(_ANCHOR, anchor)
             p.append(holder)
-        holder.append(text_run(text))
+        holder.append(runs.run(None, None, text))
         paragraphs.append(p)
     _fld_char(paragraphs[-1], "end", None)
     return paragraphs
+
+
+def _toc_shell(level: int, tab_position: int) -> Element:
+    """An empty contents entry of ``level``: its style, and the tab Word's update fills with dots."""
+    p = new("p")
+    ppr = sub(p, "pPr")
+    sub(ppr, "pStyle", {"val": f"TOC{min(level, 3)}"})
+    tabs = sub(ppr, "tabs")
+    sub(tabs, "tab", {"val": "right", "leader": "dot", "pos": str(tab_position)})  # for Word's update
+    return p
 
 
 def bookmark(paragraph: Element, name: str, bookmark_id: int) -> None:
