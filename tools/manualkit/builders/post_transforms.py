@@ -72,20 +72,26 @@ def needed(
 
 
 def tree_contents(tree: nodes.Node) -> tuple[set[type[nodes.Node]], bool]:
-    """Every node class of ``tree``, and whether it holds a MyST cross-reference, in one walk."""
+    """Every node class of ``tree``, and whether it may hold a MyST cross-reference, in one walk.
+
+    A subclass of ``pending_xref`` (another extension's) counts as one: MyST's resolver finds
+    those too.
+    """
     found: set[type[nodes.Node]] = set()
     myst = False
     pending_xref = addnodes.pending_xref
     stack: list[nodes.Node] = [tree]
     while stack:
         node = stack.pop()
-        found.add(type(node))
-        if isinstance(node, pending_xref) and node.get("reftype") == "myst":
+        cls = type(node)
+        found.add(cls)
+        if cls is pending_xref and node.get("reftype") == "myst":
             myst = True
         children = node.children
         if children:
             stack.extend(children)
-    return found, myst
+    subclassed = any(issubclass(cls, pending_xref) and cls is not pending_xref for cls in found)
+    return found, myst or subclassed
 
 
 @contextlib.contextmanager

@@ -600,7 +600,7 @@ def translate_in_parts(
             and result.opens_with_chapter
             and result.assumed_chapters is not None
             and result.assumed_chapters == translator.heading_counter.chapters
-            and _ends_contents(translator.body)
+            and _ends_contents(translator, context)
         ):
             translator.release()
             return None
@@ -621,11 +621,12 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def _ends_contents(body: Element) -> bool:
+def _ends_contents(translator: DocxTranslatorBase, context: RenderContext) -> bool:
     """Whether the section of the contents (the section before the first chapter) ends in this
-    side's part: at a chapter of its own, or in its last paragraph, before the child's first."""
-    last = body[-1] if len(body) else None
-    return bool(chapter_headings(body)) or holds_section_break(last)
+    side's part: at a chapter of its own (a Heading 1 has its entry in ``chapter_numbers``), or
+    in its last paragraph, before the child's first."""
+    body = translator.body
+    return bool(context.chapter_numbers) or holds_section_break(body[-1] if len(body) else None)
 
 
 def adopt_tail(context: RenderContext, result: TailResult) -> Renumbering:
