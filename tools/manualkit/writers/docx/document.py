@@ -179,17 +179,9 @@ def _finish(
     section = bare_section(final_sect_pr)
     chapters = break_chapters(translated, section)
     chapter_titles = [title for title, _ in chapters]
-    # Global order: the section ends before this part's chapters, the one before the child's first.
-    breaks: list[Element] = [ends for _, ends in chapters if ends is not None]
-    child_holds_break = False
+    sections = None
     if child is not None:
-        last = translated[-1] if len(translated) else None
-        if holds_section_break(last):
-            assert last is not None
-            breaks.append(copy.deepcopy(section))
-            paragraph_properties(last).append(breaks[-1])
-        else:
-            child_holds_break = True
+        sections = _SectionsInParts(translated, section, final_sect_pr, child, chapters)
         chapter_titles += child.titles
     front: list[Element] = cover_blocks(data, TEXT_WIDTH)
     front.append(_section_break(final_sect_pr))
@@ -202,21 +194,8 @@ def _finish(
 
     if len(context.chapter_numbers) != len(chapter_titles):
         raise AssertionError("every Heading 1 comes from a section title")  # pragma: no cover
-    place: Callable[[list[str]], None] | None = None
-    if child is not None:
-        part = child
-
-        def place(header_ids: list[str]) -> None:
-            """Chapter i's header goes where its section ends: at the break before chapter i + 1
-            (the first break ends the contents' section), the last one's at the body's end."""
-            for index, ends in enumerate(breaks[1:], start=1):
-                reference_header(ends, header_ids[index - 1])
-            first = len(breaks)  # the index of the first break the child's part holds
-            ids = [header_ids[index - 1] if index else None for index in range(first, len(header_ids))]
-            reference_header(final_sect_pr, header_ids[-1])
-            part.lay_out(ChapterLayout(child_holds_break, ids))
-
-    _header_footer(document, data, list(zip(context.chapter_numbers, chapter_titles, strict=True)), place)
+    chapter_list = list(zip(context.chapter_numbers, chapter_titles, strict=True))
+    _header_footer(document, data, chapter_list, sections.place if sections is not None else None)
     set_core_properties(document, data)
     set_app_properties(document, data)
     members = package_members(document)
@@ -224,6 +203,44 @@ def _finish(
         members[DOCUMENT_MEMBER] = child.splice(members[DOCUMENT_MEMBER])
     content = reproducible_zip(members, source_date(data))
     return RenderResult(content, context.stats)
+
+
+class _SectionsInParts:
+    """Where the chapters' sections end when the body is written in two parts, so that each
+    chapter's header goes where the serial ``add_chapter_headers`` puts it.
+
+    Every Heading 1 starts a section: the break before chapter i ends the section of chapter
+    i - 1 (the first break, the contents'), the body's final section properties the last
+    chapter's.  This side holds the breaks before its own chapters and, in its last paragraph
+    when that can hold one, the break before the child's first chapter; the child holds the
+    rest (:class:`~manualkit.writers.docx.parallel.ChapterLayout`).
+    """
+
+    def __init__(
+        self,
+        body: Element,
+        section: Element,
+        final_sect_pr: Element,
+        child: ChildPart,
+        chapters: list[tuple[str, Element | None]],
+    ) -> None:
+        self.final_sect_pr = final_sect_pr
+        self.child = child
+        self.breaks: list[Element] = [ends for _, ends in chapters if ends is not None]
+        last = body[-1] if len(body) else None
+        self.child_holds_break = not holds_section_break(last)
+        if last is not None and not self.child_holds_break:
+            self.breaks.append(copy.deepcopy(section))
+            paragraph_properties(last).append(self.breaks[-1])
+
+    def place(self, header_ids: list[str]) -> None:
+        """Put the chapters' headers (their ids in chapter order) where their sections end."""
+        for index, ends in enumerate(self.breaks[1:], start=1):
+            reference_header(ends, header_ids[index - 1])
+        reference_header(self.final_sect_pr, header_ids[-1])
+        first = len(self.breaks)  # the first break the child's part holds, in document order
+        theirs = [header_ids[index - 1] if index else None for index in range(first, len(header_ids))]
+        self.child.lay_out(ChapterLayout(self.child_holds_break, theirs))
 
 
 def _start(
