@@ -51,7 +51,7 @@ def break_chapters(
     body: Element, section: Element, *, first_break: bool = True
 ) -> list[tuple[str, Element | None]]:
     """:func:`split_chapters`, with each chapter's title the section properties ending the
-    section before it (its header is set there: see :func:`chapter_sections`).
+    section before it (the previous chapter's header is referenced there: :func:`reference_header`).
 
     ``first_break`` False: ``body`` is the second part of a manual translated in two processes
     (:mod:`.parallel`), whose first part ends with the paragraph that holds the break before
@@ -66,8 +66,7 @@ def break_chapters(
                 previous = paragraph()
                 heading.addprevious(previous)
             assert previous is not None
-            ends = copy.deepcopy(section)
-            paragraph_properties(previous).append(ends)
+            ends = end_section(previous, section)
         ppr = paragraph_properties(heading)
         position = sum(1 for child in ppr if child.tag in _BEFORE_PAGE_BREAK)
         no_break = ppr.makeelement(w("pageBreakBefore"), {w("val"): "0"})
@@ -84,6 +83,13 @@ def chapter_headings(body: Element) -> list[Element]:
 
 def heading_title(heading: Element) -> str:
     return "".join(t.text or "" for t in heading.iter(w("t"))).strip()
+
+
+def end_section(paragraph_: Element, section: Element) -> Element:
+    """End a section with ``paragraph_``: a copy of ``section`` in its properties, returned."""
+    ends = copy.deepcopy(section)
+    paragraph_properties(paragraph_).append(ends)
+    return ends
 
 
 def holds_section_break(block: Element | None) -> bool:

@@ -27,6 +27,7 @@ from manualkit.writers.docx.chapters import (
     bare_section,
     break_chapters,
     chapter_header_ids,
+    end_section,
     holds_section_break,
     reference_header,
 )
@@ -36,7 +37,7 @@ from manualkit.writers.docx.fields import append_field, toc_paragraphs
 from manualkit.writers.docx.footnotes import Footnotes
 from manualkit.writers.docx.graphs import GraphRenderer, dot_arguments, dot_executable
 from manualkit.writers.docx.numbering import ListNumbering
-from manualkit.writers.docx.oxml import Element, paragraph, paragraph_properties, sub, text_run, val, w
+from manualkit.writers.docx.oxml import Element, paragraph, sub, text_run, val, w
 from manualkit.writers.docx.package import (
     package_members,
     reproducible_zip,
@@ -230,8 +231,7 @@ class _SectionsInParts:
         last = body[-1] if len(body) else None
         self.child_holds_break = not holds_section_break(last)
         if last is not None and not self.child_holds_break:
-            self.breaks.append(copy.deepcopy(section))
-            paragraph_properties(last).append(self.breaks[-1])
+            self.breaks.append(end_section(last, section))
 
     def place(self, header_ids: list[str]) -> None:
         """Put the chapters' headers (their ids in chapter order) where their sections end."""

@@ -454,10 +454,15 @@ class ChildPart:
 
     def close(self) -> None:
         """Wait for the child's end; its warnings are reported now, as in one process."""
-        self._conn.close()
-        # EOFError: ``join`` has stopped the child's process, which ended without a word.
-        with contextlib.suppress(EOFError):
-            self._tasks.join()
+        _end_child(self._conn, self._tasks)
+
+
+def _end_child(conn: Connection, tasks: ParallelTasks) -> None:
+    """Close this side's end of the pipe (a child still waiting on it stops) and join the child."""
+    conn.close()
+    # EOFError: ``join`` has stopped the child's process, which ended without a word.
+    with contextlib.suppress(EOFError):
+        tasks.join()
 
 
 def _summary(builder: Any, tree: nodes.document) -> tuple[PartSummary, list[Reference]]:
@@ -611,7 +616,7 @@ def translate_in_parts(
         )
     finally:
         if not handed_over:
-            ChildPart(here, tasks, []).close()
+            _end_child(here, tasks)
 
 
 def _parser() -> etree.XMLParser:
