@@ -88,6 +88,15 @@ KYC
 
 正文。
 """,
+    "09-named-link": """\
+# 链接
+
+```{eval-rst}
+见 `监管网站`_ 和 `无此目标`_ 。
+
+.. _监管网站: https://www.nfra.gov.cn/
+```
+""",
     "07-substitution": """\
 # 替换
 
@@ -177,9 +186,9 @@ def test_indirect_hyperlinks_may_add_anything_where_a_reference_resolver_is_inst
 def test_footnotes_the_document_registers_count_as_present() -> None:
     document = new_document("chapter.md")
     document += nodes.paragraph("", "正文")
-    assert nodes.footnote not in read_transforms.present_classes(document)
+    assert nodes.footnote not in read_transforms.present_features(document)
     document.note_autofootnote(nodes.footnote())  # registered, not (yet) in the tree
-    assert nodes.footnote in read_transforms.present_classes(document)
+    assert nodes.footnote in read_transforms.present_features(document)
 
 
 def _read_transforms(app: Any) -> list[type[Transform]]:
@@ -222,14 +231,19 @@ def test_the_tables_list_transforms_the_manual_reads_with(manual_app: Any) -> No
     assert gate < min(transform.default_priority for transform in ACTS_ON)
 
 
+def _run_order(transforms: list[type[Transform]]) -> list[type[Transform]]:
+    """As docutils' transformer runs them: by priority, then in the order they were added."""
+    return sorted(transforms, key=lambda transform: (transform.default_priority, transforms.index(transform)))
+
+
 def test_every_transform_between_the_gate_and_the_last_dropped_one_was_read(manual_app: Any) -> None:
     """Else nothing after it is dropped: correct, but the saving is lost without a word."""
-    gate = DropIdleTransforms.default_priority
-    last = max(transform.default_priority for transform in ACTS_ON)
-    between = {
-        transform for transform in _read_transforms(manual_app) if gate < transform.default_priority <= last
-    }
+    order = _run_order(_read_transforms(manual_app))
+    last = max(order.index(transform) for transform in ACTS_ON)
+    between = set(order[order.index(DropIdleTransforms) + 1 : last])
     assert between - set(MAY_ADD) == set()
+    # Sphinx's domains (850, added after its dangling references) run next: anything may follow.
+    assert order[last + 1].__name__ == "SphinxDomains"
 
 
 def _build(project: Path, *, dropping: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
@@ -292,6 +306,10 @@ def read(rich_project: Path) -> Read:
 ALL = {transform.__name__ for transform in ACTS_ON}
 #: Run before docutils' Substitutions (220), which has the same priority as DefaultSubstitutions.
 IDLE_BEFORE_SUBSTITUTIONS = {"HandleCodeBlocks", "AutoIndexUpgrader"}
+#: Kept where a reference by name ("refname": a footnote's, a citation's, "`x`_") is left.
+DANGLING = "SphinxDanglingReferences"
+#: Kept in the reStructuredText chapter (a doctest block, a citation).
+RST_CHAPTER = {"DoctestTransform", "CitationDefinitionTransform", "CitationReferenceTransform"}
 
 
 @pytest.mark.parametrize(
@@ -300,9 +318,11 @@ IDLE_BEFORE_SUBSTITUTIONS = {"HandleCodeBlocks", "AutoIndexUpgrader"}
         ("01-complaints", set()),
         ("03-transition", {"Transitions"}),
         # MyST appends a transition after the footnotes it collects.
-        ("04-footnote", {"CollectFootnotes", "FootnoteDocnameUpdater", "Transitions"}),
+        ("04-footnote", {"CollectFootnotes", "FootnoteDocnameUpdater", "Transitions", DANGLING}),
         ("05-glossary", {"HandleCodeBlocks", "AutoIndexUpgrader", "GlossarySorter"}),
-        ("06-rst", {"DoctestTransform", "CitationDefinitionTransform", "CitationReferenceTransform"}),
+        ("06-rst", RST_CHAPTER | {DANGLING}),
+        # References by name ("`监管网站`_"): one to resolve, one to report.
+        ("09-named-link", {DANGLING}),
         # A substitution copies in whatever its definition holds: all that follows runs.
         ("07-substitution", ALL - IDLE_BEFORE_SUBSTITUTIONS),
         # DocInfo parses the author's "1. 张三" again: all that follows runs.
@@ -318,8 +338,26 @@ def test_a_document_reads_to_the_same_doctree_with_idle_transforms_dropped(
 ) -> None:
     without = _build(rich_project, dropping=False, monkeypatch=monkeypatch)
     assert set(CHAPTERS) <= without.keys() and without.keys() == read.doctrees.keys()
+    unprinted = 0
     for docname, doctree in without.items():
-        assert read.doctrees[docname] == doctree, docname
+        if read.doctrees[docname] != doctree:
+            unprinted += _unprinted_messages(doctree)
+        assert _printed(read.doctrees[docname]) == _printed(doctree), docname
+    assert unprinted  # the one difference was there to be left out
+
+
+def _unprinted_messages(doctree: bytes) -> int:
+    document = pickle.loads(doctree)
+    return sum(message["level"] < 2 for message in document.transform_messages)
+
+
+def _printed(doctree: bytes) -> bytes:
+    """A pickled doctree without the INFO messages on unreferenced targets that Sphinx never
+    prints: the one trace ``SphinxDanglingReferences`` leaves without a named reference."""
+    document = pickle.loads(doctree)
+    messages = document.transform_messages
+    document.transform_messages = [message for message in messages if message["level"] >= 2]
+    return pickle.dumps(document)
 
 
 def test_a_chapter_with_the_nodes_gets_each_transform_s_work(read: Read) -> None:
@@ -340,6 +378,11 @@ def test_a_chapter_with_the_nodes_gets_each_transform_s_work(read: Read) -> None
     assert "doctest" in doctest["classes"]
     assert not list(doctree.findall(nodes.citation_reference))
     assert [xref["reftarget"] for xref in doctree.findall(addnodes.pending_xref)] == ["CIT2024"]
+    # SphinxDanglingReferences: a name nothing defines is reported, in place of its link.
+    doctree = read.doctree("09-named-link")
+    (link,) = doctree.findall(nodes.reference)
+    assert "refname" not in link and link.astext() == "监管网站" and link.resolved
+    assert [node.astext() for node in doctree.findall(nodes.problematic)] == ["`无此目标`_"]
     # DefaultSubstitutions replaced |version|; Substitutions reported |name| (MyST's eval-rst
     # parses into a document of its own, which keeps the definition).
     doctree = read.doctree("07-substitution")

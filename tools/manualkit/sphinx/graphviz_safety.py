@@ -41,6 +41,7 @@ from sphinx.ext.graphviz import GraphvizError, graphviz, render_dot, render_dot_
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
+from manualkit.doctree_walk import walk
 from manualkit.held_errors import LOG_TYPE
 from manualkit.sphinx.domain import get_domain, report_error
 from manualkit.svg_safety import UnreadableSvg, active_content, read_svg
@@ -236,7 +237,7 @@ class RefuseUnsafeGraphs(SphinxTransform):
     default_priority = 850
 
     def apply(self, **kwargs: Any) -> None:
-        for chart in list(self.document.findall(graphviz)):
+        for chart in [node for node in walk(self.document) if isinstance(node, graphviz)]:
             options = chart.get("options", {})
             layout = options.get("graphviz_dot")
             if layout is not None and str(layout) not in LAYOUT_ENGINES:

@@ -40,7 +40,8 @@ subclass of a listed transform may do more, and is treated as unlisted.
 Both tables are Sphinx 8.2's, docutils 0.21's and MyST 5.2's code read transform by transform
 (the versions constraints.txt pins): each ``ACTS_ON`` transform's ``apply`` changes nothing, sets
 no document attribute, warns nothing and leaves the environment alone unless it finds a node of
-the listed classes; each ``MAY_ADD`` entry names every node class the transform can insert.
+the listed classes (one exception, ``SphinxDanglingReferences``'s unprinted INFO messages, is
+explained below); each ``MAY_ADD`` entry names every node class the transform can insert.
 
 =================================  ====  ==========================================================
 transform (ACTS_ON)                prio  why idle without the listed nodes
@@ -58,7 +59,22 @@ transform (ACTS_ON)                prio  why idle without the listed nodes
 ``CollectFootnotes`` (MyST)        623   loops the document's footnote registries (see above)
 ``FootnoteDocnameUpdater``         700   loops ``findall`` of ``footnote``, ``footnote_reference``
 ``Transitions`` (docutils)         830   loops ``findall(transition)``
+``SphinxDanglingReferences``       850   visits every node for a ``reference``,
+                                         ``footnote_reference`` or ``citation_reference`` with a
+                                         ``refname`` (one no earlier transform resolved); see below
 =================================  ====  ==========================================================
+
+**Attributes.**  A reference carries ``refname`` only while it is unresolved, and MyST writes
+none: its links are ``refuri`` or cross-references.  So ``SphinxDanglingReferences`` is listed
+with the attribute, not the class (a :data:`Carried` feature), and the walk that collects the
+classes notes which nodes of those class names carry it.  A :data:`MAY_ADD` class stands for
+nodes added *without* that attribute: each entry adding a reference was read for it
+(``ResolveSectionRefs`` links by ``refid``, ``Decorations`` by ``refuri``), and the transforms
+in between only ever delete ``refname`` (``ExternalTargets``, ``InternalTargets``, …).  Without
+such a reference the transform's one remaining act is filing an INFO message per target no
+reference names ("Hyperlink target … is not referenced") in ``document.transform_messages``:
+docutils' ``Messages`` transform would print those, Sphinx's reader does not run it, and
+nothing else reads them.  That list is the one difference a dropped transform leaves.
 """
 
 from __future__ import annotations
@@ -86,14 +102,24 @@ from sphinx.transforms import (
     SphinxSmartQuotes,
     SphinxTransform,
 )
+from sphinx.transforms.references import SphinxDanglingReferences
 
 from manualkit.doctree_walk import node_classes
 from manualkit.sphinx.label_columns import MarkShortLabelColumns
 from manualkit.sphinx.revision_markers import RevisionMarkers
 
-#: Read transform -> the node classes without which it does nothing (exact transform class: a
-#: subclass may do more).  Kept in the order the transforms run.
-ACTS_ON: dict[type[Transform], tuple[type[nodes.Node], ...]] = {
+#: The nodes docutils' ``DanglingReferencesVisitor`` looks at (by class name, as it dispatches).
+_REFERENCE_CLASSES = ("reference", "footnote_reference", "citation_reference")
+
+#: A node of a class of this name carrying this attribute: ``("reference", "refname")``.  By class
+#: name, as docutils' visitors dispatch (``visit_reference`` for every class named so).
+Carried = tuple[str, str]
+#: What a transform may act on: a node class (its subclasses too), or a :data:`Carried` attribute.
+Feature = type[nodes.Node] | Carried
+
+#: Read transform -> the node classes (or attributes) without which it does nothing (exact
+#: transform class: a subclass may do more).  Kept in the order the transforms run.
+ACTS_ON: dict[type[Transform], tuple[Feature, ...]] = {
     DefaultSubstitutions: (nodes.substitution_reference,),
     HandleCodeBlocks: (nodes.block_quote,),
     AutoIndexUpgrader: (addnodes.index,),
@@ -105,12 +131,14 @@ ACTS_ON: dict[type[Transform], tuple[type[nodes.Node], ...]] = {
     myst.CollectFootnotes: (nodes.footnote,),
     FootnoteDocnameUpdater: (nodes.footnote, nodes.footnote_reference),
     misc.Transitions: (nodes.transition,),
+    SphinxDanglingReferences: tuple((name, "refname") for name in _REFERENCE_CLASSES),
 }
 
 #: Read transform that runs between :class:`DropIdleTransforms` and the last transform of
 #: ``ACTS_ON`` -> every node class it can insert into the tree when it runs; ``None``: any.
 #: (Reporter messages it only logs, or files in ``document.transform_messages``, are not in the
-#: tree.)  Moving, reordering or removing nodes, or changing attributes, adds no class.
+#: tree.)  Moving, reordering or removing nodes, or changing attributes, adds no class; none of
+#: them adds a :data:`Carried` attribute of ``ACTS_ON`` (``refname``) to a node, old or new.
 MAY_ADD: dict[type[Transform], tuple[type[nodes.Node], ...] | None] = {
     # --- the transforms of ACTS_ON, when they run
     DefaultSubstitutions: (nodes.Text,),
@@ -172,15 +200,31 @@ MAY_ADD: dict[type[Transform], tuple[type[nodes.Node], ...] | None] = {
         nodes.reference,
         nodes.Text,
     ),
+    universal.ExposeInternals: (),  # attributes "internal:…", with the expose_internals setting
 }
 
 
-def present_classes(document: nodes.document) -> set[type[nodes.Node]]:
-    """The node classes of ``document``'s tree, and of the footnotes its registries hold."""
-    found = node_classes(document)
+def _watched() -> dict[str, tuple[str, ...]]:
+    """Class name -> the attributes :data:`ACTS_ON` asks of its nodes."""
+    watched: dict[str, tuple[str, ...]] = {}
+    for features in ACTS_ON.values():
+        for feature in features:
+            if isinstance(feature, tuple):
+                name, attribute = feature
+                watched[name] = (*watched.get(name, ()), attribute)
+    return watched
+
+
+_WATCHED = _watched()
+
+
+def present_features(document: nodes.document) -> set[Feature]:
+    """The node classes of ``document``'s tree and of the footnotes its registries hold, and the
+    :data:`Carried` attributes of :data:`ACTS_ON` that its nodes carry."""
+    classes, carried = node_classes(document, _WATCHED)
     for registry in (document.footnotes, document.autofootnotes, document.symbol_footnotes):
-        found.update(type(footnote) for footnote in registry)
-    return found
+        classes.update(type(footnote) for footnote in registry)
+    return {*classes, *carried}
 
 
 def add_anything(document: nodes.document) -> set[type[Transform]]:
@@ -219,22 +263,33 @@ def _enumerated_field(node: nodes.Node) -> bool:
     )
 
 
+def _may_act(acts_on: tuple[Feature, ...], possible: set[Feature]) -> bool:
+    """Whether a node (or attribute) a transform acts on may be there."""
+    classes = tuple(feature for feature in acts_on if not isinstance(feature, tuple))
+    if any(isinstance(feature, tuple) and feature in possible for feature in acts_on):
+        return True
+    return bool(classes) and any(
+        not isinstance(feature, tuple) and issubclass(feature, classes) for feature in possible
+    )
+
+
 def idle(
     queue: Iterable[tuple[type[Transform], bool]],
-    present: set[type[nodes.Node]],
+    present: set[Feature],
     anything: Collection[type[Transform]] = (),
 ) -> list[int]:
     """Positions in ``queue`` of the transforms that can have nothing to do.
 
     ``queue`` is the transforms still to apply, in the order they will run, each with whether
-    it is a pending transform; ``present`` the node classes of the document now; ``anything``
-    the transforms that may add any node to it although :data:`MAY_ADD` lists classes.
+    it is a pending transform; ``present`` the node classes of the document now, with the
+    attributes its nodes carry (:func:`present_features`); ``anything`` the transforms that
+    may add any node to it although :data:`MAY_ADD` lists classes.
     """
     possible = set(present)
     dropped: list[int] = []
     for position, (transform, pending) in enumerate(queue):
         acts_on = ACTS_ON.get(transform)
-        if not pending and acts_on is not None and not any(issubclass(cls, acts_on) for cls in possible):
+        if not pending and acts_on is not None and not _may_act(acts_on, possible):
             dropped.append(position)
             continue
         added = None if pending or transform in anything else MAY_ADD.get(transform)
@@ -257,7 +312,7 @@ class DropIdleTransforms(SphinxTransform):
             queue.sort(reverse=True)
             transformer.sorted = True
         order = [(transform, pending is not None) for _, transform, pending, _ in reversed(queue)]
-        positions = idle(order, present_classes(self.document), add_anything(self.document))
+        positions = idle(order, present_features(self.document), add_anything(self.document))
         dropped = {len(queue) - 1 - position for position in positions}
         if dropped:
             queue[:] = [entry for index, entry in enumerate(queue) if index not in dropped]

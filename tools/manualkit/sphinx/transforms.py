@@ -32,7 +32,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.i18n import get_image_filename_for_language, search_image_for_language
 
-from manualkit.doctree_walk import walk
+from manualkit.doctree_walk import nodes_of, walk
 from manualkit.publishable_files import DOWNLOAD_TYPES, IMAGE_TYPES, signature_ok
 from manualkit.sphinx.domain import get_domain, report_error
 from manualkit.svg_safety import ActiveContent, find_active_content
@@ -120,7 +120,8 @@ class RefuseOutsideFiles(SphinxTransform):
 
     def apply(self, **kwargs: Any) -> None:
         root = Path(self.app.srcdir).resolve()
-        for image in list(self.document.findall(nodes.image)):
+        images, downloads = nodes_of(self.document, nodes.image, addnodes.download_reference)
+        for image in images:
             uri = str(image["uri"])
             alt = str(image.get("alt", ""))
             if uri.startswith("data:"):
@@ -141,7 +142,7 @@ class RefuseOutsideFiles(SphinxTransform):
             for shown, path in self._image_files(uri):
                 if not self._check(image, shown, path, root, alt, IMAGE_TYPES, _PICTURE_RULE):
                     break  # the image is refused: its other files need no word
-        for download in list(self.document.findall(addnodes.download_reference)):
+        for download in downloads:
             target = str(download["reftarget"])
             scheme = _scheme(target)
             if scheme is None:
@@ -283,13 +284,14 @@ class RefuseUnsafeLinks(SphinxTransform):
     default_priority = 850  # after docutils resolved named targets into refuri (640)
 
     def apply(self, **kwargs: Any) -> None:
-        for reference in list(self.document.findall(nodes.reference)):
+        references, metas = nodes_of(self.document, nodes.reference, nodes.meta)
+        for reference in references:
             uri = str(reference.get("refuri", ""))
             scheme = _scheme(uri) if uri else None
             if scheme is not None and scheme not in SAFE_LINK_SCHEMES:
                 report_error(self.env, f"refusing the link {uri!r}: {LINK_RULE}", reference)
                 reference.replace_self(reference.children or [nodes.Text(reference.astext())])
-        for meta in list(self.document.findall(nodes.meta)):
+        for meta in metas:
             where = meta if meta.line else (self.env.docname, 1)  # front matter: line 1
             if meta.get("http-equiv"):
                 report_error(
