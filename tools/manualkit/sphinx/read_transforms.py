@@ -65,7 +65,7 @@ transform (ACTS_ON)                prio  why idle without the listed nodes
 =================================  ====  ==========================================================
 
 **Attributes.**  A reference carries ``refname`` only while it is unresolved, and MyST writes
-none: its links are ``refuri`` or cross-references.  So ``SphinxDanglingReferences`` is listed
+one only for a footnote: its links are ``refuri`` or cross-references.  So ``SphinxDanglingReferences`` is listed
 with the attribute, not the class (a :data:`Carried` feature), and the walk that collects the
 classes notes which nodes of those class names carry it.  A :data:`MAY_ADD` class stands for
 nodes added *without* that attribute: each entry adding a reference was read for it
