@@ -65,16 +65,17 @@ transform (ACTS_ON)                prio  why idle without the listed nodes
 =================================  ====  ==========================================================
 
 **Attributes.**  A reference carries ``refname`` only while it is unresolved, and MyST writes
-one only for a footnote: its links are ``refuri`` or cross-references.  So ``SphinxDanglingReferences`` is listed
-with the attribute, not the class (a :data:`Carried` feature), and the walk that collects the
-classes notes which nodes of those class names carry it.  A :data:`MAY_ADD` class stands for
-nodes added *without* that attribute: each entry adding a reference was read for it
-(``ResolveSectionRefs`` links by ``refid``, ``Decorations`` by ``refuri``), and the transforms
-in between only ever delete ``refname`` (``ExternalTargets``, ``InternalTargets``, …).  Without
-such a reference the transform's one remaining act is filing an INFO message per target no
-reference names ("Hyperlink target … is not referenced") in ``document.transform_messages``:
-docutils' ``Messages`` transform would print those, Sphinx's reader does not run it, and
-nothing else reads them.  That list is the one difference a dropped transform leaves.
+one only for a footnote: its links are ``refuri`` or cross-references.  So
+``SphinxDanglingReferences`` is listed with the attribute, not the class (a :data:`Carried`
+feature), and the walk that collects the classes notes which nodes of those class names carry
+it.  A :data:`MAY_ADD` class stands for nodes added *without* that attribute: each entry adding
+a reference was read for it (``ResolveSectionRefs`` links by ``refid``, ``Decorations`` by
+``refuri``), and the transforms in between only ever delete ``refname`` (``ExternalTargets``,
+``InternalTargets``, …).  Without such a reference the transform's one remaining act is filing
+an INFO message per target no reference names ("Hyperlink target … is not referenced") in
+``document.transform_messages``: docutils' ``Messages`` transform would print those, Sphinx's
+reader does not run it, and nothing else reads them.  That list is the one difference a dropped
+transform leaves.
 """
 
 from __future__ import annotations
