@@ -493,6 +493,36 @@ def test_a_second_load_of_unchanged_files_is_not_read_again(
     assert len(reads) == 5
 
 
+def test_a_kept_load_serves_the_next_load_source_until_forgotten_or_changed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``manualkit build`` keeps its validating load for the checker it forks next."""
+    from manualkit import loader
+
+    reads: list[Path] = []
+    original = loader._LoadRun.load
+
+    def counting(run: Any) -> Any:
+        reads.append(run.data_dir)
+        return original(run)
+
+    monkeypatch.setattr(loader._LoadRun, "load", counting)
+    monkeypatch.setattr(loader, "_kept_source", None)
+    kept = load_source(project / "data", keep=True)
+    assert load_source(project / "data") is kept and len(reads) == 1
+    assert kept.locate("slas", 0, "id") is not None  # with its position maps
+
+    slas = project / "data" / "slas.yaml"
+    slas.write_text(slas.read_text(encoding="utf-8") + "\n# 备注\n", encoding="utf-8")
+    changed = load_source(project / "data")  # an edited file is read again
+    assert changed is not kept and len(reads) == 2
+
+    load_source(project / "data", keep=True)
+    loader.forget_kept_source()
+    load_source(project / "data")
+    assert len(reads) == 4
+
+
 def test_chinese_wrapped_over_lines_reads_as_one_sentence(project: Path) -> None:
     """YAML folds a line break into a space; between Chinese characters that is a visible gap."""
     write(

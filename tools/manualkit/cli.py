@@ -335,15 +335,21 @@ def run_build_command(args: argparse.Namespace) -> int:
     if problem:
         print(f"manualkit: {problem}", file=sys.stderr)
         return EXIT_INVALID
+    from manualkit.loader import forget_kept_source
     from manualkit.source_snapshot import SourceSnapshot
 
     snapshot = SourceSnapshot.take(project)  # before anything reads them (see _publication_gate)
-    status = validate_data(
-        project.root, report_findings=args.no_check, verbose=args.verbose, stderr=sys.stderr
-    )
-    if status != EXIT_OK:
-        return status
-    checks = None if args.no_check else start_checks(project.root, verbose=args.verbose, stderr=sys.stderr)
+    try:
+        status = validate_data(
+            project.root, report_findings=args.no_check, verbose=args.verbose, stderr=sys.stderr
+        )
+        if status != EXIT_OK:
+            return status
+        checks = None
+        if not args.no_check:
+            checks = start_checks(project.root, verbose=args.verbose, stderr=sys.stderr)
+    finally:
+        forget_kept_source()  # the checker has it now (see validate_data); the build needs the data only
     try:
         return _build_outputs(args, project, checks, snapshot)
     finally:
@@ -498,11 +504,13 @@ def validate_data(root: Path, *, report_findings: bool, verbose: int, stderr: Te
 
     Its warnings are printed only when ``report_findings`` (the checker reports them otherwise).
     """
-    from manualkit.loader import load_data
+    from manualkit.loader import load_source
     from manualkit.project import locate_project
 
     project = locate_project(root)
-    data, diagnostics = load_data(project.data_dir, root=project.root)
+    # Kept for the checker, forked next, to use as it is (see load_source).
+    source = load_source(project.data_dir, root=project.root, keep=True)
+    data, diagnostics = source.data, source.diagnostics
     shown = [d for d in diagnostics if verbose or d.severity != "info"]
     if data is None:
         _report(shown, project.root, stderr)
@@ -839,11 +847,13 @@ def serve_data_ok(root: Path, stream: TextIO, *, url: str = "", html_dir: Path |
     With ``html_dir`` (the preview's folder) and no earlier build in it, the errors are also
     written to its ``index.html``, removed again once the sources are fine.
     """
-    from manualkit.loader import load_data
+    from manualkit.loader import load_source
     from manualkit.project import locate_project
 
     project = locate_project(root)
-    data, diagnostics = load_data(project.data_dir, root=project.root)
+    # Kept for the checker, forked next, to use as it is (see load_source).
+    source = load_source(project.data_dir, root=project.root, keep=True)
+    data, diagnostics = source.data, source.diagnostics
     unreadable = _unreadable_chapters(project.root) if data is not None else []
     page = html_dir / "index.html" if html_dir is not None else None
     ours = page is not None and page.is_file() and _SERVE_ERROR_MARK in page.read_text(encoding="utf-8")
