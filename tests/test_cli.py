@@ -444,6 +444,37 @@ def test_a_source_saved_during_the_build_publishes_nothing(
     assert (basic / "build" / "html" / "02-complaints.html").read_bytes() == published
 
 
+_INTERRUPTED_ONCE_THE_ENVIRONMENT_IS_SAVED = """
+
+def setup(app):  # added by the test: Ctrl-C right after Sphinx saved its environment
+    def interrupt(app, env):
+        raise KeyboardInterrupt
+
+    app.connect("env-check-consistency", interrupt)
+"""
+
+
+def test_a_build_interrupted_after_a_warning_reports_it_again_next_time(
+    basic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sphinx saves its environment once the sources are read: a build that warned and was then
+    interrupted left it behind, and the next build skipped the chapter and succeeded silently."""
+    chapter = basic / "manual" / "02-complaints.md"
+    unknown = "\n```{no-such-directive}\n```\n"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + unknown, encoding="utf-8")
+    conf = basic / "conf.py"
+    original = conf.read_text(encoding="utf-8")
+    conf.write_text(original + _INTERRUPTED_ONCE_THE_ENVIRONMENT_IS_SAVED, encoding="utf-8")
+    assert cli.main(["--project", str(basic), "build", "html", "--no-check"]) == 130
+    assert "no-such-directive" in capsys.readouterr().err
+
+    conf.write_text(original, encoding="utf-8")
+    assert cli.main(["--project", str(basic), "build", "html", "--no-check"]) == 1
+    err = capsys.readouterr().err
+    assert "02-complaints.md" in err and "no-such-directive" in err
+    assert not (basic / "build" / "html").exists()
+
+
 @pytest.mark.slow
 def test_build_html_publishes_the_site(basic: Path) -> None:
     result = run_manualkit("--project", str(basic), "build", "html", "--no-check")

@@ -199,6 +199,8 @@ def _run_sphinx(
                 app.build()
             except BaseException:
                 _cancel_pending(app)
+                if app._warncount:
+                    _forget_environment(project)
                 raise
     except SphinxError as exc:
         relay.flush()
@@ -229,9 +231,7 @@ def _run_sphinx(
     relay.flush()
     if app.statuscode != 0:
         _cancel_pending(app)
-        # An incremental rebuild would skip the pages that warned (already written to the work dir)
-        # and "succeed": forget the environment so the next run re-reads and re-reports everything.
-        (project.doctree_dir / "environment.pickle").unlink(missing_ok=True)
+        _forget_environment(project)
         count = app._warncount
         raise BuildFailure(
             f"{builder} build failed: {count} problem(s) in the sources, reported above (a warning counts "
@@ -256,6 +256,18 @@ def file_problem(exc: OSError, root: Path) -> str:
     if exc.errno == errno.ENOSPC:
         text += " (free some space on that disk; the previous outputs are kept)"
     return text
+
+
+def _forget_environment(project: Project) -> None:
+    """Delete Sphinx's saved environment after a run that warned and did not succeed.
+
+    Why: Sphinx saves it as soon as the sources are read, warnings or not.  Kept, it tells the
+    next run that the documents which warned are read and current: that run skips them and
+    "succeeds" without reporting the problems again, whether this run failed at its end or was
+    interrupted (Ctrl-C, SIGTERM) once the environment was saved.  Without it, the next run
+    re-reads and re-reports everything.
+    """
+    (project.doctree_dir / "environment.pickle").unlink(missing_ok=True)
 
 
 def _cancel_pending(app: Any) -> None:
@@ -635,7 +647,7 @@ def build_pdf_in_child(
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_pdf_child,
-        args=(project, sender, _isatty(stderr), verbose, parallel, fresh, hold_unknown_ids),
+        args=(project, sender, receiver, _isatty(stderr), verbose, parallel, fresh, hold_unknown_ids),
         name="manualkit-pdf-html",
         # Not a daemon: Sphinx's parallel read (``-j``) forks its readers from this child, and
         # daemonic processes may not have children.  It is joined below in any case.
@@ -672,13 +684,41 @@ def build_pdf_in_child(
 
 
 def _pdf_child(
-    project: Project, connection: Any, tty: bool, verbose: int, parallel: Jobs, fresh: bool, hold: bool
+    project: Project,
+    connection: Any,
+    parents_end: Any,
+    tty: bool,
+    verbose: int,
+    parallel: Jobs,
+    fresh: bool,
+    hold: bool,
 ) -> None:
+    """The PDF's Sphinx build, its messages and its outcome sent to the parent over ``connection``.
+
+    The fork gave this process the parent's reading end of the pipe too (``parents_end``), and
+    it closes it first.  Kept open, it made the pipe outlive the parent's reading: a build
+    stopped by SIGTERM while Sphinx read (the parent stops reading, ends the child and waits
+    for it) left this child, its interrupted readers' messages filling the pipe, blocked for
+    ever writing into a pipe only it could read, and the parent waiting for it.  Closed, such a
+    write fails at once (the parent has stopped listening: nothing is left to report).
+    """
     from manualkit.builders.pdf_pool import typesetting_elsewhere
 
+    parents_end.close()
     typesetting_elsewhere()
     stream = cast(TextIO, _ConnectionStream(connection, tty))
     sys.stdout = sys.stderr = stream
+    try:
+        with contextlib.suppress(BrokenPipeError):
+            _report_pdf_job(project, connection, stream, verbose, parallel, fresh, hold)
+    finally:
+        connection.close()
+
+
+def _report_pdf_job(
+    project: Project, connection: Any, stream: TextIO, verbose: int, parallel: Jobs, fresh: bool, hold: bool
+) -> None:
+    """Export the PDF's typesetting job and send it to the parent, or why there is none."""
     try:
         job = _export_pdf_job(project, stream, verbose, parallel, fresh, hold)
     except BuildFailure as exc:
@@ -693,8 +733,6 @@ def _pdf_child(
     else:
         stream.flush()
         connection.send(("job", job))
-    finally:
-        connection.close()
 
 
 def _export_pdf_job(

@@ -552,7 +552,7 @@ def _run_checker(run_checks: Callable[..., Any], root: Path) -> Outcome:
 CHECKER_NICENESS = 10
 
 
-def _checker_child(run_checks: Callable[..., Any], root: Path, connection: Any) -> None:
+def _checker_child(run_checks: Callable[..., Any], root: Path, connection: Any, parents_end: Any) -> None:
     """The checker, forked beside a build, at a lower priority than the build.
 
     Why: publication waits for both, and the build is the longer.  On two cores, a large
@@ -562,6 +562,9 @@ def _checker_child(run_checks: Callable[..., Any], root: Path, connection: Any) 
     6.90 s and ``build html`` 9.92 → 9.68 s (medians of 3–4 interleaved runs); ``build all`` of
     the real manual unchanged.
     """
+    # The parent's reading end, which the fork copied: open here, a report larger than the pipe
+    # would block for ever once the parent stopped reading (see buildrunner._pdf_child).
+    parents_end.close()
     # Ctrl-C is the parent's to handle: it stops this process (no second traceback from here).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
@@ -569,6 +572,8 @@ def _checker_child(run_checks: Callable[..., Any], root: Path, connection: Any) 
     outcome = _run_checker(run_checks, root)
     try:
         connection.send(outcome)
+    except BrokenPipeError:
+        pass  # the parent stopped listening (the build was interrupted): nobody to report to
     except Exception as exc:  # a report that cannot be pickled is a checker bug too
         connection.send(("crash", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
     connection.close()
@@ -602,7 +607,10 @@ class CheckRun:
             stream.flush()
         receiver, sender = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_checker_child, args=(run_checks, root, sender), name="manualkit-check", daemon=True
+            target=_checker_child,
+            args=(run_checks, root, sender, receiver),
+            name="manualkit-check",
+            daemon=True,
         )
         self._process.start()
         sender.close()  # ours: the child holds the only writer, so its death ends recv() with EOF
