@@ -454,20 +454,24 @@ def test_two_thousand_lines_load_cleanly(project: Path) -> None:
     assert data is not None and len(data.slas) == 3 * len(copies)
 
 
-def test_a_second_load_of_unchanged_files_is_not_read_again(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``manualkit build`` validates, then Sphinx and the builders load: one read suffices."""
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The data folders the loader reads and validates from here on (a cached load is not one)."""
     from manualkit import loader
 
-    reads: list[Path] = []
+    seen: list[Path] = []
     original = loader._LoadRun.load
 
     def counting(run: Any) -> Any:
-        reads.append(run.data_dir)
+        seen.append(run.data_dir)
         return original(run)
 
     monkeypatch.setattr(loader._LoadRun, "load", counting)
+    return seen
+
+
+def test_a_second_load_of_unchanged_files_is_not_read_again(project: Path, reads: list[Path]) -> None:
+    """``manualkit build`` validates, then Sphinx and the builders load: one read suffices."""
     first, _ = load_data(project / "data")
     second, _ = load_data(project / "data")
     assert len(reads) == 1 and first is second and first is not None
@@ -494,19 +498,11 @@ def test_a_second_load_of_unchanged_files_is_not_read_again(
 
 
 def test_a_kept_load_serves_the_next_load_source_until_forgotten_or_changed(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, reads: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``manualkit build`` keeps its validating load for the checker it forks next."""
     from manualkit import loader
 
-    reads: list[Path] = []
-    original = loader._LoadRun.load
-
-    def counting(run: Any) -> Any:
-        reads.append(run.data_dir)
-        return original(run)
-
-    monkeypatch.setattr(loader._LoadRun, "load", counting)
     monkeypatch.setattr(loader, "_kept_source", None)
     kept = load_source(project / "data", keep=True)
     assert load_source(project / "data") is kept and len(reads) == 1
