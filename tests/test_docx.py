@@ -996,6 +996,27 @@ def test_unbreakable_minimums_that_fill_the_row_are_given_up() -> None:
     assert (widths[1] - CELL_PADDING) // TWIPS_PER_HALF_EM >= 2 * LEAST_ROOM
 
 
+def test_dates_that_break_after_the_year_anyway_leave_their_room_to_the_summary() -> None:
+    """The revision history's dates ("2026年" / "11月20日") break after the year at 12 half-ems
+    as at 9.  Held at 12, they left the summary six characters a line, and its one row was nine
+    lines high in LibreOffice.  Each date stays whole; the summary is the tallest cell no more."""
+    # 版本 | 修订摘要 | 起草 | 审核 | 批准 | 批准日期 | 生效日期, as the real manual's row has them.
+    natural, held = [4, 132, 45, 42, 44, 14, 13], [0, 0, 10, 11, 0, 9, 8]
+    texts = [[4, 3], [8, 132], [4, 45], [4, 42], [4, 44], [8, 14], [8, 13]]
+    layout = layout_columns(natural, TEXT_WIDTH, held, texts)
+    assert layout.compact and abs(sum(layout.twips) - TEXT_WIDTH) <= len(natural)
+    room = [(width - CELL_PADDING) // COMPACT_TWIPS_PER_HALF_EM for width in layout.twips]
+    assert room[5] >= held[5] and room[6] >= held[6]  # "11月20日" and "12月1日" stay whole
+    assert max(room[5:]) < 12  # and are not kept 12 half-ems wide to no purpose
+    lines = [-(-text // (columns // 2 * 2)) for text, columns in zip(natural, room, strict=True)]
+    assert lines[1] <= max(lines[2:5]) + 2  # the summary no longer the tallest cell by far
+    # Dates not marked where they may break keep the 12 half-ems: a break inside "11月20日" is
+    # worse than a narrower summary.
+    unmarked = layout_columns(natural, TEXT_WIDTH, [*held[:5], 0, 0], texts)
+    assert min(unmarked.twips[5:]) >= 12 * COMPACT_TWIPS_PER_HALF_EM + CELL_PADDING
+    assert unmarked.twips[1] < layout.twips[1]
+
+
 def test_a_closing_mark_after_unbroken_text_counts_with_it() -> None:
     """Word never starts a line with "）": "11月13日）" needs the room of both."""
 

@@ -150,7 +150,10 @@ def fit_column_widths(
     weight = [min(n, WEIGHT_CAP) * half_em + CELL_PADDING for n in natural]
     none_held = [0] * len(natural)
     held = unbreakable if unbreakable and len(unbreakable) == len(natural) else none_held
-    floor = _floors(natural, held, total, half_em) or _floors(natural, none_held, total, half_em)
+    lines = texts if texts and len(texts) == len(natural) else [[n] for n in natural]
+    floor = _floors(natural, held, total, half_em, lines)
+    if floor is None:
+        floor = _floors(natural, none_held, total, half_em, lines)
     if floor is None:
         return _proportional(_floor(natural, none_held, NOWRAP_LIMITS[-1], half_em), total)
     widths = _proportional(weight, total)
@@ -257,18 +260,52 @@ def _lines(half_ems: int, width: int, half_em: int) -> int:
     return max(1, -(-half_ems * half_em // room))
 
 
-def _floors(natural: list[int], held: list[int], total: int, half_em: int) -> list[int] | None:
-    """Each column's least width under the first of ``NOWRAP_LIMITS`` whose minimums fit ``total``."""
+def _floors(
+    natural: list[int], held: list[int], total: int, half_em: int, texts: list[list[int]]
+) -> list[int] | None:
+    """Each column's least width under the first of ``NOWRAP_LIMITS`` whose minimums fit ``total``.
+
+    The limit is chosen by the minimums of :func:`_floor` without ``texts``: a column that
+    wraps anyway counts ``limit`` half-ems there, so the lower limits, which give the longest
+    text more room, still apply where a higher one would leave it almost none.
+    """
     for limit in NOWRAP_LIMITS:
-        floor = _floor(natural, held, limit, half_em)
-        if sum(floor) <= total:
-            return floor
+        if sum(_floor(natural, held, limit, half_em)) <= total:
+            return _floor(natural, held, limit, half_em, texts)
     return None
 
 
-def _floor(natural: list[int], held: list[int], limit: int, half_em: int) -> list[int]:
-    """Each column's least width (twips) keeping text up to ``limit`` half-ems and ``held`` whole."""
-    return [max(min(n, limit), m) * half_em + CELL_PADDING for n, m in zip(natural, held, strict=True)]
+def _floor(
+    natural: list[int], held: list[int], limit: int, half_em: int, texts: list[list[int]] | None = None
+) -> list[int]:
+    """Each column's least width (twips) keeping text up to ``limit`` half-ems and ``held`` whole.
+
+    With ``texts``, a column whose text is longer than ``limit`` and marked where it may break
+    (its pieces kept whole: "2026年" / "11月20日") gets the narrowest width that takes no more
+    lines for any of its texts, its widest piece at least.  Why: the revision history's dates
+    (14 half-ems) were held at 12, where they break after the year as they do at 9, and with
+    the names' columns so held the summary was left six characters a line, its one row nine
+    lines high in Word.  Text without such marks keeps ``limit``: from there a label a little
+    longer ("信息安全管理员") is widened to one line, not broken inside a word.
+    """
+    floors: list[int] = []
+    for index, (n, m) in enumerate(zip(natural, held, strict=True)):
+        least = max(min(n, limit), m)
+        if texts is not None and n > limit and m > 0:
+            least = max(m, _narrowest_keeping_lines(texts[index], least))
+        floors.append(least * half_em + CELL_PADDING)
+    return floors
+
+
+def _narrowest_keeping_lines(texts: list[int], width: int) -> int:
+    """The least width (half-ems, at most ``width``) at which no text of ``texts`` (each in
+    half-ems) takes more lines than it does at ``width``, rounded up to whole Chinese
+    characters (an even number of half-ems)."""
+    texts = [text for text in texts if text > 0]
+    if not texts:
+        return width
+    least = max(-(-text // -(-text // width)) for text in texts)
+    return min(width, least + least % 2)
 
 
 def _proportional(weights: list[int], total: int) -> list[int]:
