@@ -301,10 +301,13 @@ def _narrowest_keeping_lines(texts: list[int], width: int) -> int:
     """The least width (half-ems, at most ``width``) at which no text of ``texts`` (each in
     half-ems) takes more lines than it does at ``width``, rounded up to whole Chinese
     characters (an even number of half-ems)."""
-    texts = [text for text in texts if text > 0]
-    if not texts:
+    least = 0
+    for text in texts:
+        if text > 0:
+            lines = -(-text // width)  # ceiling divisions: lines at ``width``, then the
+            least = max(least, -(-text // lines))  # width that fits the text in as many
+    if least == 0:
         return width
-    least = max(-(-text // -(-text // width)) for text in texts)
     return min(width, least + least % 2)
 
 
