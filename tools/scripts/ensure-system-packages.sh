@@ -4,6 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
+  python3-venv            # .venv on Debian's own python3 (see the Makefile's PYTHON)
   fonts-noto-cjk          # Noto Serif/Sans CJK SC for PDF and DOCX rendering
   graphviz                # process flowcharts
   libharfbuzz-subset0     # fast, byte-stable font subsetting in WeasyPrint
