@@ -38,6 +38,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("manualkit.sphinx.file_config_guard")  # no file-level MyST settings
     app.setup_extension("manualkit.sphinx.numbered_refs")  # "见“4.2.3 监管期限”" on the site too
     app.setup_extension("manualkit.sphinx.read_transforms")  # no idle read transforms per document
+    app.setup_extension("manualkit.sphinx.translation_bookkeeping")  # i18n counts in one fast walk
     config.register(app)
     app.add_domain(domain.ManualkitDomain)
     app.connect("builder-inited", theme_l10n.on_builder_inited)
