@@ -15,6 +15,7 @@ from manualkit.models import ManualData, Sla
 
 if TYPE_CHECKING:
     from manualkit.business_calendar import BusinessCalendar
+    from manualkit.checks.printed import PrintedText
     from manualkit.revisions import CoverageResult
 
 
@@ -71,6 +72,14 @@ class CheckContext:
     def where(self, collection: str, item_id: str | None = None, *path: PathPart) -> Location:
         """``data/<file>:line:col`` of an entry (or one of its fields) in a data file."""
         return self.positions.locate(collection, item_id, *path)
+
+    @cached_property
+    def printed_texts(self) -> tuple[PrintedText, ...]:
+        """Every data text the outputs print (:mod:`manualkit.checks.printed`): five rules read
+        them, the data is walked once."""
+        from manualkit.checks.printed import enumerate_printed
+
+        return tuple(enumerate_printed(self))
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
