@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from docutils import nodes
-from myst_parser.parsers.sphinx_ import MystParser
 from sphinx.util import logging
 
 from manualkit.nesting import first_too_deep, too_deep_message
+from manualkit.sphinx.acyclic_render import AcyclicMystParser
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 _OMITTED = "（嵌套过深，以下内容未读取）"
 
 
-class NestingGuardedMystParser(MystParser):
+class NestingGuardedMystParser(AcyclicMystParser):
     """MystParser that refuses directives nested too deeply, with their location."""
 
     def parse(self, inputstring: str, document: nodes.document) -> None:
