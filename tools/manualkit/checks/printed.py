@@ -40,13 +40,9 @@ class PrintedText:
         return self.locate()
 
 
-def printed_texts(ctx: CheckContext) -> tuple[PrintedText, ...]:
-    """Forms, then checklists, processes and SLA names, in data order (enumerated once a run)."""
-    return ctx.printed_texts
-
-
 def enumerate_printed(ctx: CheckContext) -> Iterator[PrintedText]:
-    """Walk the data for its printed texts (what :attr:`CheckContext.printed_texts` holds)."""
+    """Forms, then checklists, processes and SLA names, in data order: what
+    :attr:`CheckContext.printed_texts` holds (enumerated once a run)."""
     yield from _forms(ctx)
     yield from _checklists(ctx)
     yield from _processes(ctx)

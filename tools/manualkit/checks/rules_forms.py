@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 
 from manualkit.checks.context import CheckContext
 from manualkit.checks.duration_text import compare_key, extract
-from manualkit.checks.printed import PrintedText, printed_texts
+from manualkit.checks.printed import PrintedText
 from manualkit.checks.registry import rule
 from manualkit.diagnostics import Diagnostic
 from manualkit.durations import render_sla
@@ -66,7 +66,7 @@ def form_deadline_fields(ctx: CheckContext) -> Iterator[Diagnostic]:
     """,
 )
 def form_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for printed in printed_texts(ctx):
+    for printed in ctx.printed_texts:
         if printed.collection == "forms":
             yield from _conflicts("MK202", printed)
 
@@ -109,7 +109,7 @@ def wording_conflicts(text: str, governing: Sequence[Sla]) -> Iterator[tuple[str
     """,
 )
 def data_wording(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for printed in printed_texts(ctx):
+    for printed in ctx.printed_texts:
         if printed.collection != "forms":
             yield from _conflicts("MK207", printed)
 

@@ -87,9 +87,7 @@ def vale_rules(ctx: CheckContext) -> Iterator[Diagnostic]:
     # The data the outputs print (form notes, checklist items, process steps, SLA names) is read
     # as the manual's text: 须 in a form's note reads as the prose's 须 does.
     if config.rules:
-        from manualkit.checks.printed import printed_texts
-
-        for printed in printed_texts(ctx):
+        for printed in ctx.printed_texts:
             for vrule in config.rules:
                 code = "MK601" if vrule.extends == "substitution" else "MK602"
                 for m in vrule.find(printed.text):

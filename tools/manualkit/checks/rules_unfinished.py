@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 from manualkit.checks.context import CheckContext
-from manualkit.checks.printed import printed_texts
 from manualkit.checks.registry import rule
 from manualkit.diagnostics import Diagnostic, Location
 
@@ -63,7 +62,7 @@ def unfinished_prose(ctx: CheckContext) -> Iterator[Diagnostic]:
     """,
 )
 def unfinished_data(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for printed in printed_texts(ctx):
+    for printed in ctx.printed_texts:
         for m in PLACEHOLDER_RE.finditer(printed.text):
             found = _message(m.group(0), _around(printed.text, m), "a # YAML comment")
             message = f"{printed.owner}: {found}"

@@ -90,9 +90,7 @@ def bare_id_uses(ctx: CheckContext) -> Iterator[Use]:
 def data_text_id_uses(ctx: CheckContext) -> Iterator[Use]:
     """Form and checklist numbers typed into printed data text (form notes, checklist items,
     process steps): "另填F-09-01" names a form that must exist, as in prose."""
-    from manualkit.checks.printed import printed_texts
-
-    for printed in printed_texts(ctx):
+    for printed in ctx.printed_texts:
         for m in _BARE_ID_RE.finditer(printed.text):
             kind = "forms" if m["kind"] == "F" else "checklists"
             yield Use(kind, m.group(0), printed.location, "text")
